@@ -1,0 +1,50 @@
+package dev.ferry.server.store;
+
+import dev.ferry.protocol.SessionId;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The shared store that carries a session's context from the server it leaves to the server
+ * that resumes it. Keyed by session ID; every record has a TTL.
+ *
+ * <p>A record is either <em>exported</em> (waiting for a server to resume it) or
+ * <em>claimed</em> (a small tombstone that remembers who claimed it, so a second resume gets
+ * {@link ClaimResult.AlreadyClaimed} rather than {@link ClaimResult.Expired}).
+ *
+ * <p>Every method is non-blocking and may be called from any thread. A store that cannot be
+ * reached completes the future exceptionally with {@link StoreUnavailableException}; it never
+ * hangs longer than its configured command timeout.
+ */
+public interface ContextStore extends AutoCloseable {
+
+    /**
+     * Writes an exported context, replacing any record for {@code id} (exported or claimed),
+     * with a time to live of {@code ttl}.
+     */
+    CompletableFuture<Void> export(SessionId id, ExportedContext context, Duration ttl);
+
+    /**
+     * Atomically claims an exported context: if the record is exported and its token hash equals
+     * {@code tokenSha256}, replaces it with a tombstone naming {@code claimant} (kept for
+     * {@code tombstoneTtl}) and returns the context. Of any number of concurrent claims, at most one
+     * returns {@link ClaimResult.Claimed}. A claim with the wrong hash changes nothing.
+     */
+    CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl);
+
+    /** Sets a new TTL on an exported (unclaimed) record. @return false if there is none */
+    CompletableFuture<Boolean> expire(SessionId id, Duration ttl);
+
+    /** Deletes the record for {@code id}, exported or claimed; no-op if absent. */
+    CompletableFuture<Void> delete(SessionId id);
+
+    /** Round trip to the store; completes exceptionally if it cannot be reached. */
+    CompletableFuture<Void> ping();
+
+    /** A short human-readable description for logs and the admin API, without secrets. */
+    String describe();
+
+    @Override
+    void close();
+}
