@@ -1,4 +1,4 @@
-package dev.ferry.server.store;
+package dev.ferry.store;
 
 /**
  * What a source writes to the store: the SHA-256 of the session's current resume token and the

@@ -1,4 +1,4 @@
-package dev.ferry.server.store;
+package dev.ferry.store;
 
 import dev.ferry.protocol.SessionId;
 

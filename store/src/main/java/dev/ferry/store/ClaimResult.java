@@ -1,4 +1,4 @@
-package dev.ferry.server.store;
+package dev.ferry.store;
 
 /** Outcome of {@link ContextStore#claim}. */
 public sealed interface ClaimResult {

@@ -1,4 +1,4 @@
-package dev.ferry.server.store;
+package dev.ferry.store;
 
 /** The context store could not be reached or did not answer in time. */
 public class StoreUnavailableException extends RuntimeException {
