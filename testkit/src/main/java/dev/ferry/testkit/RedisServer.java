@@ -1,0 +1,356 @@
+package dev.ferry.testkit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real {@code redis-server} process for tests, bound to 127.0.0.1 on a free port, with no
+ * persistence and its own temporary directory.
+ *
+ * <pre>{@code
+ * try (RedisServer redis = RedisServer.builder().build().start()) {
+ *     String uri = redis.uri();          // redis://127.0.0.1:PORT
+ *     redis.kill();                      // crash it
+ *     redis.start();                     // back, on the same port, empty
+ * }
+ * }</pre>
+ *
+ * <p>The binary is {@code redis-server} from the PATH, or the one the {@code REDIS_SERVER}
+ * environment variable names. The port stays the same across {@link #stop()}/{@link #kill()} and
+ * {@link #start()}, so a client can watch the server go away and come back. {@link #close()} stops
+ * the process and deletes the directory; a JVM shutdown hook kills whatever is still running.
+ * Not thread-safe: one test drives one server.
+ */
+public final class RedisServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RedisServer.class);
+    private static final String HOST = "127.0.0.1";
+    private static final int LOG_TAIL_LINES = 30;
+    /** Attempts when the port was picked for us and someone else grabbed it before redis did. */
+    private static final int PORT_CLASH_ATTEMPTS = 5;
+
+    private final String binary;
+    private final String password;
+    private final List<String> extraArgs;
+    private final Duration startupTimeout;
+    private final boolean portChosenByUs;
+    private final Path directory;
+    private int port;
+    private Process process;
+    private boolean hasStartedBefore;
+    private boolean closed;
+
+    private RedisServer(Builder builder) {
+        this.binary = builder.binary != null ? builder.binary : defaultBinary();
+        this.password = builder.password;
+        this.extraArgs = List.copyOf(builder.extraArgs);
+        this.startupTimeout = builder.startupTimeout;
+        this.portChosenByUs = builder.port == 0;
+        this.port = portChosenByUs ? FreePorts.next() : builder.port;
+        try {
+            this.directory = Files.createTempDirectory("ferry-redis-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a directory for redis-server", e);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Starts a server with the defaults: free port, no password. */
+    public static RedisServer startDefault() {
+        return builder().build().start();
+    }
+
+    /**
+     * Starts the process (again, after {@link #stop()} or {@link #kill()}, on the same port) and
+     * returns once it answers PING.
+     *
+     * @throws IllegalStateException if it is already running, or it did not come up in time (the
+     *     message carries the tail of its log)
+     */
+    public RedisServer start() {
+        if (closed) throw new IllegalStateException("this RedisServer is closed");
+        if (isRunning()) throw new IllegalStateException("redis-server is already running on port " + port);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                launchAndAwaitPing();
+                return this;
+            } catch (PortClashException e) {
+                // Only a port we picked may be swapped; a caller's explicit port, or the port of a
+                // restart, must stay what it is.
+                if (!portChosenByUs || hasStartedBefore || attempt == PORT_CLASH_ATTEMPTS) {
+                    throw new IllegalStateException(e.getMessage());
+                }
+                log.debug("port {} was taken before redis-server bound it; trying another", port);
+                port = FreePorts.next();
+            }
+        }
+    }
+
+    private void launchAndAwaitPing() {
+        Path logFile = logFile();
+        List<String> command = new ArrayList<>(List.of(binary,
+                "--port", Integer.toString(port),
+                "--bind", HOST,
+                "--save", "",
+                "--appendonly", "no",
+                "--protected-mode", "yes",
+                "--daemonize", "no",
+                "--dir", directory.toString()));
+        if (password != null) {
+            command.add("--requirepass");
+            command.add(password);
+        }
+        command.addAll(extraArgs);
+        Process started;
+        try {
+            started = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run '" + binary + "' (install redis-server or set REDIS_SERVER)", e);
+        }
+        ProcessReaper.track(started);
+        long deadline = System.nanoTime() + startupTimeout.toNanos();
+        String lastProblem = "no answer yet";
+        while (System.nanoTime() - deadline < 0) {
+            if (!started.isAlive()) {
+                String tail = logTail();
+                if (tail.contains("Address already in use")) {
+                    throw new PortClashException("redis-server could not bind 127.0.0.1:" + port + "\n" + tail);
+                }
+                throw new IllegalStateException("redis-server exited with code " + started.exitValue()
+                        + " before answering PING; last lines of " + logFile + ":\n" + tail);
+            }
+            try {
+                if (answersPing()) {
+                    process = started;
+                    hasStartedBefore = true;
+                    log.info("redis-server started on {}:{} (pid {}, dir {})", HOST, port, started.pid(), directory);
+                    return;
+                }
+                lastProblem = "answered PING with an error";
+            } catch (IOException e) {
+                lastProblem = e.toString();
+            }
+            pause();
+        }
+        started.destroyForcibly();
+        awaitExit(started);
+        throw new IllegalStateException("redis-server on port " + port + " did not answer PING within "
+                + startupTimeout + " (" + lastProblem + "); last lines of " + logFile + ":\n" + logTail());
+    }
+
+    /** A short back-off between polls; bounded by the startup deadline, not a wait for state. */
+    private static void pause() {
+        try {
+            Thread.sleep(10);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for redis-server", e);
+        }
+    }
+
+    private boolean answersPing() throws IOException {
+        try (RespConnection connection = connect(Duration.ofMillis(500))) {
+            return "PONG".equals(connection.command("PING"));
+        }
+    }
+
+    /**
+     * Opens a raw RESP connection to this server, authenticated if it has a password. For tests
+     * that need to look at or poke the data directly.
+     */
+    public RespConnection connect(Duration timeout) throws IOException {
+        RespConnection connection = RespConnection.open(HOST, port, timeout);
+        if (password != null) {
+            Object reply = connection.command("AUTH", password);
+            if (!"OK".equals(reply)) {
+                connection.close();
+                throw new IOException("AUTH failed: " + reply);
+            }
+        }
+        return connection;
+    }
+
+    /** Sends one command on a fresh connection; convenient for tests. */
+    public Object command(String... args) {
+        try (RespConnection connection = connect(Duration.ofSeconds(5))) {
+            return connection.command(args);
+        } catch (IOException e) {
+            throw new UncheckedIOException("redis-server on port " + port + " did not answer " + args[0], e);
+        }
+    }
+
+    /** Graceful stop: SIGTERM (redis shuts down without saving, as configured), then waits. */
+    public void stop() {
+        if (process == null) return;
+        Process stopping = process;
+        process = null;
+        stopping.destroy();
+        if (!awaitExit(stopping)) {
+            log.warn("redis-server on port {} ignored SIGTERM; killing it", port);
+            stopping.destroyForcibly();
+            awaitExit(stopping);
+        }
+        log.info("redis-server on port {} stopped", port);
+    }
+
+    /** Simulates a crash: SIGKILL, then waits until the process is gone. */
+    public void kill() {
+        if (process == null) return;
+        Process killed = process;
+        process = null;
+        killed.destroyForcibly();
+        awaitExit(killed);
+        log.info("redis-server on port {} killed", port);
+    }
+
+    private boolean awaitExit(Process p) {
+        try {
+            return p.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    public String host() {
+        return HOST;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** {@code redis://127.0.0.1:PORT}, with {@code :password@} if the server has one. */
+    public String uri() {
+        return password == null ? "redis://" + HOST + ":" + port
+                : "redis://:" + password + "@" + HOST + ":" + port;
+    }
+
+    public String password() {
+        return password;
+    }
+
+    /** The server's own directory (working dir, log file, cluster node file). */
+    public Path directory() {
+        return directory;
+    }
+
+    /** Where the server's stdout and stderr go. */
+    public Path logFile() {
+        return directory.resolve("redis.log");
+    }
+
+    /** Stops the server (if running) and deletes its directory. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) return;
+        stop();
+        closed = true;
+        deleteDirectory();
+    }
+
+    private void deleteDirectory() {
+        try (Stream<Path> paths = Files.walk(directory)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            log.debug("could not delete {}", directory, e);
+        }
+    }
+
+    private String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(logFile(), StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private static String defaultBinary() {
+        String fromEnv = System.getenv("REDIS_SERVER");
+        return fromEnv != null && !fromEnv.isBlank() ? fromEnv : "redis-server";
+    }
+
+    @Override
+    public String toString() {
+        return "RedisServer[" + HOST + ":" + port + (isRunning() ? ", running" : "") + "]";
+    }
+
+    private static final class PortClashException extends RuntimeException {
+        PortClashException(String message) {
+            super(message);
+        }
+    }
+
+    /** Options for a {@link RedisServer}; {@link #build()} does not start it. */
+    public static final class Builder {
+        private String binary;
+        private String password;
+        private int port;
+        private final List<String> extraArgs = new ArrayList<>();
+        private Duration startupTimeout = Duration.ofSeconds(20);
+
+        private Builder() {}
+
+        /** Path or name of the redis-server binary; default PATH or {@code $REDIS_SERVER}. */
+        public Builder binary(String binary) {
+            this.binary = Objects.requireNonNull(binary);
+            return this;
+        }
+
+        /** Sets {@code requirepass}. */
+        public Builder password(String password) {
+            this.password = Objects.requireNonNull(password);
+            return this;
+        }
+
+        /** A fixed port; default 0 = a free ephemeral port. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) throw new IllegalArgumentException("port out of range: " + port);
+            this.port = port;
+            return this;
+        }
+
+        /** More command-line arguments, e.g. {@code "--cluster-enabled", "yes"}. */
+        public Builder args(String... args) {
+            extraArgs.addAll(List.of(args));
+            return this;
+        }
+
+        public Builder startupTimeout(Duration timeout) {
+            this.startupTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        public RedisServer build() {
+            return new RedisServer(this);
+        }
+
+        /** {@code build().start()}. */
+        public RedisServer start() {
+            return build().start();
+        }
+    }
+}
