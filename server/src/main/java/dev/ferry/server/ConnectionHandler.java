@@ -1,0 +1,218 @@
+package dev.ferry.server;
+
+import dev.ferry.protocol.ErrorCode;
+import dev.ferry.protocol.Frame;
+import dev.ferry.protocol.ProtocolVersion;
+import dev.ferry.protocol.ResumeToken;
+import dev.ferry.protocol.SessionId;
+import dev.ferry.store.ClaimResult;
+import dev.ferry.store.ExportedContext;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The business end of a server connection: the handshake (HELLO or RESUME), then frames of an
+ * open session. Runs on the event loop and never blocks it: store round trips complete
+ * asynchronously and hop back onto the loop.
+ */
+final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
+    private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
+
+    private enum Phase { HANDSHAKE, RESUMING, OPEN, CLOSING }
+
+    private final ServerRuntime rt;
+    private Phase phase = Phase.HANDSHAKE;
+    private ServerSession session;
+    private ScheduledFuture<?> handshakeTimer;
+
+    ConnectionHandler(ServerRuntime rt) {
+        this.rt = rt;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        handshakeTimer = ctx.executor().schedule(() -> {
+            if (phase == Phase.HANDSHAKE) {
+                fatal(ctx, ErrorCode.HANDSHAKE_TIMEOUT, "no HELLO or RESUME within " + rt.options.handshakeTimeout().toMillis() + " ms");
+            }
+        }, rt.options.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
+        switch (phase) {
+            case HANDSHAKE -> {
+                switch (frame) {
+                    case Frame.Hello hello -> hello(ctx, hello);
+                    case Frame.Resume resume -> resume(ctx, resume);
+                    default -> fatal(ctx, ErrorCode.PROTOCOL_ERROR, "the first frame must be HELLO or RESUME, got " + frame.type());
+                }
+            }
+            case RESUMING -> fatal(ctx, ErrorCode.PROTOCOL_ERROR, frame.type() + " sent before the WELCOME that answers RESUME");
+            case OPEN -> {
+                switch (frame) {
+                    case Frame.Command command -> {
+                        if (!session.onCommand(command)) {
+                            fatal(ctx, ErrorCode.PROTOCOL_ERROR, "request id " + Integer.toUnsignedString(command.requestId()) + " is already in use");
+                        }
+                    }
+                    case Frame.Attention attention -> session.onAttention(attention.requestId());
+                    case Frame.Goodbye goodbye -> {
+                        phase = Phase.CLOSING;
+                        session.onGoodbye(goodbye);
+                    }
+                    case Frame.Hello h -> fatal(ctx, ErrorCode.PROTOCOL_ERROR, "HELLO on a connection whose session is open");
+                    case Frame.Resume r -> fatal(ctx, ErrorCode.PROTOCOL_ERROR, "RESUME on a connection whose session is open");
+                    default -> fatal(ctx, ErrorCode.PROTOCOL_ERROR, frame.type() + " is a server-to-client frame");
+                }
+            }
+            case CLOSING -> { } // after GOODBYE nothing more is read
+        }
+    }
+
+    private void hello(ChannelHandlerContext ctx, Frame.Hello hello) {
+        if (!admit(ctx, hello.version())) return;
+        SessionId id = SessionId.random(rt.random);
+        ResumeToken token = ResumeToken.random(rt.random);
+        session = new ServerSession(rt, ctx.channel(), id, token.sha256(), new SessionContext(), false);
+        rt.sessions.put(id, session);
+        phase = Phase.OPEN;
+        rt.metrics.sessionsOpened.increment();
+        ctx.writeAndFlush(new Frame.Welcome(ProtocolVersion.CURRENT, id, token, rt.name(), false));
+        session.start();
+    }
+
+    private void resume(ChannelHandlerContext ctx, Frame.Resume resume) {
+        if (!admit(ctx, resume.version())) return;
+        phase = Phase.RESUMING;
+        byte[] presentedHash = resume.resumeToken().sha256();
+        long started = System.nanoTime();
+        rt.store.claim(resume.sessionId(), presentedHash, rt.name(), rt.tombstoneTtl())
+                .orTimeout(rt.options.storeTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((result, error) -> ctx.executor().execute(() -> {
+                    rt.metrics.claimTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                    claimed(ctx, resume, presentedHash, result, error);
+                }));
+    }
+
+    private void claimed(ChannelHandlerContext ctx, Frame.Resume resume, byte[] tokenHash, ClaimResult result, Throwable error) {
+        SessionId id = resume.sessionId();
+        if (error != null) {
+            refuse(ctx, ErrorCode.STORE_UNAVAILABLE, "cannot reach the context store to resume session " + id + ": " + rootMessage(error));
+            return;
+        }
+        switch (result) {
+            case ClaimResult.Expired e -> refuse(ctx, ErrorCode.SESSION_EXPIRED,
+                    "session " + id + " has expired or does not exist: its context is no longer in the store");
+            case ClaimResult.BadToken b -> refuse(ctx, ErrorCode.BAD_TOKEN,
+                    "the resume token does not match session " + id);
+            case ClaimResult.AlreadyClaimed c -> refuse(ctx, ErrorCode.ALREADY_CLAIMED,
+                    "session " + id + " was already resumed by " + c.claimant());
+            case ClaimResult.Claimed c -> {
+                if (!ctx.channel().isActive()) {
+                    // The client gave up on us while we claimed: hand the context back so it can resume elsewhere.
+                    rt.store.export(id, new ExportedContext(tokenHash, c.payload()), rt.timers.exportTtl());
+                    return;
+                }
+                ContextCodec.Decoded decoded;
+                try {
+                    decoded = ContextCodec.decode(c.payload());
+                } catch (IllegalArgumentException bad) {
+                    log.error("session {}: stored context is unreadable: {}", id, bad.getMessage());
+                    refuse(ctx, ErrorCode.SESSION_EXPIRED, "session " + id + " cannot be resumed: its stored context is unreadable");
+                    return;
+                }
+                ResumeToken token = ResumeToken.random(rt.random);
+                session = new ServerSession(rt, ctx.channel(), id, token.sha256(), decoded.context(), true);
+                ServerSession previous = rt.sessions.put(id, session);
+                if (previous != null) log.debug("session {} resumed on the server it is leaving", id);
+                phase = Phase.OPEN;
+                rt.metrics.sessionsResumed.increment();
+                ctx.writeAndFlush(new Frame.Welcome(ProtocolVersion.CURRENT, id, token, rt.name(), true));
+                session.startResumed(decoded.inBatch(), resume.attentionRequestId());
+            }
+        }
+    }
+
+    /** Version, serving and capacity checks shared by HELLO and RESUME. */
+    private boolean admit(ChannelHandlerContext ctx, int version) {
+        if (handshakeTimer != null) handshakeTimer.cancel(false);
+        if (!ProtocolVersion.isSupported(version)) {
+            fatal(ctx, ErrorCode.UNSUPPORTED_VERSION, "protocol version " + version + " is not supported; this server speaks version " + ProtocolVersion.CURRENT);
+            return false;
+        }
+        if (!rt.serving) {
+            refuse(ctx, ErrorCode.NOT_SERVING, rt.name() + " is draining and takes no new sessions; connect to another server");
+            return false;
+        }
+        if (rt.sessions.size() >= rt.options.maxSessions()) {
+            refuse(ctx, ErrorCode.SERVER_FULL, rt.name() + " holds its maximum of " + rt.options.maxSessions() + " sessions");
+            return false;
+        }
+        return true;
+    }
+
+    private void refuse(ChannelHandlerContext ctx, ErrorCode code, String text) {
+        rt.metrics.handshakeRefused(code.name());
+        close(ctx, code, text);
+    }
+
+    private void fatal(ChannelHandlerContext ctx, ErrorCode code, String text) {
+        if (code == ErrorCode.PROTOCOL_ERROR || code == ErrorCode.FRAME_TOO_LARGE) rt.metrics.protocolErrors.increment();
+        log.debug("{}: {} {}", ctx.channel().remoteAddress(), code, text);
+        close(ctx, code, text);
+    }
+
+    private void close(ChannelHandlerContext ctx, ErrorCode code, String text) {
+        if (phase == Phase.CLOSING) return;
+        phase = Phase.CLOSING;
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(new Frame.Error(code, 0, text)).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (handshakeTimer != null) handshakeTimer.cancel(false);
+        phase = Phase.CLOSING;
+        if (session != null) session.onInactive();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (session != null) session.onWritabilityChanged();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException) {
+            fatal(ctx, ErrorCode.FRAME_TOO_LARGE, cause.getMessage());
+        } else if (cause instanceof DecoderException) {
+            fatal(ctx, ErrorCode.PROTOCOL_ERROR, rootMessage(cause));
+        } else if (cause instanceof IOException) {
+            log.debug("{}: connection error: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        } else {
+            log.error("{}: unexpected error; closing the connection", ctx.channel().remoteAddress(), cause);
+            ctx.close();
+        }
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) c = c.getCause();
+        return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+    }
+}

@@ -1,0 +1,227 @@
+package dev.ferry.server;
+
+import dev.ferry.protocol.SessionId;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Ferry server: accepts client sessions, runs the application's {@link SessionHandler}, and
+ * migrates sessions to peers when asked — one by one, a number of them, or all (a drain).
+ *
+ * <pre>{@code
+ * FerryServer server = FerryServer.start(ServerOptions.builder()
+ *         .port(7000).contextStore(store).handler(myHandler).build());
+ * server.drain(List.of("10.0.0.2:7000", "10.0.0.3:7000"), 1000); // migrate everyone away
+ * }</pre>
+ */
+public final class FerryServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FerryServer.class);
+
+    private final ServerRuntime rt;
+    private final PrometheusMeterRegistry registry;
+    private final EventLoopGroup group;
+    private final Channel listener;
+    private final ScheduledExecutorService scheduler;
+    private final List<String> peers = new CopyOnWriteArrayList<>();
+    private volatile Drain drain;
+    private volatile boolean closed;
+
+    private FerryServer(ServerOptions options) throws InterruptedException {
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.rt = new ServerRuntime(options, new ServerMetrics(registry));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ferry-drain-" + options.serverName());
+            t.setDaemon(true);
+            return t;
+        });
+        boolean epoll = Epoll.isAvailable();
+        DefaultThreadFactory threads = new DefaultThreadFactory("ferry-io-" + options.serverName(), true);
+        this.group = epoll ? new EpollEventLoopGroup(options.ioThreads(), threads) : new NioEventLoopGroup(options.ioThreads(), threads);
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(options.writeBufferLowWaterMark(), options.writeBufferHighWaterMark()))
+                .childHandler(new ServerChannelInitializer(rt));
+        try {
+            this.listener = bootstrap.bind(options.bindHost(), options.port()).sync().channel();
+        } catch (RuntimeException | InterruptedException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            scheduler.shutdownNow();
+            throw e;
+        }
+        InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
+        rt.advertisedAddress = options.advertisedAddress() != null ? options.advertisedAddress()
+                : bound.getHostString() + ":" + bound.getPort();
+        log.info("{} listening on {} (advertised {}), store {}, timers idle-migration={}s session-idle={}s",
+                options.serverName(), bound, rt.advertisedAddress, rt.store.describe(),
+                rt.timers.idleMigration().toSeconds(), rt.timers.sessionIdle().toSeconds());
+    }
+
+    /** Binds and starts serving. */
+    public static FerryServer start(ServerOptions options) {
+        try {
+            return new FerryServer(options);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while binding", e);
+        }
+    }
+
+    public String name() { return rt.name(); }
+    public InetSocketAddress localAddress() { return (InetSocketAddress) listener.localAddress(); }
+    /** host:port that peers send migrating clients to. */
+    public String advertisedAddress() { return rt.advertisedAddress; }
+    public MigrationTimers timers() { return rt.timers; }
+    public ServerMetrics metrics() { return rt.metrics; }
+    public MeterRegistry meterRegistry() { return registry; }
+    /** The metrics in Prometheus text format. */
+    public String scrapeMetrics() { return registry.scrape(); }
+    public String storeDescription() { return rt.store.describe(); }
+
+    /** Whether new sessions are accepted (false once a drain started). */
+    public boolean isServing() { return rt.serving && !closed; }
+
+    public int sessionCount() { return rt.sessions.size(); }
+
+    public Map<MigrationState, Long> sessionCountsByState() { return rt.metrics.sessionsByState(); }
+
+    public Optional<Session> session(SessionId id) { return Optional.ofNullable(rt.sessions.get(id)); }
+
+    public Collection<Session> sessions() { return List.copyOf(rt.sessions.values()); }
+
+    /** Asks the named sessions to migrate. @return how many were asked */
+    public int migrate(Collection<SessionId> ids, List<String> targets) {
+        int n = 0;
+        for (SessionId id : ids) {
+            ServerSession s = rt.sessions.get(id);
+            if (s != null && s.requestMigration(targets, n)) n++;
+        }
+        return n;
+    }
+
+    /** Asks up to {@code count} sessions that are not already migrating to move (rebalance). */
+    public int migrate(int count, List<String> targets) {
+        int n = 0;
+        for (ServerSession s : rt.sessions.values()) {
+            if (n >= count) break;
+            MigrationState st = s.migrationState();
+            if (st == MigrationState.NONE || st == MigrationState.CANCELLED || st == MigrationState.FAILED) {
+                if (s.requestMigration(targets, n)) n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Stops taking new sessions and asks every session to migrate to {@code targets}, at most
+     * {@code ratePerSecond} a second (0 or less: all at once). Replaces a running drain.
+     */
+    public synchronized Drain drain(List<String> targets, double ratePerSecond) {
+        if (targets == null || targets.isEmpty()) throw new IllegalArgumentException("a drain needs at least one target");
+        rt.serving = false;
+        if (drain != null) drain.cancel();
+        drain = new Drain(targets, ratePerSecond, new ArrayList<>(rt.sessions.values()));
+        drain.start(scheduler);
+        log.info("{}: draining {} sessions to {} at {}/s", name(), rt.sessions.size(), targets,
+                ratePerSecond <= 0 ? "unlimited" : ratePerSecond);
+        return drain;
+    }
+
+    /** The running or last drain, if any. */
+    public Optional<Drain> currentDrain() { return Optional.ofNullable(drain); }
+
+    /**
+     * Stops the drain, calls off every migration the clients have not started, and takes new
+     * sessions again. @return how many migrations were called off
+     */
+    public synchronized int cancelDrain() {
+        if (drain != null) drain.cancel();
+        int n = 0;
+        for (ServerSession s : rt.sessions.values()) {
+            if (s.cancelMigration()) n++;
+        }
+        rt.serving = !closed;
+        return n;
+    }
+
+    /** The peers a SIGTERM drains to when no operator says otherwise. */
+    public void setPeers(List<String> addresses) {
+        peers.clear();
+        addresses.stream().filter(a -> !a.equals(rt.advertisedAddress)).forEach(peers::add);
+    }
+
+    public List<String> peers() { return List.copyOf(peers); }
+
+    /**
+     * What a SIGTERM does: drain to the known peers (or, with none or migration disabled, close
+     * every session), wait until no session is left or the idle migration timer has passed, then
+     * stop. @return sessions still open when it gave up waiting
+     */
+    public int shutdownGracefully(double ratePerSecond, Duration atMost) {
+        List<String> to = peers();
+        if (!to.isEmpty() || rt.timers.migrationDisabled()) {
+            drain(to.isEmpty() ? List.of(rt.advertisedAddress) : to, ratePerSecond);
+        } else {
+            rt.serving = false;
+            log.warn("{}: no peers known; closing {} sessions without migrating them", name(), rt.sessions.size());
+        }
+        long deadline = System.nanoTime() + atMost.toNanos();
+        while (!rt.sessions.isEmpty() && System.nanoTime() < deadline && !to.isEmpty()) {
+            try {
+                Thread.sleep(20); // polling the session count; no event to wait on across all sessions
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        int left = rt.sessions.size();
+        close();
+        return left;
+    }
+
+    /** Closes every connection and stops. Sessions that were not migrated end. */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        rt.serving = false;
+        if (drain != null) drain.cancel();
+        listener.close().syncUninterruptibly();
+        for (ServerSession s : rt.sessions.values()) s.close("server stopped");
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        scheduler.shutdownNow();
+        rt.virtualThreads.shutdown();
+        registry.close();
+        log.info("{} stopped", name());
+    }
+}

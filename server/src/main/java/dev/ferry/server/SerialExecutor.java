@@ -1,0 +1,47 @@
+package dev.ferry.server;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs one session's tasks one at a time, in submission order, on a shared executor (virtual
+ * threads). An idle session holds no thread, which is what lets one server keep 100,000 of them.
+ */
+final class SerialExecutor implements Executor {
+    private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);
+
+    private final Executor delegate;
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+
+    SerialExecutor(Executor delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        tasks.add(task);
+        if (scheduled.compareAndSet(false, true)) delegate.execute(this::drain);
+    }
+
+    private void drain() {
+        for (;;) {
+            Runnable task;
+            while ((task = tasks.poll()) != null) {
+                try {
+                    task.run();
+                } catch (Throwable t) {
+                    log.error("session task failed", t);
+                }
+            }
+            scheduled.set(false);
+            // A task added after the last poll but before the flag cleared would be stranded.
+            if (tasks.isEmpty() || !scheduled.compareAndSet(false, true)) return;
+        }
+    }
+}

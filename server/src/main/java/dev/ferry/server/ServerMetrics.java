@@ -1,0 +1,105 @@
+package dev.ferry.server;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The server's numbers, as Micrometer meters (exported in Prometheus format by the admin API).
+ * Session counts by migration state are kept up to date on every transition, so reading them
+ * never walks the session table.
+ */
+public final class ServerMetrics {
+    private final MeterRegistry registry;
+    private final Map<MigrationState, AtomicLong> byState = new EnumMap<>(MigrationState.class);
+
+    final Counter sessionsOpened;
+    final Counter sessionsResumed;
+    final Counter migrationsRequested;
+    final Counter migrationsExported;
+    final Counter migrationsCompleted;
+    final Counter migrationsCancelled;
+    final Counter commands;
+    final Counter commandsDeferred;
+    final Counter attentions;
+    final Counter protocolErrors;
+    final Counter missingDone;
+    final Timer exportTime;
+    final Timer claimTime;
+    private final AtomicLong migrationsFailed = new AtomicLong();
+    private volatile String lastFailure;
+
+    ServerMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        for (MigrationState s : MigrationState.values()) {
+            AtomicLong n = new AtomicLong();
+            byState.put(s, n);
+            Gauge.builder("ferry_sessions", n, AtomicLong::get)
+                    .description("Sessions on this server by migration state")
+                    .tag("state", s.name()).register(registry);
+        }
+        sessionsOpened = counter("ferry_sessions_opened", "Sessions opened with HELLO");
+        sessionsResumed = counter("ferry_sessions_resumed", "Sessions resumed here after a migration");
+        migrationsRequested = counter("ferry_migrations_requested", "Migration requests for sessions on this server");
+        migrationsExported = counter("ferry_migrations_exported", "Contexts exported and MIGRATE sent");
+        migrationsCompleted = counter("ferry_migrations_completed", "Sessions that left this server by migration");
+        migrationsCancelled = counter("ferry_migrations_cancelled", "Migrations called off before the client moved");
+        commands = counter("ferry_commands", "Commands run");
+        commandsDeferred = counter("ferry_commands_deferred", "Commands answered DEFERRED (re-sent on the target)");
+        attentions = counter("ferry_attentions", "Requests cancelled by ATTENTION");
+        protocolErrors = counter("ferry_protocol_errors", "Connections closed for a protocol error");
+        missingDone = counter("ferry_handler_missing_done", "Handlers that returned without a final DONE");
+        exportTime = Timer.builder("ferry_context_export").description("Time to export a context to the store")
+                .publishPercentiles(0.5, 0.99).register(registry);
+        claimTime = Timer.builder("ferry_context_claim").description("Time to claim a context from the store")
+                .publishPercentiles(0.5, 0.99).register(registry);
+    }
+
+    private Counter counter(String name, String description) {
+        return Counter.builder(name).description(description).register(registry);
+    }
+
+    public MeterRegistry registry() { return registry; }
+
+    void opened(MigrationState initial) { byState.get(initial).incrementAndGet(); }
+
+    void moved(MigrationState from, MigrationState to) {
+        byState.get(from).decrementAndGet();
+        byState.get(to).incrementAndGet();
+    }
+
+    void closed(MigrationState last) { byState.get(last).decrementAndGet(); }
+
+    void migrationFailed(String reason, String detail) {
+        migrationsFailed.incrementAndGet();
+        Counter.builder("ferry_migrations_failed").description("Migrations that failed; the session stayed here")
+                .tag("reason", reason).register(registry).increment();
+        lastFailure = detail;
+    }
+
+    void handshakeRefused(String code) {
+        Counter.builder("ferry_handshakes_refused").description("HELLO or RESUME refused, by error code")
+                .tag("code", code).register(registry).increment();
+    }
+
+    public long sessions(MigrationState state) { return byState.get(state).get(); }
+
+    public Map<MigrationState, Long> sessionsByState() {
+        Map<MigrationState, Long> m = new EnumMap<>(MigrationState.class);
+        byState.forEach((s, n) -> m.put(s, n.get()));
+        return m;
+    }
+
+    public long migrationsFailed() { return migrationsFailed.get(); }
+    public long migrationsCompleted() { return (long) migrationsCompleted.count(); }
+    public long migrationsRequested() { return (long) migrationsRequested.count(); }
+    public long sessionsResumed() { return (long) sessionsResumed.count(); }
+
+    /** The last migration failure, in words, or null. */
+    public String lastFailure() { return lastFailure; }
+}

@@ -1,0 +1,52 @@
+package dev.ferry.server;
+
+import dev.ferry.protocol.SessionId;
+import dev.ferry.store.ContextStore;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** What every session of one server shares. */
+final class ServerRuntime {
+    final ServerOptions options;
+    final ContextStore store;
+    final MigrationTimers timers;
+    final SessionHandler handler;
+    final ServerMetrics metrics;
+    final ExecutorService virtualThreads = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("ferry-session-", 0).factory());
+    final Map<SessionId, ServerSession> sessions = new ConcurrentHashMap<>();
+    final SecureRandom random = new SecureRandom();
+    private final AtomicInteger migrationIds = new AtomicInteger();
+    volatile boolean serving = true;
+    volatile String advertisedAddress;
+
+    ServerRuntime(ServerOptions options, ServerMetrics metrics) {
+        this.options = options;
+        this.store = options.contextStore();
+        this.timers = options.timers();
+        this.handler = options.handler();
+        this.metrics = metrics;
+    }
+
+    String name() { return options.serverName(); }
+
+    int nextMigrationId() {
+        int id;
+        do {
+            id = migrationIds.incrementAndGet();
+        } while (id == 0);
+        return id;
+    }
+
+    /** How long a claimed record's tombstone stays, so a late second resume is told "already claimed". */
+    Duration tombstoneTtl() {
+        Duration s = timers.sessionIdle();
+        return s.compareTo(Duration.ofMinutes(1)) > 0 ? s : Duration.ofMinutes(1);
+    }
+}

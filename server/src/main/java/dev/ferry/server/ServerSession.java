@@ -1,0 +1,573 @@
+package dev.ferry.server;
+
+import dev.ferry.protocol.Frame;
+import dev.ferry.protocol.GoodbyeReason;
+import dev.ferry.protocol.SessionId;
+import dev.ferry.store.ClaimResult;
+import dev.ferry.store.ExportedContext;
+import io.netty.channel.Channel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One client session on this server: its requests, its context, and its migration state machine.
+ *
+ * <p>Threads: frames arrive on the channel's event loop and are handed to {@link #executor}, which
+ * runs the application's handlers one at a time on virtual threads. Migration state is guarded by
+ * {@code this}; no lock is held while application code or a store round trip runs. State-change
+ * callbacks go through {@link #notifier} so they reach the application in order without waiting
+ * for a long command to finish.
+ */
+final class ServerSession implements Session {
+    private static final Logger log = LoggerFactory.getLogger(ServerSession.class);
+
+    private final ServerRuntime rt;
+    private final SessionId id;
+    private final Channel channel;
+    private final boolean resumed;
+    private final SessionContext context;
+    private final SerialExecutor executor;
+    private final SerialExecutor notifier;
+    private final Map<Integer, ServerRequest> open = new ConcurrentHashMap<>(2);
+    private final byte[] tokenHash;
+    private final ReentrantLock writability = new ReentrantLock();
+    private final Condition writable = writability.newCondition();
+
+    /** True when a handler at a checkpoint should yield: read on every row, so kept volatile. */
+    private volatile boolean yieldWanted;
+
+    // Guarded by this.
+    private MigrationState state = MigrationState.NONE;
+    private int migrationId;
+    private List<String> targets = List.of();
+    private long deadlineAtNanos;
+    private ScheduledFuture<?> deadline;
+    private int holds;
+    private boolean busy;
+    private ServerRequest running;
+    private ServerRequest exportedRequest;
+    private boolean exportQueued;
+    private boolean cancelling;
+    private boolean exported;
+    private boolean closed;
+
+    ServerSession(ServerRuntime rt, Channel channel, SessionId id, byte[] tokenHash, SessionContext context, boolean resumed) {
+        this.rt = rt;
+        this.channel = channel;
+        this.id = id;
+        this.tokenHash = tokenHash;
+        this.context = context;
+        this.resumed = resumed;
+        this.executor = new SerialExecutor(rt.virtualThreads);
+        this.notifier = new SerialExecutor(rt.virtualThreads);
+        rt.metrics.opened(MigrationState.NONE);
+    }
+
+    // ---------------------------------------------------------------- Session API
+
+    @Override public SessionId id() { return id; }
+    @Override public SessionContext context() { return context; }
+    @Override public boolean resumed() { return resumed; }
+
+    @Override
+    public synchronized MigrationState migrationState() { return state; }
+
+    synchronized String describeTargets() { return String.join(",", targets); }
+
+    @Override
+    public void requestMigration(List<String> targets) {
+        requestMigration(targets, 0);
+    }
+
+    /**
+     * @param rotation how far to rotate {@code targets}, so a drain spreads sessions over its peers
+     * @return whether the request was taken (not if the session is leaving or gone)
+     */
+    boolean requestMigration(List<String> targets, int rotation) {
+        if (targets == null || targets.isEmpty() || targets.size() > Frame.Migrate.MAX_TARGETS) {
+            throw new IllegalArgumentException("a migration needs 1.." + Frame.Migrate.MAX_TARGETS + " targets");
+        }
+        List<String> rotated = rotate(targets, rotation);
+        ServerRequest toWake;
+        synchronized (this) {
+            if (closed || state == MigrationState.MIGRATING || cancelling) return false;
+            this.targets = rotated;
+            this.migrationId = rt.nextMigrationId();
+            rt.metrics.migrationsRequested.increment();
+            armDeadline(state == MigrationState.READY ? rt.timers.idleMigration() : rt.timers.requestBound());
+            if (state == MigrationState.READY) {
+                // A newer request replaces the one the client has not acted on: same context, new targets.
+                write(migrateFrame(exportedRequest));
+                return true;
+            }
+            if (state != MigrationState.REQUESTED) transition(MigrationState.REQUESTED);
+            toWake = running;
+        }
+        if (toWake != null) toWake.wake();
+        maybeExport();
+        return true;
+    }
+
+    @Override
+    public boolean cancelMigration() {
+        synchronized (this) {
+            switch (state) {
+                case REQUESTED -> {
+                    disarmDeadline();
+                    transition(MigrationState.CANCELLED);
+                    rt.metrics.migrationsCancelled.increment();
+                    return true;
+                }
+                case READY -> {
+                    if (cancelling || closed) return false;
+                    cancelling = true;
+                }
+                default -> {
+                    return false;
+                }
+            }
+        }
+        // The context is in the store: take it back exactly as a target would, so either we or a
+        // target owns the session, never both.
+        ClaimResult result;
+        try {
+            result = rt.store.claim(id, tokenHash, rt.name() + " (cancelled)", rt.tombstoneTtl())
+                    .get(rt.options.storeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            log.warn("session {}: cancel could not reach the context store: {}", id, e.toString());
+            synchronized (this) {
+                cancelling = false;
+            }
+            return false;
+        }
+        ServerRequest resumeHere = null;
+        try {
+            synchronized (this) {
+                cancelling = false;
+                if (!(result instanceof ClaimResult.Claimed)) {
+                    return false; // a target has it: the client has moved
+                }
+                exported = false;
+                if (state != MigrationState.READY || closed) {
+                    // The connection went away while we claimed: put the context back for the client.
+                    rt.store.export(id, new ExportedContext(tokenHash, ContextCodec.encode(context,
+                            exportedRequest == null ? null : exportedRequest.toInBatch())), rt.timers.exportTtl());
+                    exported = true;
+                    return false;
+                }
+                disarmDeadline();
+                write(new Frame.MigrateCancel(migrationId));
+                transition(MigrationState.CANCELLED);
+                rt.metrics.migrationsCancelled.increment();
+                resumeHere = exportedRequest;
+                exportedRequest = null;
+            }
+            return true;
+        } finally {
+            if (resumeHere != null) resumeLocally(resumeHere);
+            maybeExport();
+        }
+    }
+
+    @Override
+    public MigrationHold holdMigration() {
+        synchronized (this) {
+            holds++;
+            updateYield();
+        }
+        return new MigrationHold() {
+            private boolean released;
+
+            @Override
+            public void close() {
+                synchronized (ServerSession.this) {
+                    if (released) return;
+                    released = true;
+                    holds--;
+                    updateYield();
+                }
+                maybeExport();
+            }
+        };
+    }
+
+    @Override
+    public void close(String reason) {
+        write(new Frame.Goodbye(GoodbyeReason.SHUTDOWN, truncate(reason)));
+        channel.close();
+    }
+
+    // ---------------------------------------------------------------- frames from the connection
+
+    void start() {
+        executor.execute(() -> call("onConnect", () -> rt.handler.onConnect(this)));
+    }
+
+    /** Starts a session that arrived by migration; {@code inBatch} is the request to continue, if any. */
+    void startResumed(ContextCodec.InBatch inBatch, int attentionRequestId) {
+        executor.execute(() -> call("onResume", () -> rt.handler.onResume(this)));
+        if (inBatch == null) return;
+        ServerRequest request = new ServerRequest(this, inBatch.requestId(), inBatch.command(), inBatch.rowsSent(), inBatch.cursor());
+        open.put(request.id(), request);
+        if (attentionRequestId == inBatch.requestId()) {
+            // The client cancelled it while moving: the attention DONE is ours to send, and nothing else.
+            if (request.attention()) {
+                open.remove(request.id());
+                rt.metrics.attentions.increment();
+                executor.execute(() -> call("onAttention", () -> rt.handler.onAttention(this, request)));
+            }
+            return;
+        }
+        executor.execute(() -> runResumed(request));
+    }
+
+    /** @return false if the request id is already in use (a protocol error) */
+    boolean onCommand(Frame.Command command) {
+        ServerRequest request = new ServerRequest(this, command.requestId(), command.text(), 0, null);
+        if (open.putIfAbsent(command.requestId(), request) != null) return false;
+        executor.execute(() -> runCommand(request));
+        return true;
+    }
+
+    void onAttention(int requestId) {
+        ServerRequest request = open.get(requestId);
+        if (request == null) return; // finished, or carried away by a migration: not ours to answer
+        rt.virtualThreads.execute(() -> {
+            if (!request.attention()) return;
+            open.remove(requestId);
+            rt.metrics.attentions.increment();
+            call("onAttention", () -> rt.handler.onAttention(this, request));
+        });
+    }
+
+    void onGoodbye(Frame.Goodbye goodbye) {
+        if (goodbye.reason() == GoodbyeReason.MOVED) {
+            synchronized (this) {
+                if (state == MigrationState.READY) {
+                    transition(MigrationState.MIGRATING);
+                    rt.metrics.migrationsCompleted.increment();
+                }
+            }
+        }
+        channel.close();
+    }
+
+    void onWritabilityChanged() {
+        writability.lock();
+        try {
+            writable.signalAll();
+        } finally {
+            writability.unlock();
+        }
+    }
+
+    void onInactive() {
+        MigrationState last;
+        boolean deleteContext;
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+            disarmDeadline();
+            if (state == MigrationState.READY) {
+                // The client left after MIGRATE: it is on its way (or gave up; the TTL cleans up).
+                transition(MigrationState.MIGRATING);
+                rt.metrics.migrationsCompleted.increment();
+            }
+            last = state;
+            deleteContext = exported && last != MigrationState.MIGRATING;
+            rt.metrics.closed(last);
+        }
+        rt.sessions.remove(id, this);
+        open.values().forEach(ServerRequest::abandon);
+        onWritabilityChanged();
+        if (deleteContext) rt.store.delete(id);
+        executor.execute(() -> call("onDisconnect", () -> rt.handler.onDisconnect(this, last)));
+    }
+
+    // ---------------------------------------------------------------- request execution (executor)
+
+    private void runCommand(ServerRequest request) {
+        boolean serve;
+        synchronized (this) {
+            serve = state.servesCommands() && !closed;
+            if (serve) {
+                busy = true;
+                running = request;
+            }
+        }
+        if (!serve) {
+            // Invariant 4: once the context is exported this server runs nothing; the client re-sends it.
+            if (request.defer()) rt.metrics.commandsDeferred.increment();
+            open.remove(request.id());
+            return;
+        }
+        if (!request.start()) {
+            idle(request);
+            return;
+        }
+        rt.metrics.commands.increment();
+        runHandler(request, "onCommand", () -> rt.handler.onCommand(this, request));
+    }
+
+    private void runResumed(ServerRequest request) {
+        synchronized (this) {
+            busy = true;
+            running = request;
+        }
+        open.put(request.id(), request);
+        if (!request.start()) {
+            idle(request);
+            return;
+        }
+        runHandler(request, "onMigrateResume", () -> rt.handler.onMigrateResume(this, request));
+    }
+
+    private void runHandler(ServerRequest request, String event, HandlerCall call) {
+        try {
+            call.run();
+        } catch (Throwable t) {
+            log.error("session {}: {} failed for {}", id, event, request, t);
+            request.fail("internal error: " + t.getClass().getSimpleName()
+                    + (t.getMessage() == null ? "" : ": " + t.getMessage()));
+        }
+        switch (request.phase()) {
+            case RUNNING -> {
+                if (request.done()) {
+                    rt.metrics.missingDone.increment();
+                    log.warn("session {}: {} returned without a final DONE for {}; the SDK sent it", id, event, request);
+                }
+            }
+            case SUSPENDED -> {
+                synchronized (this) {
+                    busy = false;
+                    running = null;
+                }
+                export(request);
+                return;
+            }
+            default -> { }
+        }
+        idle(request);
+    }
+
+    private void idle(ServerRequest finished) {
+        if (finished.phase() == ServerRequest.Phase.FINISHED) open.remove(finished.id(), finished);
+        synchronized (this) {
+            busy = false;
+            running = null;
+        }
+        maybeExport();
+    }
+
+    private void resumeLocally(ServerRequest request) {
+        executor.execute(() -> runResumed(request));
+    }
+
+    // ---------------------------------------------------------------- migration (executor + timers)
+
+    /** Queues an export if a migration waits and the session is at a migration point. */
+    private void maybeExport() {
+        synchronized (this) {
+            if (state != MigrationState.REQUESTED || holds > 0 || busy || exportQueued || closed) return;
+            exportQueued = true;
+        }
+        executor.execute(() -> {
+            synchronized (this) {
+                exportQueued = false;
+            }
+            export(null);
+        });
+    }
+
+    /**
+     * The migration point: exports the context (with the suspended request, if any), then tells
+     * the client where to go. Runs on the session's executor, so no command runs meanwhile.
+     */
+    private void export(ServerRequest inBatch) {
+        synchronized (this) {
+            if (state != MigrationState.REQUESTED || holds > 0 || busy || closed) {
+                if (inBatch != null) resumeLocally(inBatch);
+                return;
+            }
+        }
+        if (rt.timers.migrationDisabled()) {
+            // Both timers 0: a drain closes the connection at the session's next migration point.
+            close("server is shutting down and migration is disabled (both timers are 0)");
+            return;
+        }
+        byte[] payload = ContextCodec.encode(context, inBatch == null ? null : inBatch.toInBatch());
+        long started = System.nanoTime();
+        try {
+            rt.store.export(id, new ExportedContext(tokenHash, payload), rt.timers.exportTtl())
+                    .get(rt.options.storeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+            synchronized (this) {
+                if (state == MigrationState.REQUESTED) {
+                    fail("store_unavailable", "could not export the context to " + rt.store.describe() + ": " + cause.getMessage());
+                }
+            }
+            if (inBatch != null) resumeLocally(inBatch);
+            return;
+        } finally {
+            rt.metrics.exportTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        }
+        boolean closeNow;
+        synchronized (this) {
+            exported = true;
+            if (state != MigrationState.REQUESTED || closed) {
+                // Cancelled (or the client left) while we exported: nobody is going to resume it.
+                exported = false;
+                rt.store.delete(id);
+                if (inBatch != null && !closed) resumeLocally(inBatch);
+                return;
+            }
+            exportedRequest = inBatch;
+            if (inBatch != null) open.remove(inBatch.id(), inBatch);
+            transition(MigrationState.READY);
+            write(migrateFrame(inBatch));
+            closeNow = rt.timers.closesAtOnce();
+        }
+        rt.metrics.migrationsExported.increment();
+        if (closeNow) {
+            write(new Frame.Goodbye(GoodbyeReason.MIGRATING, "resume at the target; this server closes now"));
+            channel.close();
+        }
+    }
+
+    private Frame.Migrate migrateFrame(ServerRequest inBatch) {
+        long remaining = rt.timers.closesAtOnce() ? 0
+                : Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineAtNanos - System.nanoTime()));
+        return new Frame.Migrate(migrationId, inBatch == null ? 0 : inBatch.id(), Math.min(remaining, 0xFFFF_FFFFL), targets);
+    }
+
+    private void armDeadline(Duration after) {
+        disarmDeadline();
+        deadlineAtNanos = System.nanoTime() + after.toNanos();
+        if (rt.timers.migrationDisabled()) return;
+        int forMigration = migrationId;
+        deadline = channel.eventLoop().schedule(() -> onDeadline(forMigration), after.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void disarmDeadline() {
+        if (deadline != null) {
+            deadline.cancel(false);
+            deadline = null;
+        }
+    }
+
+    /** The idle migration timer (or the bound on reaching a migration point) ran out. Event loop. */
+    private void onDeadline(int forMigration) {
+        synchronized (this) {
+            if (forMigration != migrationId || closed) return;
+            deadline = null;
+            if (state == MigrationState.REQUESTED) {
+                fail(holds > 0 ? "held" : "busy", "no migration point within " + rt.timers.requestBound().toSeconds() + " s ("
+                        + (holds > 0 ? "the application held the migration" : "a command without checkpoints was still running") + ")");
+                return;
+            }
+            if (state != MigrationState.READY || cancelling) return;
+            if (rt.timers.sessionIdle().isZero()) {
+                // Session idle timer 0: a migration not done within the idle migration timer is invalid.
+                rt.store.delete(id);
+                exported = false;
+                fail("expired", "the client did not move within the idle migration timer and the session idle timer is 0");
+            } else {
+                rt.store.expire(id, rt.timers.sessionIdle());
+            }
+        }
+        write(new Frame.Goodbye(GoodbyeReason.MIGRATING, "idle migration timer expired; resume at the target"));
+        channel.close();
+    }
+
+    /** Caller holds the lock. */
+    private void fail(String reason, String detail) {
+        disarmDeadline();
+        transition(MigrationState.FAILED);
+        rt.metrics.migrationFailed(reason, "session " + id + ": " + detail);
+        log.warn("session {}: migration failed, session stays here: {}", id, detail);
+    }
+
+    /** Caller holds the lock. */
+    private void transition(MigrationState to) {
+        MigrationState from = state;
+        if (from == to) return;
+        state = to;
+        if (!closed) rt.metrics.moved(from, to);
+        updateYield();
+        notifier.execute(() -> call("onMigrateState", () -> rt.handler.onMigrateState(this, from, to)));
+    }
+
+    private void updateYield() {
+        yieldWanted = state == MigrationState.REQUESTED && holds == 0 && !rt.timers.migrationDisabled();
+    }
+
+    boolean migrationWaiting() { return yieldWanted; }
+
+    // ---------------------------------------------------------------- writing
+
+    /** Writes one frame; frames written by one thread reach the client in call order. */
+    boolean write(Frame frame) {
+        if (!channel.isActive()) return false;
+        channel.writeAndFlush(frame, channel.voidPromise());
+        return true;
+    }
+
+    /** Blocks a handler thread while the client is not reading fast enough. */
+    void awaitWritable() {
+        if (channel.isWritable() || !channel.isActive()) return;
+        writability.lock();
+        try {
+            while (!channel.isWritable() && channel.isActive()) {
+                writable.await(200, TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            writability.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void call(String event, HandlerCall call) {
+        try {
+            call.run();
+        } catch (Throwable t) {
+            log.error("session {}: {} handler failed", id, event, t);
+        }
+    }
+
+    @FunctionalInterface
+    private interface HandlerCall {
+        void run() throws Exception;
+    }
+
+    private static List<String> rotate(List<String> targets, int by) {
+        int n = targets.size();
+        int shift = Math.floorMod(by, n);
+        if (shift == 0) return List.copyOf(targets);
+        List<String> r = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) r.add(targets.get((i + shift) % n));
+        return List.copyOf(r);
+    }
+
+    private static String truncate(String s) {
+        return s.length() > 1000 ? s.substring(0, 1000) : s;
+    }
+
+    @Override
+    public String toString() {
+        return "session " + id;
+    }
+}
