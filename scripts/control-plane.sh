@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Builds Ferry's test control plane from source with this machine's Go toolchain:
+# kube-apiserver, kube-controller-manager and kubectl from the k8s.io/kubernetes module,
+# etcd from go.etcd.io/etcd/server/v3, and installs them where Fabric8 kube-api-test
+# looks for them in offline mode:  ~/.kubeapitest/k8s/<KUBE_VERSION>-linux-amd64/
+#
+# Why from source: no prebuilt Kubernetes binary or container image can be fetched here,
+# but the Go module proxy can be reached. The build modules live in scripts/control-plane/.
+#
+# Idempotent and cached: Go's module and build caches live under ~/.cache/ferry/go, and a
+# stamp file in the install directory skips the build when the same recipe is installed.
+#
+# Usage: scripts/control-plane.sh [--print-version | --print-dir | --force | --help]
+set -euo pipefail
+
+# The one place that says which Kubernetes the tests run against (Fabric8 7.4.0 models 1.34).
+KUBE_VERSION=1.34.4
+# The etcd that Kubernetes ${KUBE_VERSION%.*} pairs with (its build/dependencies.yaml).
+ETCD_VERSION=3.6.5
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RECIPE_DIR="$ROOT/scripts/control-plane"
+KUBEAPITEST_DIR="${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}"
+CACHE_DIR="${FERRY_CACHE_DIR:-$HOME/.cache/ferry}"
+GOOS_ARCH="linux-amd64"
+INSTALL_DIR="$KUBEAPITEST_DIR/k8s/${KUBE_VERSION}-${GOOS_ARCH}"
+STAMP="$INSTALL_DIR/.ferry-control-plane"
+FORCE=false
+
+usage() {
+  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  cat <<EOF
+
+  --print-version  print the Kubernetes version this script installs (${KUBE_VERSION}) and exit
+  --print-dir      print the install directory and exit
+  --force          rebuild even if the stamp says the binaries are current
+EOF
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --print-version) echo "$KUBE_VERSION"; exit 0 ;;
+    --print-dir) echo "$INSTALL_DIR"; exit 0 ;;
+    --force) FORCE=true ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "control-plane: unknown argument: $1" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+
+log() { printf '[control-plane %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+die() { printf '[control-plane] ERROR: %s\n' "$*" >&2; exit 1; }
+
+case "$(uname -s)-$(uname -m)" in
+  Linux-x86_64) ;;
+  *) die "only linux-amd64 is supported (this is $(uname -s)-$(uname -m))" ;;
+esac
+
+GO="${GO:-$(command -v go || true)}"
+[ -n "$GO" ] || GO=/usr/local/go/bin/go
+[ -x "$GO" ] || die "Go toolchain not found (looked on PATH and at /usr/local/go/bin/go)"
+
+export GOPATH="$CACHE_DIR/go"
+export GOMODCACHE="$GOPATH/mod"
+export GOCACHE="$GOPATH/build"
+export GOFLAGS="-modcacherw -buildvcs=false"
+export GOTOOLCHAIN=local
+export CGO_ENABLED=0
+export GOOS=linux GOARCH=amd64
+export GOPROXY="${GOPROXY:-https://proxy.golang.org,direct}"
+
+GO_VERSION="$("$GO" env GOVERSION)"
+RECIPE_HASH="$(cd "$RECIPE_DIR" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0 \
+  | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
+STAMP_TEXT="kubernetes=v${KUBE_VERSION} etcd=v${ETCD_VERSION} go=${GO_VERSION} recipe=${RECIPE_HASH}"
+
+installed_ok() {
+  [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$STAMP_TEXT" ] || return 1
+  local b
+  for b in kube-apiserver kube-controller-manager kubectl etcd; do
+    [ -x "$INSTALL_DIR/$b" ] || return 1
+  done
+  "$INSTALL_DIR/kube-apiserver" --version 2>/dev/null | grep -qx "Kubernetes v${KUBE_VERSION}"
+}
+
+if ! $FORCE && installed_ok; then
+  log "up to date: $INSTALL_DIR ($STAMP_TEXT)"
+  exit 0
+fi
+
+START=$(date +%s)
+log "building Kubernetes v${KUBE_VERSION} and etcd v${ETCD_VERSION} with ${GO_VERSION} (caches in $GOPATH)"
+mkdir -p "$GOPATH" "$KUBEAPITEST_DIR/k8s"
+
+# Work on a scratch copy of the recipe, so the repository stays clean whatever Go writes.
+WORK="$CACHE_DIR/control-plane-src"
+rm -rf "$WORK"
+mkdir -p "$WORK"
+cp -r "$RECIPE_DIR/kubernetes" "$RECIPE_DIR/etcd" "$WORK/"
+
+# kubernetes: the published k8s.io/kubernetes module points its staging modules (k8s.io/api,
+# client-go, ...) at ./staging/src/...; a consumer must replace each with its published v0.Y.Z.
+prepare_kubernetes_module() {
+  local dir="$WORK/kubernetes" minor_version="v0.${KUBE_VERSION#1.}"
+  if grep -Eq "^(require )?[[:space:]]*k8s.io/kubernetes v${KUBE_VERSION}( |\$)" "$dir/go.mod" && [ -f "$dir/go.sum" ]; then
+    log "kubernetes: using the checked-in go.mod/go.sum"
+    return
+  fi
+  log "kubernetes: checked-in go.mod is not for v${KUBE_VERSION}; generating one (commit scripts/control-plane/kubernetes/go.{mod,sum} afterwards)"
+  local kmod
+  kmod="$(cd "$dir" && "$GO" mod download -json "k8s.io/kubernetes@v${KUBE_VERSION}" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+  [ -f "$kmod" ] || die "cannot fetch k8s.io/kubernetes@v${KUBE_VERSION} from the module proxy"
+  {
+    echo "// Build-only module: compiles kube-apiserver, kube-controller-manager and kubectl"
+    echo "// from the published k8s.io/kubernetes module. Generated by scripts/control-plane.sh."
+    echo "module ferry.dev/control-plane/kubernetes"
+    echo
+    echo "go $(sed -n 's/^go //p' "$kmod")"
+    echo
+    echo "require k8s.io/kubernetes v${KUBE_VERSION}"
+    echo
+    echo "replace ("
+    sed -n '/^replace (/,/^)/p' "$kmod" | awk -v v="$minor_version" '/=> \.\/staging\// {printf "\t%s => %s %s\n", $1, $1, v}'
+    echo ")"
+  } > "$dir/go.mod"
+  rm -f "$dir/go.sum"
+  (cd "$dir" && "$GO" mod tidy) || die "go mod tidy failed for Kubernetes v${KUBE_VERSION}"
+  cp "$dir/go.mod" "$dir/go.sum" "$RECIPE_DIR/kubernetes/"
+}
+
+prepare_etcd_module() {
+  local dir="$WORK/etcd"
+  if grep -Eq "^(require )?[[:space:]]*go.etcd.io/etcd/server/v3 v${ETCD_VERSION}( |\$)" "$dir/go.mod" && [ -f "$dir/go.sum" ]; then
+    log "etcd: using the checked-in go.mod/go.sum"
+    return
+  fi
+  log "etcd: checked-in go.mod is not for v${ETCD_VERSION}; generating one (commit scripts/control-plane/etcd/go.{mod,sum} afterwards)"
+  (cd "$dir" && "$GO" mod edit -droprequire=go.etcd.io/etcd/server/v3 \
+     && "$GO" mod edit -require="go.etcd.io/etcd/server/v3@v${ETCD_VERSION}" \
+     && rm -f go.sum && "$GO" mod tidy) || die "cannot resolve etcd v${ETCD_VERSION}"
+  cp "$dir/go.mod" "$dir/go.sum" "$RECIPE_DIR/etcd/"
+}
+
+prepare_kubernetes_module
+prepare_etcd_module
+
+STAGE="$KUBEAPITEST_DIR/k8s/.staging-${KUBE_VERSION}-$$"
+rm -rf "$STAGE"
+mkdir -p "$STAGE"
+trap 'rm -rf "$STAGE"' EXIT
+
+# Same version variables as kubernetes/hack/lib/version.sh, so --version tells the truth.
+BUILD_DATE="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+KUBE_LDFLAGS="-s -w"
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  KUBE_LDFLAGS+=" -X ${pkg}.gitVersion=v${KUBE_VERSION}"
+  KUBE_LDFLAGS+=" -X ${pkg}.gitMajor=${KUBE_VERSION%%.*}"
+  minor="${KUBE_VERSION#*.}"; KUBE_LDFLAGS+=" -X ${pkg}.gitMinor=${minor%%.*}"
+  KUBE_LDFLAGS+=" -X ${pkg}.gitTreeState=clean"
+  KUBE_LDFLAGS+=" -X ${pkg}.buildDate=${BUILD_DATE}"
+done
+
+build() { # dir output package
+  local dir="$1" out="$2" pkg="$3" ldflags="$4" t0
+  t0=$(date +%s)
+  log "go build $pkg"
+  (cd "$WORK/$dir" && nice -n 10 "$GO" build -mod=readonly -trimpath -ldflags "$ldflags" -o "$STAGE/$out" "$pkg") \
+    || die "go build $pkg failed"
+  log "built $out in $(( $(date +%s) - t0 ))s ($(du -h "$STAGE/$out" | cut -f1))"
+}
+
+build kubernetes kube-apiserver ./cmd/kube-apiserver "$KUBE_LDFLAGS"
+build kubernetes kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager "$KUBE_LDFLAGS"
+build kubernetes kubectl k8s.io/kubernetes/cmd/kubectl "$KUBE_LDFLAGS"
+build etcd etcd . "-s -w"
+
+log "checking versions"
+"$STAGE/kube-apiserver" --version | grep -qx "Kubernetes v${KUBE_VERSION}" \
+  || die "kube-apiserver reports '$("$STAGE/kube-apiserver" --version)', expected Kubernetes v${KUBE_VERSION}"
+"$STAGE/kube-controller-manager" --version | grep -qx "Kubernetes v${KUBE_VERSION}" || die "kube-controller-manager version mismatch"
+"$STAGE/kubectl" version --client 2>/dev/null | grep -q "v${KUBE_VERSION}" || die "kubectl version mismatch"
+"$STAGE/etcd" --version | grep -q "etcd Version: ${ETCD_VERSION}" || die "etcd version mismatch: $("$STAGE/etcd" --version | head -1)"
+
+mkdir -p "$INSTALL_DIR"
+rm -f "$STAMP"
+for b in kube-apiserver kube-controller-manager kubectl etcd; do
+  mv -f "$STAGE/$b" "$INSTALL_DIR/$b"
+done
+echo "$STAMP_TEXT" > "$STAMP"
+
+log "installed into $INSTALL_DIR:"
+"$INSTALL_DIR/kube-apiserver" --version | sed 's/^/    kube-apiserver: /'
+"$INSTALL_DIR/etcd" --version | head -1 | sed 's/^/    /'
+log "build time $(( $(date +%s) - START ))s; disk: binaries $(du -sh "$INSTALL_DIR" | cut -f1), Go caches $(du -sh "$GOPATH" 2>/dev/null | cut -f1)"
