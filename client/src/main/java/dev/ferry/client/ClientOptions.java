@@ -1,0 +1,134 @@
+package dev.ferry.client;
+
+import dev.ferry.protocol.ProtocolVersion;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Immutable settings of a {@link FerryClient}. Build with {@link #builder()}; only
+ * {@link Builder#serviceAddress(String)} is required.
+ */
+public final class ClientOptions {
+    /** {@link #commandTimeout()} when none is set: effectively no limit. */
+    public static final Duration NO_TIMEOUT = Duration.ofDays(365);
+
+    private final HostPort serviceAddress;
+    private final boolean readAhead;
+    private final Duration connectTimeout;
+    private final Duration commandTimeout;
+    private final int maxFrameLength;
+    private final String clientName;
+    private final int eventLoopThreads;
+    private final int resumeAttempts;
+    private final Duration resumeBackoff;
+
+    private ClientOptions(Builder b) {
+        if (b.serviceAddress == null) throw new IllegalArgumentException("serviceAddress is required");
+        this.serviceAddress = HostPort.parse(b.serviceAddress);
+        this.readAhead = b.readAhead;
+        this.connectTimeout = positive("connectTimeout", b.connectTimeout);
+        this.commandTimeout = positive("commandTimeout", b.commandTimeout);
+        if (b.maxFrameLength < 64) throw new IllegalArgumentException("maxFrameLength must be >= 64, was " + b.maxFrameLength);
+        this.maxFrameLength = b.maxFrameLength;
+        this.clientName = Objects.requireNonNull(b.clientName, "clientName");
+        if (b.eventLoopThreads < 1) throw new IllegalArgumentException("eventLoopThreads must be >= 1, was " + b.eventLoopThreads);
+        this.eventLoopThreads = b.eventLoopThreads;
+        if (b.resumeAttempts < 1) throw new IllegalArgumentException("resumeAttempts must be >= 1, was " + b.resumeAttempts);
+        this.resumeAttempts = b.resumeAttempts;
+        this.resumeBackoff = Objects.requireNonNull(b.resumeBackoff, "resumeBackoff");
+    }
+
+    private static Duration positive(String name, Duration d) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative() || d.isZero()) throw new IllegalArgumentException(name + " must be positive, was " + d);
+        return d;
+    }
+
+    public static Builder builder() { return new Builder(); }
+
+    /** A builder preset with these options, to derive a variant. */
+    public Builder toBuilder() {
+        return new Builder().serviceAddress(serviceAddress.toString()).readAhead(readAhead).connectTimeout(connectTimeout)
+                .commandTimeout(commandTimeout).maxFrameLength(maxFrameLength).clientName(clientName)
+                .eventLoopThreads(eventLoopThreads).resumeAttempts(resumeAttempts).resumeBackoff(resumeBackoff);
+    }
+
+    /** The fleet's service address ({@code host:port}): where sessions open, and the last resume fallback. */
+    public String serviceAddress() { return serviceAddress.toString(); }
+
+    HostPort serviceHostPort() { return serviceAddress; }
+
+    /**
+     * Whether the connection reads while no command is outstanding (default true): a read-ahead
+     * session sees a MIGRATE at once and moves while idle; otherwise it sees it at its next command.
+     */
+    public boolean readAhead() { return readAhead; }
+
+    /** Bound on a TCP connect and on the wait for WELCOME (after HELLO or RESUME). Default 5 s. */
+    public Duration connectTimeout() { return connectTimeout; }
+
+    /** How long blocking calls wait for a command's final DONE. Default {@link #NO_TIMEOUT}. */
+    public Duration commandTimeout() { return commandTimeout; }
+
+    /** Largest frame accepted from a server. Default {@link ProtocolVersion#DEFAULT_MAX_FRAME_LENGTH}. */
+    public int maxFrameLength() { return maxFrameLength; }
+
+    /** Sent in HELLO, for the server's logs. Default {@code ferry-java}. */
+    public String clientName() { return clientName; }
+
+    /** Netty event loop threads of the client, shared by all its sessions. Default 1. */
+    public int eventLoopThreads() { return eventLoopThreads; }
+
+    /**
+     * How many passes a migration makes over its resume paths (the MIGRATE targets, then the
+     * service address) before it gives up. Default 3.
+     */
+    public int resumeAttempts() { return resumeAttempts; }
+
+    /** Pause between two passes over the resume paths; grows linearly with the pass. Default 100 ms. */
+    public Duration resumeBackoff() { return resumeBackoff; }
+
+    @Override
+    public String toString() {
+        return "ClientOptions[serviceAddress=" + serviceAddress + ", readAhead=" + readAhead + ", connectTimeout="
+                + connectTimeout + ", commandTimeout=" + commandTimeout + ", maxFrameLength=" + maxFrameLength
+                + ", clientName=" + clientName + ", eventLoopThreads=" + eventLoopThreads + ", resumeAttempts="
+                + resumeAttempts + ", resumeBackoff=" + resumeBackoff + "]";
+    }
+
+    public static final class Builder {
+        private String serviceAddress;
+        private boolean readAhead = true;
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration commandTimeout = NO_TIMEOUT;
+        private int maxFrameLength = ProtocolVersion.DEFAULT_MAX_FRAME_LENGTH;
+        private String clientName = "ferry-java";
+        private int eventLoopThreads = 1;
+        private int resumeAttempts = 3;
+        private Duration resumeBackoff = Duration.ofMillis(100);
+
+        private Builder() {}
+
+        public Builder serviceAddress(String hostPort) { this.serviceAddress = hostPort; return this; }
+
+        public Builder readAhead(boolean readAhead) { this.readAhead = readAhead; return this; }
+
+        public Builder connectTimeout(Duration timeout) { this.connectTimeout = timeout; return this; }
+
+        public Builder commandTimeout(Duration timeout) { this.commandTimeout = timeout; return this; }
+
+        public Builder maxFrameLength(int bytes) { this.maxFrameLength = bytes; return this; }
+
+        public Builder clientName(String name) { this.clientName = name; return this; }
+
+        public Builder eventLoopThreads(int threads) { this.eventLoopThreads = threads; return this; }
+
+        public Builder resumeAttempts(int passes) { this.resumeAttempts = passes; return this; }
+
+        public Builder resumeBackoff(Duration backoff) { this.resumeBackoff = backoff; return this; }
+
+        /** @throws IllegalArgumentException if a value is out of range or the service address is missing */
+        public ClientOptions build() { return new ClientOptions(this); }
+    }
+}

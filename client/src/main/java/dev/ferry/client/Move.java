@@ -1,0 +1,55 @@
+package dev.ferry.client;
+
+import io.netty.channel.Channel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+
+/** One migration the session is carrying out: the paths to try and what happened on each. Event-loop state. */
+final class Move {
+    final int migrationId;
+    final int inBatchRequestId;
+    final long deadlineMillis;
+    /** The MIGRATE targets in order, then the service address. */
+    final List<String> paths;
+    /** When the client read the (first) MIGRATE; the pause ends at WELCOME(resumed). */
+    final long startNanos;
+    /** One line per failed attempt, for the error message if every path fails. */
+    final List<String> tried = new ArrayList<>();
+
+    int nextPath;
+    int pass;
+    Channel attempt;
+    String attemptAddress;
+    ScheduledFuture<?> timer;
+    /** A target said ALREADY_CLAIMED while the source was open: wait for MIGRATE_CANCEL. */
+    boolean claimedElsewhere;
+    /** Every pass failed while the source was open: wait for MIGRATE_CANCEL, or retry once when the source closes. */
+    boolean exhausted;
+
+    Move(int migrationId, int inBatchRequestId, long deadlineMillis, List<String> paths, long startNanos) {
+        this.migrationId = migrationId;
+        this.inBatchRequestId = inBatchRequestId;
+        this.deadlineMillis = deadlineMillis;
+        this.paths = List.copyOf(paths);
+        this.startNanos = startNanos;
+    }
+
+    void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    /** Drops the attempt in progress, if any, so its late events are ignored. */
+    void dropAttempt() {
+        cancelTimer();
+        Channel a = attempt;
+        attempt = null;
+        if (a != null) a.close();
+    }
+
+    String triedSummary() { return tried.isEmpty() ? "nothing was tried" : String.join("; ", tried); }
+}

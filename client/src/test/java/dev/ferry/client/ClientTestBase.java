@@ -1,0 +1,57 @@
+package dev.ferry.client;
+
+import dev.ferry.protocol.DoneFlags;
+import dev.ferry.protocol.Frame;
+import dev.ferry.protocol.GoodbyeReason;
+import org.junit.jupiter.api.AfterEach;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+
+/** Starts fake servers and clients for a test and closes all of them afterwards. */
+abstract class ClientTestBase {
+    private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
+
+    FakeServer server(String name) {
+        FakeServer s = FakeServer.start(name);
+        toClose.push(s);
+        return s;
+    }
+
+    FerryClient client(FakeServer service, boolean readAhead) {
+        return client(ClientOptions.builder().serviceAddress(service.address()).readAhead(readAhead)
+                .connectTimeout(Duration.ofSeconds(3)).resumeBackoff(Duration.ofMillis(20)).build());
+    }
+
+    FerryClient client(ClientOptions options) {
+        FerryClient c = FerryClient.create(options);
+        toClose.push(c);
+        return c;
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        while (!toClose.isEmpty()) toClose.pop().close();
+    }
+
+    static Frame.Row row(int requestId, long seq, String text) {
+        return new Frame.Row(requestId, seq, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static Frame.Done done(int requestId, long rows) { return new Frame.Done(requestId, DoneFlags.FINAL, rows); }
+
+    static Frame.Done attentionDone(int requestId, long rows) {
+        return new Frame.Done(requestId, DoneFlags.FINAL | DoneFlags.ATTENTION, rows);
+    }
+
+    static Frame.Migrate migrate(int migrationId, int inBatch, long deadlineMillis, String... targets) {
+        return new Frame.Migrate(migrationId, inBatch, deadlineMillis, List.of(targets));
+    }
+
+    static Frame.Goodbye goodbye(GoodbyeReason reason) { return new Frame.Goodbye(reason, reason.name().toLowerCase()); }
+
+    static List<String> texts(List<Row> rows) { return rows.stream().map(Row::text).toList(); }
+}
