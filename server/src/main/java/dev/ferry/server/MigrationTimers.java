@@ -11,12 +11,13 @@ import java.time.Duration;
  *                      resumed yet, once the source has closed (default 600 s)
  */
 public record MigrationTimers(Duration idleMigration, Duration sessionIdle) {
-    public static final MigrationTimers DEFAULT = new MigrationTimers(Duration.ofSeconds(60), Duration.ofSeconds(600));
     /** Most a timer may be: the CRD's limit, 32767 s. */
     public static final Duration MAX = Duration.ofSeconds(32767);
 
     /** Slack on the export TTL so the source's own invalidation, not the store's expiry, ends a migration. */
     private static final Duration TTL_SLACK = Duration.ofSeconds(5);
+
+    public static final MigrationTimers DEFAULT = new MigrationTimers(Duration.ofSeconds(60), Duration.ofSeconds(600));
 
     public MigrationTimers {
         check("idleMigration", idleMigration);

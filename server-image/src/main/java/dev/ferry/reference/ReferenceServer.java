@@ -1,0 +1,86 @@
+package dev.ferry.reference;
+
+import dev.ferry.server.FerryServer;
+import dev.ferry.server.ServerOptions;
+import dev.ferry.store.ContextStore;
+import dev.ferry.store.ContextStores;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The reference server: the SDK plus {@link ReferenceHandler}, configured by environment
+ * variables ({@link ServerConfig#HELP}). A SIGTERM drains its sessions to its peers before it
+ * exits, so a pod deleted without the operator still loses no client.
+ */
+public final class ReferenceServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ReferenceServer.class);
+
+    private final ServerConfig config;
+    private final ContextStore store;
+    private final FerryServer server;
+
+    private ReferenceServer(ServerConfig config, ContextStore store, FerryServer server) {
+        this.config = config;
+        this.store = store;
+        this.server = server;
+    }
+
+    public static ReferenceServer start(ServerConfig config) {
+        ContextStore store = ContextStores.open(config.storeUri());
+        try {
+            FerryServer server = FerryServer.start(ServerOptions.builder()
+                    .serverName(config.serverName())
+                    .bindHost(config.bindHost())
+                    .port(config.port())
+                    .advertisedAddress(config.advertisedAddress())
+                    .timers(config.timers())
+                    .maxSessions(config.maxSessions())
+                    .contextStore(store)
+                    .handler(new ReferenceHandler(config.serverName()))
+                    .build());
+            server.setPeers(config.peers());
+            return new ReferenceServer(config, store, server);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    public FerryServer server() { return server; }
+    public ServerConfig config() { return config; }
+
+    /** SIGTERM: migrate everyone to the peers, bounded by the idle migration timer, then stop. */
+    public void shutdownGracefully() {
+        Duration bound = config.timers().idleMigration().plusSeconds(1);
+        int left = server.shutdownGracefully(config.drainRate(), bound);
+        if (left > 0) log.warn("{}: {} sessions were still here after {} s and were closed", config.serverName(), left, bound.toSeconds());
+        store.close();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        store.close();
+    }
+
+    public static void main(String[] args) {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.print("Ferry reference server. Configure with environment variables:\n" + ServerConfig.HELP);
+            return;
+        }
+        ServerConfig config;
+        try {
+            config = ServerConfig.fromEnvironment(Map.copyOf(System.getenv()));
+        } catch (IllegalArgumentException e) {
+            log.error(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        ReferenceServer server = start(config);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownGracefully, "ferry-sigterm"));
+        log.info("{} ready on {}", config.serverName(), server.server().advertisedAddress());
+    }
+}

@@ -1,0 +1,127 @@
+package dev.ferry.reference;
+
+import dev.ferry.server.MigrationTimers;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The reference server's settings, read from environment variables (what a pod template sets).
+ * Every bad value is reported together, each with the variable's name and what it accepts.
+ */
+public record ServerConfig(
+        String serverName,
+        String bindHost,
+        int port,
+        String advertisedAddress,
+        String storeUri,
+        MigrationTimers timers,
+        int adminPort,
+        String adminToken,
+        List<String> peers,
+        int maxSessions,
+        double drainRate) {
+
+    /** The variables, with defaults, for --help and error messages. */
+    public static final String HELP = """
+            FERRY_SERVER_NAME          name shown to clients and in the store (default: $POD_NAME, else the host name)
+            FERRY_BIND                 address to listen on (default 127.0.0.1)
+            FERRY_PORT                 client port (default 7000; 0 = any free port)
+            FERRY_ADVERTISED_ADDRESS   host:port peers send migrating clients to (default: bind address and port)
+            FERRY_STORE_URI            context store: memory:, redis://host:port, rediss://, redis-sentinel://, redis-cluster:// (default memory:)
+            FERRY_IDLE_MIGRATION_TIMER seconds the source waits for a client to move, 0..32767 (default 60)
+            FERRY_SESSION_IDLE_TIMER   seconds an exported context waits in the store, 0..32767 (default 600)
+            FERRY_ADMIN_PORT           admin HTTP port (default 7001; 0 = any free port)
+            FERRY_ADMIN_TOKEN          bearer token for the admin API (or FERRY_ADMIN_TOKEN_FILE)
+            FERRY_PEERS                comma-separated host:port list a SIGTERM drains to (the operator keeps it current)
+            FERRY_MAX_SESSIONS         most sessions this server holds (default 200000)
+            FERRY_DRAIN_RATE           sessions per second a SIGTERM drain moves, 0 = unlimited (default 0)
+            """;
+
+    public static ServerConfig fromEnvironment(Map<String, String> env) {
+        List<String> problems = new ArrayList<>();
+        String name = first(env, "FERRY_SERVER_NAME", "POD_NAME");
+        if (name == null) name = hostName();
+        String bind = env.getOrDefault("FERRY_BIND", "127.0.0.1");
+        int port = (int) integer(env, "FERRY_PORT", 7000, 0, 65535, problems);
+        String advertised = env.get("FERRY_ADVERTISED_ADDRESS");
+        if (advertised != null && !isHostPort(advertised)) {
+            problems.add("FERRY_ADVERTISED_ADDRESS must be host:port, was '" + advertised + "'");
+        }
+        String store = env.getOrDefault("FERRY_STORE_URI", "memory:");
+        long idle = integer(env, "FERRY_IDLE_MIGRATION_TIMER", 60, 0, 32767, problems);
+        long sessionIdle = integer(env, "FERRY_SESSION_IDLE_TIMER", 600, 0, 32767, problems);
+        int adminPort = (int) integer(env, "FERRY_ADMIN_PORT", 7001, 0, 65535, problems);
+        String token = env.get("FERRY_ADMIN_TOKEN");
+        String tokenFile = env.get("FERRY_ADMIN_TOKEN_FILE");
+        if (token == null && tokenFile != null) {
+            try {
+                token = Files.readString(Path.of(tokenFile), StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                problems.add("FERRY_ADMIN_TOKEN_FILE '" + tokenFile + "' cannot be read: " + e.getMessage());
+            }
+        }
+        List<String> peers = new ArrayList<>();
+        String peerList = env.getOrDefault("FERRY_PEERS", "");
+        for (String p : Arrays.stream(peerList.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList()) {
+            if (isHostPort(p)) peers.add(p);
+            else problems.add("FERRY_PEERS entries must be host:port, got '" + p + "'");
+        }
+        int maxSessions = (int) integer(env, "FERRY_MAX_SESSIONS", 200_000, 1, 10_000_000, problems);
+        double rate = integer(env, "FERRY_DRAIN_RATE", 0, 0, 1_000_000, problems);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid configuration:\n  " + String.join("\n  ", problems) + "\n\n" + HELP);
+        }
+        return new ServerConfig(name, bind, port, advertised, store,
+                new MigrationTimers(Duration.ofSeconds(idle), Duration.ofSeconds(sessionIdle)),
+                adminPort, token, List.copyOf(peers), maxSessions, rate);
+    }
+
+    private static long integer(Map<String, String> env, String key, long dflt, long min, long max, List<String> problems) {
+        String v = env.get(key);
+        if (v == null || v.isBlank()) return dflt;
+        try {
+            long n = Long.parseLong(v.strip());
+            if (n >= min && n <= max) return n;
+        } catch (NumberFormatException ignored) {
+            // reported below with the accepted range
+        }
+        problems.add(key + " must be an integer in " + min + ".." + max + ", was '" + v + "'");
+        return dflt;
+    }
+
+    static boolean isHostPort(String s) {
+        int colon = s.lastIndexOf(':');
+        if (colon <= 0 || colon == s.length() - 1) return false;
+        try {
+            int port = Integer.parseInt(s.substring(colon + 1));
+            return port > 0 && port <= 65535;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static String first(Map<String, String> env, String... keys) {
+        for (String k : keys) {
+            String v = env.get(k);
+            if (v != null && !v.isBlank()) return v.strip();
+        }
+        return null;
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "ferry-server";
+        }
+    }
+}
