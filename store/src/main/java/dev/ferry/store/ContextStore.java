@@ -22,6 +22,9 @@ public interface ContextStore extends AutoCloseable {
     /**
      * Writes an exported context, replacing any record for {@code id} (exported or claimed),
      * with a time to live of {@code ttl}.
+     *
+     * @throws IllegalArgumentException if {@code ttl} is not positive (a session idle timer of 0
+     *     means "delete", see {@link #delete})
      */
     CompletableFuture<Void> export(SessionId id, ExportedContext context, Duration ttl);
 
@@ -30,6 +33,8 @@ public interface ContextStore extends AutoCloseable {
      * {@code tokenSha256}, replaces it with a tombstone naming {@code claimant} (kept for
      * {@code tombstoneTtl}) and returns the context. Of any number of concurrent claims, at most one
      * returns {@link ClaimResult.Claimed}. A claim with the wrong hash changes nothing.
+     * A {@code tombstoneTtl} of zero leaves no tombstone (a later claim then sees
+     * {@link ClaimResult.Expired}); a negative one is an {@link IllegalArgumentException}.
      */
     CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl);
 
