@@ -1,0 +1,149 @@
+package dev.ferry.client;
+
+import dev.ferry.protocol.ErrorCode;
+import dev.ferry.protocol.Frame;
+import dev.ferry.protocol.GoodbyeReason;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+class FailureTest extends ClientTestBase {
+
+    @Test
+    void sessionExpiredOnResumeFailsTheCommandAndEveryLaterCall() {
+        FakeServer a = server("a");
+        FakeServer b = server("b");
+        FerryClient client = client(a, false);
+        FerrySession session = client.connect();
+        FakeConnection source = a.awaitConnection();
+        source.expect(Frame.Hello.class);
+        // I > 0, S = 0: the source waited, then invalidated the migration and closed.
+        source.sendAndClose(migrate(2, 0, 60_000, b.address()), goodbye(GoodbyeReason.MIGRATING));
+
+        ResultStream rs = session.submit("GET k");
+        FakeConnection onB = b.awaitConnection();
+        onB.expect(Frame.Resume.class);
+        onB.sendAndClose(new Frame.Error(ErrorCode.SESSION_EXPIRED, 0, "no context for this session"));
+
+        assertThatThrownBy(rs::await).isInstanceOf(SessionExpiredException.class)
+                .hasMessageStartingWith("session expired")
+                .hasMessageContaining("no context for this session")
+                .hasMessageContaining("GET k");
+        assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(SessionExpiredException.class)
+                .hasMessageStartingWith("session expired");
+        assertThat(session.isOpen()).isFalse();
+        assertThat(client.metrics().migrationsFailed()).isEqualTo(1);
+    }
+
+    @Test
+    void badTokenIsRefused() {
+        FakeServer a = server("a");
+        FakeServer b = server("b");
+        FerrySession session = client(a, true).connect();
+        FakeConnection source = a.awaitConnection();
+        source.send(migrate(2, 0, 60_000, b.address()));
+        FakeConnection onB = b.awaitConnection();
+        onB.expect(Frame.Resume.class);
+        onB.sendAndClose(new Frame.Error(ErrorCode.BAD_TOKEN, 0, "token mismatch"));
+        await().until(() -> !session.isOpen());
+        assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(ResumeRefusedException.class)
+                .hasMessageContaining("BAD_TOKEN")
+                .satisfies(e -> assertThat(((ResumeRefusedException) e).code()).isEqualTo(ErrorCode.BAD_TOKEN));
+    }
+
+    @Test
+    void alreadyClaimedWithTheSourceGoneIsRefused() {
+        FakeServer a = server("a");
+        FakeServer b = server("b");
+        FerrySession session = client(a, true).connect();
+        FakeConnection source = a.awaitConnection();
+        source.sendAndClose(migrate(2, 0, 0, b.address()), goodbye(GoodbyeReason.MIGRATING));
+        FakeConnection onB = b.awaitConnection();
+        onB.expect(Frame.Resume.class);
+        onB.sendAndClose(new Frame.Error(ErrorCode.ALREADY_CLAIMED, 0, "claimed"));
+        await().until(() -> !session.isOpen());
+        assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(ResumeRefusedException.class)
+                .hasMessageContaining("ALREADY_CLAIMED");
+    }
+
+    @Test
+    void connectionLostWithACommandOutstanding() {
+        FakeServer a = server("a");
+        FerryClient client = client(a, true);
+        FerrySession session = client.connect();
+        FakeConnection conn = a.awaitConnection();
+        conn.expect(Frame.Hello.class);
+
+        ResultStream rs = session.submit("INCR k");
+        conn.expect(Frame.Command.class);
+        conn.close();
+        assertThatThrownBy(rs::await).isInstanceOf(SessionLostException.class)
+                .hasMessageContaining("no migration in progress")
+                .hasMessageContaining("'INCR k' may or may not have run");
+        assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(SessionLostException.class);
+        assertThat(client.metrics().sessionsLost()).isEqualTo(1);
+    }
+
+    @Test
+    void shutdownWithoutMigrationIsExplained() {
+        FakeServer a = server("a");
+        FerrySession session = client(a, true).connect();
+        FakeConnection conn = a.awaitConnection();
+        conn.sendAndClose(new Frame.Goodbye(GoodbyeReason.SHUTDOWN, "pod is going away"));
+        await().until(() -> !session.isOpen());
+        assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(SessionLostException.class)
+                .hasMessageContaining("GOODBYE(SHUTDOWN: pod is going away)");
+    }
+
+    @Test
+    void nonReadAheadSessionFindsOutAtItsNextCommand() {
+        FakeServer a = server("a");
+        FerrySession session = client(a, false).connect();
+        FakeConnection conn = a.awaitConnection();
+        conn.expect(Frame.Hello.class);
+        conn.close();
+        assertThat(session.isOpen()).as("an idle non-read-ahead session does not read").isTrue();
+        assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(SessionLostException.class)
+                .hasMessageContaining("may or may not have run");
+    }
+
+    @Test
+    void everyResumePathFailingLosesTheSessionAndSaysWhatWasTried() {
+        FakeServer a = server("a");
+        String dead = FakeServer.deadAddress();
+        FerryClient client = client(ClientOptions.builder().serviceAddress(a.address()).resumeAttempts(2)
+                .resumeBackoff(Duration.ofMillis(10)).build());
+        FerrySession session = client.connect();
+        FakeConnection source = a.awaitConnection();
+        source.expect(Frame.Hello.class);
+        ResultStream rs = session.submit("PING");
+        int id = source.expect(Frame.Command.class).requestId();
+        source.sendAndClose(migrate(6, 0, 0, dead), new Frame.Deferred(id), goodbye(GoodbyeReason.MIGRATING));
+
+        for (int pass = 0; pass < 2; pass++) { // the service address (server a) has no store either
+            FakeConnection viaService = a.awaitConnection();
+            viaService.expect(Frame.Resume.class);
+            viaService.sendAndClose(new Frame.Error(ErrorCode.STORE_UNAVAILABLE, 0, "redis down"));
+        }
+        assertThatThrownBy(rs::await).isInstanceOf(SessionLostException.class)
+                .hasMessageContaining("every resume path failed")
+                .hasMessageContaining(dead + ": cannot connect")
+                .hasMessageContaining("STORE_UNAVAILABLE (redis down)");
+        assertThat(client.metrics().failedResumes()).isEqualTo(4);
+    }
+
+    @Test
+    void protocolErrorFromTheServerEndsTheSessionWithItsText() {
+        FakeServer a = server("a");
+        FerrySession session = client(a, true).connect();
+        FakeConnection conn = a.awaitConnection();
+        conn.sendAndClose(new Frame.Error(ErrorCode.PROTOCOL_ERROR, 0, "frame not allowed now"));
+        await().until(() -> !session.isOpen());
+        assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(SessionLostException.class)
+                .hasMessageContaining("PROTOCOL_ERROR: frame not allowed now");
+    }
+}
