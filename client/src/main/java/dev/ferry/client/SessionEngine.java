@@ -236,8 +236,15 @@ final class SessionEngine {
         return sb.toString();
     }
 
+    /** What the user can know about the outstanding request when the session ends. */
     private String outstandingNote() {
-        return current == null ? "" : "; " + current.describe() + " may or may not have run";
+        Request r = current;
+        if (r == null) return "";
+        if (r.deferred || (move != null && !r.inBatch)) {
+            return "; " + r.describe() + " was not run (the source had handed the session off before it arrived)";
+        }
+        if (move != null) return "; " + r.describe() + " was interrupted by the migration after " + r.nextSeq + " row(s)";
+        return "; " + r.describe() + " may or may not have run";
     }
 
     // =====================================================================================

@@ -32,7 +32,7 @@ class FailureTest extends ClientTestBase {
         assertThatThrownBy(rs::await).isInstanceOf(SessionExpiredException.class)
                 .hasMessageStartingWith("session expired")
                 .hasMessageContaining("no context for this session")
-                .hasMessageContaining("GET k");
+                .hasMessageContaining("'GET k' was not run");
         assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(SessionExpiredException.class)
                 .hasMessageStartingWith("session expired");
         assertThat(session.isOpen()).isFalse();
@@ -132,7 +132,8 @@ class FailureTest extends ClientTestBase {
         assertThatThrownBy(rs::await).isInstanceOf(SessionLostException.class)
                 .hasMessageContaining("every resume path failed")
                 .hasMessageContaining(dead + ": cannot connect")
-                .hasMessageContaining("STORE_UNAVAILABLE (redis down)");
+                .hasMessageContaining("STORE_UNAVAILABLE (redis down)")
+                .hasMessageContaining("'PING' was not run");
         assertThat(client.metrics().failedResumes()).isEqualTo(4);
     }
 
