@@ -62,7 +62,8 @@ public final class FerryShell implements Callable<Integer> {
             }
             out.printf("connected to %s (%s), session %s%n", session.serverName(), session.serverAddress(), session.sessionId());
             out.flush();
-            session.onMigration(e -> reader.printAbove(describe(e)));
+            // The listener runs on the event loop; printing may wait for the terminal, so it goes elsewhere.
+            session.onMigration(e -> Thread.ofVirtual().start(() -> reader.printAbove(describe(e))));
             try (session) {
                 repl(terminal, reader, session, out);
             }
