@@ -44,7 +44,7 @@ final class BearerAuth {
         }
         String presented = authorization.substring(SCHEME.length()).strip();
         if (!MessageDigest.isEqual(expectedHash, sha256(presented))) {
-            throw new AdminException(401, "invalid bearer token: use the admin token from the fleet's Secret",
+            throw new AdminException(401, "invalid bearer token in the Authorization header: use the admin token from the fleet's Secret",
                     INVALID_TOKEN_CHALLENGE);
         }
     }

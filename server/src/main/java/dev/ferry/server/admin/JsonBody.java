@@ -32,7 +32,12 @@ final class JsonBody {
         if (!request.hasBody()) {
             throw AdminException.badRequest("request body is empty; expected a JSON object, e.g. " + example);
         }
-        JsonNode root = Json.parse(request.body());
+        JsonNode root;
+        try {
+            root = Json.parse(request.body());
+        } catch (AdminException e) {
+            throw AdminException.badRequest(e.getMessage() + "; e.g. " + example);
+        }
         if (root == null || root.isMissingNode()) {
             throw AdminException.badRequest("request body is empty; expected a JSON object, e.g. " + example);
         }

@@ -44,7 +44,7 @@ record MigrateRequest(int count, List<SessionId> sessions, List<String> targets)
         } catch (IllegalArgumentException e) {
             String shown = value.length() <= 40 ? value : value.substring(0, 37) + "...";
             throw AdminException.badRequest("field '" + field + "' must be a session ID of 32 hex digits "
-                    + "(as the client got it in WELCOME), got \"" + shown + "\"");
+                    + "(as the client got it in WELCOME), got \"" + shown + "\"; e.g. " + EXAMPLE);
         }
     }
 }

@@ -1,0 +1,116 @@
+package dev.ferry.server.admin;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Maps a request to its endpoint and applies, in this order: unknown path (404), wrong method
+ * (405 with Allow), authentication (401), rate limit on mutating endpoints (429), content type
+ * (415); then the endpoint, whose bad input is a 400. Never throws: every outcome, including a
+ * bug, is a JSON response.
+ */
+final class AdminRouter {
+    private static final Logger log = LoggerFactory.getLogger(AdminRouter.class);
+
+    /** An endpoint: may throw {@link AdminException} for bad input, or fail its future with one. */
+    @FunctionalInterface
+    interface Endpoint {
+        CompletableFuture<AdminResponse> handle(AdminRequest request) throws AdminException;
+    }
+
+    private record Route(boolean authenticated, boolean mutating, Endpoint endpoint) {}
+
+    private final Map<String, Map<String, Route>> routes = new LinkedHashMap<>();
+    private final BearerAuth auth;
+    private final TokenBucket mutationLimit;
+
+    AdminRouter(AdminEndpoints endpoints, BearerAuth auth, TokenBucket mutationLimit) {
+        this.auth = auth;
+        this.mutationLimit = mutationLimit;
+        open("GET", "/healthz/live", endpoints::live);
+        open("GET", "/healthz/ready", endpoints::ready);
+        open("GET", "/metrics", endpoints::metrics);
+        read("GET", "/v1/status", endpoints::status);
+        read("GET", "/v1/sessions", endpoints::sessions);
+        read("GET", "/v1/drain", endpoints::currentDrain);
+        write("POST", "/v1/drain", endpoints::startDrain);
+        write("DELETE", "/v1/drain", endpoints::cancelDrain);
+        write("POST", "/v1/migrate", endpoints::migrate);
+        read("GET", "/v1/peers", endpoints::peers);
+        write("PUT", "/v1/peers", endpoints::setPeers);
+    }
+
+    private void open(String method, String path, Endpoint e) { add(method, path, new Route(false, false, e)); }
+    private void read(String method, String path, Endpoint e) { add(method, path, new Route(true, false, e)); }
+    private void write(String method, String path, Endpoint e) { add(method, path, new Route(true, true, e)); }
+
+    private void add(String method, String path, Route route) {
+        routes.computeIfAbsent(path, p -> new LinkedHashMap<>()).put(method, route);
+    }
+
+    CompletableFuture<AdminResponse> handle(AdminRequest request) {
+        try {
+            return dispatch(request).handle((response, error) -> error == null ? response : failure(request, error));
+        } catch (AdminException e) {
+            return CompletableFuture.completedFuture(e.toResponse());
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(failure(request, e));
+        }
+    }
+
+    private CompletableFuture<AdminResponse> dispatch(AdminRequest request) throws AdminException {
+        Map<String, Route> byMethod = routes.get(request.path());
+        if (byMethod == null) {
+            throw new AdminException(404, "no such endpoint: " + shown(request.path())
+                    + "; the admin API serves /healthz/live, /healthz/ready, /metrics, /v1/status, /v1/sessions, "
+                    + "/v1/drain, /v1/migrate and /v1/peers");
+        }
+        Route route = byMethod.get(request.method());
+        if (route == null) {
+            String allow = String.join(", ", byMethod.keySet());
+            throw new AdminException(405, "method " + shown(request.method()) + " is not allowed on " + request.path()
+                    + "; use " + allow, Map.of("Allow", allow));
+        }
+        if (route.authenticated()) auth.check(request.authorization());
+        if (route.mutating()) {
+            long waitNanos = mutationLimit.tryAcquire();
+            if (waitNanos > 0) {
+                long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(waitNanos + 999_999_999L));
+                throw new AdminException(429, "too many changing requests (POST, PUT, DELETE); retry after "
+                        + seconds + " s", Map.of("Retry-After", Long.toString(seconds)));
+            }
+            checkContentType(request);
+        }
+        return route.endpoint().handle(request);
+    }
+
+    /** A body must be JSON; no Content-Type is accepted too (curl without -H, for instance). */
+    private static void checkContentType(AdminRequest request) throws AdminException {
+        if (!request.hasBody() || request.contentType() == null) return;
+        String mediaType = request.contentType().split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        if (!mediaType.equals("application/json")) {
+            throw new AdminException(415, "request body must be JSON: send 'Content-Type: application/json', not "
+                    + shown(request.contentType()));
+        }
+    }
+
+    private static AdminResponse failure(AdminRequest request, Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof AdminException e) return e.toResponse();
+        log.error("admin: {} {} failed", request.method(), shown(request.path()), cause);
+        return AdminResponse.error(500, "internal error while handling " + request.method() + " " + shown(request.path())
+                + ": " + cause + "; see the server log");
+    }
+
+    /** Echoing caller input into messages: keep it short. */
+    private static String shown(String s) {
+        return s.length() <= 100 ? s : s.substring(0, 97) + "...";
+    }
+}
