@@ -67,6 +67,15 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             fail(in);
             throw new TooLongFrameException("frame length " + length + " exceeds the limit of " + maxFrameLength + " bytes");
         }
+        if (in.readableBytes() > HEADER) {
+            // An unknown type is known to be fatal as soon as its byte is here: do not wait for up
+            // to maxFrameLength bytes of a body that will be thrown away anyway.
+            int code = in.getUnsignedByte(in.readerIndex() + HEADER);
+            if (FrameType.of(code) == null) {
+                fail(in);
+                throw new CorruptedFrameException(unknownType(code));
+            }
+        }
         if (in.readableBytes() < HEADER + length) return;
         in.skipBytes(HEADER);
         ByteBuf frame = in.readSlice((int) length);
@@ -87,7 +96,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     static Frame decodeFrame(ByteBuf frame) {
         int code = frame.readUnsignedByte();
         FrameType type = FrameType.of(code);
-        if (type == null) throw new CorruptedFrameException(String.format("unknown frame type 0x%02x", code));
+        if (type == null) throw new CorruptedFrameException(unknownType(code));
         WireReader r = new WireReader(frame, type.name());
         Frame f = switch (type) {
             case HELLO -> new Frame.Hello(r.u16("version"), r.str16("clientName"));
@@ -107,6 +116,10 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         };
         r.end();
         return f;
+    }
+
+    private static String unknownType(int code) {
+        return String.format("unknown frame type 0x%02x", code);
     }
 
     private static Frame.Migrate migrate(WireReader r) {

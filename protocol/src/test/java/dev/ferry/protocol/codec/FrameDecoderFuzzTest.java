@@ -1,0 +1,303 @@
+package dev.ferry.protocol.codec;
+
+import dev.ferry.protocol.Frame;
+import dev.ferry.protocol.FrameType;
+import dev.ferry.protocol.ProtocolVersion;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.TooLongFrameException;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.ShrinkingMode;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static dev.ferry.protocol.codec.TestFrames.encode;
+import static dev.ferry.protocol.codec.TestFrames.hex;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Decoder fuzz: {@value #TRIES} × {@value #INPUTS_PER_TRY} inputs — random bytes and mutated
+ * streams of valid frames (bit flips, byte overwrites, truncation, length-field tampering,
+ * splicing, insertion, duplication) — each fed through a fresh {@link EmbeddedChannel} in random
+ * fragments of random buffer kinds. Oracles per input:
+ * <ul>
+ *   <li>the only exception is a {@link TooLongFrameException} or {@link CorruptedFrameException}
+ *       raised by the decoder's own checks (no cause: nothing wrapped), with a message, at most
+ *       once per channel, and the right one of the two for the bytes it failed on;</li>
+ *   <li>the frames decoded re-encode to exactly the prefix of the input they came from;</li>
+ *   <li>without an exception, what is left undecoded is an incomplete frame (the decoder neither
+ *       stalls on a complete frame nor skips bytes);</li>
+ *   <li>every buffer fed in is released, and the leak detector reports nothing.</li>
+ * </ul>
+ * A failing try prints its seed; jqwik replays it.
+ */
+class FrameDecoderFuzzTest {
+    static final int TRIES = 1_000;
+    static final int INPUTS_PER_TRY = 120;
+
+    private static final AtomicLong INPUTS = new AtomicLong();
+    private static final AtomicLong BYTES = new AtomicLong();
+    private static final AtomicLong FRAGMENTS = new AtomicLong();
+    private static final AtomicLong FRAMES = new AtomicLong();
+    private static final AtomicLong TOO_LONG = new AtomicLong();
+    private static final AtomicLong CORRUPTED = new AtomicLong();
+    private static final AtomicLong INCOMPLETE = new AtomicLong();
+    private static final AtomicLong CLEAN = new AtomicLong();
+    private static long startedNanos;
+
+    @BeforeContainer
+    static void start() {
+        LeakCounter.install();
+        startedNanos = System.nanoTime();
+    }
+
+    @AfterContainer
+    static void report() {
+        long ms = (System.nanoTime() - startedNanos) / 1_000_000;
+        System.out.printf("decoder fuzz: %,d inputs (%,d bytes in %,d fragments) in %,d ms: %,d frames decoded; "
+                        + "outcomes: %,d TooLongFrame, %,d CorruptedFrame, %,d clean, %,d ended inside a frame%n",
+                INPUTS.get(), BYTES.get(), FRAGMENTS.get(), ms, FRAMES.get(), TOO_LONG.get(), CORRUPTED.get(),
+                CLEAN.get(), INCOMPLETE.get());
+        assertThat(INPUTS.get()).as("fuzz inputs").isGreaterThanOrEqualTo(100_000);
+        assertThat(ms).as("fuzz run time (ms)").isLessThan(60_000);
+        assertThat(LeakCounter.collect()).as("ByteBuf leaks").isEmpty();
+    }
+
+    @Provide
+    Arbitrary<List<Frame>> seedFrames() { return FrameArbitraries.frame().list().ofMinSize(1).ofMaxSize(6); }
+
+    @Property(tries = TRIES, shrinking = ShrinkingMode.OFF)
+    void decoderFailsOnlyWithDecoderExceptions(@ForAll("seedFrames") List<Frame> frames, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        List<byte[]> encoded = frames.stream().map(TestFrames::encode).toList();
+        for (int i = 0; i < INPUTS_PER_TRY; i++) {
+            byte[] input = input(rnd, encoded);
+            int cap = switch (rnd.nextInt(8)) {
+                case 0 -> 64;
+                case 1 -> 1024;
+                default -> ProtocolVersion.DEFAULT_MAX_FRAME_LENGTH;
+            };
+            try {
+                feed(input, cap, rnd);
+            } catch (AssertionError e) {
+                throw new AssertionError("seed " + seed + " input " + i + " cap " + cap + ": " + hex(input), e);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ inputs
+
+    private static byte[] input(Random rnd, List<byte[]> frames) {
+        int kind = rnd.nextInt(10);
+        if (kind == 0) return randomBytes(rnd, rnd.nextInt(64));
+        if (kind == 1) return plausibleGarbage(rnd);
+        byte[] b = concat(frames);
+        int mutations = 1 + rnd.nextInt(3);
+        for (int m = 0; m < mutations; m++) b = mutate(rnd, b, frames);
+        return b;
+    }
+
+    /** Random bytes behind a believable header (small length, a type that mostly exists). */
+    private static byte[] plausibleGarbage(Random rnd) {
+        int n = rnd.nextInt(80);
+        byte[] b = randomBytes(rnd, 5 + n);
+        int length = rnd.nextInt(4) == 0 ? rnd.nextInt(200) : 1 + n;
+        b[0] = 0; b[1] = 0; b[2] = (byte) (length >> 8); b[3] = (byte) length;
+        b[4] = (byte) rnd.nextInt(16);
+        return b;
+    }
+
+    private static byte[] mutate(Random rnd, byte[] b, List<byte[]> frames) {
+        if (b.length == 0) return randomBytes(rnd, 1 + rnd.nextInt(8));
+        b = b.clone();
+        switch (rnd.nextInt(9)) {
+            case 0 -> { // bit flips
+                for (int k = 1 + rnd.nextInt(4); k > 0; k--) b[rnd.nextInt(b.length)] ^= (byte) (1 << rnd.nextInt(8));
+            }
+            case 1 -> { // interesting byte values
+                byte[] values = {0, 1, 0x7F, (byte) 0x80, (byte) 0xFE, (byte) 0xFF, 0x10, 0x11};
+                for (int k = 1 + rnd.nextInt(3); k > 0; k--) b[rnd.nextInt(b.length)] = values[rnd.nextInt(values.length)];
+            }
+            case 2 -> { // truncation
+                return Arrays.copyOf(b, rnd.nextInt(b.length));
+            }
+            case 3 -> { // tamper with the first frame's length field
+                if (b.length < 4) return b;
+                long v = switch (rnd.nextInt(6)) {
+                    case 0 -> 0;
+                    case 1 -> 0xFFFF_FFFFL;
+                    case 2 -> ProtocolVersion.DEFAULT_MAX_FRAME_LENGTH + rnd.nextInt(2);
+                    case 3 -> Math.max(0, u32(b, 0) + rnd.nextInt(9) - 4);
+                    case 4 -> rnd.nextInt(70);
+                    default -> rnd.nextLong() & 0xFFFF_FFFFL;
+                };
+                putU32(b, 0, v);
+            }
+            case 4 -> { // shrink one frame's payload and patch the length to match: a well-framed short payload
+                byte[] f = frames.get(rnd.nextInt(frames.size()));
+                if (f.length <= 5) return b;
+                int cut = 5 + rnd.nextInt(f.length - 5);
+                byte[] g = Arrays.copyOf(f, cut);
+                putU32(g, 0, cut - 4);
+                return concat(List.of(g, b));
+            }
+            case 5 -> { // append junk to one frame and patch the length: trailing bytes
+                byte[] f = frames.get(rnd.nextInt(frames.size()));
+                byte[] g = concat(List.of(f, randomBytes(rnd, 1 + rnd.nextInt(6))));
+                putU32(g, 0, g.length - 4);
+                return concat(List.of(g, b));
+            }
+            case 6 -> { // splice: head of one frame, tail of another
+                byte[] x = frames.get(rnd.nextInt(frames.size())), y = frames.get(rnd.nextInt(frames.size()));
+                int i = rnd.nextInt(x.length + 1), j = rnd.nextInt(y.length + 1);
+                return concat(List.of(Arrays.copyOf(x, i), Arrays.copyOfRange(y, j, y.length), b));
+            }
+            case 7 -> { // insert random bytes
+                int at = rnd.nextInt(b.length + 1);
+                return concat(List.of(Arrays.copyOf(b, at), randomBytes(rnd, 1 + rnd.nextInt(8)), Arrays.copyOfRange(b, at, b.length)));
+            }
+            default -> { // duplicate or delete a range
+                int i = rnd.nextInt(b.length), j = i + rnd.nextInt(b.length - i + 1);
+                return rnd.nextBoolean()
+                        ? concat(List.of(Arrays.copyOf(b, j), Arrays.copyOfRange(b, i, b.length)))
+                        : concat(List.of(Arrays.copyOf(b, i), Arrays.copyOfRange(b, j, b.length)));
+            }
+        }
+        return b;
+    }
+
+    // ------------------------------------------------------------------ feeding and oracles
+
+    private static void feed(byte[] input, int cap, Random rnd) {
+        INPUTS.incrementAndGet();
+        BYTES.addAndGet(input.length);
+        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(cap));
+        List<ByteBuf> fed = new ArrayList<>();
+        List<Frame> decoded = new ArrayList<>();
+        Throwable failure = null;
+        try {
+            int at = 0;
+            do {
+                int n = Math.min(input.length - at, rnd.nextInt(4) == 0 ? 1 + rnd.nextInt(3) : 1 + rnd.nextInt(input.length + 1));
+                ByteBuf b = fragment(input, at, n, rnd);
+                fed.add(b);
+                FRAGMENTS.incrementAndGet();
+                at += n;
+                boolean failedEarlier = failure != null;
+                try {
+                    ch.writeInbound(b);
+                } catch (Throwable t) {
+                    assertThat(failure).as("a second exception after %s", failure).isNull();
+                    failure = t;
+                }
+                for (Object o; (o = ch.readInbound()) != null; ) {
+                    // Frames before the bad one in the same fragment are delivered; none in later fragments.
+                    assertThat(failedEarlier).as("frame %s decoded after the failure %s", o, failure).isFalse();
+                    assertThat(o).isInstanceOf(Frame.class);
+                    decoded.add((Frame) o);
+                }
+            } while (at < input.length);
+            ch.checkException();
+        } finally {
+            assertThat(ch.finishAndReleaseAll()).as("messages left in the channel").isFalse();
+            for (ByteBuf b : fed) {
+                if (b != Unpooled.EMPTY_BUFFER) assertThat(b.refCnt()).as("refCnt of a fed %s", b).isZero();
+            }
+        }
+        FRAMES.addAndGet(decoded.size());
+
+        byte[] prefix = encode(decoded);
+        assertThat(Arrays.equals(prefix, 0, prefix.length, input, 0, Math.min(prefix.length, input.length)) && prefix.length <= input.length)
+                .as("decoded frames %s re-encode to a prefix of the input", decoded).isTrue();
+        byte[] rest = Arrays.copyOfRange(input, prefix.length, input.length);
+
+        if (failure == null) {
+            if (rest.length == 0) {
+                CLEAN.incrementAndGet();
+                return;
+            }
+            INCOMPLETE.incrementAndGet();
+            if (rest.length >= 4) {
+                long length = u32(rest, 0);
+                assertThat(length).as("undecoded rest %s: a valid length", hex(rest)).isBetween(1L, (long) cap);
+                assertThat((long) rest.length).as("undecoded rest %s is incomplete", hex(rest)).isLessThan(4 + length);
+                if (rest.length > 4) assertThat(FrameType.of(rest[4] & 0xFF)).as("undecoded rest %s: known type", hex(rest)).isNotNull();
+            }
+            return;
+        }
+        assertThat(failure).isInstanceOfAny(TooLongFrameException.class, CorruptedFrameException.class);
+        assertThat(failure.getCause()).as("a decoder exception wrapping %s", failure.getCause()).isNull();
+        assertThat(failure.getMessage()).isNotBlank();
+        assertThat(rest.length).as("failed on an undecoded rest").isGreaterThanOrEqualTo(4);
+        long length = u32(rest, 0);
+        if (length > cap) {
+            TOO_LONG.incrementAndGet();
+            assertThat(failure).isInstanceOf(TooLongFrameException.class);
+        } else {
+            CORRUPTED.incrementAndGet();
+            assertThat(failure).isInstanceOf(CorruptedFrameException.class);
+        }
+    }
+
+    /** A fragment in one of the buffer kinds a pipeline may see. */
+    private static ByteBuf fragment(byte[] input, int at, int n, Random rnd) {
+        switch (rnd.nextInt(4)) {
+            case 0 -> {
+                return Unpooled.wrappedBuffer(input, at, n); // heap, unpooled, not leak-tracked
+            }
+            case 1 -> {
+                ByteBuf b = PooledByteBufAllocator.DEFAULT.heapBuffer(n);
+                return b.writeBytes(input, at, n);
+            }
+            case 2 -> {
+                if (n >= 2) {
+                    int half = n / 2;
+                    CompositeByteBuf c = PooledByteBufAllocator.DEFAULT.compositeDirectBuffer();
+                    c.addComponent(true, PooledByteBufAllocator.DEFAULT.directBuffer(half).writeBytes(input, at, half));
+                    c.addComponent(true, PooledByteBufAllocator.DEFAULT.directBuffer(n - half).writeBytes(input, at + half, n - half));
+                    return c;
+                }
+                return PooledByteBufAllocator.DEFAULT.directBuffer(Math.max(1, n)).writeBytes(input, at, n);
+            }
+            default -> {
+                return PooledByteBufAllocator.DEFAULT.directBuffer(Math.max(1, n)).writeBytes(input, at, n);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ bytes
+
+    private static byte[] randomBytes(Random rnd, int n) {
+        byte[] b = new byte[n];
+        rnd.nextBytes(b);
+        return b;
+    }
+
+    private static byte[] concat(List<byte[]> parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        parts.forEach(out::writeBytes);
+        return out.toByteArray();
+    }
+
+    private static long u32(byte[] b, int at) {
+        return ((b[at] & 0xFFL) << 24) | ((b[at + 1] & 0xFFL) << 16) | ((b[at + 2] & 0xFFL) << 8) | (b[at + 3] & 0xFFL);
+    }
+
+    private static void putU32(byte[] b, int at, long v) {
+        b[at] = (byte) (v >> 24); b[at + 1] = (byte) (v >> 16); b[at + 2] = (byte) (v >> 8); b[at + 3] = (byte) v;
+    }
+}
