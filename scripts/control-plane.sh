@@ -80,7 +80,8 @@ installed_ok() {
   for b in kube-apiserver kube-controller-manager kubectl etcd; do
     [ -x "$INSTALL_DIR/$b" ] || return 1
   done
-  "$INSTALL_DIR/kube-apiserver" --version 2>/dev/null | grep -qx "Kubernetes v${KUBE_VERSION}"
+  local v
+  v="$("$INSTALL_DIR/kube-apiserver" --version 2>/dev/null)" && [ "$v" = "Kubernetes v${KUBE_VERSION}" ]
 }
 
 if ! $FORCE && installed_ok; then
@@ -170,16 +171,25 @@ build() { # dir output package
 }
 
 build kubernetes kube-apiserver ./cmd/kube-apiserver "$KUBE_LDFLAGS"
-build kubernetes kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager "$KUBE_LDFLAGS"
+build kubernetes kube-controller-manager ./cmd/kube-controller-manager "$KUBE_LDFLAGS"
 build kubernetes kubectl k8s.io/kubernetes/cmd/kubectl "$KUBE_LDFLAGS"
 build etcd etcd . "-s -w"
 
 log "checking versions"
-"$STAGE/kube-apiserver" --version | grep -qx "Kubernetes v${KUBE_VERSION}" \
-  || die "kube-apiserver reports '$("$STAGE/kube-apiserver" --version)', expected Kubernetes v${KUBE_VERSION}"
-"$STAGE/kube-controller-manager" --version | grep -qx "Kubernetes v${KUBE_VERSION}" || die "kube-controller-manager version mismatch"
-"$STAGE/kubectl" version --client 2>/dev/null | grep -q "v${KUBE_VERSION}" || die "kubectl version mismatch"
-"$STAGE/etcd" --version | grep -q "etcd Version: ${ETCD_VERSION}" || die "etcd version mismatch: $("$STAGE/etcd" --version | head -1)"
+# Capture first, then match: "cmd | grep -q" can kill cmd with SIGPIPE, which pipefail reports.
+check_version() { # name expected-substring command...
+  local name="$1" want="$2" out
+  shift 2
+  out="$("$@" 2>&1)" || die "$name: '$*' failed: $out"
+  case "$out" in
+    *"$want"*) ;;
+    *) die "$name reports '$out', expected '$want'" ;;
+  esac
+}
+check_version kube-apiserver "Kubernetes v${KUBE_VERSION}" "$STAGE/kube-apiserver" --version
+check_version kube-controller-manager "Kubernetes v${KUBE_VERSION}" "$STAGE/kube-controller-manager" --version
+check_version kubectl "Client Version: v${KUBE_VERSION}" "$STAGE/kubectl" version --client
+check_version etcd "etcd Version: ${ETCD_VERSION}" "$STAGE/etcd" --version
 
 mkdir -p "$INSTALL_DIR"
 rm -f "$STAMP"
@@ -189,6 +199,6 @@ done
 echo "$STAMP_TEXT" > "$STAMP"
 
 log "installed into $INSTALL_DIR:"
-"$INSTALL_DIR/kube-apiserver" --version | sed 's/^/    kube-apiserver: /'
-"$INSTALL_DIR/etcd" --version | head -1 | sed 's/^/    /'
+echo "    kube-apiserver: $("$INSTALL_DIR/kube-apiserver" --version)"
+echo "    etcd: $("$INSTALL_DIR/etcd" --version | sed -n 1p)"
 log "build time $(( $(date +%s) - START ))s; disk: binaries $(du -sh "$INSTALL_DIR" | cut -f1), Go caches $(du -sh "$GOPATH" 2>/dev/null | cut -f1)"

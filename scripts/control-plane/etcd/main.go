@@ -3,16 +3,19 @@
 // etcd to listen on 0.0.0.0; this wrapper rewrites every 0.0.0.0 URL to 127.0.0.1, so the
 // store is reachable from this machine only. It also adds --unsafe-no-fsync: the data
 // directory is a throw-away temp directory, and fsync dominates API latency on slow disks.
+// And it exits once its parent (the test JVM) is gone, so a killed test run leaves nothing.
 package main
 
 import (
 	"os"
 	"strings"
+	"time"
 
 	"go.etcd.io/etcd/server/v3/etcdmain"
 )
 
 func main() {
+	exitWhenOrphaned()
 	args := make([]string, 0, len(os.Args)+1)
 	args = append(args, os.Args[0])
 	serving := false
@@ -26,4 +29,18 @@ func main() {
 		args = append(args, "--unsafe-no-fsync")
 	}
 	etcdmain.Main(args)
+}
+
+func exitWhenOrphaned() {
+	parent := os.Getppid()
+	if parent <= 1 {
+		return
+	}
+	go func() {
+		for range time.Tick(time.Second) {
+			if os.Getppid() != parent {
+				os.Exit(3)
+			}
+		}
+	}()
 }

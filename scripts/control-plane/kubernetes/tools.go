@@ -1,10 +1,10 @@
 //go:build tools
 
-// Package tools pins the upstream commands this module builds as they are, so that
-// go.mod/go.sum hold everything they need. kube-apiserver is built from ./cmd/kube-apiserver.
+// Package tools pins the upstream command this module builds as it is (kubectl), so that
+// go.mod/go.sum hold everything it needs. kube-apiserver and kube-controller-manager are built
+// from ./cmd/..., thin wrappers around the upstream commands.
 package tools
 
 import (
-	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kubectl"
 )

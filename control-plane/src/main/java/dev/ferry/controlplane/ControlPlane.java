@@ -82,6 +82,7 @@ public final class ControlPlane implements AutoCloseable {
       linkBinaries(kubeApiTestDir.resolve("k8s"), settings.kubeApiTestHome().resolve("k8s"));
       apiServerLog = settings.runDir().resolve("kube-apiserver.log");
       Files.deleteIfExists(apiServerLog);
+      Files.deleteIfExists(settings.runDir().resolve("kube-controller-manager.log"));
       kubeconfigFile = settings.runDir().resolve("admin.kubeconfig");
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot prepare " + settings.runDir(), e);
@@ -92,6 +93,8 @@ public final class ControlPlane implements AutoCloseable {
             .withTestDir(kubeApiTestDir.toString())
             .withApiServerVersion(settings.kubeVersion())
             .withOfflineMode(true)
+            // Start the API server only once etcd answers: no connection-refused noise.
+            .withWaitForEtcdHealthCheckOnStartup(true)
             .withUpdateKubeConfig(false)
             .withStartupTimeout((int) settings.startupTimeout().toMillis())
             .withApiServerFlag("--bind-address", "127.0.0.1")
@@ -99,6 +102,8 @@ public final class ControlPlane implements AutoCloseable {
             // 127.0.0.1 is not a valid endpoint address for the "kubernetes" Service; nothing
             // in the tests routes through it, so the endpoint reconciler is off.
             .withApiServerFlag("--endpoint-reconciler-type", "none")
+            // -v=3 logs every request with its status (useful after a failure, and noisy).
+            .withApiServerFlag("--v", System.getProperty("ferry.controlplane.apiServerVerbosity", "0"))
             // Understood by the kube-apiserver that scripts/control-plane.sh builds.
             .withApiServerFlag("--ferry-log-file", apiServerLog.toString())
             .build();

@@ -22,6 +22,8 @@ final class FailureReport {
 
   private static final Logger log = LoggerFactory.getLogger(FailureReport.class);
   private static final int MAX_LINES = 3000;
+  private static final int BEFORE_LINES = 300;
+  private static final String MARKER = "===================== the failed test started here =====================";
 
   /** Byte offsets of the process logs when the test started. */
   record LogMarks(long apiServer, long controllerManager) {}
@@ -46,13 +48,14 @@ final class FailureReport {
       Files.writeString(dir.resolve("failure.txt"), trace.toString(), StandardCharsets.UTF_8);
       Files.writeString(
           dir.resolve("kube-apiserver.log"),
-          LogFiles.tail(cp.apiServerLog(), marks == null ? 0 : marks.apiServer(), MAX_LINES) + "\n",
+          LogFiles.around(cp.apiServerLog(), marks == null ? 0 : marks.apiServer(), BEFORE_LINES, MAX_LINES, MARKER) + "\n",
           StandardCharsets.UTF_8);
       ControllerManager kcm = cp.runningControllerManager();
       if (kcm != null) {
         Files.writeString(
             dir.resolve("kube-controller-manager.log"),
-            LogFiles.tail(kcm.logFile(), marks == null ? 0 : marks.controllerManager(), MAX_LINES) + "\n",
+            LogFiles.around(kcm.logFile(), marks == null ? 0 : marks.controllerManager(), BEFORE_LINES, MAX_LINES, MARKER)
+                + "\n",
             StandardCharsets.UTF_8);
       }
       if (ns != null) {

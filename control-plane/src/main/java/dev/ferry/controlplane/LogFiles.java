@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 
 /** Small helpers to read the end of process logs. */
@@ -43,6 +44,29 @@ final class LogFiles {
     } catch (IOException e) {
       return "(cannot read " + file + ": " + e + ")";
     }
+  }
+
+  /**
+   * The end of a log around a mark: up to {@code before} lines written before byte offset
+   * {@code mark}, a marker line, then up to {@code after} lines written since.
+   */
+  static String around(Path file, long mark, int before, int after, String marker) {
+    long length = size(file);
+    if (mark <= 0 || mark > length) {
+      return tail(file, 0, before + after);
+    }
+    String earlier;
+    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+      long start = Math.max(0, mark - 1024L * 1024);
+      byte[] bytes = new byte[(int) (mark - start)];
+      raf.seek(start);
+      raf.readFully(bytes);
+      String[] lines = new String(bytes, StandardCharsets.UTF_8).split("\n");
+      earlier = String.join("\n", Arrays.copyOfRange(lines, Math.max(0, lines.length - before), lines.length));
+    } catch (IOException e) {
+      earlier = "(cannot read " + file + ": " + e + ")";
+    }
+    return earlier + "\n" + marker + "\n" + tail(file, mark, after);
   }
 
   static long size(Path file) {
