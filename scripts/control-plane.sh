@@ -10,7 +10,7 @@
 # Idempotent and cached: Go's module and build caches live under ~/.cache/ferry/go, and a
 # stamp file in the install directory skips the build when the same recipe is installed.
 #
-# Usage: scripts/control-plane.sh [--print-version | --print-dir | --force | --help]
+# Usage: scripts/control-plane.sh [--print-version | --print-dir | --force | --prepare-only | --help]
 set -euo pipefail
 
 # The one place that says which Kubernetes the tests run against (Fabric8 7.4.0 models 1.34).
@@ -26,6 +26,7 @@ GOOS_ARCH="linux-amd64"
 INSTALL_DIR="$KUBEAPITEST_DIR/k8s/${KUBE_VERSION}-${GOOS_ARCH}"
 STAMP="$INSTALL_DIR/.ferry-control-plane"
 FORCE=false
+PREPARE_ONLY=false
 
 usage() {
   sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
@@ -34,6 +35,7 @@ usage() {
   --print-version  print the Kubernetes version this script installs (${KUBE_VERSION}) and exit
   --print-dir      print the install directory and exit
   --force          rebuild even if the stamp says the binaries are current
+  --prepare-only   resolve the build modules (write go.mod/go.sum for new versions), build nothing
 EOF
 }
 
@@ -42,6 +44,7 @@ while [ $# -gt 0 ]; do
     --print-version) echo "$KUBE_VERSION"; exit 0 ;;
     --print-dir) echo "$INSTALL_DIR"; exit 0 ;;
     --force) FORCE=true ;;
+    --prepare-only) PREPARE_ONLY=true ;;
     -h|--help) usage; exit 0 ;;
     *) echo "control-plane: unknown argument: $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -84,7 +87,7 @@ installed_ok() {
   v="$("$INSTALL_DIR/kube-apiserver" --version 2>/dev/null)" && [ "$v" = "Kubernetes v${KUBE_VERSION}" ]
 }
 
-if ! $FORCE && installed_ok; then
+if ! $FORCE && ! $PREPARE_ONLY && installed_ok; then
   log "up to date: $INSTALL_DIR ($STAMP_TEXT)"
   exit 0
 fi
@@ -144,6 +147,10 @@ prepare_etcd_module() {
 
 prepare_kubernetes_module
 prepare_etcd_module
+if $PREPARE_ONLY; then
+  log "build modules resolved for Kubernetes v${KUBE_VERSION} / etcd v${ETCD_VERSION} in $(( $(date +%s) - START ))s"
+  exit 0
+fi
 
 STAGE="$KUBEAPITEST_DIR/k8s/.staging-${KUBE_VERSION}-$$"
 rm -rf "$STAGE"
