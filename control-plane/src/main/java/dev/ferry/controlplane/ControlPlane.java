@@ -16,7 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -229,6 +231,28 @@ public final class ControlPlane implements AutoCloseable {
         .withOauthToken(token)
         .withNamespace(namespace)
         .build();
+  }
+
+  /**
+   * Quarkus configuration for a client with {@code config}'s identity (bearer token or client
+   * certificate), for a {@code QuarkusTestResourceLifecycleManager}; Dev Services are turned off.
+   */
+  public static Map<String, String> quarkusClientProperties(Config config) {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("quarkus.kubernetes-client.devservices.enabled", "false");
+    p.put("quarkus.kubernetes-client.api-server-url", config.getMasterUrl());
+    p.put("quarkus.kubernetes-client.ca-cert-file", config.getCaCertFile());
+    p.put("quarkus.kubernetes-client.trust-certs", "false");
+    if (config.getNamespace() != null) {
+      p.put("quarkus.kubernetes-client.namespace", config.getNamespace());
+    }
+    if (config.getOauthToken() != null) {
+      p.put("quarkus.kubernetes-client.token", config.getOauthToken());
+    } else {
+      p.put("quarkus.kubernetes-client.client-cert-file", config.getClientCertFile());
+      p.put("quarkus.kubernetes-client.client-key-file", config.getClientKeyFile());
+    }
+    return p;
   }
 
   /** A token for a ServiceAccount, from the TokenRequest API (the SA must exist). */

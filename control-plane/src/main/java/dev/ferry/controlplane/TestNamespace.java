@@ -65,12 +65,20 @@ public final class TestNamespace implements AutoCloseable {
    * {@code system:serviceaccount:<namespace>:<serviceAccount>}.
    */
   public synchronized KubernetesClient clientForServiceAccount(String serviceAccount) {
+    return track(configForServiceAccount(serviceAccount));
+  }
+
+  /**
+   * The configuration behind {@link #clientForServiceAccount(String)}: a one-hour token of the
+   * ServiceAccount (created if missing), e.g. to run an operator under it.
+   */
+  public Config configForServiceAccount(String serviceAccount) {
     client
         .serviceAccounts()
         .resource(new ServiceAccountBuilder().withNewMetadata().withName(serviceAccount).endMetadata().build())
         .serverSideApply();
     String token = controlPlane.serviceAccountToken(name, serviceAccount, Duration.ofHours(1));
-    return track(controlPlane.tokenConfig(name, token));
+    return controlPlane.tokenConfig(name, token);
   }
 
   /** Another namespace, deleted with this one; for tests that cross namespace boundaries. */

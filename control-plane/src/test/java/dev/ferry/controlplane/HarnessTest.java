@@ -77,6 +77,18 @@ class HarnessTest {
             a -> assertThat(a).isIn("0100007F", "00000000000000000000000001000000", "0000000000000000FFFF00000100007F"));
   }
 
+  @Test
+  void quarkusPropertiesCarryTheIdentity(ControlPlane cp, TestNamespace ns) {
+    assertThat(ControlPlane.quarkusClientProperties(cp.adminConfig(ns.name())))
+        .containsEntry("quarkus.kubernetes-client.api-server-url", cp.masterUrl())
+        .containsEntry("quarkus.kubernetes-client.namespace", ns.name())
+        .containsEntry("quarkus.kubernetes-client.devservices.enabled", "false")
+        .containsKeys("quarkus.kubernetes-client.client-cert-file", "quarkus.kubernetes-client.client-key-file");
+    assertThat(ControlPlane.quarkusClientProperties(ns.configForServiceAccount("operator")))
+        .containsKey("quarkus.kubernetes-client.token")
+        .doesNotContainKey("quarkus.kubernetes-client.client-cert-file");
+  }
+
   @Nested
   class NestedClasses {
     @Test
