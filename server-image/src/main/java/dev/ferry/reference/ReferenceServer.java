@@ -2,6 +2,8 @@ package dev.ferry.reference;
 
 import dev.ferry.server.FerryServer;
 import dev.ferry.server.ServerOptions;
+import dev.ferry.server.admin.AdminOptions;
+import dev.ferry.server.admin.AdminServer;
 import dev.ferry.store.ContextStore;
 import dev.ferry.store.ContextStores;
 import org.slf4j.Logger;
@@ -21,11 +23,13 @@ public final class ReferenceServer implements AutoCloseable {
     private final ServerConfig config;
     private final ContextStore store;
     private final FerryServer server;
+    private final AdminServer admin;
 
-    private ReferenceServer(ServerConfig config, ContextStore store, FerryServer server) {
+    private ReferenceServer(ServerConfig config, ContextStore store, FerryServer server, AdminServer admin) {
         this.config = config;
         this.store = store;
         this.server = server;
+        this.admin = admin;
     }
 
     public static ReferenceServer start(ServerConfig config) {
@@ -42,7 +46,15 @@ public final class ReferenceServer implements AutoCloseable {
                     .handler(new ReferenceHandler(config.serverName()))
                     .build());
             server.setPeers(config.peers());
-            return new ReferenceServer(config, store, server);
+            try {
+                AdminOptions.Builder admin = AdminOptions.builder().bindHost(config.bindHost()).port(config.adminPort());
+                if (config.adminToken() != null) admin.bearerToken(config.adminToken());
+                else admin.insecureNoAuth();
+                return new ReferenceServer(config, store, server, AdminServer.start(admin.build(), server));
+            } catch (RuntimeException e) {
+                server.close();
+                throw e;
+            }
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -50,18 +62,21 @@ public final class ReferenceServer implements AutoCloseable {
     }
 
     public FerryServer server() { return server; }
+    public java.net.InetSocketAddress adminAddress() { return admin.localAddress(); }
     public ServerConfig config() { return config; }
 
     /** SIGTERM: migrate everyone to the peers, bounded by the idle migration timer, then stop. */
     public void shutdownGracefully() {
         Duration bound = config.timers().idleMigration().plusSeconds(1);
         int left = server.shutdownGracefully(config.drainRate(), bound);
+        admin.close();
         if (left > 0) log.warn("{}: {} sessions were still here after {} s and were closed", config.serverName(), left, bound.toSeconds());
         store.close();
     }
 
     @Override
     public void close() {
+        admin.close();
         server.close();
         store.close();
     }
@@ -81,6 +96,15 @@ public final class ReferenceServer implements AutoCloseable {
         }
         ReferenceServer server = start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownGracefully, "ferry-sigterm"));
-        log.info("{} ready on {}", config.serverName(), server.server().advertisedAddress());
+        // One line a parent process (the demo, benchmarks, the pod runtime) can wait for and parse.
+        System.out.println("FERRY READY name=" + config.serverName() + " address=" + server.server().advertisedAddress()
+                + " admin=" + server.adminAddress().getHostString() + ":" + server.adminAddress().getPort());
+        System.out.flush();
+        // Netty's threads are daemons: main keeps the JVM alive until SIGTERM runs the hook.
+        try {
+            new java.util.concurrent.CountDownLatch(1).await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

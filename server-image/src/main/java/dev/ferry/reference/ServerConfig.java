@@ -26,6 +26,7 @@ public record ServerConfig(
         MigrationTimers timers,
         int adminPort,
         String adminToken,
+        boolean adminInsecure,
         List<String> peers,
         int maxSessions,
         double drainRate) {
@@ -40,7 +41,8 @@ public record ServerConfig(
             FERRY_IDLE_MIGRATION_TIMER seconds the source waits for a client to move, 0..32767 (default 60)
             FERRY_SESSION_IDLE_TIMER   seconds an exported context waits in the store, 0..32767 (default 600)
             FERRY_ADMIN_PORT           admin HTTP port (default 7001; 0 = any free port)
-            FERRY_ADMIN_TOKEN          bearer token for the admin API (or FERRY_ADMIN_TOKEN_FILE)
+            FERRY_ADMIN_TOKEN          bearer token for the admin API (or FERRY_ADMIN_TOKEN_FILE); required unless
+            FERRY_ADMIN_INSECURE=true  turns admin authentication off (a developer's machine only)
             FERRY_PEERS                comma-separated host:port list a SIGTERM drains to (the operator keeps it current)
             FERRY_MAX_SESSIONS         most sessions this server holds (default 200000)
             FERRY_DRAIN_RATE           sessions per second a SIGTERM drain moves, 0 = unlimited (default 0)
@@ -69,6 +71,11 @@ public record ServerConfig(
                 problems.add("FERRY_ADMIN_TOKEN_FILE '" + tokenFile + "' cannot be read: " + e.getMessage());
             }
         }
+        boolean insecure = "true".equalsIgnoreCase(env.getOrDefault("FERRY_ADMIN_INSECURE", "false").strip());
+        if (token == null && !insecure && !problems.stream().anyMatch(p -> p.startsWith("FERRY_ADMIN_TOKEN_FILE"))) {
+            problems.add("FERRY_ADMIN_TOKEN (or FERRY_ADMIN_TOKEN_FILE) is required: the admin API can drain this server; "
+                    + "set FERRY_ADMIN_INSECURE=true to run without one on a developer machine");
+        }
         List<String> peers = new ArrayList<>();
         String peerList = env.getOrDefault("FERRY_PEERS", "");
         for (String p : Arrays.stream(peerList.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList()) {
@@ -82,7 +89,7 @@ public record ServerConfig(
         }
         return new ServerConfig(name, bind, port, advertised, store,
                 new MigrationTimers(Duration.ofSeconds(idle), Duration.ofSeconds(sessionIdle)),
-                adminPort, token, List.copyOf(peers), maxSessions, rate);
+                adminPort, token, insecure, List.copyOf(peers), maxSessions, rate);
     }
 
     private static long integer(Map<String, String> env, String key, long dflt, long min, long max, List<String> problems) {

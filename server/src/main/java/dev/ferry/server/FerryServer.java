@@ -82,6 +82,10 @@ public final class FerryServer implements AutoCloseable {
         InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
         rt.advertisedAddress = options.advertisedAddress() != null ? options.advertisedAddress()
                 : bound.getHostString() + ":" + bound.getPort();
+        // Connect to the store now rather than on the first migration, and say so if it is down.
+        rt.store.ping().whenComplete((ok, failure) -> {
+            if (failure != null) log.warn("{}: context store {} is not reachable yet: {}", options.serverName(), rt.store.describe(), failure.toString());
+        });
         log.info("{} listening on {} (advertised {}), store {}, timers idle-migration={}s session-idle={}s",
                 options.serverName(), bound, rt.advertisedAddress, rt.store.describe(),
                 rt.timers.idleMigration().toSeconds(), rt.timers.sessionIdle().toSeconds());
@@ -107,6 +111,9 @@ public final class FerryServer implements AutoCloseable {
     /** The metrics in Prometheus text format. */
     public String scrapeMetrics() { return registry.scrape(); }
     public String storeDescription() { return rt.store.describe(); }
+
+    /** The store this server exports to and claims from (readiness pings it). */
+    public dev.ferry.store.ContextStore contextStore() { return rt.store; }
 
     /** Whether new sessions are accepted (false once a drain started). */
     public boolean isServing() { return rt.serving && !closed; }

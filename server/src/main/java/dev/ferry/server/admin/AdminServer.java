@@ -88,12 +88,9 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
-    /**
-     * Starts the admin API without a store handle: readiness then only reflects whether the server
-     * is serving. Prefer {@link #start(AdminOptions, FerryServer, ContextStore)}.
-     */
+    /** Starts the admin API; readiness pings the server's own context store. */
     public static AdminServer start(AdminOptions options, FerryServer server) {
-        return start(options, server, null);
+        return start(options, server, server.contextStore());
     }
 
     public InetSocketAddress localAddress() { return (InetSocketAddress) listener.localAddress(); }
