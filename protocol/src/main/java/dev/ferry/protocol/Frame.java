@@ -77,6 +77,10 @@ public sealed interface Frame
         public Done {
             Checks.requestId(requestId);
             Checks.u8("flags", flags);
+            if ((flags & ~DoneFlags.KNOWN) != 0) throw new IllegalArgumentException(String.format("unknown DONE flags 0x%02x", flags));
+            if (DoneFlags.has(flags, DoneFlags.ATTENTION) && !DoneFlags.has(flags, DoneFlags.FINAL)) {
+                throw new IllegalArgumentException("an ATTENTION DONE must also be FINAL");
+            }
             if (rowCount < 0) throw new IllegalArgumentException("rowCount must be >= 0, was " + rowCount);
         }
 

@@ -7,7 +7,7 @@ import dev.ferry.protocol.ResumeToken;
 import dev.ferry.protocol.SessionId;
 import dev.ferry.store.ClaimResult;
 import dev.ferry.store.ExportedContext;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderException;
@@ -28,6 +28,9 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
     private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
 
     private enum Phase { HANDSHAKE, RESUMING, OPEN, CLOSING }
+
+    /** How long a connection closed for an error waits for the client to read the ERROR and close. */
+    private static final long LINGER_MILLIS = 2_000;
 
     private final ServerRuntime rt;
     private Phase phase = Phase.HANDSHAKE;
@@ -173,12 +176,25 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
         close(ctx, code, text);
     }
 
+    /**
+     * Sends the ERROR and closes without losing it: closing a socket that still has unread input
+     * makes the kernel send a reset, and the client's kernel then drops the ERROR it has not read
+     * yet. So: flush, half-close, keep reading (and discarding) until the client closes too or
+     * the linger time is up.
+     */
     private void close(ChannelHandlerContext ctx, ErrorCode code, String text) {
         if (phase == Phase.CLOSING) return;
         phase = Phase.CLOSING;
-        if (ctx.channel().isActive()) {
-            ctx.writeAndFlush(new Frame.Error(code, 0, text)).addListener(ChannelFutureListener.CLOSE);
-        }
+        if (!ctx.channel().isActive()) return;
+        ctx.writeAndFlush(new Frame.Error(code, 0, text)).addListener(written -> {
+            if (written.isSuccess() && ctx.channel() instanceof DuplexChannel duplex) {
+                duplex.shutdownOutput();
+                ctx.channel().config().setAutoRead(true);
+                ctx.executor().schedule(() -> { ctx.close(); }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+            } else {
+                ctx.close();
+            }
+        });
     }
 
     @Override
