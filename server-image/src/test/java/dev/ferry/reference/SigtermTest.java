@@ -1,0 +1,51 @@
+package dev.ferry.reference;
+
+import dev.ferry.client.ClientOptions;
+import dev.ferry.client.FerryClient;
+import dev.ferry.client.FerrySession;
+import dev.ferry.testkit.RedisServer;
+import dev.ferry.testkit.RedisServerExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** A server process that gets SIGTERM drains its sessions to its peers before it exits. */
+@ExtendWith(RedisServerExtension.class)
+class SigtermTest {
+    static RedisServer redis;
+
+    private static Map<String, String> env(String name, String peers) {
+        return Map.of("FERRY_SERVER_NAME", name, "FERRY_PORT", "0", "FERRY_ADMIN_PORT", "0",
+                "FERRY_ADMIN_TOKEN", "test-token", "FERRY_STORE_URI", redis.uri(), "FERRY_PEERS", peers);
+    }
+
+    @Test
+    void sigtermDrainsEverySessionToThePeersWithItsState() throws Exception {
+        try (ServerProcess peer = ServerProcess.start(env("peer", ""))) {
+            try (ServerProcess source = ServerProcess.start(env("source", peer.address));
+                 FerryClient client = FerryClient.create(ClientOptions.builder().serviceAddress(source.address).build())) {
+                List<FerrySession> sessions = new ArrayList<>();
+                for (int i = 0; i < 20; i++) {
+                    FerrySession s = client.connect();
+                    s.execute("SET n " + i);
+                    sessions.add(s);
+                }
+                int exit = source.terminate(Duration.ofSeconds(30));
+                assertThat(exit).isIn(0, 143);
+                assertThat(source.logText()).contains("draining 20 sessions");
+                await().until(() -> sessions.stream().allMatch(s -> s.migrations() == 1));
+                for (int i = 0; i < sessions.size(); i++) {
+                    assertThat(sessions.get(i).execute("GET n").firstText()).isEqualTo(Integer.toString(i));
+                    assertThat(sessions.get(i).serverName()).isEqualTo("peer");
+                }
+            }
+        }
+    }
+}
