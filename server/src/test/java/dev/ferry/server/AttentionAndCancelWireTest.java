@@ -5,9 +5,6 @@ import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.GoodbyeReason;
 import dev.ferry.protocol.ProtocolVersion;
-import dev.ferry.store.InMemoryContextStore;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -17,29 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** Attention around a migration, cancel, and a held migration, frame by frame. */
-class AttentionAndCancelWireTest {
-    private InMemoryContextStore store;
-    private FerryServer source;
-    private FerryServer target;
-
-    @BeforeEach
-    void start() {
-        store = new InMemoryContextStore();
-        source = server("source", MigrationTimers.ofSeconds(30, 60));
-        target = server("target", MigrationTimers.ofSeconds(30, 60));
-    }
-
-    private FerryServer server(String name, MigrationTimers timers) {
-        return FerryServer.start(ServerOptions.builder().serverName(name).timers(timers)
-                .contextStore(store).handler(new CountingHandler()).build());
-    }
-
-    @AfterEach
-    void stop() {
-        source.close();
-        target.close();
-        store.close();
-    }
+class AttentionAndCancelWireTest extends TwoServerWireTest {
 
     /** Reads rows of {@code requestId} until a MIGRATE arrives; returns it. */
     private static Frame.Migrate rowsUntilMigrate(WireClient c) {

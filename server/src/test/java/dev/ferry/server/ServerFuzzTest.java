@@ -104,7 +104,7 @@ class ServerFuzzTest {
 
     @Test
     void serverSurvivesRandomAndMalformedTraffic() throws Exception {
-        ServerFuzzLeaks.install();
+        dev.ferry.testkit.NettyLeaks.install();
         EventLoopGroup group = ServerFuzzClient.newGroup(4);
         InMemoryContextStore store = new InMemoryContextStore();
         ExecutorService workers = Executors.newFixedThreadPool(WORKERS);
@@ -196,7 +196,7 @@ class ServerFuzzTest {
                     framesDecodedByServer.sum(), framesReceived.sum(), outcomes, errorsLostToReset.sum());
             assertThat(findings).as("findings (seed ... : what)").isEmpty();
             if (REPLAY == null) assertThat(segmentsSent.sum()).isGreaterThanOrEqualTo(100_000);
-            assertThat(ServerFuzzLeaks.collect()).as("ByteBuf leaks reported while fuzzing").isEmpty();
+            assertThat(dev.ferry.testkit.NettyLeaks.collect()).as("ByteBuf leaks reported while fuzzing").isEmpty();
         } finally {
             held.forEach(ServerFuzzClient::close);
             workers.shutdownNow();

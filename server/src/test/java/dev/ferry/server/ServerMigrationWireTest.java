@@ -5,9 +5,6 @@ import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.GoodbyeReason;
 import dev.ferry.protocol.ProtocolVersion;
 import dev.ferry.protocol.ResumeToken;
-import dev.ferry.store.InMemoryContextStore;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.security.SecureRandom;
@@ -19,29 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** The server's side of migration, frame by frame, with two servers sharing an in-memory store. */
-class ServerMigrationWireTest {
-    private InMemoryContextStore store;
-    private FerryServer source;
-    private FerryServer target;
-
-    @BeforeEach
-    void start() {
-        store = new InMemoryContextStore();
-        source = server("source", MigrationTimers.ofSeconds(30, 60));
-        target = server("target", MigrationTimers.ofSeconds(30, 60));
-    }
-
-    private FerryServer server(String name, MigrationTimers timers) {
-        return FerryServer.start(ServerOptions.builder().serverName(name).timers(timers)
-                .contextStore(store).handler(new CountingHandler()).build());
-    }
-
-    @AfterEach
-    void stop() {
-        source.close();
-        target.close();
-        store.close();
-    }
+class ServerMigrationWireTest extends TwoServerWireTest {
 
     @Test
     void idleSessionMigratesWithItsContextAndANewToken() {

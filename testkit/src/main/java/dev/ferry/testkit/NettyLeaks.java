@@ -1,4 +1,4 @@
-package dev.ferry.protocol.codec;
+package dev.ferry.testkit;
 
 import io.netty.buffer.AbstractByteBuf;
 import io.netty.buffer.ByteBuf;
@@ -22,15 +22,15 @@ import static org.awaitility.Awaitility.await;
  * <p>Tests must not keep references to buffers they released: a pooled buffer object is recycled,
  * and a stale reference to it keeps the canary (or a real leak) reachable, so it is never reported.
  */
-final class LeakCounter {
+public final class NettyLeaks {
     private static final String CANARY = "ferry-leak-canary";
     private static final List<String> LEAKS = new CopyOnWriteArrayList<>();
     private static final AtomicBoolean CANARY_SEEN = new AtomicBoolean();
     private static boolean installed;
 
-    private LeakCounter() {}
+    private NettyLeaks() {}
 
-    static synchronized void install() {
+    public static synchronized void install() {
         if (installed) return;
         if (ResourceLeakDetector.getLevel() != ResourceLeakDetector.Level.PARANOID) {
             ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
@@ -52,7 +52,7 @@ final class LeakCounter {
     }
 
     /** Forces leak detection to run and returns the leaks (other than the canary) reported so far. */
-    static List<String> collect() {
+    public static List<String> collect() {
         install();
         CANARY_SEEN.set(false);
         leakCanary();

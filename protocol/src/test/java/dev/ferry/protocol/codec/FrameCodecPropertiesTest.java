@@ -1,5 +1,6 @@
 package dev.ferry.protocol.codec;
 
+import dev.ferry.testkit.NettyLeaks;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.ProtocolVersion;
 import io.netty.buffer.ByteBuf;
@@ -25,11 +26,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FrameCodecPropertiesTest {
 
     @BeforeContainer
-    static void hook() { LeakCounter.install(); }
+    static void hook() { NettyLeaks.install(); }
 
     @AfterContainer
     static void noLeaks() {
-        assertThat(LeakCounter.collect()).as("ByteBuf leaks").isEmpty();
+        assertThat(NettyLeaks.collect()).as("ByteBuf leaks").isEmpty();
     }
 
     @Provide

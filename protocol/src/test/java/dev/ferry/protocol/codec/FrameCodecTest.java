@@ -1,5 +1,6 @@
 package dev.ferry.protocol.codec;
 
+import dev.ferry.testkit.NettyLeaks;
 import dev.ferry.protocol.DoneFlags;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
@@ -63,7 +64,7 @@ class FrameCodecTest {
     private final List<EmbeddedChannel> channels = new ArrayList<>();
 
     @BeforeAll
-    static void hookLeakDetector() { LeakCounter.install(); }
+    static void hookLeakDetector() { NettyLeaks.install(); }
 
     @AfterEach
     void everyBufferReleased() {
@@ -77,7 +78,7 @@ class FrameCodecTest {
 
     @AfterAll
     static void noLeaks() {
-        assertThat(LeakCounter.collect()).as("ByteBuf leaks reported by the paranoid leak detector").isEmpty();
+        assertThat(NettyLeaks.collect()).as("ByteBuf leaks reported by the paranoid leak detector").isEmpty();
     }
 
     // ------------------------------------------------------------------ helpers

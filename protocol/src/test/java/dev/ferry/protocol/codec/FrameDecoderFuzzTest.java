@@ -1,5 +1,6 @@
 package dev.ferry.protocol.codec;
 
+import dev.ferry.testkit.NettyLeaks;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.FrameType;
 import dev.ferry.protocol.ProtocolVersion;
@@ -61,7 +62,7 @@ class FrameDecoderFuzzTest {
 
     @BeforeContainer
     static void start() {
-        LeakCounter.install();
+        NettyLeaks.install();
         startedNanos = System.nanoTime();
     }
 
@@ -74,7 +75,7 @@ class FrameDecoderFuzzTest {
                 CLEAN.get(), INCOMPLETE.get());
         assertThat(INPUTS.get()).as("fuzz inputs").isGreaterThanOrEqualTo(100_000);
         assertThat(ms).as("fuzz run time (ms)").isLessThan(60_000);
-        assertThat(LeakCounter.collect()).as("ByteBuf leaks").isEmpty();
+        assertThat(NettyLeaks.collect()).as("ByteBuf leaks").isEmpty();
     }
 
     @Provide
