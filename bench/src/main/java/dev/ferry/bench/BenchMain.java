@@ -8,12 +8,16 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code java -jar ferry-bench.jar <demo|idle-drain> [options]}. */
 @Command(name = "ferry-bench", mixinStandardHelpOptions = true,
         description = "Ferry's local demo and benchmarks.",
-        subcommands = {BenchMain.IdleDrain.class, DataPlaneDemo.class})
+        subcommands = {BenchMain.IdleDrain.class, DataPlaneDemo.class, ClientWorker.class})
 public final class BenchMain implements Runnable {
 
     public static void main(String[] args) {
@@ -26,28 +30,84 @@ public final class BenchMain implements Runnable {
     }
 
     @Command(name = "idle-drain", mixinStandardHelpOptions = true,
-            description = "Drain idle sessions from one server to two peers through Redis; baseline: reconnect + login.")
+            description = {"Drain idle sessions from one server to two peers through Redis, every server and client share "
+                    + "a process of its own; baselines in the same run: disconnect + reconnect + login, and a drain at 500/s."})
     static final class IdleDrain implements Callable<Integer> {
         @Option(names = "--sessions", defaultValue = "10000", description = "idle sessions to drain (default ${DEFAULT-VALUE})")
         int sessions;
 
-        @Option(names = "--client-threads", defaultValue = "1", description = "client event loop threads (default ${DEFAULT-VALUE})")
+        @Option(names = "--workers", defaultValue = "2", description = "client worker processes sharing the sessions (default ${DEFAULT-VALUE})")
+        int workers;
+
+        @Option(names = "--rounds", defaultValue = "3", description = "measured rounds of each scenario; the median is reported (default ${DEFAULT-VALUE})")
+        int rounds;
+
+        @Option(names = "--warmup", defaultValue = "2", description = "full-size warm-up rounds first, reported apart (default ${DEFAULT-VALUE})")
+        int warmup;
+
+        @Option(names = "--client-threads", defaultValue = "1", description = "event loop threads per worker's client (default ${DEFAULT-VALUE})")
         int clientThreads;
+
+        @Option(names = "--limited-rate", defaultValue = "500",
+                description = "rate of the rate-limited drain baseline, sessions/s; 0 skips it (default ${DEFAULT-VALUE}, EMQX's evacuation default)")
+        double limitedRate;
+
+        @Option(names = "--move-timeout", defaultValue = "PT90S", description = "how long a drain may take before it counts as failed (ISO-8601, default ${DEFAULT-VALUE})")
+        Duration moveTimeout;
+
+        @Option(names = "--server-jar", description = "runnable reference server jar (default: server-image/target/ferry-server-image-*-runnable.jar near the working directory or this jar)")
+        Path serverJar;
+
+        @Option(names = "--jvm-arg", description = "extra JVM option for every child JVM (repeatable)")
+        List<String> jvmArgs = new ArrayList<>();
+
+        @Option(names = "--jfr", description = "record JFR in every child JVM into this directory and summarise where CPU went in the measured drains")
+        Path jfrDir;
 
         @Option(names = "--out", defaultValue = "bench/target/results/idle-drain.json", description = "JSON result file")
         Path out;
 
         @Override
         public Integer call() throws Exception {
-            IdleDrainBenchmark.Result r = IdleDrainBenchmark.run(sessions, clientThreads);
+            Path results = out.toAbsolutePath().getParent();
+            Files.createDirectories(results);
+            Path jfr = jfrDir == null ? null : jfrDir.toAbsolutePath();
+            if (jfr != null) Files.createDirectories(jfr);
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            ProcessFleet.Launch launch = new ProcessFleet.Launch(java, Jars.serverJar(serverJar), Jars.benchJar(),
+                    List.copyOf(jvmArgs), jfr, results.resolve("logs"));
+            IdleDrainBenchmark.Options options = new IdleDrainBenchmark.Options(sessions, workers, rounds, warmup,
+                    clientThreads, limitedRate, launch, moveTimeout);
+            IdleDrainBenchmark.Result r = IdleDrainBenchmark.run(options);
             System.out.println();
+            System.out.printf(Locale.ROOT, "# Idle drain: %d sessions, pod-0 -> pod-1 + pod-2, %d client workers, %d CPUs; load average before %s, after %s%n%n",
+                    sessions, workers, r.cpus(), r.loadAverageBefore(), r.loadAverageAfter());
             System.out.println(IdleDrainBenchmark.table(r));
-            System.out.printf("%nFerry moves sessions %.1fx as fast as reconnecting; targets: >= 10,000 migrations/s, pause p99 <= 5 ms%n",
-                    r.ferry().perSecond() / r.baseline().perSecond());
-            Files.createDirectories(out.toAbsolutePath().getParent());
+            IdleDrainBenchmark.Figures f = r.ferryMedian();
+            System.out.printf(Locale.ROOT, "Targets (median of %d measured rounds): migrations/s %.0f vs >= %.0f: %s; pause p99 %.2f ms vs <= %.0f ms: %s; failures %d%n",
+                    rounds, f.perSecond(), IdleDrainBenchmark.TARGET_MOVES_PER_SECOND, met(f.perSecond() >= IdleDrainBenchmark.TARGET_MOVES_PER_SECOND),
+                    f.pauseP99Millis(), IdleDrainBenchmark.TARGET_PAUSE_P99_MILLIS, met(f.pauseP99Millis() <= IdleDrainBenchmark.TARGET_PAUSE_P99_MILLIS),
+                    f.failures());
+            System.out.printf(Locale.ROOT, "Ferry moves sessions %.1fx as fast as reconnecting; its pause p99 is %.1fx the reconnect's.%n",
+                    f.perSecond() / r.baselineMedian().perSecond(), f.pauseP99Millis() / r.baselineMedian().pauseP99Millis());
+            System.out.println("\n# CPU seconds per process (median of the measured rounds)\n");
+            System.out.println(IdleDrainBenchmark.cpuTable(r));
+            System.out.println("# Server side (admin API), migrations per measured Ferry round (requested/completed/failed)\n");
+            for (IdleDrainBenchmark.Figures row : r.rows()) {
+                if (!row.serverMigrations().isEmpty()) {
+                    System.out.println("  " + row.scenario() + " " + row.phase() + " " + row.round() + ": " + row.serverMigrations());
+                }
+            }
+            System.out.println("\n# Server side (Prometheus /metrics at the end; timer quantiles cover the last ~2 minutes)\n");
+            r.serverMetrics().forEach((pod, text) -> {
+                System.out.println("## " + pod);
+                System.out.print(text.indent(2));
+            });
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), r);
-            System.out.println("wrote " + out);
-            return r.ferry().failures() == 0 ? 0 : 1;
+            System.out.println("wrote " + out + " (child logs: " + launch.logDir() + ")");
+            return r.ferryMedian().failures() == 0 ? 0 : 1;
         }
+
+        private static String met(boolean ok) { return ok ? "MET" : "NOT MET"; }
     }
 }

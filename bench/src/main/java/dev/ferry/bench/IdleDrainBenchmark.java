@@ -1,136 +1,371 @@
 package dev.ferry.bench;
 
-import dev.ferry.client.ClientOptions;
-import dev.ferry.client.FerryClient;
-import dev.ferry.client.FerrySession;
-import dev.ferry.server.MigrationTimers;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.HdrHistogram.Histogram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import java.util.function.ToDoubleFunction;
 
 /**
- * Drains N idle sessions (each with a session variable) from one server to two peers through a
- * real redis-server, and, in the same run, the baseline users have without Ferry: every client
- * disconnects, reconnects to a peer and logs in again (re-creates its session variable).
+ * Drains N idle sessions (each with a session variable) from one reference server to two peers
+ * through a real redis-server — every server, every client share and redis a process of its own,
+ * as in a fleet — and, in the same run, what users have without Ferry: every client disconnects,
+ * reconnects to a peer and logs in again.
  *
- * <p>Reported: moves per second for each, and the client-visible pause per session — for Ferry
- * from reading MIGRATE to the target's WELCOME, for the baseline from closing the old connection
- * to the re-login's answer.
+ * <p>The coordinator (this class) drains pod-0 through its admin API, as the operator does. A
+ * drain's time runs from the POST to the moment the last worker reports that its last session
+ * has moved. Pause per session: for Ferry from reading MIGRATE to the target's WELCOME (the
+ * client library's pause histogram), for the baseline from closing the old connection to the
+ * re-login's answer. Warm-up rounds run first (same size) so every JVM has compiled its hot
+ * paths; they are reported apart from the measured rounds.
  */
 public final class IdleDrainBenchmark {
     private static final Logger log = LoggerFactory.getLogger(IdleDrainBenchmark.class);
 
-    public record Figures(String name, int sessions, double seconds, double perSecond,
-                          double pauseP50Millis, double pauseP99Millis, double pauseMaxMillis, long failures) {
+    static final double TARGET_MOVES_PER_SECOND = 10_000;
+    static final double TARGET_PAUSE_P99_MILLIS = 5;
+
+    public record Options(int sessions, int workers, int rounds, int warmupRounds, int clientThreads,
+                          double limitedRate, ProcessFleet.Launch launch, Duration moveTimeout) {}
+
+    /** One scenario run (or the median of several). CPU seconds by process are user+system. */
+    public record Figures(String scenario, String phase, String round, int sessions, double seconds, double perSecond,
+                          double pauseP50Millis, double pauseP99Millis, double pauseMaxMillis, long failures,
+                          Map<String, double[]> cpuUserSystemSeconds, Map<String, JsonNode> serverMigrations) {
         String row() {
-            return String.format(Locale.ROOT, "| %-34s | %8d | %8.3f | %10.0f | %8.3f | %8.3f | %8.3f | %5d |",
-                    name, sessions, seconds, perSecond, pauseP50Millis, pauseP99Millis, pauseMaxMillis, failures);
+            return String.format(Locale.ROOT, "| %-40s | %-10s | %8d | %8.3f | %9.0f | %7.2f | %7.2f | %8.2f | %5d |",
+                    scenario, phase + (round.isEmpty() ? "" : " " + round), sessions, seconds, perSecond,
+                    pauseP50Millis, pauseP99Millis, pauseMaxMillis, failures);
         }
     }
 
-    public record Result(Figures ferry, Figures baseline) {}
+    public record Result(String startedAt, String loadAverageBefore, String loadAverageAfter, int cpus, Map<String, Object> options,
+                         List<Figures> rows, Figures ferryMedian, Figures baselineMedian, Figures limited,
+                         Map<String, Boolean> targetsMet, Map<String, String> serverMetrics, Map<String, Long> pids) {}
 
-    public static Result run(int sessions, int clientThreads) throws InterruptedException {
-        try (LocalFleet fleet = new LocalFleet(3, MigrationTimers.DEFAULT, 1);
-             FerryClient client = FerryClient.create(ClientOptions.builder()
-                     .serviceAddress(fleet.address(0)).eventLoopThreads(clientThreads).build())) {
-            log.info("opening {} sessions on {}", sessions, fleet.server(0).name());
-            List<FerrySession> open = connectAll(client, sessions);
-            CountDownLatch moved = new CountDownLatch(sessions);
-            for (FerrySession s : open) s.onMigration(e -> moved.countDown());
+    static final String FERRY = "Ferry drain through Redis (all at once)";
+    static final String BASELINE = "Baseline: disconnect + reconnect + login";
+    static String limited(double rate) {
+        return String.format(Locale.ROOT, "Ferry drain at %.0f/s%s", rate, rate == 500 ? " (EMQX default)" : "");
+    }
 
-            long start = System.nanoTime();
-            fleet.server(0).drain(fleet.addressesExcept(0), 0);
-            var exported = fleet.server(0).metrics().registry().get("ferry_migrations_exported").counter();
-            while (exported.count() < sessions && System.nanoTime() - start < 60_000_000_000L) Thread.sleep(1);
-            log.info("all {} contexts exported after {} ms; {} sessions moved so far", (long) exported.count(),
-                    (System.nanoTime() - start) / 1_000_000, sessions - moved.getCount());
-            if (!moved.await(120, TimeUnit.SECONDS)) {
-                log.warn("only {} of {} sessions moved within 120 s", sessions - moved.getCount(), sessions);
+    private final Options o;
+    private final ProcessFleet fleet;
+    private final List<String> peers;
+    private final Map<Path, Instant[]> jfrFiles = new LinkedHashMap<>();
+
+    private IdleDrainBenchmark(Options o, ProcessFleet fleet) {
+        this.o = o;
+        this.fleet = fleet;
+        this.peers = List.of(fleet.server(1).address(), fleet.server(2).address());
+    }
+
+    public static Result run(Options o) throws Exception {
+        String loadBefore = CpuTimes.loadAverage();
+        String started = Instant.now().toString();
+        try (ProcessFleet fleet = new ProcessFleet(o.launch(), 3, o.workers(), o.clientThreads())) {
+            IdleDrainBenchmark b = new IdleDrainBenchmark(o, fleet);
+            List<Figures> rows = new ArrayList<>();
+            for (int i = 1; i <= o.warmupRounds(); i++) {
+                rows.add(b.ferryRound("warm-up", Integer.toString(i), 0, false));
+                rows.add(b.baselineRound("warm-up", Integer.toString(i)));
             }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            var export = fleet.server(0).metrics().registry().get("ferry_context_export").timer();
-            log.info("diagnostics: client {}; source exports: count={} mean={} ms max={} ms; claims on pod-1: mean={} ms max={} ms",
-                    client.metrics().snapshot(), export.count(), export.mean(TimeUnit.MILLISECONDS), export.max(TimeUnit.MILLISECONDS),
-                    fleet.server(1).metrics().registry().get("ferry_context_claim").timer().mean(TimeUnit.MILLISECONDS),
-                    fleet.server(1).metrics().registry().get("ferry_context_claim").timer().max(TimeUnit.MILLISECONDS));
-            Histogram pause = client.metrics().pauseHistogramMicros();
-            long failures = moved.getCount() + client.metrics().migrationsFailed();
-            Figures ferry = new Figures("Ferry drain through Redis", sessions, seconds, (sessions - moved.getCount()) / seconds,
-                    pause.getValueAtPercentile(50) / 1000.0, pause.getValueAtPercentile(99) / 1000.0, pause.getMaxValue() / 1000.0, failures);
-
-            // Baseline on the same sessions, now on pod-1 and pod-2: each reconnects to pod-1 and logs in again.
-            Figures baseline = reconnectAll(client, open, fleet.address(1));
-            return new Result(ferry, baseline);
-        }
-    }
-
-    private static List<FerrySession> connectAll(FerryClient client, int n) throws InterruptedException {
-        ConcurrentLinkedQueue<FerrySession> sessions = new ConcurrentLinkedQueue<>();
-        Semaphore inFlight = new Semaphore(256);
-        try (ExecutorService vt = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int i = 0; i < n; i++) {
-                inFlight.acquire();
-                vt.execute(() -> {
-                    try {
-                        FerrySession s = client.connect();
-                        s.execute("SET user u" + s.sessionId());
-                        sessions.add(s);
-                    } finally {
-                        inFlight.release();
-                    }
-                });
+            List<Figures> ferry = new ArrayList<>();
+            List<Figures> baseline = new ArrayList<>();
+            for (int i = 1; i <= o.rounds(); i++) {
+                Figures f = b.ferryRound("measured", Integer.toString(i), 0, true);
+                ferry.add(f);
+                rows.add(f);
+                Figures r = b.baselineRound("measured", Integer.toString(i));
+                baseline.add(r);
+                rows.add(r);
             }
-        }
-        return new ArrayList<>(sessions);
-    }
-
-    /** What a plain rolling restart costs a client: new connection, new login, state rebuilt. */
-    private static Figures reconnectAll(FerryClient unused, List<FerrySession> sessions, String to) throws InterruptedException {
-        Histogram pause = new Histogram(3_600_000_000L, 3);
-        long[] failures = {0};
-        try (FerryClient client = FerryClient.create(ClientOptions.builder().serviceAddress(to).eventLoopThreads(2).build())) {
-            long start = System.nanoTime();
-            try (ExecutorService vt = Executors.newVirtualThreadPerTaskExecutor()) {
-                for (FerrySession old : sessions) {
-                    vt.execute(() -> {
-                        long t0 = System.nanoTime();
-                        try {
-                            old.close();
-                            FerrySession fresh = client.connect();
-                            fresh.execute("SET user u" + fresh.sessionId());
-                            synchronized (pause) {
-                                pause.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
-                            }
-                            fresh.close();
-                        } catch (RuntimeException e) {
-                            synchronized (failures) {
-                                failures[0]++;
-                            }
-                        }
-                    });
+            Figures ferryMedian = median(FERRY, ferry);
+            Figures baselineMedian = median(BASELINE, baseline);
+            rows.add(ferryMedian);
+            rows.add(baselineMedian);
+            Figures limited = null;
+            if (o.limitedRate() > 0) {
+                limited = b.ferryRound("measured", "", o.limitedRate(), false);
+                rows.add(limited);
+            }
+            Map<String, Boolean> met = new LinkedHashMap<>();
+            met.put("migrationsPerSecond>=" + (long) TARGET_MOVES_PER_SECOND, ferryMedian.perSecond() >= TARGET_MOVES_PER_SECOND);
+            met.put("pauseP99Millis<=" + (long) TARGET_PAUSE_P99_MILLIS, ferryMedian.pauseP99Millis() <= TARGET_PAUSE_P99_MILLIS);
+            met.put("noFailures", ferry.stream().allMatch(f -> f.failures() == 0));
+            Map<String, String> serverMetrics = new LinkedHashMap<>();
+            for (ProcessFleet.Server s : fleet.servers()) {
+                try {
+                    serverMetrics.put(s.name(), ferryMetricLines(s.admin().metrics()));
+                } catch (java.io.IOException e) {
+                    serverMetrics.put(s.name(), "(GET /metrics failed: " + e + ")\n");
                 }
             }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            return new Figures("Baseline: disconnect + reconnect + login", sessions.size(), seconds, sessions.size() / seconds,
-                    pause.getValueAtPercentile(50) / 1000.0, pause.getValueAtPercentile(99) / 1000.0, pause.getMaxValue() / 1000.0, failures[0]);
+            Map<String, Long> pids = fleet.pids();
+            if (!b.jfrFiles.isEmpty()) JfrSummary.write(o.launch().jfrDir(), b.jfrFiles, o.launch().java());
+            Map<String, Object> opts = new LinkedHashMap<>();
+            opts.put("sessions", o.sessions());
+            opts.put("workers", o.workers());
+            opts.put("rounds", o.rounds());
+            opts.put("warmupRounds", o.warmupRounds());
+            opts.put("clientThreads", o.clientThreads());
+            opts.put("limitedRate", o.limitedRate());
+            opts.put("moveTimeout", o.moveTimeout().toString());
+            opts.put("serverJar", o.launch().serverJar().toString());
+            opts.put("jvmArgs", o.launch().jvmArgs());
+            opts.put("jfrDir", String.valueOf(o.launch().jfrDir()));
+            return new Result(started, loadBefore, CpuTimes.loadAverage(), Runtime.getRuntime().availableProcessors(), opts,
+                    rows, ferryMedian, baselineMedian, limited, met, serverMetrics, pids);
         }
+    }
+
+    /** Opens every session on pod-0 (pod-0 serving again first), spread over the workers. */
+    private void openOnPod0() throws Exception {
+        fleet.server(0).admin().cancelDrain(); // serving again after the previous drain
+        List<ChildProcess> workers = fleet.workers();
+        int per = o.sessions() / workers.size();
+        int extra = o.sessions() % workers.size();
+        for (int i = 0; i < workers.size(); i++) {
+            workers.get(i).send("OPEN " + fleet.server(0).address() + " " + (per + (i < extra ? 1 : 0)));
+        }
+        int opened = 0;
+        for (ChildProcess w : workers) opened += expect(w, "OPENED", Duration.ofMinutes(5)).body().path("opened").asInt();
+        if (opened != o.sessions()) log.warn("only {} of {} sessions opened on pod-0", opened, o.sessions());
+        JsonNode status = fleet.server(0).admin().status();
+        log.debug("pod-0 before the drain: {}", status.path("sessions"));
+    }
+
+    private Figures ferryRound(String phase, String round, double rate, boolean dumpProfile) throws Exception {
+        String scenario = rate > 0 ? limited(rate) : FERRY;
+        log.info("{} {} {}: opening {} sessions on pod-0", scenario, phase, round, o.sessions());
+        openOnPod0();
+        Map<String, JsonNode> migrationsBefore = serverMigrations();
+        CpuTimes.Snapshot cpuBefore = CpuTimes.snapshot(fleet.pids());
+        Instant wallStart = Instant.now();
+        long t0 = System.nanoTime();
+        fleet.server(0).admin().drain(peers, rate);
+        Duration bound = o.moveTimeout().plusSeconds(rate > 0 ? (long) Math.ceil(o.sessions() / rate) : 0);
+        long last = t0;
+        boolean allMoved = true;
+        List<ChildProcess> waiting = new ArrayList<>(fleet.workers());
+        long settledAt = 0;
+        long lastPoll = System.nanoTime();
+        while (!waiting.isEmpty()) {
+            ChildProcess w = waiting.getFirst();
+            try {
+                ChildProcess.Line l = w.await("MOVED", Duration.ofMillis(200));
+                WorkerProtocol.Message m = WorkerProtocol.parse(l.text());
+                if (!m.word().equals("MOVED")) throw new IllegalStateException(w.name() + " said " + l.text());
+                last = Math.max(last, l.nanos());
+                waiting.removeFirst();
+                continue;
+            } catch (TimeoutException e) {
+                // not yet: see below whether the drain is still under way
+            }
+            long now = System.nanoTime();
+            if (now - t0 > bound.toNanos()) {
+                log.warn("{} worker(s) still waiting for sessions to move after {}: giving up", waiting.size(), bound);
+                allMoved = false;
+                break;
+            }
+            if (now - lastPoll > 500_000_000L) {
+                lastPoll = now;
+                // A migration that failed leaves its session on pod-0 (FAILED): the client never moves
+                // and its worker never says MOVED. Once pod-0 has nothing in flight, give the clients
+                // a few seconds more and then count what has not moved as failures.
+                JsonNode st = fleet.server(0).admin().status();
+                JsonNode by = st.path("sessions").path("byState");
+                long inFlight = by.path("REQUESTED").asLong() + by.path("READY").asLong()
+                        + st.path("drain").path("notYetRequested").asLong();
+                if (inFlight == 0 && settledAt == 0) {
+                    settledAt = now;
+                    log.info("pod-0 has no migration in flight any more ({}); waiting 5 s for the clients", by);
+                } else if (settledAt != 0 && now - settledAt > 5_000_000_000L) {
+                    log.warn("pod-0 settled but {} worker(s) did not see all their sessions move: counting failures", waiting.size());
+                    allMoved = false;
+                    break;
+                }
+            }
+        }
+        long t1 = allMoved ? last : (settledAt != 0 ? settledAt : System.nanoTime());
+        CpuTimes.Snapshot cpuAfter = CpuTimes.snapshot(fleet.pids());
+        Instant wallEnd = Instant.now();
+        double seconds = (t1 - t0) / 1e9;
+
+        Histogram pause = new Histogram(3);
+        long moved = 0;
+        for (ChildProcess w : fleet.workers()) {
+            w.send("REPORT");
+            JsonNode r = expect(w, "REPORT", Duration.ofSeconds(60)).body();
+            pause.add(WorkerProtocol.decode(r.path("pause").asText()));
+            moved += r.path("moved").asLong();
+            log.debug("{}: {}", w.name(), ((com.fasterxml.jackson.databind.node.ObjectNode) r.deepCopy()).without("pause"));
+        }
+        long failures = o.sessions() - moved; // not moved in time, failed, or never opened
+        Map<String, JsonNode> migrations = delta(migrationsBefore, serverMigrations());
+        if (dumpProfile && fleet.launch().jfrDir() != null) {
+            for (Path file : fleet.dumpJfr("drain-" + round, wallStart.minusSeconds(1), wallEnd.plusSeconds(1))) {
+                jfrFiles.put(file, new Instant[] {wallStart, wallEnd});
+            }
+        }
+        closeAll();
+        Figures f = new Figures(scenario, phase, round, o.sessions(), seconds, moved / seconds,
+                pct(pause, 50), pct(pause, 99), pause.getTotalCount() == 0 ? 0 : pause.getMaxValue() / 1000.0, failures,
+                cpu(cpuAfter.minus(cpuBefore)), migrations);
+        log.info("{}", f.row());
+        return f;
+    }
+
+    private Figures baselineRound(String phase, String round) throws Exception {
+        log.info("{} {} {}: opening {} sessions on pod-0", BASELINE, phase, round, o.sessions());
+        openOnPod0();
+        CpuTimes.Snapshot cpuBefore = CpuTimes.snapshot(fleet.pids());
+        long t0 = System.nanoTime();
+        for (ChildProcess w : fleet.workers()) w.send("BASELINE " + String.join(",", peers));
+        Histogram pause = new Histogram(3);
+        long reconnected = 0;
+        long last = t0;
+        for (ChildProcess w : fleet.workers()) {
+            ChildProcess.Line l = w.await("BASELINED", o.moveTimeout().plusMinutes(2));
+            WorkerProtocol.Message m = WorkerProtocol.parse(l.text());
+            if (!m.word().equals("BASELINED")) throw new IllegalStateException(w.name() + " said " + l.text());
+            last = Math.max(last, l.nanos());
+            pause.add(WorkerProtocol.decode(m.body().path("pause").asText()));
+            reconnected += m.body().path("reconnected").asLong();
+        }
+        CpuTimes.Snapshot cpuAfter = CpuTimes.snapshot(fleet.pids());
+        double seconds = (last - t0) / 1e9;
+        closeAll();
+        Figures f = new Figures(BASELINE, phase, round, o.sessions(), seconds, reconnected / seconds,
+                pct(pause, 50), pct(pause, 99), pause.getTotalCount() == 0 ? 0 : pause.getMaxValue() / 1000.0,
+                o.sessions() - reconnected, cpu(cpuAfter.minus(cpuBefore)), Map.of());
+        log.info("{}", f.row());
+        return f;
+    }
+
+    private void closeAll() throws Exception {
+        for (ChildProcess w : fleet.workers()) w.send("CLOSE");
+        for (ChildProcess w : fleet.workers()) expect(w, "CLOSED", Duration.ofMinutes(2));
+    }
+
+    private Map<String, JsonNode> serverMigrations() throws Exception {
+        Map<String, JsonNode> m = new LinkedHashMap<>();
+        for (ProcessFleet.Server s : fleet.servers()) m.put(s.name(), s.admin().status().path("migrations"));
+        return m;
+    }
+
+    private static Map<String, JsonNode> delta(Map<String, JsonNode> before, Map<String, JsonNode> after) {
+        Map<String, JsonNode> d = new LinkedHashMap<>();
+        after.forEach((pod, a) -> {
+            JsonNode b = before.get(pod);
+            var n = WorkerProtocol.JSON.createObjectNode();
+            for (String k : List.of("requested", "completed", "failed")) n.put(k, a.path(k).asLong() - b.path(k).asLong());
+            if (!a.path("lastFailure").isNull() && !a.path("lastFailure").isMissingNode()) n.set("lastFailure", a.path("lastFailure"));
+            d.put(pod, n);
+        });
+        return d;
+    }
+
+    private static WorkerProtocol.Message expect(ChildProcess w, String word, Duration timeout) throws Exception {
+        WorkerProtocol.Message m = WorkerProtocol.parse(w.await(word, timeout).text());
+        while (m.word().equals("MOVED") && !word.equals("MOVED")) { // late, after the round gave up waiting
+            m = WorkerProtocol.parse(w.await(word, timeout).text());
+        }
+        if (!m.word().equals(word)) throw new IllegalStateException(w.name() + " answered " + m.word() + " " + m.body() + " instead of " + word);
+        return m;
+    }
+
+    private static Duration remaining(long t0, Duration bound) {
+        long left = bound.toNanos() - (System.nanoTime() - t0);
+        return Duration.ofNanos(Math.max(1_000_000, left));
+    }
+
+    private static double pct(Histogram h, double p) {
+        return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(p) / 1000.0;
+    }
+
+    private static Map<String, double[]> cpu(Map<String, CpuTimes.Ticks> d) {
+        Map<String, double[]> m = new LinkedHashMap<>();
+        d.forEach((k, v) -> m.put(k, new double[] {v.userSeconds(), v.systemSeconds()}));
+        return m;
+    }
+
+    /** Each figure's median over the rounds (CPU seconds too); failures are summed. */
+    static Figures median(String scenario, List<Figures> runs) {
+        Map<String, double[]> cpu = new LinkedHashMap<>();
+        for (String k : runs.getFirst().cpuUserSystemSeconds().keySet()) {
+            cpu.put(k, new double[] {
+                    median(runs, f -> f.cpuUserSystemSeconds().getOrDefault(k, new double[2])[0]),
+                    median(runs, f -> f.cpuUserSystemSeconds().getOrDefault(k, new double[2])[1])});
+        }
+        return new Figures(scenario, "median", "", runs.getFirst().sessions(),
+                median(runs, Figures::seconds), median(runs, Figures::perSecond), median(runs, Figures::pauseP50Millis),
+                median(runs, Figures::pauseP99Millis), median(runs, Figures::pauseMaxMillis),
+                runs.stream().mapToLong(Figures::failures).sum(), cpu, Map.of());
+    }
+
+    private static double median(List<Figures> runs, ToDoubleFunction<Figures> f) {
+        double[] v = runs.stream().mapToDouble(f).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    /** The lines of a Prometheus scrape about migrations and the context store's timers. */
+    static String ferryMetricLines(String prometheus) {
+        StringBuilder b = new StringBuilder();
+        for (String line : prometheus.split("\n")) {
+            if (line.startsWith("#")) continue;
+            if (line.startsWith("ferry_context_export") || line.startsWith("ferry_context_claim")
+                    || line.startsWith("ferry_migrations") || line.startsWith("ferry_sessions_resumed")) {
+                b.append(line).append('\n');
+            }
+        }
+        return b.toString();
     }
 
     public static String table(Result r) {
-        return String.join("\n",
-                "| scenario                           | sessions | seconds  | moves/s    | p50 ms   | p99 ms   | max ms   | fails |",
-                "|------------------------------------|----------|----------|------------|----------|----------|----------|-------|",
-                r.ferry().row(), r.baseline().row());
+        StringBuilder b = new StringBuilder();
+        b.append("| scenario                                 | phase      | sessions | seconds  | moves/s   | p50 ms  | p99 ms  | max ms   | fails |\n");
+        b.append("|------------------------------------------|------------|----------|----------|-----------|---------|---------|----------|-------|\n");
+        for (Figures f : r.rows()) b.append(f.row()).append('\n');
+        return b.toString();
+    }
+
+    /** CPU seconds (user / system) per process, medians of the measured rounds, next to the wall time. */
+    public static String cpuTable(Result r) {
+        StringBuilder b = new StringBuilder();
+        Figures f = r.ferryMedian();
+        Figures base = r.baselineMedian();
+        b.append(String.format(Locale.ROOT, "| process | %s: user s | sys s | %s: user s | sys s |%n", "Ferry drain", "Baseline"));
+        b.append("|---|---|---|---|---|\n");
+        double ours = 0;
+        double oursBase = 0;
+        for (var e : f.cpuUserSystemSeconds().entrySet()) {
+            double[] v = e.getValue();
+            double[] w = base.cpuUserSystemSeconds().getOrDefault(e.getKey(), new double[2]);
+            if (!e.getKey().equals(CpuTimes.MACHINE)) {
+                ours += v[0] + v[1];
+                oursBase += w[0] + w[1];
+            }
+            b.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f |%n", e.getKey(), v[0], v[1], w[0], w[1]));
+        }
+        double[] m = f.cpuUserSystemSeconds().getOrDefault(CpuTimes.MACHINE, new double[2]);
+        double[] mb = base.cpuUserSystemSeconds().getOrDefault(CpuTimes.MACHINE, new double[2]);
+        b.append(String.format(Locale.ROOT,
+                "%nFerry drain: %.2f s wall x %d CPUs = %.2f CPU-s available; benchmark processes used %.2f, machine %.2f (others %.2f).%n",
+                f.seconds(), r.cpus(), f.seconds() * r.cpus(), ours, m[0] + m[1], m[0] + m[1] - ours));
+        b.append(String.format(Locale.ROOT,
+                "Baseline:    %.2f s wall x %d CPUs = %.2f CPU-s available; benchmark processes used %.2f, machine %.2f (others %.2f).%n",
+                base.seconds(), r.cpus(), base.seconds() * r.cpus(), oursBase, mb[0] + mb[1], mb[0] + mb[1] - oursBase));
+        return b.toString();
     }
 }

@@ -1,0 +1,225 @@
+package dev.ferry.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.client.ClientMetrics;
+import dev.ferry.client.ClientOptions;
+import dev.ferry.client.FerryClient;
+import dev.ferry.client.FerrySession;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One client process of the idle-drain benchmark ({@link WorkerProtocol}). It holds a share of
+ * the sessions, follows the drain like any application would (the client library moves each
+ * session on its own) and tells the coordinator when its last session has moved.
+ */
+@Command(name = "client-worker", hidden = true, description = "Client process of idle-drain (driven over stdin/stdout).")
+final class ClientWorker implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(ClientWorker.class);
+
+    @Option(names = "--id", defaultValue = "0")
+    int id;
+
+    @Option(names = "--client-threads", defaultValue = "1", description = "client event loop threads")
+    int clientThreads;
+
+    @Option(names = "--open-concurrency", defaultValue = "256", description = "sessions opened at the same time")
+    int openConcurrency;
+
+    private final PrintStream out = System.out;
+
+    /** The sessions of one round, on one fresh client (so its metrics are this round's). */
+    private final class Round {
+        final FerryClient client;
+        final List<FerrySession> sessions;
+        final AtomicInteger moved = new AtomicInteger();
+        final AtomicLong lastMoveNanos = new AtomicLong();
+        final AtomicBoolean announced = new AtomicBoolean();
+        final List<FerryClient> baselineClients = new ArrayList<>();
+        final List<FerrySession> baselineSessions = Collections.synchronizedList(new ArrayList<>());
+
+        Round(FerryClient client, List<FerrySession> sessions) {
+            this.client = client;
+            this.sessions = sessions;
+        }
+
+        void migrated() {
+            int n = moved.incrementAndGet();
+            lastMoveNanos.set(System.nanoTime());
+            if (n >= sessions.size() && announced.compareAndSet(false, true)) {
+                ObjectNode b = WorkerProtocol.JSON.createObjectNode().put("moved", n).put("lastMoveNanos", lastMoveNanos.get());
+                emit("MOVED", b);
+            }
+        }
+    }
+
+    private Round round;
+
+    private synchronized void emit(String word, ObjectNode body) {
+        out.println(WorkerProtocol.line(word, body));
+        out.flush();
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        emit("READY", WorkerProtocol.JSON.createObjectNode().put("id", id).put("pid", ProcessHandle.current().pid()));
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line;
+        while ((line = in.readLine()) != null) {
+            String[] w = line.trim().split("\\s+");
+            try {
+                switch (w[0]) {
+                    case "OPEN" -> open(w[1], Integer.parseInt(w[2]));
+                    case "REPORT" -> report();
+                    case "BASELINE" -> baseline(List.of(w[1].split(",")));
+                    case "CLOSE" -> close();
+                    case "QUIT" -> {
+                        close();
+                        return 0;
+                    }
+                    default -> emit("ERROR", WorkerProtocol.JSON.createObjectNode().put("error", "unknown command " + line));
+                }
+            } catch (RuntimeException e) {
+                log.error("worker {}: '{}' failed", id, line, e);
+                emit("ERROR", WorkerProtocol.JSON.createObjectNode().put("error", line + ": " + e));
+            }
+        }
+        // The coordinator went away (stdin closed): do not outlive it.
+        close();
+        return 0;
+    }
+
+    private void open(String address, int n) throws InterruptedException {
+        if (round != null) close();
+        long t0 = System.nanoTime();
+        FerryClient client = FerryClient.create(ClientOptions.builder().serviceAddress(address).eventLoopThreads(clientThreads).build());
+        ConcurrentLinkedQueue<FerrySession> opened = new ConcurrentLinkedQueue<>();
+        AtomicInteger failed = new AtomicInteger();
+        Semaphore inFlight = new Semaphore(openConcurrency);
+        Round r = new Round(client, new ArrayList<>());
+        try (ExecutorService vt = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < n; i++) {
+                inFlight.acquire();
+                vt.execute(() -> {
+                    try {
+                        FerrySession s = client.connect();
+                        s.execute("SET user u" + s.sessionId());
+                        s.onMigration(e -> r.migrated());
+                        opened.add(s);
+                    } catch (RuntimeException e) {
+                        if (failed.getAndIncrement() == 0) log.warn("worker {}: opening a session failed: {}", id, e.toString());
+                    } finally {
+                        inFlight.release();
+                    }
+                });
+            }
+        }
+        r.sessions.addAll(opened);
+        round = r;
+        emit("OPENED", WorkerProtocol.JSON.createObjectNode().put("opened", opened.size()).put("failed", failed.get())
+                .put("millis", (System.nanoTime() - t0) / 1_000_000));
+    }
+
+    private void report() {
+        Round r = requireRound();
+        ClientMetrics m = r.client.metrics();
+        Map<String, Integer> byServer = new TreeMap<>();
+        int open = 0;
+        for (FerrySession s : r.sessions) {
+            if (s.isOpen()) open++;
+            byServer.merge(s.serverName(), 1, Integer::sum);
+        }
+        ObjectNode b = WorkerProtocol.JSON.createObjectNode()
+                .put("sessions", r.sessions.size())
+                .put("open", open)
+                .put("moved", r.moved.get())
+                .put("lastMoveNanos", r.lastMoveNanos.get())
+                .put("migrationsCompleted", m.migrationsCompleted())
+                .put("migrationsFailed", m.migrationsFailed())
+                .put("migrationsCancelled", m.migrationsCancelled())
+                .put("failedResumes", m.failedResumes())
+                .put("sessionsLost", m.sessionsLost())
+                .put("pause", WorkerProtocol.encode(m.pauseHistogramMicros()));
+        ObjectNode servers = b.putObject("byServer");
+        byServer.forEach(servers::put);
+        emit("REPORT", b);
+    }
+
+    /**
+     * What users have without Ferry: each session is closed, a new connection opens to a peer and
+     * logs in again. All sessions at once, like the drain. Pause: close of the old connection to
+     * the re-login's answer.
+     */
+    private void baseline(List<String> peers) {
+        Round r = requireRound();
+        List<FerryClient> clients = new ArrayList<>();
+        for (String p : peers) {
+            clients.add(FerryClient.create(ClientOptions.builder().serviceAddress(p).eventLoopThreads(clientThreads).build()));
+        }
+        r.baselineClients.addAll(clients);
+        ConcurrentHistogram pause = new ConcurrentHistogram(3);
+        AtomicInteger failures = new AtomicInteger();
+        long t0 = System.nanoTime();
+        try (ExecutorService vt = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < r.sessions.size(); i++) {
+                FerrySession old = r.sessions.get(i);
+                FerryClient to = clients.get(i % clients.size());
+                vt.execute(() -> {
+                    long start = System.nanoTime();
+                    try {
+                        old.close();
+                        FerrySession fresh = to.connect();
+                        fresh.execute("SET user u" + fresh.sessionId());
+                        pause.recordValue(Math.max(1, (System.nanoTime() - start) / 1000));
+                        r.baselineSessions.add(fresh);
+                    } catch (RuntimeException e) {
+                        if (failures.getAndIncrement() == 0) log.warn("worker {}: a reconnect failed: {}", id, e.toString());
+                    }
+                });
+            }
+        }
+        emit("BASELINED", WorkerProtocol.JSON.createObjectNode()
+                .put("reconnected", r.baselineSessions.size())
+                .put("failures", failures.get())
+                .put("millis", (System.nanoTime() - t0) / 1_000_000)
+                .put("pause", WorkerProtocol.encode(pause)));
+    }
+
+    private void close() {
+        Round r = round;
+        round = null;
+        int n = 0;
+        if (r != null) {
+            n = r.sessions.size() + r.baselineSessions.size();
+            for (FerryClient c : r.baselineClients) c.close();
+            r.client.close();
+        }
+        emit("CLOSED", WorkerProtocol.JSON.createObjectNode().put("closed", n));
+    }
+
+    private Round requireRound() {
+        if (round == null) throw new IllegalStateException("no sessions: send OPEN first");
+        return round;
+    }
+}
