@@ -4,8 +4,13 @@ import dev.ferry.protocol.codec.FrameDecoder;
 import dev.ferry.protocol.codec.FrameEncoder;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 
-/** framing and codec → session, one pipeline per client connection. */
+/**
+ * flush consolidation → framing and codec → session, one pipeline per client connection.
+ * Handlers write every frame with a flush from their own threads; consolidating those flushes on
+ * the event loop turns a fast stream of rows into a few large writes instead of a syscall a row.
+ */
 final class ServerChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ServerRuntime rt;
 
@@ -16,6 +21,7 @@ final class ServerChannelInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         ch.pipeline()
+                .addLast("flush-consolidation", new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true))
                 .addLast("frame-decoder", new FrameDecoder(rt.options.maxFrameLength()))
                 .addLast("frame-encoder", FrameEncoder.INSTANCE)
                 .addLast("session", new ConnectionHandler(rt));
