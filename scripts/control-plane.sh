@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Builds Ferry's test control plane from source with this machine's Go toolchain:
-# kube-apiserver, kube-controller-manager and kubectl from the k8s.io/kubernetes module,
-# etcd from go.etcd.io/etcd/server/v3, and installs them where Fabric8 kube-api-test
+# kube-apiserver, kube-controller-manager, kube-scheduler and kubectl from the k8s.io/kubernetes
+# module, etcd from go.etcd.io/etcd/server/v3, and installs them where Fabric8 kube-api-test
 # looks for them in offline mode:  ~/.kubeapitest/k8s/<KUBE_VERSION>-linux-amd64/
 #
 # Why from source: no prebuilt Kubernetes binary or container image can be fetched here,
 # but the Go module proxy can be reached. The build modules live in scripts/control-plane/.
 #
 # Idempotent and cached: Go's module and build caches live under ~/.cache/ferry/go, and a
-# stamp file in the install directory skips the build when the same recipe is installed.
+# stamp file in the install directory records, per binary, the recipe it was built from: a
+# re-run builds only the binaries whose recipe changed (or that are missing).
 #
 # Usage: scripts/control-plane.sh [--print-version | --print-dir | --force | --prepare-only | --help]
 set -euo pipefail
@@ -73,27 +74,79 @@ export GOOS=linux GOARCH=amd64
 export GOPROXY="${GOPROXY:-https://proxy.golang.org,direct}"
 
 GO_VERSION="$("$GO" env GOVERSION)"
-RECIPE_HASH="$(cd "$RECIPE_DIR" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0 \
-  | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
-STAMP_TEXT="kubernetes=v${KUBE_VERSION} etcd=v${ETCD_VERSION} go=${GO_VERSION} recipe=${RECIPE_HASH}"
 
-installed_ok() {
-  [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$STAMP_TEXT" ] || return 1
-  local b
-  for b in kube-apiserver kube-controller-manager kubectl etcd; do
-    [ -x "$INSTALL_DIR/$b" ] || return 1
-  done
-  local v
-  v="$("$INSTALL_DIR/kube-apiserver" --version 2>/dev/null)" && [ "$v" = "Kubernetes v${KUBE_VERSION}" ]
+# The binaries, and which files of the recipe each is built from. A binary's stamp line holds
+# the versions, the Go version and a hash of exactly those files, so adding a wrapper (say
+# cmd/kube-scheduler) rebuilds that wrapper only.
+KUBE_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+BINARIES=("${KUBE_BINARIES[@]}" etcd)
+
+recipe_files() { # binary -> recipe files (relative to RECIPE_DIR), NUL-separated
+  case "$1" in
+    kube-apiserver|kube-controller-manager|kube-scheduler)
+      (cd "$RECIPE_DIR" && find kubernetes/go.mod kubernetes/go.sum kubernetes/internal "kubernetes/cmd/$1" \
+         -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0) ;;
+    kubectl) (cd "$RECIPE_DIR" && printf '%s\0' kubernetes/go.mod kubernetes/go.sum kubernetes/tools.go) ;;
+    etcd) (cd "$RECIPE_DIR" && find etcd -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0) ;;
+    *) die "unknown binary $1" ;;
+  esac
+}
+hash_files() { # NUL-separated file list on stdin (relative to RECIPE_DIR) -> 16 hex digits
+  (cd "$RECIPE_DIR" && sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+}
+stamp_line() { # binary -> its line in the stamp file
+  local version="v${KUBE_VERSION}"
+  [ "$1" = etcd ] && version="v${ETCD_VERSION}"
+  echo "$1 version=${version} go=${GO_VERSION} recipe=$(recipe_files "$1" | hash_files)"
+}
+version_ok() { # binary path -> whether it reports the version it should
+  local out
+  case "$1" in
+    kube-apiserver|kube-controller-manager|kube-scheduler) out="$("$2" --version 2>&1)" && [ "$out" = "Kubernetes v${KUBE_VERSION}" ] ;;
+    kubectl) out="$("$2" version --client 2>&1)" && [[ "$out" == *"Client Version: v${KUBE_VERSION}"* ]] ;;
+    etcd) out="$("$2" --version 2>&1)" && [[ "$out" == *"etcd Version: ${ETCD_VERSION}"* ]] ;;
+  esac
 }
 
-if ! $FORCE && ! $PREPARE_ONLY && installed_ok; then
-  log "up to date: $INSTALL_DIR ($STAMP_TEXT)"
+# Stamps written before the per-binary format (one line for kube-apiserver,
+# kube-controller-manager, kubectl and etcd, hashing the whole recipe as it was then) still vouch
+# for those four binaries when that recipe is unchanged.
+legacy_stamp_text() {
+  local h
+  h="$(cd "$RECIPE_DIR" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) \
+        -not -path './kubernetes/cmd/kube-scheduler/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
+  echo "kubernetes=v${KUBE_VERSION} etcd=v${ETCD_VERSION} go=${GO_VERSION} recipe=${h}"
+}
+LEGACY_BINARIES=" kube-apiserver kube-controller-manager kubectl etcd "
+
+current() { # binary -> whether the installed one is built from the current recipe
+  local b="$1"
+  [ -x "$INSTALL_DIR/$b" ] && [ -f "$STAMP" ] || return 1
+  if grep -qxF "$(stamp_line "$b")" "$STAMP"; then
+    return 0
+  fi
+  [[ "$LEGACY_BINARIES" == *" $b "* ]] && [ "$(head -n1 "$STAMP")" = "$(legacy_stamp_text)" ]
+}
+
+NEEDED=()
+for b in "${BINARIES[@]}"; do
+  if $FORCE || ! current "$b" || ! version_ok "$b" "$INSTALL_DIR/$b"; then
+    NEEDED+=("$b")
+  fi
+done
+
+if [ ${#NEEDED[@]} -eq 0 ] && ! $PREPARE_ONLY; then
+  log "up to date: $INSTALL_DIR (${BINARIES[*]}; kubernetes v${KUBE_VERSION}, etcd v${ETCD_VERSION}, ${GO_VERSION})"
   exit 0
 fi
 
+# One build at a time per install directory (test modules may call this script concurrently).
+mkdir -p "$KUBEAPITEST_DIR/k8s"
+exec 9>"$KUBEAPITEST_DIR/k8s/.ferry-control-plane-${KUBE_VERSION}.lock"
+flock 9
+
 START=$(date +%s)
-log "building Kubernetes v${KUBE_VERSION} and etcd v${ETCD_VERSION} with ${GO_VERSION} (caches in $GOPATH)"
+log "building ${NEEDED[*]:-nothing (prepare only)} (Kubernetes v${KUBE_VERSION}, etcd v${ETCD_VERSION}) with ${GO_VERSION} (caches in $GOPATH)"
 mkdir -p "$GOPATH" "$KUBEAPITEST_DIR/k8s"
 
 # Work on a scratch copy of the recipe, so the repository stays clean whatever Go writes.
@@ -115,7 +168,7 @@ prepare_kubernetes_module() {
   kmod="$(cd "$dir" && "$GO" mod download -json "k8s.io/kubernetes@v${KUBE_VERSION}" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
   [ -f "$kmod" ] || die "cannot fetch k8s.io/kubernetes@v${KUBE_VERSION} from the module proxy"
   {
-    echo "// Build-only module: compiles kube-apiserver, kube-controller-manager and kubectl"
+    echo "// Build-only module: compiles kube-apiserver, kube-controller-manager, kube-scheduler and kubectl"
     echo "// from the published k8s.io/kubernetes module. Generated by scripts/control-plane.sh."
     echo "module ferry.dev/control-plane/kubernetes"
     echo
@@ -177,35 +230,34 @@ build() { # dir output package
   log "built $out in $(( $(date +%s) - t0 ))s ($(du -h "$STAGE/$out" | cut -f1))"
 }
 
-build kubernetes kube-apiserver ./cmd/kube-apiserver "$KUBE_LDFLAGS"
-build kubernetes kube-controller-manager ./cmd/kube-controller-manager "$KUBE_LDFLAGS"
-build kubernetes kubectl k8s.io/kubernetes/cmd/kubectl "$KUBE_LDFLAGS"
-build etcd etcd . "-s -w"
+needed() { [[ " ${NEEDED[*]} " == *" $1 "* ]]; }
+for b in kube-apiserver kube-controller-manager kube-scheduler; do
+  needed "$b" && build kubernetes "$b" "./cmd/$b" "$KUBE_LDFLAGS"
+done
+needed kubectl && build kubernetes kubectl k8s.io/kubernetes/cmd/kubectl "$KUBE_LDFLAGS"
+needed etcd && build etcd etcd . "-s -w"
 
 log "checking versions"
-# Capture first, then match: "cmd | grep -q" can kill cmd with SIGPIPE, which pipefail reports.
-check_version() { # name expected-substring command...
-  local name="$1" want="$2" out
-  shift 2
-  out="$("$@" 2>&1)" || die "$name: '$*' failed: $out"
-  case "$out" in
-    *"$want"*) ;;
-    *) die "$name reports '$out', expected '$want'" ;;
-  esac
-}
-check_version kube-apiserver "Kubernetes v${KUBE_VERSION}" "$STAGE/kube-apiserver" --version
-check_version kube-controller-manager "Kubernetes v${KUBE_VERSION}" "$STAGE/kube-controller-manager" --version
-check_version kubectl "Client Version: v${KUBE_VERSION}" "$STAGE/kubectl" version --client
-check_version etcd "etcd Version: ${ETCD_VERSION}" "$STAGE/etcd" --version
-
-mkdir -p "$INSTALL_DIR"
-rm -f "$STAMP"
-for b in kube-apiserver kube-controller-manager kubectl etcd; do
-  mv -f "$STAGE/$b" "$INSTALL_DIR/$b"
+for b in "${NEEDED[@]}"; do
+  version_ok "$b" "$STAGE/$b" || die "$b reports '$("$STAGE/$b" --version 2>&1 | head -n1)', expected v${KUBE_VERSION} (etcd ${ETCD_VERSION})"
 done
-echo "$STAMP_TEXT" > "$STAMP"
 
-log "installed into $INSTALL_DIR:"
+# The new stamp: a line per binary. Binaries that were not rebuilt keep theirs (re-derived, so a
+# legacy one-line stamp is converted); each rebuilt binary gets its line once it is in place.
+mkdir -p "$INSTALL_DIR"
+KEPT=()
+for b in "${BINARIES[@]}"; do
+  needed "$b" || KEPT+=("$(stamp_line "$b")")
+done
+{ echo "# scripts/control-plane.sh: one line per binary (version, Go, recipe hash)"; printf '%s\n' "${KEPT[@]}"; } > "$STAMP.tmp"
+mv -f "$STAMP.tmp" "$STAMP"
+for b in "${NEEDED[@]}"; do
+  mv -f "$STAGE/$b" "$INSTALL_DIR/$b"
+  stamp_line "$b" >> "$STAMP"
+done
+
+log "installed ${NEEDED[*]} into $INSTALL_DIR:"
 echo "    kube-apiserver: $("$INSTALL_DIR/kube-apiserver" --version)"
+echo "    kube-scheduler: $("$INSTALL_DIR/kube-scheduler" --version)"
 echo "    etcd: $("$INSTALL_DIR/etcd" --version | sed -n 1p)"
 log "build time $(( $(date +%s) - START ))s; disk: binaries $(du -sh "$INSTALL_DIR" | cut -f1), Go caches $(du -sh "$GOPATH" 2>/dev/null | cut -f1)"

@@ -49,6 +49,7 @@ public final class ControlPlane implements AutoCloseable {
   private final KubernetesClient admin;
   private final Thread shutdownHook;
   private ControllerManager controllerManager;
+  private KubeScheduler scheduler;
   private boolean closed;
 
   /** The JVM-wide control plane; started on first use. */
@@ -85,6 +86,7 @@ public final class ControlPlane implements AutoCloseable {
       apiServerLog = settings.runDir().resolve("kube-apiserver.log");
       Files.deleteIfExists(apiServerLog);
       Files.deleteIfExists(settings.runDir().resolve("kube-controller-manager.log"));
+      Files.deleteIfExists(settings.runDir().resolve("kube-scheduler.log"));
       kubeconfigFile = settings.runDir().resolve("admin.kubeconfig");
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot prepare " + settings.runDir(), e);
@@ -288,6 +290,31 @@ public final class ControlPlane implements AutoCloseable {
     return controllerManager;
   }
 
+  /**
+   * Starts the real kube-scheduler against this API server, once; later calls return the running
+   * one. Pods without {@code spec.nodeName} are then bound to nodes (e.g. those of a {@link
+   * dev.ferry.controlplane.runtime.LocalPodRuntime}).
+   */
+  public synchronized KubeScheduler scheduler() {
+    if (closed) {
+      throw new IllegalStateException("control plane is stopped");
+    }
+    if (scheduler == null || !scheduler.isAlive()) {
+      scheduler =
+          KubeScheduler.start(
+              settings.binaryDir().resolve("kube-scheduler"),
+              kubeconfigFile,
+              settings.runDir(),
+              settings.startupTimeout());
+    }
+    return scheduler;
+  }
+
+  /** The running scheduler, if one was started. */
+  public synchronized KubeScheduler runningScheduler() {
+    return scheduler != null && scheduler.isAlive() ? scheduler : null;
+  }
+
   /** The running controller manager, if one was started. */
   public synchronized ControllerManager runningControllerManager() {
     return controllerManager != null && controllerManager.isAlive() ? controllerManager : null;
@@ -297,7 +324,7 @@ public final class ControlPlane implements AutoCloseable {
     return closed;
   }
 
-  /** Stops kube-controller-manager, kube-apiserver and etcd; idempotent. */
+  /** Stops kube-scheduler, kube-controller-manager, kube-apiserver and etcd; idempotent. */
   @Override
   public void close() {
     synchronized (this) {
@@ -315,8 +342,13 @@ public final class ControlPlane implements AutoCloseable {
       }
     }
     ControllerManager kcm;
+    KubeScheduler ks;
     synchronized (this) {
       kcm = controllerManager;
+      ks = scheduler;
+    }
+    if (ks != null) {
+      ks.close();
     }
     if (kcm != null) {
       kcm.close();

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>starts the JVM-wide {@link ControlPlane} on first use and stops it when the test run
  *       ends (root store), or at JVM exit;
- *   <li>starts kube-controller-manager if the class asks for it;
+ *   <li>starts kube-controller-manager and kube-scheduler if the class asks for them;
  *   <li>creates a {@link TestNamespace} before a top-level test class and deletes it after
  *       ({@code @Nested} classes share their enclosing class's namespace);
  *   <li>resolves {@link TestNamespace}, {@link KubernetesClient} and {@link ControlPlane}
@@ -49,12 +49,13 @@ public class ControlPlaneExtension
   @Override
   public void beforeAll(ExtensionContext context) {
     ControlPlane cp = controlPlane(context);
-    boolean wantsKcm =
-        AnnotationSupport.findAnnotation(context.getRequiredTestClass(), WithControlPlane.class)
-            .map(WithControlPlane::controllerManager)
-            .orElse(false);
-    if (wantsKcm) {
+    Optional<WithControlPlane> annotation =
+        AnnotationSupport.findAnnotation(context.getRequiredTestClass(), WithControlPlane.class);
+    if (annotation.map(WithControlPlane::controllerManager).orElse(false)) {
       cp.controllerManager();
+    }
+    if (annotation.map(WithControlPlane::scheduler).orElse(false)) {
+      cp.scheduler();
     }
     if (context.getStore(STORE).get(TEST_NAMESPACE, TestNamespace.class) == null) {
       TestNamespace ns = new TestNamespace(cp, context.getRequiredTestClass().getSimpleName());
@@ -76,12 +77,15 @@ public class ControlPlaneExtension
   public void beforeEach(ExtensionContext context) {
     ControlPlane cp = controlPlane(context);
     ControllerManager kcm = cp.runningControllerManager();
+    KubeScheduler ks = cp.runningScheduler();
     context
         .getStore(STORE)
         .put(
             LOG_MARKS,
             new FailureReport.LogMarks(
-                LogFiles.size(cp.apiServerLog()), kcm == null ? 0 : LogFiles.size(kcm.logFile())));
+                LogFiles.size(cp.apiServerLog()),
+                kcm == null ? 0 : LogFiles.size(kcm.logFile()),
+                ks == null ? 0 : LogFiles.size(ks.logFile())));
   }
 
   @Override

@@ -36,8 +36,18 @@ public final class ControllerManager implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ControllerManager.class);
 
-  /** The controllers started; override with {@code -Dferry.controlplane.controllers=a,b,c}. */
-  public static final String DEFAULT_CONTROLLERS = "garbagecollector,namespace,serviceaccount";
+  /**
+   * The controllers started; override with {@code -Dferry.controlplane.controllers=a,b,c}. Besides
+   * the garbage collector, namespace and service-account controllers: the node lifecycle and taint
+   * eviction controllers (a node that stops its heartbeat becomes NotReady, NoExecute taints
+   * evict), which matter once a {@link dev.ferry.controlplane.runtime.LocalPodRuntime} runs pods.
+   *
+   * <p>Not the EndpointSlice controller: pods of a LocalPodRuntime have loopback addresses, which
+   * the API server rejects in EndpointSlices ("may not be in the loopback range"), so it could only
+   * log errors and emit FailedToUpdateEndpointSlices warnings.
+   */
+  public static final String DEFAULT_CONTROLLERS =
+      "garbagecollector,namespace,serviceaccount,nodelifecycle,taint-eviction-controller";
 
   private final Process process;
   private final Path logFile;
@@ -143,7 +153,7 @@ public final class ControllerManager implements AutoCloseable {
     log.info("Stopped kube-controller-manager (pid {})", process.pid());
   }
 
-  private static int freeLoopbackPort() {
+  static int freeLoopbackPort() {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     } catch (IOException e) {
@@ -152,7 +162,7 @@ public final class ControllerManager implements AutoCloseable {
   }
 
   /** Only for the health probe of a process this JVM started on loopback. */
-  private static HttpClient insecureLoopbackClient() {
+  static HttpClient insecureLoopbackClient() {
     try {
       SSLContext ssl = SSLContext.getInstance("TLS");
       ssl.init(

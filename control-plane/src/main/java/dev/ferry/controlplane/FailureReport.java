@@ -26,7 +26,7 @@ final class FailureReport {
   private static final String MARKER = "===================== the failed test started here =====================";
 
   /** Byte offsets of the process logs when the test started. */
-  record LogMarks(long apiServer, long controllerManager) {}
+  record LogMarks(long apiServer, long controllerManager, long scheduler) {}
 
   private FailureReport() {}
 
@@ -56,6 +56,13 @@ final class FailureReport {
             dir.resolve("kube-controller-manager.log"),
             LogFiles.around(kcm.logFile(), marks == null ? 0 : marks.controllerManager(), BEFORE_LINES, MAX_LINES, MARKER)
                 + "\n",
+            StandardCharsets.UTF_8);
+      }
+      KubeScheduler ks = cp.runningScheduler();
+      if (ks != null) {
+        Files.writeString(
+            dir.resolve("kube-scheduler.log"),
+            LogFiles.around(ks.logFile(), marks == null ? 0 : marks.scheduler(), BEFORE_LINES, MAX_LINES, MARKER) + "\n",
             StandardCharsets.UTF_8);
       }
       if (ns != null) {

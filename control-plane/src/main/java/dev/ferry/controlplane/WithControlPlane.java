@@ -26,4 +26,10 @@ public @interface WithControlPlane {
    * controllers). It is started once and then kept for the rest of the run.
    */
   boolean controllerManager() default false;
+
+  /**
+   * Also run the real kube-scheduler, which binds pods to nodes (e.g. those a {@link
+   * dev.ferry.controlplane.runtime.LocalPodRuntime} registers). Started once, then kept.
+   */
+  boolean scheduler() default false;
 }
