@@ -1,0 +1,196 @@
+package dev.ferry.operator.resources;
+
+import dev.ferry.operator.model.Advertise;
+import dev.ferry.operator.model.ContextStoreSpec;
+import dev.ferry.operator.model.ServerFleet;
+import dev.ferry.operator.model.ServerFleetSpec;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * A server pod of the fleet. {@link #template} is the user's template with what the operator adds
+ * (ports, FERRY_* environment, probes, labels); its hash is the pod's revision.
+ */
+public final class FleetPod {
+
+  public static final String SERVER_CONTAINER = "server";
+  public static final String CLIENT_PORT_NAME = "client";
+  public static final String ADMIN_PORT_NAME = "admin";
+  public static final String READY_PATH = "/healthz/ready";
+  public static final String LIVE_PATH = "/healthz/live";
+
+  /** Extra seconds after the idle migration timer before the kubelet kills a pod on SIGTERM. */
+  static final long GRACE_MARGIN_SECONDS = 30;
+
+  private FleetPod() {}
+
+  /** A new pod of the fleet at the current revision, named {@code name}. */
+  public static Pod desired(ServerFleet fleet, String name) {
+    PodTemplateSpec template = template(fleet);
+    String revision = PodRevision.of(template);
+    Map<String, String> labels = new LinkedHashMap<>(template.getMetadata().getLabels());
+    labels.put(FleetLabels.REVISION, revision);
+    labels.put(FleetLabels.SERVING, "true");
+    ObjectMeta meta = template.getMetadata();
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(fleet.getMetadata().getNamespace())
+        .withLabels(labels)
+        .withAnnotations(meta.getAnnotations())
+        .withOwnerReferences(FleetLabels.ownerReference(fleet))
+        .endMetadata()
+        .withSpec(template.getSpec())
+        .build();
+  }
+
+  /**
+   * The fleet's pod template as the operator runs it. Everything that shapes a pod is in here, so
+   * that its hash changes exactly when pods must be replaced.
+   */
+  public static PodTemplateSpec template(ServerFleet fleet) {
+    ServerFleetSpec spec = fleet.getSpec();
+    PodTemplateSpec user = new PodTemplateSpecBuilder(spec.getTemplate()).build();
+    ObjectMeta meta = user.getMetadata() == null ? new ObjectMeta() : user.getMetadata();
+    Map<String, String> labels = new LinkedHashMap<>(meta.getLabels() == null ? Map.of() : meta.getLabels());
+    labels.putAll(FleetLabels.of(fleet));
+    PodSpec podSpec = user.getSpec();
+    List<Container> containers = new ArrayList<>(podSpec.getContainers());
+    int server = serverContainerIndex(containers);
+    containers.set(server, serverContainer(fleet, containers.get(server)));
+    podSpec.setContainers(containers);
+    if (podSpec.getTerminationGracePeriodSeconds() == null) {
+      // A pod told to stop without the operator (node failure, kubectl delete) drains itself to its
+      // peers on SIGTERM; it needs the idle migration timer to let its clients move.
+      podSpec.setTerminationGracePeriodSeconds(spec.getIdleMigrationTimerSeconds() + GRACE_MARGIN_SECONDS);
+    }
+    return new PodTemplateSpecBuilder()
+        .withNewMetadata()
+        .withLabels(labels)
+        .withAnnotations(meta.getAnnotations() == null ? Map.of() : meta.getAnnotations())
+        .endMetadata()
+        .withSpec(podSpec)
+        .build();
+  }
+
+  /** The container named {@value #SERVER_CONTAINER}, else the first. */
+  static int serverContainerIndex(List<Container> containers) {
+    for (int i = 0; i < containers.size(); i++) {
+      if (SERVER_CONTAINER.equals(containers.get(i).getName())) {
+        return i;
+      }
+    }
+    return 0;
+  }
+
+  private static Container serverContainer(ServerFleet fleet, Container user) {
+    ServerFleetSpec spec = fleet.getSpec();
+    List<EnvVar> env = serverEnv(fleet);
+    Set<String> ours = env.stream().map(EnvVar::getName).collect(Collectors.toSet());
+    // The user's own variables follow ours, except the ones the operator decides.
+    if (user.getEnv() != null) {
+      user.getEnv().stream().filter(e -> !ours.contains(e.getName())).forEach(env::add);
+    }
+    List<ContainerPort> ports = new ArrayList<>();
+    ports.add(port(CLIENT_PORT_NAME, spec.getClientPort()));
+    ports.add(port(ADMIN_PORT_NAME, spec.getAdminPort()));
+    if (user.getPorts() != null) {
+      user.getPorts().stream()
+          .filter(p -> !CLIENT_PORT_NAME.equals(p.getName()) && !ADMIN_PORT_NAME.equals(p.getName()))
+          .filter(p -> p.getContainerPort() == null
+              || (!p.getContainerPort().equals(spec.getClientPort()) && !p.getContainerPort().equals(spec.getAdminPort())))
+          .forEach(ports::add);
+    }
+    ContainerBuilder b = new ContainerBuilder(user).withEnv(env).withPorts(ports);
+    if (user.getReadinessProbe() == null) {
+      // Readiness is the server's own verdict (store reachable, not draining), polled often: a pod
+      // that starts to drain must leave the Service's endpoints quickly.
+      b.withReadinessProbe(httpProbe(READY_PATH, 2, 2));
+    }
+    if (user.getLivenessProbe() == null) {
+      b.withLivenessProbe(httpProbe(LIVE_PATH, 10, 3));
+    }
+    return b.build();
+  }
+
+  /** The server's configuration (see the reference server's ServerConfig). */
+  static List<EnvVar> serverEnv(ServerFleet fleet) {
+    ServerFleetSpec spec = fleet.getSpec();
+    List<EnvVar> env = new ArrayList<>();
+    // POD_IP first: later values refer to it as $(POD_IP), which works only for earlier variables.
+    env.add(fieldRef("POD_IP", "status.podIP"));
+    env.add(fieldRef("FERRY_SERVER_NAME", "metadata.name"));
+    env.add(value("FERRY_BIND", "0.0.0.0"));
+    env.add(value("FERRY_PORT", spec.getClientPort()));
+    env.add(value("FERRY_ADMIN_PORT", spec.getAdminPort()));
+    String advertised =
+        spec.getAdvertise() == Advertise.Service ? ClientService.address(fleet) : "$(POD_IP):" + spec.getClientPort();
+    env.add(value("FERRY_ADVERTISED_ADDRESS", advertised));
+    ContextStoreSpec store = spec.getContextStore();
+    if (store.getSecretKeyRef() != null) {
+      env.add(secretRef("FERRY_STORE_URI", store.getSecretKeyRef().getName(), store.getSecretKeyRef().getKey()));
+    } else {
+      env.add(value("FERRY_STORE_URI", store.getUri()));
+    }
+    env.add(value("FERRY_IDLE_MIGRATION_TIMER", spec.getIdleMigrationTimerSeconds()));
+    env.add(value("FERRY_SESSION_IDLE_TIMER", spec.getSessionIdleTimerSeconds()));
+    env.add(value("FERRY_DRAIN_RATE", spec.getMigrationRatePerSecond()));
+    env.add(secretRef("FERRY_ADMIN_TOKEN", AdminTokenSecret.name(fleet), AdminTokenSecret.KEY));
+    return env;
+  }
+
+  private static EnvVar value(String name, Object value) {
+    return new EnvVarBuilder().withName(name).withValue(String.valueOf(value)).build();
+  }
+
+  private static EnvVar fieldRef(String name, String fieldPath) {
+    return new EnvVarBuilder().withName(name).withNewValueFrom().withNewFieldRef().withFieldPath(fieldPath).endFieldRef().endValueFrom().build();
+  }
+
+  private static EnvVar secretRef(String name, String secret, String key) {
+    return new EnvVarBuilder()
+        .withName(name)
+        .withNewValueFrom()
+        .withNewSecretKeyRef()
+        .withName(secret)
+        .withKey(key)
+        .endSecretKeyRef()
+        .endValueFrom()
+        .build();
+  }
+
+  private static ContainerPort port(String name, int port) {
+    return new ContainerPortBuilder().withName(name).withContainerPort(port).withProtocol("TCP").build();
+  }
+
+  private static Probe httpProbe(String path, int periodSeconds, int failureThreshold) {
+    return new ProbeBuilder()
+        .withNewHttpGet()
+        .withPath(path)
+        .withPort(new IntOrString(ADMIN_PORT_NAME))
+        .endHttpGet()
+        .withPeriodSeconds(periodSeconds)
+        .withTimeoutSeconds(1)
+        .withFailureThreshold(failureThreshold)
+        .build();
+  }
+}

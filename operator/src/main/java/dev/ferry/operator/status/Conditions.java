@@ -1,0 +1,57 @@
+package dev.ferry.operator.status;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Builds conditions in the standard metav1 shape. A condition keeps its lastTransitionTime while its
+ * status stays the same, so an unchanged fleet produces an identical status (and no write).
+ */
+public final class Conditions {
+
+  private final List<Condition> previous;
+  private final long generation;
+  private final Instant now;
+  private final List<Condition> result = new ArrayList<>();
+
+  public Conditions(List<Condition> previous, long generation, Instant now) {
+    this.previous = previous == null ? List.of() : previous;
+    this.generation = generation;
+    this.now = now.truncatedTo(ChronoUnit.SECONDS);
+  }
+
+  public Conditions set(ConditionType type, boolean status, String reason, String message) {
+    String value = status ? "True" : "False";
+    String since =
+        find(previous, type)
+            .filter(c -> value.equals(c.getStatus()) && c.getLastTransitionTime() != null)
+            .map(Condition::getLastTransitionTime)
+            .orElse(now.toString());
+    result.add(
+        new ConditionBuilder()
+            .withType(type.name())
+            .withStatus(value)
+            .withReason(reason)
+            .withMessage(message)
+            .withObservedGeneration(generation)
+            .withLastTransitionTime(since)
+            .build());
+    return this;
+  }
+
+  public List<Condition> build() {
+    return List.copyOf(result);
+  }
+
+  public static java.util.Optional<Condition> find(List<Condition> conditions, ConditionType type) {
+    if (conditions == null) {
+      return java.util.Optional.empty();
+    }
+    return conditions.stream().filter(c -> Objects.equals(type.name(), c.getType())).findFirst();
+  }
+}

@@ -1,0 +1,20 @@
+package dev.ferry.operator.status;
+
+import dev.ferry.operator.model.MigrationCounts;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the operator knows about a fleet at one moment: its pods, the revision of its current
+ * template, and what the pods' admin APIs reported (sessions per pod, migration counts; empty until
+ * the drain controller polls them).
+ */
+public record FleetObservation(
+    List<Pod> pods, String updateRevision, Map<String, Long> sessionsByPod, MigrationCounts migrations) {
+
+  public FleetObservation {
+    pods = List.copyOf(pods);
+    sessionsByPod = Map.copyOf(sessionsByPod);
+  }
+}

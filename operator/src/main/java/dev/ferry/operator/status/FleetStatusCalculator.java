@@ -1,0 +1,151 @@
+package dev.ferry.operator.status;
+
+import dev.ferry.operator.model.FleetPodPhase;
+import dev.ferry.operator.model.FleetPodStatus;
+import dev.ferry.operator.model.MigrationCounts;
+import dev.ferry.operator.model.ServerFleet;
+import dev.ferry.operator.model.ServerFleetSpec;
+import dev.ferry.operator.model.ServerFleetStatus;
+import dev.ferry.operator.resources.FleetLabels;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+
+/** Computes a fleet's status from what was observed; no side effects, so it is easy to test. */
+public final class FleetStatusCalculator {
+
+  private FleetStatusCalculator() {}
+
+  public static ServerFleetStatus compute(ServerFleet fleet, FleetObservation seen, Instant now) {
+    ServerFleetSpec spec = fleet.getSpec();
+    ServerFleetStatus previous = fleet.getStatus() == null ? new ServerFleetStatus() : fleet.getStatus();
+    long generation = Objects.requireNonNullElse(fleet.getMetadata().getGeneration(), 0L);
+    int desired = spec.getReplicas();
+
+    List<Pod> active = seen.pods().stream().filter(PodPhases::isActive).toList();
+    int ready = (int) active.stream().filter(p -> PodPhases.phase(p) == FleetPodPhase.Serving).count();
+    int updated = (int) active.stream().filter(p -> seen.updateRevision().equals(PodPhases.revision(p))).count();
+
+    ServerFleetStatus status = new ServerFleetStatus();
+    status.setObservedGeneration(generation);
+    status.setReplicas(active.size());
+    status.setReadyReplicas(ready);
+    status.setUpdatedReplicas(updated);
+    status.setUpdateRevision(seen.updateRevision());
+    status.setCurrentRevision(currentRevision(active, seen.updateRevision(), previous));
+    status.setSelector(FleetLabels.podSelectorString(fleet));
+    status.setSessions(seen.sessionsByPod().values().stream().mapToLong(Long::longValue).sum());
+    MigrationCounts m = seen.migrations();
+    status.setMigrations(new MigrationCounts(m.getInFlight(), m.getCompleted(), m.getFailed()));
+    status.setPods(
+        seen.pods().stream()
+            .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
+            .map(
+                p ->
+                    new FleetPodStatus(
+                        p.getMetadata().getName(),
+                        PodPhases.phase(p),
+                        seen.sessionsByPod().getOrDefault(p.getMetadata().getName(), 0L),
+                        PodPhases.revision(p)))
+            .toList());
+    status.setConditions(conditions(fleet, seen, active.size(), ready, updated, previous, generation, now));
+    return status;
+  }
+
+  /** The revision clients were served by before the rollout: the oldest active pod's, once pods exist. */
+  private static String currentRevision(List<Pod> active, String updateRevision, ServerFleetStatus previous) {
+    if (active.isEmpty()) {
+      return previous.getCurrentRevision() != null ? previous.getCurrentRevision() : updateRevision;
+    }
+    if (active.stream().allMatch(p -> updateRevision.equals(PodPhases.revision(p)))) {
+      return updateRevision;
+    }
+    return active.stream()
+        .filter(p -> !updateRevision.equals(PodPhases.revision(p)))
+        .min(Comparator.comparing(p -> Objects.requireNonNullElse(p.getMetadata().getCreationTimestamp(), "")))
+        .map(PodPhases::revision)
+        .orElse(updateRevision);
+  }
+
+  private static List<io.fabric8.kubernetes.api.model.Condition> conditions(
+      ServerFleet fleet,
+      FleetObservation seen,
+      int active,
+      int ready,
+      int updated,
+      ServerFleetStatus previous,
+      long generation,
+      Instant now) {
+    ServerFleetSpec spec = fleet.getSpec();
+    int desired = spec.getReplicas();
+    int maxUnavailable = IntOrPercent.resolve(spec.getUpdateStrategy().getMaxUnavailable(), desired, false, 0);
+    int needed = Math.max(1, desired - maxUnavailable);
+    Conditions c = new Conditions(previous.getConditions(), generation, now);
+
+    if (desired == 0) {
+      c.set(ConditionType.Available, true, "ScaledToZero", "The fleet has 0 replicas by its spec.");
+    } else if (ready >= needed) {
+      c.set(ConditionType.Available, true, "MinimumReplicasReady", ready + " of " + desired + " pods are ready and serving.");
+    } else {
+      c.set(
+          ConditionType.Available,
+          false,
+          "MinimumReplicasUnavailable",
+          ready + " of " + desired + " pods are ready and serving; at least " + needed + " are needed.");
+    }
+
+    boolean paused = Boolean.TRUE.equals(spec.getUpdateStrategy().getPaused());
+    if (active < desired) {
+      c.set(ConditionType.Progressing, true, "ScalingUp", "Creating pods: " + active + " of " + desired + " exist.");
+    } else if (active > desired) {
+      c.set(
+          ConditionType.Progressing,
+          true,
+          "ScalingDown",
+          (active - desired) + " pod(s) above replicas wait to be drained and removed.");
+    } else if (updated < active) {
+      c.set(
+          ConditionType.Progressing,
+          !paused,
+          paused ? "Paused" : "RollingUpdate",
+          updated + " of " + active + " pods run revision " + seen.updateRevision()
+              + (paused ? "; the rollout is paused (updateStrategy.paused)." : "."));
+    } else if (ready < desired) {
+      c.set(ConditionType.Progressing, true, "WaitingForPods", ready + " of " + desired + " pods are ready.");
+    } else {
+      c.set(
+          ConditionType.Progressing,
+          false,
+          "Stable",
+          "All " + desired + " pods are ready and run revision " + seen.updateRevision() + ".");
+    }
+
+    List<String> draining =
+        seen.pods().stream()
+            .filter(p -> PodPhases.phase(p) == FleetPodPhase.Draining)
+            .map(p -> p.getMetadata().getName())
+            .sorted()
+            .toList();
+    if (draining.isEmpty()) {
+      c.set(ConditionType.Draining, false, "NoDrain", "No pod is draining.");
+    } else {
+      c.set(ConditionType.Draining, true, "DrainInProgress", "Draining: " + String.join(", ", draining) + ".");
+    }
+
+    if (spec.getIdleMigrationTimerSeconds() == 0 && spec.getSessionIdleTimerSeconds() == 0) {
+      c.set(
+          ConditionType.MigrationDisabled,
+          true,
+          "BothTimersZero",
+          "idleMigrationTimerSeconds and sessionIdleTimerSeconds are both 0: pods are removed by closing"
+              + " their connections, and sessions do not move.");
+    } else {
+      c.set(ConditionType.MigrationDisabled, false, "TimersSet", "Sessions migrate off pods before they are removed.");
+    }
+
+    c.set(ConditionType.ReconcileError, false, "ReconcileSucceeded", "The last reconciliation succeeded.");
+    return c.build();
+  }
+}

@@ -1,0 +1,60 @@
+package dev.ferry.operator.cluster;
+
+import dev.ferry.controlplane.TestNamespace;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.SubjectBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Grants the operator's ClusterRole from {@code operator/src/main/kubernetes/operator-rbac.yml}
+ * (as written, nothing added) to a ServiceAccount of a test namespace.
+ */
+public final class OperatorRbac {
+
+  public static final String SERVICE_ACCOUNT = "ferry-operator";
+
+  private OperatorRbac() {}
+
+  public static Path file() {
+    return ServerFleetCrd.repoRoot().resolve("operator/src/main/kubernetes/operator-rbac.yml");
+  }
+
+  /** Binds the operator's ClusterRole to {@value #SERVICE_ACCOUNT} in {@code ns}; returns that SA's client. */
+  public static KubernetesClient grant(TestNamespace ns) {
+    KubernetesClient admin = ns.client();
+    List<HasMetadata> objects;
+    try (InputStream in = Files.newInputStream(file())) {
+      objects = admin.load(in).items();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    ClusterRole role =
+        objects.stream().filter(ClusterRole.class::isInstance).map(ClusterRole.class::cast).findFirst().orElseThrow();
+    admin.resource(role).forceConflicts().serverSideApply();
+    ClusterRoleBinding template =
+        objects.stream()
+            .filter(ClusterRoleBinding.class::isInstance)
+            .map(ClusterRoleBinding.class::cast)
+            .findFirst()
+            .orElseThrow();
+    // Same role reference; the subject is this namespace's ServiceAccount, the name unique per namespace.
+    ClusterRoleBinding binding =
+        new ClusterRoleBindingBuilder(template)
+            .editMetadata()
+            .withName(template.getMetadata().getName() + "-" + ns.name())
+            .endMetadata()
+            .withSubjects(new SubjectBuilder().withKind("ServiceAccount").withName(SERVICE_ACCOUNT).withNamespace(ns.name()).build())
+            .build();
+    admin.resource(binding).forceConflicts().serverSideApply();
+    return ns.clientForServiceAccount(SERVICE_ACCOUNT);
+  }
+}

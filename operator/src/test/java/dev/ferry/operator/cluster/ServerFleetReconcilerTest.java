@@ -1,0 +1,262 @@
+package dev.ferry.operator.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.controlplane.TestNamespace;
+import dev.ferry.controlplane.WithControlPlane;
+import dev.ferry.operator.model.Advertise;
+import dev.ferry.operator.model.FleetPodPhase;
+import dev.ferry.operator.model.ServerFleet;
+import dev.ferry.operator.model.ServerFleetStatus;
+import dev.ferry.operator.resources.AdminTokenSecret;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.autoscaling.v1.Scale;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The reconciler against a real API server, running under the operator's ServiceAccount with only
+ * the RBAC of operator-rbac.yml: so every call it makes is one that RBAC allows. Pods stay Pending
+ * (no kubelet here), which phase 1 is fine with.
+ */
+@WithControlPlane
+class ServerFleetReconcilerTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static FleetOperator operator;
+
+  @BeforeAll
+  static void startOperator(TestNamespace ns) {
+    ServerFleetCrd.install(ns.client());
+    operator = FleetOperator.start(OperatorRbac.grant(ns), ns.name());
+  }
+
+  @AfterAll
+  static void stopOperator() {
+    if (operator != null) {
+      operator.close();
+    }
+  }
+
+  @Test
+  void aFleetGetsItsTokenSecretServicesAndPods(KubernetesClient client, TestNamespace ns) {
+    ServerFleet fleet = client.resource(Fleets.valid("alpha", 3)).create();
+
+    List<Pod> pods = awaitPods(client, "alpha", 3);
+    ServerFleetStatus status = awaitStatus(client, "alpha", s -> s.getPods().size() == 3);
+
+    Secret secret = client.secrets().withName("alpha-admin-token").get();
+    assertThat(AdminTokenSecret.token(secret)).get().asString().hasSize(43);
+    assertOwnedBy(secret.getMetadata().getOwnerReferences().get(0), fleet);
+
+    Service clientService = client.services().withName("alpha").get();
+    assertThat(clientService.getSpec().getSelector())
+        .isEqualTo(Map.of("ferry.dev/fleet", "alpha", "ferry.dev/serving", "true"));
+    assertThat(clientService.getSpec().getPorts()).singleElement().satisfies(p -> {
+      assertThat(p.getPort()).isEqualTo(7000);
+      assertThat(p.getTargetPort().getStrVal()).isEqualTo("client");
+    });
+    assertOwnedBy(clientService.getMetadata().getOwnerReferences().get(0), fleet);
+
+    Service adminService = client.services().withName("alpha-admin").get();
+    assertThat(adminService.getSpec().getClusterIP()).isEqualTo("None");
+    assertThat(adminService.getSpec().getPublishNotReadyAddresses()).isTrue();
+    assertThat(adminService.getSpec().getSelector()).isEqualTo(Map.of("ferry.dev/fleet", "alpha"));
+    assertThat(adminService.getSpec().getPorts().get(0).getPort()).isEqualTo(7001);
+
+    for (Pod pod : pods) {
+      assertThat(pod.getMetadata().getName()).matches("alpha-[bcdfghjklmnpqrstvwxz2456789]{5}");
+      assertThat(pod.getMetadata().getLabels())
+          .containsEntry("ferry.dev/fleet", "alpha")
+          .containsEntry("ferry.dev/serving", "true")
+          .containsEntry("ferry.dev/revision", status.getUpdateRevision())
+          .containsEntry("app", "ferry-test");
+      assertOwnedBy(pod.getMetadata().getOwnerReferences().get(0), fleet);
+      Container server = pod.getSpec().getContainers().get(0);
+      assertThat(server.getImage()).isEqualTo(Fleets.IMAGE);
+      assertThat(env(server, "POD_IP").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.podIP");
+      assertThat(env(server, "FERRY_SERVER_NAME").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
+      assertThat(env(server, "FERRY_BIND").getValue()).isEqualTo("0.0.0.0");
+      assertThat(env(server, "FERRY_ADVERTISED_ADDRESS").getValue()).isEqualTo("$(POD_IP):7000");
+      assertThat(env(server, "FERRY_PORT").getValue()).isEqualTo("7000");
+      assertThat(env(server, "FERRY_ADMIN_PORT").getValue()).isEqualTo("7001");
+      assertThat(env(server, "FERRY_STORE_URI").getValue()).isEqualTo("redis://redis:6379");
+      assertThat(env(server, "FERRY_IDLE_MIGRATION_TIMER").getValue()).isEqualTo("60");
+      assertThat(env(server, "FERRY_SESSION_IDLE_TIMER").getValue()).isEqualTo("600");
+      assertThat(env(server, "FERRY_DRAIN_RATE").getValue()).isEqualTo("1000");
+      assertThat(env(server, "FERRY_ADMIN_TOKEN").getValueFrom().getSecretKeyRef().getName()).isEqualTo("alpha-admin-token");
+      assertThat(env(server, "FERRY_ADMIN_TOKEN").getValueFrom().getSecretKeyRef().getKey()).isEqualTo("token");
+      assertThat(env(server, "FERRY_MAX_SESSIONS").getValue()).as("the template's own env is kept").isEqualTo("5000");
+      assertThat(server.getPorts()).extracting(p -> p.getName() + ":" + p.getContainerPort()).contains("client:7000", "admin:7001");
+      assertThat(server.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/healthz/ready");
+      assertThat(server.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("admin");
+      assertThat(pod.getSpec().getTerminationGracePeriodSeconds()).isEqualTo(90L);
+    }
+
+    long generation = client.resources(ServerFleet.class).withName("alpha").get().getMetadata().getGeneration();
+    assertThat(status.getObservedGeneration()).isEqualTo(generation);
+    assertThat(status.getSelector()).isEqualTo("ferry.dev/fleet=alpha");
+    assertThat(status.getReplicas()).isEqualTo(3);
+    assertThat(status.getReadyReplicas()).isZero();
+    assertThat(status.getUpdatedReplicas()).isEqualTo(3);
+    assertThat(status.getCurrentRevision()).isEqualTo(status.getUpdateRevision()).matches("[0-9a-f]{10}");
+    assertThat(status.getSessions()).isZero();
+    assertThat(status.getPods()).extracting(p -> p.getPhase()).containsOnly(FleetPodPhase.Starting);
+    assertThat(status.getConditions()).allSatisfy(c -> assertThat(c.getObservedGeneration()).isEqualTo(generation));
+    assertCondition(status, "Available", "False", "MinimumReplicasUnavailable");
+    assertCondition(status, "Progressing", "True", "WaitingForPods");
+    assertCondition(status, "Draining", "False", "NoDrain");
+    assertCondition(status, "MigrationDisabled", "False", "TimersSet");
+    assertCondition(status, "ReconcileError", "False", "ReconcileSucceeded");
+    assertThat(condition(status, "Available").getMessage()).isEqualTo("0 of 3 pods are ready and serving; at least 3 are needed.");
+
+    await("events for alpha")
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(eventReasons(client, "alpha"))
+                    .contains("AdminTokenCreated", "ServiceCreated", "PodCreated")
+                    .filteredOn("PodCreated"::equals)
+                    .hasSize(3));
+  }
+
+  @Test
+  void theScaleSubresourceRaisesThePodCount(KubernetesClient client) {
+    client.resource(Fleets.valid("beta", 1)).create();
+    awaitPods(client, "beta", 1);
+
+    client.resources(ServerFleet.class).withName("beta").scale(3);
+
+    awaitPods(client, "beta", 3);
+    ServerFleetStatus status = awaitStatus(client, "beta", s -> s.getReplicas() != null && s.getReplicas() == 3);
+    assertThat(status.getObservedGeneration()).isEqualTo(2L);
+    Scale scale = client.resources(ServerFleet.class).withName("beta").scale();
+    assertThat(scale.getSpec().getReplicas()).isEqualTo(3);
+    assertThat(scale.getStatus().getReplicas()).isEqualTo(3);
+    assertThat(scale.getStatus().getSelector()).isEqualTo("ferry.dev/fleet=beta");
+  }
+
+  @Test
+  void aDeletedPodIsReplacedAndTheTokenIsKept(KubernetesClient client) {
+    client.resource(Fleets.valid("gamma", 2)).create();
+    List<Pod> before = awaitPods(client, "gamma", 2);
+    String token = AdminTokenSecret.token(client.secrets().withName("gamma-admin-token").get()).orElseThrow();
+
+    client.resource(before.get(0)).withGracePeriod(0).delete();
+
+    await("a replacement pod")
+        .atMost(WAIT)
+        .until(
+            () -> {
+              List<String> names = pods(client, "gamma").stream().map(p -> p.getMetadata().getName()).toList();
+              return names.size() == 2 && !names.contains(before.get(0).getMetadata().getName());
+            });
+    assertThat(AdminTokenSecret.token(client.secrets().withName("gamma-admin-token").get())).contains(token);
+  }
+
+  @Test
+  void bothTimersZeroReportMigrationDisabledAndServiceAdvertising(KubernetesClient client, TestNamespace ns) {
+    ServerFleet fleet = Fleets.valid("delta", 1);
+    fleet.getSpec().setIdleMigrationTimerSeconds(0);
+    fleet.getSpec().setSessionIdleTimerSeconds(0);
+    fleet.getSpec().setAdvertise(Advertise.Service);
+    client.resource(fleet).create();
+
+    Pod pod = awaitPods(client, "delta", 1).get(0);
+    ServerFleetStatus status = awaitStatus(client, "delta", s -> s.getPods().size() == 1);
+
+    assertCondition(status, "MigrationDisabled", "True", "BothTimersZero");
+    assertThat(env(pod.getSpec().getContainers().get(0), "FERRY_ADVERTISED_ADDRESS").getValue())
+        .isEqualTo("delta." + ns.name() + ".svc:7000");
+    assertThat(pod.getSpec().getTerminationGracePeriodSeconds()).isEqualTo(30L);
+  }
+
+  @Test
+  void anUnchangedFleetIsNotRewritten(KubernetesClient client) throws InterruptedException {
+    client.resource(Fleets.valid("epsilon", 1)).create();
+    Pod pod = awaitPods(client, "epsilon", 1).get(0);
+    awaitStatus(client, "epsilon", s -> s.getPods().size() == 1);
+    Thread.sleep(1000); // let the reconciliations triggered by the creation settle
+    String version = client.resources(ServerFleet.class).withName("epsilon").get().getMetadata().getResourceVersion();
+
+    // A pod event makes the operator reconcile the fleet again; nothing it reports has changed.
+    client.pods().withName(pod.getMetadata().getName()).edit(p -> {
+      p.getMetadata().getAnnotations().put("test.ferry.dev/poke", "1");
+      return p;
+    });
+    Thread.sleep(3000);
+
+    assertThat(client.resources(ServerFleet.class).withName("epsilon").get().getMetadata().getResourceVersion())
+        .isEqualTo(version);
+    assertThat(pods(client, "epsilon")).hasSize(1);
+  }
+
+  private static List<Pod> pods(KubernetesClient client, String fleet) {
+    return client.pods().withLabel("ferry.dev/fleet", fleet).list().getItems().stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .toList();
+  }
+
+  private static List<Pod> awaitPods(KubernetesClient client, String fleet, int count) {
+    await(count + " pods of " + fleet).atMost(WAIT).until(() -> pods(client, fleet).size() == count);
+    return pods(client, fleet);
+  }
+
+  private static ServerFleetStatus awaitStatus(KubernetesClient client, String fleet, Predicate<ServerFleetStatus> done) {
+    await("status of " + fleet)
+        .atMost(WAIT)
+        .until(
+            () -> {
+              ServerFleet f = client.resources(ServerFleet.class).withName(fleet).get();
+              return f.getStatus() != null
+                  && f.getStatus().getObservedGeneration() != null
+                  && f.getStatus().getObservedGeneration().equals(f.getMetadata().getGeneration())
+                  && done.test(f.getStatus());
+            });
+    return client.resources(ServerFleet.class).withName(fleet).get().getStatus();
+  }
+
+  private static EnvVar env(Container c, String name) {
+    return c.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst().orElseThrow(() -> new AssertionError("no env " + name));
+  }
+
+  private static void assertOwnedBy(io.fabric8.kubernetes.api.model.OwnerReference ref, ServerFleet fleet) {
+    assertThat(ref.getKind()).isEqualTo("ServerFleet");
+    assertThat(ref.getApiVersion()).isEqualTo("ferry.dev/v1alpha1");
+    assertThat(ref.getName()).isEqualTo(fleet.getMetadata().getName());
+    assertThat(ref.getUid()).isEqualTo(fleet.getMetadata().getUid());
+    assertThat(ref.getController()).isTrue();
+  }
+
+  private static Condition condition(ServerFleetStatus status, String type) {
+    Optional<Condition> c = status.getConditions().stream().filter(x -> type.equals(x.getType())).findFirst();
+    return c.orElseThrow(() -> new AssertionError("no condition " + type + " in " + status.getConditions()));
+  }
+
+  private static void assertCondition(ServerFleetStatus status, String type, String value, String reason) {
+    Condition c = condition(status, type);
+    assertThat(c.getStatus()).as(type).isEqualTo(value);
+    assertThat(c.getReason()).as(type).isEqualTo(reason);
+    assertThat(c.getLastTransitionTime()).as(type).isNotBlank();
+  }
+
+  private static List<String> eventReasons(KubernetesClient client, String fleet) {
+    return client.events().v1().events().list().getItems().stream()
+        .filter(e -> e.getRegarding() != null && fleet.equals(e.getRegarding().getName()))
+        .map(e -> e.getReason())
+        .toList();
+  }
+}

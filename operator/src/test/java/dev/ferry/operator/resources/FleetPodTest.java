@@ -1,0 +1,95 @@
+package dev.ferry.operator.resources;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.operator.cluster.Fleets;
+import dev.ferry.operator.model.SecretKeyRef;
+import dev.ferry.operator.model.ServerFleet;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** desired(fleet) is pure: same fleet, same pod (but the name); and the revision follows the template. */
+class FleetPodTest {
+
+  private static ServerFleet fleet() {
+    ServerFleet fleet = Fleets.valid("f", 2);
+    fleet.getMetadata().setNamespace("ns");
+    fleet.getMetadata().setUid("uid-1");
+    return fleet;
+  }
+
+  @Test
+  void theSameFleetGivesTheSameRevisionAndLeavesTheFleetUntouched() {
+    ServerFleet fleet = fleet();
+    String before = io.fabric8.kubernetes.client.utils.Serialization.asJson(fleet);
+
+    Pod a = FleetPod.desired(fleet, "f-aaaaa");
+    Pod b = FleetPod.desired(fleet(), "f-bbbbb");
+
+    assertThat(a.getMetadata().getLabels().get(FleetLabels.REVISION))
+        .isEqualTo(b.getMetadata().getLabels().get(FleetLabels.REVISION))
+        .isEqualTo(PodRevision.of(FleetPod.template(fleet)));
+    assertThat(a.getSpec()).isEqualTo(b.getSpec());
+    assertThat(io.fabric8.kubernetes.client.utils.Serialization.asJson(fleet)).isEqualTo(before);
+  }
+
+  @Test
+  void changingTheImageOrATimerChangesTheRevisionScalingDoesNot() {
+    String base = PodRevision.of(FleetPod.template(fleet()));
+
+    ServerFleet image = fleet();
+    image.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("ferry.invalid/ferry-server:2");
+    ServerFleet timer = fleet();
+    timer.getSpec().setIdleMigrationTimerSeconds(5);
+    ServerFleet scaled = fleet();
+    scaled.getSpec().setReplicas(7);
+
+    assertThat(PodRevision.of(FleetPod.template(image))).isNotEqualTo(base);
+    assertThat(PodRevision.of(FleetPod.template(timer))).isNotEqualTo(base);
+    assertThat(PodRevision.of(FleetPod.template(scaled))).isEqualTo(base);
+  }
+
+  @Test
+  void theServerContainerIsTheOneNamedServerAndTheOperatorsEnvWins() {
+    ServerFleet fleet = fleet();
+    fleet.getSpec().getTemplate().getSpec().getContainers().get(0).setName("server");
+    fleet.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().add(new EnvVar("FERRY_BIND", "127.0.0.1", null));
+    fleet.getSpec().getTemplate().getSpec().getContainers().add(0, new ContainerBuilder().withName("sidecar").withImage("x").build());
+
+    Pod pod = FleetPod.desired(fleet, "f-aaaaa");
+
+    assertThat(pod.getSpec().getContainers().get(0).getEnv()).isEmpty();
+    List<EnvVar> env = pod.getSpec().getContainers().get(1).getEnv();
+    assertThat(env).filteredOn(e -> e.getName().equals("FERRY_BIND")).singleElement().extracting(EnvVar::getValue).isEqualTo("0.0.0.0");
+    assertThat(env.get(0).getName()).as("POD_IP precedes the variables that refer to it").isEqualTo("POD_IP");
+  }
+
+  @Test
+  void aStoreUriFromASecretIsPassedAsASecretReference() {
+    ServerFleet fleet = fleet();
+    fleet.getSpec().getContextStore().setUri(null);
+    fleet.getSpec().getContextStore().setSecretKeyRef(new SecretKeyRef("redis", "uri"));
+
+    EnvVar store =
+        FleetPod.serverEnv(fleet).stream().filter(e -> e.getName().equals("FERRY_STORE_URI")).findFirst().orElseThrow();
+
+    assertThat(store.getValue()).isNull();
+    assertThat(store.getValueFrom().getSecretKeyRef().getName()).isEqualTo("redis");
+    assertThat(store.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("uri");
+  }
+
+  @Test
+  void aDrainLivesInThePodsAnnotations() {
+    Pod pod = FleetPod.desired(fleet(), "f-aaaaa");
+    assertThat(DrainState.of(pod)).isEmpty();
+
+    pod.getMetadata().getAnnotations().put(DrainState.ANNOTATION, "Draining");
+    assertThat(DrainState.of(pod)).contains(DrainState.Draining);
+
+    pod.getMetadata().getAnnotations().put(DrainState.ANNOTATION, "garbage");
+    assertThat(DrainState.of(pod)).as("an unknown value is never mistaken for serving").contains(DrainState.Requested);
+  }
+}

@@ -1,0 +1,97 @@
+package dev.ferry.operator.status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.operator.cluster.Fleets;
+import dev.ferry.operator.model.FleetPodPhase;
+import dev.ferry.operator.model.MigrationCounts;
+import dev.ferry.operator.model.ServerFleet;
+import dev.ferry.operator.model.ServerFleetStatus;
+import dev.ferry.operator.resources.DrainState;
+import dev.ferry.operator.resources.FleetPod;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class FleetStatusCalculatorTest {
+
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+  private static ServerFleet fleet(int replicas) {
+    ServerFleet fleet = Fleets.valid("f", replicas);
+    fleet.getMetadata().setNamespace("ns");
+    fleet.getMetadata().setUid("uid");
+    fleet.getMetadata().setGeneration(4L);
+    return fleet;
+  }
+
+  private static Pod pod(ServerFleet fleet, String name, boolean ready) {
+    Pod pod = FleetPod.desired(fleet, name);
+    pod.setStatus(new PodStatusBuilder().withConditions(new PodConditionBuilder().withType("Ready").withStatus(ready ? "True" : "False").build()).build());
+    return pod;
+  }
+
+  private static FleetObservation seen(ServerFleet fleet, Pod... pods) {
+    return new FleetObservation(List.of(pods), dev.ferry.operator.resources.PodRevision.of(FleetPod.template(fleet)), Map.of(), new MigrationCounts());
+  }
+
+  @Test
+  void anUnchangedFleetComputesTheSameStatusLater() {
+    ServerFleet fleet = fleet(2);
+    FleetObservation seen = seen(fleet, pod(fleet, "f-a", true), pod(fleet, "f-b", false));
+
+    ServerFleetStatus first = FleetStatusCalculator.compute(fleet, seen, T0);
+    fleet.setStatus(Serialization.clone(first));
+    ServerFleetStatus later = FleetStatusCalculator.compute(fleet, seen, T0.plusSeconds(3600));
+
+    assertThat(Serialization.asJson(later)).isEqualTo(Serialization.asJson(first));
+    assertThat(first.getReadyReplicas()).isEqualTo(1);
+    assertThat(first.getObservedGeneration()).isEqualTo(4L);
+    assertThat(first.getConditions()).extracting(Condition::getType)
+        .containsExactly("Available", "Progressing", "Draining", "MigrationDisabled", "ReconcileError");
+  }
+
+  @Test
+  void aConditionChangesItsTransitionTimeOnlyWhenItsStatusChanges() {
+    ServerFleet fleet = fleet(1);
+    Pod pod = pod(fleet, "f-a", false);
+    ServerFleetStatus starting = FleetStatusCalculator.compute(fleet, seen(fleet, pod), T0);
+    fleet.setStatus(starting);
+
+    ServerFleetStatus ready = FleetStatusCalculator.compute(fleet, seen(fleet, pod(fleet, "f-a", true)), T0.plusSeconds(10));
+
+    assertThat(Conditions.find(ready.getConditions(), ConditionType.Available).orElseThrow().getLastTransitionTime())
+        .isEqualTo("2026-01-01T00:00:10Z");
+    assertThat(Conditions.find(ready.getConditions(), ConditionType.MigrationDisabled).orElseThrow().getLastTransitionTime())
+        .isEqualTo("2026-01-01T00:00:00Z");
+  }
+
+  @Test
+  void aDrainingPodDoesNotCountAsAReplicaAndRaisesDraining() {
+    ServerFleet fleet = fleet(1);
+    Pod draining = pod(fleet, "f-old", true);
+    draining.getMetadata().getAnnotations().put(DrainState.ANNOTATION, DrainState.Draining.name());
+
+    ServerFleetStatus status = FleetStatusCalculator.compute(fleet, seen(fleet, draining, pod(fleet, "f-new", true)), T0);
+
+    assertThat(status.getReplicas()).isEqualTo(1);
+    assertThat(status.getPods()).extracting(p -> p.getName() + "=" + p.getPhase())
+        .containsExactly("f-new=" + FleetPodPhase.Serving, "f-old=" + FleetPodPhase.Draining);
+    Condition c = Conditions.find(status.getConditions(), ConditionType.Draining).orElseThrow();
+    assertThat(c.getStatus()).isEqualTo("True");
+    assertThat(c.getMessage()).isEqualTo("Draining: f-old.");
+  }
+
+  @Test
+  void percentagesResolveAgainstReplicas() {
+    assertThat(IntOrPercent.resolve(new io.fabric8.kubernetes.api.model.IntOrString("25%"), 10, true, 0)).isEqualTo(3);
+    assertThat(IntOrPercent.resolve(new io.fabric8.kubernetes.api.model.IntOrString("25%"), 10, false, 0)).isEqualTo(2);
+    assertThat(IntOrPercent.resolve(new io.fabric8.kubernetes.api.model.IntOrString(4), 10, false, 0)).isEqualTo(4);
+  }
+}
