@@ -74,7 +74,14 @@ public final class BenchMain implements Runnable {
             Path jfr = jfrDir == null ? null : jfrDir.toAbsolutePath();
             if (jfr != null) Files.createDirectories(jfr);
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            ProcessFleet.Launch launch = new ProcessFleet.Launch(java, Jars.serverJar(serverJar), Jars.benchJar(),
+            // Private copies: a build elsewhere that rewrites a jar under a running JVM breaks its class loading.
+            Path jars = Files.createTempDirectory("ferry-bench-jars-");
+            Path serverCopy = Files.copy(Jars.serverJar(serverJar), jars.resolve("ferry-server.jar"));
+            Path benchCopy = Files.copy(Jars.benchJar(), jars.resolve("ferry-bench.jar"));
+            jars.toFile().deleteOnExit(); // deleted last: files registered later go first
+            serverCopy.toFile().deleteOnExit();
+            benchCopy.toFile().deleteOnExit();
+            ProcessFleet.Launch launch = new ProcessFleet.Launch(java, serverCopy, benchCopy,
                     List.copyOf(jvmArgs), jfr, results.resolve("logs"));
             IdleDrainBenchmark.Options options = new IdleDrainBenchmark.Options(sessions, workers, rounds, warmup,
                     clientThreads, limitedRate, launch, moveTimeout);

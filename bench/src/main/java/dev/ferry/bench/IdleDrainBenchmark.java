@@ -270,7 +270,7 @@ public final class IdleDrainBenchmark {
             JsonNode b = before.get(pod);
             var n = WorkerProtocol.JSON.createObjectNode();
             for (String k : List.of("requested", "completed", "failed")) n.put(k, a.path(k).asLong() - b.path(k).asLong());
-            if (!a.path("lastFailure").isNull() && !a.path("lastFailure").isMissingNode()) n.set("lastFailure", a.path("lastFailure"));
+            if (n.path("failed").asLong() > 0) n.set("lastFailure", a.path("lastFailure"));
             d.put(pod, n);
         });
         return d;
