@@ -185,6 +185,25 @@ class ServerFleetReconcilerTest {
   }
 
   @Test
+  void aClientServiceChangedBySomeoneElseIsRestored(KubernetesClient client) {
+    client.resource(Fleets.valid("zeta", 1)).create();
+    await("client Service of zeta").atMost(WAIT).until(() -> client.services().withName("zeta").get() != null);
+
+    // Without the serving label in its selector the Service would send clients to draining pods.
+    client.services().withName("zeta").edit(s -> {
+      s.getSpec().setSelector(Map.of("ferry.dev/fleet", "zeta"));
+      return s;
+    });
+
+    await("selector restored")
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(client.services().withName("zeta").get().getSpec().getSelector())
+                    .isEqualTo(Map.of("ferry.dev/fleet", "zeta", "ferry.dev/serving", "true")));
+  }
+
+  @Test
   void anUnchangedFleetIsNotRewritten(KubernetesClient client) throws InterruptedException {
     client.resource(Fleets.valid("epsilon", 1)).create();
     Pod pod = awaitPods(client, "epsilon", 1).get(0);
