@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# Prepares the container engine for Ferry's container tier on a fresh Debian 12 machine, where no
+# Docker engine runs and no registry can be reached (shared/notes/containers-without-docker.md):
+#   1. installs Podman, runc and debootstrap from Debian's packages;
+#   2. writes /etc/containers/containers.conf (runc, cgroupfs, no default ulimits, file events);
+#   3. starts Podman's Docker-compatible API socket (unix:///run/podman/podman.sock) for Testcontainers;
+#   4. builds the local base images nothing can pull:
+#        localhost/ferry/java-base:25  glibc + a jlinked Temurin 25 runtime, user 65532, no shell
+#        localhost/ferry/redis:7       Debian's redis-server on a debootstrap minbase rootfs
+#      and saves the Java base as a docker-archive tarball that Jib builds on (tar://...).
+# Idempotent and cached under ~/.cache/ferry/containers: a rerun checks and skips what exists.
+#
+# Usage: scripts/containers.sh [--check] [--rebuild] [--maven-args] [--help]
+#   --check       only report whether this machine can run the container tier (exit 0) or not (exit 3)
+#   --rebuild     rebuild both base images even if they exist
+#   --maven-args  for scripts/test.sh: messages go to stderr; stdout gets the Maven arguments, one a
+#                 line: "-Pimage" when ready, or "-Dferry.containers.skip=REASON" (exit 0) where
+#                 this machine cannot run containers, so the container tier reports itself skipped
+# Exit codes: 0 ready; 3 this machine cannot run containers (the reason is printed); other: failure.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/env.sh
+
+CACHE="${FERRY_CACHE:-$HOME/.cache/ferry}/containers"
+SOCK_PATH=/run/podman/podman.sock
+JAVA_BASE=localhost/ferry/java-base:25
+JAVA_BASE_TAR="$CACHE/images/java-base-25.tar"
+REDIS_IMAGE=localhost/ferry/redis:7
+NONROOT_UID=65532
+# What the reference server needs (jdeps --print-module-deps --ignore-missing-deps --multi-release 25 on the
+# unpacked runnable jar), plus what Netty/Lettuce load reflectively: EC crypto for TLS, DNS over JNDI.
+JAVA_MODULES="java.base,java.desktop,java.naming,java.sql,jdk.jfr,jdk.management,jdk.net,jdk.unsupported,jdk.crypto.ec,jdk.naming.dns,jdk.zipfs"
+# Changing any of these rebuilds the Java base image (its label carries the hash).
+RECIPE_VERSION=2
+JAVA_RECIPE="$RECIPE_VERSION|$JAVA_MODULES|$("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"
+JAVA_RECIPE_HASH=$(printf '%s' "$JAVA_RECIPE" | sha256sum | cut -c1-16)
+
+check_only=false
+rebuild=false
+maven_args=false
+for arg in "$@"; do
+  case "$arg" in
+    --check) check_only=true ;;
+    --rebuild) rebuild=true ;;
+    --maven-args) maven_args=true ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "containers.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+# With --maven-args, fd 3 is the caller's stdout (the Maven arguments) and everything else goes to stderr.
+if $maven_args; then exec 3>&1 1>&2; fi
+say() { echo "== ferry containers: $*"; }
+cannot() {
+  echo "== ferry containers: CANNOT RUN CONTAINERS ON THIS MACHINE: $*" >&2
+  if $maven_args; then
+    echo "== ferry containers: the container tier (container-tests) will be SKIPPED" >&2
+    echo "-Dferry.containers.skip=$*" >&3
+    exit 0
+  fi
+  exit 3
+}
+elapsed() { echo "$(( $(date +%s) - $1 )) s"; }
+t0=$(date +%s)
+
+# --- can this machine run containers at all? -----------------------------------------------------
+[ "$(uname -s)" = Linux ] || cannot "not Linux ($(uname -s))"
+[ "$(id -u)" = 0 ] || cannot "needs root to install Podman and run rootful containers (running as uid $(id -u))"
+command -v apt-get >/dev/null || cannot "no apt-get: this script installs Podman from Debian's packages"
+[ -d /sys/fs/cgroup ] || cannot "no cgroup file system at /sys/fs/cgroup"
+if ! unshare --mount --pid --fork true 2>/dev/null; then
+  cannot "the kernel refuses new mount/PID namespaces here (nested sandbox without privileges)"
+fi
+if $check_only; then
+  if command -v podman >/dev/null && curl -fsS --unix-socket "$SOCK_PATH" http://d/_ping >/dev/null 2>&1 \
+      && podman image exists "$JAVA_BASE" && podman image exists "$REDIS_IMAGE"; then
+    say "ready (podman $(podman version --format '{{.Client.Version}}'), socket $SOCK_PATH)"; exit 0
+  fi
+  say "this machine can run containers; run scripts/containers.sh to prepare it"; exit 0
+fi
+
+mkdir -p "$CACHE/images" "$CACHE/debs"
+
+# --- 1. packages ------------------------------------------------------------------------------------
+missing=()
+for pkg in podman runc debootstrap; do dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]} from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! apt-get install -y -q "${missing[@]}" >/dev/null 2>"$CACHE/apt.err"; then
+    apt-get update -q >/dev/null
+    apt-get install -y -q "${missing[@]}" >/dev/null
+  fi
+fi
+# Podman's Debian package recommends crun, which fails on this cgroup v1 hybrid kernel; runc is chosen below.
+command -v runc >/dev/null || cannot "runc did not install"
+
+# --- 2. configuration ---------------------------------------------------------------------------------
+CONF=/etc/containers/containers.conf
+read -r -d '' WANT_CONF <<'EOF' || true
+# Written by Ferry's scripts/containers.sh (shared/notes/containers-without-docker.md).
+[containers]
+# Otherwise: "setrlimit RLIMIT_NOFILE: Operation not permitted" inside this sandbox.
+default_ulimits = []
+
+[engine]
+# crun fails here: "cgroups in hybrid mode not supported".
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF
+mkdir -p /etc/containers
+if [ ! -f "$CONF" ] || ! cmp -s <(printf '%s\n' "$WANT_CONF") "$CONF"; then
+  if [ -f "$CONF" ] && ! grep -q "Written by Ferry's scripts/containers.sh" "$CONF"; then
+    cp "$CONF" "$CONF.before-ferry"
+    say "kept the previous $CONF as $CONF.before-ferry"
+  fi
+  printf '%s\n' "$WANT_CONF" > "$CONF"
+  say "wrote $CONF"
+fi
+
+# --- 3. the API socket ------------------------------------------------------------------------------
+if ! curl -fsS --max-time 5 --unix-socket "$SOCK_PATH" http://d/_ping >/dev/null 2>&1; then
+  mkdir -p "$(dirname "$SOCK_PATH")"
+  rm -f "$SOCK_PATH"
+  say "starting podman system service on unix://$SOCK_PATH (log: $CACHE/podman-service.log)"
+  # fd 3 (the --maven-args pipe) must not stay open in the long-lived service, or the caller would wait forever.
+  setsid nohup podman system service --time=0 "unix://$SOCK_PATH" >"$CACHE/podman-service.log" 2>&1 </dev/null 3>&- &
+  for _ in $(seq 1 100); do
+    curl -fsS --max-time 2 --unix-socket "$SOCK_PATH" http://d/_ping >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  curl -fsS --max-time 5 --unix-socket "$SOCK_PATH" http://d/_ping >/dev/null 2>&1 \
+    || { tail -20 "$CACHE/podman-service.log" >&2; cannot "the Podman API socket did not come up"; }
+fi
+
+# A container must really start here (namespaces, cgroups, runc): proven below on the Java base.
+
+# --- 4a. Java base image: glibc + jlinked runtime, no shell, no package manager --------------------
+image_label() { podman image inspect --format "{{ index .Config.Labels \"$2\" }}" "$1" 2>/dev/null || true; }
+
+if $rebuild || ! podman image exists "$JAVA_BASE" || [ "$(image_label "$JAVA_BASE" dev.ferry.recipe)" != "$JAVA_RECIPE_HASH" ]; then
+  tb=$(date +%s)
+  say "building $JAVA_BASE (jlink: $JAVA_MODULES)"
+  root="$CACHE/java-base/rootfs"
+  rm -rf "$CACHE/java-base"
+  mkdir -p "$root"
+  # glibc and libgcc_s (pthread_cancel loads it) from Debian's packages; Temurin bundles zlib.
+  (cd "$CACHE/debs" && for pkg in libc6 libgcc-s1; do
+     ls "${pkg}"_*.deb >/dev/null 2>&1 || apt-get download -q "$pkg" >/dev/null 2>&1 || { apt-get update -q >/dev/null; apt-get download -q "$pkg" >/dev/null; }
+   done)
+  for deb in "$CACHE"/debs/libc6_*.deb "$CACHE"/debs/libgcc-s1_*.deb; do dpkg-deb -x "$deb" "$root"; done
+  rm -rf "$root/usr/share" "$root/usr/lib/x86_64-linux-gnu/gconv" "$root/etc/ld.so.conf.d"
+  nice -n 10 "$JAVA_HOME/bin/jlink" --add-modules "$JAVA_MODULES" --strip-debug --no-header-files --no-man-pages \
+       --compress=zip-6 --generate-cds-archive --output "$root/opt/java"
+  # The no-compressed-oops CDS archive serves only heaps over 32 GB: 14 MB nobody here uses.
+  rm -f "$root/opt/java/lib/server/classes_nocoops.jsa"
+  mkdir -p "$root/etc" "$root/tmp" "$root/home/nonroot" "$root/app"
+  chmod 1777 "$root/tmp"
+  chown "$NONROOT_UID:$NONROOT_UID" "$root/home/nonroot"
+  printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:%s:%s:nonroot:/home/nonroot:/sbin/nologin\n' "$NONROOT_UID" "$NONROOT_UID" > "$root/etc/passwd"
+  printf 'root:x:0:\nnonroot:x:%s:\n' "$NONROOT_UID" > "$root/etc/group"
+  printf 'passwd: files\ngroup: files\nhosts: files dns\n' > "$root/etc/nsswitch.conf"
+  [ -x "$root/opt/java/bin/java" ] && [ ! -e "$root/bin/sh" ] || { echo "java base rootfs is not what it should be" >&2; exit 1; }
+  podman image rm -f "$JAVA_BASE" >/dev/null 2>&1 || true
+  tar --numeric-owner -C "$root" -cf - . | nice -n 10 podman import --quiet \
+      --change "ENV PATH=/opt/java/bin:/usr/bin:/bin" \
+      --change "ENV JAVA_HOME=/opt/java" \
+      --change "ENV LANG=C.UTF-8" \
+      --change "USER $NONROOT_UID:$NONROOT_UID" \
+      --change "WORKDIR /app" \
+      --change 'ENTRYPOINT ["java"]' \
+      --change 'CMD ["-version"]' \
+      --change "LABEL dev.ferry.recipe=$JAVA_RECIPE_HASH" \
+      --change "LABEL org.opencontainers.image.title=ferry-java-base" \
+      --change 'LABEL org.opencontainers.image.description="glibc and a jlinked Temurin 25 runtime, no shell"' \
+      - "$JAVA_BASE" >/dev/null
+  rm -f "$JAVA_BASE_TAR"
+  say "built $JAVA_BASE in $(elapsed "$tb")"
+fi
+if [ ! -f "$JAVA_BASE_TAR" ] || [ "$(cat "$JAVA_BASE_TAR.id" 2>/dev/null)" != "$(podman image inspect --format '{{.Id}}' "$JAVA_BASE")" ]; then
+  rm -f "$JAVA_BASE_TAR"
+  nice -n 10 podman save --quiet --format docker-archive -o "$JAVA_BASE_TAR" "$JAVA_BASE"
+  podman image inspect --format '{{.Id}}' "$JAVA_BASE" > "$JAVA_BASE_TAR.id"
+  say "saved $JAVA_BASE to $JAVA_BASE_TAR (Jib's base: tar://$JAVA_BASE_TAR)"
+fi
+
+# --- 4b. Redis image ----------------------------------------------------------------------------------
+if $rebuild || ! podman image exists "$REDIS_IMAGE"; then
+  tb=$(date +%s)
+  rootfs="$CACHE/redis/rootfs"
+  if [ ! -x "$rootfs/usr/bin/redis-server" ]; then
+    say "debootstrap --variant=minbase --include=redis-server bookworm (cached in $rootfs)"
+    rm -rf "$CACHE/redis"
+    mkdir -p "$CACHE/redis"
+    nice -n 10 debootstrap --variant=minbase --include=redis-server bookworm "$rootfs.tmp" http://deb.debian.org/debian \
+        >"$CACHE/redis/debootstrap.log" 2>&1 || { tail -30 "$CACHE/redis/debootstrap.log" >&2; exit 1; }
+    rm -rf "$rootfs.tmp/var/cache/apt/archives/"*.deb "$rootfs.tmp/var/lib/apt/lists/"* "$rootfs.tmp/usr/share/doc" \
+           "$rootfs.tmp/usr/share/man" "$rootfs.tmp/usr/share/locale"
+    mv "$rootfs.tmp" "$rootfs"
+  fi
+  podman image rm -f "$REDIS_IMAGE" >/dev/null 2>&1 || true
+  tar --numeric-owner -C "$rootfs" -cf - . | nice -n 10 podman import --quiet \
+      --change "USER redis" \
+      --change "WORKDIR /var/lib/redis" \
+      --change 'ENTRYPOINT ["/usr/bin/redis-server"]' \
+      --change 'CMD ["--bind", "127.0.0.1", "--port", "6379", "--protected-mode", "yes"]' \
+      --change "LABEL org.opencontainers.image.title=ferry-redis" \
+      - "$REDIS_IMAGE" >/dev/null
+  say "built $REDIS_IMAGE in $(elapsed "$tb")"
+fi
+
+# --- smoke: a container really runs here -----------------------------------------------------------
+if ! out=$(podman run --rm --network host "$JAVA_BASE" -XX:-UsePerfData -version 2>&1); then
+  echo "$out" >&2
+  cannot "podman could not run a container from $JAVA_BASE (see above)"
+fi
+say "ready in $(elapsed "$t0"): podman $(podman version --format '{{.Client.Version}}') with $(podman info --format '{{.Host.OCIRuntime.Name}}'), socket unix://$SOCK_PATH"
+podman image ls --format '   {{.Repository}}:{{.Tag}}  {{.Size}}' | grep -E 'ferry/(java-base|redis|server)' || true
+if $maven_args; then echo "-Pimage" >&3; fi
