@@ -23,8 +23,10 @@ final class Move {
     Channel attempt;
     String attemptAddress;
     ScheduledFuture<?> timer;
-    /** A target said ALREADY_CLAIMED while the source was open: wait for MIGRATE_CANCEL. */
+    /** A target said ALREADY_CLAIMED (retried; decides the error if every path fails). */
     boolean claimedElsewhere;
+    /** A target said the source took the session back (MIGRATION_CANCELLED). */
+    boolean cancelledBySource;
     /** Every pass failed while the source was open: wait for MIGRATE_CANCEL, or retry once when the source closes. */
     boolean exhausted;
 

@@ -537,18 +537,24 @@ final class SessionEngine {
                 failSession(new ResumeRefusedException(ErrorCode.BAD_TOKEN, "session " + sessionId + ": " + where
                         + " refused the resume token (BAD_TOKEN: " + e.text() + ")" + outstandingNote()));
             }
-            case ALREADY_CLAIMED -> {
+            case MIGRATION_CANCELLED -> {
                 metrics.resumeFailed();
+                mv.cancelledBySource = true;
                 if (channel != null && channel.isActive()) {
                     // The source claimed the session back: the migration is being cancelled. Stay.
-                    mv.claimedElsewhere = true;
                     phase = Phase.AWAITING_CANCEL;
-                    log.debug("session {}: {} says ALREADY_CLAIMED; staying on {} until MIGRATE_CANCEL", sessionId, where, serverAddress);
+                    log.debug("session {}: {} says MIGRATION_CANCELLED; staying on {} until MIGRATE_CANCEL", sessionId, where, serverAddress);
                 } else {
-                    failSession(new ResumeRefusedException(ErrorCode.ALREADY_CLAIMED, "session " + sessionId + ": " + where
-                            + " says another server already claimed the session (ALREADY_CLAIMED: " + e.text()
-                            + ") and the source connection is closed" + outstandingNote()));
+                    failSession(new SessionLostException("session " + sessionId + ": the source took the session back ("
+                            + where + " answered MIGRATION_CANCELLED: " + e.text() + ") but its connection is closed"
+                            + outstandingNote()));
                 }
+            }
+            case ALREADY_CLAIMED -> {
+                // Usually a race: a target claimed the context for an attempt this client had given up on, and
+                // puts it back. Try again like any failed path; give up only when every pass says so.
+                mv.claimedElsewhere = true;
+                failAttempt(mv, where + ": ALREADY_CLAIMED (" + e.text() + ")");
             }
             default -> failAttempt(mv, where + ": " + e.code() + " (" + e.text() + ")");
         }
@@ -560,6 +566,10 @@ final class SessionEngine {
             phase = Phase.AWAITING_CANCEL;
             log.warn("session {}: migration {}: every resume path failed ({}); staying on {} until it cancels or closes",
                     sessionId, Integer.toUnsignedString(mv.migrationId), mv.triedSummary(), serverAddress);
+        } else if (mv.claimedElsewhere) {
+            failSession(new ResumeRefusedException(ErrorCode.ALREADY_CLAIMED, "session " + sessionId
+                    + ": another server already claimed the session and the source connection is closed; tried "
+                    + mv.triedSummary() + outstandingNote()));
         } else {
             failSession(new SessionLostException("session " + sessionId + ": migration "
                     + Integer.toUnsignedString(mv.migrationId) + " away from " + serverAddress
@@ -570,10 +580,10 @@ final class SessionEngine {
 
     private void onSourceClosedWhileAwaitingCancel() {
         Move mv = move;
-        if (mv.claimedElsewhere) {
-            failSession(new ResumeRefusedException(ErrorCode.ALREADY_CLAIMED, "session " + sessionId
-                    + ": a target said another server already claimed the session, and the source " + serverAddress
-                    + " closed" + closeDetail() + " without cancelling the migration" + outstandingNote()));
+        if (mv.cancelledBySource) {
+            failSession(new SessionLostException("session " + sessionId + ": the source " + serverAddress
+                    + " took the session back to cancel the migration, then closed" + closeDetail()
+                    + " without MIGRATE_CANCEL" + outstandingNote()));
             return;
         }
         // The source gave up waiting and left the context in the store: one last pass over the paths.

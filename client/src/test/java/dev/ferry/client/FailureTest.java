@@ -56,15 +56,19 @@ class FailureTest extends ClientTestBase {
     }
 
     @Test
-    void alreadyClaimedWithTheSourceGoneIsRefused() {
+    void alreadyClaimedOnEveryAttemptWithTheSourceGoneIsRefused() {
         FakeServer a = server("a");
         FakeServer b = server("b");
-        FerrySession session = client(a, true).connect();
+        FerrySession session = client(ClientOptions.builder().serviceAddress(a.address()).resumeAttempts(2)
+                .resumeBackoff(java.time.Duration.ofMillis(10)).build()).connect();
         FakeConnection source = a.awaitConnection();
         source.sendAndClose(migrate(2, 0, 0, b.address()), goodbye(GoodbyeReason.MIGRATING));
-        FakeConnection onB = b.awaitConnection();
-        onB.expect(Frame.Resume.class);
-        onB.sendAndClose(new Frame.Error(ErrorCode.ALREADY_CLAIMED, 0, "claimed"));
+        // ALREADY_CLAIMED is retried: two passes over the target and the service address.
+        for (FakeServer next : java.util.List.of(b, a, b, a)) {
+            FakeConnection attempt = next.awaitConnection();
+            attempt.expect(Frame.Resume.class);
+            attempt.sendAndClose(new Frame.Error(ErrorCode.ALREADY_CLAIMED, 0, "claimed"));
+        }
         await().until(() -> !session.isOpen());
         assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(ResumeRefusedException.class)
                 .hasMessageContaining("ALREADY_CLAIMED");

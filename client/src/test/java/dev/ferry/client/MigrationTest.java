@@ -254,7 +254,7 @@ class MigrationTest extends ClientTestBase {
     }
 
     @Test
-    void alreadyClaimedWithTheSourceOpenStaysAndResendsDeferredAfterMigrateCancel() {
+    void migrationCancelledWithTheSourceOpenStaysAndResendsDeferredAfterMigrateCancel() {
         Pair p = new Pair(true);
         ResultStream rs = p.session.submit("INCR k");
         int id = p.source.expect(Frame.Command.class).requestId();
@@ -262,7 +262,7 @@ class MigrationTest extends ClientTestBase {
 
         FakeConnection onB = p.b.awaitConnection();
         onB.expect(Frame.Resume.class);
-        onB.sendAndClose(new Frame.Error(ErrorCode.ALREADY_CLAIMED, 0, "claimed by a"));
+        onB.sendAndClose(new Frame.Error(ErrorCode.MIGRATION_CANCELLED, 0, "called off by a"));
         // The source took the session back.
         p.source.send(new Frame.MigrateCancel(8));
         Frame.Command again = p.source.expect(Frame.Command.class);

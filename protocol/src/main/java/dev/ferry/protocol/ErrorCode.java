@@ -12,8 +12,11 @@ public enum ErrorCode {
     SESSION_EXPIRED(10, false),
     /** RESUME with a token that does not match the session's. */
     BAD_TOKEN(11, false),
-    /** RESUME of a session another server (or the source, cancelling) has already claimed. */
-    ALREADY_CLAIMED(12, false),
+    /**
+     * RESUME of a session another server has already claimed. Usually a race (a target that
+     * claimed it for a client that gave up hands it back), so a client tries again.
+     */
+    ALREADY_CLAIMED(12, true),
     /** The context store could not be reached; the client may retry elsewhere. */
     STORE_UNAVAILABLE(13, true),
     /** The server holds its maximum number of sessions. */
@@ -22,6 +25,8 @@ public enum ErrorCode {
     HANDSHAKE_TIMEOUT(15, false),
     /** The server is draining and takes no new sessions; try another address. */
     NOT_SERVING(16, true),
+    /** RESUME of a session whose source called the migration off and kept it: stay on the source. */
+    MIGRATION_CANCELLED(17, false),
     /** The command itself failed (request-level; the connection stays open). */
     COMMAND_FAILED(20, false);
 

@@ -119,6 +119,10 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
                     "session " + id + " has expired or does not exist: its context is no longer in the store");
             case ClaimResult.BadToken b -> refuse(ctx, ErrorCode.BAD_TOKEN,
                     "the resume token does not match session " + id);
+            case ClaimResult.AlreadyClaimed c when c.claimant().endsWith(ServerRuntime.CANCEL_CLAIM_SUFFIX) ->
+                    refuse(ctx, ErrorCode.MIGRATION_CANCELLED, "the migration of session " + id + " was called off by "
+                            + c.claimant().substring(0, c.claimant().length() - ServerRuntime.CANCEL_CLAIM_SUFFIX.length())
+                            + ", which keeps the session; stay there");
             case ClaimResult.AlreadyClaimed c -> refuse(ctx, ErrorCode.ALREADY_CLAIMED,
                     "session " + id + " was already resumed by " + c.claimant());
             case ClaimResult.Claimed c -> {

@@ -34,7 +34,12 @@ final class ServerRuntime {
         this.metrics = metrics;
     }
 
+    /** Marks a claim the source made to call its own migration off. */
+    static final String CANCEL_CLAIM_SUFFIX = " (cancelled)";
+
     String name() { return options.serverName(); }
+
+    String cancelClaimant() { return options.serverName() + CANCEL_CLAIM_SUFFIX; }
 
     int nextMigrationId() {
         int id;

@@ -141,7 +141,7 @@ final class ServerSession implements Session {
         // target owns the session, never both.
         ClaimResult result;
         try {
-            result = rt.store.claim(id, tokenHash, rt.name() + " (cancelled)", rt.tombstoneTtl())
+            result = rt.store.claim(id, tokenHash, rt.cancelClaimant(), rt.tombstoneTtl())
                     .get(rt.options.storeTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             log.warn("session {}: cancel could not reach the context store: {}", id, e.toString());

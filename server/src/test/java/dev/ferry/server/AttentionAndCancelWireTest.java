@@ -90,7 +90,7 @@ class AttentionAndCancelWireTest extends TwoServerWireTest {
             assertThat(source.session(w.sessionId()).orElseThrow().migrationState()).isEqualTo(MigrationState.CANCELLED);
             try (WireClient t = WireClient.connect(target.advertisedAddress())) {
                 t.send(new Frame.Resume(ProtocolVersion.CURRENT, w.sessionId(), w.resumeToken(), 0));
-                assertThat(t.expect(Frame.Error.class).code()).isEqualTo(ErrorCode.ALREADY_CLAIMED);
+                assertThat(t.expect(Frame.Error.class).code()).isEqualTo(ErrorCode.MIGRATION_CANCELLED);
             }
             // The deferred command, sent again, now runs on the source with the session's state.
             c.send(new Frame.Command(2, "GET"));
