@@ -13,27 +13,41 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Asks every session of a server to migrate, at most {@code ratePerSecond} a second (a token
- * bucket refilled every tick), spreading them over the targets. Each session is asked once per
- * drain; one that FAILS stays, and the drain reports it.
+ * bucket refilled every tick), spreading them over the targets.
+ *
+ * <p>Even at an unlimited rate, at most {@link #MAX_EXPORTS_IN_FLIGHT} sessions wait for their
+ * export at a time: asking ten thousand at once only queues them behind one store connection
+ * until their store timeout fires. A session whose migration FAILS (store unreachable, held
+ * too long) is asked again, up to {@link #MAX_ATTEMPTS} times in all; after that it stays and
+ * the drain reports it.
  */
 public final class Drain {
     private static final Logger log = LoggerFactory.getLogger(Drain.class);
     private static final long TICK_MILLIS = 10;
+    static final int MAX_EXPORTS_IN_FLIGHT = 512;
+    static final int MAX_ATTEMPTS = 3;
 
     private final List<String> targets;
     private final double ratePerSecond;
     private final Deque<ServerSession> pending;
+    private final java.util.Map<ServerSession, Integer> attempts = new java.util.HashMap<>();
+    private final java.util.function.LongSupplier exportsInFlight;
     private final AtomicInteger requested = new AtomicInteger();
+    private final AtomicInteger gaveUp = new AtomicInteger();
+    private final java.util.Set<ServerSession> queuedAgain = new java.util.HashSet<>();
+    private int ticks;
     private final long startedNanos = System.nanoTime();
     private double tokens;
     private long lastTick = startedNanos;
     private volatile boolean cancelled;
     private ScheduledFuture<?> task;
 
-    Drain(List<String> targets, double ratePerSecond, List<ServerSession> sessions) {
+    /** @param exportsInFlight how many of the server's sessions are REQUESTED and not yet exported */
+    Drain(List<String> targets, double ratePerSecond, List<ServerSession> sessions, java.util.function.LongSupplier exportsInFlight) {
         this.targets = List.copyOf(targets);
         this.ratePerSecond = ratePerSecond;
         this.pending = new ArrayDeque<>(sessions);
+        this.exportsInFlight = exportsInFlight;
     }
 
     void start(ScheduledExecutorService scheduler) {
@@ -53,18 +67,49 @@ public final class Drain {
             tokens -= budget;
         }
         lastTick = now;
+        // Failures surface within a store timeout; looking for them every 200 ms is soon enough.
+        if (++ticks % 20 == 0) requeueFailed();
+        budget = (int) Math.min(budget, Math.max(0, MAX_EXPORTS_IN_FLIGHT - exportsInFlight.getAsLong()));
         ServerSession s;
         while (budget > 0 && (s = pending.poll()) != null) {
             try {
                 if (s.requestMigration(targets, requested.get())) {
                     requested.incrementAndGet();
+                    attempts.merge(s, 1, Integer::sum);
+                    queuedAgain.remove(s);
                     budget--;
                 }
             } catch (RuntimeException e) {
                 log.warn("drain: could not request migration of {}: {}", s, e.toString());
             }
         }
-        if (pending.isEmpty()) task.cancel(false);
+        if (pending.isEmpty() && attempts.keySet().stream().noneMatch(Drain::mayFailYet)) task.cancel(false);
+    }
+
+    /** Sessions whose migration failed go to the back of the queue, until they are out of attempts. */
+    private void requeueFailed() {
+        var it = attempts.entrySet().iterator();
+        while (it.hasNext()) {
+            var e = it.next();
+            MigrationState state = e.getKey().migrationState();
+            if (state == MigrationState.MIGRATING || e.getKey().isClosed()) {
+                it.remove(); // done with this one
+            } else if (state == MigrationState.FAILED && !queuedAgain.contains(e.getKey())) {
+                if (e.getValue() < MAX_ATTEMPTS) {
+                    pending.add(e.getKey());
+                    queuedAgain.add(e.getKey());
+                } else {
+                    it.remove();
+                    gaveUp.incrementAndGet();
+                    log.warn("drain: {} failed to migrate {} times; it stays", e.getKey(), MAX_ATTEMPTS);
+                }
+            }
+        }
+    }
+
+    private static boolean mayFailYet(ServerSession s) {
+        MigrationState st = s.migrationState();
+        return st == MigrationState.REQUESTED || st == MigrationState.READY || st == MigrationState.FAILED;
     }
 
     /** Stops asking further sessions; migrations already requested are cancelled by the caller. */
@@ -78,5 +123,7 @@ public final class Drain {
     public int requested() { return requested.get(); }
     public synchronized int notYetRequested() { return pending.size(); }
     public boolean cancelled() { return cancelled; }
+    /** Sessions that failed to migrate {@link #MAX_ATTEMPTS} times and stay on this server. */
+    public int gaveUp() { return gaveUp.get(); }
     public long elapsedMillis() { return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos); }
 }

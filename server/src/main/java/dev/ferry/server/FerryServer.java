@@ -157,7 +157,8 @@ public final class FerryServer implements AutoCloseable {
         if (targets == null || targets.isEmpty()) throw new IllegalArgumentException("a drain needs at least one target");
         rt.serving = false;
         if (drain != null) drain.cancel();
-        drain = new Drain(targets, ratePerSecond, new ArrayList<>(rt.sessions.values()));
+        drain = new Drain(targets, ratePerSecond, new ArrayList<>(rt.sessions.values()),
+                () -> rt.metrics.sessions(MigrationState.REQUESTED));
         drain.start(scheduler);
         log.info("{}: draining {} sessions to {} at {}/s", name(), rt.sessions.size(), targets,
                 ratePerSecond <= 0 ? "unlimited" : ratePerSecond);

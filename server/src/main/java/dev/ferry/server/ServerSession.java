@@ -84,6 +84,8 @@ final class ServerSession implements Session {
 
     synchronized String describeTargets() { return String.join(",", targets); }
 
+    synchronized boolean isClosed() { return closed; }
+
     @Override
     public void requestMigration(List<String> targets) {
         requestMigration(targets, 0);
