@@ -131,6 +131,13 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
                     rt.store.export(id, new ExportedContext(tokenHash, c.payload()), rt.timers.exportTtl());
                     return;
                 }
+                ServerSession running = rt.sessions.get(id);
+                if (running != null && running.migrationState().servesCommands()) {
+                    // A repeated claim (the store lets a claimant repeat one whose answer it lost) must not
+                    // start a second copy of a session that already runs here.
+                    refuse(ctx, ErrorCode.ALREADY_CLAIMED, "session " + id + " already runs on " + rt.name());
+                    return;
+                }
                 ContextCodec.Decoded decoded;
                 try {
                     decoded = ContextCodec.decode(c.payload());

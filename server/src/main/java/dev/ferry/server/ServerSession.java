@@ -278,13 +278,13 @@ final class ServerSession implements Session {
         boolean deleteContext;
         synchronized (this) {
             if (closed) return;
-            closed = true;
             disarmDeadline();
             if (state == MigrationState.READY) {
                 // The client left after MIGRATE: it is on its way (or gave up; the TTL cleans up).
                 transition(MigrationState.MIGRATING);
                 rt.metrics.migrationsCompleted.increment();
             }
+            closed = true;
             last = state;
             deleteContext = exported && last != MigrationState.MIGRATING;
             rt.metrics.closed(last);

@@ -31,7 +31,8 @@ public final class InMemoryContextStore implements ContextStore {
 
     private record Exported(byte[] tokenSha256, byte[] payload, long expiresAtNanos) implements Record {}
 
-    private record Tombstone(String claimant, long expiresAtNanos) implements Record {}
+    /** Keeps the claim's token hash and payload so the same claimant can repeat a claim whose answer it lost. */
+    private record Tombstone(String claimant, byte[] tokenSha256, byte[] payload, long expiresAtNanos) implements Record {}
 
     private final Map<SessionId, Record> records = new ConcurrentHashMap<>();
     private final LongSupplier nanoTime;
@@ -84,7 +85,8 @@ public final class InMemoryContextStore implements ContextStore {
                 return null;
             }
             if (record instanceof Tombstone tombstone) {
-                result.set(new ClaimResult.AlreadyClaimed(tombstone.claimant()));
+                boolean repeat = tombstone.claimant().equals(claimant) && MessageDigest.isEqual(tombstone.tokenSha256(), tokenSha256);
+                result.set(repeat ? new ClaimResult.Claimed(tombstone.payload().clone()) : new ClaimResult.AlreadyClaimed(tombstone.claimant()));
                 return record;
             }
             Exported exported = (Exported) record;
@@ -93,7 +95,7 @@ public final class InMemoryContextStore implements ContextStore {
                 return record;
             }
             result.set(new ClaimResult.Claimed(exported.payload().clone()));
-            return tombstoneNanos == 0 ? null : new Tombstone(claimant, now + tombstoneNanos);
+            return tombstoneNanos == 0 ? null : new Tombstone(claimant, exported.tokenSha256(), exported.payload(), now + tombstoneNanos);
         });
         return CompletableFuture.completedFuture(result.get());
     }

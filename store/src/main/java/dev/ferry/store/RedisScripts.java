@@ -4,7 +4,9 @@ package dev.ferry.store;
  * The record layout and the scripts that change it. One hash per session:
  * {@code state} is {@code exported} or {@code claimed}; an exported record has {@code token}
  * (SHA-256 of the resume token) and {@code payload}; a claimed one (the tombstone) has
- * {@code claimant}. Each script runs atomically in Redis, which is what makes a claim exclusive.
+ * {@code claimant} and keeps {@code token} and {@code payload}, so the same claimant can repeat a
+ * claim whose answer it lost. Each script runs atomically in Redis, which is what makes a claim
+ * exclusive.
  */
 final class RedisScripts {
     private RedisScripts() {}
@@ -26,13 +28,20 @@ final class RedisScripts {
     static final LuaScript CLAIM = LuaScript.of("claim", """
             local state = redis.call('HGET', KEYS[1], 'state')
             if not state then return {0} end
-            if state == 'claimed' then return {2, redis.call('HGET', KEYS[1], 'claimant')} end
+            if state == 'claimed' then
+              local claimant = redis.call('HGET', KEYS[1], 'claimant')
+              if claimant == ARGV[2] and redis.call('HGET', KEYS[1], 'token') == ARGV[1] then
+                return {3, redis.call('HGET', KEYS[1], 'payload')}
+              end
+              return {2, claimant}
+            end
             if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return {1} end
             local payload = redis.call('HGET', KEYS[1], 'payload')
-            redis.call('DEL', KEYS[1])
             if tonumber(ARGV[3]) > 0 then
               redis.call('HSET', KEYS[1], 'state', 'claimed', 'claimant', ARGV[2])
               redis.call('PEXPIRE', KEYS[1], ARGV[3])
+            else
+              redis.call('DEL', KEYS[1])
             end
             return {3, payload}
             """);

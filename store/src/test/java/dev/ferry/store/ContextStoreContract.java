@@ -143,8 +143,21 @@ abstract class ContextStoreContract {
         assertThat(claim(id, context.tokenSha256(), "server-b")).isInstanceOf(ClaimResult.Claimed.class);
 
         assertThat(claim(id, context.tokenSha256(), "server-c")).isEqualTo(new ClaimResult.AlreadyClaimed("server-b"));
-        // The tombstone answers any token the same way: the record no longer holds one.
         assertThat(claim(id, new byte[32], "server-c")).isEqualTo(new ClaimResult.AlreadyClaimed("server-b"));
+        // Even the winner with the wrong token is told it is claimed, and nothing more.
+        assertThat(claim(id, new byte[32], "server-b")).isEqualTo(new ClaimResult.AlreadyClaimed("server-b"));
+    }
+
+    @Test
+    void theSameClaimantWithTheSameTokenCanRepeatAClaimWhoseAnswerItLost() {
+        SessionId id = newId();
+        ExportedContext context = newContext();
+        join(store.export(id, context, LONG_TTL));
+        assertThat(claim(id, context.tokenSha256(), "server-b")).isInstanceOf(ClaimResult.Claimed.class);
+
+        assertThat(claim(id, context.tokenSha256(), "server-b")).isInstanceOfSatisfying(ClaimResult.Claimed.class,
+                again -> assertThat(again.payload()).isEqualTo(context.payload()));
+        assertThat(claim(id, context.tokenSha256(), "server-c")).isEqualTo(new ClaimResult.AlreadyClaimed("server-b"));
     }
 
     @Test

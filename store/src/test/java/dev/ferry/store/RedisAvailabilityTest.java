@@ -127,9 +127,9 @@ class RedisAvailabilityTest {
             join(store.claim(id, context.tokenSha256(), "server-b", Duration.ofSeconds(30)));
             assertThat(redis.command("HGET", key, "state")).isEqualTo("claimed");
             assertThat(redis.command("HGET", key, "claimant")).isEqualTo("server-b");
-            // The tombstone keeps neither payload nor token.
-            assertThat(redis.command("HEXISTS", key, "payload")).isEqualTo(0L);
-            assertThat(redis.command("HEXISTS", key, "token")).isEqualTo(0L);
+            // The tombstone keeps the token hash and payload, for a claimant that lost the answer.
+            assertThat(redis.command("HEXISTS", key, "payload")).isEqualTo(1L);
+            assertThat(redis.command("HEXISTS", key, "token")).isEqualTo(1L);
             assertThat((Long) redis.command("PTTL", key)).isBetween(1L, 30_000L);
             assertThat(redis.command("KEYS", "*")).isEqualTo(List.of(key));
         }
