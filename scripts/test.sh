@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test tier of Ferry on this machine, setting up what the tiers need first:
-# Debian's redis-server, and (when the control-plane module is part of the build) a
-# kube-apiserver + etcd built from the Go module proxy. Idempotent; caches survive between runs.
+# Debian's redis-server, a kube-apiserver + etcd (+ scheduler, controller manager) built from
+# the Go module proxy, and Podman with locally built base images. Idempotent; caches survive
+# between runs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
@@ -12,6 +13,12 @@ scripts/setup-redis.sh
 if grep -q '<module>control-plane</module>' pom.xml; then
   scripts/control-plane.sh
 fi
+# Container tier: Podman, its configuration, the API socket and the local base images. Prints
+# -Pimage, or -Dferry.containers.skip=REASON only where this machine cannot run containers
+# (and says so on stderr).
+container_args_text=$(scripts/containers.sh --maven-args)
+mapfile -t container_args <<< "$container_args_text"
+echo "== ferry test: container tier: ${container_args[*]}"
 echo "== ferry test: maven build and tests"
-$MVN install "$@"
+$MVN install "${container_args[@]}" "$@"
 echo "== ferry test: all green in $(( $(date +%s) - start )) s"
