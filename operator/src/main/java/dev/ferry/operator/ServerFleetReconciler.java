@@ -31,7 +31,18 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import dev.ferry.operator.admin.PodAdminClient;
+import dev.ferry.operator.admin.PodAdminStatus;
+import dev.ferry.operator.drain.AdminPoller;
+import dev.ferry.operator.drain.DrainController;
+import dev.ferry.operator.drain.DrainPlan;
+import dev.ferry.operator.drain.DrainPlanner;
+import dev.ferry.operator.drain.FleetPods;
+import dev.ferry.operator.drain.PeerSync;
 import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +57,9 @@ import org.jboss.logging.Logger;
  *
  * <p>Each owned resource's desired state comes from a side-effect-free {@code desired(fleet)} in
  * {@code dev.ferry.operator.resources}; this class only compares and applies. Drains (scale-down,
- * rollout, node drain) come in the next phase and live on the pods as annotations.
+ * rollout) are planned by {@link DrainPlanner} and carried out by {@link DrainController}; their
+ * state lives on the pods as annotations. Admin API calls are bounded by {@link PodAdminClient#TIMEOUT}
+ * and made in parallel, so a reconciliation never holds its thread for long.
  */
 @ControllerConfiguration(name = ServerFleetReconciler.NAME, fieldManager = ServerFleetReconciler.FIELD_MANAGER)
 public class ServerFleetReconciler implements Reconciler<ServerFleet> {
@@ -57,6 +70,13 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
   private static final SecureRandom RANDOM = new SecureRandom();
   /** Kubernetes' own alphabet for generated name suffixes: no vowels, no look-alike characters. */
   private static final String NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+  /** While pods drain or a rollout runs: how soon to look at their session counts again. */
+  static final Duration BUSY_REQUEUE = Duration.ofSeconds(1);
+  /** Otherwise: how often session counts in the status are refreshed. */
+  static final Duration STEADY_REQUEUE = Duration.ofSeconds(15);
+
+  /** Pods this operator deleted (uid → fleet uid) that the informer may still show as running. */
+  private final Map<String, String> recentlyDeleted = new ConcurrentHashMap<>();
 
   @Override
   public List<EventSource<?, ServerFleet>> prepareEventSources(EventSourceContext<ServerFleet> context) {
@@ -80,21 +100,72 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
   public UpdateControl<ServerFleet> reconcile(ServerFleet fleet, Context<ServerFleet> context) {
     KubernetesClient client = context.getClient();
     FleetEvents events = new FleetEvents(client, instanceName());
+    Instant now = Instant.now();
 
-    ensureAdminToken(fleet, client, events);
+    String token = ensureAdminToken(fleet, client, events);
     applyService(fleet, ClientService.desired(fleet), context, client, events);
     applyService(fleet, AdminService.desired(fleet), context, client, events);
 
-    List<Pod> pods = ownedPods(fleet, context);
     String revision = PodRevision.of(FleetPod.template(fleet));
-    pods.addAll(createMissingPods(fleet, pods, context, client, events));
+    PodAdminClient admin = new PodAdminClient(token, fleet.getSpec().getAdminPort());
+    Map<String, PodAdminStatus> statuses = AdminPoller.poll(ownedPods(fleet, context), admin);
 
-    FleetObservation seen = new FleetObservation(pods, revision, Map.of(), new MigrationCounts());
-    ServerFleetStatus status = FleetStatusCalculator.compute(fleet, seen, Instant.now());
-    if (sameJson(status, fleet.getStatus())) {
-      return UpdateControl.noUpdate();
+    InformerEventSource<Pod, ServerFleet> podCache = podCache(context);
+    DrainController drains =
+        new DrainController(
+            fleet,
+            client,
+            events,
+            admin,
+            (updated, previous) -> podCache.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, previous),
+            deleted -> recentlyDeleted.put(deleted.getMetadata().getUid(), fleet.getMetadata().getUid()));
+    drains.advance(new FleetPods(drainablePods(fleet, context), statuses, revision), now);
+
+    FleetPods view = new FleetPods(drainablePods(fleet, context), statuses, revision);
+    DrainPlan plan = DrainPlanner.plan(fleet, view);
+    createPods(fleet, plan.podsToCreate(), view.active().size(), podCache, client, events);
+    drains.mark(plan.victims(), plan.reason());
+
+    FleetPods after = new FleetPods(drainablePods(fleet, context), statuses, revision);
+    List<String> peerFailures = PeerSync.sync(fleet, after, admin);
+    if (!peerFailures.isEmpty()) {
+      events.warning(fleet, "PeersUpdateFailed", "UpdatePeers", null, "Cannot update peers: " + String.join("; ", peerFailures));
     }
-    return UpdateControl.patchStatus(withStatus(fleet, status));
+
+    List<Pod> pods = ownedPods(fleet, context);
+    FleetObservation seen =
+        new FleetObservation(pods, revision, sessionsByPod(statuses), migrations(fleet, statuses, drains));
+    ServerFleetStatus status = FleetStatusCalculator.compute(fleet, seen, now);
+    boolean busy =
+        drains.inProgress()
+            || !after.draining().isEmpty()
+            || plan.podsToCreate() > 0
+            || !plan.victims().isEmpty()
+            || after.active().stream().anyMatch(p -> !after.isNew(p));
+    Duration next = busy ? BUSY_REQUEUE : STEADY_REQUEUE;
+    if (sameJson(status, fleet.getStatus())) {
+      return UpdateControl.<ServerFleet>noUpdate().rescheduleAfter(next);
+    }
+    return UpdateControl.patchStatus(withStatus(fleet, status)).rescheduleAfter(next);
+  }
+
+  private static Map<String, Long> sessionsByPod(Map<String, PodAdminStatus> statuses) {
+    Map<String, Long> sessions = new HashMap<>();
+    statuses.forEach((pod, s) -> sessions.put(pod, s.sessions()));
+    return sessions;
+  }
+
+  /** In flight: what the pods report now; done and failed: the status's running totals plus finished drains. */
+  private static MigrationCounts migrations(ServerFleet fleet, Map<String, PodAdminStatus> statuses, DrainController drains) {
+    MigrationCounts previous =
+        fleet.getStatus() == null || fleet.getStatus().getMigrations() == null
+            ? new MigrationCounts()
+            : fleet.getStatus().getMigrations();
+    long inFlight = statuses.values().stream().mapToLong(PodAdminStatus::migrationsInFlight).sum();
+    return new MigrationCounts(
+        inFlight,
+        Objects.requireNonNullElse(previous.getCompleted(), 0L) + drains.migrated(),
+        Objects.requireNonNullElse(previous.getFailed(), 0L) + drains.failed());
   }
 
   /** Records the failure in the ReconcileError condition; JOSDK retries with back-off. */
@@ -123,17 +194,18 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
   }
 
   /** Creates the token Secret once; an existing token is kept (pods already run with it). */
-  private void ensureAdminToken(ServerFleet fleet, KubernetesClient client, FleetEvents events) {
+  private String ensureAdminToken(ServerFleet fleet, KubernetesClient client, FleetEvents events) {
     String namespace = fleet.getMetadata().getNamespace();
     Secret current = client.secrets().inNamespace(namespace).withName(AdminTokenSecret.name(fleet)).get();
     Optional<String> token = AdminTokenSecret.token(current);
     if (token.isPresent()) {
-      return;
+      return token.get();
     }
     Secret desired = AdminTokenSecret.desired(fleet, AdminTokenSecret.newToken());
     client.secrets().resource(desired).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
     log.infof("Created admin token Secret %s/%s", namespace, desired.getMetadata().getName());
     events.normal(fleet, "AdminTokenCreated", "Create", desired, "Generated the admin API token in Secret " + desired.getMetadata().getName() + ".");
+    return AdminTokenSecret.token(desired).orElseThrow();
   }
 
   private void applyService(
@@ -156,24 +228,34 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
         context.getSecondaryResourcesAsStream(Pod.class).filter(p -> FleetLabels.isOwnedBy(p, fleet)).toList());
   }
 
-  /** Creates pods until {@code replicas} are active. Removing pods is the drain controller's job. */
-  private List<Pod> createMissingPods(
-      ServerFleet fleet, List<Pod> pods, Context<ServerFleet> context, KubernetesClient client, FleetEvents events) {
-    long active = pods.stream().filter(PodPhases::isActive).count();
-    int missing = (int) (fleet.getSpec().getReplicas() - active);
-    List<Pod> created = new ArrayList<>();
-    if (missing <= 0) {
-      return created;
-    }
-    @SuppressWarnings("unchecked")
-    InformerEventSource<Pod, ServerFleet> podCache =
-        (InformerEventSource<Pod, ServerFleet>) context.eventSourceRetriever().getEventSourceFor(Pod.class);
-    for (int i = 0; i < missing; i++) {
+  /** Pods the fleet does not know about yet drain nothing: deleted ones are left out until the cache forgets them. */
+  private List<Pod> drainablePods(ServerFleet fleet, Context<ServerFleet> context) {
+    List<Pod> pods = ownedPods(fleet, context);
+    java.util.Set<String> present = new java.util.HashSet<>();
+    pods.forEach(p -> present.add(p.getMetadata().getUid()));
+    recentlyDeleted.entrySet().removeIf(e -> e.getValue().equals(fleet.getMetadata().getUid()) && !present.contains(e.getKey()));
+    pods.removeIf(p -> recentlyDeleted.containsKey(p.getMetadata().getUid()));
+    return pods;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static InformerEventSource<Pod, ServerFleet> podCache(Context<ServerFleet> context) {
+    return (InformerEventSource<Pod, ServerFleet>) context.eventSourceRetriever().getEventSourceFor(Pod.class);
+  }
+
+  /** Creates {@code count} pods of the current revision (scale-up, replacements, rollout surge). */
+  private void createPods(
+      ServerFleet fleet,
+      int count,
+      int active,
+      InformerEventSource<Pod, ServerFleet> podCache,
+      KubernetesClient client,
+      FleetEvents events) {
+    for (int i = 0; i < count; i++) {
       Pod pod = client.resource(FleetPod.desired(fleet, podName(fleet))).create();
       // The informer may not have seen the new pod when the next reconciliation runs: without this
       // the operator would count too few pods and create more.
       podCache.handleRecentResourceCreate(ResourceID.fromResource(pod), pod);
-      created.add(pod);
       log.infof("Created pod %s/%s", pod.getMetadata().getNamespace(), pod.getMetadata().getName());
       events.normal(
           fleet,
@@ -181,9 +263,8 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
           "Create",
           pod,
           "Created pod " + pod.getMetadata().getName() + " (revision " + PodPhases.revision(pod) + "): "
-              + (active + created.size()) + " of " + fleet.getSpec().getReplicas() + ".");
+              + (active + i + 1) + " active, " + fleet.getSpec().getReplicas() + " wanted.");
     }
-    return created;
   }
 
   private static String podName(ServerFleet fleet) {

@@ -6,13 +6,14 @@ import java.util.Optional;
 
 /**
  * A drain lives on its pod, as annotations, so that a restarted operator picks it up where it
- * stopped. Phase 1 only reads them (for status); the drain controller writes them.
+ * stopped. The drain controller ({@code dev.ferry.operator.drain}) writes them.
  *
  * <ul>
  *   <li>{@value #ANNOTATION}: Requested → Draining → Drained; absent while the pod serves normally;
  *   <li>{@value #STARTED_AT}: RFC 3339 time the drain began (bounds it with the idle migration timer);
  *   <li>{@value #REASON}: ScaleDown, Rollout or NodeDrain;
- *   <li>{@value #TARGETS}: comma-separated host:port list the pod was told to migrate to.
+ *   <li>{@value #TARGETS}: comma-separated host:port list the pod was told to migrate to;
+ *   <li>{@value #SESSIONS}: sessions the pod held when its drain started.
  * </ul>
  */
 public enum DrainState {
@@ -27,6 +28,7 @@ public enum DrainState {
   public static final String STARTED_AT = "ferry.dev/drain-started-at";
   public static final String REASON = "ferry.dev/drain-reason";
   public static final String TARGETS = "ferry.dev/drain-targets";
+  public static final String SESSIONS = "ferry.dev/drain-sessions";
 
   /** The pod's drain state; empty when the pod is not draining (or the annotation is unknown). */
   public static Optional<DrainState> of(Pod pod) {

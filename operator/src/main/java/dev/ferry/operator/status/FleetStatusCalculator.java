@@ -97,21 +97,27 @@ public final class FleetStatusCalculator {
     }
 
     boolean paused = Boolean.TRUE.equals(spec.getUpdateStrategy().getPaused());
-    if (active < desired) {
-      c.set(ConditionType.Progressing, true, "ScalingUp", "Creating pods: " + active + " of " + desired + " exist.");
-    } else if (active > desired) {
-      c.set(
-          ConditionType.Progressing,
-          true,
-          "ScalingDown",
-          (active - desired) + " pod(s) above replicas wait to be drained and removed.");
-    } else if (updated < active) {
+    long drainingPods = seen.pods().stream().filter(p -> PodPhases.phase(p) == FleetPodPhase.Draining).count();
+    boolean rollout =
+        updated < active
+            || seen.pods().stream()
+                .anyMatch(p -> PodPhases.phase(p) == FleetPodPhase.Draining && !seen.updateRevision().equals(PodPhases.revision(p)));
+    if (rollout) {
       c.set(
           ConditionType.Progressing,
           !paused,
           paused ? "Paused" : "RollingUpdate",
-          updated + " of " + active + " pods run revision " + seen.updateRevision()
+          updated + " of " + desired + " pods run revision " + seen.updateRevision()
+              + (drainingPods > 0 ? ", " + drainingPods + " old pod(s) draining" : "")
               + (paused ? "; the rollout is paused (updateStrategy.paused)." : "."));
+    } else if (active < desired) {
+      c.set(ConditionType.Progressing, true, "ScalingUp", "Creating pods: " + active + " of " + desired + " exist.");
+    } else if (active > desired || drainingPods > 0) {
+      c.set(
+          ConditionType.Progressing,
+          true,
+          "ScalingDown",
+          Math.max(0, active - desired) + " pod(s) above replicas wait to be drained, " + drainingPods + " draining.");
     } else if (ready < desired) {
       c.set(ConditionType.Progressing, true, "WaitingForPods", ready + " of " + desired + " pods are ready.");
     } else {

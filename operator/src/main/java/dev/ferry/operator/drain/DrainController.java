@@ -1,0 +1,284 @@
+package dev.ferry.operator.drain;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.operator.FleetEvents;
+import dev.ferry.operator.admin.PodAdminClient;
+import dev.ferry.operator.admin.PodAdminStatus;
+import dev.ferry.operator.model.ServerFleet;
+import dev.ferry.operator.model.ServerFleetSpec;
+import dev.ferry.operator.resources.DrainState;
+import dev.ferry.operator.resources.FleetLabels;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletionException;
+import java.util.function.BiConsumer;
+import org.jboss.logging.Logger;
+
+/**
+ * Carries out drains, one step per reconciliation, with all state on the pod (so a restarted
+ * operator continues where the last one stopped): mark (not serving, {@code Requested}) → ask the
+ * pod to migrate its sessions to targets ({@code Draining}) → watch its session count → delete it
+ * when empty or when its deadline has passed.
+ *
+ * <p>Deadline: drain start + the time the rate needs to ask every session + the idle migration
+ * timer (how long the pod waits for a client to move) + {@link #DEADLINE_MARGIN}.
+ */
+public final class DrainController {
+
+  static final Duration DEADLINE_MARGIN = Duration.ofSeconds(5);
+  private static final Logger log = Logger.getLogger(DrainController.class);
+
+  private final ServerFleet fleet;
+  private final KubernetesClient client;
+  private final FleetEvents events;
+  private final PodAdminClient admin;
+  /** Tells the pod cache about a pod this controller just changed, so the next reconciliation sees it. */
+  private final BiConsumer<Pod, Pod> podUpdated;
+  /** Tells the reconciler a pod was deleted, so a stale cache entry is not drained twice. */
+  private final java.util.function.Consumer<Pod> podDeleted;
+  private long migrated;
+  private long failed;
+  private boolean inProgress;
+
+  public DrainController(
+      ServerFleet fleet,
+      KubernetesClient client,
+      FleetEvents events,
+      PodAdminClient admin,
+      BiConsumer<Pod, Pod> podUpdated,
+      java.util.function.Consumer<Pod> podDeleted) {
+    this.fleet = fleet;
+    this.client = client;
+    this.events = events;
+    this.admin = admin;
+    this.podUpdated = podUpdated;
+    this.podDeleted = podDeleted;
+  }
+
+  /** Sessions that left finished drains in this reconciliation. */
+  public long migrated() {
+    return migrated;
+  }
+
+  /** Sessions still on pods whose drain deadline passed in this reconciliation. */
+  public long failed() {
+    return failed;
+  }
+
+  /** Some drain is still running: reconcile again soon. */
+  public boolean inProgress() {
+    return inProgress;
+  }
+
+  /** Takes {@code victims} out of service and records the drain on them. */
+  public void mark(List<Pod> victims, DrainReason reason) {
+    for (Pod pod : victims) {
+      ObjectNode patch = Serialization.jsonMapper().createObjectNode();
+      ObjectNode meta = patch.putObject("metadata");
+      meta.putObject("labels").put(FleetLabels.SERVING, "false");
+      meta.putObject("annotations").put(DrainState.ANNOTATION, DrainState.Requested.name()).put(DrainState.REASON, reason.name());
+      Pod marked = patch(pod, patch);
+      if (marked == null) {
+        continue;
+      }
+      inProgress = true;
+      log.infof("Pod %s/%s chosen for drain (%s)", pod.getMetadata().getNamespace(), FleetPods.name(pod), reason);
+      events.normal(fleet, "DrainRequested", "Drain", pod,
+          "Pod " + FleetPods.name(pod) + " chosen for removal (" + reason + "): it takes no new clients.");
+    }
+  }
+
+  /** One step of every drain in progress. */
+  public void advance(FleetPods pods, Instant now) {
+    for (Pod pod : pods.draining()) {
+      DrainState state = DrainState.of(pod).orElseThrow();
+      try {
+        switch (state) {
+          case Requested -> start(pods, pod, now);
+          case Draining -> watch(pods, pod, now);
+          case Drained -> delete(pod, "drained");
+        }
+      } catch (KubernetesClientException e) {
+        inProgress = true;
+        log.warnf("Drain step of pod %s failed: %s", FleetPods.name(pod), e.getMessage());
+      }
+    }
+  }
+
+  private void start(FleetPods pods, Pod pod, Instant now) {
+    DrainReason reason = reason(pod);
+    PodAdminStatus status = pods.status(pod);
+    String ip = FleetPods.podIP(pod);
+    if (ip == null || (status != null && status.sessions() == 0)) {
+      delete(pod, ip == null ? "it never got an address" : "it has no sessions");
+      events.normal(fleet, "DrainFinished", "Drain", pod,
+          "Pod " + FleetPods.name(pod) + " (" + reason + ") had no sessions to migrate; 0 sessions left.");
+      return;
+    }
+    inProgress = true;
+    List<String> targets = DrainTargets.forDrain(fleet, pods, pod, reason);
+    if (targets.isEmpty()) {
+      if (fleet.getSpec().getReplicas() == 0) {
+        // Nowhere to go: on SIGTERM the pod drains to its peers, if any, or closes its sessions.
+        delete(pod, "the fleet is scaled to zero");
+        events.warning(fleet, "DrainWithoutTargets", "Drain", pod,
+            "Pod " + FleetPods.name(pod) + " deleted without a drain: the fleet has 0 replicas, so no pod can take its "
+                + (status == null ? "" : status.sessions() + " ") + "sessions.");
+      } else {
+        log.infof("Pod %s waits for a ready target pod before it drains", FleetPods.name(pod));
+      }
+      return;
+    }
+    if (!postDrain(pod, ip, targets)) {
+      return;
+    }
+    long sessions = status == null ? -1 : status.sessions();
+    ObjectNode patch = Serialization.jsonMapper().createObjectNode();
+    patch.putObject("metadata").putObject("annotations")
+        .put(DrainState.ANNOTATION, DrainState.Draining.name())
+        .put(DrainState.STARTED_AT, now.toString())
+        .put(DrainState.TARGETS, String.join(",", targets))
+        .put(DrainState.SESSIONS, Long.toString(Math.max(0, sessions)));
+    patch(pod, patch);
+    log.infof("Draining pod %s (%s): %d sessions to %s", FleetPods.name(pod), reason, sessions, targets);
+    events.normal(fleet, "DrainStarted", "Drain", pod,
+        "Draining pod " + FleetPods.name(pod) + " (" + reason + "): " + Math.max(0, sessions) + " sessions to "
+            + String.join(", ", targets) + " at " + rateText() + ".");
+  }
+
+  private void watch(FleetPods pods, Pod pod, Instant now) {
+    PodAdminStatus status = pods.status(pod);
+    Instant started = startedAt(pod, now);
+    long atStart = annotationLong(pod, DrainState.SESSIONS);
+    Duration took = Duration.between(started, now);
+    if (status != null && status.sessions() == 0) {
+      migrated += status.migrationsCompleted();
+      events.normal(fleet, "DrainFinished", "Drain", pod,
+          "Drain of pod " + FleetPods.name(pod) + " (" + reason(pod) + ") finished: " + status.migrationsCompleted()
+              + " sessions migrated in " + seconds(took) + "; 0 sessions left.");
+      delete(pod, "drained");
+      return;
+    }
+    if (now.isAfter(deadline(started, atStart))) {
+      long left = status == null ? -1 : status.sessions();
+      failed += Math.max(0, left);
+      migrated += status == null ? 0 : status.migrationsCompleted();
+      events.warning(fleet, "DrainTimedOut", "Drain", pod,
+          "Drain of pod " + FleetPods.name(pod) + " timed out after " + seconds(took) + " with "
+              + (left < 0 ? "an unknown number of" : Long.toString(left)) + " sessions left; deleting it.");
+      delete(pod, "its drain deadline passed");
+      return;
+    }
+    inProgress = true;
+    List<String> targets = targets(pod);
+    String ip = FleetPods.podIP(pod);
+    if (status != null && ip != null && !targets.isEmpty() && !status.drainsTo(targets)) {
+      // The pod lost the drain (restarted, or cancelled by hand): ask again; a new request replaces an earlier one.
+      log.infof("Pod %s is not draining to %s: asking again", FleetPods.name(pod), targets);
+      postDrain(pod, ip, targets);
+    }
+  }
+
+  private boolean postDrain(Pod pod, String ip, List<String> targets) {
+    try {
+      admin.drain(ip, targets, fleet.getSpec().getMigrationRatePerSecond()).join();
+      return true;
+    } catch (CompletionException e) {
+      String message = Objects.requireNonNullElse(e.getCause(), e).getMessage();
+      log.warnf("Cannot start the drain of pod %s: %s", FleetPods.name(pod), message);
+      events.warning(fleet, "DrainCallFailed", "Drain", pod, "Cannot start the drain of pod " + FleetPods.name(pod) + ": " + message);
+      return false;
+    }
+  }
+
+  private void delete(Pod pod, String why) {
+    try {
+      client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(FleetPods.name(pod)).delete();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+    }
+    podDeleted.accept(pod);
+    log.infof("Deleted pod %s/%s: %s", pod.getMetadata().getNamespace(), FleetPods.name(pod), why);
+    events.normal(fleet, "PodDeleted", "Delete", pod, "Deleted pod " + FleetPods.name(pod) + ": " + why + ".");
+  }
+
+  private Pod patch(Pod pod, ObjectNode patch) {
+    try {
+      Pod patched =
+          client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(FleetPods.name(pod))
+              .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+      podUpdated.accept(patched, pod);
+      return patched;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  private Instant deadline(Instant started, long sessions) {
+    ServerFleetSpec spec = fleet.getSpec();
+    int rate = spec.getMigrationRatePerSecond();
+    long askSeconds = rate <= 0 ? 0 : (Math.max(0, sessions) + rate - 1) / rate;
+    return started.plusSeconds(askSeconds + spec.getIdleMigrationTimerSeconds()).plus(DEADLINE_MARGIN);
+  }
+
+  private String rateText() {
+    int rate = fleet.getSpec().getMigrationRatePerSecond();
+    return rate <= 0 ? "an unlimited rate" : rate + " sessions/s";
+  }
+
+  private static DrainReason reason(Pod pod) {
+    String value = annotations(pod).get(DrainState.REASON);
+    for (DrainReason r : DrainReason.values()) {
+      if (r.name().equals(value)) {
+        return r;
+      }
+    }
+    return DrainReason.ScaleDown;
+  }
+
+  private static List<String> targets(Pod pod) {
+    String value = annotations(pod).get(DrainState.TARGETS);
+    return value == null || value.isBlank() ? List.of() : Arrays.stream(value.split(",")).map(String::strip).toList();
+  }
+
+  private static Instant startedAt(Pod pod, Instant fallback) {
+    try {
+      String value = annotations(pod).get(DrainState.STARTED_AT);
+      return value == null ? fallback : Instant.parse(value);
+    } catch (DateTimeParseException e) {
+      return fallback;
+    }
+  }
+
+  private static long annotationLong(Pod pod, String key) {
+    try {
+      return Long.parseLong(annotations(pod).getOrDefault(key, "0"));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private static Map<String, String> annotations(Pod pod) {
+    return pod.getMetadata().getAnnotations() == null ? Map.of() : pod.getMetadata().getAnnotations();
+  }
+
+  private static String seconds(Duration d) {
+    return String.format(java.util.Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
+  }
+}

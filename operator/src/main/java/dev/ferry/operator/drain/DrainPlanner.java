@@ -1,0 +1,67 @@
+package dev.ferry.operator.drain;
+
+import dev.ferry.operator.model.ScaleDownPolicy;
+import dev.ferry.operator.model.ServerFleet;
+import dev.ferry.operator.model.ServerFleetSpec;
+import dev.ferry.operator.status.IntOrPercent;
+import dev.ferry.operator.status.PodPhases;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Decides the next steps of a fleet (no side effects): pods to create and pods to drain.
+ *
+ * <ul>
+ *   <li>Missing pods (fewer active than replicas) are always created, at the current revision.
+ *   <li>Rollout (active pods of an old revision, not paused): surge new-revision pods while the fleet
+ *       stays within replicas + maxSurge; once at least one new-revision pod is ready, drain old
+ *       pods as far as availability (replicas − maxUnavailable ready pods) allows.
+ *   <li>Scale-down (no rollout step): the pods above replicas, chosen by scaleDownPolicy; pods that
+ *       are not ready go first (they hold no clients worth moving).
+ * </ul>
+ */
+public final class DrainPlanner {
+
+  private DrainPlanner() {}
+
+  public static DrainPlan plan(ServerFleet fleet, FleetPods pods) {
+    ServerFleetSpec spec = fleet.getSpec();
+    int desired = spec.getReplicas();
+    List<Pod> active = pods.active();
+    List<Pod> old = active.stream().filter(p -> !pods.isNew(p)).toList();
+    int missing = Math.max(0, desired - active.size());
+    boolean paused = Boolean.TRUE.equals(spec.getUpdateStrategy().getPaused());
+
+    if (!old.isEmpty() && !paused && desired > 0) {
+      int surge = IntOrPercent.resolve(spec.getUpdateStrategy().getMaxSurge(), desired, true, 1);
+      int maxUnavailable = IntOrPercent.resolve(spec.getUpdateStrategy().getMaxUnavailable(), desired, false, 0);
+      int newCount = active.size() - old.size() + missing;
+      int room = desired + surge - (active.size() + pods.draining().size() + missing);
+      int surgeNow = Math.max(0, Math.min(room, desired - newCount));
+
+      boolean newReady = pods.serving().stream().anyMatch(pods::isNew);
+      int minAvailable = desired - maxUnavailable;
+      int budget = Math.min(pods.serving().size() - minAvailable, active.size() - minAvailable);
+      budget = Math.min(budget, old.size());
+      List<Pod> victims = newReady && budget > 0 ? order(old, pods, ScaleDownPolicy.FewestSessions).subList(0, budget) : List.of();
+      return new DrainPlan(missing + surgeNow, victims, DrainReason.Rollout);
+    }
+
+    int excess = active.size() - desired;
+    if (excess > 0) {
+      return new DrainPlan(0, order(active, pods, spec.getScaleDownPolicy()).subList(0, excess), DrainReason.ScaleDown);
+    }
+    return new DrainPlan(missing, List.of(), DrainReason.ScaleDown);
+  }
+
+  /** Victim order: not ready first, then by policy; ties go to the newest pod. */
+  static List<Pod> order(List<Pod> candidates, FleetPods pods, ScaleDownPolicy policy) {
+    Comparator<Pod> notReadyFirst = Comparator.comparing(p -> PodPhases.isReady(p) ? 1 : 0);
+    Comparator<Pod> byPolicy =
+        policy == ScaleDownPolicy.Newest
+            ? FleetPods.newestFirst()
+            : Comparator.<Pod>comparingLong(p -> Math.max(0, pods.sessions(p))).thenComparing(FleetPods.newestFirst());
+    return candidates.stream().sorted(notReadyFirst.thenComparing(byPolicy)).toList();
+  }
+}

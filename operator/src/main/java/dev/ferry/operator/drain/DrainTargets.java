@@ -1,0 +1,59 @@
+package dev.ferry.operator.drain;
+
+import dev.ferry.operator.model.Advertise;
+import dev.ferry.operator.model.ServerFleet;
+import dev.ferry.operator.resources.ClientService;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+
+/** The addresses sessions are sent to: migration targets of a drain, and each pod's peers. */
+public final class DrainTargets {
+
+  /** A drain spreads its sessions over at most this many of the least loaded pods. */
+  static final int MAX_TARGETS = 3;
+
+  private DrainTargets() {}
+
+  /**
+   * Targets for draining {@code victim}: serving pods (ready, not draining), least loaded first; for
+   * a rollout only pods of the current revision, so a client moves once. Empty when there is none.
+   */
+  public static List<String> forDrain(ServerFleet fleet, FleetPods pods, Pod victim, DrainReason reason) {
+    List<Pod> candidates =
+        pods.serving().stream()
+            .filter(p -> !FleetPods.name(p).equals(FleetPods.name(victim)))
+            .filter(p -> reason != DrainReason.Rollout || pods.isNew(p))
+            .filter(p -> FleetPods.podIP(p) != null)
+            .sorted(Comparator.<Pod>comparingLong(p -> Math.max(0, pods.sessions(p))).thenComparing(FleetPods::name))
+            .toList();
+    if (candidates.isEmpty()) {
+      return List.of();
+    }
+    if (fleet.getSpec().getAdvertise() == Advertise.Service) {
+      return List.of(ClientService.address(fleet));
+    }
+    return candidates.stream().limit(MAX_TARGETS).map(p -> address(fleet, p)).toList();
+  }
+
+  /** Peers of {@code pod}: where it drains itself to on SIGTERM. Sorted, so equal sets compare equal. */
+  public static List<String> peersOf(ServerFleet fleet, FleetPods pods, Pod pod) {
+    List<Pod> others =
+        pods.serving().stream()
+            .filter(p -> !FleetPods.name(p).equals(FleetPods.name(pod)))
+            .filter(p -> FleetPods.podIP(p) != null)
+            .toList();
+    if (others.isEmpty()) {
+      return List.of();
+    }
+    if (fleet.getSpec().getAdvertise() == Advertise.Service) {
+      return List.of(ClientService.address(fleet));
+    }
+    return others.stream().map(p -> address(fleet, p)).sorted().toList();
+  }
+
+  static String address(ServerFleet fleet, Pod pod) {
+    return Objects.requireNonNull(FleetPods.podIP(pod)) + ":" + fleet.getSpec().getClientPort();
+  }
+}
