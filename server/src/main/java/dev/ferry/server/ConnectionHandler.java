@@ -12,6 +12,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import dev.ferry.protocol.GoodbyeReason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -214,6 +217,18 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
         phase = Phase.CLOSING;
         if (session != null) session.onInactive();
         ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof IdleStateEvent idle && idle.state() == IdleState.READER_IDLE && phase == Phase.OPEN && session != null
+                && session.isIdle()) {
+            phase = Phase.CLOSING;
+            ctx.writeAndFlush(new Frame.Goodbye(GoodbyeReason.IDLE_TIMEOUT, "no frame from the client for "
+                    + rt.options.idleTimeout().toSeconds() + " s")).addListener(f -> ctx.close());
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
     }
 
     @Override

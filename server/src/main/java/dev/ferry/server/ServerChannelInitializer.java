@@ -5,9 +5,13 @@ import dev.ferry.protocol.codec.FrameEncoder;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+
+import java.util.concurrent.TimeUnit;
 
 /**
- * flush consolidation → framing and codec → session, one pipeline per client connection.
+ * flush consolidation → framing and codec → idle (optional) → session, one pipeline per client
+ * connection.
  * Handlers write every frame with a flush from their own threads; consolidating those flushes on
  * the event loop turns a fast stream of rows into a few large writes instead of a syscall a row.
  */
@@ -23,7 +27,10 @@ final class ServerChannelInitializer extends ChannelInitializer<SocketChannel> {
         ch.pipeline()
                 .addLast("flush-consolidation", new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true))
                 .addLast("frame-decoder", new FrameDecoder(rt.options.maxFrameLength()))
-                .addLast("frame-encoder", FrameEncoder.INSTANCE)
-                .addLast("session", new ConnectionHandler(rt));
+                .addLast("frame-encoder", FrameEncoder.INSTANCE);
+        if (!rt.options.idleTimeout().isZero()) {
+            ch.pipeline().addLast("idle", new IdleStateHandler(rt.options.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS));
+        }
+        ch.pipeline().addLast("session", new ConnectionHandler(rt));
     }
 }

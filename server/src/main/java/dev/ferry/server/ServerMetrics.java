@@ -29,6 +29,7 @@ public final class ServerMetrics {
     final Counter attentions;
     final Counter protocolErrors;
     final Counter missingDone;
+    final Counter backpressureWaits;
     final Timer exportTime;
     final Timer claimTime;
     private final AtomicLong migrationsFailed = new AtomicLong();
@@ -54,6 +55,7 @@ public final class ServerMetrics {
         attentions = counter("ferry_attentions", "Requests cancelled by ATTENTION");
         protocolErrors = counter("ferry_protocol_errors", "Connections closed for a protocol error");
         missingDone = counter("ferry_handler_missing_done", "Handlers that returned without a final DONE");
+        backpressureWaits = counter("ferry_backpressure_waits", "Times a handler waited because its client was not reading");
         exportTime = Timer.builder("ferry_context_export").description("Time to export a context to the store")
                 .publishPercentiles(0.5, 0.99).register(registry);
         claimTime = Timer.builder("ferry_context_claim").description("Time to claim a context from the store")
@@ -99,6 +101,7 @@ public final class ServerMetrics {
     public long migrationsCompleted() { return (long) migrationsCompleted.count(); }
     public long migrationsRequested() { return (long) migrationsRequested.count(); }
     public long sessionsResumed() { return (long) sessionsResumed.count(); }
+    public long backpressureWaits() { return (long) backpressureWaits.count(); }
 
     /** The last migration failure, in words, or null. */
     public String lastFailure() { return lastFailure; }

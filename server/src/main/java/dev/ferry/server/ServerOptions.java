@@ -16,6 +16,7 @@ public final class ServerOptions {
     private final int maxFrameLength;
     private final int maxSessions;
     private final Duration handshakeTimeout;
+    private final Duration idleTimeout;
     private final Duration storeTimeout;
     private final int ioThreads;
     private final int writeBufferLowWaterMark;
@@ -32,6 +33,7 @@ public final class ServerOptions {
         this.maxFrameLength = b.maxFrameLength;
         this.maxSessions = b.maxSessions;
         this.handshakeTimeout = b.handshakeTimeout;
+        this.idleTimeout = b.idleTimeout;
         this.storeTimeout = b.storeTimeout;
         this.ioThreads = b.ioThreads;
         this.writeBufferLowWaterMark = b.writeBufferLowWaterMark;
@@ -51,6 +53,8 @@ public final class ServerOptions {
     public int maxFrameLength() { return maxFrameLength; }
     public int maxSessions() { return maxSessions; }
     public Duration handshakeTimeout() { return handshakeTimeout; }
+    /** How long a session may send nothing before the server ends it; zero = never (the default). */
+    public Duration idleTimeout() { return idleTimeout; }
     public Duration storeTimeout() { return storeTimeout; }
     public int ioThreads() { return ioThreads; }
     public int writeBufferLowWaterMark() { return writeBufferLowWaterMark; }
@@ -67,6 +71,7 @@ public final class ServerOptions {
         private int maxFrameLength = ProtocolVersion.DEFAULT_MAX_FRAME_LENGTH;
         private int maxSessions = 200_000;
         private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private Duration idleTimeout = Duration.ZERO;
         private Duration storeTimeout = Duration.ofSeconds(5);
         private int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
         private int writeBufferLowWaterMark = 32 * 1024;
@@ -110,6 +115,16 @@ public final class ServerOptions {
         }
 
         public Builder handshakeTimeout(Duration timeout) { this.handshakeTimeout = positive("handshakeTimeout", timeout); return this; }
+
+        /**
+         * Ends a session that sends nothing for this long (GOODBYE IDLE_TIMEOUT). Zero, the
+         * default, keeps idle sessions forever: long-lived idle sessions are what Ferry carries.
+         */
+        public Builder idleTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative()) throw new IllegalArgumentException("idleTimeout must be zero or positive, was " + timeout);
+            this.idleTimeout = timeout;
+            return this;
+        }
 
         /** Longest wait for one context store operation before the migration counts as FAILED. */
         public Builder storeTimeout(Duration timeout) { this.storeTimeout = positive("storeTimeout", timeout); return this; }

@@ -86,6 +86,15 @@ final class ServerSession implements Session {
 
     synchronized boolean isClosed() { return closed; }
 
+    /**
+     * Whether the session may be ended for idleness: nothing running, nothing queued, and no
+     * migration under way (a migrating session has its own timers).
+     */
+    synchronized boolean isIdle() {
+        return !busy && open.isEmpty() && (state == MigrationState.NONE || state == MigrationState.CANCELLED
+                || state == MigrationState.FAILED);
+    }
+
     @Override
     public void requestMigration(List<String> targets) {
         requestMigration(targets, 0);
@@ -528,6 +537,7 @@ final class ServerSession implements Session {
     /** Blocks a handler thread while the client is not reading fast enough. */
     void awaitWritable() {
         if (channel.isWritable() || !channel.isActive()) return;
+        rt.metrics.backpressureWaits.increment();
         writability.lock();
         try {
             while (!channel.isWritable() && channel.isActive()) {
