@@ -38,6 +38,7 @@ import dev.ferry.operator.drain.DrainController;
 import dev.ferry.operator.drain.DrainPlan;
 import dev.ferry.operator.drain.DrainPlanner;
 import dev.ferry.operator.drain.FleetPods;
+import dev.ferry.operator.drain.MigrationTotals;
 import dev.ferry.operator.drain.PeerSync;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -77,6 +78,7 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
 
   /** Pods this operator deleted (uid → fleet uid) that the informer may still show as running. */
   private final Map<String, String> recentlyDeleted = new ConcurrentHashMap<>();
+  private final MigrationTotals migrationTotals = new MigrationTotals();
 
   @Override
   public List<EventSource<?, ServerFleet>> prepareEventSources(EventSourceContext<ServerFleet> context) {
@@ -134,7 +136,15 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
 
     List<Pod> pods = ownedPods(fleet, context);
     FleetObservation seen =
-        new FleetObservation(pods, revision, sessionsByPod(statuses), migrations(fleet, statuses, drains));
+        new FleetObservation(
+            pods,
+            revision,
+            sessionsByPod(statuses),
+            migrationTotals.add(
+                fleet,
+                drains.migrated(),
+                drains.failed(),
+                statuses.values().stream().mapToLong(PodAdminStatus::migrationsInFlight).sum()));
     ServerFleetStatus status = FleetStatusCalculator.compute(fleet, seen, now);
     boolean busy =
         drains.inProgress()
@@ -153,19 +163,6 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
     Map<String, Long> sessions = new HashMap<>();
     statuses.forEach((pod, s) -> sessions.put(pod, s.sessions()));
     return sessions;
-  }
-
-  /** In flight: what the pods report now; done and failed: the status's running totals plus finished drains. */
-  private static MigrationCounts migrations(ServerFleet fleet, Map<String, PodAdminStatus> statuses, DrainController drains) {
-    MigrationCounts previous =
-        fleet.getStatus() == null || fleet.getStatus().getMigrations() == null
-            ? new MigrationCounts()
-            : fleet.getStatus().getMigrations();
-    long inFlight = statuses.values().stream().mapToLong(PodAdminStatus::migrationsInFlight).sum();
-    return new MigrationCounts(
-        inFlight,
-        Objects.requireNonNullElse(previous.getCompleted(), 0L) + drains.migrated(),
-        Objects.requireNonNullElse(previous.getFailed(), 0L) + drains.failed());
   }
 
   /** Records the failure in the ReconcileError condition; JOSDK retries with back-off. */

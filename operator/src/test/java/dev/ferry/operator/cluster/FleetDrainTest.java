@@ -126,9 +126,11 @@ class FleetDrainTest {
         return f;
       });
 
-      await("the rollout starts").atMost(WAIT).until(() -> {
+      await("the rollout reported as progressing").atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
         ServerFleetStatus s = client.resources(ServerFleet.class).withName("ru").get().getStatus();
-        return s != null && !before.equals(s.getUpdateRevision());
+        return s != null && !before.equals(s.getUpdateRevision())
+            && s.getConditions().stream().anyMatch(c -> "Progressing".equals(c.getType())
+                && "True".equals(c.getStatus()) && "RollingUpdate".equals(c.getReason()));
       });
       ServerFleetStatus status = awaitSettled(client, "ru", 3);
       long afterRollout = load.commandsOk();
@@ -138,6 +140,11 @@ class FleetDrainTest {
       report("rolling upgrade", results, load.probes());
 
       assertThat(status.getUpdatedReplicas()).isEqualTo(3);
+      assertThat(status.getConditions()).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo("Progressing");
+        assertThat(c.getReason()).isEqualTo("Stable");
+      });
+      events(client, "ru", "DrainFinished").forEach(e -> System.out.printf("DRAIN-EVENT ru DrainFinished: %s%n", e.getNote()));
       assertThat(status.getCurrentRevision()).isEqualTo(status.getUpdateRevision()).isNotEqualTo(before);
       assertThat(status.getPods()).allSatisfy(p -> assertThat(p.getRevision()).isEqualTo(status.getUpdateRevision()));
       assertThat(status.getMigrations().getCompleted()).isGreaterThanOrEqualTo(3L * (SESSIONS_PER_POD + PROBES_PER_POD));

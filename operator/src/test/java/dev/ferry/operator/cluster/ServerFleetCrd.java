@@ -45,6 +45,7 @@ public final class ServerFleetCrd {
               CustomResourceDefinition c = admin.apiextensions().v1().customResourceDefinitions().withName(NAME).get();
               return c != null
                   && c.getStatus() != null
+                  && c.getStatus().getConditions() != null // not set yet right after the apply
                   && c.getStatus().getConditions().stream()
                       .anyMatch(k -> "Established".equals(k.getType()) && "True".equals(k.getStatus()));
             });
