@@ -1,0 +1,123 @@
+package dev.ferry.operator.drain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.operator.admin.PodAdminStatus;
+import dev.ferry.operator.cluster.Fleets;
+import dev.ferry.operator.model.ScaleDownPolicy;
+import dev.ferry.operator.model.ServerFleet;
+import dev.ferry.operator.resources.DrainState;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DrainPlannerTest {
+
+  private static final String NEW = "new0000000";
+  private static final String OLD = "old0000000";
+
+  @Test
+  void scaleDownPicksTheFewestSessionsAndNotReadyFirst() {
+    ServerFleet fleet = fleet(2);
+    List<Pod> pods = List.of(pod("a", OLD, true, null), pod("b", OLD, true, null), pod("c", OLD, true, null));
+    FleetPods view = new FleetPods(pods, sessions(Map.of("a", 30L, "b", 5L, "c", 20L)), OLD);
+
+    DrainPlan plan = DrainPlanner.plan(fleet, view);
+
+    assertThat(plan.reason()).isEqualTo(DrainReason.ScaleDown);
+    assertThat(plan.victims()).extracting(p -> p.getMetadata().getName()).containsExactly("b");
+    assertThat(plan.podsToCreate()).isZero();
+
+    List<Pod> withStarting = List.of(pod("a", OLD, true, null), pod("b", OLD, true, null), pod("c", OLD, false, null));
+    assertThat(DrainPlanner.plan(fleet, new FleetPods(withStarting, sessions(Map.of("a", 30L, "b", 5L)), OLD)).victims())
+        .extracting(p -> p.getMetadata().getName()).containsExactly("c");
+  }
+
+  @Test
+  void newestPolicyPicksTheYoungestPod() {
+    ServerFleet fleet = fleet(1);
+    fleet.getSpec().setScaleDownPolicy(ScaleDownPolicy.Newest);
+    List<Pod> pods = List.of(pod("a", OLD, true, null), pod("b", OLD, true, null));
+    pods.get(0).getMetadata().setCreationTimestamp("2026-01-01T00:00:02Z");
+    pods.get(1).getMetadata().setCreationTimestamp("2026-01-01T00:00:01Z");
+    assertThat(DrainPlanner.plan(fleet, new FleetPods(pods, Map.of(), OLD)).victims())
+        .extracting(p -> p.getMetadata().getName()).containsExactly("a");
+  }
+
+  @Test
+  void rolloutSurgesFirstThenDrainsOneOldPodOnceANewOneIsReady() {
+    ServerFleet fleet = fleet(3);
+    List<Pod> old = List.of(pod("a", OLD, true, null), pod("b", OLD, true, null), pod("c", OLD, true, null));
+    DrainPlan surge = DrainPlanner.plan(fleet, new FleetPods(old, Map.of(), NEW));
+    assertThat(surge.podsToCreate()).isEqualTo(1);
+    assertThat(surge.victims()).isEmpty();
+
+    List<Pod> starting = new java.util.ArrayList<>(old);
+    starting.add(pod("n1", NEW, false, null));
+    DrainPlan waiting = DrainPlanner.plan(fleet, new FleetPods(starting, Map.of(), NEW));
+    assertThat(waiting.podsToCreate()).isZero();
+    assertThat(waiting.victims()).as("no ready new pod to take the clients yet").isEmpty();
+
+    List<Pod> ready = new java.util.ArrayList<>(old);
+    ready.add(pod("n1", NEW, true, null));
+    DrainPlan drain = DrainPlanner.plan(fleet, new FleetPods(ready, Map.of(), NEW));
+    assertThat(drain.reason()).isEqualTo(DrainReason.Rollout);
+    assertThat(drain.victims()).hasSize(1).allSatisfy(p -> assertThat(p.getMetadata().getLabels()).containsEntry("ferry.dev/revision", OLD));
+
+    List<Pod> draining = List.of(pod("a", OLD, true, DrainState.Draining), pod("b", OLD, true, null), pod("c", OLD, true, null),
+        pod("n1", NEW, true, null));
+    DrainPlan meanwhile = DrainPlanner.plan(fleet, new FleetPods(draining, Map.of(), NEW));
+    assertThat(meanwhile.podsToCreate()).as("replicas + maxSurge reached").isZero();
+    assertThat(meanwhile.victims()).isEmpty();
+  }
+
+  @Test
+  void pausedRolloutStartsNothing() {
+    ServerFleet fleet = fleet(2);
+    fleet.getSpec().getUpdateStrategy().setPaused(true);
+    List<Pod> old = List.of(pod("a", OLD, true, null), pod("b", OLD, true, null));
+    DrainPlan plan = DrainPlanner.plan(fleet, new FleetPods(old, Map.of(), NEW));
+    assertThat(plan.podsToCreate()).isZero();
+    assertThat(plan.victims()).isEmpty();
+  }
+
+  private static ServerFleet fleet(int replicas) {
+    ServerFleet fleet = Fleets.valid("f", replicas);
+    fleet.getMetadata().setUid("uid-f");
+    return fleet;
+  }
+
+  private static Map<String, PodAdminStatus> sessions(Map<String, Long> counts) {
+    Map<String, PodAdminStatus> out = new HashMap<>();
+    counts.forEach((pod, n) -> out.put(pod, new PodAdminStatus(n, Map.of(), true, null, 0, 0, 0, List.of())));
+    return out;
+  }
+
+  private static Pod pod(String name, String revision, boolean ready, DrainState drain) {
+    PodBuilder b =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withUid("uid-" + name)
+            .withCreationTimestamp("2026-01-01T00:00:00Z")
+            .addToLabels("ferry.dev/fleet", "f")
+            .addToLabels("ferry.dev/revision", revision)
+            .addToLabels("ferry.dev/serving", drain == null ? "true" : "false")
+            .endMetadata()
+            .withNewStatus()
+            .withPhase("Running")
+            .withPodIP("127.0.0." + (10 + Math.abs(name.hashCode() % 200)))
+            .addNewCondition()
+            .withType("Ready")
+            .withStatus(ready ? "True" : "False")
+            .endCondition()
+            .endStatus();
+    if (drain != null) {
+      b.editMetadata().addToAnnotations(DrainState.ANNOTATION, drain.name()).endMetadata();
+    }
+    return b.build();
+  }
+}
