@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
 /** {@code java -jar ferry-bench.jar <demo|idle-drain> [options]}. */
 @Command(name = "ferry-bench", mixinStandardHelpOptions = true,
         description = "Ferry's local demo and benchmarks.",
-        subcommands = {BenchMain.IdleDrain.class, DataPlaneDemo.class, ClientWorker.class})
+        subcommands = {BenchMain.IdleDrain.class, DataPlaneDemo.class, SlowReadersBenchmark.class, ClientWorker.class})
 public final class BenchMain implements Runnable {
 
     public static void main(String[] args) {
