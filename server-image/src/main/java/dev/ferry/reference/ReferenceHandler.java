@@ -200,7 +200,4 @@ public final class ReferenceHandler implements SessionHandler {
         }
     }
 
-    static List<String> verbs() {
-        return List.of("PING", "ECHO", "SET", "GET", "INCR", "BEGIN", "COMMIT", "ROLLBACK", "STREAM", "SLEEP", "WHOAMI");
-    }
 }

@@ -256,8 +256,4 @@ final class ServerRequest implements Request {
     public String toString() {
         return "request " + id + " '" + (command.length() > 40 ? command.substring(0, 40) + "…" : command) + "'";
     }
-
-    static long millis(Duration d) {
-        return TimeUnit.NANOSECONDS.toMillis(d.toNanos());
-    }
 }

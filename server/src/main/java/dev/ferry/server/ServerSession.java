@@ -82,8 +82,6 @@ final class ServerSession implements Session {
     @Override
     public synchronized MigrationState migrationState() { return state; }
 
-    synchronized String describeTargets() { return String.join(",", targets); }
-
     synchronized boolean isClosed() { return closed; }
 
     /**
