@@ -22,6 +22,7 @@ public final class ClientOptions {
     private final int eventLoopThreads;
     private final int resumeAttempts;
     private final Duration resumeBackoff;
+    private final ClientTlsOptions tls;
 
     private ClientOptions(Builder b) {
         if (b.serviceAddress == null) throw new IllegalArgumentException("serviceAddress is required");
@@ -37,6 +38,7 @@ public final class ClientOptions {
         if (b.resumeAttempts < 1) throw new IllegalArgumentException("resumeAttempts must be >= 1, was " + b.resumeAttempts);
         this.resumeAttempts = b.resumeAttempts;
         this.resumeBackoff = Objects.requireNonNull(b.resumeBackoff, "resumeBackoff");
+        this.tls = b.tls;
     }
 
     private static Duration positive(String name, Duration d) {
@@ -51,7 +53,7 @@ public final class ClientOptions {
     public Builder toBuilder() {
         return new Builder().serviceAddress(serviceAddress.toString()).readAhead(readAhead).connectTimeout(connectTimeout)
                 .commandTimeout(commandTimeout).maxFrameLength(maxFrameLength).clientName(clientName)
-                .eventLoopThreads(eventLoopThreads).resumeAttempts(resumeAttempts).resumeBackoff(resumeBackoff);
+                .eventLoopThreads(eventLoopThreads).resumeAttempts(resumeAttempts).resumeBackoff(resumeBackoff).tls(tls);
     }
 
     /** The fleet's service address ({@code host:port}): where sessions open, and the last resume fallback. */
@@ -89,12 +91,15 @@ public final class ClientOptions {
     /** Pause between two passes over the resume paths; grows linearly with the pass. Default 100 ms. */
     public Duration resumeBackoff() { return resumeBackoff; }
 
+    /** TLS for every connection (service address, migration targets, fallbacks), or null for plain TCP. */
+    public ClientTlsOptions tls() { return tls; }
+
     @Override
     public String toString() {
         return "ClientOptions[serviceAddress=" + serviceAddress + ", readAhead=" + readAhead + ", connectTimeout="
                 + connectTimeout + ", commandTimeout=" + commandTimeout + ", maxFrameLength=" + maxFrameLength
                 + ", clientName=" + clientName + ", eventLoopThreads=" + eventLoopThreads + ", resumeAttempts="
-                + resumeAttempts + ", resumeBackoff=" + resumeBackoff + "]";
+                + resumeAttempts + ", resumeBackoff=" + resumeBackoff + ", tls=" + tls + "]";
     }
 
     public static final class Builder {
@@ -107,6 +112,7 @@ public final class ClientOptions {
         private int eventLoopThreads = 1;
         private int resumeAttempts = 3;
         private Duration resumeBackoff = Duration.ofMillis(100);
+        private ClientTlsOptions tls;
 
         private Builder() {}
 
@@ -127,6 +133,13 @@ public final class ClientOptions {
         public Builder resumeAttempts(int passes) { this.resumeAttempts = passes; return this; }
 
         public Builder resumeBackoff(Duration backoff) { this.resumeBackoff = backoff; return this; }
+
+        /**
+         * Connects with TLS (null: plain TCP, the default). A fleet serves either TLS or plain
+         * TCP on its client port, so one setting covers every server the session moves to.
+         * The TLS handshake is bounded by {@link #connectTimeout(Duration)}.
+         */
+        public Builder tls(ClientTlsOptions tls) { this.tls = tls; return this; }
 
         /** @throws IllegalArgumentException if a value is out of range or the service address is missing */
         public ClientOptions build() { return new ClientOptions(this); }

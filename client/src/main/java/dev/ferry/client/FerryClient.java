@@ -36,6 +36,9 @@ public final class FerryClient implements AutoCloseable {
 
     private FerryClient(ClientOptions options) {
         this.options = options;
+        // Before the event loop group exists: a bad PEM file fails create() with nothing to clean up.
+        ClientTls tls = options.tls() == null ? null
+                : ClientTls.create(options.tls(), options.connectTimeout().toMillis());
         this.group = new NioEventLoopGroup(options.eventLoopThreads(), new DefaultThreadFactory("ferry-client", true));
         this.bootstrap = new Bootstrap()
                 .group(group)
@@ -45,6 +48,7 @@ public final class FerryClient implements AutoCloseable {
                 // A failed write must not close the channel before it has read what the server sent
                 // last (a MIGRATE and GOODBYE just before it closed): reading ends the connection.
                 .option(ChannelOption.AUTO_CLOSE, false);
+        if (tls != null) bootstrap.attr(ClientTls.KEY, tls);
     }
 
     public static FerryClient create(ClientOptions options) {

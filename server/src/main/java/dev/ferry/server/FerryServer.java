@@ -1,6 +1,7 @@
 package dev.ferry.server;
 
 import dev.ferry.protocol.SessionId;
+import dev.ferry.server.tls.ServerTls;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -53,6 +54,8 @@ public final class FerryServer implements AutoCloseable {
     private volatile boolean closed;
 
     private FerryServer(ServerOptions options) throws InterruptedException {
+        // Read the certificate before anything starts, so a bad file fails start() with nothing to clean up.
+        ServerTls tls = options.tls() == null ? null : ServerTls.create(options.tls());
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.rt = new ServerRuntime(options, new ServerMetrics(registry));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -72,7 +75,7 @@ public final class FerryServer implements AutoCloseable {
                 .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, FrameSizeEstimator.INSTANCE)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(options.writeBufferLowWaterMark(), options.writeBufferHighWaterMark()))
-                .childHandler(new ServerChannelInitializer(rt));
+                .childHandler(new ServerChannelInitializer(rt, tls));
         try {
             this.listener = bootstrap.bind(options.bindHost(), options.port()).sync().channel();
         } catch (RuntimeException | InterruptedException e) {
@@ -87,8 +90,8 @@ public final class FerryServer implements AutoCloseable {
         rt.store.ping().whenComplete((ok, failure) -> {
             if (failure != null) log.warn("{}: context store {} is not reachable yet: {}", options.serverName(), rt.store.describe(), failure.toString());
         });
-        log.info("{} listening on {} (advertised {}), store {}, timers idle-migration={}s session-idle={}s",
-                options.serverName(), bound, rt.advertisedAddress, rt.store.describe(),
+        log.info("{} listening on {} ({}, advertised {}), store {}, timers idle-migration={}s session-idle={}s",
+                options.serverName(), bound, tls == null ? "plain TCP" : tls, rt.advertisedAddress, rt.store.describe(),
                 rt.timers.idleMigration().toSeconds(), rt.timers.sessionIdle().toSeconds());
     }
 

@@ -2,6 +2,8 @@ package dev.ferry.server;
 
 import dev.ferry.protocol.codec.FrameDecoder;
 import dev.ferry.protocol.codec.FrameEncoder;
+import dev.ferry.server.tls.ServerTls;
+import dev.ferry.server.tls.TlsFailureHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -10,20 +12,32 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * flush consolidation → framing and codec → idle (optional) → session, one pipeline per client
+ * [tls → tls-failures] → flush consolidation → framing and codec → idle (optional) → session, one pipeline per client
  * connection.
  * Handlers write every frame with a flush from their own threads; consolidating those flushes on
  * the event loop turns a fast stream of rows into a few large writes instead of a syscall a row.
  */
 final class ServerChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ServerRuntime rt;
+    private final ServerTls tls;
+    private final TlsFailureHandler tlsFailures;
 
-    ServerChannelInitializer(ServerRuntime rt) {
+    /** @param tls null for plain TCP */
+    ServerChannelInitializer(ServerRuntime rt, ServerTls tls) {
         this.rt = rt;
+        this.tls = tls;
+        this.tlsFailures = new TlsFailureHandler(reason -> rt.metrics.handshakeRefused("TLS"));
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        if (tls != null) {
+            // First, so everything after it sees plaintext; the session's own handshake timer
+            // (started at channelActive) still bounds TLS handshake plus HELLO together.
+            ch.pipeline()
+                    .addLast("tls", tls.newHandler(ch.alloc(), rt.options.handshakeTimeout()))
+                    .addLast("tls-failures", tlsFailures);
+        }
         ch.pipeline()
                 .addLast("flush-consolidation", new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true))
                 .addLast("frame-decoder", new FrameDecoder(rt.options.maxFrameLength()))

@@ -1,6 +1,7 @@
 package dev.ferry.server;
 
 import dev.ferry.protocol.ProtocolVersion;
+import dev.ferry.server.tls.TlsOptions;
 import dev.ferry.store.ContextStore;
 
 import java.time.Duration;
@@ -23,6 +24,7 @@ public final class ServerOptions {
     private final int writeBufferHighWaterMark;
     private final ContextStore contextStore;
     private final SessionHandler handler;
+    private final TlsOptions tls;
 
     private ServerOptions(Builder b) {
         this.bindHost = b.bindHost;
@@ -40,6 +42,7 @@ public final class ServerOptions {
         this.writeBufferHighWaterMark = b.writeBufferHighWaterMark;
         this.contextStore = b.contextStore;
         this.handler = b.handler;
+        this.tls = b.tls;
     }
 
     public static Builder builder() { return new Builder(); }
@@ -61,6 +64,8 @@ public final class ServerOptions {
     public int writeBufferHighWaterMark() { return writeBufferHighWaterMark; }
     public ContextStore contextStore() { return contextStore; }
     public SessionHandler handler() { return handler; }
+    /** TLS on the client port, or null for plain TCP (the default). */
+    public TlsOptions tls() { return tls; }
 
     public static final class Builder {
         private String bindHost = "127.0.0.1";
@@ -78,6 +83,7 @@ public final class ServerOptions {
         private int writeBufferHighWaterMark = 64 * 1024;
         private ContextStore contextStore;
         private SessionHandler handler;
+        private TlsOptions tls;
 
         private Builder() {}
 
@@ -145,6 +151,13 @@ public final class ServerOptions {
         public Builder contextStore(ContextStore store) { this.contextStore = store; return this; }
 
         public Builder handler(SessionHandler handler) { this.handler = handler; return this; }
+
+        /**
+         * Serves the client port over TLS only (null: plain TCP). The TLS handshake counts towards
+         * {@link #handshakeTimeout(Duration)}. Migration targets must then be TLS servers too:
+         * the client uses one TLS setting for every connection.
+         */
+        public Builder tls(TlsOptions tls) { this.tls = tls; return this; }
 
         public ServerOptions build() {
             if (contextStore == null) throw new IllegalStateException("contextStore is required (use InMemoryContextStore for one process)");

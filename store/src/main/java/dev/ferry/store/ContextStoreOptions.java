@@ -1,5 +1,7 @@
 package dev.ferry.store;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -20,12 +22,14 @@ public final class ContextStoreOptions {
     private final String keyPrefix;
     private final Duration commandTimeout;
     private final Duration connectTimeout;
+    private final Path trustCaPem;
 
     private ContextStoreOptions(Builder builder) {
         this.uri = builder.uri;
         this.keyPrefix = builder.keyPrefix;
         this.commandTimeout = builder.commandTimeout;
         this.connectTimeout = builder.connectTimeout;
+        this.trustCaPem = builder.trustCaPem;
     }
 
     public static ContextStoreOptions defaults() {
@@ -56,20 +60,29 @@ public final class ContextStoreOptions {
         return connectTimeout;
     }
 
+    /**
+     * PEM file of the CA that signed Redis's certificate, for {@code rediss://} URIs; null = the
+     * JDK's default trust store. The certificate must name the host of the URI.
+     */
+    public Path trustCaPem() {
+        return trustCaPem;
+    }
+
     /** A copy with another URI. */
     public ContextStoreOptions withUri(String uri) {
         return toBuilder().uri(uri).build();
     }
 
     public Builder toBuilder() {
-        return builder().uri(uri).keyPrefix(keyPrefix).commandTimeout(commandTimeout).connectTimeout(connectTimeout);
+        return builder().uri(uri).keyPrefix(keyPrefix).commandTimeout(commandTimeout).connectTimeout(connectTimeout)
+                .trustCaPem(trustCaPem);
     }
 
     @Override
     public String toString() {
         // The URI is left out on purpose: it may carry a password.
         return "ContextStoreOptions[keyPrefix=" + keyPrefix + ", commandTimeout=" + commandTimeout
-                + ", connectTimeout=" + connectTimeout + "]";
+                + ", connectTimeout=" + connectTimeout + (trustCaPem == null ? "" : ", trustCaPem=" + trustCaPem) + "]";
     }
 
     public static final class Builder {
@@ -77,8 +90,18 @@ public final class ContextStoreOptions {
         private String keyPrefix = DEFAULT_KEY_PREFIX;
         private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Path trustCaPem;
 
         private Builder() {}
+
+        /** CA (PEM) to trust for {@code rediss://}; null (default) = the JDK's trust store. */
+        public Builder trustCaPem(Path caPem) {
+            if (caPem != null && !Files.isReadable(caPem)) {
+                throw new IllegalArgumentException("the store's CA file " + caPem + " does not exist or is not readable");
+            }
+            this.trustCaPem = caPem;
+            return this;
+        }
 
         public Builder uri(String uri) {
             this.uri = Objects.requireNonNull(uri, "uri");

@@ -4,6 +4,7 @@ import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -60,6 +61,7 @@ final class RedisConnector {
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .socketOptions(socketOptions(options))
                 .timeoutOptions(timeoutOptions(options))
+                .sslOptions(sslOptions(options))
                 .build());
         return new RedisConnector(resources, client,
                 () -> client.connectAsync(ByteArrayCodec.INSTANCE, uri).toCompletableFuture(),
@@ -78,6 +80,7 @@ final class RedisConnector {
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .socketOptions(socketOptions(options))
                 .timeoutOptions(timeoutOptions(options))
+                .sslOptions(sslOptions(options))
                 .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                         .enablePeriodicRefresh(Duration.ofSeconds(30))
                         .enableAllAdaptiveRefreshTriggers()
@@ -108,6 +111,16 @@ final class RedisConnector {
 
     private static SocketOptions socketOptions(ContextStoreOptions options) {
         return SocketOptions.builder().connectTimeout(options.connectTimeout()).keepAlive(true).build();
+    }
+
+    /**
+     * Used only for {@code rediss://} URIs (Lettuce verifies the peer and its host name by
+     * default): trusts the configured CA file, or the JDK's trust store without one.
+     */
+    private static SslOptions sslOptions(ContextStoreOptions options) {
+        SslOptions.Builder b = SslOptions.builder().jdkSslProvider();
+        if (options.trustCaPem() != null) b.trustManager(options.trustCaPem().toFile());
+        return b.build();
     }
 
     private static TimeoutOptions timeoutOptions(ContextStoreOptions options) {

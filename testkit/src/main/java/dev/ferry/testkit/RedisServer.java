@@ -43,6 +43,8 @@ public final class RedisServer implements AutoCloseable {
 
     private final String binary;
     private final String password;
+    private final TestPki tlsPki;
+    private final TestPki.Issued tlsCert;
     private final List<String> extraArgs;
     private final Duration startupTimeout;
     private final boolean portChosenByUs;
@@ -54,7 +56,10 @@ public final class RedisServer implements AutoCloseable {
 
     private RedisServer(Builder builder) {
         this.binary = builder.binary != null ? builder.binary : defaultBinary();
-        this.password = builder.password;
+        this.tlsPki = builder.tlsPki;
+        // TLS tests also exercise AUTH: a TLS server always has a password, random unless one was set.
+        this.password = builder.password != null || tlsPki == null ? builder.password
+                : "pw-" + Long.toHexString(new java.security.SecureRandom().nextLong());
         this.extraArgs = List.copyOf(builder.extraArgs);
         this.startupTimeout = builder.startupTimeout;
         this.portChosenByUs = builder.port == 0;
@@ -64,6 +69,7 @@ public final class RedisServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a directory for redis-server", e);
         }
+        this.tlsCert = tlsPki == null ? null : tlsPki.server("redis-" + directory.getFileName(), HOST);
     }
 
     public static Builder builder() {
@@ -104,13 +110,20 @@ public final class RedisServer implements AutoCloseable {
     private void launchAndAwaitPing() {
         Path logFile = logFile();
         List<String> command = new ArrayList<>(List.of(binary,
-                "--port", Integer.toString(port),
                 "--bind", HOST,
                 "--save", "",
                 "--appendonly", "no",
                 "--protected-mode", "yes",
                 "--daemonize", "no",
                 "--dir", directory.toString()));
+        if (tlsCert != null) {
+            // TLS only: the plain port is off, so a test cannot pass by falling back to plain TCP.
+            command.addAll(List.of("--port", "0", "--tls-port", Integer.toString(port),
+                    "--tls-cert-file", tlsCert.certPem().toString(), "--tls-key-file", tlsCert.keyPem().toString(),
+                    "--tls-ca-cert-file", tlsPki.caPem().toString(), "--tls-auth-clients", "no"));
+        } else {
+            command.addAll(List.of("--port", Integer.toString(port)));
+        }
         if (password != null) {
             command.add("--requirepass");
             command.add(password);
@@ -177,7 +190,8 @@ public final class RedisServer implements AutoCloseable {
      * that need to look at or poke the data directly.
      */
     public RespConnection connect(Duration timeout) throws IOException {
-        RespConnection connection = RespConnection.open(HOST, port, timeout);
+        RespConnection connection = tlsPki == null ? RespConnection.open(HOST, port, timeout)
+                : RespConnection.open(HOST, port, timeout, tlsPki.trustingContext());
         if (password != null) {
             Object reply = connection.command("AUTH", password);
             if (!"OK".equals(reply)) {
@@ -242,10 +256,16 @@ public final class RedisServer implements AutoCloseable {
         return port;
     }
 
-    /** {@code redis://127.0.0.1:PORT}, with {@code :password@} if the server has one. */
+    /** {@code redis://127.0.0.1:PORT} ({@code rediss://} with TLS), with {@code :password@} if the server has one. */
     public String uri() {
-        return password == null ? "redis://" + HOST + ":" + port
-                : "redis://:" + password + "@" + HOST + ":" + port;
+        String scheme = tlsPki == null ? "redis://" : "rediss://";
+        return password == null ? scheme + HOST + ":" + port
+                : scheme + ":" + password + "@" + HOST + ":" + port;
+    }
+
+    /** Whether the server speaks TLS only (built with {@link Builder#tls(TestPki)}). */
+    public boolean tls() {
+        return tlsPki != null;
     }
 
     public String password() {
@@ -308,6 +328,7 @@ public final class RedisServer implements AutoCloseable {
     public static final class Builder {
         private String binary;
         private String password;
+        private TestPki tlsPki;
         private int port;
         private final List<String> extraArgs = new ArrayList<>();
         private Duration startupTimeout = Duration.ofSeconds(20);
@@ -323,6 +344,16 @@ public final class RedisServer implements AutoCloseable {
         /** Sets {@code requirepass}. */
         public Builder password(String password) {
             this.password = Objects.requireNonNull(password);
+            return this;
+        }
+
+        /**
+         * TLS only (the plain port is turned off) with a server certificate for 127.0.0.1 signed by
+         * {@code pki}'s CA, and {@code requirepass} (a random password unless {@link #password}
+         * sets one). Clients need not present a certificate.
+         */
+        public Builder tls(TestPki pki) {
+            this.tlsPki = Objects.requireNonNull(pki);
             return this;
         }
 

@@ -1,5 +1,7 @@
 package dev.ferry.server.admin;
 
+import dev.ferry.server.tls.TlsOptions;
+
 import java.time.Duration;
 import java.util.Objects;
 
@@ -19,6 +21,7 @@ public final class AdminOptions {
     private final Duration storePingTimeout;
     private final Duration storePingCacheTtl;
     private final Duration idleTimeout;
+    private final TlsOptions tls;
 
     private AdminOptions(Builder b) {
         this.bindHost = b.bindHost;
@@ -30,6 +33,7 @@ public final class AdminOptions {
         this.storePingTimeout = b.storePingTimeout;
         this.storePingCacheTtl = b.storePingCacheTtl;
         this.idleTimeout = b.idleTimeout;
+        this.tls = b.tls;
     }
 
     public static Builder builder() { return new Builder(); }
@@ -49,6 +53,8 @@ public final class AdminOptions {
     public Duration storePingCacheTtl() { return storePingCacheTtl; }
     /** A connection that sends no complete request for this long is closed (also bounds slow senders). */
     public Duration idleTimeout() { return idleTimeout; }
+    /** HTTPS when set; null = plain HTTP. */
+    public TlsOptions tls() { return tls; }
 
     @Override
     public String toString() {
@@ -56,7 +62,7 @@ public final class AdminOptions {
         return "AdminOptions[" + bindHost + ":" + port + ", auth=" + (insecureNoAuth ? "OFF" : "bearer")
                 + ", maxBodyBytes=" + maxBodyBytes + ", requestsPerSecond=" + requestsPerSecond
                 + ", storePingTimeout=" + storePingTimeout + ", storePingCacheTtl=" + storePingCacheTtl
-                + ", idleTimeout=" + idleTimeout + "]";
+                + ", idleTimeout=" + idleTimeout + ", " + (tls == null ? "http" : tls.mutual() ? "https+mTLS" : "https") + "]";
     }
 
     public static final class Builder {
@@ -69,8 +75,15 @@ public final class AdminOptions {
         private Duration storePingTimeout = Duration.ofSeconds(1);
         private Duration storePingCacheTtl = Duration.ofSeconds(1);
         private Duration idleTimeout = Duration.ofSeconds(30);
+        private TlsOptions tls;
 
         private Builder() {}
+
+        /**
+         * Serves HTTPS only (null: plain HTTP, the default). Kubelet probes then need
+         * {@code scheme: HTTPS}; they do not check the certificate, so mTLS here would lock them out.
+         */
+        public Builder tls(TlsOptions tls) { this.tls = tls; return this; }
 
         /** Address to listen on (default 127.0.0.1; a pod uses 0.0.0.0). */
         public Builder bindHost(String host) {

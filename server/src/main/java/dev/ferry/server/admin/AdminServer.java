@@ -1,6 +1,7 @@
 package dev.ferry.server.admin;
 
 import dev.ferry.server.FerryServer;
+import dev.ferry.server.tls.ServerTls;
 import dev.ferry.store.ContextStore;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -42,6 +43,7 @@ public final class AdminServer implements AutoCloseable {
     private volatile boolean closed;
 
     private AdminServer(AdminOptions options, FerryServer server, ContextStore store) throws InterruptedException {
+        ServerTls tls = options.tls() == null ? null : ServerTls.create(options.tls());
         StoreHealth storeHealth = new StoreHealth(store, options.storePingTimeout(), options.storePingCacheTtl(), System::nanoTime);
         BearerAuth auth = BearerAuth.of(options);
         this.blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("ferry-admin-", 0).factory());
@@ -55,7 +57,7 @@ public final class AdminServer implements AutoCloseable {
                 .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new AdminChannelInitializer(options, router));
+                .childHandler(new AdminChannelInitializer(options, router, tls));
         try {
             this.listener = bootstrap.bind(options.bindHost(), options.port()).sync().channel();
         } catch (RuntimeException | InterruptedException e) {
