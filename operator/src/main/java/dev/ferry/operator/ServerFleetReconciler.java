@@ -16,6 +16,7 @@ import dev.ferry.operator.status.FleetStatusCalculator;
 import dev.ferry.operator.status.PodPhases;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -37,12 +38,16 @@ import dev.ferry.operator.drain.AdminPoller;
 import dev.ferry.operator.drain.DrainController;
 import dev.ferry.operator.drain.DrainPlan;
 import dev.ferry.operator.drain.DrainPlanner;
+import dev.ferry.operator.drain.DrainReason;
+import dev.ferry.operator.drain.NodeDrains;
 import dev.ferry.operator.drain.FleetPods;
 import dev.ferry.operator.drain.MigrationTotals;
 import dev.ferry.operator.drain.PeerSync;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -75,6 +80,8 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
   static final Duration BUSY_REQUEUE = Duration.ofSeconds(1);
   /** Otherwise: how often session counts in the status are refreshed. */
   static final Duration STEADY_REQUEUE = Duration.ofSeconds(15);
+  /** Name of the Node event source. */
+  static final String NODES = "nodes";
 
   /** Pods this operator deleted (uid → fleet uid) that the informer may still show as running. */
   private final Map<String, String> recentlyDeleted = new ConcurrentHashMap<>();
@@ -95,7 +102,29 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
                 .withLabelSelector(FleetLabels.FLEET)
                 .build(),
             context);
-    return List.of(pods, services);
+    // Nodes: a cordon or drain taint (or its removal) reconciles the fleets with pods on that node.
+    var nodes =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Node.class, ServerFleet.class)
+                .withName(NODES)
+                .withWatchAllNamespaces()
+                .withFollowControllerNamespacesChanges(false)
+                .withSecondaryToPrimaryMapper((Node node) -> fleetsOnNode(pods, node.getMetadata().getName()))
+                .withOnAddFilter(NodeDrains::isDraining)
+                .withOnUpdateFilter((Node now, Node before) -> NodeDrains.isDraining(now) != NodeDrains.isDraining(before))
+                .build(),
+            context);
+    return List.of(pods, services, nodes);
+  }
+
+  /** The fleets with a pod on {@code node}. */
+  private static Set<ResourceID> fleetsOnNode(InformerEventSource<Pod, ServerFleet> pods, String node) {
+    Set<ResourceID> fleets = new HashSet<>();
+    pods.list(p -> p.getSpec() != null && node.equals(p.getSpec().getNodeName()))
+        .forEach(p -> p.getMetadata().getOwnerReferences().stream()
+            .filter(o -> "ServerFleet".equals(o.getKind()))
+            .forEach(o -> fleets.add(new ResourceID(o.getName(), p.getMetadata().getNamespace()))));
+    return fleets;
   }
 
   @Override
@@ -121,14 +150,15 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
             admin,
             (updated, previous) -> podCache.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, previous),
             deleted -> recentlyDeleted.put(deleted.getMetadata().getUid(), fleet.getMetadata().getUid()));
-    drains.advance(new FleetPods(drainablePods(fleet, context), statuses, revision), now);
+    Map<String, String> drainingNodes = drainingNodes(ownedPods(fleet, context), context);
+    drains.advance(new FleetPods(drainablePods(fleet, context), statuses, revision, drainingNodes.keySet()), now);
 
-    FleetPods view = new FleetPods(drainablePods(fleet, context), statuses, revision);
+    FleetPods view = new FleetPods(drainablePods(fleet, context), statuses, revision, drainingNodes.keySet());
     DrainPlan plan = DrainPlanner.plan(fleet, view);
-    createPods(fleet, plan.podsToCreate(), view.active().size(), podCache, client, events);
-    drains.mark(plan.victims(), plan.reason());
+    createPods(fleet, plan.podsToCreate(), view.active().size(), replacing(plan, drainingNodes), podCache, client, events);
+    drains.mark(plan.victims(), plan.reason(), pod -> nodeNote(pod, drainingNodes));
 
-    FleetPods after = new FleetPods(drainablePods(fleet, context), statuses, revision);
+    FleetPods after = new FleetPods(drainablePods(fleet, context), statuses, revision, drainingNodes.keySet());
     List<String> peerFailures = PeerSync.sync(fleet, after, admin);
     if (!peerFailures.isEmpty()) {
       events.warning(fleet, "PeersUpdateFailed", "UpdatePeers", null, "Cannot update peers: " + String.join("; ", peerFailures));
@@ -150,6 +180,7 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
         drains.inProgress()
             || !after.draining().isEmpty()
             || plan.podsToCreate() > 0
+            || !plan.displaced().isEmpty()
             || !plan.victims().isEmpty()
             || after.active().stream().anyMatch(p -> !after.isNew(p));
     Duration next = busy ? BUSY_REQUEUE : STEADY_REQUEUE;
@@ -157,6 +188,35 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
       return UpdateControl.<ServerFleet>noUpdate().rescheduleAfter(next);
     }
     return UpdateControl.patchStatus(withStatus(fleet, status)).rescheduleAfter(next);
+  }
+
+  /** The cordoned or drain-tainted nodes the fleet's pods run on, with why (node name → reason). */
+  @SuppressWarnings("unchecked")
+  private static Map<String, String> drainingNodes(List<Pod> pods, Context<ServerFleet> context) {
+    var nodes = (InformerEventSource<Node, ServerFleet>) context.eventSourceRetriever().getEventSourceFor(Node.class, NODES);
+    Map<String, String> draining = new HashMap<>();
+    for (Pod pod : pods) {
+      String name = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
+      if (name != null && !draining.containsKey(name)) {
+        nodes.get(new ResourceID(name)).flatMap(NodeDrains::why).ifPresent(why -> draining.put(name, why));
+      }
+    }
+    return draining;
+  }
+
+  /** For the PodCreated event of replacements: which pods on which nodes they replace. */
+  private static String replacing(DrainPlan plan, Map<String, String> drainingNodes) {
+    if (plan.reason() != DrainReason.NodeDrain || plan.displaced().isEmpty()) {
+      return "";
+    }
+    return " Replaces pod(s) on draining nodes: "
+        + String.join(", ", plan.displaced().stream().map(p -> p.getMetadata().getName() + " " + nodeNote(p, drainingNodes)).toList())
+        + ".";
+  }
+
+  private static String nodeNote(Pod pod, Map<String, String> drainingNodes) {
+    String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
+    return node == null || !drainingNodes.containsKey(node) ? "" : "(node " + node + " is " + drainingNodes.get(node) + ")";
   }
 
   private static Map<String, Long> sessionsByPod(Map<String, PodAdminStatus> statuses) {
@@ -245,6 +305,7 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
       ServerFleet fleet,
       int count,
       int active,
+      String why,
       InformerEventSource<Pod, ServerFleet> podCache,
       KubernetesClient client,
       FleetEvents events) {
@@ -260,7 +321,7 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
           "Create",
           pod,
           "Created pod " + pod.getMetadata().getName() + " (revision " + PodPhases.revision(pod) + "): "
-              + (active + i + 1) + " active, " + fleet.getSpec().getReplicas() + " wanted.");
+              + (active + i + 1) + " active, " + fleet.getSpec().getReplicas() + " wanted." + why);
     }
   }
 

@@ -83,6 +83,11 @@ public final class DrainController {
 
   /** Takes {@code victims} out of service and records the drain on them. */
   public void mark(List<Pod> victims, DrainReason reason) {
+    mark(victims, reason, pod -> "");
+  }
+
+  /** As {@link #mark(List, DrainReason)}, with a note per pod for the event (such as its node's state). */
+  public void mark(List<Pod> victims, DrainReason reason, java.util.function.Function<Pod, String> note) {
     for (Pod pod : victims) {
       ObjectNode patch = Serialization.jsonMapper().createObjectNode();
       ObjectNode meta = patch.putObject("metadata");
@@ -95,7 +100,8 @@ public final class DrainController {
       inProgress = true;
       log.infof("Pod %s/%s chosen for drain (%s)", pod.getMetadata().getNamespace(), FleetPods.name(pod), reason);
       events.normal(fleet, "DrainRequested", "Drain", pod,
-          "Pod " + FleetPods.name(pod) + " chosen for removal (" + reason + "): it takes no new clients.");
+          "Pod " + FleetPods.name(pod) + " chosen for removal (" + reason + "): it takes no new clients."
+              + (note.apply(pod).isEmpty() ? "" : " " + note.apply(pod)));
     }
   }
 
@@ -149,7 +155,9 @@ public final class DrainController {
         .put(DrainState.ANNOTATION, DrainState.Draining.name())
         .put(DrainState.STARTED_AT, now.toString())
         .put(DrainState.TARGETS, String.join(",", targets))
-        .put(DrainState.SESSIONS, Long.toString(Math.max(0, sessions)));
+        .put(DrainState.SESSIONS, Long.toString(Math.max(0, sessions)))
+        .put(DrainState.COUNTERS, status == null ? "0,0,0"
+            : status.migrationsRequested() + "," + status.migrationsCompleted() + "," + status.migrationsFailed());
     patch(pod, patch);
     log.infof("Draining pod %s (%s): %d sessions to %s", FleetPods.name(pod), reason, sessions, targets);
     events.normal(fleet, "DrainStarted", "Drain", pod,
@@ -163,17 +171,13 @@ public final class DrainController {
     long atStart = annotationLong(pod, DrainState.SESSIONS);
     Duration took = Duration.between(started, now);
     if (status != null && status.sessions() == 0) {
-      migrated += status.migrationsCompleted();
-      events.normal(fleet, "DrainFinished", "Drain", pod,
-          "Drain of pod " + FleetPods.name(pod) + " (" + reason(pod) + ") finished: " + status.migrationsCompleted()
-              + " sessions migrated in " + seconds(took) + "; 0 sessions left.");
-      delete(pod, "drained");
+      finished(pod, status, took);
       return;
     }
     if (now.isAfter(deadline(started, atStart))) {
       long left = status == null ? -1 : status.sessions();
       failed += Math.max(0, left);
-      migrated += status == null ? 0 : status.migrationsCompleted();
+      migrated += status == null ? 0 : Math.max(0, status.migrationsCompleted() - counterAtStart(pod, 1));
       events.warning(fleet, "DrainTimedOut", "Drain", pod,
           "Drain of pod " + FleetPods.name(pod) + " timed out after " + seconds(took) + " with "
               + (left < 0 ? "an unknown number of" : Long.toString(left)) + " sessions left; deleting it.");
@@ -187,6 +191,58 @@ public final class DrainController {
       // The pod lost the drain (restarted, or cancelled by hand): ask again; a new request replaces an earlier one.
       log.infof("Pod %s is not draining to %s: asking again", FleetPods.name(pod), targets);
       postDrain(pod, ip, targets);
+    }
+  }
+
+  /**
+   * The pod is empty. Sessions it was asked to migrate that neither moved nor failed were closed by
+   * the pod: with both timers 0 that is how a drain works; otherwise their idle migration timer
+   * passed (a client that did not read the request in time), so the drain timed out, though those
+   * sessions can still resume from the context store on their next command within the session idle timer.
+   */
+  private void finished(Pod pod, PodAdminStatus status, Duration took) {
+    ServerFleetSpec spec = fleet.getSpec();
+    long moved = Math.max(0, status.migrationsCompleted() - counterAtStart(pod, 1));
+    long failedHere = Math.max(0, status.migrationsFailed() - counterAtStart(pod, 2));
+    long notMoved = Math.max(0, status.migrationsRequested() - counterAtStart(pod, 0) - moved - failedHere);
+    if (took.compareTo(Duration.ofSeconds(spec.getIdleMigrationTimerSeconds())) < 0) {
+      notMoved = 0; // no session's idle migration timer can have passed yet: they left on their own
+    }
+    migrated += moved;
+    failed += failedHere;
+    String name = FleetPods.name(pod);
+    boolean disabled = spec.getIdleMigrationTimerSeconds() == 0 && spec.getSessionIdleTimerSeconds() == 0;
+    if (disabled) {
+      long closed = annotationLong(pod, DrainState.SESSIONS);
+      events.normal(fleet, "DrainFinished", "Drain", pod,
+          "Drain of pod " + name + " (" + reason(pod) + ") finished in " + seconds(took) + ": migration is disabled"
+              + " (both timers are 0), so the pod closed its " + closed + " sessions; 0 sessions left.");
+    } else if (notMoved > 0) {
+      events.warning(fleet, "DrainTimedOut", "Drain", pod,
+          "Drain of pod " + name + " (" + reason(pod) + ") timed out after " + seconds(took) + ": " + notMoved
+              + " session(s) did not move within the idle migration timer (" + spec.getIdleMigrationTimerSeconds()
+              + " s) and were closed; they resume on their next command within the session idle timer ("
+              + spec.getSessionIdleTimerSeconds() + " s). " + moved + " sessions migrated, " + failedHere
+              + " failed; deleting it.");
+    } else {
+      events.normal(fleet, "DrainFinished", "Drain", pod,
+          "Drain of pod " + name + " (" + reason(pod) + ") finished: " + moved + " sessions migrated in "
+              + seconds(took) + "; 0 sessions left.");
+    }
+    delete(pod, notMoved > 0 && !disabled ? "its idle migration timer passed" : "drained");
+  }
+
+  /** The pod's migration counter {@code index} (0 requested, 1 completed, 2 failed) when its drain started. */
+  private static long counterAtStart(Pod pod, int index) {
+    String value = annotations(pod).get(DrainState.COUNTERS);
+    if (value == null) {
+      return 0;
+    }
+    String[] parts = value.split(",");
+    try {
+      return index < parts.length ? Long.parseLong(parts[index].strip()) : 0;
+    } catch (NumberFormatException e) {
+      return 0;
     }
   }
 

@@ -6,6 +6,7 @@ import dev.ferry.operator.model.ServerFleetSpec;
 import dev.ferry.operator.status.IntOrPercent;
 import dev.ferry.operator.status.PodPhases;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
@@ -13,6 +14,10 @@ import java.util.List;
  * Decides the next steps of a fleet (no side effects): pods to create and pods to drain.
  *
  * <ul>
+ *   <li>Node drain first (active pods on cordoned or drain-tainted nodes): create their replacements
+ *       (the scheduler places them elsewhere), and drain a displaced pod only while the serving pods
+ *       elsewhere plus the displaced ones still serving stay at replicas, i.e. once a replacement is
+ *       ready. Displaced pods that are not ready go at once (they hold no clients).
  *   <li>Missing pods (fewer active than replicas) are always created, at the current revision.
  *   <li>Rollout (active pods of an old revision, not paused): surge new-revision pods while the fleet
  *       stays within replicas + maxSurge; once at least one new-revision pod is ready, drain old
@@ -32,6 +37,11 @@ public final class DrainPlanner {
     List<Pod> old = active.stream().filter(p -> !pods.isNew(p)).toList();
     int missing = Math.max(0, desired - active.size());
     boolean paused = Boolean.TRUE.equals(spec.getUpdateStrategy().getPaused());
+
+    List<Pod> displaced = pods.displaced();
+    if (!displaced.isEmpty()) {
+      return nodeDrain(desired, active, displaced, pods);
+    }
 
     if (!old.isEmpty() && !paused && desired > 0) {
       int surge = IntOrPercent.resolve(spec.getUpdateStrategy().getMaxSurge(), desired, true, 1);
@@ -53,6 +63,17 @@ public final class DrainPlanner {
       return new DrainPlan(0, order(active, pods, spec.getScaleDownPolicy()).subList(0, excess), DrainReason.ScaleDown);
     }
     return new DrainPlan(missing, List.of(), DrainReason.ScaleDown);
+  }
+
+  private static DrainPlan nodeDrain(int desired, List<Pod> active, List<Pod> displaced, FleetPods pods) {
+    int staying = active.size() - displaced.size();
+    int replacements = Math.max(0, desired - staying);
+    List<Pod> servingDisplaced = displaced.stream().filter(p -> PodPhases.isReady(p) && PodPhases.isServing(p)).toList();
+    List<Pod> victims = new ArrayList<>(displaced.stream().filter(p -> !servingDisplaced.contains(p)).toList());
+    int budget = pods.targets().size() + servingDisplaced.size() - desired;
+    budget = Math.max(0, Math.min(budget, servingDisplaced.size()));
+    victims.addAll(order(servingDisplaced, pods, ScaleDownPolicy.FewestSessions).subList(0, budget));
+    return new DrainPlan(replacements, victims, DrainReason.NodeDrain, displaced);
   }
 
   /** Victim order: not ready first, then by policy; ties go to the newest pod. */

@@ -17,12 +17,12 @@ public final class DrainTargets {
   private DrainTargets() {}
 
   /**
-   * Targets for draining {@code victim}: serving pods (ready, not draining), least loaded first; for
+   * Targets for draining {@code victim}: serving pods (ready, not draining, not on a draining node), least loaded first; for
    * a rollout only pods of the current revision, so a client moves once. Empty when there is none.
    */
   public static List<String> forDrain(ServerFleet fleet, FleetPods pods, Pod victim, DrainReason reason) {
     List<Pod> candidates =
-        pods.serving().stream()
+        pods.targets().stream()
             .filter(p -> !FleetPods.name(p).equals(FleetPods.name(victim)))
             .filter(p -> reason != DrainReason.Rollout || pods.isNew(p))
             .filter(p -> FleetPods.podIP(p) != null)
@@ -40,7 +40,7 @@ public final class DrainTargets {
   /** Peers of {@code pod}: where it drains itself to on SIGTERM. Sorted, so equal sets compare equal. */
   public static List<String> peersOf(ServerFleet fleet, FleetPods pods, Pod pod) {
     List<Pod> others =
-        pods.serving().stream()
+        pods.targets().stream()
             .filter(p -> !FleetPods.name(p).equals(FleetPods.name(pod)))
             .filter(p -> FleetPods.podIP(p) != null)
             .toList();

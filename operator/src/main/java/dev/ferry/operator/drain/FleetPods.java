@@ -8,16 +8,43 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A fleet's pods at one moment, with what their admin APIs reported, sorted into the groups the
  * drain logic works with. Pods being deleted are left out: they drain themselves on SIGTERM.
  */
-public record FleetPods(List<Pod> all, Map<String, PodAdminStatus> statuses, String revision) {
+public record FleetPods(List<Pod> all, Map<String, PodAdminStatus> statuses, String revision, Set<String> drainingNodes) {
 
   public FleetPods {
     all = all.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
     statuses = Map.copyOf(statuses);
+    drainingNodes = Set.copyOf(drainingNodes);
+  }
+
+  /** No node is being drained. */
+  public FleetPods(List<Pod> all, Map<String, PodAdminStatus> statuses, String revision) {
+    this(all, statuses, revision, Set.of());
+  }
+
+  /** The pod runs on a cordoned or drain-tainted node (see {@link NodeDrains}). */
+  public boolean onDrainingNode(Pod pod) {
+    String node = nodeName(pod);
+    return node != null && drainingNodes.contains(node);
+  }
+
+  /** Active pods on draining nodes: they are replaced, then drained. */
+  public List<Pod> displaced() {
+    return active().stream().filter(this::onDrainingNode).toList();
+  }
+
+  /** Serving pods that can take sessions: not on a draining node. */
+  public List<Pod> targets() {
+    return serving().stream().filter(p -> !onDrainingNode(p)).toList();
+  }
+
+  static String nodeName(Pod pod) {
+    return pod.getSpec() == null ? null : pod.getSpec().getNodeName();
   }
 
   /** Not draining: they count toward replicas. */

@@ -13,7 +13,9 @@ import java.util.Optional;
  *   <li>{@value #STARTED_AT}: RFC 3339 time the drain began (bounds it with the idle migration timer);
  *   <li>{@value #REASON}: ScaleDown, Rollout or NodeDrain;
  *   <li>{@value #TARGETS}: comma-separated host:port list the pod was told to migrate to;
- *   <li>{@value #SESSIONS}: sessions the pod held when its drain started.
+ *   <li>{@value #SESSIONS}: sessions the pod held when its drain started;
+ *   <li>{@value #COUNTERS}: the pod's migration counters (requested,completed,failed) when its drain
+ *       started, so the drain's own migrations can be told apart.
  * </ul>
  */
 public enum DrainState {
@@ -29,6 +31,7 @@ public enum DrainState {
   public static final String REASON = "ferry.dev/drain-reason";
   public static final String TARGETS = "ferry.dev/drain-targets";
   public static final String SESSIONS = "ferry.dev/drain-sessions";
+  public static final String COUNTERS = "ferry.dev/drain-counters";
 
   /** The pod's drain state; empty when the pod is not draining (or the annotation is unknown). */
   public static Optional<DrainState> of(Pod pod) {

@@ -23,8 +23,17 @@ final class ClientLoad implements AutoCloseable {
 
   /** Starts {@code sessionsPerPod} load sessions and {@code probesPerPod} idle sessions on each address. */
   static ClientLoad start(List<String> addresses, int sessionsPerPod, int probesPerPod) {
+    return start(addresses, sessionsPerPod, addresses, probesPerPod, true);
+  }
+
+  /**
+   * Load sessions on {@code loadAddresses}, probes on {@code probeAddresses}; probes that do not
+   * read ahead see a migration request only when they next send a command.
+   */
+  static ClientLoad start(
+      List<String> loadAddresses, int sessionsPerPod, List<String> probeAddresses, int probesPerPod, boolean probesReadAhead) {
     ClientLoad load = new ClientLoad();
-    for (String address : addresses) {
+    for (String address : loadAddresses) {
       LoadRun run =
           new LoadRun(
               LoadRun.Options.defaults(address)
@@ -34,8 +43,11 @@ final class ClientLoad implements AutoCloseable {
                   .withCommandTimeout(Duration.ofSeconds(60)));
       load.runs.add(run);
       load.results.add(CompletableFuture.supplyAsync(run::run, r -> Thread.ofPlatform().daemon().start(r)));
+    }
+    for (String address : probeAddresses) {
       FerryClient probeClient =
-          FerryClient.create(ClientOptions.builder().serviceAddress(address).clientName("probe").build());
+          FerryClient.create(
+              ClientOptions.builder().serviceAddress(address).clientName("probe").readAhead(probesReadAhead).build());
       load.probeClients.add(probeClient);
       for (int i = 0; i < probesPerPod; i++) {
         load.probes.add(probeClient.connect());

@@ -1,9 +1,11 @@
 package dev.ferry.operator.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.ferry.client.FerrySession;
+import dev.ferry.client.SessionLostException;
 import dev.ferry.client.tools.LoadRun;
 import dev.ferry.controlplane.ControlPlane;
 import dev.ferry.controlplane.TestNamespace;
@@ -38,6 +40,7 @@ class FleetDrainTest {
   private static final Duration WAIT = Duration.ofMinutes(3);
   private static final int SESSIONS_PER_POD = 33;
   private static final int PROBES_PER_POD = 5;
+  private static final int NODE_SESSIONS_PER_POD = 20;
 
   private static RedisServer redis;
   private static LocalPodRuntime runtime;
@@ -75,9 +78,71 @@ class FleetDrainTest {
   }
 
   @AfterEach
-  void stopOperator() {
+  void stopOperator(KubernetesClient client) {
     if (operator != null) {
       operator.close();
+    }
+    // Fleets of finished tests would otherwise keep their servers running (two shared cores).
+    client.resources(ServerFleet.class).delete();
+    await("fleet pods gone").atMost(WAIT).until(() -> client.pods().withLabel("ferry.dev/fleet").list().getItems().isEmpty());
+  }
+
+  @Test
+  void podsOnACordonedNodeAreReplacedThenDrainedBeforeEviction(KubernetesClient client) throws Exception {
+    List<String> addresses = createReadyFleet(client, "nd", 3, 200);
+    String node = pods(client, "nd").get(0).getSpec().getNodeName();
+    try (ClientLoad load = ClientLoad.start(addresses, NODE_SESSIONS_PER_POD, PROBES_PER_POD)) {
+      awaitWarm(load);
+      List<String> displaced = pods(client, "nd").stream()
+          .filter(p -> node.equals(p.getSpec().getNodeName())).map(p -> p.getMetadata().getName()).toList();
+      java.util.Map<FerrySession, String> probeHome = new java.util.HashMap<>();
+      load.probes().forEach(s -> probeHome.put(s, podOf(s)));
+
+      client.nodes().withName(node).edit(n -> {
+        n.getSpec().setUnschedulable(true);
+        return n;
+      });
+      try {
+        await("pods off the cordoned node " + node).atMost(WAIT).pollInterval(Duration.ofMillis(500))
+            .until(() -> pods(client, "nd").stream().noneMatch(p -> node.equals(p.getSpec().getNodeName())));
+        ServerFleetStatus status = awaitSettled(client, "nd", 3);
+        long after = load.commandsOk();
+        await("load goes on after the node drain").atMost(WAIT).until(() -> load.commandsOk() > after + 300);
+        List<LoadRun.Result> results = load.stop();
+        assertClean(results);
+        report("node cordoned (" + displaced.size() + " pod(s) on it)", results, load.probes());
+
+        assertThat(pods(client, "nd")).allSatisfy(p -> assertThat(p.getSpec().getNodeName()).isNotEqualTo(node));
+        assertThat(status.getPods()).extracting(p -> p.getName()).doesNotContainAnyElementsOf(displaced);
+        List<Event> finished = events(client, "nd", "DrainFinished");
+        finished.forEach(e -> System.out.printf("DRAIN-EVENT nd DrainFinished: %s%n", e.getNote()));
+        assertThat(finished).extracting(e -> e.getRelated().getName()).containsExactlyInAnyOrderElementsOf(displaced);
+        assertThat(finished).allSatisfy(e -> assertThat(e.getNote()).contains("(NodeDrain)").contains("0 sessions left"));
+        assertThat(events(client, "nd", "DrainRequested")).hasSize(displaced.size())
+            .allSatisfy(e -> assertThat(e.getNote()).contains("NodeDrain").contains("node " + node + " is cordoned"));
+        // The operator deleted them itself (no eviction happened): PodDeleted events for each.
+        assertThat(events(client, "nd", "PodDeleted")).extracting(e -> e.getRelated().getName())
+            .containsExactlyInAnyOrderElementsOf(displaced);
+        // Replacement first: every replacement was created before the first drain was requested.
+        List<Event> replacements = events(client, "nd", "PodCreated").stream()
+            .filter(e -> e.getNote().contains("Replaces pod(s) on draining nodes")).toList();
+        assertThat(replacements).hasSize(displaced.size());
+        String firstDrain = events(client, "nd", "DrainRequested").stream().map(FleetDrainTest::time).sorted().findFirst().orElseThrow();
+        assertThat(replacements).allSatisfy(e -> assertThat(time(e)).isLessThanOrEqualTo(firstDrain));
+
+        long migrated = results.stream().mapToLong(LoadRun.Result::migrations).sum();
+        assertThat(migrated).as("the displaced pods' load sessions moved").isEqualTo((long) NODE_SESSIONS_PER_POD * displaced.size());
+        for (FerrySession probe : load.probes()) {
+          boolean moved = displaced.contains(probeHome.get(probe));
+          assertThat(probe.migrations()).as("probe on %s", probeHome.get(probe)).isEqualTo(moved ? 1 : 0);
+          assertThat(podOf(probe)).isNotIn(displaced);
+        }
+      } finally {
+        client.nodes().withName(node).edit(n -> {
+          n.getSpec().setUnschedulable(null);
+          return n;
+        });
+      }
     }
   }
 
@@ -214,14 +279,108 @@ class FleetDrainTest {
     }
   }
 
+  @Test
+  void withMigrationDisabledAScaleDownClosesTheVictimsSessionsOnly(KubernetesClient client) throws Exception {
+    List<String> addresses = createReadyFleet(client, "off", 3, 200, 0, 0);
+    // Load on two pods only: the third, holding just probes, has the fewest sessions and is the victim.
+    String victimAddress = addresses.get(2);
+    String victim = podAt(client, "off", victimAddress);
+    try (ClientLoad load = ClientLoad.start(addresses.subList(0, 2), 20, addresses, 3, true)) {
+      awaitWarm(load);
+      assertThat(condition(client, "off", "MigrationDisabled")).satisfies(c -> {
+        assertThat(c.getStatus()).isEqualTo("True");
+        assertThat(c.getReason()).isEqualTo("BothTimersZero");
+      });
+      java.util.Map<FerrySession, String> probeHome = new java.util.HashMap<>();
+      load.probes().forEach(s -> probeHome.put(s, podOf(s)));
+
+      client.resources(ServerFleet.class).withName("off").scale(2);
+      awaitSettled(client, "off", 2);
+      long after = load.commandsOk();
+      await("load goes on after the drain").atMost(WAIT).until(() -> load.commandsOk() > after + 300);
+      List<LoadRun.Result> results = load.stop();
+      assertClean(results);
+      report("scale 3→2, migration disabled", results, load.probes());
+
+      assertThat(results.stream().mapToLong(LoadRun.Result::migrations).sum()).isZero();
+      assertThat(pods(client, "off")).extracting(p -> p.getMetadata().getName()).doesNotContain(victim);
+      for (FerrySession probe : load.probes()) {
+        if (victim.equals(probeHome.get(probe))) {
+          assertThatThrownBy(() -> probe.execute("WHOAMI"))
+              .as("a session on the drained pod ends with a clear error")
+              .isInstanceOf(SessionLostException.class)
+              .satisfies(e -> System.out.printf("DRAIN-EVENT off probe error: %s%n", e.getMessage()));
+        } else {
+          assertThat(podOf(probe)).isEqualTo(probeHome.get(probe));
+          assertThat(probe.migrations()).isZero();
+        }
+      }
+      Event finished = onlyEvent(client, "off", "DrainFinished");
+      assertThat(finished.getRelated().getName()).isEqualTo(victim);
+      assertThat(finished.getNote()).contains("migration is disabled").contains("0 sessions left");
+      assertThat(events(client, "off", "PodDeleted")).extracting(e -> e.getRelated().getName()).containsExactly(victim);
+      assertThat(condition(client, "off", "MigrationDisabled").getStatus()).isEqualTo("True");
+    }
+  }
+
+  @Test
+  void aClientThatNeverReadsTimesTheDrainOutAndResumesOnItsNextCommand(KubernetesClient client) throws Exception {
+    List<String> addresses = createReadyFleet(client, "idle", 3, 200, 5, 600);
+    String victimAddress = addresses.get(2);
+    String victim = podAt(client, "idle", victimAddress);
+    try (ClientLoad load = ClientLoad.start(addresses.subList(0, 2), 20, List.of(), 0, true);
+        ClientLoad idle = ClientLoad.start(List.of(), 0, List.of(victimAddress), 1, false)) {
+      awaitWarm(load);
+      FerrySession sleeper = idle.probes().get(0);
+      assertThat(podOf(sleeper)).isEqualTo(victim);
+
+      client.resources(ServerFleet.class).withName("idle").scale(2);
+      awaitSettled(client, "idle", 2);
+      Event timedOut = onlyEvent(client, "idle", "DrainTimedOut");
+      assertThat(timedOut.getRelated().getName()).isEqualTo(victim);
+      assertThat(timedOut.getNote()).contains("1 session(s) did not move within the idle migration timer (5 s)");
+      assertThat(events(client, "idle", "PodDeleted")).extracting(e -> e.getRelated().getName()).containsExactly(victim);
+      assertThat(events(client, "idle", "DrainFinished")).isEmpty();
+
+      // The pod is gone; the client's next command finds the migration request and resumes from the store.
+      String now = podOf(sleeper);
+      assertThat(now).isNotEqualTo(victim).isIn(pods(client, "idle").stream().map(p -> p.getMetadata().getName()).toList());
+      assertThat(sleeper.migrations()).isEqualTo(1);
+      List<LoadRun.Result> results = load.stop();
+      assertClean(results);
+      report("scale 3→2, idle client not reading (timers 5/600)", results, idle.probes());
+    }
+  }
+
   // ------------------------------------------------------------------ helpers
+
+  private static String podAt(KubernetesClient client, String fleet, String address) {
+    return pods(client, fleet).stream()
+        .filter(p -> address.equals(p.getStatus().getPodIP() + ":7000"))
+        .map(p -> p.getMetadata().getName())
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static io.fabric8.kubernetes.api.model.Condition condition(KubernetesClient client, String fleet, String type) {
+    return client.resources(ServerFleet.class).withName(fleet).get().getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst()
+        .orElseThrow();
+  }
 
   /** A fleet of the reference server on the test's redis; returns its pods' client addresses once all are ready. */
   private static List<String> createReadyFleet(KubernetesClient client, String name, int replicas, int rate) {
+    return createReadyFleet(client, name, replicas, rate, 20, 600);
+  }
+
+  private static List<String> createReadyFleet(
+      KubernetesClient client, String name, int replicas, int rate, int idleMigrationSeconds, int sessionIdleSeconds) {
     ServerFleet fleet = Fleets.valid(name, replicas);
     fleet.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(ReferenceServerLauncher.DEFAULT_IMAGE);
     fleet.getSpec().getContextStore().setUri(redis.uri());
-    fleet.getSpec().setIdleMigrationTimerSeconds(20);
+    fleet.getSpec().setIdleMigrationTimerSeconds(idleMigrationSeconds);
+    fleet.getSpec().setSessionIdleTimerSeconds(sessionIdleSeconds);
     fleet.getSpec().setMigrationRatePerSecond(rate);
     client.resource(fleet).create();
     awaitSettled(client, name, replicas);
@@ -280,6 +439,16 @@ class FleetDrainTest {
     System.out.printf(
         "DRAIN-REPORT %s: %d load sessions + %d probes, commands ok %d failed %d, migrations %d (probes %d), pause max %.1f ms%n",
         what, sessions, probes.size(), ok, failed, migrations, probes.stream().mapToInt(FerrySession::migrations).sum(), pauseMax);
+  }
+
+  /** The pod a session is on, from its WHOAMI ("pod=NAME ..."). */
+  private static String podOf(FerrySession session) {
+    String whoami = session.execute("WHOAMI").firstText();
+    return whoami.substring("pod=".length()).split(" ")[0];
+  }
+
+  private static String time(Event e) {
+    return e.getEventTime() == null ? "" : e.getEventTime().getTime();
   }
 
   private static List<Pod> pods(KubernetesClient client, String fleet) {

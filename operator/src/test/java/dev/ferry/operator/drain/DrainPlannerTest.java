@@ -7,11 +7,15 @@ import dev.ferry.operator.cluster.Fleets;
 import dev.ferry.operator.model.ScaleDownPolicy;
 import dev.ferry.operator.model.ServerFleet;
 import dev.ferry.operator.resources.DrainState;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class DrainPlannerTest {
@@ -82,6 +86,73 @@ class DrainPlannerTest {
     DrainPlan plan = DrainPlanner.plan(fleet, new FleetPods(old, Map.of(), NEW));
     assertThat(plan.podsToCreate()).isZero();
     assertThat(plan.victims()).isEmpty();
+  }
+
+  @Test
+  void podsOnADrainingNodeAreReplacedFirstAndDrainedOnceTheReplacementIsReady() {
+    ServerFleet fleet = fleet(3);
+    Set<String> cordoned = Set.of("n3");
+    List<Pod> pods = List.of(on(pod("a", OLD, true, null), "n1"), on(pod("b", OLD, true, null), "n2"), on(pod("c", OLD, true, null), "n3"));
+    DrainPlan surge = DrainPlanner.plan(fleet, new FleetPods(pods, Map.of(), OLD, cordoned));
+    assertThat(surge.reason()).isEqualTo(DrainReason.NodeDrain);
+    assertThat(surge.podsToCreate()).as("one replacement").isEqualTo(1);
+    assertThat(surge.victims()).as("nothing drains before the replacement is ready").isEmpty();
+    assertThat(surge.displaced()).extracting(p -> p.getMetadata().getName()).containsExactly("c");
+
+    List<Pod> starting = new ArrayList<>(pods);
+    starting.add(pod("d", OLD, false, null));
+    DrainPlan waiting = DrainPlanner.plan(fleet, new FleetPods(starting, Map.of(), OLD, cordoned));
+    assertThat(waiting.podsToCreate()).as("the replacement exists").isZero();
+    assertThat(waiting.victims()).isEmpty();
+
+    List<Pod> ready = new ArrayList<>(pods);
+    ready.add(on(pod("d", OLD, true, null), "n1"));
+    FleetPods view = new FleetPods(ready, Map.of(), OLD, cordoned);
+    DrainPlan drain = DrainPlanner.plan(fleet, view);
+    assertThat(drain.podsToCreate()).isZero();
+    assertThat(drain.reason()).isEqualTo(DrainReason.NodeDrain);
+    assertThat(drain.victims()).extracting(p -> p.getMetadata().getName()).containsExactly("c");
+    assertThat(DrainTargets.forDrain(fleet, view, ready.get(2), DrainReason.NodeDrain))
+        .as("targets: serving pods not on a draining node")
+        .hasSize(3)
+        .doesNotContain(DrainTargets.address(fleet, ready.get(2)));
+    assertThat(DrainTargets.peersOf(fleet, view, ready.get(0))).doesNotContain(DrainTargets.address(fleet, ready.get(2)));
+
+    List<Pod> afterMark = List.of(ready.get(0), ready.get(1), on(pod("c", OLD, true, DrainState.Requested), "n3"), ready.get(3));
+    DrainPlan marked = DrainPlanner.plan(fleet, new FleetPods(afterMark, Map.of(), OLD, cordoned));
+    assertThat(marked.podsToCreate()).isZero();
+    assertThat(marked.victims()).isEmpty();
+    assertThat(marked.displaced()).isEmpty();
+  }
+
+  @Test
+  void twoDisplacedPodsGoOneReplacementAtATimeAndNotReadyOnesGoAtOnce() {
+    ServerFleet fleet = fleet(3);
+    Set<String> cordoned = Set.of("n2");
+    List<Pod> pods = List.of(on(pod("a", OLD, true, null), "n1"), on(pod("b", OLD, true, null), "n2"), on(pod("c", OLD, false, null), "n2"),
+        on(pod("d", OLD, true, null), "n3"));
+    DrainPlan plan = DrainPlanner.plan(fleet, new FleetPods(pods, sessions(Map.of("a", 1L, "b", 1L, "d", 1L)), OLD, cordoned));
+    assertThat(plan.podsToCreate()).as("3 wanted, 2 stay").isEqualTo(1);
+    assertThat(plan.victims()).as("the not-ready pod goes at once; b waits for a replacement").extracting(p -> p.getMetadata().getName())
+        .containsExactly("c");
+  }
+
+  @Test
+  void nodeDrainStateComesFromCordonAndDrainTaints() {
+    assertThat(NodeDrains.isDraining(new NodeBuilder().withNewSpec().endSpec().build())).isFalse();
+    assertThat(NodeDrains.why(new NodeBuilder().withNewSpec().withUnschedulable(true).endSpec().build())).contains("cordoned");
+    assertThat(NodeDrains.isDraining(node("ferry.dev/drain", "NoExecute"))).isTrue();
+    assertThat(NodeDrains.isDraining(node("node.kubernetes.io/unschedulable", "NoSchedule"))).isTrue();
+    assertThat(NodeDrains.isDraining(node("ferry.dev/drain", "PreferNoSchedule"))).isFalse();
+    assertThat(NodeDrains.isDraining(node("example.com/other", "NoSchedule"))).isFalse();
+  }
+
+  private static Node node(String key, String effect) {
+    return new NodeBuilder().withNewSpec().addNewTaint().withKey(key).withEffect(effect).endTaint().endSpec().build();
+  }
+
+  private static Pod on(Pod pod, String node) {
+    return new PodBuilder(pod).editOrNewSpec().withNodeName(node).endSpec().build();
   }
 
   private static ServerFleet fleet(int replicas) {
