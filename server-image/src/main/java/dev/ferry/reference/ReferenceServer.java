@@ -5,6 +5,7 @@ import dev.ferry.server.ServerOptions;
 import dev.ferry.server.admin.AdminOptions;
 import dev.ferry.server.admin.AdminServer;
 import dev.ferry.store.ContextStore;
+import dev.ferry.store.ContextStoreOptions;
 import dev.ferry.store.ContextStores;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +34,8 @@ public final class ReferenceServer implements AutoCloseable {
     }
 
     public static ReferenceServer start(ServerConfig config) {
-        ContextStore store = ContextStores.open(config.storeUri());
+        ContextStore store = ContextStores.open(config.storeUri(),
+                ContextStoreOptions.builder().trustCaPem(config.storeCaFile()).build());
         try {
             FerryServer server = FerryServer.start(ServerOptions.builder()
                     .serverName(config.serverName())
@@ -44,10 +46,12 @@ public final class ReferenceServer implements AutoCloseable {
                     .maxSessions(config.maxSessions())
                     .contextStore(store)
                     .handler(new ReferenceHandler(config.serverName()))
+                    .tls(config.tls())
                     .build());
             server.setPeers(config.peers());
             try {
-                AdminOptions.Builder admin = AdminOptions.builder().bindHost(config.bindHost()).port(config.adminPort());
+                AdminOptions.Builder admin = AdminOptions.builder().bindHost(config.bindHost()).port(config.adminPort())
+                        .tls(config.adminTls());
                 if (config.adminToken() != null) admin.bearerToken(config.adminToken());
                 else admin.insecureNoAuth();
                 return new ReferenceServer(config, store, server, AdminServer.start(admin.build(), server));

@@ -1,6 +1,7 @@
 package dev.ferry.reference;
 
 import dev.ferry.server.MigrationTimers;
+import dev.ferry.server.tls.TlsOptions;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -29,7 +30,10 @@ public record ServerConfig(
         boolean adminInsecure,
         List<String> peers,
         int maxSessions,
-        double drainRate) {
+        double drainRate,
+        TlsOptions tls,
+        TlsOptions adminTls,
+        Path storeCaFile) {
 
     /** The variables, with defaults, for --help and error messages. */
     public static final String HELP = """
@@ -46,6 +50,12 @@ public record ServerConfig(
             FERRY_PEERS                comma-separated host:port list a SIGTERM drains to (the operator keeps it current)
             FERRY_MAX_SESSIONS         most sessions this server holds (default 200000)
             FERRY_DRAIN_RATE           sessions per second a SIGTERM drain moves, 0 = unlimited (default 0)
+            FERRY_TLS_CERT_FILE        PEM certificate chain: serve the client port over TLS (e.g. tls.crt of a TLS Secret)
+            FERRY_TLS_KEY_FILE         PEM (PKCS#8) private key of that certificate (e.g. tls.key); required with the cert
+            FERRY_TLS_CLIENT_CA_FILE   PEM CA: clients must present a certificate it signed (mutual TLS; optional)
+            FERRY_ADMIN_TLS            true/false: serve the admin port over HTTPS with the same certificate
+                                       (default: true when FERRY_TLS_CERT_FILE is set; never asks for client certificates)
+            FERRY_STORE_CA_FILE        PEM CA that signed Redis's certificate, for rediss:// (default: the JDK's trusted CAs)
             """;
 
     public static ServerConfig fromEnvironment(Map<String, String> env) {
@@ -84,12 +94,74 @@ public record ServerConfig(
         }
         int maxSessions = (int) integer(env, "FERRY_MAX_SESSIONS", 200_000, 1, 10_000_000, problems);
         double rate = integer(env, "FERRY_DRAIN_RATE", 0, 0, 1_000_000, problems);
+        TlsOptions tls = tls(env, problems);
+        TlsOptions adminTls = adminTls(env, tls, problems);
+        Path storeCa = readableFile(env, "FERRY_STORE_CA_FILE", problems);
+        if (storeCa != null && !store.strip().toLowerCase(java.util.Locale.ROOT).startsWith("rediss")) {
+            problems.add("FERRY_STORE_CA_FILE is set but FERRY_STORE_URI does not use TLS; use a rediss:// (or rediss-cluster://) URI");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid configuration:\n  " + String.join("\n  ", problems) + "\n\n" + HELP);
         }
         return new ServerConfig(name, bind, port, advertised, store,
                 new MigrationTimers(Duration.ofSeconds(idle), Duration.ofSeconds(sessionIdle)),
-                adminPort, token, insecure, List.copyOf(peers), maxSessions, rate);
+                adminPort, token, insecure, List.copyOf(peers), maxSessions, rate, tls, adminTls, storeCa);
+    }
+
+    /** Client-port TLS from FERRY_TLS_*; null when FERRY_TLS_CERT_FILE is not set. */
+    private static TlsOptions tls(Map<String, String> env, List<String> problems) {
+        Path cert = readableFile(env, "FERRY_TLS_CERT_FILE", problems);
+        Path key = readableFile(env, "FERRY_TLS_KEY_FILE", problems);
+        Path clientCa = readableFile(env, "FERRY_TLS_CLIENT_CA_FILE", problems);
+        boolean certSet = present(env, "FERRY_TLS_CERT_FILE");
+        boolean keySet = present(env, "FERRY_TLS_KEY_FILE");
+        if (certSet != keySet) {
+            problems.add("FERRY_TLS_CERT_FILE and FERRY_TLS_KEY_FILE go together: set both (TLS) or neither (plain TCP)");
+            return null;
+        }
+        if (!certSet && present(env, "FERRY_TLS_CLIENT_CA_FILE")) {
+            problems.add("FERRY_TLS_CLIENT_CA_FILE needs FERRY_TLS_CERT_FILE and FERRY_TLS_KEY_FILE: mutual TLS is TLS first");
+            return null;
+        }
+        if (cert == null || key == null) return null;
+        return new TlsOptions(cert, key, clientCa);
+    }
+
+    /** The admin port reuses the client certificate, without client certificates (kubelet probes have none). */
+    private static TlsOptions adminTls(Map<String, String> env, TlsOptions tls, List<String> problems) {
+        String v = env.get("FERRY_ADMIN_TLS");
+        if (v == null || v.isBlank()) return tls == null ? null : TlsOptions.of(tls.certChainPem(), tls.keyPem());
+        switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "false" -> { return null; }
+            case "true" -> {
+                if (tls == null) {
+                    if (!present(env, "FERRY_TLS_CERT_FILE")) {
+                        problems.add("FERRY_ADMIN_TLS=true needs FERRY_TLS_CERT_FILE and FERRY_TLS_KEY_FILE (the admin port uses the same certificate)");
+                    }
+                    return null;
+                }
+                return TlsOptions.of(tls.certChainPem(), tls.keyPem());
+            }
+            default -> {
+                problems.add("FERRY_ADMIN_TLS must be true or false, was '" + v + "'");
+                return null;
+            }
+        }
+    }
+
+    private static boolean present(Map<String, String> env, String key) {
+        String v = env.get(key);
+        return v != null && !v.isBlank();
+    }
+
+    private static Path readableFile(Map<String, String> env, String key, List<String> problems) {
+        if (!present(env, key)) return null;
+        Path p = Path.of(env.get(key).strip());
+        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+            problems.add(key + " '" + p + "' is not a readable file (mount the Secret there, or unset the variable)");
+            return null;
+        }
+        return p;
     }
 
     private static long integer(Map<String, String> env, String key, long dflt, long min, long max, List<String> problems) {
