@@ -34,6 +34,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import dev.ferry.operator.admin.PodAdminClient;
 import dev.ferry.operator.admin.PodAdminStatus;
+import dev.ferry.operator.drain.AdminHealth;
 import dev.ferry.operator.drain.AdminPoller;
 import dev.ferry.operator.drain.DrainController;
 import dev.ferry.operator.drain.DrainPlan;
@@ -82,10 +83,13 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
   static final Duration STEADY_REQUEUE = Duration.ofSeconds(15);
   /** Name of the Node event source. */
   static final String NODES = "nodes";
+  /** Name of the event source that only sees fleets being deleted. */
+  static final String FLEET_DELETIONS = "fleet-deletions";
 
   /** Pods this operator deleted (uid → fleet uid) that the informer may still show as running. */
   private final Map<String, String> recentlyDeleted = new ConcurrentHashMap<>();
   private final MigrationTotals migrationTotals = new MigrationTotals();
+  private final AdminHealth adminHealth = new AdminHealth();
 
   @Override
   public List<EventSource<?, ServerFleet>> prepareEventSources(EventSourceContext<ServerFleet> context) {
@@ -114,7 +118,35 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
                 .withOnUpdateFilter((Node now, Node before) -> NodeDrains.isDraining(now) != NodeDrains.isDraining(before))
                 .build(),
             context);
-    return List.of(pods, services, nodes);
+    // Fleet deletions: nothing to reconcile (owner references remove what the fleet owned), but the
+    // per-fleet state kept here goes. The filter forgets and never triggers a reconciliation.
+    var deletions =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(ServerFleet.class, ServerFleet.class)
+                .withName(FLEET_DELETIONS)
+                .withSecondaryToPrimaryMapper((ServerFleet f) -> Set.of(ResourceID.fromResource(f)))
+                .withOnAddFilter(f -> false)
+                .withOnUpdateFilter((now, before) -> false)
+                .withOnDeleteFilter((f, unknown) -> {
+                  forget(f.getMetadata().getUid());
+                  return false;
+                })
+                .build(),
+            context);
+    return List.of(pods, services, nodes, deletions);
+  }
+
+  /** Drops what this operator keeps about a fleet that is gone. */
+  void forget(String fleetUid) {
+    migrationTotals.forget(fleetUid);
+    adminHealth.forget(fleetUid);
+    recentlyDeleted.values().removeIf(fleetUid::equals);
+    log.debugf("Forgot fleet %s", fleetUid);
+  }
+
+  /** Whether this operator keeps per-fleet state for the fleet (tests check nothing leaks). */
+  public boolean tracks(String fleetUid) {
+    return migrationTotals.tracks(fleetUid) || adminHealth.tracks(fleetUid) || recentlyDeleted.containsValue(fleetUid);
   }
 
   /** The fleets with a pod on {@code node}. */
@@ -132,6 +164,11 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
     KubernetesClient client = context.getClient();
     FleetEvents events = new FleetEvents(client, instanceName());
     Instant now = Instant.now();
+    if (fleet.getMetadata().getDeletionTimestamp() != null) {
+      // Being deleted (another finalizer holds it): nothing to start; the garbage collector takes its pods.
+      forget(fleet.getMetadata().getUid());
+      return UpdateControl.noUpdate();
+    }
 
     String token = ensureAdminToken(fleet, client, events);
     applyService(fleet, ClientService.desired(fleet), context, client, events);
@@ -139,7 +176,8 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
 
     String revision = PodRevision.of(FleetPod.template(fleet));
     PodAdminClient admin = new PodAdminClient(token, fleet.getSpec().getAdminPort());
-    Map<String, PodAdminStatus> statuses = AdminPoller.poll(ownedPods(fleet, context), admin);
+    List<String> adminFailures = new ArrayList<>();
+    Map<String, PodAdminStatus> statuses = AdminPoller.poll(ownedPods(fleet, context), admin, adminFailures);
 
     InformerEventSource<Pod, ServerFleet> podCache = podCache(context);
     DrainController drains =
@@ -163,6 +201,17 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
     if (!peerFailures.isEmpty()) {
       events.warning(fleet, "PeersUpdateFailed", "UpdatePeers", null, "Cannot update peers: " + String.join("; ", peerFailures));
     }
+    peerFailures.forEach(f -> adminFailures.add(f.replaceFirst(": ", ": peers: ")));
+    adminFailures.addAll(drains.callFailures());
+    AdminHealth.Verdict health = adminHealth.record(fleet, adminFailures);
+    switch (health.change()) {
+      case DEGRADED -> {
+        log.warnf("ServerFleet %s/%s: %s", fleet.getMetadata().getNamespace(), fleet.getMetadata().getName(), health.degraded().orElse(""));
+        events.warning(fleet, "AdminCallsFailing", "Poll", null, health.degraded().orElse(""));
+      }
+      case RECOVERED -> events.normal(fleet, "AdminCallsRecovered", "Poll", null, "Every pod's admin API answers again.");
+      case NONE -> { }
+    }
 
     List<Pod> pods = ownedPods(fleet, context);
     FleetObservation seen =
@@ -174,13 +223,15 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
                 fleet,
                 drains.migrated(),
                 drains.failed(),
-                statuses.values().stream().mapToLong(PodAdminStatus::migrationsInFlight).sum()));
+                statuses.values().stream().mapToLong(PodAdminStatus::migrationsInFlight).sum()),
+            health.degraded().orElse(null));
     ServerFleetStatus status = FleetStatusCalculator.compute(fleet, seen, now);
     boolean busy =
         drains.inProgress()
             || !after.draining().isEmpty()
             || plan.podsToCreate() > 0
             || !plan.displaced().isEmpty()
+            || !adminFailures.isEmpty()
             || !plan.victims().isEmpty()
             || after.active().stream().anyMatch(p -> !after.isNew(p));
     Duration next = busy ? BUSY_REQUEUE : STEADY_REQUEUE;

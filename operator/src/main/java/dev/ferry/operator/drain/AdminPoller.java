@@ -2,6 +2,7 @@ package dev.ferry.operator.drain;
 
 import dev.ferry.operator.admin.PodAdminClient;
 import dev.ferry.operator.admin.PodAdminStatus;
+import dev.ferry.operator.status.PodPhases;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.HashMap;
 import java.util.List;
@@ -20,6 +21,16 @@ public final class AdminPoller {
   private AdminPoller() {}
 
   public static Map<String, PodAdminStatus> poll(List<Pod> pods, PodAdminClient admin) {
+    return poll(pods, admin, new java.util.ArrayList<>());
+  }
+
+  /**
+   * As {@link #poll(List, PodAdminClient)}; adds to {@code failures} each ready pod that did not
+   * answer (a starting pod's admin API may not listen yet, so it does not count).
+   */
+  public static Map<String, PodAdminStatus> poll(List<Pod> pods, PodAdminClient admin, List<String> failures) {
+    Map<String, Pod> byName = new HashMap<>();
+    pods.forEach(p -> byName.put(FleetPods.name(p), p));
     Map<String, CompletableFuture<PodAdminStatus>> calls = new HashMap<>();
     for (Pod pod : pods) {
       String ip = FleetPods.podIP(pod);
@@ -34,7 +45,11 @@ public final class AdminPoller {
           try {
             statuses.put(name, call.join());
           } catch (RuntimeException e) {
-            log.debugf("No status from pod %s: %s", name, e.getMessage());
+            String why = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
+            log.debugf("No status from pod %s: %s", name, why);
+            if (PodPhases.isReady(byName.get(name))) {
+              failures.add(name + ": status: " + why);
+            }
           }
         });
     return statuses;

@@ -37,6 +37,8 @@ import org.jboss.logging.Logger;
 public final class DrainController {
 
   static final Duration DEADLINE_MARGIN = Duration.ofSeconds(5);
+  /** How long after the last request a drain whose clients move on their own may still take. */
+  static final Duration OWN_MOVE_SLACK = Duration.ofSeconds(2);
   private static final Logger log = Logger.getLogger(DrainController.class);
 
   private final ServerFleet fleet;
@@ -50,6 +52,7 @@ public final class DrainController {
   private long migrated;
   private long failed;
   private boolean inProgress;
+  private final List<String> callFailures = new java.util.ArrayList<>();
 
   public DrainController(
       ServerFleet fleet,
@@ -74,6 +77,11 @@ public final class DrainController {
   /** Sessions still on pods whose drain deadline passed in this reconciliation. */
   public long failed() {
     return failed;
+  }
+
+  /** Drain requests to pods that failed in this reconciliation, with why. */
+  public List<String> callFailures() {
+    return List.copyOf(callFailures);
   }
 
   /** Some drain is still running: reconcile again soon. */
@@ -195,41 +203,44 @@ public final class DrainController {
   }
 
   /**
-   * The pod is empty. Sessions it was asked to migrate that neither moved nor failed were closed by
-   * the pod: with both timers 0 that is how a drain works; otherwise their idle migration timer
-   * passed (a client that did not read the request in time), so the drain timed out, though those
-   * sessions can still resume from the context store on their next command within the session idle timer.
+   * The pod is empty. With both timers 0 its sessions were closed (that is how such a fleet drains).
+   * Otherwise, if it emptied only once the idle migration timer had passed, and later than sessions
+   * that move on their own would have (the time to ask them all at the rate, plus
+   * {@link #OWN_MOVE_SLACK}), its last sessions were clients that did not move in time (such as a
+   * client that does not read ahead and sent no command): the pod closed them when their idle
+   * migration timer ran out, and they resume from the context store on their next command within
+   * the session idle timer. The drain timed out (the pod counts such a handoff as a migration).
    */
   private void finished(Pod pod, PodAdminStatus status, Duration took) {
     ServerFleetSpec spec = fleet.getSpec();
     long moved = Math.max(0, status.migrationsCompleted() - counterAtStart(pod, 1));
     long failedHere = Math.max(0, status.migrationsFailed() - counterAtStart(pod, 2));
-    long notMoved = Math.max(0, status.migrationsRequested() - counterAtStart(pod, 0) - moved - failedHere);
-    if (took.compareTo(Duration.ofSeconds(spec.getIdleMigrationTimerSeconds())) < 0) {
-      notMoved = 0; // no session's idle migration timer can have passed yet: they left on their own
-    }
     migrated += moved;
     failed += failedHere;
     String name = FleetPods.name(pod);
-    boolean disabled = spec.getIdleMigrationTimerSeconds() == 0 && spec.getSessionIdleTimerSeconds() == 0;
+    long atStart = annotationLong(pod, DrainState.SESSIONS);
+    int idle = spec.getIdleMigrationTimerSeconds();
+    int rate = spec.getMigrationRatePerSecond();
+    Duration asking = Duration.ofMillis(rate <= 0 ? 0 : atStart * 1000 / rate);
+    boolean disabled = idle == 0 && spec.getSessionIdleTimerSeconds() == 0;
+    boolean timedOut =
+        !disabled && idle > 0 && took.compareTo(Duration.ofSeconds(idle)) >= 0 && took.compareTo(asking.plus(OWN_MOVE_SLACK)) > 0;
     if (disabled) {
-      long closed = annotationLong(pod, DrainState.SESSIONS);
       events.normal(fleet, "DrainFinished", "Drain", pod,
           "Drain of pod " + name + " (" + reason(pod) + ") finished in " + seconds(took) + ": migration is disabled"
-              + " (both timers are 0), so the pod closed its " + closed + " sessions; 0 sessions left.");
-    } else if (notMoved > 0) {
+              + " (both timers are 0), so the pod closed its " + atStart + " sessions; 0 sessions left.");
+    } else if (timedOut) {
       events.warning(fleet, "DrainTimedOut", "Drain", pod,
-          "Drain of pod " + name + " (" + reason(pod) + ") timed out after " + seconds(took) + ": " + notMoved
-              + " session(s) did not move within the idle migration timer (" + spec.getIdleMigrationTimerSeconds()
-              + " s) and were closed; they resume on their next command within the session idle timer ("
-              + spec.getSessionIdleTimerSeconds() + " s). " + moved + " sessions migrated, " + failedHere
-              + " failed; deleting it.");
+          "Drain of pod " + name + " (" + reason(pod) + ") timed out: its last sessions had not moved when the idle"
+              + " migration timer (" + idle + " s) closed them, after " + seconds(took) + "; they resume on their next command"
+              + " within the session idle timer (" + spec.getSessionIdleTimerSeconds() + " s). " + moved + " of " + atStart
+              + " sessions handed off, " + failedHere + " failed; 0 sessions left; deleting it.");
     } else {
       events.normal(fleet, "DrainFinished", "Drain", pod,
           "Drain of pod " + name + " (" + reason(pod) + ") finished: " + moved + " sessions migrated in "
               + seconds(took) + "; 0 sessions left.");
     }
-    delete(pod, notMoved > 0 && !disabled ? "its idle migration timer passed" : "drained");
+    delete(pod, timedOut ? "its idle migration timer passed" : "drained");
   }
 
   /** The pod's migration counter {@code index} (0 requested, 1 completed, 2 failed) when its drain started. */
@@ -253,6 +264,7 @@ public final class DrainController {
     } catch (CompletionException e) {
       String message = Objects.requireNonNullElse(e.getCause(), e).getMessage();
       log.warnf("Cannot start the drain of pod %s: %s", FleetPods.name(pod), message);
+      callFailures.add(FleetPods.name(pod) + ": drain: " + message);
       events.warning(fleet, "DrainCallFailed", "Drain", pod, "Cannot start the drain of pod " + FleetPods.name(pod) + ": " + message);
       return false;
     }

@@ -31,7 +31,20 @@ public final class MigrationTotals {
 
   /** Forgets a deleted fleet. */
   public void forget(ServerFleet fleet) {
-    byFleet.remove(fleet.getMetadata().getUid());
+    forget(fleet.getMetadata().getUid());
+  }
+
+  public void forget(String fleetUid) {
+    byFleet.remove(fleetUid);
+  }
+
+  public boolean tracks(String fleetUid) {
+    return byFleet.containsKey(fleetUid);
+  }
+
+  /** Fleets with totals kept (for tests: none may be left of deleted fleets). */
+  public int tracked() {
+    return byFleet.size();
   }
 
   private static Totals fromStatus(ServerFleet fleet) {

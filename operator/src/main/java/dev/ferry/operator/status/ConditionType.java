@@ -10,6 +10,9 @@ public enum ConditionType {
   Draining,
   /** Both timers are 0: pods are removed by closing their connections, sessions do not move. */
   MigrationDisabled,
-  /** The last reconciliation failed; the message says why. */
+  /**
+   * The last reconciliation failed, or the pods' admin API calls failed in several reconciliations
+   * in a row (reason AdminCallsFailing); the message says why.
+   */
   ReconcileError
 }

@@ -151,7 +151,11 @@ public final class FleetStatusCalculator {
       c.set(ConditionType.MigrationDisabled, false, "TimersSet", "Sessions migrate off pods before they are removed.");
     }
 
-    c.set(ConditionType.ReconcileError, false, "ReconcileSucceeded", "The last reconciliation succeeded.");
+    if (seen.adminFailures() != null) {
+      c.set(ConditionType.ReconcileError, true, "AdminCallsFailing", seen.adminFailures());
+    } else {
+      c.set(ConditionType.ReconcileError, false, "ReconcileSucceeded", "The last reconciliation succeeded.");
+    }
     return c.build();
   }
 }

@@ -338,7 +338,7 @@ class FleetDrainTest {
       awaitSettled(client, "idle", 2);
       Event timedOut = onlyEvent(client, "idle", "DrainTimedOut");
       assertThat(timedOut.getRelated().getName()).isEqualTo(victim);
-      assertThat(timedOut.getNote()).contains("1 session(s) did not move within the idle migration timer (5 s)");
+      assertThat(timedOut.getNote()).contains("idle migration timer (5 s) closed them").contains("session idle timer (600 s)");
       assertThat(events(client, "idle", "PodDeleted")).extracting(e -> e.getRelated().getName()).containsExactly(victim);
       assertThat(events(client, "idle", "DrainFinished")).isEmpty();
 

@@ -11,16 +11,23 @@ import io.javaoperatorsdk.operator.Operator;
 public final class FleetOperator implements AutoCloseable {
 
   private final Operator operator;
+  private final ServerFleetReconciler reconciler;
 
-  private FleetOperator(Operator operator) {
+  private FleetOperator(Operator operator, ServerFleetReconciler reconciler) {
     this.operator = operator;
+    this.reconciler = reconciler;
+  }
+
+  public ServerFleetReconciler reconciler() {
+    return reconciler;
   }
 
   public static FleetOperator start(KubernetesClient client, String namespace) {
     Operator operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false));
-    operator.register(new ServerFleetReconciler(), c -> c.settingNamespace(namespace));
+    ServerFleetReconciler reconciler = new ServerFleetReconciler();
+    operator.register(reconciler, c -> c.settingNamespace(namespace));
     operator.start();
-    return new FleetOperator(operator);
+    return new FleetOperator(operator, reconciler);
   }
 
   @Override

@@ -223,6 +223,36 @@ class ServerFleetReconcilerTest {
     assertThat(pods(client, "epsilon")).hasSize(1);
   }
 
+  @Test
+  void adminCallsFailingAgainAndAgainShowAsAConditionAndADeletedFleetIsForgotten(KubernetesClient client) {
+    ServerFleet fleet = client.resource(Fleets.valid("eta", 1)).create();
+    Pod pod = awaitPods(client, "eta", 1).get(0);
+    // The pod "runs" and is ready at an address where no admin API answers.
+    client.pods().withName(pod.getMetadata().getName()).editStatus(p -> {
+      p.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+          .withPhase("Running")
+          .withPodIP("127.0.0.254")
+          .addNewPodIP("127.0.0.254")
+          .addNewCondition().withType("Ready").withStatus("True").endCondition()
+          .build());
+      return p;
+    });
+
+    ServerFleetStatus status =
+        awaitStatus(client, "eta", s -> s.getConditions().stream().anyMatch(c -> "ReconcileError".equals(c.getType()) && "True".equals(c.getStatus())));
+    assertThat(status.getConditions()).filteredOn(c -> "ReconcileError".equals(c.getType())).singleElement().satisfies(c -> {
+      assertThat(c.getReason()).isEqualTo("AdminCallsFailing");
+      assertThat(c.getMessage()).contains("reconciliations in a row").contains(pod.getMetadata().getName() + ": status: ");
+    });
+    await("AdminCallsFailing event").atMost(WAIT).until(() -> client.events().v1().events().list().getItems().stream()
+        .anyMatch(e -> "AdminCallsFailing".equals(e.getReason()) && e.getRegarding() != null && "eta".equals(e.getRegarding().getName())));
+    assertThat(operator.reconciler().tracks(fleet.getMetadata().getUid())).isTrue();
+
+    client.resources(ServerFleet.class).withName("eta").delete();
+    await("the operator forgets the deleted fleet").atMost(WAIT)
+        .until(() -> !operator.reconciler().tracks(fleet.getMetadata().getUid()));
+  }
+
   private static List<Pod> pods(KubernetesClient client, String fleet) {
     return client.pods().withLabel("ferry.dev/fleet", fleet).list().getItems().stream()
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null)

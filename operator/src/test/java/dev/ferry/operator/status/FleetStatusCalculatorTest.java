@@ -94,4 +94,23 @@ class FleetStatusCalculatorTest {
     assertThat(IntOrPercent.resolve(new io.fabric8.kubernetes.api.model.IntOrString("25%"), 10, false, 0)).isEqualTo(2);
     assertThat(IntOrPercent.resolve(new io.fabric8.kubernetes.api.model.IntOrString(4), 10, false, 0)).isEqualTo(4);
   }
+
+  @Test
+  void repeatedAdminFailuresShowInTheReconcileErrorCondition() {
+    ServerFleet fleet = fleet(1);
+    Pod pod = pod(fleet, "f-a", true);
+    String revision = dev.ferry.operator.resources.PodRevision.of(FleetPod.template(fleet));
+    FleetObservation failing =
+        new FleetObservation(List.of(pod), revision, Map.of(), new MigrationCounts(), "Admin API calls failed in 3 reconciliations in a row: f-a: status: timeout");
+    ServerFleetStatus status = FleetStatusCalculator.compute(fleet, failing, T0);
+    assertThat(status.getConditions()).filteredOn(c -> c.getType().equals("ReconcileError")).singleElement().satisfies(c -> {
+      assertThat(c.getStatus()).isEqualTo("True");
+      assertThat(c.getReason()).isEqualTo("AdminCallsFailing");
+      assertThat(c.getMessage()).contains("f-a: status: timeout");
+    });
+    fleet.setStatus(status);
+    ServerFleetStatus recovered = FleetStatusCalculator.compute(fleet, seen(fleet, pod), T0.plusSeconds(5));
+    assertThat(recovered.getConditions()).filteredOn(c -> c.getType().equals("ReconcileError")).singleElement()
+        .satisfies(c -> assertThat(c.getReason()).isEqualTo("ReconcileSucceeded"));
+  }
 }
