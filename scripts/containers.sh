@@ -28,8 +28,9 @@ JAVA_BASE_TAR="$CACHE/images/java-base-25.tar"
 REDIS_IMAGE=localhost/ferry/redis:7
 NONROOT_UID=65532
 # What the reference server needs (jdeps --print-module-deps --ignore-missing-deps --multi-release 25 on the
-# unpacked runnable jar), plus what Netty/Lettuce load reflectively: EC crypto for TLS, DNS over JNDI.
-JAVA_MODULES="java.base,java.desktop,java.naming,java.sql,jdk.jfr,jdk.management,jdk.net,jdk.unsupported,jdk.crypto.ec,jdk.naming.dns,jdk.zipfs"
+# unpacked runnable jar), plus what Netty/Lettuce load reflectively: EC crypto for TLS, DNS over JNDI;
+# java.net.http for the operator (its PodAdminClient uses java.net.http.HttpClient).
+JAVA_MODULES="java.base,java.desktop,java.naming,java.net.http,java.sql,jdk.jfr,jdk.management,jdk.net,jdk.unsupported,jdk.crypto.ec,jdk.naming.dns,jdk.zipfs"
 # Changing any of these rebuilds the Java base image (its label carries the hash).
 RECIPE_VERSION=2
 JAVA_RECIPE="$RECIPE_VERSION|$JAVA_MODULES|$("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"
