@@ -25,7 +25,7 @@ public final class OperatorRbac {
   private OperatorRbac() {}
 
   public static Path file() {
-    return ServerFleetCrd.repoRoot().resolve("operator/src/main/kubernetes/operator-rbac.yml");
+    return ServerFleetCrd.repoRoot().resolve("deploy/rbac.yaml");
   }
 
   /** Binds the operator's ClusterRole to {@value #SERVICE_ACCOUNT} in {@code ns}; returns that SA's client. */
