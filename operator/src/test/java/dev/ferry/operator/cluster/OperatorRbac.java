@@ -15,7 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Grants the operator's ClusterRole from {@code operator/src/main/kubernetes/operator-rbac.yml}
+ * Grants the operator's ClusterRole from {@code deploy/rbac.yaml}
  * (as written, nothing added) to a ServiceAccount of a test namespace.
  */
 public final class OperatorRbac {

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The reconciler against a real API server, running under the operator's ServiceAccount with only
- * the RBAC of operator-rbac.yml: so every call it makes is one that RBAC allows. Pods stay Pending
+ * the RBAC of deploy/rbac.yaml: so every call it makes is one that RBAC allows. Pods stay Pending
  * (no kubelet here), which phase 1 is fine with.
  */
 @WithControlPlane

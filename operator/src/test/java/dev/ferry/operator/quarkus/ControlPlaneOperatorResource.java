@@ -22,7 +22,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Boots the Quarkus operator against the real API server, as it is deployed: under the operator's
- * ServiceAccount with only operator-rbac.yml's rights, watching one namespace made for the test.
+ * ServiceAccount with only deploy/rbac.yaml's rights, watching one namespace made for the test.
  */
 public class ControlPlaneOperatorResource implements QuarkusTestResourceLifecycleManager {
 
