@@ -85,6 +85,8 @@ class TimersTest {
             migrate();
             await().until(() -> fleet.server(0).sessionCount() == 0); // closed at I
             assertThat(contextInStore(s)).isTrue();
+            assertThat(fleet.server(0).metrics().migrationsHandedOff()).isEqualTo(1);
+            assertThat(fleet.server(0).metrics().migrationsCompleted()).isZero();
         }
         assertMovedWithState(s);
     }

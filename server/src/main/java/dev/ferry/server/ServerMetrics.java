@@ -23,6 +23,7 @@ public final class ServerMetrics {
     final Counter migrationsRequested;
     final Counter migrationsExported;
     final Counter migrationsCompleted;
+    final Counter migrationsHandedOff;
     final Counter migrationsCancelled;
     final Counter commands;
     final Counter commandsDeferred;
@@ -49,6 +50,8 @@ public final class ServerMetrics {
         migrationsRequested = counter("ferry_migrations_requested", "Migration requests for sessions on this server");
         migrationsExported = counter("ferry_migrations_exported", "Contexts exported and MIGRATE sent");
         migrationsCompleted = counter("ferry_migrations_completed", "Sessions that left this server by migration");
+        migrationsHandedOff = counter("ferry_migrations_handed_off",
+                "Sessions closed at the idle migration timer before their client moved; their context waits in the store");
         migrationsCancelled = counter("ferry_migrations_cancelled", "Migrations called off before the client moved");
         commands = counter("ferry_commands", "Commands run");
         commandsDeferred = counter("ferry_commands_deferred", "Commands answered DEFERRED (re-sent on the target)");
@@ -99,6 +102,8 @@ public final class ServerMetrics {
 
     public long migrationsFailed() { return migrationsFailed.get(); }
     public long migrationsCompleted() { return (long) migrationsCompleted.count(); }
+    /** Sessions the source closed at the idle migration timer, still in the store for the session idle timer. */
+    public long migrationsHandedOff() { return (long) migrationsHandedOff.count(); }
     public long migrationsRequested() { return (long) migrationsRequested.count(); }
     public long sessionsResumed() { return (long) sessionsResumed.count(); }
     public long backpressureWaits() { return (long) backpressureWaits.count(); }

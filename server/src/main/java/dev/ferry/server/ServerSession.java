@@ -493,6 +493,9 @@ final class ServerSession implements Session {
                 fail("expired", "the client did not move within the idle migration timer and the session idle timer is 0");
             } else {
                 rt.store.expire(id, rt.timers.sessionIdle());
+                // Not a completed move: the client has not come yet and may resume within the session idle timer.
+                transition(MigrationState.MIGRATING);
+                rt.metrics.migrationsHandedOff.increment();
             }
         }
         write(new Frame.Goodbye(GoodbyeReason.MIGRATING, "idle migration timer expired; resume at the target"));

@@ -70,6 +70,7 @@ final class AdminViews {
         ObjectNode o = Json.object();
         o.put("requested", m.migrationsRequested());
         o.put("completed", m.migrationsCompleted());
+        o.put("handedOff", m.migrationsHandedOff());
         o.put("failed", m.migrationsFailed());
         o.put("lastFailure", m.lastFailure());
         return o;
