@@ -37,6 +37,14 @@ public final class TestNamespace implements AutoCloseable {
     clients.add(client);
   }
 
+  /**
+   * A namespace outside JUnit (the demo, benchmarks): the caller closes it, which deletes it and
+   * everything in it. Tests get theirs from the extension instead.
+   */
+  public static TestNamespace create(ControlPlane controlPlane, String owner) {
+    return new TestNamespace(controlPlane, owner);
+  }
+
   /** The namespace's name. */
   public String name() {
     return name;

@@ -24,7 +24,6 @@ import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.reflect.Constructor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -182,7 +181,7 @@ public final class OperatorDemo implements Callable<Integer> {
     KubernetesClient operatorClient = OperatorRbac.grant(ns);
     FleetOperator operator = FleetOperator.start(operatorClient, ns.name());
     toClose.add(0, operator);
-    say("operator (ServerFleetReconciler on JOSDK) running as ServiceAccount %s with the ClusterRole of operator-rbac.yml", OperatorRbac.SERVICE_ACCOUNT);
+    say("operator (ServerFleetReconciler on JOSDK) running as ServiceAccount %s with the ClusterRole of deploy/rbac.yaml", OperatorRbac.SERVICE_ACCOUNT);
 
     Thread ticker = Thread.ofPlatform().daemon().name("demo-progress").start(this::tickEverySecond);
     try {
@@ -403,15 +402,9 @@ public final class OperatorDemo implements Callable<Integer> {
     return revision.length() > 6 ? revision.substring(revision.length() - 6) : revision;
   }
 
-  /**
-   * The harness creates {@link TestNamespace}s for the JUnit extension only (package-private
-   * constructor); the demo makes one the same way, so OperatorRbac and its ServiceAccount client
-   * work as in the tests, and closing it deletes the namespace.
-   */
-  private static TestNamespace newNamespace(ControlPlane cp) throws ReflectiveOperationException {
-    Constructor<TestNamespace> c = TestNamespace.class.getDeclaredConstructor(ControlPlane.class, String.class);
-    c.setAccessible(true);
-    return c.newInstance(cp, "ferry-demo");
+  /** A namespace as the tests get one, so OperatorRbac and its ServiceAccount client work the same. */
+  private static TestNamespace newNamespace(ControlPlane cp) {
+    return TestNamespace.create(cp, "ferry-demo");
   }
 
   // ------------------------------------------------------------------ summary
