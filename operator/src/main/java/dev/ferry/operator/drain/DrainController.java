@@ -116,6 +116,9 @@ public final class DrainController {
   /** One step of every drain in progress. */
   public void advance(FleetPods pods, Instant now) {
     for (Pod pod : pods.draining()) {
+      if (pod.getMetadata().getDeletionTimestamp() != null) {
+        continue; // already on its way out: its drain is finished
+      }
       DrainState state = DrainState.of(pod).orElseThrow();
       try {
         switch (state) {
@@ -135,6 +138,9 @@ public final class DrainController {
     PodAdminStatus status = pods.status(pod);
     String ip = FleetPods.podIP(pod);
     if (ip == null || (status != null && status.sessions() == 0)) {
+      if (!stillOurs(pod)) {
+        return;
+      }
       delete(pod, ip == null ? "it never got an address" : "it has no sessions");
       events.normal(fleet, "DrainFinished", "Drain", pod,
           "Pod " + FleetPods.name(pod) + " (" + reason + ") had no sessions to migrate; 0 sessions left.");
@@ -212,6 +218,9 @@ public final class DrainController {
    * the session idle timer. The drain timed out (the pod counts such a handoff as a migration).
    */
   private void finished(Pod pod, PodAdminStatus status, Duration took) {
+    if (!stillOurs(pod)) {
+      return;
+    }
     ServerFleetSpec spec = fleet.getSpec();
     long moved = Math.max(0, status.migrationsCompleted() - counterAtStart(pod, 1));
     long failedHere = Math.max(0, status.migrationsFailed() - counterAtStart(pod, 2));
@@ -268,6 +277,18 @@ public final class DrainController {
       events.warning(fleet, "DrainCallFailed", "Drain", pod, "Cannot start the drain of pod " + FleetPods.name(pod) + ": " + message);
       return false;
     }
+  }
+
+  /**
+   * Reads the pod from the API server, not the cache: a previous operator, or this one's previous
+   * reconciliation seen through a stale cache, may already have finished this drain, and its
+   * events must be told once.
+   */
+  private boolean stillOurs(Pod pod) {
+    Pod fresh = client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(FleetPods.name(pod)).get();
+    return fresh != null
+        && fresh.getMetadata().getDeletionTimestamp() == null
+        && java.util.Objects.equals(fresh.getMetadata().getUid(), pod.getMetadata().getUid());
   }
 
   private void delete(Pod pod, String why) {

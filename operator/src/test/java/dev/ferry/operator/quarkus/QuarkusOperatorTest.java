@@ -8,7 +8,12 @@ import dev.ferry.operator.cluster.Fleets;
 import dev.ferry.operator.model.ServerFleet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -39,5 +44,19 @@ class QuarkusOperatorTest {
       assertThat(admin.services().withName("quarkus").get()).isNotNull();
       assertThat(admin.secrets().withName("quarkus-admin-token").get()).isNotNull();
     }
+  }
+
+  @TestHTTPResource("/q/metrics")
+  URI metrics;
+
+  @Test
+  void theOperatorExportsPrometheusMetrics() throws Exception {
+    HttpResponse<String> scrape = HttpClient.newHttpClient()
+        .send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(scrape.statusCode()).isEqualTo(200);
+    // JOSDK's reconciler metrics (through QOSDK's Micrometer binding) next to the JVM's.
+    assertThat(scrape.body())
+        .contains("operator_sdk_reconciliations_queue_size_serverfleet")
+        .contains("jvm_memory_used_bytes");
   }
 }
