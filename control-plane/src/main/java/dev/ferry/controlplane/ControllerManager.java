@@ -1,15 +1,11 @@
 package dev.ferry.controlplane;
 
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.InetAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -17,11 +13,9 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
-import org.awaitility.core.ConditionTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,31 +94,7 @@ public final class ControllerManager implements AutoCloseable {
   }
 
   private void awaitHealthy(Duration timeout) {
-    HttpClient http = insecureLoopbackClient();
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/healthz"))
-            .timeout(Duration.ofSeconds(5))
-            .build();
-    try {
-      await("kube-controller-manager /healthz")
-          .atMost(timeout)
-          .pollInterval(Duration.ofMillis(200))
-          .ignoreExceptions()
-          .until(
-              () -> {
-                if (!process.isAlive()) {
-                  throw new IllegalStateException("exited with " + process.exitValue());
-                }
-                return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-              });
-    } catch (ConditionTimeoutException e) {
-      String tail = LogFiles.tail(logFile, 40);
-      close();
-      throw new IllegalStateException(
-          "kube-controller-manager did not become healthy; last lines of " + logFile + ":\n" + tail, e);
-    } finally {
-      http.close();
-    }
+    ComponentProcess.awaitHealthy("kube-controller-manager", process, port, logFile, timeout);
   }
 
   public boolean isAlive() {
@@ -138,19 +108,7 @@ public final class ControllerManager implements AutoCloseable {
   /** Stops the process: SIGTERM, then SIGKILL after 10 s. */
   @Override
   public void close() {
-    if (!process.isAlive()) {
-      return;
-    }
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
-    log.info("Stopped kube-controller-manager (pid {})", process.pid());
+    ComponentProcess.stop("kube-controller-manager", process);
   }
 
   static int freeLoopbackPort() {

@@ -1,20 +1,13 @@
 package dev.ferry.controlplane;
 
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.awaitility.core.ConditionTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,31 +68,7 @@ public final class KubeScheduler implements AutoCloseable {
   }
 
   private void awaitHealthy(Duration timeout) {
-    HttpClient http = ControllerManager.insecureLoopbackClient();
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/healthz"))
-            .timeout(Duration.ofSeconds(5))
-            .build();
-    try {
-      await("kube-scheduler /healthz")
-          .atMost(timeout)
-          .pollInterval(Duration.ofMillis(200))
-          .ignoreExceptions()
-          .until(
-              () -> {
-                if (!process.isAlive()) {
-                  throw new IllegalStateException("exited with " + process.exitValue());
-                }
-                return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-              });
-    } catch (ConditionTimeoutException e) {
-      String tail = LogFiles.tail(logFile, 40);
-      close();
-      throw new IllegalStateException(
-          "kube-scheduler did not become healthy; last lines of " + logFile + ":\n" + tail, e);
-    } finally {
-      http.close();
-    }
+    ComponentProcess.awaitHealthy("kube-scheduler", process, port, logFile, timeout);
   }
 
   public boolean isAlive() {
@@ -113,18 +82,6 @@ public final class KubeScheduler implements AutoCloseable {
   /** Stops the process: SIGTERM, then SIGKILL after 10 s. */
   @Override
   public void close() {
-    if (!process.isAlive()) {
-      return;
-    }
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
-    log.info("Stopped kube-scheduler (pid {})", process.pid());
+    ComponentProcess.stop("kube-scheduler", process);
   }
 }
