@@ -204,23 +204,32 @@ class ServerFleetReconcilerTest {
   }
 
   @Test
-  void anUnchangedFleetIsNotRewritten(KubernetesClient client) throws InterruptedException {
+  void anUnchangedFleetIsNotRewritten(KubernetesClient client) {
     client.resource(Fleets.valid("epsilon", 1)).create();
     Pod pod = awaitPods(client, "epsilon", 1).get(0);
     awaitStatus(client, "epsilon", s -> s.getPods().size() == 1);
-    Thread.sleep(1000); // let the reconciliations triggered by the creation settle
-    String version = client.resources(ServerFleet.class).withName("epsilon").get().getMetadata().getResourceVersion();
+    // Settled: the fleet's resourceVersion is the same on two polls in a row.
+    java.util.concurrent.atomic.AtomicReference<String> seen = new java.util.concurrent.atomic.AtomicReference<>();
+    await("the fleet settles").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(700))
+        .until(() -> {
+          String now = fleetVersion(client, "epsilon");
+          return now.equals(seen.getAndSet(now));
+        });
+    String version = seen.get();
 
-    // A pod event makes the operator reconcile the fleet again; nothing it reports has changed.
+    // A pod event makes the operator reconcile the fleet again; nothing it reports has changed,
+    // so the fleet must stay exactly as it is for the whole window.
     client.pods().withName(pod.getMetadata().getName()).edit(p -> {
       p.getMetadata().getAnnotations().put("test.ferry.dev/poke", "1");
       return p;
     });
-    Thread.sleep(3000);
-
-    assertThat(client.resources(ServerFleet.class).withName("epsilon").get().getMetadata().getResourceVersion())
-        .isEqualTo(version);
+    await("the fleet is not rewritten").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+        .until(() -> fleetVersion(client, "epsilon").equals(version));
     assertThat(pods(client, "epsilon")).hasSize(1);
+  }
+
+  private static String fleetVersion(KubernetesClient client, String name) {
+    return client.resources(ServerFleet.class).withName(name).get().getMetadata().getResourceVersion();
   }
 
   @Test
