@@ -207,13 +207,11 @@ public final class FerryServer implements AutoCloseable {
             rt.serving = false;
             log.warn("{}: no peers known; closing {} sessions without migrating them", name(), rt.sessions.size());
         }
-        long deadline = System.nanoTime() + atMost.toNanos();
-        while (!rt.sessions.isEmpty() && System.nanoTime() < deadline && !to.isEmpty()) {
+        if (!to.isEmpty()) {
             try {
-                Thread.sleep(20); // polling the session count; no event to wait on across all sessions
+                rt.awaitEmpty(atMost.toNanos());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                break;
             }
         }
         int left = rt.sessions.size();

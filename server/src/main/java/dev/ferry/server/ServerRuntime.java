@@ -39,6 +39,26 @@ final class ServerRuntime {
 
     String name() { return options.serverName(); }
 
+    /** Removes a session and wakes whoever waits for the server to empty (a SIGTERM drain). */
+    void removeSession(SessionId id, ServerSession session) {
+        if (sessions.remove(id, session) && sessions.isEmpty()) {
+            synchronized (this) {
+                notifyAll();
+            }
+        }
+    }
+
+    /** Waits until no session is left or {@code nanos} have passed. @return whether it emptied */
+    synchronized boolean awaitEmpty(long nanos) throws InterruptedException {
+        long deadline = System.nanoTime() + nanos;
+        while (!sessions.isEmpty()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) return false;
+            java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
+    }
+
     String cancelClaimant() { return options.serverName() + CANCEL_CLAIM_SUFFIX; }
 
     int nextMigrationId() {

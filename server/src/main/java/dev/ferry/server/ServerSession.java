@@ -296,7 +296,7 @@ final class ServerSession implements Session {
             deleteContext = exported && last != MigrationState.MIGRATING;
             rt.metrics.closed(last);
         }
-        rt.sessions.remove(id, this);
+        rt.removeSession(id, this);
         open.values().forEach(ServerRequest::abandon);
         onWritabilityChanged();
         if (deleteContext) rt.store.delete(id);
