@@ -17,11 +17,19 @@ import java.util.concurrent.Callable;
 /** {@code java -jar ferry-bench.jar <demo|idle-drain> [options]}. */
 @Command(name = "ferry-bench", mixinStandardHelpOptions = true,
         description = "Ferry's local demo and benchmarks.",
-        subcommands = {BenchMain.IdleDrain.class, DataPlaneDemo.class, SlowReadersBenchmark.class, ClientWorker.class})
+        subcommands = {BenchMain.IdleDrain.class, DataPlaneDemo.class, SlowReadersBenchmark.class, ClientWorker.class,
+                dev.ferry.bench.report.ReportCommand.class})
 public final class BenchMain implements Runnable {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new BenchMain()).execute(args));
+        CommandLine cli = new CommandLine(new BenchMain());
+        // Bad input (a malformed result file, a missing header) is the user's to fix: say what, no stack trace.
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (!(e instanceof dev.ferry.bench.report.ResultFormatException) && !(e instanceof IllegalArgumentException)) throw e;
+            cmd.getErr().println("ferry-bench " + cmd.getCommandName() + ": " + e.getMessage());
+            return 2;
+        });
+        System.exit(cli.execute(args));
     }
 
     @Override
