@@ -72,8 +72,11 @@ public final class BenchMain implements Runnable {
         @Option(names = "--jfr", description = "record JFR in every child JVM into this directory and summarise where CPU went in the measured drains")
         Path jfrDir;
 
-        @Option(names = "--out", defaultValue = "bench/target/results/idle-drain.json", description = "JSON result file")
+        @Option(names = "--out", defaultValue = "bench/target/results/idle-drain.json", description = "detailed JSON (every round, server metrics)")
         Path out;
+
+        @CommandLine.Mixin
+        ResultOptions result = new ResultOptions();
 
         @Override
         public Integer call() throws Exception {
@@ -119,7 +122,9 @@ public final class BenchMain implements Runnable {
                 System.out.print(text.indent(2));
             });
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), r);
-            System.out.println("wrote " + out + " (child logs: " + launch.logDir() + ")");
+            Path shared = dev.ferry.bench.report.ResultFiles.write(result.results, IdleDrainResult.of(r,
+                    result.command("idle-drain", " --sessions " + sessions + " --workers " + workers + " --rounds " + rounds + " --warmup " + warmup)));
+            System.out.println("wrote " + shared + " and " + out + " (child logs: " + launch.logDir() + ")");
             return r.ferryMedian().failures() == 0 ? 0 : 1;
         }
 

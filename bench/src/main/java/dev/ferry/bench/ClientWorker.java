@@ -56,6 +56,8 @@ final class ClientWorker implements Callable<Integer> {
         final AtomicInteger moved = new AtomicInteger();
         final AtomicLong lastMoveNanos = new AtomicLong();
         final AtomicBoolean announced = new AtomicBoolean();
+        /** When each session moved ({@link System#nanoTime()}, the same clock as the coordinator's). */
+        final ConcurrentLinkedQueue<Long> moveNanos = new ConcurrentLinkedQueue<>();
         final List<FerryClient> baselineClients = new ArrayList<>();
         final List<FerrySession> baselineSessions = Collections.synchronizedList(new ArrayList<>());
 
@@ -65,8 +67,10 @@ final class ClientWorker implements Callable<Integer> {
         }
 
         void migrated() {
+            long now = System.nanoTime();
+            moveNanos.add(now);
             int n = moved.incrementAndGet();
-            lastMoveNanos.set(System.nanoTime());
+            lastMoveNanos.set(now);
             if (n >= sessions.size() && announced.compareAndSet(false, true)) {
                 ObjectNode b = WorkerProtocol.JSON.createObjectNode().put("moved", n).put("lastMoveNanos", lastMoveNanos.get());
                 emit("MOVED", b);
@@ -91,8 +95,8 @@ final class ClientWorker implements Callable<Integer> {
             try {
                 switch (w[0]) {
                     case "OPEN" -> open(w[1], Integer.parseInt(w[2]));
-                    case "REPORT" -> report();
-                    case "BASELINE" -> baseline(List.of(w[1].split(",")));
+                    case "REPORT" -> report(w.length > 1 ? Long.parseLong(w[1]) : Long.MIN_VALUE);
+                    case "BASELINE" -> baseline(List.of(w[1].split(",")), w.length > 2 ? Long.parseLong(w[2]) : System.nanoTime());
                     case "CLOSE" -> close();
                     case "QUIT" -> {
                         close();
@@ -141,7 +145,7 @@ final class ClientWorker implements Callable<Integer> {
                 .put("millis", (System.nanoTime() - t0) / 1_000_000));
     }
 
-    private void report() {
+    private void report(long originNanos) {
         Round r = requireRound();
         ClientMetrics m = r.client.metrics();
         Map<String, Integer> byServer = new TreeMap<>();
@@ -163,6 +167,10 @@ final class ClientWorker implements Callable<Integer> {
                 .put("pause", WorkerProtocol.encode(m.pauseHistogramMicros()));
         ObjectNode servers = b.putObject("byServer");
         byServer.forEach(servers::put);
+        if (originNanos != Long.MIN_VALUE) {
+            var times = b.putArray("moveMicros");
+            for (long t : r.moveNanos) times.add((t - originNanos) / 1000);
+        }
         emit("REPORT", b);
     }
 
@@ -171,7 +179,7 @@ final class ClientWorker implements Callable<Integer> {
      * logs in again. All sessions at once, like the drain. Pause: close of the old connection to
      * the re-login's answer.
      */
-    private void baseline(List<String> peers) {
+    private void baseline(List<String> peers, long originNanos) {
         Round r = requireRound();
         List<FerryClient> clients = new ArrayList<>();
         for (String p : peers) {
@@ -180,6 +188,7 @@ final class ClientWorker implements Callable<Integer> {
         r.baselineClients.addAll(clients);
         ConcurrentHistogram pause = new ConcurrentHistogram(3);
         AtomicInteger failures = new AtomicInteger();
+        ConcurrentLinkedQueue<Long> doneNanos = new ConcurrentLinkedQueue<>();
         long t0 = System.nanoTime();
         try (ExecutorService vt = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < r.sessions.size(); i++) {
@@ -191,7 +200,9 @@ final class ClientWorker implements Callable<Integer> {
                         old.close();
                         FerrySession fresh = to.connect();
                         fresh.execute("SET user u" + fresh.sessionId());
-                        pause.recordValue(Math.max(1, (System.nanoTime() - start) / 1000));
+                        long done = System.nanoTime();
+                        pause.recordValue(Math.max(1, (done - start) / 1000));
+                        doneNanos.add(done);
                         r.baselineSessions.add(fresh);
                     } catch (RuntimeException e) {
                         if (failures.getAndIncrement() == 0) log.warn("worker {}: a reconnect failed: {}", id, e.toString());
@@ -199,11 +210,14 @@ final class ClientWorker implements Callable<Integer> {
                 });
             }
         }
-        emit("BASELINED", WorkerProtocol.JSON.createObjectNode()
+        ObjectNode b = WorkerProtocol.JSON.createObjectNode()
                 .put("reconnected", r.baselineSessions.size())
                 .put("failures", failures.get())
                 .put("millis", (System.nanoTime() - t0) / 1_000_000)
-                .put("pause", WorkerProtocol.encode(pause)));
+                .put("pause", WorkerProtocol.encode(pause));
+        var times = b.putArray("doneMicros");
+        for (long t : doneNanos) times.add((t - originNanos) / 1000);
+        emit("BASELINED", b);
     }
 
     private void close() {

@@ -1,5 +1,6 @@
 package dev.ferry.bench;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.HdrHistogram.Histogram;
 import org.slf4j.Logger;
@@ -51,7 +52,8 @@ public final class IdleDrainBenchmark {
 
     public record Result(String startedAt, String loadAverageBefore, String loadAverageAfter, int cpus, Map<String, Object> options,
                          List<Figures> rows, Figures ferryMedian, Figures baselineMedian, Figures limited,
-                         Map<String, Boolean> targetsMet, Map<String, String> serverMetrics, Map<String, Long> pids) {}
+                         Map<String, Boolean> targetsMet, Map<String, String> serverMetrics, Map<String, Long> pids,
+                         @JsonIgnore Map<String, Histogram> pauses, @JsonIgnore Map<String, long[]> timelines) {}
 
     static final String FERRY = "Ferry drain through Redis (all at once)";
     static final String BASELINE = "Baseline: disconnect + reconnect + login";
@@ -63,6 +65,9 @@ public final class IdleDrainBenchmark {
     private final ProcessFleet fleet;
     private final List<String> peers;
     private final Map<Path, Instant[]> jfrFiles = new LinkedHashMap<>();
+    /** Per round: the pause histogram (microseconds) and when each session moved (µs after the start). */
+    private final Map<Figures, Histogram> pauseOf = new java.util.IdentityHashMap<>();
+    private final Map<Figures, long[]> timelineOf = new java.util.IdentityHashMap<>();
 
     private IdleDrainBenchmark(Options o, ProcessFleet fleet) {
         this.o = o;
@@ -124,9 +129,44 @@ public final class IdleDrainBenchmark {
             opts.put("serverJar", o.launch().serverJar().toString());
             opts.put("jvmArgs", o.launch().jvmArgs());
             opts.put("jfrDir", String.valueOf(o.launch().jfrDir()));
+            Map<String, Histogram> pauses = new LinkedHashMap<>();
+            Map<String, long[]> timelines = new LinkedHashMap<>();
+            pauses.put(FERRY, b.merged(ferry));
+            pauses.put(BASELINE, b.merged(baseline));
+            timelines.put(FERRY, b.timelineOf.get(closestTo(ferry, ferryMedian)));
+            timelines.put(BASELINE, b.timelineOf.get(closestTo(baseline, baselineMedian)));
+            if (limited != null) {
+                pauses.put(limited.scenario(), b.pauseOf.get(limited));
+                timelines.put(limited.scenario(), b.timelineOf.get(limited));
+            }
             return new Result(started, loadBefore, CpuTimes.loadAverage(), Runtime.getRuntime().availableProcessors(), opts,
-                    rows, ferryMedian, baselineMedian, limited, met, serverMetrics, pids);
+                    rows, ferryMedian, baselineMedian, limited, met, serverMetrics, pids, pauses, timelines);
         }
+    }
+
+    private Histogram merged(List<Figures> rounds) {
+        Histogram h = new Histogram(3);
+        for (Figures f : rounds) h.add(pauseOf.get(f));
+        return h;
+    }
+
+    /** The round whose rate is nearest the median's: its timeline stands for the scenario. */
+    private static Figures closestTo(List<Figures> rounds, Figures median) {
+        Figures best = rounds.getFirst();
+        for (Figures f : rounds) {
+            if (Math.abs(f.perSecond() - median.perSecond()) < Math.abs(best.perSecond() - median.perSecond())) best = f;
+        }
+        return best;
+    }
+
+    private static long[] micros(JsonNode array) {
+        long[] v = new long[array.size()];
+        for (int i = 0; i < v.length; i++) v[i] = array.get(i).asLong();
+        return v;
+    }
+
+    private static long[] concat(List<long[]> parts) {
+        return parts.stream().flatMapToLong(java.util.Arrays::stream).toArray();
     }
 
     /** Opens every session on pod-0 (pod-0 serving again first), spread over the workers. */
@@ -204,11 +244,14 @@ public final class IdleDrainBenchmark {
 
         Histogram pause = new Histogram(3);
         long moved = 0;
+        List<long[]> times = new ArrayList<>();
         for (ChildProcess w : fleet.workers()) {
-            w.send("REPORT");
+            w.send("REPORT " + t0);
             JsonNode r = expect(w, "REPORT", Duration.ofSeconds(60)).body();
             pause.add(WorkerProtocol.decode(r.path("pause").asText()));
             moved += r.path("moved").asLong();
+            times.add(micros(r.path("moveMicros")));
+            ((com.fasterxml.jackson.databind.node.ObjectNode) r).remove("moveMicros");
             log.debug("{}: {}", w.name(), ((com.fasterxml.jackson.databind.node.ObjectNode) r.deepCopy()).without("pause"));
         }
         long failures = o.sessions() - moved; // not moved in time, failed, or never opened
@@ -222,6 +265,8 @@ public final class IdleDrainBenchmark {
         Figures f = new Figures(scenario, phase, round, o.sessions(), seconds, moved / seconds,
                 pct(pause, 50), pct(pause, 99), pause.getTotalCount() == 0 ? 0 : pause.getMaxValue() / 1000.0, failures,
                 cpu(cpuAfter.minus(cpuBefore)), migrations);
+        pauseOf.put(f, pause);
+        timelineOf.put(f, concat(times));
         log.info("{}", f.row());
         return f;
     }
@@ -231,8 +276,9 @@ public final class IdleDrainBenchmark {
         openOnPod0();
         CpuTimes.Snapshot cpuBefore = CpuTimes.snapshot(fleet.pids());
         long t0 = System.nanoTime();
-        for (ChildProcess w : fleet.workers()) w.send("BASELINE " + String.join(",", peers));
+        for (ChildProcess w : fleet.workers()) w.send("BASELINE " + String.join(",", peers) + " " + t0);
         Histogram pause = new Histogram(3);
+        List<long[]> times = new ArrayList<>();
         long reconnected = 0;
         long last = t0;
         for (ChildProcess w : fleet.workers()) {
@@ -242,6 +288,7 @@ public final class IdleDrainBenchmark {
             last = Math.max(last, l.nanos());
             pause.add(WorkerProtocol.decode(m.body().path("pause").asText()));
             reconnected += m.body().path("reconnected").asLong();
+            times.add(micros(m.body().path("doneMicros")));
         }
         CpuTimes.Snapshot cpuAfter = CpuTimes.snapshot(fleet.pids());
         double seconds = (last - t0) / 1e9;
@@ -249,6 +296,8 @@ public final class IdleDrainBenchmark {
         Figures f = new Figures(BASELINE, phase, round, o.sessions(), seconds, reconnected / seconds,
                 pct(pause, 50), pct(pause, 99), pause.getTotalCount() == 0 ? 0 : pause.getMaxValue() / 1000.0,
                 o.sessions() - reconnected, cpu(cpuAfter.minus(cpuBefore)), Map.of());
+        pauseOf.put(f, pause);
+        timelineOf.put(f, concat(times));
         log.info("{}", f.row());
         return f;
     }

@@ -16,8 +16,11 @@ import java.util.zip.DataFormatException;
  * <p>Coordinator to worker (stdin), one command a line:
  * <pre>
  *   OPEN &lt;host:port&gt; &lt;n&gt;        open n sessions (HELLO + "SET user ..."), one new client per round
- *   REPORT                      counts and the pause histogram of the current round
- *   BASELINE &lt;a:p&gt;[,&lt;a:p&gt;...]  close every session, reconnect it to a peer (round robin) and log in again
+ *   REPORT [origin]             counts and the pause histogram of the current round; with an origin
+ *                               ({@link System#nanoTime()}, shared by the processes of a machine) also
+ *                               when each session moved, in microseconds after it (moveMicros)
+ *   BASELINE &lt;a:p&gt;[,&lt;a:p&gt;...] [origin]  close every session, reconnect it to a peer (round robin) and
+ *                               log in again; doneMicros says when each was back
  *   CLOSE                       close every session of the round (GOODBYE) and the client
  *   QUIT                        exit
  * </pre>

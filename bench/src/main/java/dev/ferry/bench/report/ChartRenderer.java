@@ -37,8 +37,14 @@ final class ChartRenderer {
         for (BenchResult.Series s : chart.series()) {
             if (s.x().length == 0) continue; // XChart cannot draw an empty series
             double[] x = s.x();
+            double[] y = s.y();
+            if (histogram) {
+                double[][] steps = steps(x, y);
+                x = steps[0];
+                y = steps[1];
+            }
             if (c.getStyler().isXAxisLogarithmic()) x = Arrays.stream(x).map(v -> Math.max(v, 1e-3)).toArray();
-            XYSeries series = c.addSeries(s.name(), x, s.y());
+            XYSeries series = c.addSeries(s.name(), x, y);
             series.setMarker(SeriesMarkers.NONE);
             if (histogram) series.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Step);
             drawn++;
@@ -49,6 +55,34 @@ final class ChartRenderer {
             BitmapEncoder.saveBitmap(c, out, BitmapEncoder.BitmapFormat.PNG);
         }
         return file;
+    }
+
+    /**
+     * Step points for buckets given by upper bounds: each count is held from the bucket's lower
+     * bound (the previous upper bound; for the first, one bucket width or ratio below) to its
+     * upper bound, starting and ending at zero.
+     */
+    static double[][] steps(double[] upper, double[] counts) {
+        int n = upper.length;
+        double lower0 = n > 1 && upper[0] > 0 && upper[1] > upper[0] ? upper[0] * upper[0] / upper[1]
+                : n > 1 ? upper[0] - (upper[1] - upper[0]) : upper[0] / 2;
+        double[] x = new double[n + 2];
+        double[] y = new double[n + 2];
+        x[0] = lower0;
+        y[0] = 0;
+        x[1] = lower0;
+        y[1] = counts[0];
+        for (int i = 1; i < n; i++) {
+            x[i + 1] = upper[i - 1];
+            y[i + 1] = counts[i];
+        }
+        x[n + 1] = upper[n - 1];
+        y[n + 1] = counts[n - 1];
+        double[] xs = Arrays.copyOf(x, n + 3);
+        double[] ys = Arrays.copyOf(y, n + 3);
+        xs[n + 2] = upper[n - 1];
+        ys[n + 2] = 0;
+        return new double[][] {xs, ys};
     }
 
     private static boolean spansDecades(BenchResult.Chart chart) {
