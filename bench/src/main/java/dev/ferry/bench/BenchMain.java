@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
 /** {@code java -jar ferry-bench.jar <demo|idle-drain> [options]}. */
 @Command(name = "ferry-bench", mixinStandardHelpOptions = true,
         description = "Ferry's local demo and benchmarks.",
-        subcommands = {BenchMain.IdleDrain.class, DataPlaneDemo.class, SlowReadersBenchmark.class, ClientWorker.class,
+        subcommands = {BenchMain.IdleDrain.class, BenchMain.InBatch.class, BenchMain.Capacity.class, BenchMain.Throughput.class,
+                DataPlaneDemo.class, SlowReadersBenchmark.class, ClientWorker.class,
                 dev.ferry.bench.report.ReportCommand.class})
 public final class BenchMain implements Runnable {
 
@@ -82,18 +83,7 @@ public final class BenchMain implements Runnable {
         public Integer call() throws Exception {
             Path results = out.toAbsolutePath().getParent();
             Files.createDirectories(results);
-            Path jfr = jfrDir == null ? null : jfrDir.toAbsolutePath();
-            if (jfr != null) Files.createDirectories(jfr);
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            // Private copies: a build elsewhere that rewrites a jar under a running JVM breaks its class loading.
-            Path jars = Files.createTempDirectory("ferry-bench-jars-");
-            Path serverCopy = Files.copy(Jars.serverJar(serverJar), jars.resolve("ferry-server.jar"));
-            Path benchCopy = Files.copy(Jars.benchJar(), jars.resolve("ferry-bench.jar"));
-            jars.toFile().deleteOnExit(); // deleted last: files registered later go first
-            serverCopy.toFile().deleteOnExit();
-            benchCopy.toFile().deleteOnExit();
-            ProcessFleet.Launch launch = new ProcessFleet.Launch(java, serverCopy, benchCopy,
-                    List.copyOf(jvmArgs), jfr, results.resolve("logs"));
+            ProcessFleet.Launch launch = ProcessFleet.Launch.prepare(serverJar, jvmArgs, jfrDir, results.resolve("logs"));
             IdleDrainBenchmark.Options options = new IdleDrainBenchmark.Options(sessions, workers, rounds, warmup,
                     clientThreads, limitedRate, launch, moveTimeout);
             IdleDrainBenchmark.Result r = IdleDrainBenchmark.run(options);
@@ -129,5 +119,105 @@ public final class BenchMain implements Runnable {
         }
 
         private static String met(boolean ok) { return ok ? "MET" : "NOT MET"; }
+    }
+
+    /** Options every multi-process scenario shares. */
+    static final class ChildJvms {
+        @Option(names = "--server-jar", description = "runnable reference server jar (default: found near the working directory or this jar)")
+        Path serverJar;
+
+        @Option(names = "--jvm-arg", description = "extra JVM option for every child JVM (repeatable)")
+        List<String> jvmArgs = new ArrayList<>();
+
+        @Option(names = "--logs", defaultValue = "bench/target/logs", description = "directory for child process logs (default ${DEFAULT-VALUE})")
+        Path logs;
+
+        ProcessFleet.Launch launch(String scenario) throws java.io.IOException {
+            return ProcessFleet.Launch.prepare(serverJar, jvmArgs, null, logs.resolve(scenario).toAbsolutePath());
+        }
+    }
+
+    private static int written(Path file) {
+        System.out.println("wrote " + file);
+        return 0;
+    }
+
+    @Command(name = "in-batch", mixinStandardHelpOptions = true,
+            description = "Sessions reading long streams while their server is drained to two peers through Redis; baseline: the server killed, streams restarted.")
+    static final class InBatch implements Callable<Integer> {
+        @Option(names = "--sessions", defaultValue = "1000", description = "streaming sessions (default ${DEFAULT-VALUE})")
+        int sessions;
+
+        @Option(names = "--row-millis", defaultValue = "20", description = "one row every this many ms per stream (default ${DEFAULT-VALUE})")
+        int rowMillis;
+
+        @Option(names = "--before", defaultValue = "PT3S", description = "streaming before the drain/kill (default ${DEFAULT-VALUE})")
+        Duration before;
+
+        @Option(names = "--after", defaultValue = "PT2S", description = "streaming after every session is back (default ${DEFAULT-VALUE})")
+        Duration after;
+
+        @Option(names = "--timeout", defaultValue = "PT60S", description = "how long the move may take (default ${DEFAULT-VALUE})")
+        Duration timeout;
+
+        @CommandLine.Mixin ChildJvms jvms = new ChildJvms();
+        @CommandLine.Mixin ResultOptions result = new ResultOptions();
+
+        @Override
+        public Integer call() throws Exception {
+            var options = new InBatchBenchmark.Options(sessions, rowMillis, before, after, timeout, jvms.launch("in-batch"));
+            return written(dev.ferry.bench.report.ResultFiles.write(result.results,
+                    InBatchBenchmark.run(options, result.command("in-batch", " --sessions " + sessions + " --row-millis " + rowMillis))));
+        }
+    }
+
+    @Command(name = "capacity", mixinStandardHelpOptions = true,
+            description = "Idle sessions held by one server process, stepped up, with heap after GC and RSS per step.")
+    static final class Capacity implements Callable<Integer> {
+        @Option(names = "--steps", split = ",", defaultValue = "2000,5000,10000,15000,19000",
+                description = "session counts to step through (default ${DEFAULT-VALUE})")
+        List<Integer> steps;
+
+        @Option(names = "--workers", defaultValue = "4", description = "client worker processes (default ${DEFAULT-VALUE})")
+        int workers;
+
+        @CommandLine.Mixin ChildJvms jvms = new ChildJvms();
+        @CommandLine.Mixin ResultOptions result = new ResultOptions();
+
+        @Override
+        public Integer call() throws Exception {
+            var options = new CapacityBenchmark.Options(List.copyOf(steps), workers, jvms.launch("capacity"));
+            return written(dev.ferry.bench.report.ResultFiles.write(result.results,
+                    CapacityBenchmark.run(options, result.command("capacity", " --steps " + String.join(",", steps.stream().map(String::valueOf).toList())))));
+        }
+    }
+
+    @Command(name = "throughput", mixinStandardHelpOptions = true,
+            description = "Small-command throughput on one server next to redis-benchmark against redis-server, same concurrency.")
+    static final class Throughput implements Callable<Integer> {
+        @Option(names = "--clients", defaultValue = "50", description = "concurrent closed-loop sessions/connections (default ${DEFAULT-VALUE})")
+        int clients;
+
+        @Option(names = "--pipeline", defaultValue = "16", description = "outstanding commands per session when pipelined (default ${DEFAULT-VALUE})")
+        int pipeline;
+
+        @Option(names = "--warmup", defaultValue = "PT3S", description = "warm-up per case (default ${DEFAULT-VALUE})")
+        Duration warmup;
+
+        @Option(names = "--measure", defaultValue = "PT5S", description = "measured time per case (default ${DEFAULT-VALUE})")
+        Duration measure;
+
+        @Option(names = "--redis-requests", defaultValue = "200000", description = "redis-benchmark -n, times the pipeline depth (default ${DEFAULT-VALUE})")
+        int redisRequests;
+
+        @CommandLine.Mixin ChildJvms jvms = new ChildJvms();
+        @CommandLine.Mixin ResultOptions result = new ResultOptions();
+
+        @Override
+        public Integer call() throws Exception {
+            var options = new ThroughputBenchmark.Options(clients, pipeline, warmup, measure, redisRequests, jvms.launch("throughput"));
+            return written(dev.ferry.bench.report.ResultFiles.write(result.results,
+                    ThroughputBenchmark.run(options, result.command("throughput", " --clients " + clients + " --pipeline " + pipeline))));
+        }
     }
 }

@@ -109,6 +109,12 @@ final class ChildProcess implements AutoCloseable {
         return line;
     }
 
+    /** SIGKILL now, as when a node dies: nothing runs in the process any more, the kernel resets its connections. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
     /** SIGTERM, then SIGKILL if the process is still there after {@code grace}. */
     void stop(Duration grace) {
         if (!process.isAlive()) return;

@@ -94,7 +94,8 @@ final class ClientWorker implements Callable<Integer> {
             String[] w = line.trim().split("\\s+");
             try {
                 switch (w[0]) {
-                    case "OPEN" -> open(w[1], Integer.parseInt(w[2]));
+                    case "OPEN" -> open(w[1], Integer.parseInt(w[2]), false);
+                    case "ADD" -> open(w[1], Integer.parseInt(w[2]), true);
                     case "REPORT" -> report(w.length > 1 ? Long.parseLong(w[1]) : Long.MIN_VALUE);
                     case "BASELINE" -> baseline(List.of(w[1].split(",")), w.length > 2 ? Long.parseLong(w[2]) : System.nanoTime());
                     case "CLOSE" -> close();
@@ -114,14 +115,16 @@ final class ClientWorker implements Callable<Integer> {
         return 0;
     }
 
-    private void open(String address, int n) throws InterruptedException {
-        if (round != null) close();
+    /** Opens n sessions: a new round, or ({@code add}) more sessions on the current round's client. */
+    private void open(String address, int n, boolean add) throws InterruptedException {
+        if (round != null && !add) close();
         long t0 = System.nanoTime();
-        FerryClient client = FerryClient.create(ClientOptions.builder().serviceAddress(address).eventLoopThreads(clientThreads).build());
+        Round r = round != null ? round : new Round(FerryClient.create(ClientOptions.builder().serviceAddress(address)
+                .eventLoopThreads(clientThreads).build()), new ArrayList<>());
+        FerryClient client = r.client;
         ConcurrentLinkedQueue<FerrySession> opened = new ConcurrentLinkedQueue<>();
         AtomicInteger failed = new AtomicInteger();
         Semaphore inFlight = new Semaphore(openConcurrency);
-        Round r = new Round(client, new ArrayList<>());
         try (ExecutorService vt = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < n; i++) {
                 inFlight.acquire();
@@ -142,6 +145,7 @@ final class ClientWorker implements Callable<Integer> {
         r.sessions.addAll(opened);
         round = r;
         emit("OPENED", WorkerProtocol.JSON.createObjectNode().put("opened", opened.size()).put("failed", failed.get())
+                .put("holding", r.sessions.size())
                 .put("millis", (System.nanoTime() - t0) / 1_000_000));
     }
 

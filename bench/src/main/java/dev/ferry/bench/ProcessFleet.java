@@ -33,6 +33,22 @@ final class ProcessFleet implements AutoCloseable {
 
     /** How to launch the child JVMs. */
     record Launch(String java, Path serverJar, Path benchJar, List<String> jvmArgs, Path jfrDir, Path logDir) {
+        /**
+         * Launches this JVM's java with private copies of the jars: a build elsewhere that rewrites
+         * a jar under a running JVM breaks its class loading.
+         */
+        static Launch prepare(Path serverJar, List<String> jvmArgs, Path jfrDir, Path logDir) throws IOException {
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Path jars = Files.createTempDirectory("ferry-bench-jars-");
+            Path serverCopy = Files.copy(Jars.serverJar(serverJar), jars.resolve("ferry-server.jar"));
+            Path benchCopy = Files.copy(Jars.benchJar(), jars.resolve("ferry-bench.jar"));
+            jars.toFile().deleteOnExit(); // deleted last: files registered later go first
+            serverCopy.toFile().deleteOnExit();
+            benchCopy.toFile().deleteOnExit();
+            if (jfrDir != null) Files.createDirectories(jfrDir);
+            return new Launch(java, serverCopy, benchCopy, List.copyOf(jvmArgs), jfrDir == null ? null : jfrDir.toAbsolutePath(), logDir);
+        }
+
         List<String> jvm(String name) {
             List<String> c = new ArrayList<>();
             c.add(java);

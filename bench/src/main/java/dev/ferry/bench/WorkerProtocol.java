@@ -16,6 +16,7 @@ import java.util.zip.DataFormatException;
  * <p>Coordinator to worker (stdin), one command a line:
  * <pre>
  *   OPEN &lt;host:port&gt; &lt;n&gt;        open n sessions (HELLO + "SET user ..."), one new client per round
+ *   ADD &lt;host:port&gt; &lt;n&gt;         open n more sessions on the current round's client (OPENED says "holding")
  *   REPORT [origin]             counts and the pause histogram of the current round; with an origin
  *                               ({@link System#nanoTime()}, shared by the processes of a machine) also
  *                               when each session moved, in microseconds after it (moveMicros)
