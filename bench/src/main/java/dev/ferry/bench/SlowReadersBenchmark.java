@@ -39,8 +39,13 @@ final class SlowReadersBenchmark implements Callable<Integer> {
     @Option(names = "--rows", defaultValue = "1000000", description = "rows each STREAM asks for (default ${DEFAULT-VALUE})")
     int rows;
 
+    @picocli.CommandLine.Mixin
+    ResultOptions result = new ResultOptions();
+
     @Override
     public Integer call() throws Exception {
+        double[] loadBefore = dev.ferry.bench.report.Measures.loadAverage();
+        String at = dev.ferry.bench.report.Measures.now();
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         try (InMemoryContextStore store = new InMemoryContextStore();
@@ -82,11 +87,36 @@ final class SlowReadersBenchmark implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "%nunread streams cost %.1f KiB per client; back-pressure waits: %d; "
                                 + "bound by design: write buffer high-water mark 64 KiB + one frame per connection%n",
                         ((streaming[0] + streaming[1]) - (idle[0] + idle[1])) / 1024.0 / clients, waits);
+                System.out.println("wrote " + dev.ferry.bench.report.ResultFiles.write(result.results,
+                        result(idle, streaming, waits, loadBefore, at)));
             } finally {
                 for (Socket s : sockets) s.close();
             }
         }
         return 0;
+    }
+
+    private dev.ferry.bench.report.BenchResult result(long[] idle, long[] streaming, long waits, double[] loadBefore, String at) {
+        double perIdle = (idle[0] + idle[1]) / 1024.0 / clients;
+        double perStreaming = (streaming[0] + streaming[1]) / 1024.0 / clients;
+        var figures = List.of(
+                dev.ferry.bench.report.Measures.figure("heap used after GC", "MiB", round(streaming[0] / 1048576.0), round(idle[0] / 1048576.0), null, null),
+                dev.ferry.bench.report.Measures.figure("Netty direct memory", "MiB", round(streaming[1] / 1048576.0), round(idle[1] / 1048576.0), null, null),
+                dev.ferry.bench.report.Measures.figure("per client (heap + direct)", "KiB", round(perStreaming), round(perIdle), null, null),
+                dev.ferry.bench.report.Measures.figure("added by an unread stream", "KiB per client", round(perStreaming - perIdle), null, null, null),
+                dev.ferry.bench.report.Measures.figure("back-pressure waits", "waits", (double) waits, null, null, null));
+        return new dev.ferry.bench.report.BenchResult("slow-readers", "Slow readers: " + clients + " clients stream and never read",
+                at, result.command("slow-readers", " --clients " + clients), dev.ferry.bench.report.Measures.machine(loadBefore),
+                "the same " + clients + " sessions idle", figures, List.of(),
+                List.of("One reference server in this JVM (in-memory store); each of " + clients + " sockets (receive buffer 4 KiB) sends HELLO and "
+                                + "`STREAM " + rows + "` and never reads. Heap is measured after a full GC; direct memory is what Netty's pooled "
+                                + "allocator holds, which it takes in whole chunks.",
+                        "Handlers block once a connection's write buffer passes its high-water mark (64 KiB by default, "
+                                + "ServerOptions.writeBufferWaterMarks), so the cost per unread stream is bounded whatever the row count."));
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
     }
 
     private void row(String name, long[] m) {
