@@ -6,9 +6,13 @@ import dev.ferry.operator.model.ServerFleetStatus;
 import dev.ferry.operator.resources.AdminService;
 import dev.ferry.operator.resources.AdminTokenSecret;
 import dev.ferry.operator.resources.ClientService;
+import dev.ferry.operator.resources.FleetDisruptionBudget;
 import dev.ferry.operator.resources.FleetLabels;
 import dev.ferry.operator.resources.FleetPod;
 import dev.ferry.operator.resources.PodRevision;
+import dev.ferry.operator.resources.RebalanceState;
+import dev.ferry.operator.drain.RebalancePlan;
+import dev.ferry.operator.drain.Rebalancer;
 import dev.ferry.operator.status.ConditionType;
 import dev.ferry.operator.status.Conditions;
 import dev.ferry.operator.status.FleetObservation;
@@ -20,6 +24,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -59,7 +64,8 @@ import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
- * Reconciles a {@link ServerFleet}: its admin-token Secret, client and admin Services, and pods up
+ * Reconciles a {@link ServerFleet}: its admin-token Secret, client and admin Services, its
+ * PodDisruptionBudget (when enabled), and pods up
  * to {@code replicas}; then writes the status (server-side apply, only when it changed).
  *
  * <p>Each owned resource's desired state comes from a side-effect-free {@code desired(fleet)} in
@@ -90,6 +96,18 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
   private final Map<String, String> recentlyDeleted = new ConcurrentHashMap<>();
   private final MigrationTotals migrationTotals = new MigrationTotals();
   private final AdminHealth adminHealth = new AdminHealth();
+  private final Rebalancer rebalancer = new Rebalancer();
+  /** Who acts, in Events' reportingInstance (the operator pod's name). */
+  private final String instance;
+
+  public ServerFleetReconciler() {
+    this(Objects.requireNonNullElse(System.getenv("POD_NAME"), "ferry-operator"));
+  }
+
+  /** {@code instance} names this operator replica in the Events it writes. */
+  public ServerFleetReconciler(String instance) {
+    this.instance = Objects.requireNonNull(instance, "instance");
+  }
 
   @Override
   public List<EventSource<?, ServerFleet>> prepareEventSources(EventSourceContext<ServerFleet> context) {
@@ -133,20 +151,30 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
                 })
                 .build(),
             context);
-    return List.of(pods, services, nodes, deletions);
+    var budgets =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(PodDisruptionBudget.class, ServerFleet.class)
+                .withLabelSelector(FleetLabels.FLEET)
+                .build(),
+            context);
+    return List.of(pods, services, nodes, deletions, budgets);
   }
 
   /** Drops what this operator keeps about a fleet that is gone. */
   void forget(String fleetUid) {
     migrationTotals.forget(fleetUid);
     adminHealth.forget(fleetUid);
+    rebalancer.forget(fleetUid);
     recentlyDeleted.values().removeIf(fleetUid::equals);
     log.debugf("Forgot fleet %s", fleetUid);
   }
 
   /** Whether this operator keeps per-fleet state for the fleet (tests check nothing leaks). */
   public boolean tracks(String fleetUid) {
-    return migrationTotals.tracks(fleetUid) || adminHealth.tracks(fleetUid) || recentlyDeleted.containsValue(fleetUid);
+    return migrationTotals.tracks(fleetUid)
+        || adminHealth.tracks(fleetUid)
+        || rebalancer.tracks(fleetUid)
+        || recentlyDeleted.containsValue(fleetUid);
   }
 
   /** The fleets with a pod on {@code node}. */
@@ -162,7 +190,7 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
   @Override
   public UpdateControl<ServerFleet> reconcile(ServerFleet fleet, Context<ServerFleet> context) {
     KubernetesClient client = context.getClient();
-    FleetEvents events = new FleetEvents(client, instanceName());
+    FleetEvents events = new FleetEvents(client, instance);
     Instant now = Instant.now();
     if (fleet.getMetadata().getDeletionTimestamp() != null) {
       // Being deleted (another finalizer holds it): nothing to start; the garbage collector takes its pods.
@@ -173,6 +201,7 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
     String token = ensureAdminToken(fleet, client, events);
     applyService(fleet, ClientService.desired(fleet), context, client, events);
     applyService(fleet, AdminService.desired(fleet), context, client, events);
+    applyDisruptionBudget(fleet, context, client, events);
 
     String revision = PodRevision.of(FleetPod.template(fleet));
     PodAdminClient admin = new PodAdminClient(token, fleet.getSpec().getAdminPort());
@@ -180,20 +209,24 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
     Map<String, PodAdminStatus> statuses = AdminPoller.poll(ownedPods(fleet, context), admin, adminFailures);
 
     InformerEventSource<Pod, ServerFleet> podCache = podCache(context);
+    java.util.function.BiConsumer<Pod, Pod> podUpdated =
+        (updated, previous) -> podCache.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, previous);
     DrainController drains =
         new DrainController(
             fleet,
             client,
             events,
             admin,
-            (updated, previous) -> podCache.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, previous),
+            podUpdated,
             deleted -> recentlyDeleted.put(deleted.getMetadata().getUid(), fleet.getMetadata().getUid()));
     Map<String, String> drainingNodes = drainingNodes(ownedPods(fleet, context), context);
     drains.advance(new FleetPods(drainablePods(fleet, context), statuses, revision, drainingNodes.keySet()), now);
 
     FleetPods view = new FleetPods(drainablePods(fleet, context), statuses, revision, drainingNodes.keySet());
     DrainPlan plan = DrainPlanner.plan(fleet, view);
-    createPods(fleet, plan.podsToCreate(), view.active().size(), replacing(plan, drainingNodes), podCache, client, events);
+    createPods(
+        fleet, plan.podsToCreate(), view.active().size(), replacing(plan, drainingNodes), rebalanceAfter(fleet, plan, view),
+        podCache, client, events);
     drains.mark(plan.victims(), plan.reason(), pod -> nodeNote(pod, drainingNodes));
 
     FleetPods after = new FleetPods(drainablePods(fleet, context), statuses, revision, drainingNodes.keySet());
@@ -202,6 +235,14 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
       events.warning(fleet, "PeersUpdateFailed", "UpdatePeers", null, "Cannot update peers: " + String.join("; ", peerFailures));
     }
     peerFailures.forEach(f -> adminFailures.add(f.replaceFirst(": ", ": peers: ")));
+    boolean changing =
+        drains.inProgress()
+            || !after.draining().isEmpty()
+            || plan.podsToCreate() > 0
+            || !plan.displaced().isEmpty()
+            || !plan.victims().isEmpty()
+            || after.active().stream().anyMatch(p -> !after.isNew(p));
+    RebalancePlan rebalance = rebalancer.step(fleet, after, changing, now, admin, client, events, podUpdated, adminFailures);
     adminFailures.addAll(drains.callFailures());
     AdminHealth.Verdict health = adminHealth.record(fleet, adminFailures);
     switch (health.change()) {
@@ -226,14 +267,7 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
                 statuses.values().stream().mapToLong(PodAdminStatus::migrationsInFlight).sum()),
             health.degraded().orElse(null));
     ServerFleetStatus status = FleetStatusCalculator.compute(fleet, seen, now);
-    boolean busy =
-        drains.inProgress()
-            || !after.draining().isEmpty()
-            || plan.podsToCreate() > 0
-            || !plan.displaced().isEmpty()
-            || !adminFailures.isEmpty()
-            || !plan.victims().isEmpty()
-            || after.active().stream().anyMatch(p -> !after.isNew(p));
+    boolean busy = changing || !adminFailures.isEmpty() || rebalance.step() != RebalancePlan.Step.NONE;
     Duration next = busy ? BUSY_REQUEUE : STEADY_REQUEUE;
     if (sameJson(status, fleet.getStatus())) {
       return UpdateControl.<ServerFleet>noUpdate().rescheduleAfter(next);
@@ -297,7 +331,7 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
     if (sameJson(status, fleet.getStatus())) {
       return ErrorStatusUpdateControl.noStatusUpdate();
     }
-    new FleetEvents(context.getClient(), instanceName()).warning(fleet, "ReconcileFailed", "Reconcile", null, message);
+    new FleetEvents(context.getClient(), instance).warning(fleet, "ReconcileFailed", "Reconcile", null, message);
     return ErrorStatusUpdateControl.patchStatus(withStatus(fleet, status));
   }
 
@@ -331,6 +365,33 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
     events.normal(fleet, "Service" + verb, actual.isPresent() ? "Update" : "Create", desired, verb + " Service " + desired.getMetadata().getName() + ".");
   }
 
+  /** Keeps the fleet's PodDisruptionBudget as its spec says: created, updated, or deleted when disabled. */
+  private void applyDisruptionBudget(ServerFleet fleet, Context<ServerFleet> context, KubernetesClient client, FleetEvents events) {
+    PodDisruptionBudget desired = FleetDisruptionBudget.desired(fleet);
+    Optional<PodDisruptionBudget> actual =
+        context.getSecondaryResourcesAsStream(PodDisruptionBudget.class)
+            .filter(b -> b.getMetadata().getName().equals(desired.getMetadata().getName()) && FleetLabels.isOwnedBy(b, fleet))
+            .findFirst();
+    String name = desired.getMetadata().getName();
+    String namespace = fleet.getMetadata().getNamespace();
+    if (!FleetDisruptionBudget.enabled(fleet)) {
+      if (actual.isPresent()) {
+        client.policy().v1().podDisruptionBudget().inNamespace(namespace).withName(name).delete();
+        log.infof("Deleted PodDisruptionBudget %s/%s", namespace, name);
+        events.normal(fleet, "DisruptionBudgetDeleted", "Delete", actual.get(), "Deleted PodDisruptionBudget " + name + ": spec.podDisruptionBudget is disabled.");
+      }
+      return;
+    }
+    if (actual.isPresent() && DesiredState.isSatisfiedBy(desired, actual.get())) {
+      return;
+    }
+    client.resource(desired).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+    String verb = actual.isPresent() ? "Updated" : "Created";
+    log.infof("%s PodDisruptionBudget %s/%s", verb, namespace, name);
+    events.normal(fleet, "DisruptionBudget" + verb, actual.isPresent() ? "Update" : "Create", desired,
+        verb + " PodDisruptionBudget " + name + " (maxUnavailable " + desired.getSpec().getMaxUnavailable().getValue() + ").");
+  }
+
   private static List<Pod> ownedPods(ServerFleet fleet, Context<ServerFleet> context) {
     return new ArrayList<>(
         context.getSecondaryResourcesAsStream(Pod.class).filter(p -> FleetLabels.isOwnedBy(p, fleet)).toList());
@@ -351,17 +412,38 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
     return (InformerEventSource<Pod, ServerFleet>) context.eventSourceRetriever().getEventSourceFor(Pod.class);
   }
 
+  /**
+   * Whether the pods this plan creates get sessions moved onto them: a scale-up (not a rollout or
+   * node drain) of a fleet with rebalance on, whose serving pods hold sessions.
+   */
+  private static boolean rebalanceAfter(ServerFleet fleet, DrainPlan plan, FleetPods view) {
+    return plan.podsToCreate() > 0
+        && fleet.getSpec().getRebalance() != null
+        && Boolean.TRUE.equals(fleet.getSpec().getRebalance().getEnabled())
+        && plan.reason() == DrainReason.ScaleDown
+        && plan.displaced().isEmpty()
+        && view.active().stream().allMatch(view::isNew)
+        && view.serving().stream().anyMatch(p -> view.sessions(p) > 0);
+  }
+
   /** Creates {@code count} pods of the current revision (scale-up, replacements, rollout surge). */
   private void createPods(
       ServerFleet fleet,
       int count,
       int active,
       String why,
+      boolean rebalance,
       InformerEventSource<Pod, ServerFleet> podCache,
       KubernetesClient client,
       FleetEvents events) {
     for (int i = 0; i < count; i++) {
-      Pod pod = client.resource(FleetPod.desired(fleet, podName(fleet))).create();
+      Pod desired = FleetPod.desired(fleet, podName(fleet));
+      if (rebalance) {
+        Map<String, String> annotations = new HashMap<>(Objects.requireNonNullElse(desired.getMetadata().getAnnotations(), Map.of()));
+        annotations.put(RebalanceState.ANNOTATION, RebalanceState.PENDING);
+        desired.getMetadata().setAnnotations(annotations);
+      }
+      Pod pod = client.resource(desired).create();
       // The informer may not have seen the new pod when the next reconciliation runs: without this
       // the operator would count too few pods and create more.
       podCache.handleRecentResourceCreate(ResourceID.fromResource(pod), pod);
@@ -372,7 +454,8 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
           "Create",
           pod,
           "Created pod " + pod.getMetadata().getName() + " (revision " + PodPhases.revision(pod) + "): "
-              + (active + i + 1) + " active, " + fleet.getSpec().getReplicas() + " wanted." + why);
+              + (active + i + 1) + " active, " + fleet.getSpec().getReplicas() + " wanted." + why
+              + (rebalance ? " Sessions will be rebalanced onto it once it serves." : ""));
     }
   }
 
@@ -395,9 +478,5 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
 
   private static boolean sameJson(Object a, Object b) {
     return b != null && Serialization.jsonMapper().valueToTree(a).equals(Serialization.jsonMapper().valueToTree(b));
-  }
-
-  private static String instanceName() {
-    return Objects.requireNonNullElse(System.getenv("POD_NAME"), "ferry-operator");
   }
 }

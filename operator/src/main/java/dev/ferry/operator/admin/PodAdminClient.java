@@ -47,6 +47,14 @@ public final class PodAdminClient {
     return send(podIP, "POST", "/v1/drain", body);
   }
 
+  /** Asks the pod to migrate {@code count} of its sessions (any not migrating already) to {@code targets}: a rebalance. */
+  public CompletableFuture<JsonNode> migrate(String podIP, int count, List<String> targets) {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("count", count);
+    targets.forEach(body.putArray("targets")::add);
+    return send(podIP, "POST", "/v1/migrate", body);
+  }
+
   /** Where the pod drains itself to on SIGTERM. */
   public CompletableFuture<JsonNode> setPeers(String podIP, List<String> peers) {
     ObjectNode body = JSON.createObjectNode();

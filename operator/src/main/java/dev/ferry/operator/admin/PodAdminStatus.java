@@ -8,7 +8,9 @@ import java.util.TreeMap;
 
 /**
  * What a pod's {@code GET /v1/status} reported: its sessions (by migration state), its current
- * drain if any, the migrations it started, and its peers.
+ * drain if any, the migrations it started, and its peers. {@code migrationsHandedOff}: sessions it
+ * closed when their idle migration timer ran out before they moved (they resume from the context
+ * store on their next command), counted apart from completed migrations.
  */
 public record PodAdminStatus(
     long sessions,
@@ -18,7 +20,21 @@ public record PodAdminStatus(
     long migrationsRequested,
     long migrationsCompleted,
     long migrationsFailed,
-    List<String> peers) {
+    List<String> peers,
+    long migrationsHandedOff) {
+
+  /** A status without handed-off sessions (servers before the counter, and tests). */
+  public PodAdminStatus(
+      long sessions,
+      Map<String, Long> sessionsByState,
+      boolean serving,
+      Drain drain,
+      long migrationsRequested,
+      long migrationsCompleted,
+      long migrationsFailed,
+      List<String> peers) {
+    this(sessions, sessionsByState, serving, drain, migrationsRequested, migrationsCompleted, migrationsFailed, peers, 0);
+  }
 
   /** The pod's running or last drain. */
   public record Drain(List<String> targets, boolean cancelled, boolean finished) {}
@@ -53,7 +69,8 @@ public record PodAdminStatus(
         m.path("requested").asLong(),
         m.path("completed").asLong(),
         m.path("failed").asLong(),
-        strings(json.path("peers")));
+        strings(json.path("peers")),
+        m.path("handedOff").asLong());
   }
 
   private static List<String> strings(JsonNode array) {

@@ -37,8 +37,6 @@ import org.jboss.logging.Logger;
 public final class DrainController {
 
   static final Duration DEADLINE_MARGIN = Duration.ofSeconds(5);
-  /** How long after the last request a drain whose clients move on their own may still take. */
-  static final Duration OWN_MOVE_SLACK = Duration.ofSeconds(2);
   private static final Logger log = Logger.getLogger(DrainController.class);
 
   private final ServerFleet fleet;
@@ -170,8 +168,9 @@ public final class DrainController {
         .put(DrainState.STARTED_AT, now.toString())
         .put(DrainState.TARGETS, String.join(",", targets))
         .put(DrainState.SESSIONS, Long.toString(Math.max(0, sessions)))
-        .put(DrainState.COUNTERS, status == null ? "0,0,0"
-            : status.migrationsRequested() + "," + status.migrationsCompleted() + "," + status.migrationsFailed());
+        .put(DrainState.COUNTERS, status == null ? "0,0,0,0"
+            : status.migrationsRequested() + "," + status.migrationsCompleted() + "," + status.migrationsFailed()
+                + "," + status.migrationsHandedOff());
     patch(pod, patch);
     log.infof("Draining pod %s (%s): %d sessions to %s", FleetPods.name(pod), reason, sessions, targets);
     events.normal(fleet, "DrainStarted", "Drain", pod,
@@ -210,12 +209,10 @@ public final class DrainController {
 
   /**
    * The pod is empty. With both timers 0 its sessions were closed (that is how such a fleet drains).
-   * Otherwise, if it emptied only once the idle migration timer had passed, and later than sessions
-   * that move on their own would have (the time to ask them all at the rate, plus
-   * {@link #OWN_MOVE_SLACK}), its last sessions were clients that did not move in time (such as a
-   * client that does not read ahead and sent no command): the pod closed them when their idle
-   * migration timer ran out, and they resume from the context store on their next command within
-   * the session idle timer. The drain timed out (the pod counts such a handoff as a migration).
+   * Otherwise, if the pod handed off sessions during the drain (its {@code handedOff} counter rose),
+   * those clients had not moved when their idle migration timer ran out (such as a client that does
+   * not read ahead and sent no command): the pod closed them, and they resume from the context store
+   * on their next command within the session idle timer. The drain timed out.
    */
   private void finished(Pod pod, PodAdminStatus status, Duration took) {
     if (!stillOurs(pod)) {
@@ -224,26 +221,24 @@ public final class DrainController {
     ServerFleetSpec spec = fleet.getSpec();
     long moved = Math.max(0, status.migrationsCompleted() - counterAtStart(pod, 1));
     long failedHere = Math.max(0, status.migrationsFailed() - counterAtStart(pod, 2));
+    long handedOff = Math.max(0, status.migrationsHandedOff() - counterAtStart(pod, 3));
     migrated += moved;
     failed += failedHere;
     String name = FleetPods.name(pod);
     long atStart = annotationLong(pod, DrainState.SESSIONS);
     int idle = spec.getIdleMigrationTimerSeconds();
-    int rate = spec.getMigrationRatePerSecond();
-    Duration asking = Duration.ofMillis(rate <= 0 ? 0 : atStart * 1000 / rate);
     boolean disabled = idle == 0 && spec.getSessionIdleTimerSeconds() == 0;
-    boolean timedOut =
-        !disabled && idle > 0 && took.compareTo(Duration.ofSeconds(idle)) >= 0 && took.compareTo(asking.plus(OWN_MOVE_SLACK)) > 0;
+    boolean timedOut = !disabled && handedOff > 0;
     if (disabled) {
       events.normal(fleet, "DrainFinished", "Drain", pod,
           "Drain of pod " + name + " (" + reason(pod) + ") finished in " + seconds(took) + ": migration is disabled"
               + " (both timers are 0), so the pod closed its " + atStart + " sessions; 0 sessions left.");
     } else if (timedOut) {
       events.warning(fleet, "DrainTimedOut", "Drain", pod,
-          "Drain of pod " + name + " (" + reason(pod) + ") timed out: its last sessions had not moved when the idle"
+          "Drain of pod " + name + " (" + reason(pod) + ") timed out: " + handedOff + " sessions had not moved when the idle"
               + " migration timer (" + idle + " s) closed them, after " + seconds(took) + "; they resume on their next command"
-              + " within the session idle timer (" + spec.getSessionIdleTimerSeconds() + " s). " + moved + " of " + atStart
-              + " sessions handed off, " + failedHere + " failed; 0 sessions left; deleting it.");
+              + " within the session idle timer (" + spec.getSessionIdleTimerSeconds() + " s). Of " + atStart + " sessions "
+              + moved + " migrated, " + handedOff + " handed off, " + failedHere + " failed; 0 sessions left; deleting it.");
     } else {
       events.normal(fleet, "DrainFinished", "Drain", pod,
           "Drain of pod " + name + " (" + reason(pod) + ") finished: " + moved + " sessions migrated in "
@@ -252,7 +247,10 @@ public final class DrainController {
     delete(pod, timedOut ? "its idle migration timer passed" : "drained");
   }
 
-  /** The pod's migration counter {@code index} (0 requested, 1 completed, 2 failed) when its drain started. */
+  /**
+   * The pod's migration counter {@code index} (0 requested, 1 completed, 2 failed, 3 handed off) when
+   * its drain started; 0 when not recorded (a drain an older operator started has no handed-off count).
+   */
   private static long counterAtStart(Pod pod, int index) {
     String value = annotations(pod).get(DrainState.COUNTERS);
     if (value == null) {

@@ -14,7 +14,7 @@ import java.util.Optional;
  *   <li>{@value #REASON}: ScaleDown, Rollout or NodeDrain;
  *   <li>{@value #TARGETS}: comma-separated host:port list the pod was told to migrate to;
  *   <li>{@value #SESSIONS}: sessions the pod held when its drain started;
- *   <li>{@value #COUNTERS}: the pod's migration counters (requested,completed,failed) when its drain
+ *   <li>{@value #COUNTERS}: the pod's migration counters (requested,completed,failed,handedOff) when its drain
  *       started, so the drain's own migrations can be told apart.
  * </ul>
  */

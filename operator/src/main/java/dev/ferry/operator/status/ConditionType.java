@@ -11,6 +11,11 @@ public enum ConditionType {
   /** Both timers are 0: pods are removed by closing their connections, sessions do not move. */
   MigrationDisabled,
   /**
+   * Only with spec.rebalance.enabled: sessions are being moved onto pods a scale-up created (True
+   * while any pod still waits for its share).
+   */
+  Rebalancing,
+  /**
    * The last reconciliation failed, or the pods' admin API calls failed in several reconciliations
    * in a row (reason AdminCallsFailing); the message says why.
    */

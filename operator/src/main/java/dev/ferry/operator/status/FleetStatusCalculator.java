@@ -1,5 +1,6 @@
 package dev.ferry.operator.status;
 
+import dev.ferry.operator.resources.RebalanceState;
 import dev.ferry.operator.model.FleetPodPhase;
 import dev.ferry.operator.model.FleetPodStatus;
 import dev.ferry.operator.model.MigrationCounts;
@@ -149,6 +150,22 @@ public final class FleetStatusCalculator {
               + " their connections, and sessions do not move.");
     } else {
       c.set(ConditionType.MigrationDisabled, false, "TimersSet", "Sessions migrate off pods before they are removed.");
+    }
+
+    if (spec.getRebalance() != null && Boolean.TRUE.equals(spec.getRebalance().getEnabled())) {
+      List<String> waiting =
+          seen.pods().stream()
+              .filter(p -> PodPhases.isActive(p) && RebalanceState.isPending(p))
+              .map(p -> p.getMetadata().getName())
+              .sorted()
+              .toList();
+      if (waiting.isEmpty()) {
+        c.set(ConditionType.Rebalancing, false, "Balanced", "No new pod waits for sessions.");
+      } else {
+        c.set(ConditionType.Rebalancing, true, "RebalanceInProgress",
+            "Moving sessions onto new pod(s) " + String.join(", ", waiting) + " at " + spec.getRebalance().getRatePerSecond()
+                + " sessions/s.");
+      }
     }
 
     if (seen.adminFailures() != null) {

@@ -3,6 +3,7 @@ package dev.ferry.operator.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static dev.ferry.operator.cluster.FleetSupport.*;
 
 import dev.ferry.client.FerrySession;
 import dev.ferry.client.SessionLostException;
@@ -37,8 +38,9 @@ import org.junit.jupiter.api.Test;
 @WithControlPlane(controllerManager = true, scheduler = true)
 class FleetDrainTest {
 
-  private static final Duration WAIT = Duration.ofMinutes(3);
   private static final int SESSIONS_PER_POD = 33;
+  /** The product brief's scale-down: 300 clients busy on commands and streams over 3 pods. */
+  private static final int SCALE_DOWN_SESSIONS_PER_POD = 100;
   private static final int PROBES_PER_POD = 5;
   private static final int NODE_SESSIONS_PER_POD = 20;
 
@@ -127,7 +129,7 @@ class FleetDrainTest {
         List<Event> replacements = events(client, "nd", "PodCreated").stream()
             .filter(e -> e.getNote().contains("Replaces pod(s) on draining nodes")).toList();
         assertThat(replacements).hasSize(displaced.size());
-        String firstDrain = events(client, "nd", "DrainRequested").stream().map(FleetDrainTest::time).sorted().findFirst().orElseThrow();
+        String firstDrain = events(client, "nd", "DrainRequested").stream().map(FleetSupport::time).sorted().findFirst().orElseThrow();
         assertThat(replacements).allSatisfy(e -> assertThat(time(e)).isLessThanOrEqualTo(firstDrain));
 
         long migrated = results.stream().mapToLong(LoadRun.Result::migrations).sum();
@@ -147,9 +149,9 @@ class FleetDrainTest {
   }
 
   @Test
-  void scaleDownUnderLoadMovesEverySessionBeforeThePodGoes(KubernetesClient client) throws Exception {
+  void scaleDownOf300BusyClientsMovesEverySessionBeforeThePodGoes(KubernetesClient client) throws Exception {
     List<String> addresses = createReadyFleet(client, "sd", 3, 200);
-    try (ClientLoad load = ClientLoad.start(addresses, SESSIONS_PER_POD, PROBES_PER_POD)) {
+    try (ClientLoad load = ClientLoad.start(addresses, SCALE_DOWN_SESSIONS_PER_POD, PROBES_PER_POD)) {
       awaitWarm(load);
 
       client.resources(ServerFleet.class).withName("sd").edit(f -> {
@@ -162,17 +164,20 @@ class FleetDrainTest {
       await("load goes on after the drain").atMost(WAIT).until(() -> load.commandsOk() > afterDrain + 300);
       List<LoadRun.Result> results = load.stop();
       assertClean(results);
-      report("scale 3→2", results, load.probes());
+      report("scale 3→2, 300 clients", results, load.probes());
+      assertThat(results.stream().mapToInt(LoadRun.Result::sessions).sum()).isEqualTo(3 * SCALE_DOWN_SESSIONS_PER_POD);
 
       Event finished = onlyEvent(client, "sd", "DrainFinished");
-      assertThat(finished.getNote()).contains("0 sessions left").contains("ScaleDown");
+      // The operator deletes the pod only once its own admin API reports 0 sessions.
+      assertThat(finished.getNote()).contains("0 sessions left").contains("ScaleDown")
+          .contains((SCALE_DOWN_SESSIONS_PER_POD + PROBES_PER_POD) + " sessions migrated");
       Event started = onlyEvent(client, "sd", "DrainStarted");
       assertThat(started.getNote()).containsPattern("ScaleDown\\): [1-9][0-9]* sessions to ");
       String victim = finished.getRelated().getName();
       assertThat(status.getPods()).extracting(p -> p.getName()).doesNotContain(victim).hasSize(2);
       assertThat(eventReasons(client, "sd")).contains("DrainRequested", "DrainStarted", "DrainFinished", "PodDeleted");
       long migrated = results.stream().mapToLong(LoadRun.Result::migrations).sum();
-      assertThat(migrated).as("the victim's load sessions moved").isEqualTo(SESSIONS_PER_POD);
+      assertThat(migrated).as("the victim's load sessions moved").isEqualTo(SCALE_DOWN_SESSIONS_PER_POD);
       assertProbesAnswer(load.probes(), victim);
       assertThat(load.probes()).filteredOn(s -> s.migrations() == 1).hasSize(PROBES_PER_POD);
       assertThat(load.probes()).allSatisfy(s -> assertThat(s.migrations()).isLessThanOrEqualTo(1));
@@ -352,129 +357,12 @@ class FleetDrainTest {
     }
   }
 
-  // ------------------------------------------------------------------ helpers
-
-  private static String podAt(KubernetesClient client, String fleet, String address) {
-    return pods(client, fleet).stream()
-        .filter(p -> address.equals(p.getStatus().getPodIP() + ":7000"))
-        .map(p -> p.getMetadata().getName())
-        .findFirst()
-        .orElseThrow();
-  }
-
-  private static io.fabric8.kubernetes.api.model.Condition condition(KubernetesClient client, String fleet, String type) {
-    return client.resources(ServerFleet.class).withName(fleet).get().getStatus().getConditions().stream()
-        .filter(c -> type.equals(c.getType()))
-        .findFirst()
-        .orElseThrow();
-  }
-
-  /** A fleet of the reference server on the test's redis; returns its pods' client addresses once all are ready. */
   private static List<String> createReadyFleet(KubernetesClient client, String name, int replicas, int rate) {
     return createReadyFleet(client, name, replicas, rate, 20, 600);
   }
 
   private static List<String> createReadyFleet(
       KubernetesClient client, String name, int replicas, int rate, int idleMigrationSeconds, int sessionIdleSeconds) {
-    ServerFleet fleet = Fleets.valid(name, replicas);
-    fleet.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(ReferenceServerLauncher.DEFAULT_IMAGE);
-    fleet.getSpec().getContextStore().setUri(redis.uri());
-    fleet.getSpec().setIdleMigrationTimerSeconds(idleMigrationSeconds);
-    fleet.getSpec().setSessionIdleTimerSeconds(sessionIdleSeconds);
-    fleet.getSpec().setMigrationRatePerSecond(rate);
-    client.resource(fleet).create();
-    awaitSettled(client, name, replicas);
-    return pods(client, name).stream().map(p -> p.getStatus().getPodIP() + ":7000").toList();
-  }
-
-  /** Waits until the fleet has exactly {@code replicas} ready pods of its current revision and nothing else. */
-  private static ServerFleetStatus awaitSettled(KubernetesClient client, String name, int replicas) {
-    Predicate<ServerFleetStatus> settled =
-        s -> s.getReadyReplicas() != null && s.getReadyReplicas() == replicas
-            && s.getReplicas() == replicas
-            && s.getUpdatedReplicas() == replicas
-            && s.getPods().size() == replicas
-            && s.getPods().stream().allMatch(p -> p.getPhase() == dev.ferry.operator.model.FleetPodPhase.Serving);
-    await(name + " settled at " + replicas).atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() -> {
-      ServerFleet f = client.resources(ServerFleet.class).withName(name).get();
-      return f.getStatus() != null
-          && f.getMetadata().getGeneration().equals(f.getStatus().getObservedGeneration())
-          && settled.test(f.getStatus())
-          && pods(client, name).size() == replicas
-          && client.pods().withLabel("ferry.dev/fleet", name).list().getItems().size() == replicas;
-    });
-    return client.resources(ServerFleet.class).withName(name).get().getStatus();
-  }
-
-  private static void awaitWarm(ClientLoad load) {
-    await("load running").atMost(WAIT).until(() -> load.commandsOk() > 500);
-  }
-
-  private static void assertClean(List<LoadRun.Result> results) {
-    for (LoadRun.Result r : results) {
-      assertThat(r.commandsFailed()).as("failed commands: %s", r.toText()).isZero();
-      assertThat(r.invariantViolations()).as("invariant violations: %s", r.toText()).isZero();
-      assertThat(r.clean()).as(r.toText()).isTrue();
-      assertThat(r.reconnects()).as(r.toText()).isZero();
-    }
-  }
-
-  /** Every probe session still answers, from a pod other than {@code gone}. */
-  private static void assertProbesAnswer(List<FerrySession> probes, String gone) {
-    for (FerrySession s : probes) {
-      String whoami = s.execute("WHOAMI").firstText();
-      assertThat(whoami).startsWith("pod=");
-      if (gone != null) {
-        assertThat(whoami).doesNotStartWith("pod=" + gone + " ");
-      }
-    }
-  }
-
-  private static void report(String what, List<LoadRun.Result> results, List<FerrySession> probes) {
-    long ok = results.stream().mapToLong(LoadRun.Result::commandsOk).sum();
-    long failed = results.stream().mapToLong(LoadRun.Result::commandsFailed).sum();
-    long migrations = results.stream().mapToLong(LoadRun.Result::migrations).sum();
-    int sessions = results.stream().mapToInt(LoadRun.Result::sessions).sum();
-    double pauseMax = results.stream().mapToDouble(LoadRun.Result::pauseMaxMillis).max().orElse(0);
-    System.out.printf(
-        "DRAIN-REPORT %s: %d load sessions + %d probes, commands ok %d failed %d, migrations %d (probes %d), pause max %.1f ms%n",
-        what, sessions, probes.size(), ok, failed, migrations, probes.stream().mapToInt(FerrySession::migrations).sum(), pauseMax);
-  }
-
-  /** The pod a session is on, from its WHOAMI ("pod=NAME ..."). */
-  private static String podOf(FerrySession session) {
-    String whoami = session.execute("WHOAMI").firstText();
-    return whoami.substring("pod=".length()).split(" ")[0];
-  }
-
-  private static String time(Event e) {
-    return e.getEventTime() == null ? "" : e.getEventTime().getTime();
-  }
-
-  private static List<Pod> pods(KubernetesClient client, String fleet) {
-    return client.pods().withLabel("ferry.dev/fleet", fleet).list().getItems().stream()
-        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-        .toList();
-  }
-
-  private static List<Event> events(KubernetesClient client, String fleet, String reason) {
-    return client.events().v1().events().list().getItems().stream()
-        .filter(e -> e.getRegarding() != null && fleet.equals(e.getRegarding().getName()))
-        .filter(e -> reason.equals(e.getReason()))
-        .toList();
-  }
-
-  private static Event onlyEvent(KubernetesClient client, String fleet, String reason) {
-    List<Event> found = events(client, fleet, reason);
-    assertThat(found).as(reason + " events of " + fleet).hasSize(1);
-    System.out.printf("DRAIN-EVENT %s %s: %s%n", fleet, reason, found.get(0).getNote());
-    return found.get(0);
-  }
-
-  private static List<String> eventReasons(KubernetesClient client, String fleet) {
-    return client.events().v1().events().list().getItems().stream()
-        .filter(e -> e.getRegarding() != null && fleet.equals(e.getRegarding().getName()))
-        .map(Event::getReason)
-        .toList();
+    return FleetSupport.createReadyFleet(client, redis.uri(), name, replicas, rate, idleMigrationSeconds, sessionIdleSeconds);
   }
 }

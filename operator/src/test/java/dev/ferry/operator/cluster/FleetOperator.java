@@ -1,6 +1,7 @@
 package dev.ferry.operator.cluster;
 
 import dev.ferry.operator.ServerFleetReconciler;
+import dev.ferry.operator.leader.LeaderElectionSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 
@@ -25,6 +26,22 @@ public final class FleetOperator implements AutoCloseable {
   public static FleetOperator start(KubernetesClient client, String namespace) {
     Operator operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false));
     ServerFleetReconciler reconciler = new ServerFleetReconciler();
+    operator.register(reconciler, c -> c.settingNamespace(namespace));
+    operator.start();
+    return new FleetOperator(operator, reconciler);
+  }
+
+  /**
+   * As {@link #start(KubernetesClient, String)}, as replica {@code instance} (in its Events) that
+   * reconciles only while it holds the lease of {@code leaderElection}.
+   */
+  public static FleetOperator start(
+      KubernetesClient client, String namespace, String instance, LeaderElectionSettings leaderElection) {
+    Operator operator =
+        new Operator(o -> o.withKubernetesClient(client)
+            .withCloseClientOnStop(false)
+            .withLeaderElectionConfiguration(leaderElection.toConfiguration()));
+    ServerFleetReconciler reconciler = new ServerFleetReconciler(instance);
     operator.register(reconciler, c -> c.settingNamespace(namespace));
     operator.start();
     return new FleetOperator(operator, reconciler);

@@ -5,6 +5,10 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.SubjectBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -28,7 +32,25 @@ public final class OperatorRbac {
     return ServerFleetCrd.repoRoot().resolve("deploy/rbac.yaml");
   }
 
-  /** Binds the operator's ClusterRole to {@value #SERVICE_ACCOUNT} in {@code ns}; returns that SA's client. */
+  /**
+   * The leader-election Role and RoleBinding of rbac.yaml (written for ferry-system), moved into the
+   * test namespace: the lease lives next to the operator.
+   */
+  private static void grantLeaderElection(KubernetesClient admin, List<HasMetadata> objects, String namespace) {
+    Role role = objects.stream().filter(Role.class::isInstance).map(Role.class::cast).findFirst().orElseThrow();
+    admin.resource(new RoleBuilder(role).editMetadata().withNamespace(namespace).endMetadata().build())
+        .forceConflicts().serverSideApply();
+    RoleBinding template =
+        objects.stream().filter(RoleBinding.class::isInstance).map(RoleBinding.class::cast).findFirst().orElseThrow();
+    admin.resource(
+            new RoleBindingBuilder(template)
+                .editMetadata().withNamespace(namespace).endMetadata()
+                .withSubjects(new SubjectBuilder().withKind("ServiceAccount").withName(SERVICE_ACCOUNT).withNamespace(namespace).build())
+                .build())
+        .forceConflicts().serverSideApply();
+  }
+
+  /** Binds the operator's ClusterRole (and its leader-election Role, in {@code ns}) to {@value #SERVICE_ACCOUNT} in {@code ns}; returns that SA's client. */
   public static KubernetesClient grant(TestNamespace ns) {
     KubernetesClient admin = ns.client();
     List<HasMetadata> objects;
@@ -55,6 +77,7 @@ public final class OperatorRbac {
             .withSubjects(new SubjectBuilder().withKind("ServiceAccount").withName(SERVICE_ACCOUNT).withNamespace(ns.name()).build())
             .build();
     admin.resource(binding).forceConflicts().serverSideApply();
+    grantLeaderElection(admin, objects, ns.name());
     return ns.clientForServiceAccount(SERVICE_ACCOUNT);
   }
 }

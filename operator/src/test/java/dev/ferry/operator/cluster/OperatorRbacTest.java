@@ -41,6 +41,25 @@ class OperatorRbacTest {
   }
 
   @Test
+  void mayKeepDisruptionBudgetsButNotEvict() {
+    assertThat(operator.policy().v1().podDisruptionBudget().list().getItems()).isNotNull();
+    assertForbidden(
+        () -> operator.pods().withName("any-pod").evict(), "cannot create resource \"pods/eviction\"");
+  }
+
+  @Test
+  void mayUseOnlyItsOwnLeaderElectionLease() {
+    // The lease Role is bound in the operator's namespace only.
+    assertThat(operator.resources(io.fabric8.kubernetes.api.model.coordination.v1.Lease.class).withName("ferry-operator").get()).isNull();
+    assertForbidden(
+        () -> operator.resources(io.fabric8.kubernetes.api.model.coordination.v1.Lease.class).inNamespace("default").withName("ferry-operator").get(),
+        "cannot get resource \"leases\"");
+    assertForbidden(
+        () -> operator.resources(io.fabric8.kubernetes.api.model.coordination.v1.Lease.class).withName("ferry-operator").delete(),
+        "cannot delete resource \"leases\"");
+  }
+
+  @Test
   void mayNotDeleteNodes() {
     assertForbidden(() -> operator.nodes().withName("any-node").delete(), "cannot delete resource \"nodes\"");
   }

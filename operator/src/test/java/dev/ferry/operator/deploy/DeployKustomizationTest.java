@@ -127,6 +127,9 @@ class DeployKustomizationTest {
             Map.entry(" secrets  create " + fleets, true),
             Map.entry("events.k8s.io events  create " + fleets, true),
             Map.entry(" nodes  watch ", true),
+            Map.entry("policy poddisruptionbudgets  watch " + fleets, true),
+            Map.entry("policy poddisruptionbudgets  patch " + fleets, true),
+            Map.entry("policy poddisruptionbudgets  delete " + fleets, true),
             Map.entry("coordination.k8s.io leases  update " + NAMESPACE, true),
             Map.entry("coordination.k8s.io leases  create " + NAMESPACE, true),
             // and what it must not
@@ -136,6 +139,8 @@ class DeployKustomizationTest {
             Map.entry(" secrets  watch " + fleets, false),
             Map.entry(" secrets  delete " + fleets, false),
             Map.entry(" pods exec create " + fleets, false),
+            // it drains pods itself and never evicts: a budget holds back others, not the operator
+            Map.entry(" pods eviction create " + fleets, false),
             Map.entry("ferry.dev serverfleets  patch " + fleets, false),
             Map.entry("ferry.dev serverfleets  delete " + fleets, false),
             Map.entry("coordination.k8s.io leases  create " + fleets, false),

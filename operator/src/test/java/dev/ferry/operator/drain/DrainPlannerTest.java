@@ -155,19 +155,19 @@ class DrainPlannerTest {
     return new PodBuilder(pod).editOrNewSpec().withNodeName(node).endSpec().build();
   }
 
-  private static ServerFleet fleet(int replicas) {
+  static ServerFleet fleet(int replicas) {
     ServerFleet fleet = Fleets.valid("f", replicas);
     fleet.getMetadata().setUid("uid-f");
     return fleet;
   }
 
-  private static Map<String, PodAdminStatus> sessions(Map<String, Long> counts) {
+  static Map<String, PodAdminStatus> sessions(Map<String, Long> counts) {
     Map<String, PodAdminStatus> out = new HashMap<>();
     counts.forEach((pod, n) -> out.put(pod, new PodAdminStatus(n, Map.of(), true, null, 0, 0, 0, List.of())));
     return out;
   }
 
-  private static Pod pod(String name, String revision, boolean ready, DrainState drain) {
+  static Pod pod(String name, String revision, boolean ready, DrainState drain) {
     PodBuilder b =
         new PodBuilder()
             .withNewMetadata()
