@@ -63,6 +63,8 @@ class FleetDisruptionBudgetTest {
       operator.close();
     }
     client.resources(ServerFleet.class).delete();
+    // Not left to the garbage collector, whose discovery of the CRD may lag by 30 s.
+    client.pods().withLabel("ferry.dev/fleet").delete();
     await("fleet pods gone").atMost(WAIT).until(() -> client.pods().withLabel("ferry.dev/fleet").list().getItems().isEmpty());
     if (runtime != null) {
       runtime.close();

@@ -59,6 +59,8 @@ class FleetLeaderElectionTest {
   @AfterAll
   static void stopEverything(KubernetesClient client) {
     client.resources(ServerFleet.class).delete();
+    // Not left to the garbage collector, whose discovery of the CRD may lag by 30 s.
+    client.pods().withLabel("ferry.dev/fleet").delete();
     await("fleet pods gone").atMost(WAIT).until(() -> client.pods().withLabel("ferry.dev/fleet").list().getItems().isEmpty());
     if (runtime != null) {
       runtime.close();

@@ -69,6 +69,8 @@ class FleetRebalanceTest {
   @AfterEach
   void deleteFleets(KubernetesClient client) {
     client.resources(ServerFleet.class).delete();
+    // Not left to the garbage collector, whose discovery of the CRD may lag by 30 s.
+    client.pods().withLabel("ferry.dev/fleet").delete();
     await("fleet pods gone").atMost(WAIT).until(() -> client.pods().withLabel("ferry.dev/fleet").list().getItems().isEmpty());
   }
 
