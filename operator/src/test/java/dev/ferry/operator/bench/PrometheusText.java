@@ -30,26 +30,36 @@ final class PrometheusText {
       if (line.isEmpty() || line.startsWith("#")) {
         continue;
       }
-      int brace = line.indexOf('{');
-      int space;
-      String name;
-      Map<String, String> labels = new LinkedHashMap<>();
-      if (brace >= 0 && brace < line.indexOf(' ')) {
-        name = line.substring(0, brace);
-        int end = parseLabels(line, brace + 1, labels);
-        space = end + 1;
-      } else {
-        space = line.indexOf(' ');
-        name = line.substring(0, space);
-      }
-      String[] rest = line.substring(space).strip().split("\\s+");
       try {
-        out.add(new Sample(name, labels, Double.parseDouble(rest[0])));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("not a Prometheus sample value in: " + line, e);
+        out.add(parseLine(line));
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("not a Prometheus sample line: " + line, e);
       }
     }
     return new PrometheusText(List.copyOf(out));
+  }
+
+  private static Sample parseLine(String line) {
+    int brace = line.indexOf('{');
+    int firstSpace = line.indexOf(' ');
+    if (firstSpace < 0) {
+      throw new IllegalArgumentException("no value");
+    }
+    Map<String, String> labels = new LinkedHashMap<>();
+    String name;
+    int valueFrom;
+    if (brace >= 0 && brace < firstSpace) {
+      name = line.substring(0, brace);
+      valueFrom = parseLabels(line, brace + 1, labels) + 1;
+    } else {
+      name = line.substring(0, firstSpace);
+      valueFrom = firstSpace;
+    }
+    if (name.isEmpty()) {
+      throw new IllegalArgumentException("no metric name");
+    }
+    String[] rest = line.substring(valueFrom).strip().split("\\s+");
+    return new Sample(name, labels, Double.parseDouble(rest[0]));
   }
 
   /** Parses {@code k="v",...} from {@code from}; returns the index of the closing brace. */
@@ -57,6 +67,9 @@ final class PrometheusText {
     int i = from;
     while (i < line.length() && line.charAt(i) != '}') {
       int eq = line.indexOf('=', i);
+      if (eq < 0 || eq + 1 >= line.length() || line.charAt(eq + 1) != '"') {
+        throw new IllegalArgumentException("a label is not key=\"value\"");
+      }
       String key = line.substring(i, eq).strip();
       StringBuilder value = new StringBuilder();
       int j = eq + 2; // past ="
