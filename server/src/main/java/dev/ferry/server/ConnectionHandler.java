@@ -247,6 +247,7 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
             log.debug("{}: connection error: {}", ctx.channel().remoteAddress(), cause.toString());
             ctx.close();
         } else {
+            rt.metrics.internalErrors.increment();
             log.error("{}: unexpected error; closing the connection", ctx.channel().remoteAddress(), cause);
             ctx.close();
         }

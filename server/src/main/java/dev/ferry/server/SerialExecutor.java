@@ -16,11 +16,14 @@ final class SerialExecutor implements Executor {
     private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);
 
     private final Executor delegate;
+    private final Runnable onFailure;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
 
-    SerialExecutor(Executor delegate) {
+    /** @param onFailure counts a task that threw (an SDK bug: application code is called with its own guard) */
+    SerialExecutor(Executor delegate, Runnable onFailure) {
         this.delegate = delegate;
+        this.onFailure = onFailure;
     }
 
     @Override
@@ -36,6 +39,7 @@ final class SerialExecutor implements Executor {
                 try {
                     task.run();
                 } catch (Throwable t) {
+                    onFailure.run();
                     log.error("session task failed", t);
                 }
             }

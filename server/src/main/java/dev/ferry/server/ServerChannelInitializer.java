@@ -5,6 +5,7 @@ import dev.ferry.protocol.codec.FrameEncoder;
 import dev.ferry.server.tls.ServerTls;
 import dev.ferry.server.tls.TlsFailureHandler;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -38,13 +39,18 @@ final class ServerChannelInitializer extends ChannelInitializer<SocketChannel> {
                     .addLast("tls", tls.newHandler(ch.alloc(), rt.options.handshakeTimeout()))
                     .addLast("tls-failures", tlsFailures);
         }
-        ch.pipeline()
+        addSessionHandlers(ch.pipeline(), rt);
+    }
+
+    /** Everything after TLS, in order; also used by tests that run sessions on an embedded channel. */
+    static void addSessionHandlers(ChannelPipeline pipeline, ServerRuntime rt) {
+        pipeline
                 .addLast("flush-consolidation", new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true))
                 .addLast("frame-decoder", new FrameDecoder(rt.options.maxFrameLength()))
                 .addLast("frame-encoder", FrameEncoder.INSTANCE);
         if (!rt.options.idleTimeout().isZero()) {
-            ch.pipeline().addLast("idle", new IdleStateHandler(rt.options.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS));
+            pipeline.addLast("idle", new IdleStateHandler(rt.options.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS));
         }
-        ch.pipeline().addLast("session", new ConnectionHandler(rt));
+        pipeline.addLast("session", new ConnectionHandler(rt));
     }
 }

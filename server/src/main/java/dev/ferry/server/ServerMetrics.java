@@ -31,6 +31,7 @@ public final class ServerMetrics {
     final Counter protocolErrors;
     final Counter missingDone;
     final Counter backpressureWaits;
+    final Counter internalErrors;
     final Timer exportTime;
     final Timer claimTime;
     private final AtomicLong migrationsFailed = new AtomicLong();
@@ -58,6 +59,8 @@ public final class ServerMetrics {
         attentions = counter("ferry_attentions", "Requests cancelled by ATTENTION");
         protocolErrors = counter("ferry_protocol_errors", "Connections closed for a protocol error");
         missingDone = counter("ferry_handler_missing_done", "Handlers that returned without a final DONE");
+        internalErrors = counter("ferry_internal_errors",
+                "Unexpected exceptions inside the SDK (not the application's handlers); each one is logged at ERROR");
         backpressureWaits = counter("ferry_backpressure_waits", "Times a handler waited because its client was not reading");
         exportTime = Timer.builder("ferry_context_export").description("Time to export a context to the store")
                 .publishPercentiles(0.5, 0.99).register(registry);
@@ -107,6 +110,8 @@ public final class ServerMetrics {
     public long migrationsRequested() { return (long) migrationsRequested.count(); }
     public long sessionsResumed() { return (long) sessionsResumed.count(); }
     public long backpressureWaits() { return (long) backpressureWaits.count(); }
+    public long internalErrors() { return (long) internalErrors.count(); }
+    public long protocolErrors() { return (long) protocolErrors.count(); }
 
     /** The last migration failure, in words, or null. */
     public String lastFailure() { return lastFailure; }

@@ -18,8 +18,8 @@ final class ServerRuntime {
     final MigrationTimers timers;
     final SessionHandler handler;
     final ServerMetrics metrics;
-    final ExecutorService virtualThreads = Executors.newThreadPerTaskExecutor(
-            Thread.ofVirtual().name("ferry-session-", 0).factory());
+    /** Runs application handlers and session tasks: virtual threads, or a test's own executor. */
+    final ExecutorService virtualThreads;
     final Map<SessionId, ServerSession> sessions = new ConcurrentHashMap<>();
     final SecureRandom random = new SecureRandom();
     private final AtomicInteger migrationIds = new AtomicInteger();
@@ -27,6 +27,12 @@ final class ServerRuntime {
     volatile String advertisedAddress;
 
     ServerRuntime(ServerOptions options, ServerMetrics metrics) {
+        this(options, metrics, Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("ferry-session-", 0).factory()));
+    }
+
+    /** For tests that drive sessions deterministically: every session task runs on {@code executor}. */
+    ServerRuntime(ServerOptions options, ServerMetrics metrics, ExecutorService executor) {
+        this.virtualThreads = executor;
         this.options = options;
         this.store = options.contextStore();
         this.timers = options.timers();

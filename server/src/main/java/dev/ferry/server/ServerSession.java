@@ -68,8 +68,8 @@ final class ServerSession implements Session {
         this.tokenHash = tokenHash;
         this.context = context;
         this.resumed = resumed;
-        this.executor = new SerialExecutor(rt.virtualThreads);
-        this.notifier = new SerialExecutor(rt.virtualThreads);
+        this.executor = new SerialExecutor(rt.virtualThreads, rt.metrics.internalErrors::increment);
+        this.notifier = new SerialExecutor(rt.virtualThreads, rt.metrics.internalErrors::increment);
         rt.metrics.opened(MigrationState.NONE);
     }
 
@@ -379,6 +379,9 @@ final class ServerSession implements Session {
     }
 
     private void resumeLocally(ServerRequest request) {
+        // Its id is in use again from now, not from when it runs: a COMMAND reusing the id in between
+        // would otherwise be taken as a second request with the same id (found by SessionCoverageFuzzTest).
+        open.put(request.id(), request);
         executor.execute(() -> runResumed(request));
     }
 

@@ -33,17 +33,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Decoder fuzz: {@value #TRIES} × {@value #INPUTS_PER_TRY} inputs — random bytes and mutated
  * streams of valid frames (bit flips, byte overwrites, truncation, length-field tampering,
- * splicing, insertion, duplication) — each fed through a fresh {@link EmbeddedChannel} in random
- * fragments of random buffer kinds. Oracles per input:
- * <ul>
- *   <li>the only exception is a {@link TooLongFrameException} or {@link CorruptedFrameException}
- *       raised by the decoder's own checks (no cause: nothing wrapped), with a message, at most
- *       once per channel, and the right one of the two for the bytes it failed on;</li>
- *   <li>the frames decoded re-encode to exactly the prefix of the input they came from;</li>
- *   <li>without an exception, what is left undecoded is an incomplete frame (the decoder neither
- *       stalls on a complete frame nor skips bytes);</li>
- *   <li>every buffer fed in is released, and the leak detector reports nothing.</li>
- * </ul>
+ * splicing, insertion, duplication) — each checked by {@link DecoderOracle} (exceptions, re-encoding,
+ * no stall, buffers released); at the end the leak detector must have reported nothing.
  * A failing try prints its seed; jqwik replays it.
  */
 class FrameDecoderFuzzTest {
@@ -93,7 +84,7 @@ class FrameDecoderFuzzTest {
                 default -> ProtocolVersion.DEFAULT_MAX_FRAME_LENGTH;
             };
             try {
-                feed(input, cap, rnd);
+                count(DecoderOracle.feed(input, cap, rnd));
             } catch (AssertionError e) {
                 throw new AssertionError("seed " + seed + " input " + i + " cap " + cap + ": " + hex(input), e);
             }
@@ -181,103 +172,17 @@ class FrameDecoderFuzzTest {
         return b;
     }
 
-    // ------------------------------------------------------------------ feeding and oracles
-
-    private static void feed(byte[] input, int cap, Random rnd) {
+    private static void count(DecoderOracle.Result r) {
         INPUTS.incrementAndGet();
-        BYTES.addAndGet(input.length);
-        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(cap));
-        List<ByteBuf> fed = new ArrayList<>();
-        List<Frame> decoded = new ArrayList<>();
-        Throwable failure = null;
-        try {
-            int at = 0;
-            do {
-                int n = Math.min(input.length - at, rnd.nextInt(4) == 0 ? 1 + rnd.nextInt(3) : 1 + rnd.nextInt(input.length + 1));
-                ByteBuf b = fragment(input, at, n, rnd);
-                fed.add(b);
-                FRAGMENTS.incrementAndGet();
-                at += n;
-                boolean failedEarlier = failure != null;
-                try {
-                    ch.writeInbound(b);
-                } catch (Throwable t) {
-                    assertThat(failure).as("a second exception after %s", failure).isNull();
-                    failure = t;
-                }
-                for (Object o; (o = ch.readInbound()) != null; ) {
-                    // Frames before the bad one in the same fragment are delivered; none in later fragments.
-                    assertThat(failedEarlier).as("frame %s decoded after the failure %s", o, failure).isFalse();
-                    assertThat(o).isInstanceOf(Frame.class);
-                    decoded.add((Frame) o);
-                }
-            } while (at < input.length);
-            ch.checkException();
-        } finally {
-            assertThat(ch.finishAndReleaseAll()).as("messages left in the channel").isFalse();
-            for (ByteBuf b : fed) {
-                if (b != Unpooled.EMPTY_BUFFER) assertThat(b.refCnt()).as("refCnt of a fed %s", b).isZero();
-            }
-        }
-        FRAMES.addAndGet(decoded.size());
-
-        byte[] prefix = encode(decoded);
-        assertThat(Arrays.equals(prefix, 0, prefix.length, input, 0, Math.min(prefix.length, input.length)) && prefix.length <= input.length)
-                .as("decoded frames %s re-encode to a prefix of the input", decoded).isTrue();
-        byte[] rest = Arrays.copyOfRange(input, prefix.length, input.length);
-
-        if (failure == null) {
-            if (rest.length == 0) {
-                CLEAN.incrementAndGet();
-                return;
-            }
-            INCOMPLETE.incrementAndGet();
-            if (rest.length >= 4) {
-                long length = u32(rest, 0);
-                assertThat(length).as("undecoded rest %s: a valid length", hex(rest)).isBetween(1L, (long) cap);
-                assertThat((long) rest.length).as("undecoded rest %s is incomplete", hex(rest)).isLessThan(4 + length);
-                if (rest.length > 4) assertThat(FrameType.of(rest[4] & 0xFF)).as("undecoded rest %s: known type", hex(rest)).isNotNull();
-            }
-            return;
-        }
-        assertThat(failure).isInstanceOfAny(TooLongFrameException.class, CorruptedFrameException.class);
-        assertThat(failure.getCause()).as("a decoder exception wrapping %s", failure.getCause()).isNull();
-        assertThat(failure.getMessage()).isNotBlank();
-        assertThat(rest.length).as("failed on an undecoded rest").isGreaterThanOrEqualTo(4);
-        long length = u32(rest, 0);
-        if (length > cap) {
-            TOO_LONG.incrementAndGet();
-            assertThat(failure).isInstanceOf(TooLongFrameException.class);
-        } else {
-            CORRUPTED.incrementAndGet();
-            assertThat(failure).isInstanceOf(CorruptedFrameException.class);
-        }
-    }
-
-    /** A fragment in one of the buffer kinds a pipeline may see. */
-    private static ByteBuf fragment(byte[] input, int at, int n, Random rnd) {
-        switch (rnd.nextInt(4)) {
-            case 0 -> {
-                return Unpooled.wrappedBuffer(input, at, n); // heap, unpooled, not leak-tracked
-            }
-            case 1 -> {
-                ByteBuf b = PooledByteBufAllocator.DEFAULT.heapBuffer(n);
-                return b.writeBytes(input, at, n);
-            }
-            case 2 -> {
-                if (n >= 2) {
-                    int half = n / 2;
-                    CompositeByteBuf c = PooledByteBufAllocator.DEFAULT.compositeDirectBuffer();
-                    c.addComponent(true, PooledByteBufAllocator.DEFAULT.directBuffer(half).writeBytes(input, at, half));
-                    c.addComponent(true, PooledByteBufAllocator.DEFAULT.directBuffer(n - half).writeBytes(input, at + half, n - half));
-                    return c;
-                }
-                return PooledByteBufAllocator.DEFAULT.directBuffer(Math.max(1, n)).writeBytes(input, at, n);
-            }
-            default -> {
-                return PooledByteBufAllocator.DEFAULT.directBuffer(Math.max(1, n)).writeBytes(input, at, n);
-            }
-        }
+        BYTES.addAndGet(r.bytes());
+        FRAGMENTS.addAndGet(r.fragments());
+        FRAMES.addAndGet(r.frames());
+        (switch (r.outcome()) {
+            case CLEAN -> CLEAN;
+            case INCOMPLETE -> INCOMPLETE;
+            case TOO_LONG -> TOO_LONG;
+            case CORRUPTED -> CORRUPTED;
+        }).incrementAndGet();
     }
 
     // ------------------------------------------------------------------ bytes
@@ -294,9 +199,7 @@ class FrameDecoderFuzzTest {
         return out.toByteArray();
     }
 
-    private static long u32(byte[] b, int at) {
-        return ((b[at] & 0xFFL) << 24) | ((b[at + 1] & 0xFFL) << 16) | ((b[at + 2] & 0xFFL) << 8) | (b[at + 3] & 0xFFL);
-    }
+    private static long u32(byte[] b, int at) { return DecoderOracle.u32(b, at); }
 
     private static void putU32(byte[] b, int at, long v) {
         b[at] = (byte) (v >> 24); b[at + 1] = (byte) (v >> 16); b[at + 2] = (byte) (v >> 8); b[at + 3] = (byte) v;

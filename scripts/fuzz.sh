@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs a coverage-guided Jazzer campaign against each fuzz target and prints libFuzzer's figures.
+#
+#   scripts/fuzz.sh [--executions N] [--target decoder|session]...
+#
+# Each target is the fuzzerTestOneInput method of a @FuzzTest class, run by standalone Jazzer (the
+# JUnit @FuzzTest runs are capped at their maxDuration; a campaign is capped by executions). The
+# corpus grows in target/fuzz/<target>/corpus (seeded from the checked-in regression inputs);
+# crashes land in target/fuzz/<target>/ as crash-<sha1>, and the log in target/fuzz/<target>.log.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+executions=1000000
+targets=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --executions) executions="$2"; shift 2 ;;
+    --target) targets+=("$2"); shift 2 ;;
+    -h|--help) sed -n 2,9p "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "fuzz.sh: unknown argument '$1' (use --executions N, --target decoder|session)" >&2; exit 2 ;;
+  esac
+done
+[ ${#targets[@]} -eq 0 ] && targets=(decoder session)
+case "$executions" in ''|*[!0-9]*) echo "fuzz.sh: --executions needs a positive number, got '$executions'" >&2; exit 2 ;; esac
+
+jazzer_jar="$HOME/.m2/repository/com/code-intelligence/jazzer/0.24.0/jazzer-0.24.0.jar"
+[ -f "$jazzer_jar" ] || $MVN -q dependency:get -Dartifact=com.code-intelligence:jazzer:0.24.0
+
+run() { # name module class inputs-dir
+  local name="$1" module="$2" class="$3" inputs="$4"
+  local out="$PWD/$module/target/fuzz/$name"
+  mkdir -p "$out/corpus"
+  $MVN -o -q -pl "$module" test-compile
+  $MVN -o -q -pl "$module" dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$out/classpath.txt"
+  local cp="$module/target/test-classes:$module/target/classes:$(cat "$out/classpath.txt")"
+  local seeds=()
+  [ -d "$inputs" ] && seeds=("$inputs")
+  echo "fuzz.sh: $name: $executions executions of $class (log: $out.log)"
+  set +e
+  java -XX:+EnableDynamicAgentLoading -XX:-OmitStackTraceInFastThrow -Xmx1g \
+       -Dio.netty.leakDetection.level=paranoid --sun-misc-unsafe-memory-access=allow \
+       -Dorg.slf4j.simpleLogger.defaultLogLevel=off \
+       -cp "$jazzer_jar:$cp" com.code_intelligence.jazzer.Jazzer \
+       --target_class="$class" --instrumentation_includes='dev.ferry.**' \
+       --reproducer_path="$out" \
+       -runs="$executions" -artifact_prefix="$out/" -print_final_stats=1 \
+       "$out/corpus" "${seeds[@]}" > "$out.log" 2>&1
+  local rc=$?
+  set -e
+  grep -E '^#[0-9]+ +(INITED|DONE)' "$out.log" || true
+  grep -E '^(stat::|Done )' "$out.log" || true
+  echo "fuzz.sh: $name: corpus $(ls "$out/corpus" | wc -l) files, crashes: $(ls "$out" | grep -c '^crash-' || true), exit $rc"
+  return $rc
+}
+
+status=0
+for t in "${targets[@]}"; do
+  case "$t" in
+    decoder) run decoder protocol dev.ferry.protocol.codec.FrameDecoderFuzzTarget \
+        protocol/src/test/resources/dev/ferry/protocol/codec/FrameDecoderCoverageFuzzTestInputs/decoderAcceptsFramesOrFailsCleanly || status=1 ;;
+    session) run session server dev.ferry.server.SessionFuzzTarget \
+        server/src/test/resources/dev/ferry/server/SessionCoverageFuzzTestInputs/sessionKeepsItsPromises || status=1 ;;
+    *) echo "fuzz.sh: unknown target '$t' (decoder or session)" >&2; exit 2 ;;
+  esac
+done
+exit $status
