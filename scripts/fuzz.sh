@@ -44,7 +44,7 @@ run() { # name module class inputs-dir
        -cp "$jazzer_jar:$cp" com.code_intelligence.jazzer.Jazzer \
        --target_class="$class" --instrumentation_includes='dev.ferry.**' \
        --reproducer_path="$out" \
-       -runs="$executions" -artifact_prefix="$out/" -print_final_stats=1 \
+       -runs="$executions" -timeout=30 -artifact_prefix="$out/" -print_final_stats=1 \
        "$out/corpus" "${seeds[@]}" > "$out.log" 2>&1
   local rc=$?
   set -e

@@ -408,7 +408,10 @@ final class ServerSession implements Session {
     private void export(ServerRequest inBatch) {
         synchronized (this) {
             if (state != MigrationState.REQUESTED || holds > 0 || busy || closed) {
-                if (inBatch != null) resumeLocally(inBatch);
+                // Not after the connection closed: the migration still waits, so the resumed command would
+                // suspend again at once, forever (a busy loop found by SessionCoverageFuzzTest).
+                if (inBatch != null && !closed) resumeLocally(inBatch);
+                else if (inBatch != null) open.remove(inBatch.id(), inBatch);
                 return;
             }
         }
