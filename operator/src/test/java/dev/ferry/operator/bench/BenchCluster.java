@@ -16,7 +16,11 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -46,7 +50,7 @@ final class BenchCluster implements AutoCloseable {
   private final RedisServer redis;
   private final LocalPodRuntime runtime;
 
-  private BenchCluster(String owner, int nodes, List<String> serverJvmOptions) {
+  private BenchCluster(String owner, int nodes, List<String> serverJvmOptions, Path work) {
     try {
       controlPlane = ControlPlane.get();
       toClose.add(controlPlane);
@@ -65,7 +69,8 @@ final class BenchCluster implements AutoCloseable {
           LocalPodRuntime.builder(runtimeClient)
               .nodes(nodes)
               .nodeNamePrefix("bench-node")
-              .launcher(ReferenceServerLauncher.DEFAULT_IMAGE, new ReferenceServerLauncher(ReferenceServerLauncher.findJar(), serverJvmOptions))
+              .launcher(ReferenceServerLauncher.DEFAULT_IMAGE, new ReferenceServerLauncher(serverJarCopy(work), serverJvmOptions))
+              .logDir(work.resolve("pods"))
               .heartbeatInterval(Duration.ofSeconds(5))
               .build();
       toClose.add(0, runtime);
@@ -77,9 +82,22 @@ final class BenchCluster implements AutoCloseable {
     }
   }
 
-  /** Starts everything; on failure stops what was started. */
-  static BenchCluster start(String owner, int nodes, List<String> serverJvmOptions) {
-    return new BenchCluster(owner, nodes, serverJvmOptions);
+  /** Starts everything, with pod logs and the server jar under {@code work}; on failure stops what was started. */
+  static BenchCluster start(String owner, int nodes, List<String> serverJvmOptions, Path work) {
+    return new BenchCluster(owner, nodes, serverJvmOptions, work);
+  }
+
+  /**
+   * The reference server's runnable jar, copied: pods run for minutes, and a build meanwhile
+   * rewrites the jar in server-image/target under the running JVMs (their classes then fail to load).
+   */
+  private static Path serverJarCopy(Path work) {
+    try {
+      Files.createDirectories(work);
+      return Files.copy(ReferenceServerLauncher.findJar(), work.resolve("ferry-server-runnable.jar"), StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
 

@@ -116,7 +116,7 @@ final class BenchReport {
   /** Three significant decimals are all a benchmark on a shared machine can claim. */
   private static Double round(Double v) {
     if (v == null || v.isNaN() || v.isInfinite()) {
-      return v == null || v.isNaN() ? null : v;
+      return null; // JSON has no NaN or Infinity: not measured
     }
     return Math.round(v * 1000.0) / 1000.0;
   }

@@ -96,7 +96,7 @@ public final class OperatorCostBenchmark implements Callable<Integer> {
         "the same operator process with 1 ServerFleet");
     say("operator-cost benchmark: %d fleets vs 1, idle windows %d s (log: %s)", fleets, idleSeconds, env.logFile(SCENARIO));
     Path operatorLog = env.work().resolve("operator.log");
-    try (BenchCluster cluster = BenchCluster.start("ferry-bench-cost", 2, BenchCluster.serverJvmOptions(serverHeap))) {
+    try (BenchCluster cluster = BenchCluster.start("ferry-bench-cost", 2, BenchCluster.serverJvmOptions(serverHeap), env.work())) {
       ControlPlane cp = cluster.controlPlane();
       String ns = cluster.namespace().name();
       OperatorRbac.grant(cluster.namespace());
@@ -106,7 +106,7 @@ public final class OperatorCostBenchmark implements Callable<Integer> {
       props.put("kubernetes.user.agent", OPERATOR_AGENT);
       // As the Deployment sets them (downward API): the lease of leader election lives next to the operator.
       Map<String, String> environment = Map.of("POD_NAMESPACE", ns, "POD_NAME", "ferry-operator-bench");
-      Path jar = env.repo().resolve("operator/target/quarkus-app/quarkus-run.jar");
+      Path jar = PackagedOperator.copyApp(env.repo().resolve("operator/target/quarkus-app"), env.work().resolve("quarkus-app"));
       ApiRequestLog requests = new ApiRequestLog(cp.apiServerLog());
       long logStart = requests.offset();
       PackagedOperator operator = cluster.closeFirst(PackagedOperator.start(jar, operatorHeap, props, environment, operatorLog));

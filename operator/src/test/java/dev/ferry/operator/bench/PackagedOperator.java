@@ -117,6 +117,36 @@ final class PackagedOperator implements AutoCloseable {
     }
   }
 
+  /**
+   * Copies the fast-jar directory ({@code quarkus-run.jar} with its {@code lib/}, {@code app/},
+   * {@code quarkus/}) to {@code target} and returns the copy's {@code quarkus-run.jar}: a build of
+   * the module during the run then cannot replace jars under the running operator.
+   */
+  static Path copyApp(Path app, Path target) throws IOException {
+    if (!Files.isRegularFile(app.resolve("quarkus-run.jar"))) {
+      throw new IllegalStateException("No " + app.resolve("quarkus-run.jar")
+          + ": build it with $MVN -o -pl operator install -DskipTests (scripts/bench-operator.sh does)");
+    }
+    if (Files.exists(target)) {
+      try (var old = Files.walk(target)) {
+        for (Path p : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
+    try (var files = Files.walk(app)) {
+      for (Path from : files.toList()) {
+        Path to = target.resolve(app.relativize(from).toString());
+        if (Files.isDirectory(from)) {
+          Files.createDirectories(to);
+        } else {
+          Files.copy(from, to);
+        }
+      }
+    }
+    return target.resolve("quarkus-run.jar");
+  }
+
   private HttpResponse<String> get(String path) {
     try {
       return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).timeout(Duration.ofSeconds(10)).build(),

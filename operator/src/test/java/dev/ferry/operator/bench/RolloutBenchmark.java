@@ -88,7 +88,7 @@ public final class RolloutBenchmark implements Callable<Integer> {
         "the same rollout with migration disabled (both timers 0)");
     say("rollout benchmark: %d clients, think time %d ms, steady window %d s (log: %s)", clients, thinkTimeMillis, steadySeconds,
         env.logFile(SCENARIO));
-    try (BenchCluster cluster = BenchCluster.start("ferry-bench-rollout", REPLICAS, BenchCluster.serverJvmOptions(serverHeap))) {
+    try (BenchCluster cluster = BenchCluster.start("ferry-bench-rollout", REPLICAS, BenchCluster.serverJvmOptions(serverHeap), env.work())) {
       cluster.closeFirst(FleetOperator.start(OperatorRbac.grant(cluster.namespace()), cluster.namespace().name()));
       say("control plane, redis-server %s, 3 nodes and the operator (in-process, ServiceAccount %s) are up", cluster.redis().uri(),
           OperatorRbac.SERVICE_ACCOUNT);
