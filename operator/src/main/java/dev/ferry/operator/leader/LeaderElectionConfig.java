@@ -27,4 +27,11 @@ public interface LeaderElectionConfig {
 
   @WithDefault("2s")
   Duration retryPeriod();
+
+  /**
+   * Whether a replica that loses the lease exits (so its Deployment restarts it). Only an embedding
+   * that stops and starts the operator in one JVM, such as a test, turns it off.
+   */
+  @WithDefault("true")
+  boolean exitOnLostLease();
 }

@@ -27,6 +27,7 @@ public class LeaderElectionProducer {
             .leaseNamespace(config.leaseNamespace().orElse(System.getenv("POD_NAMESPACE")))
             .identity(System.getenv("POD_NAME"))
             .timing(config.leaseDuration(), config.renewDeadline(), config.retryPeriod())
+            .exitOnStopLeading(config.exitOnLostLease())
             .build();
     log.infof("Leader election on %s", settings);
     return settings.toConfiguration();

@@ -36,6 +36,14 @@ public final class OperatorRbac {
    * The leader-election Role and RoleBinding of rbac.yaml (written for ferry-system), moved into the
    * test namespace: the lease lives next to the operator.
    */
+  public static void grantLeaderElection(KubernetesClient admin, String namespace) {
+    try (InputStream in = Files.newInputStream(file())) {
+      grantLeaderElection(admin, admin.load(in).items(), namespace);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private static void grantLeaderElection(KubernetesClient admin, List<HasMetadata> objects, String namespace) {
     Role role = objects.stream().filter(Role.class::isInstance).map(Role.class::cast).findFirst().orElseThrow();
     admin.resource(new RoleBuilder(role).editMetadata().withNamespace(namespace).endMetadata().build())

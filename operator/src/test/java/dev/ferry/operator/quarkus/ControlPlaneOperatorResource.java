@@ -65,9 +65,12 @@ public class ControlPlaneOperatorResource implements QuarkusTestResourceLifecycl
                 .build())
         .forceConflicts()
         .serverSideApply();
+    // Leader election (active only where a test profile turns it on): the lease next to the operator.
+    OperatorRbac.grantLeaderElection(admin, namespace);
     String token = cp.serviceAccountToken(namespace, OperatorRbac.SERVICE_ACCOUNT, Duration.ofHours(1));
     Map<String, String> config = new java.util.LinkedHashMap<>(ControlPlane.quarkusClientProperties(cp.tokenConfig(namespace, token)));
     config.put("quarkus.operator-sdk.controllers.serverfleet.namespaces", namespace);
+    config.put("ferry.leader-election.lease-namespace", namespace);
     return config;
   }
 

@@ -113,4 +113,32 @@ class FleetStatusCalculatorTest {
     assertThat(recovered.getConditions()).filteredOn(c -> c.getType().equals("ReconcileError")).singleElement()
         .satisfies(c -> assertThat(c.getReason()).isEqualTo("ReconcileSucceeded"));
   }
+
+  @Test
+  void rebalancingIsReportedOnlyWhenEnabledAndTrueWhileANewPodWaits() {
+    ServerFleet fleet = fleet(2);
+    Pod waiting = pod(fleet, "f-b", true);
+    waiting.getMetadata().setAnnotations(new java.util.HashMap<>(Map.of(
+        dev.ferry.operator.resources.RebalanceState.ANNOTATION, dev.ferry.operator.resources.RebalanceState.PENDING)));
+    FleetObservation seen = seen(fleet, pod(fleet, "f-a", true), waiting);
+    assertThat(FleetStatusCalculator.compute(fleet, seen, T0).getConditions()).extracting(Condition::getType)
+        .doesNotContain("Rebalancing");
+
+    dev.ferry.operator.model.RebalanceSpec rebalance = new dev.ferry.operator.model.RebalanceSpec();
+    rebalance.setEnabled(true);
+    rebalance.setRatePerSecond(7);
+    fleet.getSpec().setRebalance(rebalance);
+    assertThat(Conditions.find(FleetStatusCalculator.compute(fleet, seen, T0).getConditions(), ConditionType.Rebalancing))
+        .hasValueSatisfying(c -> {
+          assertThat(c.getStatus()).isEqualTo("True");
+          assertThat(c.getReason()).isEqualTo("RebalanceInProgress");
+          assertThat(c.getMessage()).contains("f-b").contains("7 sessions/s");
+        });
+    FleetObservation balanced = seen(fleet, pod(fleet, "f-a", true), pod(fleet, "f-b", true));
+    assertThat(Conditions.find(FleetStatusCalculator.compute(fleet, balanced, T0).getConditions(), ConditionType.Rebalancing))
+        .hasValueSatisfying(c -> {
+          assertThat(c.getStatus()).isEqualTo("False");
+          assertThat(c.getReason()).isEqualTo("Balanced");
+        });
+  }
 }
