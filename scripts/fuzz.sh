@@ -7,6 +7,8 @@
 # JUnit @FuzzTest runs are capped at their maxDuration; a campaign is capped by executions). The
 # corpus grows in target/fuzz/<target>/corpus (seeded from the checked-in regression inputs);
 # crashes land in target/fuzz/<target>/ as crash-<sha1>, and the log in target/fuzz/<target>.log.
+# A crash becomes a regression input by moving it (with a name that says what it found) into the
+# target's ...Inputs/ test-resource directory named below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -27,8 +29,8 @@ case "$executions" in ''|*[!0-9]*) echo "fuzz.sh: --executions needs a positive 
 jazzer_jar="$HOME/.m2/repository/com/code-intelligence/jazzer/0.24.0/jazzer-0.24.0.jar"
 [ -f "$jazzer_jar" ] || $MVN -q dependency:get -Dartifact=com.code-intelligence:jazzer:0.24.0
 
-run() { # name module class inputs-dir
-  local name="$1" module="$2" class="$3" inputs="$4"
+run() { # name module class inputs-dir leak-detection-level
+  local name="$1" module="$2" class="$3" inputs="$4" leaks="$5"
   local out="$PWD/$module/target/fuzz/$name"
   mkdir -p "$out/corpus"
   $MVN -o -q -pl "$module" test-compile
@@ -39,7 +41,7 @@ run() { # name module class inputs-dir
   echo "fuzz.sh: $name: $executions executions of $class (log: $out.log)"
   set +e
   java -XX:+EnableDynamicAgentLoading -XX:-OmitStackTraceInFastThrow -Xmx1g \
-       -Dio.netty.leakDetection.level=paranoid --sun-misc-unsafe-memory-access=allow \
+       -Dio.netty.leakDetection.level="$leaks" --sun-misc-unsafe-memory-access=allow \
        -Dorg.slf4j.simpleLogger.defaultLogLevel=off \
        -cp "$jazzer_jar:$cp" com.code_intelligence.jazzer.Jazzer \
        --target_class="$class" --instrumentation_includes='dev.ferry.**' \
@@ -58,9 +60,11 @@ status=0
 for t in "${targets[@]}"; do
   case "$t" in
     decoder) run decoder protocol dev.ferry.protocol.codec.FrameDecoderFuzzTarget \
-        protocol/src/test/resources/dev/ferry/protocol/codec/FrameDecoderCoverageFuzzTestInputs/decoderAcceptsFramesOrFailsCleanly || status=1 ;;
+        protocol/src/test/resources/dev/ferry/protocol/codec/FrameDecoderCoverageFuzzTestInputs/decoderAcceptsFramesOrFailsCleanly \
+        paranoid || status=1 ;;
     session) run session server dev.ferry.server.SessionFuzzTarget \
-        server/src/test/resources/dev/ferry/server/SessionCoverageFuzzTestInputs/sessionKeepsItsPromises || status=1 ;;
+        server/src/test/resources/dev/ferry/server/SessionCoverageFuzzTestInputs/sessionKeepsItsPromises \
+        disabled || status=1 ;; # the target counts its own buffers exactly; paranoid tracking costs 3/4 of its speed
     *) echo "fuzz.sh: unknown target '$t' (decoder or session)" >&2; exit 2 ;;
   esac
 done

@@ -63,7 +63,14 @@ public final class FerrySession implements AutoCloseable {
         throwIfUnusable();
         ResultStream prev = outstanding.get();
         if (prev != null && !prev.isDone()) {
-            if (prev.cancelRequested()) prev.awaitEndQuietly(options.commandTimeout().toNanos());
+            if (prev.cancelRequested()) {
+                prev.awaitEndQuietly(options.commandTimeout().toNanos());
+                if (!prev.isDone()) {
+                    engine.abandonUnanswered(prev, options.commandTimeout());
+                    prev.awaitEndQuietly(options.commandTimeout().toNanos());
+                    throwIfUnusable();
+                }
+            }
             if (!prev.isDone()) {
                 throw new IllegalStateException("request " + Integer.toUnsignedString(prev.requestId()) + " '" + prev.command()
                         + "' is still outstanding; a session runs one command at a time: await() or cancel() it first");

@@ -104,6 +104,20 @@ final class SessionEngine {
 
     void cancel(ResultStream stream) { runOnLoop(() -> onCancel(stream)); }
 
+    /**
+     * The server did not answer the ATTENTION for {@code stream} in time: it breaks the rule that
+     * every request ends with exactly one final DONE, so the session cannot go on (the next command
+     * would wait behind this one forever). Ends the session; the caller sees {@link #failure()}.
+     */
+    void abandonUnanswered(ResultStream stream, java.time.Duration waited) {
+        runOnLoop(() -> {
+            Request r = current;
+            if (r == null || r.stream != stream) return; // it ended after all
+            failSession(new SessionLostException("session " + sessionId + ": " + serverAddress + " did not end "
+                    + r.describe() + " within " + waited + " of the ATTENTION sent for it; the session is closed", null));
+        });
+    }
+
     CompletableFuture<Void> closeAsync() {
         CompletableFuture<Void> done = new CompletableFuture<>();
         if (!runOnLoop(() -> onClose(done))) done.complete(null);

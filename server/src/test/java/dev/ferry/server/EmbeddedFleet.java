@@ -6,6 +6,7 @@ import dev.ferry.protocol.codec.FrameEncoder;
 import dev.ferry.store.InMemoryContextStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 
 import java.time.Duration;
@@ -31,7 +32,7 @@ final class EmbeddedFleet implements AutoCloseable {
         final int number;
         final ServerRuntime server;
         final EmbeddedChannel channel;
-        private final EmbeddedChannel reader = new EmbeddedChannel(new FrameDecoder(MAX_FRAME));
+        private final EmbeddedChannel reader = new EmbeddedChannel(false, false, new FrameDecoder(MAX_FRAME));
 
         private Link(int number, ServerRuntime server, EmbeddedChannel channel) {
             this.number = number;
@@ -45,6 +46,8 @@ final class EmbeddedFleet implements AutoCloseable {
         public String toString() { return "link " + number + " to " + server.name(); }
     }
 
+    /** Every buffer of the fleet's channels comes from here, so a leak shows as memory still in use. */
+    private final UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(false);
     private long clockNanos = 1_000_000_000L;
     final InMemoryContextStore store = new InMemoryContextStore(() -> clockNanos);
     final ManualExecutor tasks = new ManualExecutor();
@@ -72,6 +75,7 @@ final class EmbeddedFleet implements AutoCloseable {
 
     Link connect(ServerRuntime server) {
         EmbeddedChannel ch = new EmbeddedChannel(false, false);
+        ch.config().setAllocator(alloc);
         ch.freezeTime();
         ServerChannelInitializer.addSessionHandlers(ch.pipeline(), server);
         try {
@@ -80,6 +84,12 @@ final class EmbeddedFleet implements AutoCloseable {
             throw new IllegalStateException("cannot register an embedded channel", e);
         }
         Link link = new Link(links.size(), server, ch);
+        link.reader.config().setAllocator(alloc);
+        try {
+            link.reader.register();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot register an embedded channel", e);
+        }
         links.add(link);
         pump(link);
         return link;
@@ -150,5 +160,10 @@ final class EmbeddedFleet implements AutoCloseable {
             l.reader.finishAndReleaseAll();
         }
         tasks.shutdownNow();
+    }
+
+    /** Bytes of buffers the fleet's channels allocated and did not release (0 once closed, or a leak). */
+    long bytesInUse() {
+        return alloc.metric().usedHeapMemory() + alloc.metric().usedDirectMemory();
     }
 }

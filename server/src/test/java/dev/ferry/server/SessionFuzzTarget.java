@@ -9,7 +9,6 @@ import dev.ferry.protocol.ResumeToken;
 import dev.ferry.protocol.SessionId;
 import dev.ferry.server.EmbeddedFleet.Link;
 import dev.ferry.testkit.NettyLeaks;
-import io.netty.buffer.Unpooled;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +28,8 @@ import static dev.ferry.server.SessionOracle.check;
  * against two servers of an {@link EmbeddedFleet}. {@link SessionOracle} checks every frame the
  * servers send; after each step no exception may have reached a pipeline's end and the SDK may
  * have counted no internal error; at the end every session is gone once its connection is, and
- * the paranoid leak detector reports no ByteBuf leak.
+ * every buffer the channels allocated is released (an exact per-input count; the JUnit run also
+ * asks the paranoid leak detector).
  *
  * <p>In the shape standalone Jazzer runs (a campaign by {@code scripts/fuzz.sh}, bounded by
  * executions); {@link SessionCoverageFuzzTest} runs the same target under JUnit.
@@ -87,6 +87,7 @@ public final class SessionFuzzTarget {
                 fleet.settle(Integer.MAX_VALUE);
                 oracle.checkSettled();
             }
+            check(fleet.bytesInUse() == 0, fleet.bytesInUse() + " bytes of ByteBufs not released after every channel closed");
             for (ServerRuntime s : fleet.servers) {
                 check(s.sessions.isEmpty(), s.name() + " still holds " + s.sessions.size() + " sessions after every connection closed");
                 check(s.metrics.internalErrors() == 0, s.name() + " counted an internal error (see the log)");
@@ -209,11 +210,11 @@ public final class SessionFuzzTarget {
                 }
                 case 2 -> {
                     oracle.expectError(link, ErrorCode.FRAME_TOO_LARGE);
-                    fleet.sendRaw(link, Unpooled.buffer(5).writeInt(EmbeddedFleet.MAX_FRAME + 1).writeByte(3));
+                    fleet.sendRaw(link, link.channel.alloc().buffer(5).writeInt(EmbeddedFleet.MAX_FRAME + 1).writeByte(3));
                 }
                 case 3 -> {
                     oracle.expectError(link, ErrorCode.PROTOCOL_ERROR);
-                    fleet.sendRaw(link, Unpooled.wrappedBuffer(new byte[] {0, 0, 0, 2, 0x7F, 0}));
+                    fleet.sendRaw(link, link.channel.alloc().buffer(6).writeBytes(new byte[] {0, 0, 0, 2, 0x7F, 0}));
                 }
                 default -> {
                     if (c.session == null) return;
