@@ -48,21 +48,16 @@ final class CapacityBenchmark {
             for (int target : o.steps()) {
                 int more = target - held;
                 if (more <= 0) continue;
-                List<ChildProcess> workers = fleet.workers();
-                for (int i = 0; i < workers.size(); i++) {
-                    int share = more / workers.size() + (i < more % workers.size() ? 1 : 0);
-                    workers.get(i).send("ADD " + server.address() + " " + share);
-                }
-                int holding = 0;
-                for (ChildProcess w : workers) {
-                    WorkerProtocol.Message m = WorkerProtocol.parse(w.await("OPENED", Duration.ofMinutes(5)).text());
-                    if (!m.word().equals("OPENED")) throw new IllegalStateException(w.name() + " said " + m.word() + " " + m.body());
-                    holding += m.body().path("holding").asInt();
+                // Opens that fail (a connect timing out on a busy machine) are tried again, twice;
+                // what is still missing after that is the limit.
+                int holding = held;
+                for (int attempt = 0; attempt < 3 && holding < target; attempt++) {
+                    holding = add(fleet, target - holding);
                 }
                 int serverHolds = server.admin().status().path("sessions").path("total").asInt(-1);
                 log.info("step {}: workers hold {}, server reports {}", target, holding, serverHolds);
                 if (holding < target) {
-                    stoppedBecause = String.format(Locale.ROOT, "at the %,d step only %,d sessions opened (the server's open-file limit is %,d)",
+                    stoppedBecause = String.format(Locale.ROOT, "at the %,d step only %,d sessions opened after three tries (the server's open-file limit is %,d; the worker logs say why the rest failed)",
                             target, holding, fileLimit);
                     steps.add(measure(holding, pid, o.launch()));
                     break;
@@ -72,6 +67,22 @@ final class CapacityBenchmark {
             }
         }
         return result(o, steps, stoppedBecause, fileLimit, loadBefore, at, command);
+    }
+
+    /** Spreads {@code more} new sessions over the workers; returns how many they hold in all. */
+    private static int add(ProcessFleet fleet, int more) throws Exception {
+        List<ChildProcess> workers = fleet.workers();
+        for (int i = 0; i < workers.size(); i++) {
+            int share = more / workers.size() + (i < more % workers.size() ? 1 : 0);
+            workers.get(i).send("ADD " + fleet.server(0).address() + " " + share);
+        }
+        int holding = 0;
+        for (ChildProcess w : workers) {
+            WorkerProtocol.Message m = WorkerProtocol.parse(w.await("OPENED", Duration.ofMinutes(5)).text());
+            if (!m.word().equals("OPENED")) throw new IllegalStateException(w.name() + " said " + m.word() + " " + m.body());
+            holding += m.body().path("holding").asInt();
+        }
+        return holding;
     }
 
     private static Step measure(int sessions, long pid, ProcessFleet.Launch launch) throws Exception {

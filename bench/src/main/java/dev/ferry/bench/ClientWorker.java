@@ -119,8 +119,9 @@ final class ClientWorker implements Callable<Integer> {
     private void open(String address, int n, boolean add) throws InterruptedException {
         if (round != null && !add) close();
         long t0 = System.nanoTime();
+        // A generous connect timeout: thousands of connects at once on a busy 2-core machine queue in the backlog.
         Round r = round != null ? round : new Round(FerryClient.create(ClientOptions.builder().serviceAddress(address)
-                .eventLoopThreads(clientThreads).build()), new ArrayList<>());
+                .connectTimeout(java.time.Duration.ofSeconds(30)).eventLoopThreads(clientThreads).build()), new ArrayList<>());
         FerryClient client = r.client;
         ConcurrentLinkedQueue<FerrySession> opened = new ConcurrentLinkedQueue<>();
         AtomicInteger failed = new AtomicInteger();
