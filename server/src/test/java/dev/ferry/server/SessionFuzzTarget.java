@@ -81,16 +81,16 @@ public final class SessionFuzzTarget {
                     step(data.consumeInt(0, 15));
                     fleet.deliver();
                     for (ServerRuntime s : fleet.servers) {
-                        check(s.metrics.internalErrors() == 0, s.name() + " counted an internal error (see the log)");
+                        check(s.metrics.internalErrors() == 0, () -> s.name() + " counted an internal error (see the log)");
                     }
                 }
                 fleet.settle(Integer.MAX_VALUE);
                 oracle.checkSettled();
             }
-            check(fleet.bytesInUse() == 0, fleet.bytesInUse() + " bytes of ByteBufs not released after every channel closed");
+            check(fleet.bytesInUse() == 0, () -> fleet.bytesInUse() + " bytes of ByteBufs not released after every channel closed");
             for (ServerRuntime s : fleet.servers) {
-                check(s.sessions.isEmpty(), s.name() + " still holds " + s.sessions.size() + " sessions after every connection closed");
-                check(s.metrics.internalErrors() == 0, s.name() + " counted an internal error (see the log)");
+                check(s.sessions.isEmpty(), () -> s.name() + " still holds " + s.sessions.size() + " sessions after every connection closed");
+                check(s.metrics.internalErrors() == 0, () -> s.name() + " counted an internal error (see the log)");
             }
         }
 

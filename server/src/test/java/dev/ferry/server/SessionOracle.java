@@ -109,56 +109,56 @@ final class SessionOracle {
     void onFrame(Link link, Frame f) {
         frames++;
         Conn c = conn(link);
-        check(!c.ended, "a frame after the connection's ERROR or GOODBYE: " + f);
+        check(!c.ended, () -> "a frame after the connection's ERROR or GOODBYE: " + f);
         switch (f) {
             case Frame.Welcome w -> welcome(link, c, w);
             case Frame.Error e -> {
                 c.ended = true;
-                check(e.requestId() == 0, "a connection-level ERROR with requestId " + e.requestId() + ": " + e);
-                check(!e.text().isBlank(), "an ERROR without text: " + e);
-                if (c.expectedError != null) check(e.code() == c.expectedError, "expected " + c.expectedError + " but got " + e);
+                check(e.requestId() == 0, () -> "a connection-level ERROR with requestId " + e.requestId() + ": " + e);
+                check(!e.text().isBlank(), () -> "an ERROR without text: " + e);
+                if (c.expectedError != null) check(e.code() == c.expectedError, () -> "expected " + c.expectedError + " but got " + e);
             }
             case Frame.Goodbye g -> {
                 c.ended = true;
-                check(c.expectedError == null, "GOODBYE instead of " + c.expectedError + ": " + g);
+                check(c.expectedError == null, () -> "GOODBYE instead of " + c.expectedError + ": " + g);
             }
             case Frame.Row r -> {
                 Req q = live(c, link, r.requestId(), f);
-                check(r.seq() == q.nextSeq, "ROW seq " + r.seq() + " but " + q.nextSeq + " expected: " + f);
+                check(r.seq() == q.nextSeq, () -> "ROW seq " + r.seq() + " but " + q.nextSeq + " expected: " + f);
                 q.nextSeq++;
                 q.rows.add(new String(r.data(), java.nio.charset.StandardCharsets.UTF_8));
             }
             case Frame.Message m -> live(c, link, m.requestId(), f);
             case Frame.Done d -> {
                 Req q = live(c, link, d.requestId(), f);
-                if (DoneFlags.has(d.flags(), DoneFlags.ATTENTION)) check(q.attentionSent, "an ATTENTION DONE nobody asked for: " + f);
+                if (DoneFlags.has(d.flags(), DoneFlags.ATTENTION)) check(q.attentionSent, () -> "an ATTENTION DONE nobody asked for: " + f);
                 if (!d.isFinal()) return;
-                check(d.rowCount() == q.nextSeq, "final DONE rowCount " + d.rowCount() + " after " + q.nextSeq + " rows: " + f);
+                check(d.rowCount() == q.nextSeq, () -> "final DONE rowCount " + d.rowCount() + " after " + q.nextSeq + " rows: " + f);
                 q.fin = true;
                 boolean ok = !DoneFlags.has(d.flags(), DoneFlags.ERROR) && !DoneFlags.has(d.flags(), DoneFlags.ATTENTION);
                 Sess s = c.session;
                 if (ok && q.command.startsWith("SET ")) s.value = q.command.substring(4);
                 if (ok && q.command.equals("GET")) {
                     check(q.rows.equals(s.value == null ? List.of() : List.of(s.value)),
-                            "GET returned " + q.rows + " but the session's value is " + s.value);
+                            () -> "GET returned " + q.rows + " but the session's value is " + s.value);
                 }
             }
             case Frame.Deferred d -> live(c, link, d.requestId(), f).fin = true;
             case Frame.Migrate m -> {
                 Sess s = open(c, f);
-                check(!m.targets().isEmpty(), "MIGRATE without targets");
+                check(!m.targets().isEmpty(), () -> "MIGRATE without targets");
                 s.handedOut = true;
                 s.migrationId = m.migrationId();
                 s.carriedRequest = m.inBatchRequestId();
                 if (m.inBatchRequestId() != 0) {
                     Req q = s.requests.get(m.inBatchRequestId());
-                    check(q != null && !q.fin && q.link == link, "MIGRATE carries request " + m.inBatchRequestId() + " that is not running here");
+                    check(q != null && !q.fin && q.link == link, () -> "MIGRATE carries request " + m.inBatchRequestId() + " that is not running here");
                     q.carried = true;
                 }
             }
             case Frame.MigrateCancel mc -> {
                 Sess s = open(c, f);
-                check(s.handedOut && mc.migrationId() == s.migrationId, "MIGRATE_CANCEL of migration " + mc.migrationId()
+                check(s.handedOut && mc.migrationId() == s.migrationId, () -> "MIGRATE_CANCEL of migration " + mc.migrationId()
                         + " but the session's context is " + (s.handedOut ? "out for migration " + s.migrationId : "not out"));
                 s.handedOut = false;
                 Req q = s.requests.get(s.carriedRequest);
@@ -169,22 +169,22 @@ final class SessionOracle {
     }
 
     private void welcome(Link link, Conn c, Frame.Welcome w) {
-        check(c.session == null && c.opening != null, "WELCOME " + (c.session != null ? "twice" : "without HELLO or RESUME"));
+        check(c.session == null && c.opening != null, () -> "WELCOME " + (c.session != null ? "twice" : "without HELLO or RESUME"));
         switch (c.opening) {
             case Frame.Hello h -> {
-                check(!w.resumed(), "a HELLO answered with a resumed WELCOME");
-                check(!sessions.containsKey(w.sessionId()), "a new session reuses the id " + w.sessionId());
+                check(!w.resumed(), () -> "a HELLO answered with a resumed WELCOME");
+                check(!sessions.containsKey(w.sessionId()), () -> "a new session reuses the id " + w.sessionId());
                 Sess s = new Sess(w.sessionId(), w.resumeToken(), link);
                 sessions.put(s.id, s);
                 c.session = s;
             }
             case Frame.Resume r -> {
-                check(w.resumed() && w.sessionId().equals(r.sessionId()), "RESUME of " + r.sessionId() + " answered with " + w);
+                check(w.resumed() && w.sessionId().equals(r.sessionId()), () -> "RESUME of " + r.sessionId() + " answered with " + w);
                 Sess s = sessions.get(r.sessionId());
-                check(s != null, "resumed session " + r.sessionId() + ", which never existed");
-                check(s.token.equals(r.resumeToken()), "session " + s.id + " resumed with a token that is not its current one");
-                check(s.handedOut, "session " + s.id + " resumed while its context was not handed out");
-                check(!w.resumeToken().equals(s.token), "a resume did not rotate the token");
+                check(s != null, () -> "resumed session " + r.sessionId() + ", which never existed");
+                check(s.token.equals(r.resumeToken()), () -> "session " + s.id + " resumed with a token that is not its current one");
+                check(s.handedOut, () -> "session " + s.id + " resumed while its context was not handed out");
+                check(!w.resumeToken().equals(s.token), () -> "a resume did not rotate the token");
                 s.token = w.resumeToken();
                 s.handedOut = false;
                 s.link = link;
@@ -200,17 +200,17 @@ final class SessionOracle {
     }
 
     private Sess open(Conn c, Frame f) {
-        check(c.session != null, "a session frame before WELCOME: " + f);
+        check(c.session != null, () -> "a session frame before WELCOME: " + f);
         return c.session;
     }
 
     private Req live(Conn c, Link link, int requestId, Frame f) {
         Sess s = open(c, f);
         Req q = s.requests.get(requestId);
-        check(q != null, "a frame for request " + requestId + ", which the client never sent: " + f);
-        check(!q.fin, "a frame after the final answer of request " + requestId + " (" + q.command + "): " + f);
-        check(!q.carried, "a frame for request " + requestId + " after a MIGRATE carried it away: " + f);
-        check(q.link == link, "a frame for request " + requestId + " on a connection it does not run on: " + f);
+        check(q != null, () -> "a frame for request " + requestId + ", which the client never sent: " + f);
+        check(!q.fin, () -> "a frame after the final answer of request " + requestId + " (" + q.command + "): " + f);
+        check(!q.carried, () -> "a frame for request " + requestId + " after a MIGRATE carried it away: " + f);
+        check(q.link == link, () -> "a frame for request " + requestId + " on a connection it does not run on: " + f);
         return q;
     }
 
@@ -219,18 +219,19 @@ final class SessionOracle {
         for (Map.Entry<Link, Conn> e : conns.entrySet()) {
             Link link = e.getKey();
             Conn c = e.getValue();
-            if (c.expectedError != null) check(c.ended && !link.isOpen(), "a protocol violation was not answered with " + c.expectedError + " and a close");
+            if (c.expectedError != null) check(c.ended && !link.isOpen(), () -> "a protocol violation was not answered with " + c.expectedError + " and a close");
             if (!link.isOpen() || c.ended || c.session == null) continue;
             for (Map.Entry<Integer, Req> r : c.session.requests.entrySet()) {
                 Req q = r.getValue();
                 if (q.link != link) continue;
-                check(q.fin || q.carried, "request " + r.getKey() + " (" + q.command + ") on a live connection has no final DONE");
+                check(q.fin || q.carried, () -> "request " + r.getKey() + " (" + q.command + ") on a live connection has no final DONE");
             }
         }
     }
 
-    static void check(boolean ok, String what) {
-        if (!ok) throw new AssertionError(what);
+    /** The message is built only for a failure: checks run on every frame of every fuzz input. */
+    static void check(boolean ok, java.util.function.Supplier<String> what) {
+        if (!ok) throw new AssertionError(what.get());
     }
 
     /** Requests of a connection's session that the client may still cancel. */
