@@ -55,6 +55,7 @@ if [ ! -s "$classpath_file" ] || [ operator/pom.xml -nt "$classpath_file" ] || [
 fi
 
 java_opts=(-XX:+UseZGC -Xmx3g -Dio.netty.leakDetection.level=disabled
+  -Dferry.bench.commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- operator/src/main server 2>/dev/null || echo '+uncommitted changes')"
   -Djava.util.logging.manager=org.jboss.logmanager.LogManager -Dferry.repo.root="$PWD")
 if "$JAVA_HOME/bin/java" -version 2>&1 | grep -qE 'version "(2[4-9]|[3-9][0-9])'; then
   java_opts+=(--sun-misc-unsafe-memory-access=allow)

@@ -54,6 +54,13 @@ final class ApiRequestLog {
     long requests() {
       return total - watches;
     }
+
+    /** Requests (not watches) on {@code resource}, e.g. {@code leases}, whatever the verb. */
+    long requestsOn(String resource) {
+      return byVerbAndResource.entrySet().stream()
+          .filter(e -> e.getKey().endsWith(" " + resource) && !e.getKey().startsWith("WATCH "))
+          .mapToLong(Map.Entry::getValue).sum();
+    }
   }
 
   private final Path file;

@@ -49,6 +49,8 @@ class ApiRequestLogTest {
     assertThat(counts.byVerbAndResource()).containsExactly(
         java.util.Map.entry("APPLY serverfleets/status", 1L), java.util.Map.entry("GET secrets", 1L),
         java.util.Map.entry("LIST serverfleets", 1L), java.util.Map.entry("WATCH pods", 1L));
+    assertThat(counts.requestsOn("secrets")).isEqualTo(1);
+    assertThat(counts.requestsOn("pods")).as("a watch is not a request").isZero();
     assertThat(requests.writtenPast(from, LocalTime.parse("10:00:02"))).isTrue();
     assertThat(requests.writtenPast(from, LocalTime.parse("10:00:03"))).isFalse();
     assertThat(requests.agents(0)).containsEntry(OPERATOR, 7L).containsEntry("ferry-bench/driver", 1L);

@@ -216,6 +216,10 @@ public final class RolloutBenchmark implements Callable<Integer> {
       r.note("client errors by kind: Ferry %s, baseline %s", fo.errors(), bo.errors());
     }
     r.note("the machine has 2 cores shared with other builds while this ran; load averages are in 'machine'.");
+    String commit = System.getProperty("ferry.bench.commit");
+    if (commit != null && !commit.isBlank()) {
+      r.note("built from commit %s", commit);
+    }
   }
 
   private static BenchReport.Chart sessionsChart(String id, String title, Run run) {
