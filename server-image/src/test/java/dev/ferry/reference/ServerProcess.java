@@ -64,6 +64,12 @@ final class ServerProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** SIGKILL, as when a node or the kernel's OOM killer takes the pod: no drain, no cleanup. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) throw new AssertionError("server did not die within 30 s of SIGKILL");
+    }
+
     String logText() throws IOException {
         return Files.readString(log);
     }
