@@ -33,7 +33,10 @@ public final class ResultFiles {
         return file;
     }
 
-    /** Every {@code *.json} in {@code dir}, sorted by file name. */
+    /** The order of the report: the headline scenarios first, anything else after them by name. */
+    static final List<String> ORDER = List.of("idle-drain", "in-batch", "rollout", "capacity", "throughput", "slow-readers", "operator-cost");
+
+    /** Every {@code *.json} in {@code dir}: the scenarios in {@link #ORDER} first, then the others by file name. */
     public static List<BenchResult> readAll(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) throw new IOException(dir + " is not a directory of result files");
         List<Path> files;
@@ -42,6 +45,10 @@ public final class ResultFiles {
         }
         List<BenchResult> results = new ArrayList<>();
         for (Path f : files) results.add(read(f));
+        results.sort(java.util.Comparator.comparingInt((BenchResult r) -> {
+            int i = ORDER.indexOf(r.scenario());
+            return i < 0 ? ORDER.size() : i;
+        }));
         return results;
     }
 

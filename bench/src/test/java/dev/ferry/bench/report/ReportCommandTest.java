@@ -98,6 +98,16 @@ class ReportCommandTest {
     }
 
     @Test
+    void headlineScenariosComeFirstWhateverTheirFileNames() throws Exception {
+        Path results = results();
+        String fixture = Files.readString(results.resolve("rollout.json"));
+        Files.writeString(results.resolve("a-extra.json"), fixture.replace("\"scenario\": \"rollout\"", "\"scenario\": \"a-extra\""));
+        Files.writeString(results.resolve("z-idle.json"), fixture.replace("\"scenario\": \"rollout\"", "\"scenario\": \"idle-drain\""));
+
+        assertThat(ResultFiles.readAll(results)).extracting(BenchResult::scenario).containsExactly("idle-drain", "rollout", "a-extra");
+    }
+
+    @Test
     void whatIsWrittenReadsBackTheSame() throws Exception {
         BenchResult r = ResultFiles.read(results().resolve("rollout.json"));
         Path again = ResultFiles.write(dir.resolve("again"), r);
