@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SessionCoverageFuzzTest {
     @BeforeAll
     static void leakDetection() {
-        SessionFuzzTarget.fuzzerInitialize();
+        NettyLeaks.install();
     }
 
     @AfterAll

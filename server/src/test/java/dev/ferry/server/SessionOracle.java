@@ -146,6 +146,9 @@ final class SessionOracle {
             case Frame.Deferred d -> live(c, link, d.requestId(), f).fin = true;
             case Frame.Migrate m -> {
                 Sess s = open(c, f);
+                // A source that has not heard the client left (no GOODBYE yet) may repeat its MIGRATE on the
+                // old connection; the client ignores frames there.
+                if (s.link != link) return;
                 check(!m.targets().isEmpty(), () -> "MIGRATE without targets");
                 s.handedOut = true;
                 s.migrationId = m.migrationId();
