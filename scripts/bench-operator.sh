@@ -9,7 +9,8 @@
 #                   same rollout with both timers 0 (migration disabled) as the baseline
 #   operator-cost   the packaged operator (quarkus-run.jar, its own process, under its ServiceAccount) with
 #                   20 ServerFleets vs 1: API requests per reconcile, reconcile latency, memory
-#   --quick         a small run of each (300 clients, 5 fleets, short windows) to check that it works
+#   --quick         a small run of each (300 clients, 4 fleets, short windows) to check that it works;
+#                   it writes operator/target/bench/results-quick/, not bench/results/
 #   --help          the benchmark's own options (e.g. scripts/bench-operator.sh rollout --help)
 #
 # Sets up what it needs first, like scripts/demo.sh: redis-server, the control-plane binaries, and
@@ -21,7 +22,7 @@ source scripts/env.sh
 scenario=all
 case "${1:-}" in
   rollout|operator-cost|all) scenario=$1; shift ;;
-  -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
   -*|"") ;;
   *) echo "unknown scenario '$1': use rollout, operator-cost or all (see --help)" >&2; exit 2 ;;
 esac
