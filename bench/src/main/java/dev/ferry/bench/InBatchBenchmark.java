@@ -61,6 +61,9 @@ final class InBatchBenchmark {
         final ConcurrentHistogram intervalMicros = new ConcurrentHistogram(3);
         final AtomicLongArray rowsPerBucket = new AtomicLongArray(6000);
         volatile long eventNanos;
+        /** The client library's own pause histogram (MIGRATE read to WELCOME), Ferry run only. */
+        volatile Histogram clientPauseMicros = new Histogram(3);
+        volatile String clientCounts = "";
 
         Run(String name) { this.name = name; }
 
@@ -137,7 +140,10 @@ final class InBatchBenchmark {
             while (run.moved.get() + run.failedSessions.get() < sessions && System.nanoTime() < deadline) Thread.sleep(50);
             Thread.sleep(o.after().toMillis());
             stop.countDown();
+            run.clientPauseMicros = client.metrics().pauseHistogramMicros();
+            run.clientCounts = client.metrics().snapshot().toString();
         }
+        log.info("ferry: client metrics {}", run.clientCounts);
         log.info("ferry: first session moved {} ms after the drain started, the last after {} ms",
                 (run.firstMoveNanos.get() - run.eventNanos) / 1_000_000, (run.lastMoveNanos.get() - run.eventNanos) / 1_000_000);
         log.info("ferry: {} rows, {} moved, {} lost, {} duplicated, gap p99 {} ms", run.rows, run.moved, run.lost, run.duplicated,
@@ -305,6 +311,8 @@ final class InBatchBenchmark {
                 f.gapMicros.getTotalCount() > 0 && ms(f.gapMicros, 99) <= TARGET_GAP_P99_MILLIS));
         figures.add(figure("stream gap max", "ms", f.gapMicros.getTotalCount() == 0 ? 0 : f.gapMicros.getMaxValue() / 1000.0,
                 b.gapMicros.getTotalCount() == 0 ? 0 : b.gapMicros.getMaxValue() / 1000.0, null, null));
+        figures.add(figure("client-visible pause p50 / p99 (MIGRATE read to WELCOME, client library)", "ms",
+                ms(f.clientPauseMicros, 50), ms(f.clientPauseMicros, 99), null, null));
         figures.add(figure("stream gap p99 beyond one row period", "ms", Math.max(0, ms(f.gapMicros, 99) - period),
                 Math.max(0, ms(b.gapMicros, 99) - period), null, null));
         figures.add(figure("row interval p50 away from the move, as the reader saw it", "ms", ms(f.intervalMicros, 50), ms(b.intervalMicros, 50), null, null));
@@ -329,6 +337,8 @@ final class InBatchBenchmark {
         notes.add("A warm-up drain of a tenth of the sessions runs first and is not reported.");
         notes.add("The gap includes one row period (" + o.rowMillis() + " ms): a 10 ms gap target needs rows closer than that, "
                 + "which 1,000 sessions on this machine cannot read without saturating it; the row beyond one period is shown apart.");
+        notes.add("In the client-visible pause row, the baseline column holds the Ferry p99 (there is no MIGRATE without Ferry). "
+                + "Client counters of the Ferry run: " + f.clientCounts);
         notes.add(String.format(Locale.ROOT, "Rows read: Ferry %d, baseline %d (the baseline's re-read rows not counted).", f.rows.get(), b.rows.get()));
         return new BenchResult("in-batch", "In-batch: " + o.sessions() + " sessions streaming while their server is drained",
                 at, command, Measures.machine(loadBefore),
