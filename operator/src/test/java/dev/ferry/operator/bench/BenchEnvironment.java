@@ -1,5 +1,6 @@
 package dev.ferry.operator.bench;
 
+import dev.ferry.operator.cluster.ServerFleetCrd;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,17 +76,12 @@ final class BenchEnvironment {
     root.setLevel(Level.INFO);
   }
 
+  /** The repository, as the module's tests find it ({@code -Dferry.repo.root}, which the script sets). */
   private static Path repoRoot() {
-    String configured = System.getProperty("ferry.repo.root");
-    if (configured != null && !configured.isBlank()) {
-      return Path.of(configured).toAbsolutePath().normalize();
+    Path repo = ServerFleetCrd.repoRoot();
+    if (!Files.isRegularFile(repo.resolve("scripts/control-plane.sh"))) {
+      throw new IllegalStateException(repo + " is not the Ferry repository: run scripts/bench-operator.sh, or set -Dferry.repo.root");
     }
-    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-      if (Files.isRegularFile(d.resolve("scripts/control-plane.sh"))) {
-        return d;
-      }
-    }
-    throw new IllegalStateException("run from the Ferry repository (no scripts/control-plane.sh above " + Path.of("").toAbsolutePath()
-        + ") or set -Dferry.repo.root");
+    return repo;
   }
 }
