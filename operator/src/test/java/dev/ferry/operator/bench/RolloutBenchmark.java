@@ -191,6 +191,7 @@ public final class RolloutBenchmark implements Callable<Integer> {
         RolloutTimeline.millis(gap, 50));
     r.figure("client-visible pause p99", "ms", RolloutTimeline.millis(pause, 99), RolloutTimeline.millis(gap, 99));
     r.figure("longest client-visible pause", "ms", pause.getMaxValue() / 1000.0, gap.getMaxValue() / 1000.0);
+    r.figure("sessions on the busiest pod at the end", "sessions", busiest(f.sessionsAtEnd()), busiest(b.sessionsAtEnd()));
     r.figure("commands completed (whole run)", "commands", d(fo.commandsOk()), d(bo.commandsOk()));
     r.figure("commands completed per second, during the rollout", "commands/s", perSecond(f.during(), f.rolloutSeconds()),
         perSecond(b.during(), b.rolloutSeconds()));
@@ -279,6 +280,10 @@ public final class RolloutBenchmark implements Callable<Integer> {
     long users = byCount.values().stream().mapToLong(Integer::longValue).sum();
     long total = byCount.entrySet().stream().mapToLong(e -> (long) e.getKey() * e.getValue()).sum();
     return users == 0 ? null : (double) total / users;
+  }
+
+  private static Double busiest(Map<String, Integer> sessionsPerPod) {
+    return sessionsPerPod.values().stream().mapToInt(Integer::intValue).max().stream().mapToDouble(i -> i).boxed().findFirst().orElse(null);
   }
 
   private static Double perSecond(Histogram h, double seconds) {
