@@ -32,9 +32,16 @@ final class ServerProcess implements AutoCloseable {
     }
 
     static ServerProcess start(Map<String, String> env) throws IOException {
+        return start(java.util.List.of(), env);
+    }
+
+    /** @param prefix what runs the JVM, e.g. {@code ip netns exec <ns>} to start it inside a network namespace */
+    static ServerProcess start(java.util.List<String> prefix, Map<String, String> env) throws IOException {
         Path log = Files.createTempFile("ferry-server-", ".log");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), ReferenceServer.class.getName());
+        java.util.List<String> command = new java.util.ArrayList<>(prefix);
+        command.addAll(java.util.List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), ReferenceServer.class.getName()));
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         pb.redirectOutput(log.toFile());
