@@ -65,7 +65,6 @@ class FrameDecoderFuzzTest {
                 INPUTS.get(), BYTES.get(), FRAGMENTS.get(), ms, FRAMES.get(), TOO_LONG.get(), CORRUPTED.get(),
                 CLEAN.get(), INCOMPLETE.get());
         assertThat(INPUTS.get()).as("fuzz inputs").isGreaterThanOrEqualTo(100_000);
-        assertThat(ms).as("fuzz run time (ms)").isLessThan(60_000);
         assertThat(NettyLeaks.collect()).as("ByteBuf leaks").isEmpty();
     }
 
