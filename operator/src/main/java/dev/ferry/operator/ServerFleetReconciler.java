@@ -224,9 +224,14 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
 
     FleetPods view = new FleetPods(drainablePods(fleet, context), statuses, revision, drainingNodes.keySet());
     DrainPlan plan = DrainPlanner.plan(fleet, view);
-    createPods(
-        fleet, plan.podsToCreate(), view.active().size(), replacing(plan, drainingNodes), rebalanceAfter(fleet, plan, view),
-        podCache, client, events);
+    if (plan.podsToCreate() > 0 && cacheMissesPods(fleet, ownedPods(fleet, context), client)) {
+      log.infof("ServerFleet %s/%s: the pod cache lags the API server; creating pods in a later reconciliation",
+          fleet.getMetadata().getNamespace(), fleet.getMetadata().getName());
+    } else {
+      createPods(
+          fleet, plan.podsToCreate(), view.active().size(), replacing(plan, drainingNodes), rebalanceAfter(fleet, plan, view),
+          podCache, client, events);
+    }
     drains.mark(plan.victims(), plan.reason(), pod -> nodeNote(pod, drainingNodes));
 
     FleetPods after = new FleetPods(drainablePods(fleet, context), statuses, revision, drainingNodes.keySet());
@@ -410,6 +415,22 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
   @SuppressWarnings("unchecked")
   private static InformerEventSource<Pod, ServerFleet> podCache(Context<ServerFleet> context) {
     return (InformerEventSource<Pod, ServerFleet>) context.eventSourceRetriever().getEventSourceFor(Pod.class);
+  }
+
+  /**
+   * Whether the API server has pods of the fleet that {@code cached} lacks. Creating pods from such a
+   * view would overshoot: it happens while a stopping operator's informers are torn down under a
+   * running reconciliation (a leader handing over), or when a new leader's cache is still filling.
+   * One list call, only when the plan creates pods.
+   */
+  private static boolean cacheMissesPods(ServerFleet fleet, List<Pod> cached, KubernetesClient client) {
+    Set<String> known = new HashSet<>();
+    cached.forEach(p -> known.add(p.getMetadata().getUid()));
+    return client.pods().inNamespace(fleet.getMetadata().getNamespace())
+        .withLabel(FleetLabels.FLEET, fleet.getMetadata().getName())
+        .list().getItems().stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null && FleetLabels.isOwnedBy(p, fleet))
+        .anyMatch(p -> !known.contains(p.getMetadata().getUid()));
   }
 
   /**

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
  * The checked-in CRD on a real API server: invalid fleets are rejected with messages that say what
  * to fix, valid ones get their defaults. No operator runs here.
  */
+// Right after the Quarkus tests (junit-platform.properties): the CRD exists before kube-controller-manager starts.
+@org.junit.jupiter.api.Order(2)
 @WithControlPlane
 class ServerFleetCrdTest {
 

@@ -23,6 +23,9 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Boots the Quarkus operator against the real API server, as it is deployed: under the operator's
  * ServiceAccount with only deploy/rbac.yaml's rights, watching one namespace made for the test.
+ *
+ * <p>The Quarkus app has its own copy of the harness (its class loader), so this starts an API server
+ * of its own, writing the shared admin.kubeconfig: the Quarkus tests run first (junit-platform.properties).
  */
 public class ControlPlaneOperatorResource implements QuarkusTestResourceLifecycleManager {
 

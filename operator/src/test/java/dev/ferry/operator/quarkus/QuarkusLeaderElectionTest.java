@@ -24,6 +24,8 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(QuarkusLeaderElectionTest.LeaderElected.class)
 @QuarkusTestResource(value = ControlPlaneOperatorResource.class, restrictToAnnotatedClass = true)
+// First (junit-platform.properties): see ControlPlaneOperatorResource.
+@org.junit.jupiter.api.Order(1)
 class QuarkusLeaderElectionTest {
 
   public static class LeaderElected implements QuarkusTestProfile {

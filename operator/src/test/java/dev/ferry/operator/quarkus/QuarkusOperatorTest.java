@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @QuarkusTestResource(value = ControlPlaneOperatorResource.class, restrictToAnnotatedClass = true)
+// First (junit-platform.properties): see ControlPlaneOperatorResource.
+@org.junit.jupiter.api.Order(1)
 class QuarkusOperatorTest {
 
   @Test
