@@ -46,7 +46,7 @@ final class BenchReport {
   BenchReport(String scenario, String title, String command, String baselineLabel) {
     this.scenario = scenario;
     this.title = title;
-    this.command = command;
+    this.command = command.strip();
     this.baselineLabel = baselineLabel;
   }
 
