@@ -20,8 +20,8 @@ final class RolloutTimeline implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(RolloutTimeline.class);
 
-  /** One sample; {@code seconds} relative to {@link #markZero()}. */
-  record Sample(double seconds, String phase, double p50Millis, double p99Millis, double maxMillis, long commands,
+  /** One sample; {@code seconds} relative to {@link #markZero()} (negative before it). */
+  record Sample(long atNanos, double seconds, String phase, double p50Millis, double p99Millis, double maxMillis, long commands,
       Map<String, Integer> sessionsPerPod) {}
 
   private final ClosedLoopClients clients;
@@ -56,8 +56,12 @@ final class RolloutTimeline implements AutoCloseable {
     return phases.getOrDefault(name, new Histogram(3)).copy();
   }
 
+  /** The samples so far, their seconds counted from the last {@link #markZero()}. */
   synchronized List<Sample> samples() {
-    return List.copyOf(samples);
+    return samples.stream()
+        .map(s -> new Sample(s.atNanos(), (s.atNanos() - zeroNanos) / 1e9, s.phase(), s.p50Millis(), s.p99Millis(), s.maxMillis(),
+            s.commands(), s.sessionsPerPod()))
+        .toList();
   }
 
   /** Every pod name seen in any sample, sorted. */
@@ -86,7 +90,8 @@ final class RolloutTimeline implements AutoCloseable {
   private void sample() {
     Histogram h = clients.intervalLatency();
     phases.computeIfAbsent(phase, p -> new Histogram(3)).add(h);
-    samples.add(new Sample((System.nanoTime() - zeroNanos) / 1e9, phase, millis(h, 50), millis(h, 99),
+    long now = System.nanoTime();
+    samples.add(new Sample(now, (now - zeroNanos) / 1e9, phase, millis(h, 50), millis(h, 99),
         h.getMaxValue() / 1000.0, h.getTotalCount(), clients.sessionsPerServer()));
   }
 
