@@ -209,6 +209,8 @@ public final class RolloutBenchmark implements Callable<Integer> {
         f.users(), thinkTimeMillis, serverHeap);
     r.note("steady state = %d s after %d s of warm-up; 'during' = from the template change until every pod runs the new revision and"
         + " every client's session is on one of them.", steadySeconds, warmUpSeconds);
+    r.note("p99 per 0.5 s, steady state: Ferry %s, baseline %s; during the rollout: Ferry %s, baseline %s (the spread shows how much"
+        + " of the ratio is the shared machine)", spread(f, "steady"), spread(b, "steady"), spread(f, "rollout"), spread(b, "rollout"));
     r.note("baseline fleet conditions: %s", String.join("; ", b.conditions()));
     r.note("migrations per client: Ferry %s, baseline %s (count of clients by migrations)", fo.migrationsPerUser(),
         bo.migrationsPerUser());
@@ -280,6 +282,16 @@ public final class RolloutBenchmark implements Callable<Integer> {
     long users = byCount.values().stream().mapToLong(Integer::longValue).sum();
     long total = byCount.entrySet().stream().mapToLong(e -> (long) e.getKey() * e.getValue()).sum();
     return users == 0 ? null : (double) total / users;
+  }
+
+  /** Min, median and max of the per-sample p99 in {@code phase}. */
+  private static String spread(Run run, String phase) {
+    double[] p99 = run.timeline().samples().stream().filter(s -> s.phase().equals(phase) && s.commands() > 0)
+        .mapToDouble(RolloutTimeline.Sample::p99Millis).sorted().toArray();
+    if (p99.length == 0) {
+      return "no samples";
+    }
+    return String.format(Locale.ROOT, "min %.0f / median %.0f / max %.0f ms", p99[0], p99[p99.length / 2], p99[p99.length - 1]);
   }
 
   private static Double busiest(Map<String, Integer> sessionsPerPod) {
