@@ -160,14 +160,19 @@ public final class BenchMain implements Runnable {
         @Option(names = "--timeout", defaultValue = "PT60S", description = "how long the move may take (default ${DEFAULT-VALUE})")
         Duration timeout;
 
+        @Option(names = "--warmup", defaultValue = "1", description = "full-size warm-up drains first, not reported (default ${DEFAULT-VALUE})")
+        int warmup;
+
         @CommandLine.Mixin ChildJvms jvms = new ChildJvms();
         @CommandLine.Mixin ResultOptions result = new ResultOptions();
 
         @Override
         public Integer call() throws Exception {
-            var options = new InBatchBenchmark.Options(sessions, rowMillis, before, after, timeout, jvms.launch("in-batch"));
+            if (warmup < 0) throw new IllegalArgumentException("--warmup must be 0 or more, was " + warmup);
+            var options = new InBatchBenchmark.Options(sessions, rowMillis, before, after, timeout, warmup, jvms.launch("in-batch"));
             return written(dev.ferry.bench.report.ResultFiles.write(result.results,
-                    InBatchBenchmark.run(options, result.command("in-batch", " --sessions " + sessions + " --row-millis " + rowMillis))));
+                    InBatchBenchmark.run(options, result.command("in-batch", " --sessions " + sessions + " --row-millis " + rowMillis
+                            + " --warmup " + warmup))));
         }
     }
 

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,7 +42,7 @@ final class InBatchBenchmark {
     static final double TARGET_GAP_P99_MILLIS = 10;
     private static final long BUCKET_MILLIS = 100;
 
-    record Options(int sessions, int rowMillis, Duration before, Duration after, Duration timeout, ProcessFleet.Launch launch) {}
+    record Options(int sessions, int rowMillis, Duration before, Duration after, Duration timeout, int warmup, ProcessFleet.Launch launch) {}
 
     /** What the readers of one run saw. */
     static final class Run {
@@ -64,8 +65,30 @@ final class InBatchBenchmark {
         /** The client library's own pause histogram (MIGRATE read to WELCOME), Ferry run only. */
         volatile Histogram clientPauseMicros = new Histogram(3);
         volatile String clientCounts = "";
+        /** Run-queue figures of every process from the drain (kill) until every session was back. */
+        volatile Map<String, SchedStats.Totals> sched = Map.of();
 
         Run(String name) { this.name = name; }
+
+        /** Mean wait for a CPU per wake-up of the two peers' threads, where the resumes and claims run. */
+        double peersMeanWaitMillis() {
+            long wait = 0, slices = 0;
+            for (String peer : List.of("pod-1", "pod-2")) {
+                SchedStats.Totals t = sched.get(peer);
+                if (t == null) continue;
+                wait += t.waitNanos();
+                slices += t.timeslices();
+            }
+            return slices == 0 ? 0 : wait / 1e6 / slices;
+        }
+
+        String schedSummary() {
+            StringBuilder b = new StringBuilder();
+            sched.forEach((proc, t) -> b.append(b.isEmpty() ? "" : "; ").append(String.format(Locale.ROOT,
+                    "%s ran %.0f ms and waited %.0f ms for a CPU (%.2f ms per wake-up)", proc, t.runMillis(), t.waitMillis(),
+                    t.meanWaitPerSliceMillis())));
+            return b.toString();
+        }
 
         void row(long now) {
             rows.incrementAndGet();
@@ -99,10 +122,14 @@ final class InBatchBenchmark {
         String at = Measures.now();
         try (ProcessFleet fleet = new ProcessFleet(o.launch(), 3, 0, 1)) {
             InBatchBenchmark b = new InBatchBenchmark(o, fleet);
-            // Warm-up at a tenth of the size: the first drain of fresh JVMs loads and compiles its
-            // code paths (admin API, export, claim, resume), which is not what a rollout measures.
-            b.ferry(Math.max(1, o.sessions() / 10));
-            b.fleet.server(0).admin().cancelDrain();
+            // Full-size warm-up drains: the first drains of fresh JVMs load and compile their code
+            // paths (accept on the targets, claim, in-batch resume), which is not what a fleet that
+            // has served for a while sees. A tenth-size warm-up left the targets' resume path cold:
+            // the first in-batch pauses were mostly class loading and interpretation.
+            for (int i = 0; i < o.warmup(); i++) {
+                b.ferry(o.sessions());
+                b.fleet.server(0).admin().cancelDrain();
+            }
             Run ferry = b.ferry(o.sessions());
             Run baseline = b.killed(); // last: pod-0 does not come back
             return b.result(ferry, baseline, loadBefore, at, command);
@@ -132,12 +159,15 @@ final class InBatchBenchmark {
             }
             if (!started.await(2, TimeUnit.MINUTES)) log.warn("only {} of {} streams started", sessions - started.getCount(), sessions);
             Thread.sleep(o.before().toMillis()); // a benchmark: steady streaming before the move
+            Map<String, SchedStats.Totals> schedBefore = SchedStats.snapshot(fleet.pids());
             run.eventNanos = System.nanoTime();
             log.info("draining pod-0 under {} streams", sessions);
             fleet.server(0).admin().drain(List.of(peers), 0);
             log.info("drain POST answered after {} ms", (System.nanoTime() - run.eventNanos) / 1_000_000);
             long deadline = System.nanoTime() + o.timeout().toNanos();
             while (run.moved.get() + run.failedSessions.get() < sessions && System.nanoTime() < deadline) Thread.sleep(50);
+            run.sched = SchedStats.minus(SchedStats.snapshot(fleet.pids()), schedBefore);
+            log.info("ferry: during the move {}", run.schedSummary());
             Thread.sleep(o.after().toMillis());
             stop.countDown();
             run.clientPauseMicros = client.metrics().pauseHistogramMicros();
@@ -228,11 +258,14 @@ final class InBatchBenchmark {
             }
             if (!started.await(2, TimeUnit.MINUTES)) log.warn("only {} of {} streams started", o.sessions() - started.getCount(), o.sessions());
             Thread.sleep(o.before().toMillis());
+            Map<String, SchedStats.Totals> schedBefore = SchedStats.snapshot(fleet.pids());
             run.eventNanos = System.nanoTime();
             log.info("killing pod-0 under {} streams", o.sessions());
             fleet.server(0).process().kill();
             long deadline = System.nanoTime() + o.timeout().toNanos() + o.before().toNanos() * 2;
             while (run.moved.get() + run.failedSessions.get() < o.sessions() && System.nanoTime() < deadline) Thread.sleep(50);
+            run.sched = SchedStats.minus(SchedStats.snapshot(fleet.pids()), schedBefore);
+            log.info("baseline: during the restart {}", run.schedSummary());
             Thread.sleep(o.after().toMillis());
             stop.countDown();
         }
@@ -296,6 +329,8 @@ final class InBatchBenchmark {
         }
     }
 
+    private static double round2(double v) { return Math.round(v * 100) / 100.0; }
+
     private BenchResult result(Run f, Run b, double[] loadBefore, String at, String command) {
         double period = o.rowMillis();
         List<BenchResult.Figure> figures = new ArrayList<>();
@@ -317,6 +352,8 @@ final class InBatchBenchmark {
                 Math.max(0, ms(b.gapMicros, 99) - period), null, null));
         figures.add(figure("row interval p50 away from the move, as the reader saw it", "ms", ms(f.intervalMicros, 50), ms(b.intervalMicros, 50), null, null));
         figures.add(figure("row interval p99 away from the move, as the reader saw it", "ms", ms(f.intervalMicros, 99), ms(b.intervalMicros, 99), null, null));
+        figures.add(figure("mean wait for a CPU per wake-up of pod-1 and pod-2 threads until every session was back (run queue)", "ms",
+                round2(f.peersMeanWaitMillis()), round2(b.peersMeanWaitMillis()), null, null));
         figures.add(figure("time from the drain (kill) to the last session streaming again", "s",
                 Math.round((f.lastBackNanos.get() - f.eventNanos) / 1e6) / 1000.0, Math.round((b.lastBackNanos.get() - b.eventNanos) / 1e6) / 1000.0,
                 null, null));
@@ -334,11 +371,14 @@ final class InBatchBenchmark {
                 o.sessions(), streamCommand(), o.rowMillis(), o.sessions() * 1000.0 / o.rowMillis(), o.before().toSeconds()));
         notes.add("Row times are taken when the reading thread gets the row; on a saturated machine readers fall behind and then "
                 + "read buffered rows in bursts, which shows as a tiny p50 interval and a long p99 away from the move.");
-        notes.add("A warm-up drain of a tenth of the sessions runs first and is not reported.");
+        notes.add(o.warmup() + " full-size warm-up drain(s) run first and are not reported.");
         notes.add("The gap includes one row period (" + o.rowMillis() + " ms): a 10 ms gap target needs rows closer than that, "
                 + "which 1,000 sessions on this machine cannot read without saturating it; the row beyond one period is shown apart.");
         notes.add("In the client-visible pause row, the baseline column holds the Ferry p99 (there is no MIGRATE without Ferry). "
                 + "Client counters of the Ferry run: " + f.clientCounts);
+        notes.add("Run queue (/proc/<pid>/task/*/schedstat: time each process's threads were ready but had no CPU, which CPU "
+                + "sampling cannot see), from the drain until every session was back. Ferry: " + f.schedSummary()
+                + ". Baseline, from the kill: " + b.schedSummary() + ".");
         notes.add(String.format(Locale.ROOT, "Rows read: Ferry %d, baseline %d (the baseline's re-read rows not counted).", f.rows.get(), b.rows.get()));
         return new BenchResult("in-batch", "In-batch: " + o.sessions() + " sessions streaming while their server is drained",
                 at, command, Measures.machine(loadBefore),
