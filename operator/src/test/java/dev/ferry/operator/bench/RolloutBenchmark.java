@@ -204,7 +204,7 @@ public final class RolloutBenchmark implements Callable<Integer> {
         "seconds", "p99 (ms)", List.of(latencySeries("Ferry", f), latencySeries("migration disabled", b))));
 
     r.note("%d clients in one JVM (virtual threads; think time %d ms between commands; mix PING, ECHO, SET+GET of a session variable,"
-        + " INCR of a session counter, STREAM 20), on a 3-pod fleet of reference servers (-Xmx%s) on one redis-server;"
+        + " INCR of a session counter, STREAM 20), on a 3-pod fleet of reference servers (the image's JVM options, -Xmx%s, full tiered JIT) on one redis-server;"
         + " kube-apiserver + etcd, scheduler, controller manager and the in-process reconciler on the same machine.",
         f.users(), thinkTimeMillis, serverHeap);
     r.note("steady state = %d s after %d s of warm-up; 'during' = from the template change until every pod runs the new revision and"
