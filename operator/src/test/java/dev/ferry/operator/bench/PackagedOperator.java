@@ -22,7 +22,7 @@ import org.awaitility.Awaitility;
  * a ServiceAccount token, watching one namespace. Its memory and its {@code /q/metrics} are the
  * real operator's.
  */
-final class PackagedOperator implements AutoCloseable {
+public final class PackagedOperator implements AutoCloseable {
 
   /** The image's JVM options (operator/src/main/resources/application.properties, quarkus.jib.jvm-entrypoint). */
   static final List<String> IMAGE_JVM_OPTIONS =
@@ -43,7 +43,17 @@ final class PackagedOperator implements AutoCloseable {
    *
    * @param maxHeap e.g. {@code 384m}: MaxRAMPercentage=75 of the Deployment's 512Mi limit
    */
-  static PackagedOperator start(Path jar, String maxHeap, Map<String, String> properties, Map<String, String> environment, Path logFile)
+  public static PackagedOperator start(Path jar, String maxHeap, Map<String, String> properties, Map<String, String> environment, Path logFile)
+      throws IOException {
+    return start(jar, maxHeap, properties, environment, logFile, "/q/health/ready");
+  }
+
+  /**
+   * As above, returning once {@code healthPath} answers 200: {@code /q/health/live} for a replica
+   * that waits for the leader-election lease and so is not ready yet.
+   */
+  public static PackagedOperator start(
+      Path jar, String maxHeap, Map<String, String> properties, Map<String, String> environment, Path logFile, String healthPath)
       throws IOException {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException("No " + jar + ": build it with $MVN -o -pl operator install -DskipTests (scripts/bench-operator.sh does)");
@@ -65,13 +75,13 @@ final class PackagedOperator implements AutoCloseable {
     pb.environment().putAll(environment);
     PackagedOperator operator = new PackagedOperator(pb.start(), port);
     try {
-      Awaitility.await("operator ready at :" + port + "/q/health/ready (log: " + logFile + ")").atMost(Duration.ofMinutes(2))
+      Awaitility.await("operator at :" + port + healthPath + " (log: " + logFile + ")").atMost(Duration.ofMinutes(2))
           .pollInterval(Duration.ofMillis(250)).ignoreExceptions()
           .until(() -> {
             if (!operator.process.isAlive()) {
               throw new IllegalStateException("the operator exited with " + operator.process.exitValue() + "; see " + logFile);
             }
-            return operator.get("/q/health/ready").statusCode() == 200;
+            return operator.get(healthPath).statusCode() == 200;
           });
     } catch (RuntimeException e) {
       operator.close();
@@ -80,7 +90,7 @@ final class PackagedOperator implements AutoCloseable {
     return operator;
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
@@ -122,7 +132,7 @@ final class PackagedOperator implements AutoCloseable {
    * {@code quarkus/}) to {@code target} and returns the copy's {@code quarkus-run.jar}: a build of
    * the module during the run then cannot replace jars under the running operator.
    */
-  static Path copyApp(Path app, Path target) throws IOException {
+  public static Path copyApp(Path app, Path target) throws IOException {
     if (!Files.isRegularFile(app.resolve("quarkus-run.jar"))) {
       throw new IllegalStateException("No " + app.resolve("quarkus-run.jar")
           + ": build it with $MVN -o -pl operator install -DskipTests (scripts/bench-operator.sh does)");
@@ -163,6 +173,18 @@ final class PackagedOperator implements AutoCloseable {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
+  }
+
+  /** SIGKILL, as a node failure or the OOM killer ends it: nothing runs on the way out (no lease release). */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("operator pid " + pid() + " still alive 30 s after SIGKILL");
+    }
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
   }
 
   /** SIGTERM, as Kubernetes stops it; SIGKILL if it has not exited after 30 s. */
