@@ -15,7 +15,9 @@ import java.util.Map;
  * @param podIP the pod's own loopback address (127.0.0.x): the container's ports are its ports there
  * @param environment the container's environment as a kubelet resolves it: {@code envFrom}, then
  *     {@code env} with {@code $(VAR)} expanded and {@code valueFrom} (fieldRef, secretKeyRef,
- *     configMapKeyRef) resolved, plus {@code HOSTNAME} (the pod's name)
+ *     configMapKeyRef) resolved, plus {@code HOSTNAME} (the pod's name); a value under the mount path
+ *     of a Secret volume names the file the runtime projected into the pod's directory instead
+ *     (the process has no mount namespace; see {@code SecretVolumes})
  * @param logFile where the process's output goes
  * @param restartCount how often this container has been restarted before (0 on the first start)
  */

@@ -116,7 +116,8 @@ public final class LocalPodRuntime implements AutoCloseable {
     this.restartBackoff = b.restartBackoff;
     this.closeGrace = b.closeGrace;
     this.envResolver = new EnvResolver(client);
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    // HTTPS probes as the kubelet runs them: the server's certificate is not verified.
+    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).sslContext(ProbeTls.trustingAnyServer()).build();
     ScheduledThreadPoolExecutor stpe =
         new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("local-pod-runtime-timer").daemon().factory());
     stpe.setRemoveOnCancelPolicy(true);

@@ -227,12 +227,13 @@ final class PodSandbox {
     }
     Map<String, String> env;
     try {
-      env = runtime.envResolver().resolve(pod, c, podIP, LocalPodRuntime.HOST_IP);
+      List<SecretVolumes.Mount> mounts = SecretVolumes.project(runtime.client(), pod, c, run.logFile.getParent());
+      env = SecretVolumes.rewrite(runtime.envResolver().resolve(pod, c, podIP, LocalPodRuntime.HOST_IP), mounts);
     } catch (EnvResolver.ConfigError e) {
       run.waitingReason = "CreateContainerConfigError";
       run.waitingMessage = e.getMessage();
       return;
-    } catch (KubernetesClientException e) {
+    } catch (KubernetesClientException | java.io.UncheckedIOException e) {
       run.waitingReason = "CreateContainerConfigError";
       run.waitingMessage = e.getMessage();
       return;
