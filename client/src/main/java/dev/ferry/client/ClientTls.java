@@ -21,10 +21,12 @@ final class ClientTls {
 
     private final SslContext context;
     private final long handshakeTimeoutMillis;
+    private final String serverName;
 
-    private ClientTls(SslContext context, long handshakeTimeoutMillis) {
+    private ClientTls(SslContext context, long handshakeTimeoutMillis, String serverName) {
         this.context = context;
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
+        this.serverName = serverName;
     }
 
     /** @throws IllegalArgumentException if a PEM file cannot be used */
@@ -37,7 +39,7 @@ final class ClientTls {
                     .endpointIdentificationAlgorithm(options.verifyHostname() ? "HTTPS" : null);
             if (options.trustCaPem() != null) b.trustManager(options.trustCaPem().toFile());
             if (options.clientCertPem() != null) b.keyManager(options.clientCertPem().toFile(), options.clientKeyPem().toFile());
-            return new ClientTls(b.build(), handshakeTimeoutMillis);
+            return new ClientTls(b.build(), handshakeTimeoutMillis, options.serverName());
         } catch (SSLException | IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot set up TLS from " + options + ": " + e.getMessage(), e);
         }
@@ -45,7 +47,9 @@ final class ClientTls {
 
     /** A handler for a connection to {@code remote}; host and port go into SNI and the name check. */
     SslHandler newHandler(Channel ch, InetSocketAddress remote) {
-        SslHandler h = context.newHandler(ch.alloc(), remote.getHostString(), remote.getPort());
+        // The peer host given to the engine is what SNI sends and what endpoint identification checks.
+        String host = serverName != null ? serverName : remote.getHostString();
+        SslHandler h = context.newHandler(ch.alloc(), host, remote.getPort());
         h.setHandshakeTimeout(handshakeTimeoutMillis, TimeUnit.MILLISECONDS);
         return h;
     }

@@ -18,12 +18,14 @@ public final class ClientTlsOptions {
     private final Path clientCertPem;
     private final Path clientKeyPem;
     private final boolean verifyHostname;
+    private final String serverName;
 
     private ClientTlsOptions(Builder b) {
         this.trustCaPem = b.trustCaPem;
         this.clientCertPem = b.clientCertPem;
         this.clientKeyPem = b.clientKeyPem;
         this.verifyHostname = b.verifyHostname;
+        this.serverName = b.serverName;
     }
 
     public static Builder builder() { return new Builder(); }
@@ -41,10 +43,14 @@ public final class ClientTlsOptions {
 
     public boolean verifyHostname() { return verifyHostname; }
 
+    /** The name every server's certificate must hold (and SNI), instead of the dialed host; null = the dialed host. */
+    public String serverName() { return serverName; }
+
     @Override
     public String toString() {
         return "ClientTlsOptions[trust=" + (trustCaPem == null ? "JDK default" : trustCaPem)
-                + ", clientCert=" + clientCertPem + ", verifyHostname=" + verifyHostname + "]";
+                + ", clientCert=" + clientCertPem + ", verifyHostname=" + verifyHostname
+                + (serverName == null ? "" : ", serverName=" + serverName) + "]";
     }
 
     public static final class Builder {
@@ -52,6 +58,7 @@ public final class ClientTlsOptions {
         private Path clientCertPem;
         private Path clientKeyPem;
         private boolean verifyHostname = true;
+        private String serverName;
 
         private Builder() {}
 
@@ -69,6 +76,20 @@ public final class ClientTlsOptions {
          * not name the addresses clients are sent to; any certificate from the trusted CA then passes.
          */
         public Builder verifyHostname(boolean verify) { this.verifyHostname = verify; return this; }
+
+        /**
+         * Checks every server's certificate against {@code name} rather than the address the
+         * client dialed: for a fleet that sends clients to pod IPs while its certificate names the
+         * fleet (a Ferry operator's generated certificate names {@code <fleet>.<namespace>.svc}).
+         * Still a name check, unlike {@link #verifyHostname(boolean) verifyHostname(false)}.
+         */
+        public Builder serverName(String name) {
+            if (name == null || name.isBlank() || name.contains(":") || name.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException("serverName must be a DNS name such as fleet.namespace.svc, was '" + name + "'");
+            }
+            this.serverName = name;
+            return this;
+        }
 
         public ClientTlsOptions build() { return new ClientTlsOptions(this); }
 

@@ -156,6 +156,17 @@ class FleetTlsTest {
     }
 
     @Test
+    void aServerNameIsCheckedInsteadOfTheDialedAddress() {
+        // The certificate names DNS:localhost (and 127.0.0.1); the client dials 127.0.0.1 but requires "localhost".
+        FerrySession session = client(ClientTlsOptions.builder().trustCaPem(pki.caPem()).serverName("localhost").build()).connect();
+        assertThat(session.execute("PING").firstText()).isEqualTo("PONG");
+        FerryClient wrong = client(ClientTlsOptions.builder().trustCaPem(pki.caPem()).serverName("fleet.ns.svc").build());
+        assertThatThrownBy(wrong::connect).isInstanceOf(ConnectFailedException.class).hasMessageContaining("TLS");
+        assertThatThrownBy(() -> ClientTlsOptions.builder().serverName("host:7000"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("DNS name");
+    }
+
+    @Test
     void certificateThatDoesNotNameTheAddressIsRefused() {
         // The server's certificate names 127.0.0.1 and localhost, not 127.0.0.2: hostname
         // verification is on by default, so the same CA is not enough.
