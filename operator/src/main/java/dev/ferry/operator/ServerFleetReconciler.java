@@ -9,8 +9,10 @@ import dev.ferry.operator.resources.ClientService;
 import dev.ferry.operator.resources.FleetDisruptionBudget;
 import dev.ferry.operator.resources.FleetLabels;
 import dev.ferry.operator.resources.FleetPod;
+import dev.ferry.operator.resources.FleetTlsSecrets;
 import dev.ferry.operator.resources.PodRevision;
 import dev.ferry.operator.resources.RebalanceState;
+import dev.ferry.operator.tls.FleetTls;
 import dev.ferry.operator.drain.RebalancePlan;
 import dev.ferry.operator.drain.Rebalancer;
 import dev.ferry.operator.status.ConditionType;
@@ -94,6 +96,7 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
 
   /** Pods this operator deleted (uid → fleet uid) that the informer may still show as running. */
   private final Map<String, String> recentlyDeleted = new ConcurrentHashMap<>();
+  private final FleetTls tls = new FleetTls();
   private final MigrationTotals migrationTotals = new MigrationTotals();
   private final AdminHealth adminHealth = new AdminHealth();
   private final Rebalancer rebalancer = new Rebalancer();
@@ -162,6 +165,7 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
 
   /** Drops what this operator keeps about a fleet that is gone. */
   void forget(String fleetUid) {
+    tls.forget(fleetUid);
     migrationTotals.forget(fleetUid);
     adminHealth.forget(fleetUid);
     rebalancer.forget(fleetUid);
@@ -171,7 +175,8 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
 
   /** Whether this operator keeps per-fleet state for the fleet (tests check nothing leaks). */
   public boolean tracks(String fleetUid) {
-    return migrationTotals.tracks(fleetUid)
+    return tls.tracks(fleetUid)
+        || migrationTotals.tracks(fleetUid)
         || adminHealth.tracks(fleetUid)
         || rebalancer.tracks(fleetUid)
         || recentlyDeleted.containsValue(fleetUid);
@@ -203,8 +208,12 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
     applyService(fleet, AdminService.desired(fleet), context, client, events);
     applyDisruptionBudget(fleet, context, client, events);
 
+    Optional<String> fleetCa = tls.ensure(fleet, client, (f, reason, secret, note) -> events.normal(f, reason, "Create", secret, note),
+        now, FIELD_MANAGER);
     String revision = PodRevision.of(FleetPod.template(fleet));
-    PodAdminClient admin = new PodAdminClient(token, fleet.getSpec().getAdminPort());
+    PodAdminClient admin = fleetCa
+        .map(ca -> new PodAdminClient(token, fleet.getSpec().getAdminPort(), ca, FleetTlsSecrets.expectedName(fleet)))
+        .orElseGet(() -> new PodAdminClient(token, fleet.getSpec().getAdminPort()));
     List<String> adminFailures = new ArrayList<>();
     Map<String, PodAdminStatus> statuses = AdminPoller.poll(ownedPods(fleet, context), admin, adminFailures);
 

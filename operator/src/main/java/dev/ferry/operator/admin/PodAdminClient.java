@@ -3,6 +3,7 @@ package dev.ferry.operator.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.operator.tls.FleetTrust;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,8 +11,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Talks to one fleet's server pods through their admin API (podIP:adminPort, bearer token from the
@@ -27,12 +30,37 @@ public final class PodAdminClient {
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
 
+  /** One HTTPS client per fleet CA and name: an HttpClient owns threads and a connection pool, so it is kept. */
+  private static final Map<String, HttpClient> HTTPS = new ConcurrentHashMap<>();
+
   private final String token;
   private final int adminPort;
+  private final HttpClient http;
+  private final String scheme;
 
+  /** A client for a fleet without TLS: plain HTTP. */
   public PodAdminClient(String token, int adminPort) {
     this.token = token;
     this.adminPort = adminPort;
+    this.http = HTTP;
+    this.scheme = "http";
+  }
+
+  /**
+   * A client for a TLS fleet: HTTPS, trusting only {@code caPem} and requiring {@code expectedName}
+   * in each pod's certificate (see {@link FleetTrust}).
+   */
+  public PodAdminClient(String token, int adminPort, String caPem, String expectedName) {
+    this.token = token;
+    this.adminPort = adminPort;
+    this.scheme = "https";
+    this.http = HTTPS.computeIfAbsent(expectedName + "\n" + caPem, k -> {
+      if (HTTPS.size() > 1000) {
+        HTTPS.clear(); // fleets come and go; a rotated CA leaves its old client behind
+      }
+      return HttpClient.newBuilder().connectTimeout(TIMEOUT).version(HttpClient.Version.HTTP_1_1)
+          .sslContext(FleetTrust.sslContext(caPem, expectedName)).build();
+    });
   }
 
   public CompletableFuture<PodAdminStatus> status(String podIP) {
@@ -63,7 +91,7 @@ public final class PodAdminClient {
   }
 
   private CompletableFuture<JsonNode> send(String podIP, String method, String path, JsonNode body) {
-    URI uri = URI.create("http://" + podIP + ":" + adminPort + path);
+    URI uri = URI.create(scheme + "://" + podIP + ":" + adminPort + path);
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Authorization", "Bearer " + token);
     if (body == null) {
@@ -72,7 +100,7 @@ public final class PodAdminClient {
       request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body.toString()));
     }
     String call = method + " " + uri;
-    return HTTP.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
+    return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
         .handle(
             (response, error) -> {
               if (error != null) {

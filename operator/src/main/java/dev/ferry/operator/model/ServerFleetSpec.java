@@ -104,6 +104,18 @@ public class ServerFleetSpec {
   @Default("{}")
   private PodDisruptionBudgetSpec podDisruptionBudget = new PodDisruptionBudgetSpec();
 
+  @JsonPropertyDescription("TLS on the client and admin ports: off, a CA the operator generates, or your own Secret.")
+  @Default("{}")
+  private TlsSpec tls = new TlsSpec();
+
+  public TlsSpec getTls() {
+    return tls;
+  }
+
+  public void setTls(TlsSpec tls) {
+    this.tls = tls;
+  }
+
   public Integer getReplicas() {
     return replicas;
   }

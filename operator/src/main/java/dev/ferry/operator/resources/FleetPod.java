@@ -19,6 +19,10 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,6 +82,12 @@ public final class FleetPod {
     int server = serverContainerIndex(containers);
     containers.set(server, serverContainer(fleet, containers.get(server)));
     podSpec.setContainers(containers);
+    FleetTlsSecrets.servingName(fleet).ifPresent(secret -> {
+      List<Volume> volumes = new ArrayList<>(podSpec.getVolumes() == null ? List.of() : podSpec.getVolumes());
+      volumes.removeIf(v -> FleetTlsSecrets.VOLUME.equals(v.getName()));
+      volumes.add(new VolumeBuilder().withName(FleetTlsSecrets.VOLUME).withNewSecret().withSecretName(secret).endSecret().build());
+      podSpec.setVolumes(volumes);
+    });
     if (podSpec.getTerminationGracePeriodSeconds() == null) {
       // A pod told to stop without the operator (node failure, kubectl delete) drains itself to its
       // peers on SIGTERM; it needs the idle migration timer to let its clients move.
@@ -121,13 +131,20 @@ public final class FleetPod {
           .forEach(ports::add);
     }
     ContainerBuilder b = new ContainerBuilder(user).withEnv(env).withPorts(ports);
+    boolean tls = FleetTlsSecrets.servingName(fleet).isPresent();
+    if (tls) {
+      List<VolumeMount> mounts = new ArrayList<>(user.getVolumeMounts() == null ? List.of() : user.getVolumeMounts());
+      mounts.removeIf(m -> FleetTlsSecrets.VOLUME.equals(m.getName()));
+      mounts.add(new VolumeMountBuilder().withName(FleetTlsSecrets.VOLUME).withMountPath(FleetTlsSecrets.MOUNT_PATH).withReadOnly(true).build());
+      b.withVolumeMounts(mounts);
+    }
     if (user.getReadinessProbe() == null) {
       // Readiness is the server's own verdict (store reachable, not draining), polled often: a pod
       // that starts to drain must leave the Service's endpoints quickly.
-      b.withReadinessProbe(httpProbe(READY_PATH, 2, 2));
+      b.withReadinessProbe(httpProbe(READY_PATH, 2, 2, tls));
     }
     if (user.getLivenessProbe() == null) {
-      b.withLivenessProbe(httpProbe(LIVE_PATH, 10, 3));
+      b.withLivenessProbe(httpProbe(LIVE_PATH, 10, 3, tls));
     }
     return b.build();
   }
@@ -155,6 +172,11 @@ public final class FleetPod {
     env.add(value("FERRY_SESSION_IDLE_TIMER", spec.getSessionIdleTimerSeconds()));
     env.add(value("FERRY_DRAIN_RATE", spec.getMigrationRatePerSecond()));
     env.add(secretRef("FERRY_ADMIN_TOKEN", AdminTokenSecret.name(fleet), AdminTokenSecret.KEY));
+    if (FleetTlsSecrets.servingName(fleet).isPresent()) {
+      // The admin port serves HTTPS with the same certificate (the server's default with a certificate).
+      env.add(value("FERRY_TLS_CERT_FILE", FleetTlsSecrets.MOUNT_PATH + "/" + FleetTlsSecrets.TLS_CERT));
+      env.add(value("FERRY_TLS_KEY_FILE", FleetTlsSecrets.MOUNT_PATH + "/" + FleetTlsSecrets.TLS_KEY));
+    }
     return env;
   }
 
@@ -182,9 +204,10 @@ public final class FleetPod {
     return new ContainerPortBuilder().withName(name).withContainerPort(port).withProtocol("TCP").build();
   }
 
-  private static Probe httpProbe(String path, int periodSeconds, int failureThreshold) {
+  private static Probe httpProbe(String path, int periodSeconds, int failureThreshold, boolean https) {
     return new ProbeBuilder()
         .withNewHttpGet()
+        .withScheme(https ? "HTTPS" : null) // unset when plain: the same template (and revision) as before TLS existed
         .withPath(path)
         .withPort(new IntOrString(ADMIN_PORT_NAME))
         .endHttpGet()

@@ -1,6 +1,7 @@
 package dev.ferry.operator.cluster;
 
 import dev.ferry.client.ClientOptions;
+import dev.ferry.client.ClientTlsOptions;
 import dev.ferry.client.FerryClient;
 import dev.ferry.client.FerrySession;
 import dev.ferry.client.tools.LoadRun;
@@ -32,6 +33,13 @@ final class ClientLoad implements AutoCloseable {
    */
   static ClientLoad start(
       List<String> loadAddresses, int sessionsPerPod, List<String> probeAddresses, int probesPerPod, boolean probesReadAhead) {
+    return start(loadAddresses, sessionsPerPod, probeAddresses, probesPerPod, probesReadAhead, null);
+  }
+
+  /** As above, every connection over TLS with {@code tls} (null: plain TCP). */
+  static ClientLoad start(
+      List<String> loadAddresses, int sessionsPerPod, List<String> probeAddresses, int probesPerPod, boolean probesReadAhead,
+      ClientTlsOptions tls) {
     ClientLoad load = new ClientLoad();
     for (String address : loadAddresses) {
       LoadRun run =
@@ -42,12 +50,19 @@ final class ClientLoad implements AutoCloseable {
                   .withThinkTime(Duration.ofMillis(20))
                   .withCommandTimeout(Duration.ofSeconds(60)));
       load.runs.add(run);
-      load.results.add(CompletableFuture.supplyAsync(run::run, r -> Thread.ofPlatform().daemon().start(r)));
+      if (tls == null) {
+        load.results.add(CompletableFuture.supplyAsync(run::run, r -> Thread.ofPlatform().daemon().start(r)));
+      } else {
+        FerryClient client = FerryClient.create(ClientOptions.builder().serviceAddress(address).clientName("ferry-load").tls(tls)
+            .commandTimeout(Duration.ofSeconds(60)).build());
+        load.probeClients.add(client); // closed with the probes' clients
+        load.results.add(CompletableFuture.supplyAsync(() -> run.run(client), r -> Thread.ofPlatform().daemon().start(r)));
+      }
     }
     for (String address : probeAddresses) {
       FerryClient probeClient =
           FerryClient.create(
-              ClientOptions.builder().serviceAddress(address).clientName("probe").readAhead(probesReadAhead).build());
+              ClientOptions.builder().serviceAddress(address).clientName("probe").readAhead(probesReadAhead).tls(tls).build());
       load.probeClients.add(probeClient);
       for (int i = 0; i < probesPerPod; i++) {
         load.probes.add(probeClient.connect());

@@ -177,6 +177,32 @@ class ServerFleetCrdTest {
   }
 
   @Test
+  void providedTlsWithoutASecretIsRejected(KubernetesClient client) {
+    Map<String, Object> spec = Fleets.rawSpec();
+    spec.put("tls", Map.of("mode", "Provided"));
+
+    assertRejected(
+        client,
+        "tls-no-secret",
+        spec,
+        "ServerFleet.ferry.dev \"tls-no-secret\" is invalid: spec.tls: Invalid value: \"object\":"
+            + " tls.secretName is required when tls.mode is Provided: name a kubernetes.io/tls Secret with tls.crt, tls.key and ca.crt");
+  }
+
+  @Test
+  void aSecretNameWithGeneratedTlsIsRejected(KubernetesClient client) {
+    Map<String, Object> spec = Fleets.rawSpec();
+    spec.put("tls", Map.of("mode", "Generated", "secretName", "mine"));
+
+    assertRejected(
+        client,
+        "tls-generated-name",
+        spec,
+        "ServerFleet.ferry.dev \"tls-generated-name\" is invalid: spec.tls: Invalid value: \"object\":"
+            + " tls.secretName is only read when tls.mode is Provided; with Generated the operator keeps the Secret <fleet>-tls itself");
+  }
+
+  @Test
   void aMinimalFleetGetsEveryDefault(KubernetesClient client) {
     GenericKubernetesResource created =
         client.genericKubernetesResources(Fleets.CONTEXT).resource(Fleets.raw("defaults", Fleets.rawSpec())).create();
@@ -193,7 +219,8 @@ class ServerFleetCrdTest {
         .containsEntry("scaleDownPolicy", "FewestSessions")
         .containsEntry("updateStrategy", Map.of("maxSurge", 1, "maxUnavailable", 0, "paused", false))
         .containsEntry("rebalance", Map.of("enabled", false, "ratePerSecond", 100))
-        .containsEntry("podDisruptionBudget", Map.of("enabled", false, "maxUnavailable", 1));
+        .containsEntry("podDisruptionBudget", Map.of("enabled", false, "maxUnavailable", 1))
+        .containsEntry("tls", Map.of("mode", "Disabled"));
   }
 
   @Test
