@@ -97,6 +97,10 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
   /** Pods this operator deleted (uid → fleet uid) that the informer may still show as running. */
   private final Map<String, String> recentlyDeleted = new ConcurrentHashMap<>();
   private final FleetTls tls = new FleetTls();
+  /** The admin token of each fleet as last read, and when to read it again. */
+  private record KnownToken(String token, Instant recheckAt) {}
+
+  private final Map<String, KnownToken> tokens = new java.util.concurrent.ConcurrentHashMap<>();
   private final MigrationTotals migrationTotals = new MigrationTotals();
   private final AdminHealth adminHealth = new AdminHealth();
   private final Rebalancer rebalancer = new Rebalancer();
@@ -166,6 +170,7 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
   /** Drops what this operator keeps about a fleet that is gone. */
   void forget(String fleetUid) {
     tls.forget(fleetUid);
+    tokens.remove(fleetUid);
     migrationTotals.forget(fleetUid);
     adminHealth.forget(fleetUid);
     rebalancer.forget(fleetUid);
@@ -176,6 +181,7 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
   /** Whether this operator keeps per-fleet state for the fleet (tests check nothing leaks). */
   public boolean tracks(String fleetUid) {
     return tls.tracks(fleetUid)
+        || tokens.containsKey(fleetUid)
         || migrationTotals.tracks(fleetUid)
         || adminHealth.tracks(fleetUid)
         || rebalancer.tracks(fleetUid)
@@ -203,7 +209,7 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
       return UpdateControl.noUpdate();
     }
 
-    String token = ensureAdminToken(fleet, client, events);
+    String token = ensureAdminToken(fleet, client, events, now);
     applyService(fleet, ClientService.desired(fleet), context, client, events);
     applyService(fleet, AdminService.desired(fleet), context, client, events);
     applyDisruptionBudget(fleet, context, client, events);
@@ -349,12 +355,22 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
     return ErrorStatusUpdateControl.patchStatus(withStatus(fleet, status));
   }
 
-  /** Creates the token Secret once; an existing token is kept (pods already run with it). */
-  private String ensureAdminToken(ServerFleet fleet, KubernetesClient client, FleetEvents events) {
+  /**
+   * Creates the token Secret once; an existing token is kept (pods already run with it). The token
+   * read is remembered per fleet for {@link FleetTls#RECHECK}: the operator may only get Secrets by
+   * name (no watch), and an idle reconcile should cost no request.
+   */
+  private String ensureAdminToken(ServerFleet fleet, KubernetesClient client, FleetEvents events, Instant now) {
+    String uid = fleet.getMetadata().getUid();
+    KnownToken known = tokens.get(uid);
+    if (known != null && now.isBefore(known.recheckAt())) {
+      return known.token();
+    }
     String namespace = fleet.getMetadata().getNamespace();
     Secret current = client.secrets().inNamespace(namespace).withName(AdminTokenSecret.name(fleet)).get();
     Optional<String> token = AdminTokenSecret.token(current);
     if (token.isPresent()) {
+      tokens.put(uid, new KnownToken(token.get(), now.plus(FleetTls.RECHECK)));
       return token.get();
     }
     Secret desired = AdminTokenSecret.desired(fleet, AdminTokenSecret.newToken());
