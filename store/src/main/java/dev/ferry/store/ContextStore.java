@@ -3,6 +3,7 @@ package dev.ferry.store;
 import dev.ferry.protocol.SessionId;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -37,6 +38,19 @@ public interface ContextStore extends AutoCloseable {
      * {@link ClaimResult.Expired}); a negative one is an {@link IllegalArgumentException}.
      */
     CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl);
+
+    /**
+     * Write-through: saves a live session's context so that it can be resumed if its server dies,
+     * unless another server has taken the session over. The record is written (as an exported one,
+     * owned by {@code owner}, TTL {@code ttl}) when there is none, when it is an exported record
+     * this owner saved or exported, or when it is a claim by {@code owner} itself (or by one of
+     * {@code ownClaimants}, e.g. its cancel claimant). It is left alone when another server claimed
+     * the session or saved it since: the session lives there now.
+     *
+     * @return true if saved, false if the session belongs to another server
+     * @throws IllegalArgumentException if {@code ttl} is not positive
+     */
+    CompletableFuture<Boolean> save(SessionId id, ExportedContext context, String owner, List<String> ownClaimants, Duration ttl);
 
     /** Sets a new TTL on an exported (unclaimed) record. @return false if there is none */
     CompletableFuture<Boolean> expire(SessionId id, Duration ttl);

@@ -4,6 +4,7 @@ import dev.ferry.protocol.SessionId;
 
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -29,7 +30,12 @@ public final class InMemoryContextStore implements ContextStore {
         long expiresAtNanos();
     }
 
-    private record Exported(byte[] tokenSha256, byte[] payload, long expiresAtNanos) implements Record {}
+    /** {@code owner}: the server that saved it by write-through; null for a migration's export. */
+    private record Exported(byte[] tokenSha256, byte[] payload, long expiresAtNanos, String owner) implements Record {
+        Exported(byte[] tokenSha256, byte[] payload, long expiresAtNanos) {
+            this(tokenSha256, payload, expiresAtNanos, null);
+        }
+    }
 
     /** Keeps the claim's token hash and payload so the same claimant can repeat a claim whose answer it lost. */
     private record Tombstone(String claimant, byte[] tokenSha256, byte[] payload, long expiresAtNanos) implements Record {}
@@ -67,6 +73,29 @@ public final class InMemoryContextStore implements ContextStore {
         if (closed) return closedFuture();
         records.put(id, new Exported(context.tokenSha256().clone(), context.payload().clone(), nanoTime.getAsLong() + ttlNanos));
         return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> save(SessionId id, ExportedContext context, String owner, List<String> ownClaimants, Duration ttl) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(context, "context");
+        Objects.requireNonNull(owner, "owner");
+        long ttlNanos = positiveNanos(ttl, "ttl");
+        if (closed) return closedFuture();
+        long now = nanoTime.getAsLong();
+        boolean[] saved = {false};
+        records.compute(id, (key, record) -> {
+            if (record != null && !isExpired(record, now)) {
+                boolean ours = switch (record) {
+                    case Tombstone t -> t.claimant().equals(owner) || ownClaimants.contains(t.claimant());
+                    case Exported e -> e.owner() == null || e.owner().equals(owner);
+                };
+                if (!ours) return record;
+            }
+            saved[0] = true;
+            return new Exported(context.tokenSha256().clone(), context.payload().clone(), now + ttlNanos, owner);
+        });
+        return CompletableFuture.completedFuture(saved[0]);
     }
 
     @Override
@@ -111,7 +140,7 @@ public final class InMemoryContextStore implements ContextStore {
             if (isExpired(record, now)) return null;
             if (record instanceof Exported exported) {
                 updated[0] = true;
-                return new Exported(exported.tokenSha256(), exported.payload(), now + ttlNanos);
+                return new Exported(exported.tokenSha256(), exported.payload(), now + ttlNanos, exported.owner());
             }
             return record;
         });

@@ -58,6 +58,22 @@ public final class RedisContextStore implements ContextStore {
     }
 
     @Override
+    public CompletableFuture<Boolean> save(SessionId id, ExportedContext context, String owner, List<String> ownClaimants, Duration ttl) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(context, "context");
+        Objects.requireNonNull(owner, "owner");
+        byte[] ttlMillis = millis(InMemoryContextStore.positiveNanos(ttl, "ttl"));
+        byte[][] args = new byte[5 + ownClaimants.size()][];
+        args[0] = context.tokenSha256();
+        args[1] = context.payload();
+        args[2] = ttlMillis;
+        args[3] = owner.getBytes(StandardCharsets.UTF_8);
+        args[4] = owner.getBytes(StandardCharsets.UTF_8); // its own claim counts as its own
+        for (int i = 0; i < ownClaimants.size(); i++) args[5 + i] = ownClaimants.get(i).getBytes(StandardCharsets.UTF_8);
+        return run("save", id, RedisScripts.SAVE, ScriptOutputType.INTEGER, args).thenApply(reply -> (Long) reply == 1L);
+    }
+
+    @Override
     public CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(tokenSha256, "tokenSha256");

@@ -46,6 +46,31 @@ final class RedisScripts {
             return {3, payload}
             """);
 
+    /**
+     * Write-through save. KEYS[1]=record; ARGV: token hash, payload, ttl ms, owner, then the claimant
+     * names that count as the owner's own. Writes (state exported, owner) and returns 1 when there
+     * is no record, or the record is exported without an owner or with this owner, or claimed by one
+     * of the owner's names; returns 0 (and writes nothing) when another server has the session.
+     */
+    static final LuaScript SAVE = LuaScript.of("save", """
+            local state = redis.call('HGET', KEYS[1], 'state')
+            if state == 'claimed' then
+              local claimant = redis.call('HGET', KEYS[1], 'claimant')
+              local ours = false
+              for i = 4, #ARGV do
+                if claimant == ARGV[i] then ours = true end
+              end
+              if not ours then return 0 end
+            elseif state == 'exported' then
+              local owner = redis.call('HGET', KEYS[1], 'owner')
+              if owner and owner ~= ARGV[4] then return 0 end
+            end
+            redis.call('DEL', KEYS[1])
+            redis.call('HSET', KEYS[1], 'state', 'exported', 'token', ARGV[1], 'payload', ARGV[2], 'owner', ARGV[4])
+            redis.call('PEXPIRE', KEYS[1], ARGV[3])
+            return 1
+            """);
+
     /** KEYS[1]=record; ARGV: ttl ms. Only an exported record gets a new TTL. Returns 1 or 0. */
     static final LuaScript EXPIRE = LuaScript.of("expire", """
             if redis.call('HGET', KEYS[1], 'state') == 'exported' then

@@ -91,6 +91,69 @@ abstract class ContextStoreContract {
         assertThat(((ClaimResult.Claimed) result).payload()).isEqualTo(context.payload());
     }
 
+    // ---------------------------------------------------------------- write-through save
+
+    boolean save(SessionId id, ExportedContext context, String owner) {
+        return join(store.save(id, context, owner, List.of(owner + "#cancel"), LONG_TTL));
+    }
+
+    @Test
+    void aSavedSessionCanBeResumedAfterItsServerDied() {
+        SessionId id = newId();
+        ExportedContext context = newContext();
+        assertThat(save(id, context, "server-a")).isTrue();
+
+        ClaimResult result = claim(id, context.tokenSha256(), "server-b");
+        assertThat(result).isInstanceOf(ClaimResult.Claimed.class);
+        assertThat(((ClaimResult.Claimed) result).payload()).isEqualTo(context.payload());
+    }
+
+    @Test
+    void theOwnerSavesAgainOverItsOwnRecordAndItsOwnClaims() {
+        SessionId id = newId();
+        ExportedContext first = newContext();
+        assertThat(save(id, first, "server-a")).isTrue();
+        ExportedContext second = new ExportedContext(first.tokenSha256(), randomBytes(50));
+        assertThat(save(id, second, "server-a")).isTrue();
+        assertThat(((ClaimResult.Claimed) claim(id, first.tokenSha256(), "server-a#cancel")).payload()).isEqualTo(second.payload());
+        assertThat(save(id, second, "server-a")).as("after its own cancel claim").isTrue();
+        // A migration's export (no owner) is overwritten by the server that exported it, if it keeps the session.
+        join(store.export(id, first, LONG_TTL));
+        assertThat(save(id, first, "server-a")).isTrue();
+    }
+
+    @Test
+    void aSaveNeverOverwritesASessionAnotherServerTookOver() {
+        SessionId id = newId();
+        ExportedContext context = newContext();
+        assertThat(save(id, context, "server-a")).isTrue();
+        assertThat(claim(id, context.tokenSha256(), "server-b")).isInstanceOf(ClaimResult.Claimed.class);
+
+        assertThat(save(id, newContext(), "server-a")).as("claimed by server-b").isFalse();
+        assertThat(save(id, context, "server-b")).as("the claimant saves over its claim").isTrue();
+        assertThat(save(id, newContext(), "server-a")).as("saved by server-b").isFalse();
+        ClaimResult result = claim(id, context.tokenSha256(), "server-c");
+        assertThat(((ClaimResult.Claimed) result).payload()).isEqualTo(context.payload());
+    }
+
+    @Test
+    void concurrentSavesAndAClaimLeaveExactlyOneOwner() throws Exception {
+        for (int round = 0; round < 20; round++) {
+            SessionId id = newId();
+            ExportedContext context = newContext();
+            assertThat(save(id, context, "server-a")).isTrue();
+            CompletableFuture<ClaimResult> claim = CompletableFuture.supplyAsync(() -> claim(id, context.tokenSha256(), "server-b"));
+            List<CompletableFuture<Boolean>> saves = new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                saves.add(CompletableFuture.supplyAsync(() -> save(id, new ExportedContext(context.tokenSha256(), randomBytes(10)), "server-a")));
+            }
+            assertThat(join(claim)).isInstanceOf(ClaimResult.Claimed.class);
+            saves.forEach(CompletableFuture::join);
+            // Whatever the order, after the claim server-a can no longer save.
+            assertThat(save(id, newContext(), "server-a")).isFalse();
+        }
+    }
+
     @Test
     void payloadsAreOpaqueBytes() {
         byte[] everyByte = new byte[256];

@@ -40,6 +40,11 @@ final class PingableStore implements ContextStore {
     public CompletableFuture<Void> export(SessionId id, ExportedContext context, Duration ttl) { return delegate.export(id, context, ttl); }
 
     @Override
+    public CompletableFuture<Boolean> save(SessionId id, ExportedContext context, String owner, java.util.List<String> ownClaimants, Duration ttl) {
+        return delegate.save(id, context, owner, ownClaimants, ttl);
+    }
+
+    @Override
     public CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl) {
         return delegate.claim(id, tokenSha256, claimant, tombstoneTtl);
     }
