@@ -22,6 +22,7 @@ public final class ClientMetrics {
     private final LongAdder duplicateRows = new LongAdder();
     private final LongAdder seqGaps = new LongAdder();
     private final LongAdder sessionsLost = new LongAdder();
+    private final LongAdder serverLossResumes = new LongAdder();
     private final ConcurrentHistogram pauseMicros = new ConcurrentHistogram(3);
 
     ClientMetrics() {}
@@ -46,6 +47,11 @@ public final class ClientMetrics {
     void seqGap() { seqGaps.increment(); }
 
     void sessionLost() { sessionsLost.increment(); }
+
+    void serverLossResumed() { serverLossResumes.increment(); }
+
+    /** Sessions resumed from a write-through save after their server's connection was lost. */
+    public long serverLossResumes() { return serverLossResumes.sum(); }
 
     public long sessionsOpened() { return sessionsOpened.sum(); }
 

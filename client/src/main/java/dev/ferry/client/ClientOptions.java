@@ -23,6 +23,7 @@ public final class ClientOptions {
     private final int resumeAttempts;
     private final Duration resumeBackoff;
     private final ClientTlsOptions tls;
+    private final boolean resumeOnConnectionLoss;
 
     private ClientOptions(Builder b) {
         if (b.serviceAddress == null) throw new IllegalArgumentException("serviceAddress is required");
@@ -39,6 +40,7 @@ public final class ClientOptions {
         this.resumeAttempts = b.resumeAttempts;
         this.resumeBackoff = Objects.requireNonNull(b.resumeBackoff, "resumeBackoff");
         this.tls = b.tls;
+        this.resumeOnConnectionLoss = b.resumeOnConnectionLoss;
     }
 
     private static Duration positive(String name, Duration d) {
@@ -53,7 +55,8 @@ public final class ClientOptions {
     public Builder toBuilder() {
         return new Builder().serviceAddress(serviceAddress.toString()).readAhead(readAhead).connectTimeout(connectTimeout)
                 .commandTimeout(commandTimeout).maxFrameLength(maxFrameLength).clientName(clientName)
-                .eventLoopThreads(eventLoopThreads).resumeAttempts(resumeAttempts).resumeBackoff(resumeBackoff).tls(tls);
+                .eventLoopThreads(eventLoopThreads).resumeAttempts(resumeAttempts).resumeBackoff(resumeBackoff).tls(tls)
+                .resumeOnConnectionLoss(resumeOnConnectionLoss);
     }
 
     /** The fleet's service address ({@code host:port}): where sessions open, and the last resume fallback. */
@@ -91,6 +94,9 @@ public final class ClientOptions {
     /** Pause between two passes over the resume paths; grows linearly with the pass. Default 100 ms. */
     public Duration resumeBackoff() { return resumeBackoff; }
 
+    /** Whether a session whose connection drops with no migration tries to resume (see {@link Builder#resumeOnConnectionLoss}). */
+    public boolean resumeOnConnectionLoss() { return resumeOnConnectionLoss; }
+
     /** TLS for every connection (service address, migration targets, fallbacks), or null for plain TCP. */
     public ClientTlsOptions tls() { return tls; }
 
@@ -113,6 +119,7 @@ public final class ClientOptions {
         private int resumeAttempts = 3;
         private Duration resumeBackoff = Duration.ofMillis(100);
         private ClientTlsOptions tls;
+        private boolean resumeOnConnectionLoss;
 
         private Builder() {}
 
@@ -140,6 +147,17 @@ public final class ClientOptions {
          * The TLS handshake is bounded by {@link #connectTimeout(Duration)}.
          */
         public Builder tls(ClientTlsOptions tls) { this.tls = tls; return this; }
+
+        /**
+         * For fleets whose servers run in write-through mode (they save each session at every
+         * command boundary; reference server: FERRY_WRITE_THROUGH=true). When the connection drops
+         * with no migration under way, the session is resumed from the saved state at the service
+         * address (then the address it was on), with the usual resume attempts, instead of ending.
+         * A command outstanding at that moment fails with {@link ServerLostException} and is not
+         * re-sent (it may have run); later commands run on the new server. If nothing was saved,
+         * the session ends with {@link SessionLostException} as without this option. Default off.
+         */
+        public Builder resumeOnConnectionLoss(boolean on) { this.resumeOnConnectionLoss = on; return this; }
 
         /** @throws IllegalArgumentException if a value is out of range or the service address is missing */
         public ClientOptions build() { return new ClientOptions(this); }

@@ -22,6 +22,7 @@ final class Failures {
             }
             case SessionExpiredException e -> new SessionExpiredException(e.getMessage(), e);
             case SessionLostException e -> new SessionLostException(e.getMessage(), e);
+            case ServerLostException e -> new ServerLostException(e.getMessage(), e);
             case ResumeRefusedException e -> new ResumeRefusedException(e.code(), e.getMessage(), e);
             case ConnectFailedException e -> new ConnectFailedException(e.code(), e.getMessage(), e);
             default -> new FerryException(recorded.getMessage(), recorded);

@@ -29,6 +29,12 @@ final class Move {
     boolean cancelledBySource;
     /** Every pass failed while the source was open: wait for MIGRATE_CANCEL, or retry once when the source closes. */
     boolean exhausted;
+    /**
+     * Not a migration: the connection dropped with none under way, and the session is resumed from
+     * a write-through save ({@link ClientOptions#resumeOnConnectionLoss()}). The message for the
+     * user if that fails.
+     */
+    String afterLoss;
 
     Move(int migrationId, int inBatchRequestId, long deadlineMillis, List<String> paths, long startNanos) {
         this.migrationId = migrationId;

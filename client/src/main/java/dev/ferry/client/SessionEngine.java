@@ -220,9 +220,15 @@ final class SessionEngine {
         switch (phase) {
             case CONNECTING -> failOpen(lastError == null ? null : lastError.code(), "connection to " + serverAddress
                     + " closed before WELCOME" + closeDetail(), lastCause);
-            case OPEN -> failSession(new SessionLostException("session " + sessionId + ": connection to " + serverAddress
-                    + " (server '" + serverName + "') closed" + closeDetail() + " with no migration in progress"
-                    + outstandingNote(), lastCause));
+            case OPEN -> {
+                String lost = "session " + sessionId + ": connection to " + serverAddress
+                        + " (server '" + serverName + "') closed" + closeDetail() + " with no migration in progress";
+                if (options.resumeOnConnectionLoss() && token != null) {
+                    resumeAfterLoss(lost);
+                } else {
+                    failSession(new SessionLostException(lost + outstandingNote(), lastCause));
+                }
+            }
             case MOVING -> log.debug("session {}: source {} closed during migration {}", sessionId, serverAddress, move.migrationId);
             case AWAITING_CANCEL -> onSourceClosedWhileAwaitingCancel();
             case FAILED, CLOSED -> { }
@@ -452,6 +458,29 @@ final class SessionEngine {
         tryNextPath(mv);
     }
 
+    /**
+     * The connection dropped with no migration under way: resume from the server's write-through
+     * save at the service address, then at the address the session was on (it may have restarted).
+     */
+    private void resumeAfterLoss(String lost) {
+        List<String> paths = new ArrayList<>();
+        paths.add(options.serviceAddress());
+        if (!paths.contains(serverAddress)) paths.add(serverAddress);
+        Move mv = new Move(0, 0, 0, paths, System.nanoTime());
+        mv.afterLoss = lost;
+        move = mv;
+        phase = Phase.MOVING;
+        log.info("{}; resuming from its saved state at {}", lost, paths);
+        tryNextPath(mv);
+    }
+
+    /** Ends a session whose resume after a lost connection failed, as if it had not been tried, plus why. */
+    private void failAfterLoss(Move mv, String why) {
+        mv.dropAttempt();
+        move = null; // not a failed migration
+        failSession(new SessionLostException(mv.afterLoss + "; resuming it failed: " + why + outstandingNote(), lastCause));
+    }
+
     private void tryNextPath(Move mv) {
         if (move != mv) return;
         if (mv.nextPath >= mv.paths.size()) {
@@ -539,6 +568,12 @@ final class SessionEngine {
         mv.attempt = null;
         mv.cancelTimer();
         a.close();
+        if (mv.afterLoss != null && e.code() == ErrorCode.SESSION_EXPIRED) {
+            metrics.resumeFailed();
+            failAfterLoss(mv, where + " has no saved state of it (SESSION_EXPIRED: " + e.text()
+                    + "; servers save sessions only in write-through mode)");
+            return;
+        }
         switch (e.code()) {
             case SESSION_EXPIRED -> {
                 metrics.resumeFailed();
@@ -575,6 +610,10 @@ final class SessionEngine {
     }
 
     private void allPathsFailed(Move mv) {
+        if (mv.afterLoss != null) {
+            failAfterLoss(mv, "tried " + mv.triedSummary());
+            return;
+        }
         if (channel != null && channel.isActive()) {
             mv.exhausted = true;
             phase = Phase.AWAITING_CANCEL;
@@ -626,8 +665,13 @@ final class SessionEngine {
         lastGoodbye = null;
         lastError = null;
         lastCause = null;
-        migrations++;
-        metrics.migrationCompleted(pauseNanos);
+        boolean afterLoss = mv.afterLoss != null;
+        if (afterLoss) {
+            metrics.serverLossResumed();
+        } else {
+            migrations++;
+            metrics.migrationCompleted(pauseNanos);
+        }
 
         if (source != null && source.isActive()) {
             source.writeAndFlush(new Frame.Goodbye(GoodbyeReason.MOVED, "resumed on " + w.serverName()))
@@ -637,6 +681,15 @@ final class SessionEngine {
         }
 
         Request r = current;
+        if (r != null && afterLoss && r.writtenTo != null && !r.deferred) {
+            // It reached the lost server and may have run there: never run it twice.
+            current = null;
+            r.stream.finish(r.nextSeq, false, false, new ServerLostException("session " + sessionId + ": the server '"
+                    + fromServer + "' at " + fromAddress + " was lost while " + r.describe() + " ran; the session resumed on '"
+                    + serverName + "' with its state as of the last completed command, and the command was not re-sent"
+                    + " (it may or may not have run)"));
+            r = null;
+        }
         if (r != null) {
             if (r.inBatch) {
                 // The target continues it; an attention the RESUME did not carry goes to the target now.
@@ -655,7 +708,7 @@ final class SessionEngine {
         updateAutoRead(target);
         log.debug("session {}: migration {} {} -> {} in {} us", sessionId, Integer.toUnsignedString(mv.migrationId),
                 fromAddress, serverAddress, pauseNanos / 1000);
-        MigrationListener l = listener;
+        MigrationListener l = afterLoss ? null : listener;
         if (l != null) {
             try {
                 l.migrated(new MigrationEvent(sessionId, mv.migrationId, fromServer, fromAddress, serverName, serverAddress,

@@ -44,6 +44,7 @@ public final class ReferenceServer implements AutoCloseable {
                     .advertisedAddress(config.advertisedAddress())
                     .timers(config.timers())
                     .maxSessions(config.maxSessions())
+                    .writeThrough(config.writeThrough())
                     .contextStore(store)
                     .handler(new ReferenceHandler(config.serverName()))
                     .tls(config.tls())

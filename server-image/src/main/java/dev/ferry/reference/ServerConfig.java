@@ -33,7 +33,8 @@ public record ServerConfig(
         double drainRate,
         TlsOptions tls,
         TlsOptions adminTls,
-        Path storeCaFile) {
+        Path storeCaFile,
+        boolean writeThrough) {
 
     /** The variables, with defaults, for --help and error messages. */
     public static final String HELP = """
@@ -56,6 +57,8 @@ public record ServerConfig(
             FERRY_ADMIN_TLS            true/false: serve the admin port over HTTPS with the same certificate
                                        (default: true when FERRY_TLS_CERT_FILE is set; never asks for client certificates)
             FERRY_STORE_CA_FILE        PEM CA that signed Redis's certificate, for rediss:// (default: the JDK's trusted CAs)
+            FERRY_WRITE_THROUGH        true/false: save every session's context at each command boundary, so sessions
+                                       survive this server's crash (default false; needs FERRY_SESSION_IDLE_TIMER > 0)
             """;
 
     public static ServerConfig fromEnvironment(Map<String, String> env) {
@@ -100,12 +103,19 @@ public record ServerConfig(
         if (storeCa != null && !store.strip().toLowerCase(java.util.Locale.ROOT).startsWith("rediss")) {
             problems.add("FERRY_STORE_CA_FILE is set but FERRY_STORE_URI does not use TLS; use a rediss:// (or rediss-cluster://) URI");
         }
+        String wt = env.getOrDefault("FERRY_WRITE_THROUGH", "false").strip().toLowerCase(java.util.Locale.ROOT);
+        boolean writeThrough = wt.equals("true");
+        if (!wt.equals("true") && !wt.equals("false")) {
+            problems.add("FERRY_WRITE_THROUGH must be true or false, was '" + env.get("FERRY_WRITE_THROUGH") + "'");
+        } else if (writeThrough && sessionIdle == 0) {
+            problems.add("FERRY_WRITE_THROUGH=true needs FERRY_SESSION_IDLE_TIMER above 0: saved contexts live that long in the store");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid configuration:\n  " + String.join("\n  ", problems) + "\n\n" + HELP);
         }
         return new ServerConfig(name, bind, port, advertised, store,
                 new MigrationTimers(Duration.ofSeconds(idle), Duration.ofSeconds(sessionIdle)),
-                adminPort, token, insecure, List.copyOf(peers), maxSessions, rate, tls, adminTls, storeCa);
+                adminPort, token, insecure, List.copyOf(peers), maxSessions, rate, tls, adminTls, storeCa, writeThrough);
     }
 
     /** Client-port TLS from FERRY_TLS_*; null when FERRY_TLS_CERT_FILE is not set. */

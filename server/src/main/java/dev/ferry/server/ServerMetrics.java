@@ -34,6 +34,9 @@ public final class ServerMetrics {
     final Counter internalErrors;
     final Timer exportTime;
     final Timer claimTime;
+    final Timer saveTime;
+    final Counter saveFailures;
+    final Counter savesRefused;
     private final AtomicLong migrationsFailed = new AtomicLong();
     private volatile String lastFailure;
 
@@ -66,6 +69,12 @@ public final class ServerMetrics {
                 .publishPercentiles(0.5, 0.99).register(registry);
         claimTime = Timer.builder("ferry_context_claim").description("Time to claim a context from the store")
                 .publishPercentiles(0.5, 0.99).register(registry);
+        saveTime = Timer.builder("ferry_context_save").description("Write-through: time to save a context at a command boundary")
+                .publishPercentiles(0.5, 0.99).register(registry);
+        saveFailures = counter("ferry_context_save_failures",
+                "Write-through saves that failed (store unreachable): the session works but is not crash-safe until the next save");
+        savesRefused = counter("ferry_context_saves_refused",
+                "Write-through saves refused because another server had taken the session over; the session ended here");
     }
 
     private Counter counter(String name, String description) {

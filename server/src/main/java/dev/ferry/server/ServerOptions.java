@@ -25,6 +25,7 @@ public final class ServerOptions {
     private final ContextStore contextStore;
     private final SessionHandler handler;
     private final TlsOptions tls;
+    private final boolean writeThrough;
 
     private ServerOptions(Builder b) {
         this.bindHost = b.bindHost;
@@ -43,6 +44,7 @@ public final class ServerOptions {
         this.contextStore = b.contextStore;
         this.handler = b.handler;
         this.tls = b.tls;
+        this.writeThrough = b.writeThrough;
     }
 
     public static Builder builder() { return new Builder(); }
@@ -66,6 +68,8 @@ public final class ServerOptions {
     public SessionHandler handler() { return handler; }
     /** TLS on the client port, or null for plain TCP (the default). */
     public TlsOptions tls() { return tls; }
+    /** Whether every session's context is saved to the store at each command boundary (see {@link Builder#writeThrough}). */
+    public boolean writeThrough() { return writeThrough; }
 
     public static final class Builder {
         private String bindHost = "127.0.0.1";
@@ -84,6 +88,7 @@ public final class ServerOptions {
         private ContextStore contextStore;
         private SessionHandler handler;
         private TlsOptions tls;
+        private boolean writeThrough;
 
         private Builder() {}
 
@@ -159,9 +164,22 @@ public final class ServerOptions {
          */
         public Builder tls(TlsOptions tls) { this.tls = tls; return this; }
 
+        /**
+         * Write-through (default off): the session's context is saved to the store when the session
+         * starts and at every command boundary, before the command's final DONE, so a DONE the client
+         * has seen is durable and the session survives the server's crash: the client resumes it
+         * elsewhere. Costs one store write per command (the handler's thread waits for it, at most
+         * the store timeout). A save never overwrites a session another server took over; a session
+         * that finds itself taken over ends here. Needs a session idle timer above 0.
+         */
+        public Builder writeThrough(boolean on) { this.writeThrough = on; return this; }
+
         public ServerOptions build() {
             if (contextStore == null) throw new IllegalStateException("contextStore is required (use InMemoryContextStore for one process)");
             if (handler == null) throw new IllegalStateException("handler is required");
+            if (writeThrough && timers.sessionIdle().isZero()) {
+                throw new IllegalStateException("writeThrough needs a session idle timer above 0: saved contexts live that long in the store");
+            }
             return new ServerOptions(this);
         }
 

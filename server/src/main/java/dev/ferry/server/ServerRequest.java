@@ -124,11 +124,13 @@ final class ServerRequest implements Request {
 
     @Override
     public boolean done() {
+        if (!beforeFinalDone()) return false;
         return finish(DoneFlags.FINAL);
     }
 
     @Override
     public boolean fail(String errorText) {
+        if (!beforeFinalDone()) return false;
         lock.lock();
         try {
             if (phase != Phase.RUNNING) return false;
@@ -137,6 +139,20 @@ final class ServerRequest implements Request {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Write-through: the command's effects are saved before its DONE goes out (outside the lock, so an
+     * ATTENTION meanwhile is not held up). False when the session was taken over by another server.
+     */
+    private boolean beforeFinalDone() {
+        lock.lock();
+        try {
+            if (phase != Phase.RUNNING) return true; // finish() decides; nothing to save for it
+        } finally {
+            lock.unlock();
+        }
+        return session.saveThrough();
     }
 
     private boolean finish(int flags) {

@@ -60,6 +60,10 @@ final class ServerSession implements Session {
     private boolean cancelling;
     private boolean exported;
     private boolean closed;
+    /** Write-through: a save of this session is in the store (kept if the connection drops). */
+    private boolean saved;
+    /** The client ended the session with GOODBYE(CLOSE): nothing of it is kept. */
+    private boolean clientClosed;
 
     ServerSession(ServerRuntime rt, Channel channel, SessionId id, byte[] tokenHash, SessionContext context, boolean resumed) {
         this.rt = rt;
@@ -220,11 +224,14 @@ final class ServerSession implements Session {
 
     void start() {
         executor.execute(() -> call("onConnect", () -> rt.handler.onConnect(this)));
+        if (rt.options.writeThrough()) executor.execute(this::saveThrough);
     }
 
     /** Starts a session that arrived by migration; {@code inBatch} is the request to continue, if any. */
     void startResumed(ContextCodec.InBatch inBatch, int attentionRequestId) {
         executor.execute(() -> call("onResume", () -> rt.handler.onResume(this)));
+        // Saved before anything it runs here can end: from now on a crash of this server leaves it resumable.
+        if (rt.options.writeThrough() && inBatch == null) executor.execute(this::saveThrough);
         if (inBatch == null) return;
         ServerRequest request = new ServerRequest(this, inBatch.requestId(), inBatch.command(), inBatch.rowsSent(), inBatch.cursor());
         open.put(request.id(), request);
@@ -260,6 +267,11 @@ final class ServerSession implements Session {
     }
 
     void onGoodbye(Frame.Goodbye goodbye) {
+        if (goodbye.reason() == GoodbyeReason.CLOSE) {
+            synchronized (this) {
+                clientClosed = true;
+            }
+        }
         if (goodbye.reason() == GoodbyeReason.MOVED) {
             synchronized (this) {
                 if (state == MigrationState.READY) {
@@ -293,7 +305,8 @@ final class ServerSession implements Session {
             }
             closed = true;
             last = state;
-            deleteContext = exported && last != MigrationState.MIGRATING;
+            // A write-through save stays when the connection just dropped: the client resumes it elsewhere.
+            deleteContext = (exported || (saved && clientClosed)) && last != MigrationState.MIGRATING;
             rt.metrics.closed(last);
         }
         rt.removeSession(id, this);
@@ -301,6 +314,61 @@ final class ServerSession implements Session {
         onWritabilityChanged();
         if (deleteContext) rt.store.delete(id);
         executor.execute(() -> call("onDisconnect", () -> rt.handler.onDisconnect(this, last)));
+    }
+
+    // ---------------------------------------------------------------- write-through
+
+    /**
+     * Write-through: saves the context now, on the calling thread (a session task or a handler, not
+     * the event loop), at most the store timeout. Called when the session starts and before every
+     * final DONE of a command, so a DONE the client saw is durable.
+     *
+     * @return false if another server has taken the session over: it ends here, nothing more is sent
+     */
+    boolean saveThrough() {
+        if (!rt.options.writeThrough()) return true;
+        synchronized (this) {
+            if (closed || exported || state == MigrationState.READY || state == MigrationState.MIGRATING) {
+                return true; // leaving by migration: the export is the record now
+            }
+        }
+        long started = System.nanoTime();
+        Boolean ok;
+        try {
+            ok = rt.store.save(id, new ExportedContext(tokenHash, ContextCodec.encode(context, null)), rt.name(),
+                    List.of(rt.cancelClaimant()), rt.timers.exportTtl())
+                    .get(rt.options.storeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            rt.metrics.saveFailures.increment();
+            return true;
+        } catch (Exception e) {
+            // The command's result stands; the session is not crash-safe until the next good save.
+            rt.metrics.saveFailures.increment();
+            log.warn("session {}: write-through save to {} failed: {}", id, rt.store.describe(), rootMessage(e));
+            return true;
+        } finally {
+            rt.metrics.saveTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        }
+        if (ok) {
+            synchronized (this) {
+                saved = true;
+            }
+            return true;
+        }
+        rt.metrics.savesRefused.increment();
+        log.info("session {}: another server has taken the session over; ending it here", id);
+        synchronized (this) {
+            saved = false; // the record is the other server's now: never delete it
+        }
+        write(new Frame.Goodbye(GoodbyeReason.MOVED, "the session was resumed on another server"));
+        channel.close();
+        return false;
+    }
+
+    private static String rootMessage(Throwable t) {
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t.toString();
     }
 
     // ---------------------------------------------------------------- request execution (executor)

@@ -1,0 +1,141 @@
+package dev.ferry.reference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.client.ClientOptions;
+import dev.ferry.client.FerryClient;
+import dev.ferry.client.FerrySession;
+import dev.ferry.client.ResultStream;
+import dev.ferry.client.ServerLostException;
+import dev.ferry.client.SessionLostException;
+import dev.ferry.testkit.RedisServer;
+import dev.ferry.testkit.RedisServerExtension;
+import dev.ferry.testkit.RespConnection;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Write-through mode with real parts: reference-server processes SIGKILLed (a node failure),
+ * redis-server, the real client behind a loopback stand-in for the fleet's Service. With
+ * FERRY_WRITE_THROUGH=true a session outlives its server's crash with the state of its last
+ * completed command; without it, the session is lost as before.
+ */
+@ExtendWith(RedisServerExtension.class)
+class WriteThroughTest {
+    static RedisServer redis;
+
+    private static Map<String, String> env(String name, boolean writeThrough) {
+        Map<String, String> env = new HashMap<>();
+        env.put("FERRY_SERVER_NAME", name);
+        env.put("FERRY_PORT", "0");
+        env.put("FERRY_ADMIN_PORT", "0");
+        env.put("FERRY_ADMIN_TOKEN", AdminClient.TOKEN);
+        env.put("FERRY_STORE_URI", redis.uri());
+        env.put("FERRY_IDLE_MIGRATION_TIMER", "60");
+        env.put("FERRY_SESSION_IDLE_TIMER", "120");
+        env.put("FERRY_WRITE_THROUGH", Boolean.toString(writeThrough));
+        return env;
+    }
+
+    private static FerryClient client(ServiceProxy service) {
+        return FerryClient.create(ClientOptions.builder().serviceAddress(service.address()).resumeOnConnectionLoss(true)
+            .connectTimeout(Duration.ofSeconds(3)).resumeBackoff(Duration.ofMillis(50)).commandTimeout(Duration.ofSeconds(30)).build());
+    }
+
+    private static void flush() throws Exception {
+        try (RespConnection redisConn = RespConnection.open(redis.host(), redis.port(), Duration.ofSeconds(5))) {
+            redisConn.command("FLUSHALL");
+        }
+    }
+
+    private static long storedKeys() throws Exception {
+        try (RespConnection redisConn = RespConnection.open(redis.host(), redis.port(), Duration.ofSeconds(5))) {
+            return (Long) redisConn.command("DBSIZE");
+        }
+    }
+
+    @Test
+    void anIdleSessionOutlivesItsServersCrashWithItsState() throws Exception {
+        try (ServerProcess a = ServerProcess.start(env("a", true));
+             ServerProcess b = ServerProcess.start(env("b", true));
+             ServiceProxy service = new ServiceProxy(a.address);
+             FerryClient client = client(service)) {
+            FerrySession s = client.connect();
+            assertThat(s.serverName()).isEqualTo("a");
+            s.execute("SET k before-the-crash");
+            s.execute("INCR n");
+
+            service.routeTo(b.address); // the Service's endpoints lose the dead pod
+            a.kill();
+
+            assertThat(s.execute("GET k").firstText()).isEqualTo("before-the-crash");
+            assertThat(s.execute("INCR n").firstText()).isEqualTo("2");
+            assertThat(s.serverName()).isEqualTo("b");
+            assertThat(client.metrics().serverLossResumes()).isEqualTo(1);
+            assertThat(s.migrations()).as("a crash resume is not a migration").isZero();
+            assertThat(new AdminClient(b).status().path("sessions").path("total").asLong()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aCommandRunningWhenTheServerDiesFailsWithServerLostAndIsNotRunAgain() throws Exception {
+        try (ServerProcess a = ServerProcess.start(env("a", true));
+             ServerProcess b = ServerProcess.start(env("b", true));
+             ServiceProxy service = new ServiceProxy(a.address);
+             FerryClient client = client(service)) {
+            FerrySession s = client.connect();
+            s.execute("SET k kept");
+            ResultStream stream = s.submit("STREAM 100000 10");
+            assertThat(stream.next().text()).as("running on a").isEqualTo("0");
+
+            service.routeTo(b.address);
+            a.kill();
+
+            assertThatThrownBy(() -> {
+              while (stream.hasNext()) {
+                stream.next();
+              }
+            }).isInstanceOf(ServerLostException.class)
+                .hasMessageContaining("was lost while").hasMessageContaining("resumed on 'b'").hasMessageContaining("not re-sent");
+            assertThat(s.execute("GET k").firstText()).isEqualTo("kept");
+            assertThat(s.serverName()).isEqualTo("b");
+        }
+    }
+
+    @Test
+    void withoutWriteThroughTheSessionIsLostAndSaysWhy() throws Exception {
+        try (ServerProcess a = ServerProcess.start(env("a", false));
+             ServerProcess b = ServerProcess.start(env("b", false));
+             ServiceProxy service = new ServiceProxy(a.address);
+             FerryClient client = client(service)) {
+            FerrySession s = client.connect();
+            s.execute("SET k gone");
+            service.routeTo(b.address);
+            a.kill();
+
+            assertThatThrownBy(() -> s.execute("GET k")).isInstanceOf(SessionLostException.class)
+                .hasMessageContaining("with no migration in progress")
+                .hasMessageContaining("has no saved state of it (SESSION_EXPIRED");
+            assertThat(client.metrics().sessionsLost()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aSessionItsClientClosesLeavesNothingInTheStore() throws Exception {
+        flush(); // the crash tests leave their saved sessions behind, as they should
+        try (ServerProcess a = ServerProcess.start(env("a", true));
+             ServiceProxy service = new ServiceProxy(a.address);
+             FerryClient client = client(service)) {
+            FerrySession s = client.connect();
+            s.execute("SET k v");
+            await().until(() -> storedKeys() == 1);
+            s.close();
+            await().until(() -> storedKeys() == 0);
+        }
+    }
+}
