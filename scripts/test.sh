@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test tier of Ferry on this machine, setting up what the tiers need first:
-# Debian's redis-server, a kube-apiserver + etcd (+ scheduler, controller manager) built from
+# Debian's redis-server, iproute2 and iptables (network-cut test), a kube-apiserver + etcd (+ scheduler, controller manager) built from
 # the Go module proxy, and Podman with locally built base images. Idempotent; caches survive
 # between runs.
 set -euo pipefail
@@ -10,6 +10,7 @@ source scripts/env.sh
 start=$(date +%s)
 echo "== ferry test: java $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"
 scripts/setup-redis.sh
+scripts/setup-netns.sh
 if grep -q '<module>control-plane</module>' pom.xml; then
   scripts/control-plane.sh
 fi
