@@ -27,6 +27,21 @@ public class ContextStoreSpec {
   @JsonPropertyDescription("A key of a Secret in the fleet's namespace whose value is the store URI.")
   private SecretKeyRef secretKeyRef;
 
+  @JsonPropertyDescription(
+      "Write-through (FERRY_WRITE_THROUGH): every session's context is saved at each command boundary, so sessions"
+          + " survive a pod crash (clients resume them with resumeOnConnectionLoss); one store write per command."
+          + " Needs sessionIdleTimerSeconds above 0.")
+  @io.fabric8.generator.annotation.Default("false")
+  private Boolean writeThrough = false;
+
+  public Boolean getWriteThrough() {
+    return writeThrough;
+  }
+
+  public void setWriteThrough(Boolean writeThrough) {
+    this.writeThrough = writeThrough;
+  }
+
   public String getUri() {
     return uri;
   }

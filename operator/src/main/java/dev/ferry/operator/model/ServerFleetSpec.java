@@ -16,6 +16,10 @@ import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 @ValidationRule(
     value = "has(self.contextStore)",
     message = "spec.contextStore is required: set contextStore.uri (such as redis://redis:6379) or contextStore.secretKeyRef")
+@ValidationRule(
+    value = "!has(self.contextStore) || !has(self.contextStore.writeThrough) || !self.contextStore.writeThrough"
+        + " || !has(self.sessionIdleTimerSeconds) || self.sessionIdleTimerSeconds > 0",
+    message = "contextStore.writeThrough needs sessionIdleTimerSeconds above 0: saved sessions live that long in the store")
 public class ServerFleetSpec {
 
   public static final int MAX_TIMER_SECONDS = 32767;

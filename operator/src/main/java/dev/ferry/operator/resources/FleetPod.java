@@ -171,6 +171,10 @@ public final class FleetPod {
     env.add(value("FERRY_IDLE_MIGRATION_TIMER", spec.getIdleMigrationTimerSeconds()));
     env.add(value("FERRY_SESSION_IDLE_TIMER", spec.getSessionIdleTimerSeconds()));
     env.add(value("FERRY_DRAIN_RATE", spec.getMigrationRatePerSecond()));
+    if (Boolean.TRUE.equals(store.getWriteThrough())) {
+      // Only when on: a fleet without it keeps the template (and revision) it had before the field existed.
+      env.add(value("FERRY_WRITE_THROUGH", true));
+    }
     env.add(secretRef("FERRY_ADMIN_TOKEN", AdminTokenSecret.name(fleet), AdminTokenSecret.KEY));
     if (FleetTlsSecrets.servingName(fleet).isPresent()) {
       // The admin port serves HTTPS with the same certificate (the server's default with a certificate).

@@ -177,6 +177,20 @@ class ServerFleetCrdTest {
   }
 
   @Test
+  void writeThroughWithSessionIdleTimerZeroIsRejected(KubernetesClient client) {
+    Map<String, Object> spec = Fleets.rawSpec();
+    spec.put("contextStore", Map.of("uri", "redis://redis:6379", "writeThrough", true));
+    spec.put("sessionIdleTimerSeconds", 0);
+
+    assertRejected(
+        client,
+        "wt-zero",
+        spec,
+        "ServerFleet.ferry.dev \"wt-zero\" is invalid: spec: Invalid value: \"object\":"
+            + " contextStore.writeThrough needs sessionIdleTimerSeconds above 0: saved sessions live that long in the store");
+  }
+
+  @Test
   void providedTlsWithoutASecretIsRejected(KubernetesClient client) {
     Map<String, Object> spec = Fleets.rawSpec();
     spec.put("tls", Map.of("mode", "Provided"));
