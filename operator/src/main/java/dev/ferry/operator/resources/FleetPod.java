@@ -18,7 +18,10 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -41,6 +44,9 @@ public final class FleetPod {
   public static final String ADMIN_PORT_NAME = "admin";
   public static final String READY_PATH = "/healthz/ready";
   public static final String LIVE_PATH = "/healthz/live";
+
+  /** The writable /tmp the operator adds when it makes the root file system read-only. */
+  static final String TMP_VOLUME = "ferry-tmp";
 
   /** Extra seconds after the idle migration timer before the kubelet kills a pod on SIGTERM. */
   static final long GRACE_MARGIN_SECONDS = 30;
@@ -82,6 +88,20 @@ public final class FleetPod {
     int server = serverContainerIndex(containers);
     containers.set(server, serverContainer(fleet, containers.get(server)));
     podSpec.setContainers(containers);
+    if (podSpec.getSecurityContext() == null) {
+      // Secure unless the template says otherwise: the server image runs as 65532.
+      podSpec.setSecurityContext(new PodSecurityContextBuilder().withRunAsNonRoot(true)
+          .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().build());
+    }
+    if (containers.get(server).getVolumeMounts() != null
+        && containers.get(server).getVolumeMounts().stream().anyMatch(m -> TMP_VOLUME.equals(m.getName()))) {
+      List<Volume> volumes = new ArrayList<>(podSpec.getVolumes() == null ? List.of() : podSpec.getVolumes());
+      if (volumes.stream().noneMatch(v -> TMP_VOLUME.equals(v.getName()))) {
+        // Netty unpacks its native transport into /tmp; the root file system is read-only.
+        volumes.add(new VolumeBuilder().withName(TMP_VOLUME).withNewEmptyDir().withSizeLimit(new Quantity("64Mi")).endEmptyDir().build());
+        podSpec.setVolumes(volumes);
+      }
+    }
     FleetTlsSecrets.servingName(fleet).ifPresent(secret -> {
       List<Volume> volumes = new ArrayList<>(podSpec.getVolumes() == null ? List.of() : podSpec.getVolumes());
       volumes.removeIf(v -> FleetTlsSecrets.VOLUME.equals(v.getName()));
@@ -131,6 +151,20 @@ public final class FleetPod {
           .forEach(ports::add);
     }
     ContainerBuilder b = new ContainerBuilder(user).withEnv(env).withPorts(ports);
+    if (user.getSecurityContext() == null) {
+      // Hardened unless the template sets its own: no privilege escalation, no capabilities, a
+      // read-only root file system with a small writable /tmp.
+      b.withSecurityContext(new SecurityContextBuilder().withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true)
+          .withNewCapabilities().withDrop("ALL").endCapabilities().build());
+      boolean hasTmp = user.getVolumeMounts() != null && user.getVolumeMounts().stream().anyMatch(m -> "/tmp".equals(m.getMountPath()));
+      if (!hasTmp) {
+        List<VolumeMount> mounts = new ArrayList<>(user.getVolumeMounts() == null ? List.of() : user.getVolumeMounts());
+        mounts.add(new VolumeMountBuilder().withName(TMP_VOLUME).withMountPath("/tmp").build());
+        b.withVolumeMounts(mounts);
+        user = b.build(); // the TLS mount below adds to these
+        b = new ContainerBuilder(user);
+      }
+    }
     boolean tls = FleetTlsSecrets.servingName(fleet).isPresent();
     if (tls) {
       List<VolumeMount> mounts = new ArrayList<>(user.getVolumeMounts() == null ? List.of() : user.getVolumeMounts());

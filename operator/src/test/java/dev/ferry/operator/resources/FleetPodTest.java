@@ -68,6 +68,27 @@ class FleetPodTest {
   }
 
   @Test
+  void withoutASecurityContextThePodIsHardenedWithAWritableTmp() {
+    Pod pod = FleetPod.desired(fleet(), "f-aaaaa");
+
+    assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSpec().getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    var server = pod.getSpec().getContainers().get(0);
+    assertThat(server.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(server.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    assertThat(server.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(server.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
+    assertThat(pod.getSpec().getVolumes()).anySatisfy(v -> assertThat(v.getEmptyDir()).isNotNull());
+
+    ServerFleet own = fleet();
+    own.getSpec().getTemplate().getSpec().getContainers().get(0)
+        .setSecurityContext(new io.fabric8.kubernetes.api.model.SecurityContextBuilder().withRunAsUser(1000L).build());
+    var ownServer = FleetPod.desired(own, "f-bbbbb").getSpec().getContainers().get(0);
+    assertThat(ownServer.getSecurityContext().getRunAsUser()).as("the template's own wins").isEqualTo(1000L);
+    assertThat(ownServer.getSecurityContext().getReadOnlyRootFilesystem()).isNull();
+  }
+
+  @Test
   void aStoreUriFromASecretIsPassedAsASecretReference() {
     ServerFleet fleet = fleet();
     fleet.getSpec().getContextStore().setUri(null);
