@@ -57,6 +57,9 @@ public final class RolloutBenchmark implements Callable<Integer> {
   @Option(names = "--warm-up-seconds", defaultValue = "40", description = "load before the steady window, not measured (default ${DEFAULT-VALUE})")
   int warmUpSeconds;
 
+  @Option(names = "--baseline-first", description = "run the migration-disabled fleet first (checks for an order bias)")
+  boolean baselineFirst;
+
   @Option(names = "--migration-rate", defaultValue = "1000", description = "migrationRatePerSecond of the fleet (default ${DEFAULT-VALUE})")
   int migrationRate;
 
@@ -94,10 +97,19 @@ public final class RolloutBenchmark implements Callable<Integer> {
       cluster.closeFirst(FleetOperator.start(OperatorRbac.grant(cluster.namespace()), cluster.namespace().name()));
       say("control plane, redis-server %s, 3 nodes and the operator (in-process, ServiceAccount %s) are up", cluster.redis().uri(),
           OperatorRbac.SERVICE_ACCOUNT);
-      Run ferry = rollout(cluster, "ferry", 60, 600);
-      cluster.deleteFleet("ferry", STEP_TIMEOUT);
-      Run baseline = rollout(cluster, "baseline", 0, 0);
-      cluster.deleteFleet("baseline", STEP_TIMEOUT);
+      Run ferry;
+      Run baseline;
+      if (baselineFirst) {
+        baseline = rollout(cluster, "baseline", 0, 0);
+        cluster.deleteFleet("baseline", STEP_TIMEOUT);
+        ferry = rollout(cluster, "ferry", 60, 600);
+        cluster.deleteFleet("ferry", STEP_TIMEOUT);
+      } else {
+        ferry = rollout(cluster, "ferry", 60, 600);
+        cluster.deleteFleet("ferry", STEP_TIMEOUT);
+        baseline = rollout(cluster, "baseline", 0, 0);
+        cluster.deleteFleet("baseline", STEP_TIMEOUT);
+      }
       describe(report, ferry, baseline);
     }
     out.println();
