@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.client.ClientOptions;
 import dev.ferry.client.FerryClient;
 import dev.ferry.client.FerrySession;
+import dev.ferry.client.ResumeRefusedException;
 import dev.ferry.testkit.RedisServer;
 import dev.ferry.testkit.RedisServerExtension;
 import org.junit.jupiter.api.Test;
@@ -14,6 +15,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -92,6 +94,41 @@ class FaultsTest {
             // The source counts the move as completed once the client said GOODBYE(MOVED) or left.
             await().until(() -> sourceAdmin.status().path("migrations").path("completed").asLong() == 1);
             assertThat(sourceAdmin.status().path("sessions").path("total").asLong()).isZero();
+        }
+    }
+
+    @Test
+    void targetKilledAfterItClaimedTheContextTheSessionIsLostWithAClearError() throws Exception {
+        // The target reaches Redis through a trap that lets its claim run and kills it before the answer arrives.
+        try (ClaimTrap trap = new ClaimTrap(redis.port())) {
+            Map<String, String> targetEnv = env("target");
+            targetEnv.put("FERRY_STORE_URI", trap.uri());
+            Map<String, String> sourceEnv = env("source");
+            sourceEnv.put("FERRY_IDLE_MIGRATION_TIMER", "2"); // the source hands off soon, so the client's last pass comes quickly
+            try (ServerProcess target = ServerProcess.start(targetEnv);
+                 ServerProcess source = ServerProcess.start(sourceEnv);
+                 FerryClient client = FerryClient.create(ClientOptions.builder().serviceAddress(source.address).readAhead(false)
+                         .connectTimeout(Duration.ofSeconds(2)).resumeBackoff(Duration.ofMillis(50)).commandTimeout(Duration.ofSeconds(30))
+                         .build())) {
+                FerrySession s = client.connect();
+                s.execute("SET k lost-with-the-target");
+                AdminClient sourceAdmin = new AdminClient(source);
+                sourceAdmin.post("/v1/migrate", "{\"count\":1,\"targets\":[\"" + target.address + "\"]}");
+                await().until(() -> state(sourceAdmin.status(), "READY") == 1);
+                trap.arm(() -> {
+                    try {
+                        target.kill();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+
+                // The next command reads MIGRATE, resumes at the target, whose claim runs and which dies before WELCOME.
+                assertThatThrownBy(() -> s.execute("GET k")).isInstanceOf(ResumeRefusedException.class)
+                        .hasMessageContaining("ALREADY_CLAIMED").hasMessageContaining("another server already claimed the session");
+                assertThat(trap.awaitSprung(Duration.ofSeconds(5))).as("the target's claim ran before it died").isTrue();
+                assertThat(client.metrics().sessionsLost()).isEqualTo(1);
+            }
         }
     }
 
