@@ -72,6 +72,9 @@ class WriteThroughTest {
 
             service.routeTo(b.address); // the Service's endpoints lose the dead pod
             a.kill();
+            // A command sent before the client noticed would have reached the dead server: it would fail with
+            // ServerLostException (it may have run). This test is about the idle session, so it waits.
+            await().until(() -> client.metrics().serverLossResumes() == 1);
 
             assertThat(s.execute("GET k").firstText()).isEqualTo("before-the-crash");
             assertThat(s.execute("INCR n").firstText()).isEqualTo("2");
@@ -117,6 +120,7 @@ class WriteThroughTest {
             s.execute("SET k gone");
             service.routeTo(b.address);
             a.kill();
+            await().until(() -> !s.isOpen());
 
             assertThatThrownBy(() -> s.execute("GET k")).isInstanceOf(SessionLostException.class)
                 .hasMessageContaining("with no migration in progress")
