@@ -111,6 +111,9 @@ public final class FerryServer implements AutoCloseable {
     public String advertisedAddress() { return rt.advertisedAddress; }
     public MigrationTimers timers() { return rt.timers; }
     public ServerMetrics metrics() { return rt.metrics; }
+
+    /** Whether this server saves every session at each command boundary ({@link ServerOptions#writeThrough()}). */
+    public boolean writeThrough() { return rt.options.writeThrough(); }
     public MeterRegistry meterRegistry() { return registry; }
     /** The metrics in Prometheus text format. */
     public String scrapeMetrics() { return registry.scrape(); }

@@ -121,6 +121,10 @@ public final class ServerMetrics {
     public long backpressureWaits() { return (long) backpressureWaits.count(); }
     public long internalErrors() { return (long) internalErrors.count(); }
     public long protocolErrors() { return (long) protocolErrors.count(); }
+    /** Write-through saves attempted: good, failed and refused ones (the save timer times each). */
+    public long contextSaveAttempts() { return saveTime.count(); }
+    public long contextSaveFailures() { return (long) saveFailures.count(); }
+    public long contextSavesRefused() { return (long) savesRefused.count(); }
 
     /** The last migration failure, in words, or null. */
     public String lastFailure() { return lastFailure; }

@@ -62,6 +62,8 @@ final class ServerSession implements Session {
     private boolean closed;
     /** Write-through: a save of this session is in the store (kept if the connection drops). */
     private boolean saved;
+    /** A write-through save found the session claimed by another server: this copy has ended (guarded by this). */
+    private boolean takenOver;
     /** The client ended the session with GOODBYE(CLOSE): nothing of it is kept. */
     private boolean clientClosed;
 
@@ -328,6 +330,7 @@ final class ServerSession implements Session {
     boolean saveThrough() {
         if (!rt.options.writeThrough()) return true;
         synchronized (this) {
+            if (takenOver) return false; // ended here already: no second save, no second GOODBYE
             if (closed || exported || state == MigrationState.READY || state == MigrationState.MIGRATING) {
                 return true; // leaving by migration: the export is the record now
             }
@@ -360,6 +363,7 @@ final class ServerSession implements Session {
         log.info("session {}: another server has taken the session over; ending it here", id);
         synchronized (this) {
             saved = false; // the record is the other server's now: never delete it
+            takenOver = true;
         }
         write(new Frame.Goodbye(GoodbyeReason.MOVED, "the session was resumed on another server"));
         channel.close();

@@ -25,7 +25,19 @@ final class AdminViews {
         o.set("drain", server.currentDrain().map(AdminViews::drain).orElse(null));
         o.set("migrations", migrations(server.metrics()));
         o.put("store", server.storeDescription());
+        o.set("writeThrough", writeThrough(server));
         o.set("peers", strings(server.peers()));
+        return o;
+    }
+
+    /** Whether sessions are saved at every command boundary, and how those saves went. */
+    static ObjectNode writeThrough(FerryServer server) {
+        ObjectNode o = Json.object();
+        o.put("enabled", server.writeThrough());
+        ServerMetrics m = server.metrics();
+        o.put("attempts", m.contextSaveAttempts());
+        o.put("failed", m.contextSaveFailures());
+        o.put("refused", m.contextSavesRefused());
         return o;
     }
 

@@ -60,6 +60,8 @@ class AdminControlTest {
         assertThat(status.get("serving").asBoolean()).isFalse();
         assertThat(status.get("drain").get("requested").asInt()).isEqualTo(2);
         assertThat(status.get("drain").get("finished").asBoolean()).isTrue();
+        assertThat(status.get("writeThrough").get("enabled").asBoolean()).as("off unless configured").isFalse();
+        assertThat(status.get("writeThrough").get("attempts").asLong()).isZero();
         assertThat(AdminTestServer.json(t.get("/v1/drain")).get("drain").get("targets").get(0).asText()).isEqualTo(PEER);
     }
 

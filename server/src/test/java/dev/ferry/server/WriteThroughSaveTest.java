@@ -1,0 +1,94 @@
+package dev.ferry.server;
+
+import dev.ferry.protocol.Frame;
+import dev.ferry.protocol.GoodbyeReason;
+import dev.ferry.store.ClaimResult;
+import dev.ferry.store.InMemoryContextStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Write-through on an embedded server with an in-memory store, seen from the wire: the context is
+ * saved when the session starts and before each final DONE, stays when the connection drops, goes
+ * when the client says GOODBYE(CLOSE), and a save that finds the session claimed by another
+ * server ends this server's copy.
+ */
+class WriteThroughSaveTest {
+    private final InMemoryContextStore store = new InMemoryContextStore();
+    private FerryServer server;
+
+    @BeforeEach
+    void start() {
+        server = FerryServer.start(ServerOptions.builder().serverName("wt").contextStore(store)
+                .handler(new CountingHandler()).writeThrough(true).build());
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        store.close();
+    }
+
+    private static List<Frame> run(WireClient c, int requestId, String command) {
+        c.send(new Frame.Command(requestId, command));
+        return c.untilFinal(requestId);
+    }
+
+    @Test
+    void savedAtStartAndBeforeEveryDoneAndKeptWhenTheConnectionDrops() {
+        assertThat(server.writeThrough()).isTrue();
+        try (WireClient c = WireClient.connect(server.localAddress())) {
+            c.hello();
+            await().until(() -> store.recordCount() == 1);
+            long before = server.metrics().contextSaveAttempts();
+            run(c, 1, "SET a");
+            // The save ran before the DONE the client just read.
+            assertThat(server.metrics().contextSaveAttempts()).isGreaterThan(before);
+            assertThat(server.metrics().contextSaveFailures()).isZero();
+        }
+        await().until(() -> server.sessionCount() == 0);
+        assertThat(store.recordCount()).as("a dropped connection keeps the saved context").isEqualTo(1);
+    }
+
+    @Test
+    void aCleanGoodbyeDeletesTheSavedContext() {
+        try (WireClient c = WireClient.connect(server.localAddress())) {
+            c.hello();
+            run(c, 1, "SET a");
+            assertThat(store.recordCount()).isEqualTo(1);
+            c.send(new Frame.Goodbye(GoodbyeReason.CLOSE, "bye"));
+            await().until(() -> store.recordCount() == 0);
+        }
+    }
+
+    @Test
+    void aSaveThatFindsTheSessionClaimedElsewhereEndsThisCopy() {
+        try (WireClient c = WireClient.connect(server.localAddress())) {
+            Frame.Welcome w = c.hello();
+            run(c, 1, "SET a");
+            // Another server resumed the session (the client came back there after a blip).
+            ClaimResult claimed = store.claim(w.sessionId(), w.resumeToken().sha256(), "other-server", Duration.ofSeconds(30)).join();
+            assertThat(claimed).isInstanceOf(ClaimResult.Claimed.class);
+
+            c.send(new Frame.Command(2, "SET b"));
+            Frame f = c.next();
+            while (!(f instanceof Frame.Goodbye)) {
+                assertThat(f instanceof Frame.Done d && d.isFinal())
+                        .as("no final DONE for a command whose save was refused: " + f).isFalse();
+                f = c.next();
+            }
+            Frame.Goodbye bye = (Frame.Goodbye) f;
+            assertThat(bye.reason()).isEqualTo(GoodbyeReason.MOVED);
+            assertThat(bye.text()).contains("another server");
+            assertThat(c.awaitClosed(Duration.ofSeconds(10))).isTrue();
+            assertThat(server.metrics().contextSavesRefused()).isEqualTo(1);
+        }
+    }
+}
