@@ -1,7 +1,6 @@
 package dev.ferry.reference;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -18,7 +17,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class ServiceProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final List<Socket> clientSides = new CopyOnWriteArrayList<>();
     private volatile String backend;
+    private volatile boolean severed;
 
     ServiceProxy(String backend) throws IOException {
         this.backend = backend;
@@ -39,6 +40,7 @@ final class ServiceProxy implements AutoCloseable {
             try {
                 Socket client = listener.accept();
                 sockets.add(client);
+                clientSides.add(client);
                 String[] hp = backend.split(":");
                 Socket server = new Socket();
                 sockets.add(server);
@@ -48,26 +50,47 @@ final class ServiceProxy implements AutoCloseable {
                     client.close(); // the backend is down: a refused connection, as a Service with no endpoint
                     continue;
                 }
-                Thread.ofVirtual().start(() -> pump(client, server));
-                Thread.ofVirtual().start(() -> pump(server, client));
+                Thread.ofVirtual().start(() -> pump(client, server, server));
+                Thread.ofVirtual().start(() -> pump(server, client, server));
             } catch (IOException e) {
                 return; // closed
             }
         }
     }
 
-    private static void pump(Socket from, Socket to) {
-        try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-            in.transferTo(out);
+    /**
+     * A network blip as the client sees it: every client's connection drops, while the servers'
+     * ends stay open and what the servers send goes nowhere, so each server still thinks its
+     * sessions are connected (until the proxy closes).
+     */
+    void severClients() throws IOException {
+        severed = true;
+        for (Socket s : clientSides) s.close();
+    }
+
+    private void pump(Socket from, Socket to, Socket serverSide) {
+        try {
+            from.getInputStream().transferTo(to.getOutputStream()); // closing a stream would close its socket
         } catch (IOException ignored) {
             // either side went away
-        } finally {
-            try {
-                from.close();
-                to.close();
-            } catch (IOException ignored) {
-                // closing
-            }
+        }
+        if (severed) {
+            if (from == serverSide) drain(serverSide);
+            return; // the server's end stays open: close() ends it
+        }
+        try {
+            from.close();
+            to.close();
+        } catch (IOException ignored) {
+            // closing
+        }
+    }
+
+    private static void drain(Socket serverSide) {
+        try {
+            serverSide.getInputStream().transferTo(OutputStream.nullOutputStream());
+        } catch (IOException ignored) {
+            // the proxy closed
         }
     }
 

@@ -142,4 +142,31 @@ class WriteThroughTest {
             await().until(() -> storedKeys() == 0);
         }
     }
+
+    @Test
+    void afterABlipTheOldServersNextSaveIsRefusedAndItEndsItsCopy() throws Exception {
+        try (ServerProcess a = ServerProcess.start(env("a", true));
+             ServerProcess b = ServerProcess.start(env("b", true));
+             ServiceProxy service = new ServiceProxy(a.address);
+             FerryClient client = client(service)) {
+            FerrySession s = client.connect();
+            s.execute("SET k before-the-blip");
+            ResultStream sleeping = s.submit("SLEEP 3000");
+            await().until(() -> new AdminClient(a).status().path("sessions").path("total").asLong() == 1);
+
+            // The client loses its connection; a is alive, still runs the SLEEP and thinks the session is connected.
+            service.routeTo(b.address);
+            service.severClients();
+            assertThatThrownBy(sleeping::await).isInstanceOf(ServerLostException.class).hasMessageContaining("resumed on 'b'");
+            assertThat(s.serverName()).isEqualTo("b");
+
+            // When the SLEEP ends on a, its save finds the session claimed by b: a ends its copy and leaves b's record alone.
+            await().atMost(Duration.ofSeconds(20)).until(() -> new AdminClient(a).status().path("writeThrough").path("refused").asLong() == 1);
+            await().until(() -> new AdminClient(a).status().path("sessions").path("total").asLong() == 0);
+            assertThat(s.execute("GET k").firstText()).isEqualTo("before-the-blip");
+            assertThat(s.execute("SET k after").firstText()).isNotNull();
+            assertThat(s.serverName()).isEqualTo("b");
+            assertThat(client.metrics().serverLossResumes()).isEqualTo(1);
+        }
+    }
 }
