@@ -121,12 +121,23 @@ if [ ! -f "$CONF" ] || ! cmp -s <(printf '%s\n' "$WANT_CONF") "$CONF"; then
 fi
 
 # --- 3. the API socket ------------------------------------------------------------------------------
+# A service whose working directory was deleted (started from a checkout that is gone) answers
+# pings but cannot start containers: conmon fails with "Failed to get working directory".
+for pid in $(pgrep -f "podman system service --time=0 unix://$SOCK_PATH" || true); do
+  if [ "$(readlink "/proc/$pid/cwd" 2>/dev/null || true)" != "/" ]; then
+    say "restarting podman system service (pid $pid): its working directory is $(readlink "/proc/$pid/cwd" 2>/dev/null || echo unknown)"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    rm -f "$SOCK_PATH"
+  fi
+done
 if ! curl -fsS --max-time 5 --unix-socket "$SOCK_PATH" http://d/_ping >/dev/null 2>&1; then
   mkdir -p "$(dirname "$SOCK_PATH")"
   rm -f "$SOCK_PATH"
   say "starting podman system service on unix://$SOCK_PATH (log: $CACHE/podman-service.log)"
   # fd 3 (the --maven-args pipe) must not stay open in the long-lived service, or the caller would wait forever.
-  setsid nohup podman system service --time=0 "unix://$SOCK_PATH" >"$CACHE/podman-service.log" 2>&1 </dev/null 3>&- &
+  # From /: the service outlives this checkout, and its containers inherit its working directory.
+  (cd / && setsid nohup podman system service --time=0 "unix://$SOCK_PATH" >"$CACHE/podman-service.log" 2>&1 </dev/null 3>&- &)
   for _ in $(seq 1 100); do
     curl -fsS --max-time 2 --unix-socket "$SOCK_PATH" http://d/_ping >/dev/null 2>&1 && break
     sleep 0.2
