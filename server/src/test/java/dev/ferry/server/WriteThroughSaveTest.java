@@ -91,4 +91,24 @@ class WriteThroughSaveTest {
             assertThat(server.metrics().contextSavesRefused()).isEqualTo(1);
         }
     }
+
+    @Test
+    void withTheStoreDownCommandsStillCompleteAndTheFailedSavesAreCounted() {
+        SaveFailingStore failing = new SaveFailingStore();
+        try (FerryServer other = FerryServer.start(ServerOptions.builder().serverName("wt-down").contextStore(failing)
+                .handler(new CountingHandler()).writeThrough(true).build());
+             WireClient c = WireClient.connect(other.localAddress())) {
+            c.hello();
+            await().until(() -> failing.delegate.recordCount() == 1);
+            failing.down = true;
+            List<Frame> frames = run(c, 1, "SET a");
+            assertThat(frames).anySatisfy(f -> assertThat(f).isInstanceOf(Frame.Row.class));
+            assertThat(other.metrics().contextSaveFailures()).isEqualTo(1);
+            failing.down = false;
+            run(c, 2, "GET");
+            assertThat(other.metrics().contextSaveFailures()).as("the next good save makes it crash-safe again").isEqualTo(1);
+        } finally {
+            failing.close();
+        }
+    }
 }
