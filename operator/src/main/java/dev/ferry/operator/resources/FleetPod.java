@@ -151,25 +151,22 @@ public final class FleetPod {
           .forEach(ports::add);
     }
     ContainerBuilder b = new ContainerBuilder(user).withEnv(env).withPorts(ports);
+    List<VolumeMount> mounts = new ArrayList<>(user.getVolumeMounts() == null ? List.of() : user.getVolumeMounts());
     if (user.getSecurityContext() == null) {
       // Hardened unless the template sets its own: no privilege escalation, no capabilities, a
       // read-only root file system with a small writable /tmp.
       b.withSecurityContext(new SecurityContextBuilder().withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true)
           .withNewCapabilities().withDrop("ALL").endCapabilities().build());
-      boolean hasTmp = user.getVolumeMounts() != null && user.getVolumeMounts().stream().anyMatch(m -> "/tmp".equals(m.getMountPath()));
-      if (!hasTmp) {
-        List<VolumeMount> mounts = new ArrayList<>(user.getVolumeMounts() == null ? List.of() : user.getVolumeMounts());
+      if (mounts.stream().noneMatch(m -> "/tmp".equals(m.getMountPath()))) {
         mounts.add(new VolumeMountBuilder().withName(TMP_VOLUME).withMountPath("/tmp").build());
-        b.withVolumeMounts(mounts);
-        user = b.build(); // the TLS mount below adds to these
-        b = new ContainerBuilder(user);
       }
     }
     boolean tls = FleetTlsSecrets.servingName(fleet).isPresent();
     if (tls) {
-      List<VolumeMount> mounts = new ArrayList<>(user.getVolumeMounts() == null ? List.of() : user.getVolumeMounts());
       mounts.removeIf(m -> FleetTlsSecrets.VOLUME.equals(m.getName()));
       mounts.add(new VolumeMountBuilder().withName(FleetTlsSecrets.VOLUME).withMountPath(FleetTlsSecrets.MOUNT_PATH).withReadOnly(true).build());
+    }
+    if (!mounts.isEmpty()) {
       b.withVolumeMounts(mounts);
     }
     if (user.getReadinessProbe() == null) {
