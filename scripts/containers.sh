@@ -135,9 +135,20 @@ if ! curl -fsS --max-time 5 --unix-socket "$SOCK_PATH" http://d/_ping >/dev/null
   mkdir -p "$(dirname "$SOCK_PATH")"
   rm -f "$SOCK_PATH"
   say "starting podman system service on unix://$SOCK_PATH (log: $CACHE/podman-service.log)"
-  # fd 3 (the --maven-args pipe) must not stay open in the long-lived service, or the caller would wait forever.
+  # No process left behind may hold fd 3 (the --maven-args pipe) or the caller's stdout/stderr: the
+  # caller's $(...) waits for every writer to close. A backgrounded "cd && setsid ..." list kept a bash
+  # copy alive, holding fd 3, for as long as the service ran, and CI waited until it was killed. So
+  # setsid --fork (its parent exits at once) with every inherited descriptor above 2 closed (a caller
+  # may hand down more pipes than fd 3) and 0-2 redirected.
   # From /: the service outlives this checkout, and its containers inherit its working directory.
-  (cd / && setsid nohup podman system service --time=0 "unix://$SOCK_PATH" >"$CACHE/podman-service.log" 2>&1 </dev/null 3>&- &)
+  (
+    cd /
+    for fd_path in /proc/$BASHPID/fd/*; do
+      fd=${fd_path##*/}
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+    done
+    exec setsid --fork podman system service --time=0 "unix://$SOCK_PATH"
+  ) </dev/null >"$CACHE/podman-service.log" 2>&1
   for _ in $(seq 1 100); do
     curl -fsS --max-time 2 --unix-socket "$SOCK_PATH" http://d/_ping >/dev/null 2>&1 && break
     sleep 0.2
