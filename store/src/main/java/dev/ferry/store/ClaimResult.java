@@ -1,9 +1,21 @@
 package dev.ferry.store;
 
+import java.time.Duration;
+
 /** Outcome of {@link ContextStore#claim}. */
 public sealed interface ClaimResult {
-    /** This caller owns the session now. */
-    record Claimed(byte[] payload) implements ClaimResult {}
+    /**
+     * This caller owns the session now.
+     *
+     * @param previousClaimant null for a fresh claim; otherwise the server whose claim went
+     *     unconfirmed past its deadline and was taken over (it died, or lost its client, before
+     *     confirming)
+     */
+    record Claimed(byte[] payload, String previousClaimant) implements ClaimResult {
+        public Claimed(byte[] payload) {
+            this(payload, null);
+        }
+    }
 
     /** No record: the context expired, was deleted, or never existed. */
     record Expired() implements ClaimResult {}
@@ -13,4 +25,10 @@ public sealed interface ClaimResult {
 
     /** Someone else claimed the context already. */
     record AlreadyClaimed(String claimant) implements ClaimResult {}
+
+    /**
+     * Another server claimed the context but has not confirmed it yet; if it has not within
+     * {@code retryAfter}, a claim with the session's token takes it over. Nothing changed.
+     */
+    record Unconfirmed(String claimant, Duration retryAfter) implements ClaimResult {}
 }

@@ -37,7 +37,31 @@ public interface ContextStore extends AutoCloseable {
      * A {@code tombstoneTtl} of zero leaves no tombstone (a later claim then sees
      * {@link ClaimResult.Expired}); a negative one is an {@link IllegalArgumentException}.
      */
-    CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl);
+    default CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl) {
+        return claim(id, tokenSha256, claimant, tombstoneTtl, Duration.ZERO);
+    }
+
+    /**
+     * Claims like {@link #claim(SessionId, byte[], String, Duration)}, but with a positive
+     * {@code confirmWithin} the claim is provisional: the record keeps the context, and until
+     * {@code claimant} calls {@link #confirm} another claim with the session's token gets
+     * {@link ClaimResult.Unconfirmed}. Once {@code confirmWithin} has passed unconfirmed, such a
+     * claim takes the session over ({@link ClaimResult.Claimed#previousClaimant()} names the
+     * claimant that never confirmed). This is what keeps a session whose target died between
+     * claiming it and telling the client: the client tries again elsewhere and that server takes
+     * it over. A zero {@code confirmWithin} confirms at once.
+     */
+    CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl,
+            Duration confirmWithin);
+
+    /**
+     * Confirms {@code claimant}'s provisional claim: the record becomes a tombstone kept for
+     * {@code tombstoneTtl} (zero: deleted). Also true when the claim is already confirmed, or when
+     * the claimant has since saved the session by write-through.
+     *
+     * @return false if the session is no longer the claimant's (taken over, or gone)
+     */
+    CompletableFuture<Boolean> confirm(SessionId id, String claimant, Duration tombstoneTtl);
 
     /**
      * Write-through: saves a live session's context so that it can be resumed if its server dies,

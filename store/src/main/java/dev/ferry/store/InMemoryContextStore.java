@@ -37,8 +37,16 @@ public final class InMemoryContextStore implements ContextStore {
         }
     }
 
-    /** Keeps the claim's token hash and payload so the same claimant can repeat a claim whose answer it lost. */
-    private record Tombstone(String claimant, byte[] tokenSha256, byte[] payload, long expiresAtNanos) implements Record {}
+    /**
+     * Keeps the claim's token hash and payload so the same claimant can repeat a claim whose answer it lost.
+     * {@code provisional}: not confirmed yet; then another claim may take it over from {@code confirmByNanos} on.
+     */
+    private record Tombstone(String claimant, byte[] tokenSha256, byte[] payload, long expiresAtNanos,
+            boolean provisional, long confirmByNanos) implements Record {
+        Tombstone(String claimant, byte[] tokenSha256, byte[] payload, long expiresAtNanos) {
+            this(claimant, tokenSha256, payload, expiresAtNanos, false, 0);
+        }
+    }
 
     private final Map<SessionId, Record> records = new ConcurrentHashMap<>();
     private final LongSupplier nanoTime;
@@ -99,11 +107,13 @@ public final class InMemoryContextStore implements ContextStore {
     }
 
     @Override
-    public CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl) {
+    public CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl,
+            Duration confirmWithin) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(tokenSha256, "tokenSha256");
         Objects.requireNonNull(claimant, "claimant");
         long tombstoneNanos = nonNegativeNanos(tombstoneTtl, "tombstoneTtl");
+        long confirmNanos = nonNegativeNanos(confirmWithin, "confirmWithin");
         if (closed) return closedFuture();
         AtomicReference<ClaimResult> result = new AtomicReference<>();
         long now = nanoTime.getAsLong();
@@ -113,20 +123,63 @@ public final class InMemoryContextStore implements ContextStore {
                 result.set(new ClaimResult.Expired());
                 return null;
             }
+            String previous = null;
             if (record instanceof Tombstone tombstone) {
-                boolean repeat = tombstone.claimant().equals(claimant) && MessageDigest.isEqual(tombstone.tokenSha256(), tokenSha256);
-                result.set(repeat ? new ClaimResult.Claimed(tombstone.payload().clone()) : new ClaimResult.AlreadyClaimed(tombstone.claimant()));
-                return record;
-            }
-            Exported exported = (Exported) record;
-            if (!MessageDigest.isEqual(exported.tokenSha256(), tokenSha256)) {
+                boolean sameToken = MessageDigest.isEqual(tombstone.tokenSha256(), tokenSha256);
+                if (tombstone.claimant().equals(claimant) && sameToken) {
+                    result.set(new ClaimResult.Claimed(tombstone.payload().clone()));
+                    return record;
+                }
+                if (!tombstone.provisional() || !sameToken) {
+                    result.set(new ClaimResult.AlreadyClaimed(tombstone.claimant()));
+                    return record;
+                }
+                long left = tombstone.confirmByNanos() - now;
+                if (left > 0) {
+                    result.set(new ClaimResult.Unconfirmed(tombstone.claimant(), Duration.ofNanos(left)));
+                    return record;
+                }
+                previous = tombstone.claimant();
+            } else if (!MessageDigest.isEqual(((Exported) record).tokenSha256(), tokenSha256)) {
                 result.set(new ClaimResult.BadToken());
                 return record;
             }
-            result.set(new ClaimResult.Claimed(exported.payload().clone()));
-            return tombstoneNanos == 0 ? null : new Tombstone(claimant, exported.tokenSha256(), exported.payload(), now + tombstoneNanos);
+            byte[] token = record instanceof Tombstone t ? t.tokenSha256() : ((Exported) record).tokenSha256();
+            byte[] payload = record instanceof Tombstone t ? t.payload() : ((Exported) record).payload();
+            result.set(new ClaimResult.Claimed(payload.clone(), previous));
+            if (confirmNanos > 0) {
+                long expiresAt = Math.max(record.expiresAtNanos(), now + confirmNanos);
+                return new Tombstone(claimant, token, payload, expiresAt, true, now + confirmNanos);
+            }
+            return tombstoneNanos == 0 ? null : new Tombstone(claimant, token, payload, now + tombstoneNanos);
         });
         return CompletableFuture.completedFuture(result.get());
+    }
+
+    @Override
+    public CompletableFuture<Boolean> confirm(SessionId id, String claimant, Duration tombstoneTtl) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(claimant, "claimant");
+        long tombstoneNanos = nonNegativeNanos(tombstoneTtl, "tombstoneTtl");
+        if (closed) return closedFuture();
+        long now = nanoTime.getAsLong();
+        boolean[] ours = {false};
+        records.computeIfPresent(id, (key, record) -> {
+            if (isExpired(record, now)) return null;
+            switch (record) {
+                case Exported e -> {
+                    ours[0] = claimant.equals(e.owner());
+                    return record;
+                }
+                case Tombstone t -> {
+                    if (!t.claimant().equals(claimant)) return record;
+                    ours[0] = true;
+                    if (!t.provisional()) return record;
+                    return tombstoneNanos == 0 ? null : new Tombstone(claimant, t.tokenSha256(), t.payload(), now + tombstoneNanos);
+                }
+            }
+        });
+        return CompletableFuture.completedFuture(ours[0]);
     }
 
     @Override

@@ -74,23 +74,46 @@ public final class RedisContextStore implements ContextStore {
     }
 
     @Override
-    public CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl) {
+    public CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl,
+            Duration confirmWithin) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(tokenSha256, "tokenSha256");
         Objects.requireNonNull(claimant, "claimant");
-        long tombstoneNanos = InMemoryContextStore.nonNegativeNanos(tombstoneTtl, "tombstoneTtl");
-        byte[] tombstoneMillis = tombstoneNanos == 0 ? ascii("0") : millis(tombstoneNanos);
+        byte[] tombstoneMillis = millisOrZero(InMemoryContextStore.nonNegativeNanos(tombstoneTtl, "tombstoneTtl"));
+        byte[] confirmMillis = millisOrZero(InMemoryContextStore.nonNegativeNanos(confirmWithin, "confirmWithin"));
         return run("claim", id, RedisScripts.CLAIM, ScriptOutputType.MULTI,
-                tokenSha256, claimant.getBytes(StandardCharsets.UTF_8), tombstoneMillis)
+                tokenSha256, claimant.getBytes(StandardCharsets.UTF_8), tombstoneMillis, confirmMillis)
                 .thenApply(RedisContextStore::toClaimResult);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> confirm(SessionId id, String claimant, Duration tombstoneTtl) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(claimant, "claimant");
+        byte[] tombstoneMillis = millisOrZero(InMemoryContextStore.nonNegativeNanos(tombstoneTtl, "tombstoneTtl"));
+        return run("confirm", id, RedisScripts.CONFIRM, ScriptOutputType.INTEGER,
+                claimant.getBytes(StandardCharsets.UTF_8), tombstoneMillis)
+                .thenApply(reply -> (Long) reply == 1L);
+    }
+
+    /** Whole milliseconds, rounded up so a sub-millisecond duration does not become 0 ("none"). */
+    private static byte[] millisOrZero(long nanos) {
+        return nanos == 0 ? ascii("0") : millis(nanos);
     }
 
     private static ClaimResult toClaimResult(Object reply) {
         List<?> items = (List<?>) reply;
         long code = (Long) items.getFirst();
         if (code == RedisScripts.CLAIMED) return new ClaimResult.Claimed((byte[]) items.get(1));
+        if (code == RedisScripts.TAKEN_OVER) {
+            return new ClaimResult.Claimed((byte[]) items.get(1), new String((byte[]) items.get(2), StandardCharsets.UTF_8));
+        }
         if (code == RedisScripts.ALREADY_CLAIMED) {
             return new ClaimResult.AlreadyClaimed(new String((byte[]) items.get(1), StandardCharsets.UTF_8));
+        }
+        if (code == RedisScripts.UNCONFIRMED) {
+            return new ClaimResult.Unconfirmed(new String((byte[]) items.get(1), StandardCharsets.UTF_8),
+                    Duration.ofMillis(Math.max(1, (Long) items.get(2))));
         }
         if (code == RedisScripts.BAD_TOKEN) return new ClaimResult.BadToken();
         return new ClaimResult.Expired();

@@ -20,30 +20,73 @@ final class RedisScripts {
             """);
 
     /**
-     * KEYS[1]=record; ARGV: token hash, claimant, tombstone ttl ms (0 = no tombstone).
-     * Returns {0} missing, {1} bad token, {2, claimant} already claimed, {3, payload} claimed.
+     * KEYS[1]=record; ARGV: token hash, claimant, tombstone ttl ms (0 = no tombstone), confirm-within
+     * ms (0 = confirmed at once). Returns {0} missing, {1} bad token, {2, claimant} already claimed,
+     * {3, payload} claimed, {4, claimant, ms left} claimed by another but not confirmed yet,
+     * {5, payload, previous claimant} claimed by taking over a claim left unconfirmed past its deadline.
+     * A provisional claim keeps the record's TTL and adds {@code confirm_by} (ms, Redis clock).
      * The token comparison is a plain string compare: it runs on hashes of 256-bit random
      * tokens, so its timing tells an attacker nothing about a token.
      */
     static final LuaScript CLAIM = LuaScript.of("claim", """
             local state = redis.call('HGET', KEYS[1], 'state')
             if not state then return {0} end
+            local sameToken = redis.call('HGET', KEYS[1], 'token') == ARGV[1]
+            local previous = false
             if state == 'claimed' then
               local claimant = redis.call('HGET', KEYS[1], 'claimant')
-              if claimant == ARGV[2] and redis.call('HGET', KEYS[1], 'token') == ARGV[1] then
+              if claimant == ARGV[2] and sameToken then
                 return {3, redis.call('HGET', KEYS[1], 'payload')}
               end
-              return {2, claimant}
+              local confirmBy = redis.call('HGET', KEYS[1], 'confirm_by')
+              if not confirmBy or not sameToken then return {2, claimant} end
+              local t = redis.call('TIME')
+              local left = tonumber(confirmBy) - (tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+              if left > 0 then return {4, claimant, left} end
+              previous = claimant
+            elseif not sameToken then
+              return {1}
             end
-            if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return {1} end
             local payload = redis.call('HGET', KEYS[1], 'payload')
-            if tonumber(ARGV[3]) > 0 then
+            local lease = tonumber(ARGV[4])
+            if lease > 0 then
+              local t = redis.call('TIME')
+              local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+              redis.call('HSET', KEYS[1], 'state', 'claimed', 'claimant', ARGV[2], 'confirm_by', now + lease)
+              redis.call('HDEL', KEYS[1], 'owner')
+              if redis.call('PTTL', KEYS[1]) < lease then redis.call('PEXPIRE', KEYS[1], lease) end
+            elseif tonumber(ARGV[3]) > 0 then
               redis.call('HSET', KEYS[1], 'state', 'claimed', 'claimant', ARGV[2])
+              redis.call('HDEL', KEYS[1], 'confirm_by', 'owner')
               redis.call('PEXPIRE', KEYS[1], ARGV[3])
             else
               redis.call('DEL', KEYS[1])
             end
+            if previous then return {5, payload, previous} end
             return {3, payload}
+            """);
+
+    /**
+     * KEYS[1]=record; ARGV: claimant, tombstone ttl ms (0 = no tombstone). Turns the claimant's
+     * provisional claim into a tombstone. Returns 1 when the session is the claimant's (claimed by
+     * it, or saved by it since), 0 otherwise.
+     */
+    static final LuaScript CONFIRM = LuaScript.of("confirm", """
+            local state = redis.call('HGET', KEYS[1], 'state')
+            if state == 'exported' then
+              if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then return 1 end
+              return 0
+            end
+            if state ~= 'claimed' or redis.call('HGET', KEYS[1], 'claimant') ~= ARGV[1] then return 0 end
+            if redis.call('HEXISTS', KEYS[1], 'confirm_by') == 1 then
+              if tonumber(ARGV[2]) > 0 then
+                redis.call('HDEL', KEYS[1], 'confirm_by')
+                redis.call('PEXPIRE', KEYS[1], ARGV[2])
+              else
+                redis.call('DEL', KEYS[1])
+              end
+            end
+            return 1
             """);
 
     /**
@@ -84,4 +127,6 @@ final class RedisScripts {
     static final long BAD_TOKEN = 1;
     static final long ALREADY_CLAIMED = 2;
     static final long CLAIMED = 3;
+    static final long UNCONFIRMED = 4;
+    static final long TAKEN_OVER = 5;
 }

@@ -223,6 +223,103 @@ abstract class ContextStoreContract {
         assertThat(claim(id, context.tokenSha256(), "server-c")).isEqualTo(new ClaimResult.AlreadyClaimed("server-b"));
     }
 
+    ClaimResult provisionalClaim(SessionId id, byte[] hash, String claimant, Duration confirmWithin) {
+        return join(store.claim(id, hash, claimant, LONG_TTL, confirmWithin));
+    }
+
+    @Test
+    void aProvisionalClaimKeepsOthersOutUntilItsDeadlineAndSaysHowLongToWait() {
+        SessionId id = newId();
+        ExportedContext context = newContext();
+        join(store.export(id, context, LONG_TTL));
+        assertThat(provisionalClaim(id, context.tokenSha256(), "server-b", LONG_TTL)).isInstanceOfSatisfying(ClaimResult.Claimed.class,
+                claimed -> assertThat(claimed.previousClaimant()).isNull());
+
+        assertThat(provisionalClaim(id, context.tokenSha256(), "server-c", LONG_TTL)).isInstanceOfSatisfying(ClaimResult.Unconfirmed.class,
+                pending -> {
+                    assertThat(pending.claimant()).isEqualTo("server-b");
+                    assertThat(pending.retryAfter()).isPositive().isLessThanOrEqualTo(LONG_TTL);
+                });
+        // Without the token nobody learns more than "claimed", and nobody can wait it out.
+        assertThat(provisionalClaim(id, new byte[32], "server-c", LONG_TTL)).isEqualTo(new ClaimResult.AlreadyClaimed("server-b"));
+        // The claimant itself may repeat it (a lost answer).
+        assertThat(provisionalClaim(id, context.tokenSha256(), "server-b", LONG_TTL)).isInstanceOf(ClaimResult.Claimed.class);
+    }
+
+    @Test
+    void aClaimLeftUnconfirmedPastItsDeadlineIsTakenOverOnceAndTheLateConfirmationIsRefused() {
+        SessionId id = newId();
+        ExportedContext context = newContext();
+        join(store.export(id, context, LONG_TTL));
+        assertThat(provisionalClaim(id, context.tokenSha256(), "dead-target", SHORT_TTL)).isInstanceOf(ClaimResult.Claimed.class);
+        letTimePass(SHORT_TTL);
+
+        await().atMost(WAIT).until(() -> !(provisionalClaim(id, context.tokenSha256(), "server-c", LONG_TTL) instanceof ClaimResult.Unconfirmed));
+        assertThat(probe(id)).isEqualTo(new ClaimResult.AlreadyClaimed("server-c"));
+        assertThat(provisionalClaim(id, context.tokenSha256(), "server-d", LONG_TTL)).isInstanceOf(ClaimResult.Unconfirmed.class);
+        assertThat(join(store.confirm(id, "dead-target", LONG_TTL))).as("the claimant that was taken over").isFalse();
+        assertThat(join(store.confirm(id, "server-c", LONG_TTL))).isTrue();
+        assertThat(provisionalClaim(id, context.tokenSha256(), "server-d", LONG_TTL)).isEqualTo(new ClaimResult.AlreadyClaimed("server-c"));
+    }
+
+    @Test
+    void theTakeOverNamesTheClaimantThatNeverConfirmedAndReturnsTheContext() {
+        SessionId id = newId();
+        ExportedContext context = newContext();
+        join(store.export(id, context, LONG_TTL));
+        provisionalClaim(id, context.tokenSha256(), "dead-target", SHORT_TTL);
+        letTimePass(SHORT_TTL);
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(provisionalClaim(id, context.tokenSha256(), "server-c", Duration.ZERO))
+                .isInstanceOfSatisfying(ClaimResult.Claimed.class, claimed -> {
+                    assertThat(claimed.previousClaimant()).isEqualTo("dead-target");
+                    assertThat(claimed.payload()).isEqualTo(context.payload());
+                }));
+        // Claimed with confirmWithin 0: confirmed at once, nobody can take it over any more.
+        letTimePass(SHORT_TTL);
+        assertThat(provisionalClaim(id, context.tokenSha256(), "server-d", LONG_TTL)).isEqualTo(new ClaimResult.AlreadyClaimed("server-c"));
+    }
+
+    @Test
+    void aConfirmedClaimIsNeverTakenOver() {
+        SessionId id = newId();
+        ExportedContext context = newContext();
+        join(store.export(id, context, LONG_TTL));
+        provisionalClaim(id, context.tokenSha256(), "server-b", SHORT_TTL);
+        assertThat(join(store.confirm(id, "server-b", LONG_TTL))).isTrue();
+        assertThat(join(store.confirm(id, "server-b", LONG_TTL))).as("confirming twice").isTrue();
+        letTimePass(SHORT_TTL.multipliedBy(2));
+
+        assertThat(provisionalClaim(id, context.tokenSha256(), "server-c", LONG_TTL)).isEqualTo(new ClaimResult.AlreadyClaimed("server-b"));
+        assertThat(join(store.confirm(id, "server-c", LONG_TTL))).isFalse();
+    }
+
+    @Test
+    void aWriteThroughSaveByTheClaimantCountsAsItsConfirmation() {
+        SessionId id = newId();
+        ExportedContext context = newContext();
+        join(store.export(id, context, LONG_TTL));
+        provisionalClaim(id, context.tokenSha256(), "server-b", LONG_TTL);
+        ExportedContext saved = newContext();
+        assertThat(save(id, saved, "server-b")).isTrue();
+
+        assertThat(join(store.confirm(id, "server-b", LONG_TTL))).isTrue();
+        assertThat(join(store.confirm(id, "server-c", LONG_TTL))).isFalse();
+        // The old token no longer opens it; the saved one does.
+        assertThat(provisionalClaim(id, context.tokenSha256(), "server-c", LONG_TTL)).isInstanceOf(ClaimResult.BadToken.class);
+    }
+
+    @Test
+    void confirmingWithoutATombstoneDeletesTheRecord() {
+        SessionId id = newId();
+        ExportedContext context = newContext();
+        join(store.export(id, context, LONG_TTL));
+        provisionalClaim(id, context.tokenSha256(), "server-b", LONG_TTL);
+        assertThat(join(store.confirm(id, "server-b", Duration.ZERO))).isTrue();
+        assertThat(probe(id)).isInstanceOf(ClaimResult.Expired.class);
+        assertThat(join(store.confirm(newId(), "server-b", LONG_TTL))).as("nothing there").isFalse();
+    }
+
     @Test
     void claimantNamesSurviveUnicode() {
         SessionId id = newId();
