@@ -24,6 +24,7 @@ public final class ClientOptions {
     private final Duration resumeBackoff;
     private final ClientTlsOptions tls;
     private final boolean resumeOnConnectionLoss;
+    private final Duration claimWait;
 
     private ClientOptions(Builder b) {
         if (b.serviceAddress == null) throw new IllegalArgumentException("serviceAddress is required");
@@ -41,6 +42,8 @@ public final class ClientOptions {
         this.resumeBackoff = Objects.requireNonNull(b.resumeBackoff, "resumeBackoff");
         this.tls = b.tls;
         this.resumeOnConnectionLoss = b.resumeOnConnectionLoss;
+        this.claimWait = Objects.requireNonNull(b.claimWait, "claimWait");
+        if (claimWait.isNegative()) throw new IllegalArgumentException("claimWait must not be negative, was " + claimWait);
     }
 
     private static Duration positive(String name, Duration d) {
@@ -56,7 +59,7 @@ public final class ClientOptions {
         return new Builder().serviceAddress(serviceAddress.toString()).readAhead(readAhead).connectTimeout(connectTimeout)
                 .commandTimeout(commandTimeout).maxFrameLength(maxFrameLength).clientName(clientName)
                 .eventLoopThreads(eventLoopThreads).resumeAttempts(resumeAttempts).resumeBackoff(resumeBackoff).tls(tls)
-                .resumeOnConnectionLoss(resumeOnConnectionLoss);
+                .resumeOnConnectionLoss(resumeOnConnectionLoss).claimWait(claimWait);
     }
 
     /** The fleet's service address ({@code host:port}): where sessions open, and the last resume fallback. */
@@ -97,6 +100,9 @@ public final class ClientOptions {
     /** Whether a session whose connection drops with no migration tries to resume (see {@link Builder#resumeOnConnectionLoss}). */
     public boolean resumeOnConnectionLoss() { return resumeOnConnectionLoss; }
 
+    /** How long one resume waits out another server's unconfirmed claim (see {@link Builder#claimWait}). */
+    public Duration claimWait() { return claimWait; }
+
     /** TLS for every connection (service address, migration targets, fallbacks), or null for plain TCP. */
     public ClientTlsOptions tls() { return tls; }
 
@@ -105,7 +111,8 @@ public final class ClientOptions {
         return "ClientOptions[serviceAddress=" + serviceAddress + ", readAhead=" + readAhead + ", connectTimeout="
                 + connectTimeout + ", commandTimeout=" + commandTimeout + ", maxFrameLength=" + maxFrameLength
                 + ", clientName=" + clientName + ", eventLoopThreads=" + eventLoopThreads + ", resumeAttempts="
-                + resumeAttempts + ", resumeBackoff=" + resumeBackoff + ", tls=" + tls + "]";
+                + resumeAttempts + ", resumeBackoff=" + resumeBackoff + ", claimWait=" + claimWait + ", tls=" + tls
+                + ", resumeOnConnectionLoss=" + resumeOnConnectionLoss + "]";
     }
 
     public static final class Builder {
@@ -120,6 +127,7 @@ public final class ClientOptions {
         private Duration resumeBackoff = Duration.ofMillis(100);
         private ClientTlsOptions tls;
         private boolean resumeOnConnectionLoss;
+        private Duration claimWait = Duration.ofSeconds(15);
 
         private Builder() {}
 
@@ -158,6 +166,15 @@ public final class ClientOptions {
          * the session ends with {@link SessionLostException} as without this option. Default off.
          */
         public Builder resumeOnConnectionLoss(boolean on) { this.resumeOnConnectionLoss = on; return this; }
+
+        /**
+         * How long one resume keeps asking a server that answers CLAIM_PENDING: another server
+         * claimed the session for an earlier attempt of this client that never got its WELCOME
+         * (that server is slow, or died while resuming it). Once the other server's confirmation
+         * deadline passes (5 s by default on the server), this client's RESUME takes the session
+         * over. Default 15 s; zero treats CLAIM_PENDING as a failed path at once.
+         */
+        public Builder claimWait(Duration wait) { this.claimWait = wait; return this; }
 
         /** @throws IllegalArgumentException if a value is out of range or the service address is missing */
         public ClientOptions build() { return new ClientOptions(this); }

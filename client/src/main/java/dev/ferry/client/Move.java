@@ -35,6 +35,9 @@ final class Move {
      * user if that fails.
      */
     String afterLoss;
+    /** When a server first answered CLAIM_PENDING in this move (0: never), and how many times since. */
+    long claimPendingSinceNanos;
+    int claimPendingRetries;
 
     Move(int migrationId, int inBatchRequestId, long deadlineMillis, List<String> paths, long startNanos) {
         this.migrationId = migrationId;

@@ -75,6 +75,51 @@ class FailureTest extends ClientTestBase {
     }
 
     @Test
+    void claimPendingIsAskedAgainAtTheSameAddressUntilTheTargetTakesTheSessionOver() {
+        FakeServer a = server("a");
+        FakeServer b = server("b");
+        FerryClient client = client(ClientOptions.builder().serviceAddress(a.address()).resumeAttempts(1)
+                .resumeBackoff(Duration.ofMillis(10)).build());
+        FerrySession session = client.connect();
+        FakeConnection source = a.awaitConnection();
+        b.autoResume = false;
+        source.sendAndClose(migrate(2, 0, 0, b.address()), goodbye(GoodbyeReason.MIGRATING));
+        // One pass only (resumeAttempts 1), yet the target is asked three times: CLAIM_PENDING is not a failed path.
+        for (int i = 0; i < 2; i++) {
+            FakeConnection attempt = b.awaitConnection();
+            attempt.expect(Frame.Resume.class);
+            attempt.sendAndClose(new Frame.Error(ErrorCode.CLAIM_PENDING, 0, "being resumed by c; try again in 40 ms"));
+        }
+        FakeConnection taken = b.awaitConnection();
+        taken.welcomeResumed(taken.expect(Frame.Resume.class));
+
+        await().until(() -> "b".equals(session.serverName()));
+        assertThat(session.isOpen()).isTrue();
+        assertThat(client.metrics().migrationsFailed()).isZero();
+        assertThat(client.metrics().failedResumes()).isZero();
+    }
+
+    @Test
+    void claimPendingForLongerThanTheClaimWaitIsAFailedPathThatSaysWhy() {
+        FakeServer a = server("a");
+        FakeServer b = server("b");
+        FerrySession session = client(ClientOptions.builder().serviceAddress(a.address()).resumeAttempts(1)
+                .resumeBackoff(Duration.ofMillis(10)).claimWait(Duration.ZERO).build()).connect();
+        FakeConnection source = a.awaitConnection();
+        b.autoResume = false;
+        a.autoResume = false;
+        source.sendAndClose(migrate(2, 0, 0, b.address()), goodbye(GoodbyeReason.MIGRATING));
+        for (FakeServer next : java.util.List.of(b, a)) {
+            FakeConnection attempt = next.awaitConnection();
+            attempt.expect(Frame.Resume.class);
+            attempt.sendAndClose(new Frame.Error(ErrorCode.CLAIM_PENDING, 0, "being resumed by c"));
+        }
+        await().until(() -> !session.isOpen());
+        assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(ResumeRefusedException.class)
+                .hasMessageContaining("CLAIM_PENDING for longer than the claim wait");
+    }
+
+    @Test
     void connectionLostWithACommandOutstanding() {
         FakeServer a = server("a");
         FerryClient client = client(a, true);

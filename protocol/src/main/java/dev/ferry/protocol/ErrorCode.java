@@ -27,6 +27,12 @@ public enum ErrorCode {
     NOT_SERVING(16, true),
     /** RESUME of a session whose source called the migration off and kept it: stay on the source. */
     MIGRATION_CANCELLED(17, false),
+    /**
+     * RESUME of a session another server has claimed but not confirmed yet: it is resuming it
+     * right now, or it died doing so. The client waits and tries again; once the claim's deadline
+     * has passed unconfirmed, a server takes the session over.
+     */
+    CLAIM_PENDING(18, true),
     /** The command itself failed (request-level; the connection stays open). */
     COMMAND_FAILED(20, false);
 

@@ -45,6 +45,7 @@ public final class ReferenceServer implements AutoCloseable {
                     .timers(config.timers())
                     .maxSessions(config.maxSessions())
                     .writeThrough(config.writeThrough())
+                    .claimConfirmTimeout(config.claimConfirmTimeout())
                     .contextStore(store)
                     .handler(new ReferenceHandler(config.serverName()))
                     .tls(config.tls())

@@ -34,7 +34,8 @@ public record ServerConfig(
         TlsOptions tls,
         TlsOptions adminTls,
         Path storeCaFile,
-        boolean writeThrough) {
+        boolean writeThrough,
+        Duration claimConfirmTimeout) {
 
     /** The variables, with defaults, for --help and error messages. */
     public static final String HELP = """
@@ -59,6 +60,8 @@ public record ServerConfig(
             FERRY_STORE_CA_FILE        PEM CA that signed Redis's certificate, for rediss:// (default: the JDK's trusted CAs)
             FERRY_WRITE_THROUGH        true/false: save every session's context at each command boundary, so sessions
                                        survive this server's crash (default false; needs FERRY_SESSION_IDLE_TIMER > 0)
+            FERRY_CLAIM_CONFIRM_TIMEOUT seconds a resume's claim may stay unconfirmed before another server may take the
+                                       session over (a target that died before its WELCOME got out), 1..3600 (default 5)
             """;
 
     public static ServerConfig fromEnvironment(Map<String, String> env) {
@@ -110,12 +113,14 @@ public record ServerConfig(
         } else if (writeThrough && sessionIdle == 0) {
             problems.add("FERRY_WRITE_THROUGH=true needs FERRY_SESSION_IDLE_TIMER above 0: saved contexts live that long in the store");
         }
+        long claimConfirm = integer(env, "FERRY_CLAIM_CONFIRM_TIMEOUT", 5, 1, 3600, problems);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid configuration:\n  " + String.join("\n  ", problems) + "\n\n" + HELP);
         }
         return new ServerConfig(name, bind, port, advertised, store,
                 new MigrationTimers(Duration.ofSeconds(idle), Duration.ofSeconds(sessionIdle)),
-                adminPort, token, insecure, List.copyOf(peers), maxSessions, rate, tls, adminTls, storeCa, writeThrough);
+                adminPort, token, insecure, List.copyOf(peers), maxSessions, rate, tls, adminTls, storeCa, writeThrough,
+                Duration.ofSeconds(claimConfirm));
     }
 
     /** Client-port TLS from FERRY_TLS_*; null when FERRY_TLS_CERT_FILE is not set. */

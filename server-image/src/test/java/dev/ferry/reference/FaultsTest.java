@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.client.ClientOptions;
 import dev.ferry.client.FerryClient;
 import dev.ferry.client.FerrySession;
-import dev.ferry.client.ResumeRefusedException;
 import dev.ferry.testkit.RedisServer;
 import dev.ferry.testkit.RedisServerExtension;
 import org.junit.jupiter.api.Test;
@@ -15,7 +14,6 @@ import java.util.HashMap;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -98,37 +96,74 @@ class FaultsTest {
     }
 
     @Test
-    void targetKilledAfterItClaimedTheContextTheSessionIsLostWithAClearError() throws Exception {
-        // The target reaches Redis through a trap that lets its claim run and kills it before the answer arrives.
+    void targetKilledAfterItClaimedTheContextTheNextTargetTakesTheUnconfirmedClaimOver() throws Exception {
+        // The first target reaches Redis through a trap that lets its claim run and kills it before the answer
+        // arrives: the claim is in Redis, the client never got a WELCOME.
         try (ClaimTrap trap = new ClaimTrap(redis.port())) {
-            Map<String, String> targetEnv = env("target");
-            targetEnv.put("FERRY_STORE_URI", trap.uri());
-            Map<String, String> sourceEnv = env("source");
-            sourceEnv.put("FERRY_IDLE_MIGRATION_TIMER", "2"); // the source hands off soon, so the client's last pass comes quickly
-            try (ServerProcess target = ServerProcess.start(targetEnv);
-                 ServerProcess source = ServerProcess.start(sourceEnv);
+            Map<String, String> firstEnv = env("first");
+            firstEnv.put("FERRY_STORE_URI", trap.uri());
+            firstEnv.put("FERRY_CLAIM_CONFIRM_TIMEOUT", "1");
+            try (ServerProcess second = ServerProcess.start(env("second"));
+                 ServerProcess first = ServerProcess.start(firstEnv);
+                 ServerProcess source = ServerProcess.start(env("source"));
                  FerryClient client = FerryClient.create(ClientOptions.builder().serviceAddress(source.address).readAhead(false)
-                         .connectTimeout(Duration.ofSeconds(2)).resumeBackoff(Duration.ofMillis(50)).commandTimeout(Duration.ofSeconds(30))
+                         .connectTimeout(Duration.ofSeconds(5)).resumeBackoff(Duration.ofMillis(50)).commandTimeout(Duration.ofSeconds(60))
                          .build())) {
                 FerrySession s = client.connect();
-                s.execute("SET k lost-with-the-target");
+                s.execute("SET k kept-through-the-crash");
                 AdminClient sourceAdmin = new AdminClient(source);
-                sourceAdmin.post("/v1/migrate", "{\"count\":1,\"targets\":[\"" + target.address + "\"]}");
+                sourceAdmin.post("/v1/migrate", "{\"count\":1,\"targets\":[\"" + first.address + "\",\"" + second.address + "\"]}");
                 await().until(() -> state(sourceAdmin.status(), "READY") == 1);
                 trap.arm(() -> {
                     try {
-                        target.kill();
+                        first.kill();
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
                 });
 
-                // The next command reads MIGRATE, resumes at the target, whose claim runs and which dies before WELCOME.
-                assertThatThrownBy(() -> s.execute("GET k")).isInstanceOf(ResumeRefusedException.class)
-                        .hasMessageContaining("ALREADY_CLAIMED").hasMessageContaining("another server already claimed the session");
-                assertThat(trap.awaitSprung(Duration.ofSeconds(5))).as("the target's claim ran before it died").isTrue();
-                assertThat(client.metrics().sessionsLost()).isEqualTo(1);
+                // The next command reads MIGRATE and resumes at the first target, which claims and dies. The second
+                // answers CLAIM_PENDING until the dead target's confirmation deadline (1 s) has passed, then takes over.
+                assertThat(s.execute("GET k").firstText()).isEqualTo("kept-through-the-crash");
+                assertThat(trap.awaitSprung(Duration.ofSeconds(5))).as("the first target's claim ran before it died").isTrue();
+                assertThat(s.serverName()).isEqualTo("second");
+                assertThat(s.migrations()).isEqualTo(1);
+                assertThat(client.metrics().sessionsLost()).isZero();
+                JsonNode claims = new AdminClient(second).status().path("claims");
+                assertThat(claims.path("takenOver").asLong()).isEqualTo(1);
+                assertThat(claims.path("lost").asLong()).isZero();
+                // And it is the second's for good: the next command runs there too.
+                assertThat(s.execute("SET k after").firstText()).isNotNull();
+                assertThat(s.execute("GET k").firstText()).isEqualTo("after");
+                assertThat(s.serverName()).isEqualTo("second");
             }
+        }
+    }
+
+    @Test
+    void aHealthyTargetConfirmsItsClaimAndNobodyCanTakeTheSessionOverLater() throws Exception {
+        Map<String, String> targetEnv = env("target");
+        targetEnv.put("FERRY_CLAIM_CONFIRM_TIMEOUT", "1");
+        try (ServerProcess target = ServerProcess.start(targetEnv);
+             ServerProcess source = ServerProcess.start(env("source"));
+             FerryClient client = lazyClient(source)) {
+            FerrySession s = client.connect();
+            s.execute("SET k v");
+            AdminClient sourceAdmin = new AdminClient(source);
+            sourceAdmin.post("/v1/migrate", "{\"count\":1,\"targets\":[\"" + target.address + "\"]}");
+            await().until(() -> state(sourceAdmin.status(), "READY") == 1);
+            assertThat(s.execute("GET k").firstText()).isEqualTo("v");
+            assertThat(s.serverName()).isEqualTo("target");
+
+            // Long past the deadline the claim is a plain (confirmed) tombstone: the target confirmed it.
+            JsonNode claims = new AdminClient(target).status().path("claims");
+            assertThat(claims.path("confirmFailures").asLong()).isZero();
+            assertThat(claims.path("lost").asLong()).isZero();
+            Object keys = redis.command("KEYS", "*" + s.sessionId() + "*");
+            assertThat(keys).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST).hasSize(1);
+            String key = String.valueOf(((java.util.List<?>) keys).getFirst());
+            assertThat(String.valueOf(redis.command("HGET", key, "claimant"))).isEqualTo("target");
+            assertThat(String.valueOf(redis.command("HEXISTS", key, "confirm_by"))).isEqualTo("0");
         }
     }
 

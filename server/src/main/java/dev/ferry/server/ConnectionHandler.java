@@ -103,7 +103,7 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
         phase = Phase.RESUMING;
         byte[] presentedHash = resume.resumeToken().sha256();
         long started = System.nanoTime();
-        rt.store.claim(resume.sessionId(), presentedHash, rt.name(), rt.tombstoneTtl())
+        rt.store.claim(resume.sessionId(), presentedHash, rt.name(), rt.tombstoneTtl(), rt.options.claimConfirmTimeout())
                 .orTimeout(rt.options.storeTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((result, error) -> ctx.executor().execute(() -> {
                     rt.metrics.claimTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
@@ -128,6 +128,10 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
                             + ", which keeps the session; stay there");
             case ClaimResult.AlreadyClaimed c -> refuse(ctx, ErrorCode.ALREADY_CLAIMED,
                     "session " + id + " was already resumed by " + c.claimant());
+            case ClaimResult.Unconfirmed u -> refuse(ctx, ErrorCode.CLAIM_PENDING,
+                    "session " + id + " is being resumed by " + u.claimant() + ", which has not confirmed it yet; try again in "
+                            + Math.max(1, u.retryAfter().toMillis()) + " ms (if " + u.claimant()
+                            + " died while resuming it, the session is taken over then)");
             case ClaimResult.Claimed c -> {
                 if (!ctx.channel().isActive()) {
                     // The client gave up on us while we claimed: hand the context back so it can resume elsewhere.
@@ -149,16 +153,42 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
                     refuse(ctx, ErrorCode.SESSION_EXPIRED, "session " + id + " cannot be resumed: its stored context is unreadable");
                     return;
                 }
+                if (c.previousClaimant() != null) {
+                    rt.metrics.claimsTakenOver.increment();
+                    log.info("session {}: took over the claim of {}, which never confirmed it (it died or lost the client"
+                            + " while resuming)", id, c.previousClaimant());
+                }
                 ResumeToken token = ResumeToken.random(rt.random);
-                session = new ServerSession(rt, ctx.channel(), id, token.sha256(), decoded.context(), true);
-                ServerSession previous = rt.sessions.put(id, session);
+                ServerSession resumed = new ServerSession(rt, ctx.channel(), id, token.sha256(), decoded.context(), true);
+                session = resumed;
+                ServerSession previous = rt.sessions.put(id, resumed);
                 if (previous != null) log.debug("session {} resumed on the server it is leaving", id);
                 phase = Phase.OPEN;
                 rt.metrics.sessionsResumed.increment();
-                ctx.writeAndFlush(new Frame.Welcome(ProtocolVersion.CURRENT, id, token, rt.name(), true));
-                session.startResumed(decoded.inBatch(), resume.attentionRequestId());
+                // The claim is confirmed only once the WELCOME is written: a server that dies before that
+                // leaves it provisional, and the client's next RESUME elsewhere takes the session over.
+                ctx.writeAndFlush(new Frame.Welcome(ProtocolVersion.CURRENT, id, token, rt.name(), true))
+                        .addListener(written -> {
+                            if (written.isSuccess()) confirmClaim(ctx, resumed);
+                        });
+                resumed.startResumed(decoded.inBatch(), resume.attentionRequestId());
             }
         }
+    }
+
+    private void confirmClaim(ChannelHandlerContext ctx, ServerSession resumed) {
+        rt.store.confirm(resumed.id(), rt.name(), rt.tombstoneTtl())
+                .orTimeout(rt.options.storeTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((ours, error) -> {
+                    if (error != null) {
+                        // The session works; only a RESUME with its old token (a client that never saw our
+                        // WELCOME) could still take it over.
+                        rt.metrics.claimConfirmFailures.increment();
+                        log.warn("session {}: could not confirm the claim in {}: {}", resumed.id(), rt.store.describe(), rootMessage(error));
+                    } else if (!ours) {
+                        ctx.executor().execute(resumed::onClaimLost);
+                    }
+                });
     }
 
     /** Version, serving and capacity checks shared by HELLO and RESUME. */

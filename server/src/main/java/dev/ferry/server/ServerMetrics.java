@@ -37,6 +37,9 @@ public final class ServerMetrics {
     final Timer saveTime;
     final Counter saveFailures;
     final Counter savesRefused;
+    final Counter claimsTakenOver;
+    final Counter claimsLost;
+    final Counter claimConfirmFailures;
     private final AtomicLong migrationsFailed = new AtomicLong();
     private volatile String lastFailure;
 
@@ -75,6 +78,12 @@ public final class ServerMetrics {
                 "Write-through saves that failed (store unreachable): the session works but is not crash-safe until the next save");
         savesRefused = counter("ferry_context_saves_refused",
                 "Write-through saves refused because another server had taken the session over; the session ended here");
+        claimsTakenOver = counter("ferry_claims_taken_over",
+                "Sessions resumed here by taking over a claim another server never confirmed (it died, or lost its client, while resuming)");
+        claimsLost = counter("ferry_claims_lost",
+                "Resumed sessions ended here because their claim was taken over before this server confirmed it");
+        claimConfirmFailures = counter("ferry_claim_confirm_failures",
+                "Claim confirmations that failed (store unreachable); the session works, its claim stays provisional");
     }
 
     private Counter counter(String name, String description) {
@@ -125,6 +134,9 @@ public final class ServerMetrics {
     public long contextSaveAttempts() { return saveTime.count(); }
     public long contextSaveFailures() { return (long) saveFailures.count(); }
     public long contextSavesRefused() { return (long) savesRefused.count(); }
+    public long claimsTakenOver() { return (long) claimsTakenOver.count(); }
+    public long claimsLost() { return (long) claimsLost.count(); }
+    public long claimConfirmFailures() { return (long) claimConfirmFailures.count(); }
 
     /** The last migration failure, in words, or null. */
     public String lastFailure() { return lastFailure; }

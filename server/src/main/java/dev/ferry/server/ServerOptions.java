@@ -26,6 +26,7 @@ public final class ServerOptions {
     private final SessionHandler handler;
     private final TlsOptions tls;
     private final boolean writeThrough;
+    private final Duration claimConfirmTimeout;
 
     private ServerOptions(Builder b) {
         this.bindHost = b.bindHost;
@@ -45,6 +46,7 @@ public final class ServerOptions {
         this.handler = b.handler;
         this.tls = b.tls;
         this.writeThrough = b.writeThrough;
+        this.claimConfirmTimeout = b.claimConfirmTimeout;
     }
 
     public static Builder builder() { return new Builder(); }
@@ -70,6 +72,8 @@ public final class ServerOptions {
     public TlsOptions tls() { return tls; }
     /** Whether every session's context is saved to the store at each command boundary (see {@link Builder#writeThrough}). */
     public boolean writeThrough() { return writeThrough; }
+    /** How long a resume's claim may stay unconfirmed before another server may take it over (see {@link Builder#claimConfirmTimeout}). */
+    public Duration claimConfirmTimeout() { return claimConfirmTimeout; }
 
     public static final class Builder {
         private String bindHost = "127.0.0.1";
@@ -89,6 +93,7 @@ public final class ServerOptions {
         private SessionHandler handler;
         private TlsOptions tls;
         private boolean writeThrough;
+        private Duration claimConfirmTimeout = Duration.ofSeconds(5);
 
         private Builder() {}
 
@@ -173,6 +178,18 @@ public final class ServerOptions {
          * that finds itself taken over ends here. Needs a session idle timer above 0.
          */
         public Builder writeThrough(boolean on) { this.writeThrough = on; return this; }
+
+        /**
+         * A resume claims the session's context provisionally and confirms the claim once its
+         * WELCOME is written. If this server dies in between (the client never learns it resumed),
+         * the client's next RESUME elsewhere gets CLAIM_PENDING until this much time has passed,
+         * then takes the session over. Default 5 s; it must cover a claim, a WELCOME write and a
+         * confirmation on a loaded server, and clients wait at most their claim wait for it.
+         */
+        public Builder claimConfirmTimeout(Duration timeout) {
+            this.claimConfirmTimeout = positive("claimConfirmTimeout", timeout);
+            return this;
+        }
 
         public ServerOptions build() {
             if (contextStore == null) throw new IllegalStateException("contextStore is required (use InMemoryContextStore for one process)");

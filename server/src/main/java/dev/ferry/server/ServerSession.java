@@ -370,6 +370,24 @@ final class ServerSession implements Session {
         return false;
     }
 
+    /**
+     * The claim this session was resumed with was taken over before this server confirmed it:
+     * another server resumed it for a client that never saw our WELCOME. It ends here, like a
+     * session whose write-through save is refused. A session that has since exported or been
+     * given back its context itself rewrote the record, so a failed confirmation means nothing there.
+     */
+    void onClaimLost() {
+        synchronized (this) {
+            if (closed || takenOver || exported || state != MigrationState.NONE) return;
+            saved = false;
+            takenOver = true;
+        }
+        rt.metrics.claimsLost.increment();
+        log.warn("session {}: its claim was taken over before this server confirmed it; ending it here", id);
+        write(new Frame.Goodbye(GoodbyeReason.MOVED, "the session was resumed on another server"));
+        channel.close();
+    }
+
     private static String rootMessage(Throwable t) {
         while (t.getCause() != null && t.getCause() != t) t = t.getCause();
         return t.toString();

@@ -42,8 +42,14 @@ class DrainTest {
         }
 
         @Override
-        public CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl) {
-            return delegate.claim(id, tokenSha256, claimant, tombstoneTtl);
+        public CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl,
+                Duration confirmWithin) {
+            return delegate.claim(id, tokenSha256, claimant, tombstoneTtl, confirmWithin);
+        }
+
+        @Override
+        public CompletableFuture<Boolean> confirm(SessionId id, String claimant, Duration tombstoneTtl) {
+            return delegate.confirm(id, claimant, tombstoneTtl);
         }
 
         @Override public CompletableFuture<Boolean> expire(SessionId id, Duration ttl) { return delegate.expire(id, ttl); }

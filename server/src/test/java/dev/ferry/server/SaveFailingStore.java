@@ -25,8 +25,14 @@ final class SaveFailingStore implements ContextStore {
     public CompletableFuture<Void> export(SessionId id, ExportedContext context, Duration ttl) { return delegate.export(id, context, ttl); }
 
     @Override
-    public CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl) {
-        return delegate.claim(id, tokenSha256, claimant, tombstoneTtl);
+    public CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl,
+            Duration confirmWithin) {
+        return delegate.claim(id, tokenSha256, claimant, tombstoneTtl, confirmWithin);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> confirm(SessionId id, String claimant, Duration tombstoneTtl) {
+        return delegate.confirm(id, claimant, tombstoneTtl);
     }
 
     @Override

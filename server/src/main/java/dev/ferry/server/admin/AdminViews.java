@@ -26,6 +26,7 @@ final class AdminViews {
         o.set("migrations", migrations(server.metrics()));
         o.put("store", server.storeDescription());
         o.set("writeThrough", writeThrough(server));
+        o.set("claims", claims(server.metrics()));
         o.set("peers", strings(server.peers()));
         return o;
     }
@@ -38,6 +39,15 @@ final class AdminViews {
         o.put("attempts", m.contextSaveAttempts());
         o.put("failed", m.contextSaveFailures());
         o.put("refused", m.contextSavesRefused());
+        return o;
+    }
+
+    /** Resumes that took over a claim another server never confirmed, and the other side of that. */
+    static ObjectNode claims(ServerMetrics m) {
+        ObjectNode o = Json.object();
+        o.put("takenOver", m.claimsTakenOver());
+        o.put("lost", m.claimsLost());
+        o.put("confirmFailures", m.claimConfirmFailures());
         return o;
     }
 
