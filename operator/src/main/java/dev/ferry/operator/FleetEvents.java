@@ -43,12 +43,28 @@ public final class FleetEvents {
     emit(fleet, "Warning", reason, action, related, note);
   }
 
+  /**
+   * A Normal Event recorded at most once for {@code identity}: its name derives from it, so a second
+   * call (by this replica or by the next leader, which cannot know whether the last one got as far
+   * as the Event) finds it there and records nothing.
+   *
+   * @return false if it was recorded before (or could not be written)
+   */
+  public boolean normalOnce(ServerFleet fleet, String identity, String reason, String action, HasMetadata related, String note) {
+    String name = fleet.getMetadata().getName() + "." + HexFormat.of().formatHex(sha256(identity), 0, 8);
+    return emit(name, fleet, "Normal", reason, action, related, note);
+  }
+
   private void emit(ServerFleet fleet, String type, String reason, String action, HasMetadata related, String note) {
+    emit(fleet.getMetadata().getName() + "." + HexFormat.of().formatHex(randomBytes()), fleet, type, reason, action, related, note);
+  }
+
+  private boolean emit(String name, ServerFleet fleet, String type, String reason, String action, HasMetadata related, String note) {
     String namespace = fleet.getMetadata().getNamespace();
     Event event =
         new EventBuilder()
             .withNewMetadata()
-            .withName(fleet.getMetadata().getName() + "." + HexFormat.of().formatHex(randomBytes()))
+            .withName(name)
             .withNamespace(namespace)
             .endMetadata()
             .withEventTime(new MicroTime(ZonedDateTime.now(ZoneOffset.UTC).format(MICRO_TIME)))
@@ -64,8 +80,22 @@ public final class FleetEvents {
             .build();
     try {
       client.resource(event).create();
+      return true;
     } catch (KubernetesClientException e) {
-      log.warnf("Cannot record event %s for %s/%s: %s", reason, namespace, fleet.getMetadata().getName(), e.getMessage());
+      if (e.getCode() == 409) {
+        log.debugf("Event %s for %s/%s is recorded already (%s)", reason, namespace, fleet.getMetadata().getName(), name);
+      } else {
+        log.warnf("Cannot record event %s for %s/%s: %s", reason, namespace, fleet.getMetadata().getName(), e.getMessage());
+      }
+      return false;
+    }
+  }
+
+  private static byte[] sha256(String s) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
     }
   }
 

@@ -96,6 +96,8 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
 
   /** Pods this operator deleted (uid → fleet uid) that the informer may still show as running. */
   private final Map<String, String> recentlyDeleted = new ConcurrentHashMap<>();
+  /** Drains whose DrainStarted Event is recorded (see DrainController#announceStart). */
+  private final java.util.Set<String> announcedDrains = ConcurrentHashMap.newKeySet();
   private final FleetTls tls = new FleetTls();
   /** The admin token of each fleet as last read, and when to read it again. */
   private record KnownToken(String token, Instant recheckAt) {}
@@ -233,7 +235,8 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
             events,
             admin,
             podUpdated,
-            deleted -> recentlyDeleted.put(deleted.getMetadata().getUid(), fleet.getMetadata().getUid()));
+            deleted -> recentlyDeleted.put(deleted.getMetadata().getUid(), fleet.getMetadata().getUid()),
+            announcedDrains);
     Map<String, String> drainingNodes = drainingNodes(ownedPods(fleet, context), context);
     drains.advance(new FleetPods(drainablePods(fleet, context), statuses, revision, drainingNodes.keySet()), now);
 

@@ -50,6 +50,11 @@ public final class DrainController {
   private long migrated;
   private long failed;
   private boolean inProgress;
+  /**
+   * Drains whose DrainStarted Event this replica has recorded or found (by {@link #drainIdentity}).
+   * Outlives one reconciliation; a new leader starts empty and checks each drain it watches once.
+   */
+  private final java.util.Set<String> announcedDrains;
   private final List<String> callFailures = new java.util.ArrayList<>();
 
   public DrainController(
@@ -58,7 +63,9 @@ public final class DrainController {
       FleetEvents events,
       PodAdminClient admin,
       BiConsumer<Pod, Pod> podUpdated,
-      java.util.function.Consumer<Pod> podDeleted) {
+      java.util.function.Consumer<Pod> podDeleted,
+      java.util.Set<String> announcedDrains) {
+    this.announcedDrains = announcedDrains;
     this.fleet = fleet;
     this.client = client;
     this.events = events;
@@ -171,14 +178,36 @@ public final class DrainController {
         .put(DrainState.COUNTERS, status == null ? "0,0,0,0"
             : status.migrationsRequested() + "," + status.migrationsCompleted() + "," + status.migrationsFailed()
                 + "," + status.migrationsHandedOff());
-    patch(pod, patch);
+    Pod marked = patch(pod, patch);
     log.infof("Draining pod %s (%s): %d sessions to %s", FleetPods.name(pod), reason, sessions, targets);
-    events.normal(fleet, "DrainStarted", "Drain", pod,
-        "Draining pod " + FleetPods.name(pod) + " (" + reason + "): " + Math.max(0, sessions) + " sessions to "
-            + String.join(", ", targets) + " at " + rateText() + ".");
+    if (marked != null) {
+      announceStart(marked);
+    }
+  }
+
+  /**
+   * Records DrainStarted once per drain. A leader that dies between marking the pod Draining and this
+   * Event would otherwise leave the drain unannounced: the next leader's first {@link #watch} of the
+   * pod records it, and finds it already there when the last leader did.
+   */
+  private void announceStart(Pod pod) {
+    String identity = drainIdentity(pod);
+    if (announcedDrains.contains(identity)) {
+      return;
+    }
+    long sessions = annotationLong(pod, DrainState.SESSIONS);
+    events.normalOnce(fleet, identity, "DrainStarted", "Drain", pod,
+        "Draining pod " + FleetPods.name(pod) + " (" + reason(pod) + "): " + Math.max(0, sessions) + " sessions to "
+            + String.join(", ", targets(pod)) + " at " + rateText() + ".");
+    announcedDrains.add(identity);
+  }
+
+  private static String drainIdentity(Pod pod) {
+    return "DrainStarted/" + pod.getMetadata().getUid() + "/" + annotations(pod).getOrDefault(DrainState.STARTED_AT, "");
   }
 
   private void watch(FleetPods pods, Pod pod, Instant now) {
+    announceStart(pod);
     PodAdminStatus status = pods.status(pod);
     Instant started = startedAt(pod, now);
     long atStart = annotationLong(pod, DrainState.SESSIONS);
@@ -298,6 +327,7 @@ public final class DrainController {
       }
     }
     podDeleted.accept(pod);
+    announcedDrains.remove(drainIdentity(pod));
     log.infof("Deleted pod %s/%s: %s", pod.getMetadata().getNamespace(), FleetPods.name(pod), why);
     events.normal(fleet, "PodDeleted", "Delete", pod, "Deleted pod " + FleetPods.name(pod) + ": " + why + ".");
   }

@@ -267,9 +267,13 @@ class FleetDrainTest {
                   .filter(p -> DrainState.of(p).map(DrainState.Draining::equals).orElse(false))
                   .findFirst().orElse(null),
               java.util.Objects::nonNull);
+      await("DrainStarted recorded").atMost(WAIT).until(() -> events(client, "rs", "DrainStarted").size() == 1);
       operator.close();
       operator = null;
       assertThat(client.pods().withName(draining.getMetadata().getName()).get()).as("still there, draining").isNotNull();
+      // As if the stopped operator had died between marking the pod Draining and recording DrainStarted.
+      client.resource(onlyEvent(client, "rs", "DrainStarted")).delete();
+      await("DrainStarted gone").atMost(WAIT).until(() -> events(client, "rs", "DrainStarted").isEmpty());
 
       operator = FleetOperator.start(operatorClient, ns.name());
       ServerFleetStatus status = awaitSettled(client, "rs", 2);
@@ -277,7 +281,10 @@ class FleetDrainTest {
       List<LoadRun.Result> results = load.stop();
       assertClean(results);
       report("operator restart mid-drain", results, load.probes());
-      assertThat(onlyEvent(client, "rs", "DrainStarted").getRelated().getName()).isEqualTo(draining.getMetadata().getName());
+      // The new operator announced the drain it found unannounced, once.
+      Event announced = onlyEvent(client, "rs", "DrainStarted");
+      assertThat(announced.getRelated().getName()).isEqualTo(draining.getMetadata().getName());
+      assertThat(announced.getNote()).contains("Draining pod " + draining.getMetadata().getName() + " (ScaleDown)").contains(" sessions to ");
       assertThat(onlyEvent(client, "rs", "DrainFinished").getNote()).contains("0 sessions left");
       assertThat(results.stream().mapToLong(LoadRun.Result::migrations).sum()).isEqualTo(SESSIONS_PER_POD);
       assertProbesAnswer(load.probes(), draining.getMetadata().getName());
