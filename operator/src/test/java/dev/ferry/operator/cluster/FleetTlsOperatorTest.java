@@ -53,6 +53,7 @@ class FleetTlsOperatorTest {
   private static RedisServer redis;
   private static LocalPodRuntime runtime;
   private static FleetOperator operator;
+  private static KubernetesClient operatorClient;
 
   @TempDir Path dir;
 
@@ -63,7 +64,8 @@ class FleetTlsOperatorTest {
     runtime = LocalPodRuntime.builder(cp).nodes(2).nodeNamePrefix("tls-node").referenceServer()
         .heartbeatInterval(Duration.ofSeconds(2)).build();
     await("default ServiceAccount").atMost(WAIT).until(() -> client.serviceAccounts().withName("default").get() != null);
-    operator = FleetOperator.start(OperatorRbac.grant(ns), ns.name());
+    operatorClient = OperatorRbac.grant(ns);
+    operator = FleetOperator.start(operatorClient, ns.name());
   }
 
   @AfterEach
@@ -127,6 +129,30 @@ class FleetTlsOperatorTest {
     // Reconciles since then kept the CA and the certificate: nothing was issued again.
     assertThat(FleetTlsSecrets.text(client.secrets().withName("gen-ca").get(), "ca.crt")).contains(caPem);
     assertThat(events(client, "gen", "CertificateIssued")).hasSize(1);
+
+    // A restarted operator (nothing remembered) finds both in their Secrets and keeps them; its new pod serves
+    // the same certificate, so clients that trust the CA they were given still connect.
+    String servingPem = FleetTlsSecrets.text(client.secrets().withName("gen-tls").get(), "tls.crt").orElseThrow();
+    operator.close();
+    operator = FleetOperator.start(operatorClient, ns.name());
+    List<String> after = scaleTo(client, "gen", 3);
+    assertThat(FleetTlsSecrets.text(client.secrets().withName("gen-ca").get(), "ca.crt")).contains(caPem);
+    assertThat(FleetTlsSecrets.text(client.secrets().withName("gen-tls").get(), "tls.crt")).contains(servingPem);
+    assertThat(events(client, "gen", "FleetCaCreated")).hasSize(1);
+    assertThat(events(client, "gen", "CertificateIssued")).hasSize(1);
+    for (String address : after) {
+      try (FerryClient trusting = FerryClient.create(ClientOptions.builder().serviceAddress(address).tls(tls)
+          .connectTimeout(Duration.ofSeconds(5)).build())) {
+        assertThat(trusting.connect().execute("PING").firstText()).as(address).isEqualTo("PONG");
+      }
+    }
+  }
+
+  /** Scales an existing fleet and returns its pods' client addresses once it has settled. */
+  private static List<String> scaleTo(KubernetesClient client, String name, int replicas) {
+    client.resources(ServerFleet.class).withName(name).scale(replicas);
+    awaitSettled(client, name, replicas);
+    return FleetSupport.pods(client, name).stream().map(p -> p.getStatus().getPodIP() + ":7000").toList();
   }
 
   @Test
