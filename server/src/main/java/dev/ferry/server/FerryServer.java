@@ -52,10 +52,12 @@ public final class FerryServer implements AutoCloseable {
     private final List<String> peers = new CopyOnWriteArrayList<>();
     private volatile Drain drain;
     private volatile boolean closed;
+    private final ServerTls tls;
 
     private FerryServer(ServerOptions options) throws InterruptedException {
         // Read the certificate before anything starts, so a bad file fails start() with nothing to clean up.
         ServerTls tls = options.tls() == null ? null : ServerTls.create(options.tls());
+        this.tls = tls;
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.rt = new ServerRuntime(options, new ServerMetrics(registry));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -114,6 +116,9 @@ public final class FerryServer implements AutoCloseable {
 
     /** Whether this server saves every session at each command boundary ({@link ServerOptions#writeThrough()}). */
     public boolean writeThrough() { return rt.options.writeThrough(); }
+
+    /** The client port's TLS (reloads of renewed certificates included), if it serves TLS. */
+    public java.util.Optional<ServerTls> tls() { return java.util.Optional.ofNullable(tls); }
     public MeterRegistry meterRegistry() { return registry; }
     /** The metrics in Prometheus text format. */
     public String scrapeMetrics() { return registry.scrape(); }

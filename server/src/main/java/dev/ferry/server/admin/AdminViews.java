@@ -27,6 +27,7 @@ final class AdminViews {
         o.put("store", server.storeDescription());
         o.set("writeThrough", writeThrough(server));
         o.set("claims", claims(server.metrics()));
+        o.set("tls", tls(server));
         o.set("peers", strings(server.peers()));
         return o;
     }
@@ -39,6 +40,17 @@ final class AdminViews {
         o.put("attempts", m.contextSaveAttempts());
         o.put("failed", m.contextSaveFailures());
         o.put("refused", m.contextSavesRefused());
+        return o;
+    }
+
+    /** Whether the client port serves TLS, and how renewed certificates were picked up. */
+    static ObjectNode tls(FerryServer server) {
+        ObjectNode o = Json.object();
+        o.put("enabled", server.tls().isPresent());
+        server.tls().ifPresent(t -> {
+            o.put("reloads", t.reloads());
+            o.put("lastReloadFailure", t.lastReloadFailure());
+        });
         return o;
     }
 
