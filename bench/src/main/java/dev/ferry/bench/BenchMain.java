@@ -57,9 +57,10 @@ public final class BenchMain implements Runnable {
         @Option(names = "--client-threads", defaultValue = "1", description = "event loop threads per worker's client (default ${DEFAULT-VALUE})")
         int clientThreads;
 
-        @Option(names = "--limited-rate", defaultValue = "500",
-                description = "rate of the rate-limited drain baseline, sessions/s; 0 skips it (default ${DEFAULT-VALUE}, EMQX's evacuation default)")
-        double limitedRate;
+        @Option(names = "--limited-rate", split = ",", defaultValue = "500,1000,2000",
+                description = "rates of the paced drains, sessions/s, comma-separated; 0 skips them (default ${DEFAULT-VALUE}: EMQX's"
+                        + " evacuation default, then faster, to show up to which rate the pause target holds)")
+        List<Double> limitedRates;
 
         @Option(names = "--move-timeout", defaultValue = "PT90S", description = "how long a drain may take before it counts as failed (ISO-8601, default ${DEFAULT-VALUE})")
         Duration moveTimeout;
@@ -85,7 +86,7 @@ public final class BenchMain implements Runnable {
             Files.createDirectories(results);
             ProcessFleet.Launch launch = ProcessFleet.Launch.prepare(serverJar, jvmArgs, jfrDir, results.resolve("logs"));
             IdleDrainBenchmark.Options options = new IdleDrainBenchmark.Options(sessions, workers, rounds, warmup,
-                    clientThreads, limitedRate, launch, moveTimeout);
+                    clientThreads, limitedRates.stream().filter(r -> r > 0).toList(), launch, moveTimeout);
             IdleDrainBenchmark.Result r = IdleDrainBenchmark.run(options);
             System.out.println();
             System.out.printf(Locale.ROOT, "# Idle drain: %d sessions, pod-0 -> pod-1 + pod-2, %d client workers, %d CPUs; load average before %s, after %s%n%n",

@@ -37,7 +37,7 @@ public final class IdleDrainBenchmark {
     static final double TARGET_PAUSE_P99_MILLIS = 5;
 
     public record Options(int sessions, int workers, int rounds, int warmupRounds, int clientThreads,
-                          double limitedRate, ProcessFleet.Launch launch, Duration moveTimeout) {}
+                          List<Double> limitedRates, ProcessFleet.Launch launch, Duration moveTimeout) {}
 
     /** One scenario run (or the median of several). CPU seconds by process are user+system. */
     public record Figures(String scenario, String phase, String round, int sessions, double seconds, double perSecond,
@@ -51,7 +51,7 @@ public final class IdleDrainBenchmark {
     }
 
     public record Result(String startedAt, String loadAverageBefore, String loadAverageAfter, int cpus, Map<String, Object> options,
-                         List<Figures> rows, Figures ferryMedian, Figures baselineMedian, Figures limited,
+                         List<Figures> rows, Figures ferryMedian, Figures baselineMedian, List<Figures> limited,
                          Map<String, Boolean> targetsMet, Map<String, String> serverMetrics, Map<String, Long> pids,
                          @JsonIgnore Map<String, Histogram> pauses, @JsonIgnore Map<String, long[]> timelines) {}
 
@@ -99,10 +99,11 @@ public final class IdleDrainBenchmark {
             Figures baselineMedian = median(BASELINE, baseline);
             rows.add(ferryMedian);
             rows.add(baselineMedian);
-            Figures limited = null;
-            if (o.limitedRate() > 0) {
-                limited = b.ferryRound("measured", "", o.limitedRate(), false);
-                rows.add(limited);
+            List<Figures> limited = new ArrayList<>();
+            for (double rate : o.limitedRates()) {
+                Figures paced = b.ferryRound("measured", "", rate, false);
+                limited.add(paced);
+                rows.add(paced);
             }
             Map<String, Boolean> met = new LinkedHashMap<>();
             met.put("migrationsPerSecond>=" + (long) TARGET_MOVES_PER_SECOND, ferryMedian.perSecond() >= TARGET_MOVES_PER_SECOND);
@@ -124,7 +125,7 @@ public final class IdleDrainBenchmark {
             opts.put("rounds", o.rounds());
             opts.put("warmupRounds", o.warmupRounds());
             opts.put("clientThreads", o.clientThreads());
-            opts.put("limitedRate", o.limitedRate());
+            opts.put("limitedRates", o.limitedRates());
             opts.put("moveTimeout", o.moveTimeout().toString());
             opts.put("serverJar", o.launch().serverJar().toString());
             opts.put("jvmArgs", o.launch().jvmArgs());
@@ -135,9 +136,9 @@ public final class IdleDrainBenchmark {
             pauses.put(BASELINE, b.merged(baseline));
             timelines.put(FERRY, b.timelineOf.get(closestTo(ferry, ferryMedian)));
             timelines.put(BASELINE, b.timelineOf.get(closestTo(baseline, baselineMedian)));
-            if (limited != null) {
-                pauses.put(limited.scenario(), b.pauseOf.get(limited));
-                timelines.put(limited.scenario(), b.timelineOf.get(limited));
+            for (Figures paced : limited) {
+                pauses.put(paced.scenario(), b.pauseOf.get(paced));
+                timelines.put(paced.scenario(), b.timelineOf.get(paced));
             }
             return new Result(started, loadBefore, CpuTimes.loadAverage(), Runtime.getRuntime().availableProcessors(), opts,
                     rows, ferryMedian, baselineMedian, limited, met, serverMetrics, pids, pauses, timelines);

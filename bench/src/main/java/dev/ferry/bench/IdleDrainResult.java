@@ -19,7 +19,6 @@ final class IdleDrainResult {
     static BenchResult of(IdleDrainBenchmark.Result r, String command) {
         IdleDrainBenchmark.Figures f = r.ferryMedian();
         IdleDrainBenchmark.Figures b = r.baselineMedian();
-        IdleDrainBenchmark.Figures l = r.limited();
         int rounds = ((Number) r.options().get("rounds")).intValue();
         List<BenchResult.Figure> figures = new ArrayList<>();
         figures.add(figure("migrations per second, all at once (median of " + rounds + ")", "sessions/s", f.perSecond(), b.perSecond(),
@@ -31,7 +30,7 @@ final class IdleDrainResult {
         figures.add(figure("client-visible pause max, all at once", "ms", f.pauseMaxMillis(), b.pauseMaxMillis(), null, null));
         figures.add(figure("sessions not moved (all measured rounds)", "sessions", (double) f.failures(), (double) b.failures(), "0", f.failures() == 0));
         figures.add(figure("CPU per moved session, benchmark processes", "ms", cpuMillisPer(f), cpuMillisPer(b), null, null));
-        if (l != null) {
+        for (IdleDrainBenchmark.Figures l : r.limited()) {
             figures.add(figure("paced at " + rateLabel(l) + ": migrations per second", "sessions/s", l.perSecond(), null, null, null));
             figures.add(figure("paced at " + rateLabel(l) + ": pause p50", "ms", l.pauseP50Millis(), null, null, null));
             figures.add(figure("paced at " + rateLabel(l) + ": pause p99", "ms", l.pauseP99Millis(), null, "<= 5",
