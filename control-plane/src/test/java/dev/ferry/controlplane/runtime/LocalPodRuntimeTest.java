@@ -287,6 +287,33 @@ class LocalPodRuntimeTest {
   }
 
   @Test
+  void aMissingSecretVolumeHoldsTheContainerBackAndItsFilesAppearAtTheMountPath(KubernetesClient client) throws IOException {
+    Pod pod = commandPod("vol", "Always", "sh", "-c", "echo \"cert: $(cat \"$CERT\") mode: $(stat -c %a \"$CERT\")\"; exec sleep 3600");
+    pod.getSpec().setVolumes(List.of(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("tls")
+        .withNewSecret().withSecretName("vol-tls").withDefaultMode(0440).endSecret().build()));
+    pod.getSpec().getContainers().get(0).setVolumeMounts(List.of(
+        new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("tls").withMountPath("/etc/ferry/tls").withReadOnly(true).build()));
+    pod.getSpec().getContainers().get(0).setEnv(List.of(new EnvVar("CERT", "/etc/ferry/tls/tls.crt", null)));
+    client.pods().resource(pod).create();
+
+    Pod waiting = awaitPod(client, "vol", "CreateContainerConfigError", p -> p.getStatus() != null
+        && p.getStatus().getContainerStatuses() != null && !p.getStatus().getContainerStatuses().isEmpty()
+        && p.getStatus().getContainerStatuses().get(0).getState().getWaiting() != null
+        && "CreateContainerConfigError".equals(p.getStatus().getContainerStatuses().get(0).getState().getWaiting().getReason()));
+    assertThat(phase(waiting)).isEqualTo("Pending");
+    assertThat(waiting.getStatus().getContainerStatuses().get(0).getState().getWaiting().getMessage())
+        .contains("MountVolume.SetUp failed for volume \"tls\": secret \"vol-tls\" not found");
+
+    client.secrets().resource(new SecretBuilder().withNewMetadata().withName("vol-tls").endMetadata()
+        .addToStringData("tls.crt", "CERTIFICATE-BYTES").addToStringData("tls.key", "KEY-BYTES").build()).create();
+
+    Pod running = awaitPod(client, "vol", "Running", p -> "Running".equals(phase(p)));
+    await("the container read the projected file").atMost(START)
+        .until(() -> Files.readString(runtime.logFile(running)).contains("cert: CERTIFICATE-BYTES mode: 440"));
+    client.pods().withName("vol").delete();
+  }
+
+  @Test
   void readinessFollowsTheReadinessProbe(KubernetesClient client, @TempDir Path dir) throws IOException {
     Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs /usr/bin/python3");
     Path marker = Files.writeString(dir.resolve("ready"), "ok");
