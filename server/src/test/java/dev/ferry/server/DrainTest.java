@@ -2,9 +2,8 @@ package dev.ferry.server;
 
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.SessionId;
-import dev.ferry.store.ClaimResult;
-import dev.ferry.store.ContextStore;
 import dev.ferry.store.ExportedContext;
+import dev.ferry.store.ForwardingContextStore;
 import dev.ferry.store.InMemoryContextStore;
 import dev.ferry.store.StoreUnavailableException;
 import org.junit.jupiter.api.Test;
@@ -22,11 +21,13 @@ import static org.awaitility.Awaitility.await;
 class DrainTest {
 
     /** An in-memory store whose first {@code failures} exports fail as if Redis were down. */
-    static final class FlakyStore implements ContextStore {
-        final InMemoryContextStore delegate = new InMemoryContextStore();
+    static final class FlakyStore extends ForwardingContextStore {
         final AtomicInteger failuresLeft;
 
-        FlakyStore(int failures) { this.failuresLeft = new AtomicInteger(failures); }
+        FlakyStore(int failures) {
+            super(new InMemoryContextStore());
+            this.failuresLeft = new AtomicInteger(failures);
+        }
 
         @Override
         public CompletableFuture<Void> export(SessionId id, ExportedContext context, Duration ttl) {
@@ -36,27 +37,7 @@ class DrainTest {
             return delegate.export(id, context, ttl);
         }
 
-        @Override
-        public CompletableFuture<Boolean> save(SessionId id, ExportedContext context, String owner, java.util.List<String> ownClaimants, Duration ttl) {
-            return delegate.save(id, context, owner, ownClaimants, ttl);
-        }
-
-        @Override
-        public CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl,
-                Duration confirmWithin) {
-            return delegate.claim(id, tokenSha256, claimant, tombstoneTtl, confirmWithin);
-        }
-
-        @Override
-        public CompletableFuture<Boolean> confirm(SessionId id, String claimant, Duration tombstoneTtl) {
-            return delegate.confirm(id, claimant, tombstoneTtl);
-        }
-
-        @Override public CompletableFuture<Boolean> expire(SessionId id, Duration ttl) { return delegate.expire(id, ttl); }
-        @Override public CompletableFuture<Void> delete(SessionId id) { return delegate.delete(id); }
-        @Override public CompletableFuture<Void> ping() { return delegate.ping(); }
         @Override public String describe() { return "flaky in-memory store"; }
-        @Override public void close() { delegate.close(); }
     }
 
     @Test

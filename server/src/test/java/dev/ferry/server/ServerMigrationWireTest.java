@@ -103,14 +103,19 @@ class ServerMigrationWireTest extends TwoServerWireTest {
                 wrong.send(new Frame.Resume(ProtocolVersion.CURRENT, w.sessionId(), ResumeToken.random(new SecureRandom()), 0));
                 assertThat(wrong.expect(Frame.Error.class).code()).isEqualTo(ErrorCode.BAD_TOKEN);
             }
-            try (WireClient first = WireClient.connect(target.advertisedAddress());
-                 WireClient second = WireClient.connect(source.advertisedAddress())) {
+            try (WireClient first = WireClient.connect(target.advertisedAddress())) {
                 first.send(new Frame.Resume(ProtocolVersion.CURRENT, w.sessionId(), w.resumeToken(), 0));
                 assertThat(first.expect(Frame.Welcome.class).resumed()).isTrue();
-                second.send(new Frame.Resume(ProtocolVersion.CURRENT, w.sessionId(), w.resumeToken(), 0));
-                Frame.Error e = second.expect(Frame.Error.class);
-                assertThat(e.code()).isEqualTo(ErrorCode.ALREADY_CLAIMED);
-                assertThat(e.text()).contains("target");
+                // The target confirms its claim once its WELCOME is written; a RESUME racing that confirmation
+                // would get CLAIM_PENDING, and ALREADY_CLAIMED from then on.
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> {
+                    try (WireClient second = WireClient.connect(source.advertisedAddress())) {
+                        second.send(new Frame.Resume(ProtocolVersion.CURRENT, w.sessionId(), w.resumeToken(), 0));
+                        Frame.Error e = second.expect(Frame.Error.class);
+                        assertThat(e.code()).isEqualTo(ErrorCode.ALREADY_CLAIMED);
+                        assertThat(e.text()).contains("target");
+                    }
+                });
             }
         }
     }

@@ -99,7 +99,7 @@ class WriteThroughSaveTest {
                 .handler(new CountingHandler()).writeThrough(true).build());
              WireClient c = WireClient.connect(other.localAddress())) {
             c.hello();
-            await().until(() -> failing.delegate.recordCount() == 1);
+            await().until(() -> failing.recordCount() == 1);
             failing.down = true;
             List<Frame> frames = run(c, 1, "SET a");
             assertThat(frames).anySatisfy(f -> assertThat(f).isInstanceOf(Frame.Row.class));
