@@ -185,7 +185,9 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
                         // WELCOME) could still take it over.
                         rt.metrics.claimConfirmFailures.increment();
                         log.warn("session {}: could not confirm the claim in {}: {}", resumed.id(), rt.store.describe(), rootMessage(error));
-                    } else if (!ours) {
+                    } else if (ours) {
+                        resumed.onClaimConfirmed();
+                    } else {
                         ctx.executor().execute(resumed::onClaimLost);
                     }
                 });

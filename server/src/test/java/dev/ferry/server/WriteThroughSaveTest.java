@@ -111,4 +111,59 @@ class WriteThroughSaveTest {
             failing.close();
         }
     }
+
+    /** Holds every claim confirmation until released, and counts write-through saves. */
+    private static final class GatedConfirmStore extends dev.ferry.store.ForwardingContextStore {
+        final java.util.concurrent.CompletableFuture<Void> release = new java.util.concurrent.CompletableFuture<>();
+        final java.util.concurrent.atomic.AtomicInteger confirmsAsked = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger saves = new java.util.concurrent.atomic.AtomicInteger();
+
+        GatedConfirmStore(dev.ferry.store.ContextStore delegate) { super(delegate); }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Boolean> confirm(dev.ferry.protocol.SessionId id, String claimant, Duration tombstoneTtl) {
+            confirmsAsked.incrementAndGet();
+            return release.thenCompose(ignored -> delegate.confirm(id, claimant, tombstoneTtl));
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Boolean> save(dev.ferry.protocol.SessionId id, dev.ferry.store.ExportedContext context,
+                String owner, List<String> ownClaimants, Duration ttl) {
+            saves.incrementAndGet();
+            return delegate.save(id, context, owner, ownClaimants, ttl);
+        }
+
+        @Override
+        public void close() { } // the shared in-memory store is closed by the test
+    }
+
+    @Test
+    void aResumedIdleSessionIsSavedOnlyOnceItsClaimIsConfirmed() {
+        GatedConfirmStore gated = new GatedConfirmStore(store);
+        try (FerryServer target = FerryServer.start(ServerOptions.builder().serverName("wt-target").contextStore(gated)
+                .handler(new CountingHandler()).writeThrough(true).build());
+             WireClient c = WireClient.connect(server.localAddress())) {
+            Frame.Welcome w = c.hello();
+            run(c, 1, "SET a");
+            server.migrate(1, List.of(target.advertisedAddress()));
+            c.expect(Frame.Migrate.class);
+            try (WireClient moved = WireClient.connect(target.localAddress())) {
+                moved.send(new Frame.Resume(dev.ferry.protocol.ProtocolVersion.CURRENT, w.sessionId(), w.resumeToken(), 0));
+                assertThat(moved.expect(Frame.Welcome.class).resumed()).isTrue();
+                await().until(() -> gated.confirmsAsked.get() == 1);
+
+                // Unconfirmed: nothing saved, and the old token could still take the session over after the deadline.
+                assertThat(gated.saves.get()).isZero();
+                assertThat(store.claim(w.sessionId(), w.resumeToken().sha256(), "probe", Duration.ofSeconds(30), Duration.ofSeconds(5)).join())
+                        .isInstanceOf(ClaimResult.Unconfirmed.class);
+
+                gated.release.complete(null);
+                await().until(() -> target.metrics().contextSaveAttempts() == 1);
+                assertThat(gated.saves.get()).isEqualTo(1);
+                // Saved under the new token: the old one opens nothing now.
+                assertThat(store.claim(w.sessionId(), w.resumeToken().sha256(), "probe", Duration.ofSeconds(30)).join())
+                        .isInstanceOf(ClaimResult.BadToken.class);
+            }
+        }
+    }
 }
