@@ -85,6 +85,16 @@ public class ServerFleetSpec {
   private Integer migrationRatePerSecond = 1000;
 
   @JsonPropertyDescription(
+      "Seconds a pod that resumed a session has to confirm its claim in the context store"
+          + " (FERRY_CLAIM_CONFIRM_TIMEOUT). A pod that dies before confirming (its client never learned it resumed)"
+          + " leaves the session to the next pod the client tries once this has passed. Clients wait for it up to"
+          + " their claim wait (15 s by default in the Java client), so keep it below that.")
+  @Min(1)
+  @Max(3600)
+  @Default("5")
+  private Integer claimConfirmTimeoutSeconds = 5;
+
+  @JsonPropertyDescription(
       "Which address migrating clients are sent to: Pod (the target pod's IP and client port; for"
           + " clients inside the cluster) or Service (the client Service's address; any serving pod"
           + " resumes the session from the store).")
@@ -174,6 +184,14 @@ public class ServerFleetSpec {
 
   public void setSessionIdleTimerSeconds(Integer sessionIdleTimerSeconds) {
     this.sessionIdleTimerSeconds = sessionIdleTimerSeconds;
+  }
+
+  public Integer getClaimConfirmTimeoutSeconds() {
+    return claimConfirmTimeoutSeconds;
+  }
+
+  public void setClaimConfirmTimeoutSeconds(Integer claimConfirmTimeoutSeconds) {
+    this.claimConfirmTimeoutSeconds = claimConfirmTimeoutSeconds;
   }
 
   public Integer getMigrationRatePerSecond() {

@@ -38,6 +38,9 @@ import java.util.stream.Collectors;
  * (ports, FERRY_* environment, probes, labels); its hash is the pod's revision.
  */
 public final class FleetPod {
+  /** The reference server's FERRY_CLAIM_CONFIRM_TIMEOUT when unset. */
+  static final int DEFAULT_CLAIM_CONFIRM_TIMEOUT_SECONDS = 5;
+
 
   public static final String SERVER_CONTAINER = "server";
   public static final String CLIENT_PORT_NAME = "client";
@@ -202,6 +205,11 @@ public final class FleetPod {
     env.add(value("FERRY_IDLE_MIGRATION_TIMER", spec.getIdleMigrationTimerSeconds()));
     env.add(value("FERRY_SESSION_IDLE_TIMER", spec.getSessionIdleTimerSeconds()));
     env.add(value("FERRY_DRAIN_RATE", spec.getMigrationRatePerSecond()));
+    Integer claimConfirm = spec.getClaimConfirmTimeoutSeconds();
+    if (claimConfirm != null && claimConfirm != DEFAULT_CLAIM_CONFIRM_TIMEOUT_SECONDS) {
+      // Only when not the server's default: fleets that leave it alone keep the template (and revision) they had.
+      env.add(value("FERRY_CLAIM_CONFIRM_TIMEOUT", claimConfirm));
+    }
     if (Boolean.TRUE.equals(store.getWriteThrough())) {
       // Only when on: a fleet without it keeps the template (and revision) it had before the field existed.
       env.add(value("FERRY_WRITE_THROUGH", true));

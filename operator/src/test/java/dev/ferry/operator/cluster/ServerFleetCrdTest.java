@@ -177,6 +177,19 @@ class ServerFleetCrdTest {
   }
 
   @Test
+  void aClaimConfirmTimeoutOfZeroIsRejected(KubernetesClient client) {
+    Map<String, Object> spec = Fleets.rawSpec();
+    spec.put("claimConfirmTimeoutSeconds", 0);
+
+    assertRejected(
+        client,
+        "claim-zero",
+        spec,
+        "ServerFleet.ferry.dev \"claim-zero\" is invalid: spec.claimConfirmTimeoutSeconds: Invalid value: 0:"
+            + " spec.claimConfirmTimeoutSeconds in body should be greater than or equal to 1");
+  }
+
+  @Test
   void writeThroughWithSessionIdleTimerZeroIsRejected(KubernetesClient client) {
     Map<String, Object> spec = Fleets.rawSpec();
     spec.put("contextStore", Map.of("uri", "redis://redis:6379", "writeThrough", true));
@@ -229,6 +242,7 @@ class ServerFleetCrdTest {
         .containsEntry("idleMigrationTimerSeconds", 60)
         .containsEntry("sessionIdleTimerSeconds", 600)
         .containsEntry("migrationRatePerSecond", 1000)
+        .containsEntry("claimConfirmTimeoutSeconds", 5)
         .containsEntry("advertise", "Pod")
         .containsEntry("scaleDownPolicy", "FewestSessions")
         .containsEntry("updateStrategy", Map.of("maxSurge", 1, "maxUnavailable", 0, "paused", false))

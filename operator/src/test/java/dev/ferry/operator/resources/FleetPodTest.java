@@ -89,6 +89,23 @@ class FleetPodTest {
   }
 
   @Test
+  void theClaimConfirmTimeoutReachesThePodOnlyWhenItIsNotTheServersDefault() {
+    ServerFleet defaults = fleet();
+    assertThat(defaults.getSpec().getClaimConfirmTimeoutSeconds()).isEqualTo(5);
+    assertThat(FleetPod.serverEnv(defaults)).noneMatch(e -> e.getName().equals("FERRY_CLAIM_CONFIRM_TIMEOUT"));
+    // So fleets that leave it alone keep the revision they had before the field existed.
+    ServerFleet unset = fleet();
+    unset.getSpec().setClaimConfirmTimeoutSeconds(null);
+    assertThat(PodRevision.of(FleetPod.template(defaults))).isEqualTo(PodRevision.of(FleetPod.template(unset)));
+
+    ServerFleet longer = fleet();
+    longer.getSpec().setClaimConfirmTimeoutSeconds(12);
+    assertThat(FleetPod.serverEnv(longer)).filteredOn(e -> e.getName().equals("FERRY_CLAIM_CONFIRM_TIMEOUT"))
+        .singleElement().extracting(EnvVar::getValue).isEqualTo("12");
+    assertThat(PodRevision.of(FleetPod.template(longer))).isNotEqualTo(PodRevision.of(FleetPod.template(defaults)));
+  }
+
+  @Test
   void aStoreUriFromASecretIsPassedAsASecretReference() {
     ServerFleet fleet = fleet();
     fleet.getSpec().getContextStore().setUri(null);
