@@ -604,15 +604,14 @@ final class SessionEngine {
                 // within its deadline or, if it died, this server takes the session over once that passes.
                 long now = System.nanoTime();
                 if (mv.claimPendingSinceNanos == 0) mv.claimPendingSinceNanos = now;
+                mv.claimedElsewhere = true;
                 if (now - mv.claimPendingSinceNanos < options.claimWait().toNanos()) {
-                    mv.claimedElsewhere = true;
                     mv.claimPendingRetries++;
                     mv.nextPath--; // the same path again, after a pause
                     long delay = Math.min(1000, Math.max(50, options.resumeBackoff().toMillis()) << Math.min(4, mv.claimPendingRetries - 1));
                     log.debug("session {}: {} says CLAIM_PENDING ({}); asking again in {} ms", sessionId, where, e.text(), delay);
                     mv.timer = loop.schedule(() -> tryNextPath(mv), delay, TimeUnit.MILLISECONDS);
                 } else {
-                    mv.claimedElsewhere = true;
                     failAttempt(mv, where + ": CLAIM_PENDING for longer than the claim wait of " + options.claimWait()
                             + " (" + e.text() + ")");
                 }

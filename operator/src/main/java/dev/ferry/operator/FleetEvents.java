@@ -48,7 +48,8 @@ public final class FleetEvents {
    * call (by this replica or by the next leader, which cannot know whether the last one got as far
    * as the Event) finds it there and records nothing.
    *
-   * @return false if it was recorded before (or could not be written)
+   * @return true if the Event is there now (written by this call or found already), false if it could
+   *     not be written
    */
   public boolean normalOnce(ServerFleet fleet, String identity, String reason, String action, HasMetadata related, String note) {
     String name = fleet.getMetadata().getName() + "." + HexFormat.of().formatHex(sha256(identity), 0, 8);
@@ -84,9 +85,9 @@ public final class FleetEvents {
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
         log.debugf("Event %s for %s/%s is recorded already (%s)", reason, namespace, fleet.getMetadata().getName(), name);
-      } else {
-        log.warnf("Cannot record event %s for %s/%s: %s", reason, namespace, fleet.getMetadata().getName(), e.getMessage());
+        return true;
       }
+      log.warnf("Cannot record event %s for %s/%s: %s", reason, namespace, fleet.getMetadata().getName(), e.getMessage());
       return false;
     }
   }

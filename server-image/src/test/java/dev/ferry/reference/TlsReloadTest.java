@@ -64,9 +64,13 @@ class TlsReloadTest {
 
     /** Writes a new generation of the volume and swaps {@code ..data} to it atomically. */
     private void publish(TestPki.Issued cert) throws IOException {
+        publish(cert.certPem(), cert.keyPem());
+    }
+
+    private void publish(Path certPem, Path keyPem) throws IOException {
         Path dir = Files.createDirectory(volume.resolve("..gen-" + generation++));
-        Files.copy(cert.certPem(), dir.resolve("tls.crt"));
-        Files.copy(cert.keyPem(), dir.resolve("tls.key"));
+        Files.copy(certPem, dir.resolve("tls.crt"));
+        Files.copy(keyPem, dir.resolve("tls.key"));
         Path link = volume.resolve("..data_tmp");
         Files.createSymbolicLink(link, volume.relativize(dir));
         Files.move(link, volume.resolve("..data"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -100,12 +104,7 @@ class TlsReloadTest {
         // A certificate with someone else's key: no usable context.
         TestPki.Issued cert = after.server("pod", "127.0.0.1");
         TestPki.Issued otherKey = after.server("other", "127.0.0.1");
-        Path dir = Files.createDirectory(volume.resolve("..gen-bad"));
-        Files.copy(cert.certPem(), dir.resolve("tls.crt"));
-        Files.copy(otherKey.keyPem(), dir.resolve("tls.key"));
-        Path link = volume.resolve("..data_tmp");
-        Files.createSymbolicLink(link, volume.relativize(dir));
-        Files.move(link, volume.resolve("..data"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        publish(cert.certPem(), otherKey.keyPem());
 
         assertThat(client(before).connect().execute("PING").firstText()).isEqualTo("PONG");
         assertThat(server.tls().orElseThrow().reloads()).isZero();

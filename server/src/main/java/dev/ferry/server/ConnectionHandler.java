@@ -169,14 +169,14 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
                 // leaves it provisional, and the client's next RESUME elsewhere takes the session over.
                 ctx.writeAndFlush(new Frame.Welcome(ProtocolVersion.CURRENT, id, token, rt.name(), true))
                         .addListener(written -> {
-                            if (written.isSuccess()) confirmClaim(ctx, resumed);
+                            if (written.isSuccess()) confirmClaim(ctx, resumed, decoded.inBatch() == null);
                         });
                 resumed.startResumed(decoded.inBatch(), resume.attentionRequestId());
             }
         }
     }
 
-    private void confirmClaim(ChannelHandlerContext ctx, ServerSession resumed) {
+    private void confirmClaim(ChannelHandlerContext ctx, ServerSession resumed, boolean idle) {
         rt.store.confirm(resumed.id(), rt.name(), rt.tombstoneTtl())
                 .orTimeout(rt.options.storeTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((ours, error) -> {
@@ -186,7 +186,7 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
                         rt.metrics.claimConfirmFailures.increment();
                         log.warn("session {}: could not confirm the claim in {}: {}", resumed.id(), rt.store.describe(), rootMessage(error));
                     } else if (ours) {
-                        resumed.onClaimConfirmed();
+                        resumed.onClaimConfirmed(idle);
                     } else {
                         ctx.executor().execute(resumed::onClaimLost);
                     }

@@ -64,8 +64,6 @@ final class ServerSession implements Session {
     private boolean saved;
     /** A write-through save found the session claimed by another server: this copy has ended (guarded by this). */
     private boolean takenOver;
-    /** Resumed with no in-batch request to continue: saved by write-through once its claim is confirmed. */
-    private volatile boolean resumedIdle;
     /** The client ended the session with GOODBYE(CLOSE): nothing of it is kept. */
     private boolean clientClosed;
 
@@ -234,7 +232,6 @@ final class ServerSession implements Session {
     /** Starts a session that arrived by migration; {@code inBatch} is the request to continue, if any. */
     void startResumed(ContextCodec.InBatch inBatch, int attentionRequestId) {
         executor.execute(() -> call("onResume", () -> rt.handler.onResume(this)));
-        resumedIdle = inBatch == null;
         if (inBatch == null) return;
         ServerRequest request = new ServerRequest(this, inBatch.requestId(), inBatch.command(), inBatch.rowsSent(), inBatch.cursor());
         open.put(request.id(), request);
@@ -372,22 +369,23 @@ final class ServerSession implements Session {
     }
 
     /**
+     * The claim this session was resumed with is confirmed. An idle session ({@code idle}: no
+     * in-batch request came with it) is saved now: from here on a crash of this server leaves it
+     * resumable. Not before: the save replaces the claim with a record under the new token, and a
+     * client that never saw our WELCOME could then no longer take the session over with the token it
+     * has. (A command's save needs no wait: the client sent it after the WELCOME.) An in-batch
+     * session is saved before its final DONE.
+     */
+    void onClaimConfirmed(boolean idle) {
+        if (rt.options.writeThrough() && idle) executor.execute(this::saveThrough);
+    }
+
+    /**
      * The claim this session was resumed with was taken over before this server confirmed it:
      * another server resumed it for a client that never saw our WELCOME. It ends here, like a
      * session whose write-through save is refused. A session that has since exported or been
      * given back its context itself rewrote the record, so a failed confirmation means nothing there.
      */
-    /**
-     * The claim this session was resumed with is confirmed. An idle session is saved now: from here
-     * on a crash of this server leaves it resumable. Not before: the save replaces the claim with a
-     * record under the new token, and a client that never saw our WELCOME could then no longer take
-     * the session over with the token it has. (A command's save needs no wait: the client sent it
-     * after the WELCOME.) An in-batch session is saved before its final DONE.
-     */
-    void onClaimConfirmed() {
-        if (rt.options.writeThrough() && resumedIdle) executor.execute(this::saveThrough);
-    }
-
     void onClaimLost() {
         synchronized (this) {
             if (closed || takenOver || exported || state != MigrationState.NONE) return;

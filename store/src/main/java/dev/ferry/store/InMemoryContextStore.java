@@ -27,6 +27,8 @@ public final class InMemoryContextStore implements ContextStore {
     private static final Duration SWEEP_INTERVAL = Duration.ofSeconds(5);
 
     private sealed interface Record {
+        byte[] tokenSha256();
+        byte[] payload();
         long expiresAtNanos();
     }
 
@@ -140,12 +142,12 @@ public final class InMemoryContextStore implements ContextStore {
                     return record;
                 }
                 previous = tombstone.claimant();
-            } else if (!MessageDigest.isEqual(((Exported) record).tokenSha256(), tokenSha256)) {
+            } else if (!MessageDigest.isEqual(record.tokenSha256(), tokenSha256)) {
                 result.set(new ClaimResult.BadToken());
                 return record;
             }
-            byte[] token = record instanceof Tombstone t ? t.tokenSha256() : ((Exported) record).tokenSha256();
-            byte[] payload = record instanceof Tombstone t ? t.payload() : ((Exported) record).payload();
+            byte[] token = record.tokenSha256();
+            byte[] payload = record.payload();
             result.set(new ClaimResult.Claimed(payload.clone(), previous));
             if (confirmNanos > 0) {
                 long expiresAt = Math.max(record.expiresAtNanos(), now + confirmNanos);

@@ -31,6 +31,10 @@ final class RedisScripts {
     static final LuaScript CLAIM = LuaScript.of("claim", """
             local state = redis.call('HGET', KEYS[1], 'state')
             if not state then return {0} end
+            local function nowMillis()
+              local t = redis.call('TIME')
+              return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            end
             local sameToken = redis.call('HGET', KEYS[1], 'token') == ARGV[1]
             local previous = false
             if state == 'claimed' then
@@ -40,8 +44,7 @@ final class RedisScripts {
               end
               local confirmBy = redis.call('HGET', KEYS[1], 'confirm_by')
               if not confirmBy or not sameToken then return {2, claimant} end
-              local t = redis.call('TIME')
-              local left = tonumber(confirmBy) - (tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+              local left = tonumber(confirmBy) - nowMillis()
               if left > 0 then return {4, claimant, left} end
               previous = claimant
             elseif not sameToken then
@@ -50,9 +53,7 @@ final class RedisScripts {
             local payload = redis.call('HGET', KEYS[1], 'payload')
             local lease = tonumber(ARGV[4])
             if lease > 0 then
-              local t = redis.call('TIME')
-              local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-              redis.call('HSET', KEYS[1], 'state', 'claimed', 'claimant', ARGV[2], 'confirm_by', now + lease)
+              redis.call('HSET', KEYS[1], 'state', 'claimed', 'claimant', ARGV[2], 'confirm_by', nowMillis() + lease)
               redis.call('HDEL', KEYS[1], 'owner')
               if redis.call('PTTL', KEYS[1]) < lease then redis.call('PEXPIRE', KEYS[1], lease) end
             elseif tonumber(ARGV[3]) > 0 then

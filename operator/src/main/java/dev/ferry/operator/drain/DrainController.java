@@ -196,10 +196,12 @@ public final class DrainController {
       return;
     }
     long sessions = annotationLong(pod, DrainState.SESSIONS);
-    events.normalOnce(fleet, identity, "DrainStarted", "Drain", pod,
+    boolean recorded = events.normalOnce(fleet, identity, "DrainStarted", "Drain", pod,
         "Draining pod " + FleetPods.name(pod) + " (" + reason(pod) + "): " + Math.max(0, sessions) + " sessions to "
             + String.join(", ", targets(pod)) + " at " + rateText() + ".");
-    announcedDrains.add(identity);
+    if (recorded) {
+      announcedDrains.add(identity); // one that could not be written is tried again at the next watch
+    }
   }
 
   private static String drainIdentity(Pod pod) {

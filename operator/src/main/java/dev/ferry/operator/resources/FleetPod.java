@@ -41,7 +41,6 @@ public final class FleetPod {
   /** The reference server's FERRY_CLAIM_CONFIRM_TIMEOUT when unset. */
   static final int DEFAULT_CLAIM_CONFIRM_TIMEOUT_SECONDS = 5;
 
-
   public static final String SERVER_CONTAINER = "server";
   public static final String CLIENT_PORT_NAME = "client";
   public static final String ADMIN_PORT_NAME = "admin";

@@ -16,13 +16,13 @@ import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -82,6 +82,7 @@ public final class ServerTls {
         return h;
     }
 
+    /** On the accepting event loop: at most once per interval, two small file reads (and a rebuild if they changed). */
     private void maybeReload() {
         if (System.nanoTime() - nextCheckNanos < 0 || !checking.compareAndSet(false, true)) return;
         try {
