@@ -27,22 +27,29 @@ import java.util.concurrent.ConcurrentHashMap;
  * STREAM n [delayMs]   → rows "0".."n-1"; migrates in-batch at any row
  * SLEEP ms             → waits; cancellable by ATTENTION; migrates in-batch with the time left
  * WHOAMI               → pod=&lt;server name&gt; session=&lt;id&gt;
+ * VERSION              → the server's version (FERRY_SERVER_VERSION; tells a rolling upgrade's old and new pods apart)
  * </pre>
  */
 public final class ReferenceHandler implements SessionHandler {
     static final String USAGE = "known commands: PING, ECHO text, SET key value, GET key, INCR key, BEGIN, COMMIT, ROLLBACK, "
-            + "STREAM count [delayMs], SLEEP ms, WHOAMI";
+            + "STREAM count [delayMs], SLEEP ms, WHOAMI, VERSION";
     private static final String VAR = "var:";
     private static final String TX = "tx:";
     private static final long MAX_STREAM = 100_000_000L;
     private static final long MAX_SLEEP_MS = 3_600_000L;
 
     private final String serverName;
+    private final String version;
     /** Open transactions hold migration; the hold is a local resource, so it lives here, not in the context. */
     private final Map<Session, Session.MigrationHold> transactions = new ConcurrentHashMap<>();
 
     public ReferenceHandler(String serverName) {
+        this(serverName, "dev");
+    }
+
+    public ReferenceHandler(String serverName, String version) {
         this.serverName = serverName;
+        this.version = version;
     }
 
     @Override
@@ -54,6 +61,7 @@ public final class ReferenceHandler implements SessionHandler {
             case "PING" -> reply(request, "PONG");
             case "ECHO" -> reply(request, request.command().trim().length() > 4 ? request.command().trim().substring(5) : "");
             case "WHOAMI" -> reply(request, "pod=" + serverName + " session=" + session.id());
+            case "VERSION" -> reply(request, version);
             case "SET" -> {
                 if (words.length < 3) { request.fail("ERR usage: SET key value"); return; }
                 write(session, words[1], words[2]);

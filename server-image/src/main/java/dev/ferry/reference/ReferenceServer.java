@@ -47,7 +47,7 @@ public final class ReferenceServer implements AutoCloseable {
                     .writeThrough(config.writeThrough())
                     .claimConfirmTimeout(config.claimConfirmTimeout())
                     .contextStore(store)
-                    .handler(new ReferenceHandler(config.serverName()))
+                    .handler(new ReferenceHandler(config.serverName(), config.version()))
                     .tls(config.tls())
                     .build());
             server.setPeers(config.peers());
@@ -104,7 +104,8 @@ public final class ReferenceServer implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownGracefully, "ferry-sigterm"));
         // One line a parent process (the demo, benchmarks, the pod runtime) can wait for and parse.
         System.out.println("FERRY READY name=" + config.serverName() + " address=" + server.server().advertisedAddress()
-                + " admin=" + server.adminAddress().getHostString() + ":" + server.adminAddress().getPort());
+                + " admin=" + server.adminAddress().getHostString() + ":" + server.adminAddress().getPort()
+                + " version=" + config.version());
         System.out.flush();
         // Netty's threads are daemons: main keeps the JVM alive until SIGTERM runs the hook.
         try {

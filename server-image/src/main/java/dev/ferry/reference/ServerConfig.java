@@ -35,7 +35,8 @@ public record ServerConfig(
         TlsOptions adminTls,
         Path storeCaFile,
         boolean writeThrough,
-        Duration claimConfirmTimeout) {
+        Duration claimConfirmTimeout,
+        String version) {
 
     /** The variables, with defaults, for --help and error messages. */
     public static final String HELP = """
@@ -62,6 +63,7 @@ public record ServerConfig(
                                        survive this server's crash (default false; needs FERRY_SESSION_IDLE_TIMER > 0)
             FERRY_CLAIM_CONFIRM_TIMEOUT seconds a resume's claim may stay unconfirmed before another server may take the
                                        session over (a target that died before its WELCOME got out), 1..3600 (default 5)
+            FERRY_SERVER_VERSION       what the VERSION command answers (the image sets its tag; default: the jar's version)
             """;
 
     public static ServerConfig fromEnvironment(Map<String, String> env) {
@@ -114,13 +116,21 @@ public record ServerConfig(
             problems.add("FERRY_WRITE_THROUGH=true needs FERRY_SESSION_IDLE_TIMER above 0: saved contexts live that long in the store");
         }
         long claimConfirm = integer(env, "FERRY_CLAIM_CONFIRM_TIMEOUT", 5, 1, 3600, problems);
+        String version = env.get("FERRY_SERVER_VERSION");
+        if (version == null || version.isBlank()) version = jarVersion();
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid configuration:\n  " + String.join("\n  ", problems) + "\n\n" + HELP);
         }
         return new ServerConfig(name, bind, port, advertised, store,
                 new MigrationTimers(Duration.ofSeconds(idle), Duration.ofSeconds(sessionIdle)),
                 adminPort, token, insecure, List.copyOf(peers), maxSessions, rate, tls, adminTls, storeCa, writeThrough,
-                Duration.ofSeconds(claimConfirm));
+                Duration.ofSeconds(claimConfirm), version.strip());
+    }
+
+    /** The version in the jar's manifest (set by the build), or "dev" when run from classes. */
+    private static String jarVersion() {
+        String v = ServerConfig.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
     }
 
     /** Client-port TLS from FERRY_TLS_*; null when FERRY_TLS_CERT_FILE is not set. */
