@@ -3,7 +3,8 @@
 // etcd to listen on 0.0.0.0; this wrapper rewrites every 0.0.0.0 URL to 127.0.0.1, so the
 // store is reachable from this machine only. It also adds --unsafe-no-fsync: the data
 // directory is a throw-away temp directory, and fsync dominates API latency on slow disks.
-// And it exits once its parent (the test JVM) is gone, so a killed test run leaves nothing.
+// And it exits once its parent (the test JVM) is gone, so a killed test run leaves nothing, unless
+// FERRY_DAEMON=1 says it is a long-lived daemon (scripts/node.sh's cluster).
 package main
 
 import (
@@ -33,7 +34,7 @@ func main() {
 
 func exitWhenOrphaned() {
 	parent := os.Getppid()
-	if parent <= 1 {
+	if parent <= 1 || os.Getenv("FERRY_DAEMON") == "1" {
 		return
 	}
 	go func() {

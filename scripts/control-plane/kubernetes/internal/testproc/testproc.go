@@ -1,5 +1,7 @@
 // Package testproc holds what Ferry's test builds of the Kubernetes commands add to upstream:
-// a log file flag, loopback-only etcd URLs, and exit when the parent (the test JVM) is gone.
+// a log file flag, loopback-only etcd URLs, and exit when the parent (the test JVM) is gone,
+// unless FERRY_DAEMON=1 says the process is a long-lived daemon (scripts/node.sh starts the
+// control plane that way: its parent, the script, exits at once).
 package testproc
 
 import (
@@ -63,7 +65,7 @@ func redirectOutput(path string) error {
 // that is killed leaves no control plane running behind it.
 func ExitWhenOrphaned() {
 	parent := os.Getppid()
-	if parent <= 1 {
+	if parent <= 1 || os.Getenv("FERRY_DAEMON") == "1" {
 		return
 	}
 	go func() {
