@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds Ferry's test control plane from source with this machine's Go toolchain:
-# kube-apiserver, kube-controller-manager, kube-scheduler and kubectl from the k8s.io/kubernetes
-# module, etcd from go.etcd.io/etcd/server/v3, and installs them where Fabric8 kube-api-test
-# looks for them in offline mode:  ~/.kubeapitest/k8s/<KUBE_VERSION>-linux-amd64/
+# kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kubelet and kube-proxy from the
+# k8s.io/kubernetes module, etcd from go.etcd.io/etcd/server/v3, CoreDNS (a cluster's plugins only)
+# from github.com/coredns/coredns, and installs them where Fabric8 kube-api-test looks for them in
+# offline mode:  ~/.kubeapitest/k8s/<KUBE_VERSION>-linux-amd64/  (scripts/node.sh uses them too)
 #
 # Why from source: no prebuilt Kubernetes binary or container image can be fetched here,
 # but the Go module proxy can be reached. The build modules live in scripts/control-plane/.
@@ -18,6 +19,8 @@ set -euo pipefail
 KUBE_VERSION=1.34.4
 # The etcd that Kubernetes ${KUBE_VERSION%.*} pairs with (its build/dependencies.yaml).
 ETCD_VERSION=3.6.5
+# The cluster DNS of scripts/node.sh (its k8s.io modules are pinned to v0.${KUBE_VERSION#1.}).
+COREDNS_VERSION=1.14.1
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RECIPE_DIR="$ROOT/scripts/control-plane"
@@ -30,7 +33,7 @@ FORCE=false
 PREPARE_ONLY=false
 
 usage() {
-  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   cat <<EOF
 
   --print-version  print the Kubernetes version this script installs (${KUBE_VERSION}) and exit
@@ -71,23 +74,23 @@ export GOFLAGS="-modcacherw -buildvcs=false"
 export GOTOOLCHAIN=local
 export CGO_ENABLED=0
 export GOOS=linux GOARCH=amd64
-export GOPROXY="${GOPROXY:-https://proxy.golang.org,direct}"
+# Modules come from this machine's Go settings (go env GOPROXY, GONOSUMDB, ...).
 
 GO_VERSION="$("$GO" env GOVERSION)"
 
 # The binaries, and which files of the recipe each is built from. A binary's stamp line holds
 # the versions, the Go version and a hash of exactly those files, so adding a wrapper (say
 # cmd/kube-scheduler) rebuilds that wrapper only.
-KUBE_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
-BINARIES=("${KUBE_BINARIES[@]}" etcd)
+KUBE_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy)
+BINARIES=("${KUBE_BINARIES[@]}" etcd coredns)
 
 recipe_files() { # binary -> recipe files (relative to RECIPE_DIR), NUL-separated
   case "$1" in
     kube-apiserver|kube-controller-manager|kube-scheduler)
       (cd "$RECIPE_DIR" && find kubernetes/go.mod kubernetes/go.sum kubernetes/internal "kubernetes/cmd/$1" \
          -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0) ;;
-    kubectl) (cd "$RECIPE_DIR" && printf '%s\0' kubernetes/go.mod kubernetes/go.sum kubernetes/tools.go) ;;
-    etcd) (cd "$RECIPE_DIR" && find etcd -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0) ;;
+    kubectl|kubelet|kube-proxy) (cd "$RECIPE_DIR" && printf '%s\0' kubernetes/go.mod kubernetes/go.sum kubernetes/tools.go) ;;
+    etcd|coredns) (cd "$RECIPE_DIR" && find "$1" -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0) ;;
     *) die "unknown binary $1" ;;
   esac
 }
@@ -96,15 +99,20 @@ hash_files() { # NUL-separated file list on stdin (relative to RECIPE_DIR) -> 16
 }
 stamp_line() { # binary -> its line in the stamp file
   local version="v${KUBE_VERSION}"
-  [ "$1" = etcd ] && version="v${ETCD_VERSION}"
+  case "$1" in
+    etcd) version="v${ETCD_VERSION}" ;;
+    coredns) version="v${COREDNS_VERSION}" ;;
+  esac
   echo "$1 version=${version} go=${GO_VERSION} recipe=$(recipe_files "$1" | hash_files)"
 }
 version_ok() { # binary path -> whether it reports the version it should
   local out
   case "$1" in
-    kube-apiserver|kube-controller-manager|kube-scheduler) out="$("$2" --version 2>&1)" && [ "$out" = "Kubernetes v${KUBE_VERSION}" ] ;;
+    kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|kube-proxy)
+      out="$("$2" --version 2>&1)" && [ "$out" = "Kubernetes v${KUBE_VERSION}" ] ;;
     kubectl) out="$("$2" version --client 2>&1)" && [[ "$out" == *"Client Version: v${KUBE_VERSION}"* ]] ;;
     etcd) out="$("$2" --version 2>&1)" && [[ "$out" == *"etcd Version: ${ETCD_VERSION}"* ]] ;;
+    coredns) out="$("$2" -version 2>&1)" && [ "$(head -n1 <<<"$out")" = "CoreDNS-${COREDNS_VERSION}" ] ;;
   esac
 }
 
@@ -114,7 +122,7 @@ version_ok() { # binary path -> whether it reports the version it should
 legacy_stamp_text() {
   local h
   h="$(cd "$RECIPE_DIR" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) \
-        -not -path './kubernetes/cmd/kube-scheduler/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
+        -not -path './kubernetes/cmd/kube-scheduler/*' -not -path './coredns/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
   echo "kubernetes=v${KUBE_VERSION} etcd=v${ETCD_VERSION} go=${GO_VERSION} recipe=${h}"
 }
 LEGACY_BINARIES=" kube-apiserver kube-controller-manager kubectl etcd "
@@ -136,7 +144,7 @@ for b in "${BINARIES[@]}"; do
 done
 
 if [ ${#NEEDED[@]} -eq 0 ] && ! $PREPARE_ONLY; then
-  log "up to date: $INSTALL_DIR (${BINARIES[*]}; kubernetes v${KUBE_VERSION}, etcd v${ETCD_VERSION}, ${GO_VERSION})"
+  log "up to date: $INSTALL_DIR (${BINARIES[*]}; kubernetes v${KUBE_VERSION}, etcd v${ETCD_VERSION}, coredns v${COREDNS_VERSION}, ${GO_VERSION})"
   exit 0
 fi
 
@@ -146,14 +154,14 @@ exec 9>"$KUBEAPITEST_DIR/k8s/.ferry-control-plane-${KUBE_VERSION}.lock"
 flock 9
 
 START=$(date +%s)
-log "building ${NEEDED[*]:-nothing (prepare only)} (Kubernetes v${KUBE_VERSION}, etcd v${ETCD_VERSION}) with ${GO_VERSION} (caches in $GOPATH)"
+log "building ${NEEDED[*]:-nothing (prepare only)} (Kubernetes v${KUBE_VERSION}, etcd v${ETCD_VERSION}, CoreDNS v${COREDNS_VERSION}) with ${GO_VERSION} (caches in $GOPATH)"
 mkdir -p "$GOPATH" "$KUBEAPITEST_DIR/k8s"
 
 # Work on a scratch copy of the recipe, so the repository stays clean whatever Go writes.
 WORK="$CACHE_DIR/control-plane-src"
 rm -rf "$WORK"
 mkdir -p "$WORK"
-cp -r "$RECIPE_DIR/kubernetes" "$RECIPE_DIR/etcd" "$WORK/"
+cp -r "$RECIPE_DIR/kubernetes" "$RECIPE_DIR/etcd" "$RECIPE_DIR/coredns" "$WORK/"
 
 # kubernetes: the published k8s.io/kubernetes module points its staging modules (k8s.io/api,
 # client-go, ...) at ./staging/src/...; a consumer must replace each with its published v0.Y.Z.
@@ -168,8 +176,8 @@ prepare_kubernetes_module() {
   kmod="$(cd "$dir" && "$GO" mod download -json "k8s.io/kubernetes@v${KUBE_VERSION}" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
   [ -f "$kmod" ] || die "cannot fetch k8s.io/kubernetes@v${KUBE_VERSION} from the module proxy"
   {
-    echo "// Build-only module: compiles kube-apiserver, kube-controller-manager, kube-scheduler and kubectl"
-    echo "// from the published k8s.io/kubernetes module. Generated by scripts/control-plane.sh."
+    echo "// Build-only module: compiles kube-apiserver, kube-controller-manager, kube-scheduler, kubectl,"
+    echo "// kubelet and kube-proxy from the published k8s.io/kubernetes module. Generated by scripts/control-plane.sh."
     echo "module ferry.dev/control-plane/kubernetes"
     echo
     echo "go $(sed -n 's/^go //p' "$kmod")"
@@ -198,10 +206,33 @@ prepare_etcd_module() {
   cp "$dir/go.mod" "$dir/go.sum" "$RECIPE_DIR/etcd/"
 }
 
+# coredns: CoreDNS's own go.mod names the client-go it was released with; the k8s.io modules are
+# raised to the Kubernetes release built here (MVS keeps the higher version), and a CoreDNS that
+# needs a newer Kubernetes minor is refused rather than built against another client-go.
+prepare_coredns_module() {
+  local dir="$WORK/coredns" k8s="v0.${KUBE_VERSION#1.}" m
+  if grep -Eq "^(require )?[[:space:]]*github.com/coredns/coredns v${COREDNS_VERSION}( |\$)" "$dir/go.mod" \
+     && grep -Eq "^[[:space:]]*k8s.io/client-go ${k8s}( |\$)" "$dir/go.mod" && [ -f "$dir/go.sum" ]; then
+    log "coredns: using the checked-in go.mod/go.sum"
+    return
+  fi
+  log "coredns: checked-in go.mod is not for v${COREDNS_VERSION} with k8s.io ${k8s}; generating one (commit scripts/control-plane/coredns/go.{mod,sum} afterwards)"
+  (cd "$dir" && "$GO" mod edit -droprequire=github.com/coredns/coredns \
+     && "$GO" mod edit -require="github.com/coredns/coredns@v${COREDNS_VERSION}" \
+          -require="k8s.io/api@${k8s}" -require="k8s.io/apimachinery@${k8s}" -require="k8s.io/client-go@${k8s}" \
+     && rm -f go.sum && "$GO" mod tidy) || die "cannot resolve CoreDNS v${COREDNS_VERSION}"
+  for m in k8s.io/api k8s.io/apimachinery k8s.io/client-go; do
+    grep -Eq "^[[:space:]]*${m} ${k8s}( |\$)" "$dir/go.mod" \
+      || die "CoreDNS v${COREDNS_VERSION} needs a newer ${m} than ${k8s} ($(grep -E "^[[:space:]]*${m} " "$dir/go.mod" | xargs)); pick a CoreDNS release built on Kubernetes ${KUBE_VERSION%.*}"
+  done
+  cp "$dir/go.mod" "$dir/go.sum" "$RECIPE_DIR/coredns/"
+}
+
 prepare_kubernetes_module
 prepare_etcd_module
+prepare_coredns_module
 if $PREPARE_ONLY; then
-  log "build modules resolved for Kubernetes v${KUBE_VERSION} / etcd v${ETCD_VERSION} in $(( $(date +%s) - START ))s"
+  log "build modules resolved for Kubernetes v${KUBE_VERSION} / etcd v${ETCD_VERSION} / CoreDNS v${COREDNS_VERSION} in $(( $(date +%s) - START ))s"
   exit 0
 fi
 
@@ -234,12 +265,15 @@ needed() { [[ " ${NEEDED[*]} " == *" $1 "* ]]; }
 for b in kube-apiserver kube-controller-manager kube-scheduler; do
   needed "$b" && build kubernetes "$b" "./cmd/$b" "$KUBE_LDFLAGS"
 done
-needed kubectl && build kubernetes kubectl k8s.io/kubernetes/cmd/kubectl "$KUBE_LDFLAGS"
+for b in kubectl kubelet kube-proxy; do
+  needed "$b" && build kubernetes "$b" "k8s.io/kubernetes/cmd/$b" "$KUBE_LDFLAGS"
+done
 needed etcd && build etcd etcd . "-s -w"
+needed coredns && build coredns coredns . "-s -w -X github.com/coredns/coredns/coremain.GitCommit=v${COREDNS_VERSION}"
 
 log "checking versions"
 for b in "${NEEDED[@]}"; do
-  version_ok "$b" "$STAGE/$b" || die "$b reports '$("$STAGE/$b" --version 2>&1 | head -n1)', expected v${KUBE_VERSION} (etcd ${ETCD_VERSION})"
+  version_ok "$b" "$STAGE/$b" || die "$b reports '$("$STAGE/$b" --version 2>&1 | head -n1)', expected v${KUBE_VERSION} (etcd ${ETCD_VERSION}, CoreDNS ${COREDNS_VERSION})"
 done
 
 # The new stamp: a line per binary. Binaries that were not rebuilt keep theirs (re-derived, so a
@@ -259,5 +293,7 @@ done
 log "installed ${NEEDED[*]} into $INSTALL_DIR:"
 echo "    kube-apiserver: $("$INSTALL_DIR/kube-apiserver" --version)"
 echo "    kube-scheduler: $("$INSTALL_DIR/kube-scheduler" --version)"
+echo "    kubelet: $("$INSTALL_DIR/kubelet" --version)"
 echo "    etcd: $("$INSTALL_DIR/etcd" --version | sed -n 1p)"
+echo "    coredns: $("$INSTALL_DIR/coredns" -version | sed -n 1p)"
 log "build time $(( $(date +%s) - START ))s; disk: binaries $(du -sh "$INSTALL_DIR" | cut -f1), Go caches $(du -sh "$GOPATH" 2>/dev/null | cut -f1)"

@@ -1,10 +1,13 @@
 //go:build tools
 
-// Package tools pins the upstream command this module builds as it is (kubectl), so that
-// go.mod/go.sum hold everything it needs. kube-apiserver, kube-controller-manager and
-// kube-scheduler are built from ./cmd/..., thin wrappers around the upstream commands.
+// Package tools pins the upstream commands this module builds as they are (kubectl, kubelet,
+// kube-proxy), so that go.mod/go.sum hold everything they need. kube-apiserver,
+// kube-controller-manager and kube-scheduler are built from ./cmd/..., thin wrappers around the
+// upstream commands.
 package tools
 
 import (
+	_ "k8s.io/kubernetes/cmd/kube-proxy"
 	_ "k8s.io/kubernetes/cmd/kubectl"
+	_ "k8s.io/kubernetes/cmd/kubelet"
 )

@@ -62,7 +62,8 @@ func redirectOutput(path string) error {
 }
 
 // ExitWhenOrphaned ends the process once its parent is gone (it was re-parented), so a test JVM
-// that is killed leaves no control plane running behind it.
+// that is killed leaves no control plane running behind it. With FERRY_DAEMON=1 in the
+// environment it does nothing: the process is a daemon whose starter exits at once.
 func ExitWhenOrphaned() {
 	parent := os.Getppid()
 	if parent <= 1 || os.Getenv("FERRY_DAEMON") == "1" {
