@@ -6,7 +6,8 @@
 #   3. starts Podman's Docker-compatible API socket (unix:///run/podman/podman.sock) for Testcontainers;
 #   4. builds the local base images nothing can pull:
 #        localhost/ferry/java-base:25  glibc + a jlinked Temurin 25 runtime, user 65532, no shell
-#        localhost/ferry/redis:7       Debian's redis-server on a debootstrap minbase rootfs
+#        localhost/ferry/redis:7       Debian's redis-server on a debootstrap minbase rootfs (the mirror of
+#                                      this machine's apt sources)
 #      and saves the Java base as a docker-archive tarball that Jib builds on (tar://...).
 # Idempotent and cached under ~/.cache/ferry/containers: a rerun checks and skips what exists.
 #
@@ -44,7 +45,7 @@ for arg in "$@"; do
     --check) check_only=true ;;
     --rebuild) rebuild=true ;;
     --maven-args) maven_args=true ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "containers.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -62,6 +63,54 @@ cannot() {
   exit 3
 }
 elapsed() { echo "$(( $(date +%s) - $1 )) s"; }
+
+# The Debian mirror this machine's apt uses for SUITE's main component (debootstrap fetches from it):
+# deb822 files first (/etc/apt/sources.list.d/*.sources, debian.sources on Debian 12: a stanza with
+# Types "deb", the suite in Suites, "main" in Components, Enabled not "no" -> its first URIs entry),
+# then one-line "deb [options] URL SUITE main" entries (sources.list, sources.list.d/*.list).
+# Prints the URL without a trailing slash, or nothing. APT_DIR (default /etc/apt) is for testing.
+debian_mirror() { # suite
+  local suite="$1" dir="${APT_DIR:-/etc/apt}" f url=""
+  for f in "$dir/sources.list.d/debian.sources" "$dir"/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    url=$(awk -v suite="$suite" '
+      function has(list, word) { return index(" " list " ", " " word " ") > 0 }
+      function flush() {
+        if (!found && has(types, "deb") && has(suites, suite) && has(comps, "main") && enabled != "no" && uris != "") {
+          split(uris, u, " "); print u[1]; found = 1
+        }
+        types = suites = comps = uris = enabled = key = ""
+      }
+      /^[ \t]*#/ { next }
+      /^[ \t]*$/ { flush(); next }
+      /^[ \t]/ { v = $0; gsub(/^[ \t]+|[ \t]+$/, "", v)    # continuation of the previous field
+                 if (key == "uris") uris = uris " " v; else if (key == "suites") suites = suites " " v
+                 next }
+      /^[A-Za-z-]+:/ {
+        key = tolower(substr($0, 1, index($0, ":") - 1)); v = substr($0, index($0, ":") + 1)
+        gsub(/^[ \t]+|[ \t]+$/, "", v); gsub(/[ \t]+/, " ", v)
+        if (key == "types") types = v; else if (key == "uris") uris = v
+        else if (key == "suites") suites = v; else if (key == "components") comps = v
+        else if (key == "enabled") enabled = tolower(v)
+      }
+      END { flush() }' "$f")
+    [ -n "$url" ] && break
+  done
+  if [ -z "$url" ]; then
+    for f in "$dir/sources.list" "$dir"/sources.list.d/*.list; do
+      [ -f "$f" ] || continue
+      url=$(awk -v suite="$suite" '
+        $1 == "deb" {
+          i = 2
+          if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }   # [options]
+          if ($(i + 1) != suite) next
+          for (j = i + 2; j <= NF; j++) if ($j == "main") { print $i; exit }
+        }' "$f")
+      [ -n "$url" ] && break
+    done
+  fi
+  [ -n "$url" ] && echo "${url%/}"
+}
 t0=$(date +%s)
 
 # --- can this machine run containers at all? -----------------------------------------------------
@@ -213,10 +262,18 @@ if $rebuild || ! podman image exists "$REDIS_IMAGE"; then
   tb=$(date +%s)
   rootfs="$CACHE/redis/rootfs"
   if [ ! -x "$rootfs/usr/bin/redis-server" ]; then
-    say "debootstrap --variant=minbase --include=redis-server bookworm (cached in $rootfs)"
+    mirror=$(debian_mirror bookworm) || true
+    if [ -z "$mirror" ]; then
+      echo "== ferry containers: ERROR: no Debian mirror for bookworm in this machine's apt sources (looked for a" \
+           "deb822 stanza 'Types: deb' / 'Suites: bookworm' / 'Components: main' with 'URIs:' in" \
+           "/etc/apt/sources.list.d/*.sources, and a 'deb URL bookworm main' line in /etc/apt/sources.list and" \
+           "/etc/apt/sources.list.d/*.list); debootstrap needs one to build $REDIS_IMAGE" >&2
+      exit 1
+    fi
+    say "debootstrap --variant=minbase --include=redis-server bookworm from $mirror (cached in $rootfs)"
     rm -rf "$CACHE/redis"
     mkdir -p "$CACHE/redis"
-    nice -n 10 debootstrap --variant=minbase --include=redis-server bookworm "$rootfs.tmp" http://deb.debian.org/debian \
+    nice -n 10 debootstrap --variant=minbase --include=redis-server bookworm "$rootfs.tmp" "$mirror" \
         >"$CACHE/redis/debootstrap.log" 2>&1 || { tail -30 "$CACHE/redis/debootstrap.log" >&2; exit 1; }
     rm -rf "$rootfs.tmp/var/cache/apt/archives/"*.deb "$rootfs.tmp/var/lib/apt/lists/"* "$rootfs.tmp/usr/share/doc" \
            "$rootfs.tmp/usr/share/man" "$rootfs.tmp/usr/share/locale"
