@@ -1,0 +1,116 @@
+package dev.ferry.node;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import java.time.Duration;
+import java.util.List;
+
+/** One ServerFleet on the node cluster, driven with kubectl and read through the API, as its user would. */
+public final class Fleet {
+
+    public static final String API_VERSION = "ferry.dev/v1alpha1";
+    public static final String KIND = "ServerFleet";
+
+    private final NodeCluster cluster;
+    private final String namespace;
+    private final String name;
+
+    public Fleet(NodeCluster cluster, String namespace, String name) {
+        this.cluster = cluster;
+        this.namespace = namespace;
+        this.name = name;
+    }
+
+    /** Applies a ServerFleet manifest (YAML) in {@code namespace} with kubectl and returns the fleet it names. */
+    public static Fleet apply(NodeCluster cluster, String namespace, String manifest) {
+        cluster.kubectl().runWithInput(manifest, "apply", "--server-side", "-n", namespace, "-f", "-");
+        GenericKubernetesResource r = cluster.client().getKubernetesSerialization().unmarshal(manifest, GenericKubernetesResource.class);
+        return new Fleet(cluster, namespace, r.getMetadata().getName());
+    }
+
+    public String namespace() { return namespace; }
+
+    public String name() { return name; }
+
+    private Resource<GenericKubernetesResource> resource() {
+        return cluster.client().genericKubernetesResources(API_VERSION, KIND).inNamespace(namespace).withName(name);
+    }
+
+    public GenericKubernetesResource get() {
+        GenericKubernetesResource r = resource().get();
+        if (r == null) throw new IllegalStateException("ServerFleet " + namespace + "/" + name + " does not exist");
+        return r;
+    }
+
+    public long generation() { return get().getMetadata().getGeneration(); }
+
+    /** The status as the operator last wrote it (empty before its first reconcile). */
+    public FleetStatus status() {
+        Object status = get().getAdditionalProperties().get("status");
+        if (status == null) return new FleetStatus(null, null, null, null, null, null, null, null, null, null, null);
+        return cluster.client().getKubernetesSerialization().convertValue(status, FleetStatus.class);
+    }
+
+    /** Waits until the fleet has settled at {@code replicas} pods of its current spec, and returns that status. */
+    public FleetStatus awaitSettled(int replicas, Duration timeout) {
+        long generation = generation();
+        FleetStatus[] last = new FleetStatus[1];
+        try {
+            NodeCluster.await("ServerFleet " + namespace + "/" + name + " settled at " + replicas + " pods", timeout, () -> {
+                last[0] = status();
+                return last[0].settled(generation, replicas);
+            });
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage() + "; last status: " + last[0], e);
+        }
+        return last[0];
+    }
+
+    /** {@code kubectl scale serverfleet/NAME --replicas=N}: through the scale subresource, as an HPA does. */
+    public void scale(int replicas) {
+        cluster.kubectl().run("scale", "-n", namespace, "serverfleet/" + name, "--replicas=" + replicas);
+    }
+
+    /** Changes the server container's image ({@code kubectl patch} of the template): a rolling upgrade. */
+    public void setImage(String image) {
+        cluster.kubectl().run("patch", "-n", namespace, "serverfleet/" + name, "--type=json", "-p",
+                "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"" + image + "\"}]");
+    }
+
+    /** The fleet's pods (the operator's labels), by name. */
+    public List<Pod> pods() {
+        return cluster.client().pods().inNamespace(namespace).withLabel("ferry.dev/fleet", name).list().getItems().stream()
+                .sorted(java.util.Comparator.comparing(p -> p.getMetadata().getName())).toList();
+    }
+
+    /**
+     * Waits until kube-proxy, on the node whose network this process is in, sends the client Service's new
+     * connections to exactly the fleet's {@code pods} serving pods. A fleet can be settled before that: the
+     * EndpointSlice and then the node's iptables rules follow the pods' readiness a moment later, and clients
+     * connecting meanwhile would all land on the first pod.
+     */
+    public void awaitServiceRoutes(int pods, Duration timeout) {
+        String comment = "--comment \"" + namespace + "/" + name + ":client -> ";
+        NodeCluster.await("kube-proxy routing Service " + namespace + "/" + name + " to " + pods + " pods", timeout, () -> {
+            long routes = NodeCluster.run(Duration.ofSeconds(30), "iptables-save", "-t", "nat").lines()
+                    .filter(l -> l.startsWith("-A KUBE-SVC-") && l.contains(comment) && l.contains("-j KUBE-SEP-")).count();
+            return routes == pods;
+        });
+    }
+
+    /** {@code clusterIP:port} of the fleet's client Service: what a client in the cluster's network connects to. */
+    public String serviceAddress() {
+        Service s = cluster.client().services().inNamespace(namespace).withName(name).get();
+        if (s == null) throw new IllegalStateException("the client Service " + namespace + "/" + name + " does not exist yet");
+        return s.getSpec().getClusterIP() + ":" + s.getSpec().getPorts().get(0).getPort();
+    }
+
+    /** The Service's cluster DNS name and port ({@code NAME.NAMESPACE.svc:PORT}), resolved through CoreDNS. */
+    public String serviceDnsAddress() {
+        Service s = cluster.client().services().inNamespace(namespace).withName(name).get();
+        if (s == null) throw new IllegalStateException("the client Service " + namespace + "/" + name + " does not exist yet");
+        return name + "." + namespace + ".svc:" + s.getSpec().getPorts().get(0).getPort();
+    }
+}

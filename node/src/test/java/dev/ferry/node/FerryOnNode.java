@@ -1,0 +1,92 @@
+package dev.ferry.node;
+
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The one fixture of the node tier: the cluster that scripts/node.sh runs (the build brings it up before this tier),
+ * Ferry installed on it by {@code kubectl apply -k deploy/} once per test JVM, and a namespace of its own for each
+ * test class, deleted afterwards.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class FerryOnNode {
+
+    /** Generous for a loaded 2-core machine: JVMs start, images unpack, drains wait for clients. */
+    protected static final Duration SETTLE = Duration.ofMinutes(4);
+    protected static final String SERVER_IMAGE = "localhost/ferry/server:0.1.0-SNAPSHOT";
+
+    private static NodeCluster cluster;
+    private static boolean installed;
+
+    protected String namespace;
+
+    protected static synchronized NodeCluster cluster() {
+        if (cluster == null) {
+            cluster = NodeCluster.connect();
+            Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "node-cluster-close"));
+        }
+        if (!installed) {
+            cluster.installFerry(SETTLE);
+            installed = true;
+        }
+        return cluster;
+    }
+
+    @BeforeAll
+    void createNamespace() {
+        namespace = cluster().createNamespace(getClass().getSimpleName().replace("IT", ""));
+    }
+
+    @AfterAll
+    void deleteNamespace() {
+        if (namespace != null) cluster().deleteNamespace(namespace);
+    }
+
+    /**
+     * What every node-tier scenario must show: no command failed or answered wrongly, no session was lost, the
+     * client saw no failed migration and no duplicate or missing stream row.
+     */
+    protected static void assertNothingFailed(CheckedSessions.Summary summary) {
+        org.assertj.core.api.SoftAssertions soft = new org.assertj.core.api.SoftAssertions();
+        soft.assertThat(summary.failures()).as("failures").isEmpty();
+        soft.assertThat(summary.commandsFailed()).as("commands failed").isZero();
+        soft.assertThat(summary.wrongAnswers()).as("wrong answers").isZero();
+        soft.assertThat(summary.sessionsLost()).as("sessions lost").isZero();
+        soft.assertThat(summary.client().migrationsFailed()).as("migrations failed").isZero();
+        soft.assertThat(summary.client().duplicateRows()).as("duplicate rows").isZero();
+        soft.assertThat(summary.client().seqGaps()).as("sequence gaps").isZero();
+        soft.assertThat(summary.commandsOk()).as("commands ok").isPositive();
+        soft.assertAll();
+    }
+
+    /** A fleet manifest of the reference server with the hardened settings of deploy/examples/basic-fleet.yaml. */
+    protected static String fleetManifest(String name, int replicas, String image, String advertise, int idleMigrationSeconds) {
+        return """
+                apiVersion: ferry.dev/v1alpha1
+                kind: ServerFleet
+                metadata:
+                  name: %s
+                spec:
+                  replicas: %d
+                  advertise: %s
+                  contextStore:
+                    uri: %s
+                  idleMigrationTimerSeconds: %d
+                  sessionIdleTimerSeconds: 600
+                  template:
+                    spec:
+                      terminationGracePeriodSeconds: %d
+                      containers:
+                        - name: server
+                          image: %s
+                          resources:
+                            requests:
+                              cpu: 50m
+                              memory: 128Mi
+                            limits:
+                              memory: 384Mi
+                """.formatted(name, replicas, advertise, NodeCluster.STORE_URI, idleMigrationSeconds, idleMigrationSeconds + 30, image);
+    }
+}
