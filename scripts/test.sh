@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test tier of Ferry on this machine, setting up what the tiers need first:
-# Debian's redis-server, iproute2 and iptables (network-cut test), a kube-apiserver + etcd (+ scheduler, controller manager) built from
-# the Go module proxy, and Podman with locally built base images. Idempotent; caches survive
-# between runs.
+# Debian's redis-server, iproute2 and iptables (network-cut test), the Kubernetes binaries built from
+# Go modules (kube-apiserver, etcd, scheduler, controller manager; kubelet, kube-proxy, CoreDNS), and
+# Podman with locally built base images. The last tier (module node/) brings up a real two-node
+# cluster with scripts/node.sh (containerd from Debian's packages) and takes it down again; so does
+# this script's exit, should the build stop before that. Idempotent; caches survive between runs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
@@ -20,6 +22,11 @@ fi
 container_args_text=$(scripts/containers.sh --maven-args)
 mapfile -t container_args <<< "$container_args_text"
 echo "== ferry test: container tier: ${container_args[*]}"
+# The node tier takes its cluster down itself (unless -Dferry.node.keep=true); this covers a build that
+# stopped before it could.
+if [[ " $* " != *" -Dferry.node.keep=true "* ]]; then
+  trap 'scripts/node.sh down >/dev/null 2>&1 || true' EXIT
+fi
 echo "== ferry test: maven build and tests"
 $MVN install "${container_args[@]}" "$@"
 echo "== ferry test: all green in $(( $(date +%s) - start )) s"
