@@ -657,12 +657,22 @@ import_all() {
 }
 
 status() {
-  local n k name
+  local n k name pid
   n=$(node_count)
   if [ "$n" = 0 ]; then echo "ferry-node: down"; leftovers && echo "  (leftovers of a killed run: '$0 down' or '$0 up' cleans them)"; return 3; fi
   echo "ferry-node: $n node(s), state $STATE"
   for name in etcd kube-apiserver kube-controller-manager kube-scheduler $(for k in $(seq 1 "$n"); do echo containerd-$k kubelet-$k kube-proxy-$k; done); do
-    if alive "$name"; then printf '  %-24s running (pid %s)\n' "$name" "$(cat "$(pidfile "$name")")"; else printf '  %-24s NOT RUNNING (log %s)\n' "$name" "$LOGS/$name.log"; fi
+    if alive "$name"; then
+      pid=$(cat "$(pidfile "$name")")
+      printf '  %-24s running (pid %s, %s MiB)\n' "$name" "$pid" "$(( $(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status") / 1024 ))"
+    else
+      printf '  %-24s NOT RUNNING (log %s)\n' "$name" "$LOGS/$name.log"
+    fi
+  done
+  for k in $(seq 1 "$n"); do
+    local usage=/sys/fs/cgroup/memory/$(node_name "$k")/memory.usage_in_bytes shims
+    shims=$(pgrep -f "containerd-shim-runc-v2 .*-address $(node_sock "$k")( |\$)" | while read -r p; do awk '/^VmRSS:/ {print $2}' "/proc/$p/status"; done | awk '{s+=$1} END {print int(s/1024)}' || true)
+    [ -f "$usage" ] && printf '  %-24s pods %s MiB (memory cgroup), container shims %s MiB\n' "$(node_name "$k")" "$(( $(cat "$usage") / 1048576 ))" "${shims:-0}"
   done
   kube get nodes -o wide 2>&1 | sed 's/^/  /'
   kube get pods -A -o wide 2>&1 | sed 's/^/  /'

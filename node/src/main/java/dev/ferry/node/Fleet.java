@@ -102,15 +102,18 @@ public final class Fleet {
 
     /** {@code clusterIP:port} of the fleet's client Service: what a client in the cluster's network connects to. */
     public String serviceAddress() {
-        Service s = cluster.client().services().inNamespace(namespace).withName(name).get();
-        if (s == null) throw new IllegalStateException("the client Service " + namespace + "/" + name + " does not exist yet");
+        Service s = clientService();
         return s.getSpec().getClusterIP() + ":" + s.getSpec().getPorts().get(0).getPort();
     }
 
     /** The Service's cluster DNS name and port ({@code NAME.NAMESPACE.svc:PORT}), resolved through CoreDNS. */
     public String serviceDnsAddress() {
+        return name + "." + namespace + ".svc:" + clientService().getSpec().getPorts().get(0).getPort();
+    }
+
+    private Service clientService() {
         Service s = cluster.client().services().inNamespace(namespace).withName(name).get();
         if (s == null) throw new IllegalStateException("the client Service " + namespace + "/" + name + " does not exist yet");
-        return name + "." + namespace + ".svc:" + s.getSpec().getPorts().get(0).getPort();
+        return s;
     }
 }

@@ -83,6 +83,7 @@ public final class NodeDemo implements Callable<Integer> {
             command("kubectl apply -n %s -f %s", namespace, FLEET_FILE);
             fleet = Fleet.apply(cluster, namespace, Files.readString(cluster.repo().resolve(FLEET_FILE)));
             FleetStatus ready = fleet.awaitSettled(3, STEP_TIMEOUT);
+            fleet.awaitServiceRoutes(3, STEP_TIMEOUT);
             say("fleet %s Available: 3 pods of revision %s", fleet.name(), shortRevision(ready.updateRevision()));
 
             ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("demo-progress").unstarted(r));
