@@ -3,7 +3,9 @@ package dev.ferry.reference;
 import dev.ferry.client.FerrySession;
 import dev.ferry.client.FerryException;
 import dev.ferry.client.SessionExpiredException;
+import dev.ferry.server.MigrationState;
 import dev.ferry.server.MigrationTimers;
+import dev.ferry.server.Session;
 import dev.ferry.testkit.RedisServer;
 import dev.ferry.testkit.RedisServerExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -13,6 +15,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -20,13 +23,26 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The four rows of the timer table, for a read-ahead and a non-read-ahead client, with the
- * timers shortened to fractions of a second. Waits are on events (the source closing, the
- * context leaving Redis), never on the clock.
+ * timers shortened to fractions of a second. Waits are on events (the source exporting, the
+ * source closing, the context leaving Redis), never on the clock.
+ *
+ * <p>{@code migrate()} returns once the request is taken, not once the context is exported: the
+ * export waits for the session's next migration point (the previous command may still be finishing
+ * on the source), and a command that reaches the source before the export legitimately runs there.
+ * So a case whose next command must run on the target first waits until the source has exported
+ * and told the client ({@link #awaitMigrateSent}).
  */
 @ExtendWith(RedisServerExtension.class)
 class TimersTest {
     private static final Duration I = Duration.ofMillis(700);
     private static final Duration S = Duration.ofSeconds(3);
+    /**
+     * An idle migration timer no wait of this test reaches ({@link #WAIT} is shorter): a move seen
+     * is one made within it, the client's own or at its next command, never the source's hand-off.
+     */
+    private static final Duration STAYS = Duration.ofSeconds(30);
+    /** The most any wait here takes, sized for a loaded 2-core machine. */
+    private static final Duration WAIT = Duration.ofSeconds(20);
     static RedisServer redis;
     private TestFleet fleet;
 
@@ -46,6 +62,36 @@ class TimersTest {
         assertThat(fleet.server(0).migrate(1, List.of(fleet.address(1)))).isEqualTo(1);
     }
 
+    /** The session's migration state on the source, or null once the source no longer has it. */
+    private MigrationState sourceState(FerrySession s) {
+        return fleet.server(0).session(s.sessionId()).map(Session::migrationState).orElse(null);
+    }
+
+    /**
+     * Waits until the source has exported the context and sent MIGRATE, so the next command is the
+     * one that must move. A read-ahead client reads MIGRATE at once and moves on its own; a lazy
+     * client leaves it in its socket until its next command, so the source shows READY until then
+     * (for as long as the idle migration timer, which must be {@link #STAYS} here).
+     */
+    private void awaitMigrateSent(FerrySession s, boolean readAhead) {
+        if (readAhead) {
+            await().atMost(WAIT).until(() -> s.migrations() == 1);
+        } else {
+            assertThat(fleet.server(0).timers().idleMigration()).isGreaterThan(WAIT);
+            await().atMost(WAIT).until(() -> sourceState(s) == MigrationState.READY);
+            assertThat(s.migrations()).as("a lazy client moves only at its next command").isZero();
+        }
+    }
+
+    /**
+     * Returns once the source's store connection has carried out every command the source sent
+     * before (Redis answers one connection's commands in order): the source deletes a context
+     * without waiting for the answer, then closes the connection.
+     */
+    private void sourceStoreCaughtUp() throws Exception {
+        fleet.server(0).contextStore().ping().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     private boolean contextInStore(FerrySession s) {
         return !Long.valueOf(0).equals(redis.command("EXISTS", "ferry:session:{" + s.sessionId() + "}"));
     }
@@ -61,29 +107,34 @@ class TimersTest {
     @ParameterizedTest(name = "readAhead={0}")
     @ValueSource(booleans = {true, false})
     void bothTimersSet_clientMovesOnItsOwnOrAtItsNextCommand(boolean readAhead) {
-        FerrySession s = connect(new MigrationTimers(I, S), readAhead);
+        FerrySession s = connect(new MigrationTimers(STAYS, S), readAhead);
         migrate();
-        if (readAhead) await().until(() -> s.migrations() == 1);
+        awaitMigrateSent(s, readAhead);
         assertMovedWithState(s);
+        // The source saw the client go (GOODBYE(MOVED) or its close) within the idle migration timer.
+        await().atMost(WAIT).until(() -> fleet.server(0).metrics().migrationsCompleted() == 1);
+        assertThat(fleet.server(0).metrics().migrationsHandedOff()).isZero();
     }
 
     @ParameterizedTest(name = "readAhead={0}")
     @ValueSource(booleans = {true, false})
     void bothTimersSet_afterTheIdleMigrationTimerTheSourceClosesAndTheClientStillResumes(boolean readAhead) {
         if (readAhead) {
-            // The source keeps the connection for 30 s; Awaitility gives up after 10 s, so a move
+            // The source keeps the connection for 30 s; the wait gives up after 20 s, so a move
             // seen here was the client's own, well within the idle migration timer.
-            FerrySession s = connect(new MigrationTimers(Duration.ofSeconds(30), S), true);
+            FerrySession s = connect(new MigrationTimers(STAYS, S), true);
             migrate();
-            await().until(() -> s.migrations() == 1);
-            assertThat(fleet.server(0).metrics().migrationsCompleted()).isEqualTo(1);
+            await().atMost(WAIT).until(() -> s.migrations() == 1);
+            // The client counts the move before its GOODBYE(MOVED) reaches the source: wait for the source's count.
+            await().atMost(WAIT).until(() -> fleet.server(0).metrics().migrationsCompleted() == 1);
+            assertThat(fleet.server(0).metrics().migrationsHandedOff()).isZero();
             assertMovedWithState(s);
             return;
         }
         FerrySession s = connect(new MigrationTimers(I, S), false);
         {
             migrate();
-            await().until(() -> fleet.server(0).sessionCount() == 0); // closed at I
+            await().atMost(WAIT).until(() -> fleet.server(0).sessionCount() == 0); // closed at I
             assertThat(contextInStore(s)).isTrue();
             assertThat(fleet.server(0).metrics().migrationsHandedOff()).isEqualTo(1);
             assertThat(fleet.server(0).metrics().migrationsCompleted()).isZero();
@@ -95,8 +146,8 @@ class TimersTest {
     void bothTimersSet_afterTheSessionIdleTimerTheClientGetsSessionExpired() {
         FerrySession s = connect(new MigrationTimers(I, S), false);
         migrate();
-        await().until(() -> fleet.server(0).sessionCount() == 0);
-        await().atMost(S.plusSeconds(10)).until(() -> !contextInStore(s));
+        await().atMost(WAIT).until(() -> fleet.server(0).sessionCount() == 0);
+        await().atMost(S.plus(WAIT)).until(() -> !contextInStore(s));
         assertThatThrownBy(() -> s.execute("GET k"))
                 .isInstanceOf(SessionExpiredException.class)
                 .hasMessageContaining("expired");
@@ -109,8 +160,9 @@ class TimersTest {
     void idleMigrationZero_sourceClosesAtOnceAndTheNextCommandResumes(boolean readAhead) {
         FerrySession s = connect(new MigrationTimers(Duration.ZERO, S), readAhead);
         migrate();
-        await().until(() -> fleet.server(0).sessionCount() == 0);
-        if (readAhead) await().until(() -> s.migrations() == 1);
+        // Closed at once, right after the export and MIGRATE: the next command can only go to the target.
+        await().atMost(WAIT).until(() -> fleet.server(0).sessionCount() == 0);
+        if (readAhead) await().atMost(WAIT).until(() -> s.migrations() == 1);
         assertMovedWithState(s);
     }
 
@@ -119,16 +171,18 @@ class TimersTest {
     @ParameterizedTest(name = "readAhead={0}")
     @ValueSource(booleans = {true, false})
     void sessionIdleZero_clientThatMovesWithinTheIdleMigrationTimerKeepsItsSession(boolean readAhead) {
-        FerrySession s = connect(new MigrationTimers(Duration.ofSeconds(30), Duration.ZERO), readAhead);
+        FerrySession s = connect(new MigrationTimers(STAYS, Duration.ZERO), readAhead);
         migrate();
+        awaitMigrateSent(s, readAhead);
         assertMovedWithState(s);
     }
 
     @org.junit.jupiter.api.Test
-    void sessionIdleZero_clientThatDoesNotMoveWithinTheIdleMigrationTimerLosesItsSession() {
+    void sessionIdleZero_clientThatDoesNotMoveWithinTheIdleMigrationTimerLosesItsSession() throws Exception {
         FerrySession s = connect(new MigrationTimers(I, Duration.ZERO), false);
         migrate();
-        await().until(() -> fleet.server(0).sessionCount() == 0);
+        await().atMost(WAIT).until(() -> fleet.server(0).sessionCount() == 0);
+        sourceStoreCaughtUp();
         assertThat(contextInStore(s)).isFalse();
         assertThatThrownBy(() -> s.execute("GET k"))
                 .isInstanceOf(SessionExpiredException.class)
@@ -143,7 +197,7 @@ class TimersTest {
     void bothZero_migrationIsDisabledAndADrainClosesConnections(boolean readAhead) {
         FerrySession s = connect(new MigrationTimers(Duration.ZERO, Duration.ZERO), readAhead);
         fleet.server(0).drain(List.of(fleet.address(1)), 0);
-        await().until(() -> fleet.server(0).sessionCount() == 0);
+        await().atMost(WAIT).until(() -> fleet.server(0).sessionCount() == 0);
         assertThat(contextInStore(s)).isFalse();
         assertThatThrownBy(() -> s.execute("GET k")).isInstanceOf(FerryException.class)
                 .isNotInstanceOf(SessionExpiredException.class);
