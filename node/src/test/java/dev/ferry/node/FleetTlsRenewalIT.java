@@ -1,0 +1,221 @@
+package dev.ferry.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.client.ClientOptions;
+import dev.ferry.client.ClientTlsOptions;
+import dev.ferry.client.FerryClient;
+import dev.ferry.client.FerrySession;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code spec.tls.mode: Generated} on real Secret volumes: the serving Secret {@code <fleet>-tls} is deleted, as a
+ * user who wants a fresh certificate would; the operator issues a new one under the same fleet CA; the kubelet swaps
+ * the files of the running pods' Secret volume; and the server, re-reading them when a connection arrives, serves
+ * the new certificate to new connections. No pod is replaced or restarted, and a session opened before keeps working.
+ */
+class FleetTlsRenewalIT extends FerryOnNode {
+
+    private static final Logger log = LoggerFactory.getLogger(FleetTlsRenewalIT.class);
+    private static final String FLEET = "renewal";
+    private static final int PODS = 2;
+    /** The CRD's default spec.clientPort, which the manifest leaves alone: TLS only when tls.mode is set. */
+    private static final int CLIENT_PORT = 7000;
+    /**
+     * The operator reads the fleet's TLS Secrets again only every 5 minutes (FleetTls.RECHECK: it may get Secrets but
+     * not watch them), on a reconcile that comes every 15 s when the fleet is steady; room on top for a loaded machine.
+     */
+    private static final Duration OPERATOR_REISSUE = Duration.ofMinutes(7);
+    /**
+     * While the Secret was missing the kubelet's mount retries backed off to their cap (2m2s), so the files follow the
+     * new Secret at that retry rather than at the next sync (syncFrequency 10 s); then the server's 10 s re-read.
+     */
+    private static final Duration POD_PICKUP = Duration.ofMinutes(4);
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.MINUTES) // settling plus the operator's 5-minute Secret recheck exceed the 10 m default
+    void aReissuedCertificateReachesTheRunningPodsThroughTheirSecretVolume() throws Exception {
+        NodeCluster cluster = cluster();
+        // fleetManifest ends inside spec (its template), so tls goes on at spec's indentation.
+        Fleet fleet = Fleet.apply(cluster, namespace, fleetManifest(FLEET, PODS, SERVER_IMAGE, "Pod", 30) + """
+                  tls:
+                    mode: Generated
+                """);
+        fleet.awaitSettled(PODS, SETTLE);
+        fleet.awaitServiceRoutes(PODS, Duration.ofMinutes(1));
+        String fleetName = FLEET + "." + namespace + ".svc"; // what a generated certificate names first
+
+        String caPem = text(secret(cluster, FLEET + "-ca"), "ca.crt");
+        X509Certificate ca = certificate(caPem);
+        X509Certificate issued = certificate(text(secret(cluster, FLEET + "-tls"), "tls.crt"));
+        List<Pod> before = fleet.pods();
+        assertThat(before).hasSize(PODS);
+        for (Pod pod : before) {
+            X509Certificate served = served(ca, pod);
+            assertThat(served.getSerialNumber()).as("serial served by %s", name(pod)).isEqualTo(issued.getSerialNumber());
+            assertThat(served.getSubjectAlternativeNames()).as("names in the certificate of %s", name(pod))
+                    .anySatisfy(san -> assertThat(san.get(1)).isEqualTo(fleetName));
+        }
+        log.info("pods {} serve certificate {} of {}, valid until {}", nodes(before), hex(issued.getSerialNumber()),
+                ca.getSubjectX500Principal(), issued.getNotAfter());
+
+        Path caFile = Files.createTempFile("ferry-fleet-ca", ".pem");
+        Files.writeString(caFile, caPem);
+        // Clients are sent to pod IPs (advertise: Pod), which no certificate names: they check the fleet's name instead.
+        ClientOptions options = ClientOptions.builder().serviceAddress(fleet.serviceAddress()).clientName("ferry-node-tls")
+                .tls(ClientTlsOptions.builder().trustCaPem(caFile).serverName(fleetName).build())
+                .connectTimeout(Duration.ofSeconds(10)).commandTimeout(Duration.ofSeconds(60)).build();
+        try (FerryClient client = FerryClient.create(options); FerrySession early = client.connect()) {
+            assertThat(early.execute("INCR n").firstText()).isEqualTo("1");
+
+            // The renewal a user can ask for: without its serving Secret the operator issues a new certificate under
+            // the fleet's CA. Meanwhile the kubelet keeps the files it mounted (its remounts fail: FailedMount), so the
+            // pods keep serving the old certificate.
+            long deletedAt = System.nanoTime();
+            cluster.kubectl().run("delete", "secret", "-n", namespace, FLEET + "-tls", "--wait=true");
+            log.info("deleted Secret {}/{}-tls; waiting for the operator to issue it again", namespace, FLEET);
+            X509Certificate[] reissued = new X509Certificate[1];
+            NodeCluster.await("the operator issuing Secret " + namespace + "/" + FLEET + "-tls again", OPERATOR_REISSUE, () -> {
+                Secret s = cluster.client().secrets().inNamespace(namespace).withName(FLEET + "-tls").get();
+                if (s == null) return false;
+                reissued[0] = certificate(text(s, "tls.crt"));
+                return true;
+            });
+            long reissuedAt = System.nanoTime();
+            X509Certificate renewed = reissued[0];
+            renewed.verify(ca.getPublicKey()); // under the same CA: clients that trust it need nothing new
+            assertThat(renewed.getSerialNumber()).isNotEqualTo(issued.getSerialNumber());
+            assertThat(text(secret(cluster, FLEET + "-tls"), "ca.crt")).isEqualTo(caPem);
+            assertThat(text(secret(cluster, FLEET + "-ca"), "ca.crt")).as("the fleet CA is kept").isEqualTo(caPem);
+            log.info("the operator issued certificate {} after {} s", hex(renewed.getSerialNumber()), seconds(reissuedAt - deletedAt));
+
+            // Every probe is a new connection: the server looks at its files again when one arrives.
+            Map<String, Long> servedAt = new TreeMap<>();
+            Map<String, BigInteger> servedSerial = new TreeMap<>();
+            NodeCluster.await("every pod serving a certificate other than " + hex(issued.getSerialNumber()), POD_PICKUP, () -> {
+                for (Pod pod : before) {
+                    if (servedAt.containsKey(name(pod))) continue;
+                    BigInteger serial = served(ca, pod).getSerialNumber();
+                    if (!serial.equals(issued.getSerialNumber())) {
+                        servedAt.put(name(pod), System.nanoTime());
+                        servedSerial.put(name(pod), serial);
+                    }
+                }
+                return servedAt.size() == before.size();
+            });
+            servedAt.forEach((pod, at) -> log.info("{} serves the renewed certificate {} s after the Secret was deleted, {} s after it"
+                    + " was issued again", pod, seconds(at - deletedAt), seconds(at - reissuedAt)));
+            log.info("the kubelets reported {} FailedMount events while the Secret was missing", cluster.client().v1().events()
+                    .inNamespace(namespace).list().getItems().stream().filter(e -> "FailedMount".equals(e.getReason()))
+                    .mapToInt(e -> e.getCount() == null ? 1 : e.getCount()).sum());
+
+            assertThat(servedSerial.values()).as("what the pods serve now").containsOnly(renewed.getSerialNumber());
+            List<Pod> after = fleet.pods();
+            assertThat(uids(after)).as("the same pods, by name and uid").isEqualTo(uids(before));
+            assertThat(after).allSatisfy(p -> assertThat(p.getStatus().getContainerStatuses())
+                    .extracting(ContainerStatus::getRestartCount).as("restarts in %s", name(p)).containsOnly(0));
+            fleet.awaitSettled(PODS, Duration.ofMinutes(1));
+
+            // The session opened under the old certificate keeps its connection; a new one trusts the same CA.
+            assertThat(early.execute("INCR n").firstText()).isEqualTo("2");
+            assertThat(early.migrations()).isZero();
+            try (FerrySession late = client.connect()) {
+                assertThat(late.execute("SET k renewed").firstText()).isEqualTo("OK");
+                assertThat(late.execute("GET k").firstText()).isEqualTo("renewed");
+            }
+        } finally {
+            Files.deleteIfExists(caFile);
+        }
+    }
+
+    /**
+     * The certificate a pod serves to a new TLS connection on its client port, from a client that trusts only the
+     * fleet's CA. A fresh SSLContext each time: a resumed session would report the certificate of the session it
+     * resumes, not the one the server holds now.
+     */
+    private static X509Certificate served(X509Certificate ca, Pod pod) {
+        try {
+            KeyStore trusted = KeyStore.getInstance("PKCS12");
+            trusted.load(null, null);
+            trusted.setCertificateEntry("fleet-ca", ca);
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trusted);
+            SSLContext tls = SSLContext.getInstance("TLS");
+            tls.init(null, tmf.getTrustManagers(), null);
+            try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket()) {
+                socket.connect(new InetSocketAddress(pod.getStatus().getPodIP(), CLIENT_PORT), 10_000);
+                socket.setSoTimeout(10_000);
+                socket.startHandshake();
+                return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("TLS to " + name(pod) + ": " + e.getMessage(), e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Secret secret(NodeCluster cluster, String name) {
+        Secret s = cluster.client().secrets().inNamespace(namespace).withName(name).get();
+        if (s == null) throw new IllegalStateException("Secret " + namespace + "/" + name + " does not exist");
+        return s;
+    }
+
+    private static String text(Secret secret, String key) {
+        String value = secret.getData() == null ? null : secret.getData().get(key);
+        if (value == null) throw new IllegalStateException("Secret " + secret.getMetadata().getName() + " has no " + key);
+        return new String(Base64.getDecoder().decode(value), StandardCharsets.US_ASCII);
+    }
+
+    private static X509Certificate certificate(String pem) {
+        try {
+            return (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("not a PEM certificate: " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, String> uids(List<Pod> pods) {
+        return pods.stream().collect(Collectors.toMap(FleetTlsRenewalIT::name, p -> p.getMetadata().getUid(), (a, b) -> a, TreeMap::new));
+    }
+
+    /** Pod name → node, for the log: each node's kubelet updates its own pods' volumes. */
+    private static Map<String, String> nodes(List<Pod> pods) {
+        return pods.stream().collect(Collectors.toMap(FleetTlsRenewalIT::name, p -> p.getSpec().getNodeName(), (a, b) -> a, TreeMap::new));
+    }
+
+    private static String name(Pod pod) { return pod.getMetadata().getName(); }
+
+    private static String hex(BigInteger serial) { return serial.toString(16); }
+
+    private static String seconds(long nanos) { return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e9); }
+}
