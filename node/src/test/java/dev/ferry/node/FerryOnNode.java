@@ -63,6 +63,12 @@ public abstract class FerryOnNode {
 
     /** A fleet manifest of the reference server with the hardened settings of deploy/examples/basic-fleet.yaml. */
     protected static String fleetManifest(String name, int replicas, String image, String advertise, int idleMigrationSeconds) {
+        return fleetManifest(name, replicas, image, advertise, idleMigrationSeconds, "");
+    }
+
+    /** As above, with {@code extraSpec} (YAML lines indented two spaces, each ending in a newline) added to the spec. */
+    protected static String fleetManifest(String name, int replicas, String image, String advertise, int idleMigrationSeconds,
+                                          String extraSpec) {
         return """
                 apiVersion: ferry.dev/v1alpha1
                 kind: ServerFleet
@@ -75,7 +81,7 @@ public abstract class FerryOnNode {
                     uri: %s
                   idleMigrationTimerSeconds: %d
                   sessionIdleTimerSeconds: 600
-                  template:
+                %s  template:
                     spec:
                       terminationGracePeriodSeconds: %d
                       containers:
@@ -87,6 +93,6 @@ public abstract class FerryOnNode {
                               memory: 128Mi
                             limits:
                               memory: 384Mi
-                """.formatted(name, replicas, advertise, NodeCluster.STORE_URI, idleMigrationSeconds, idleMigrationSeconds + 30, image);
+                """.formatted(name, replicas, advertise, NodeCluster.STORE_URI, idleMigrationSeconds, extraSpec, idleMigrationSeconds + 30, image);
     }
 }

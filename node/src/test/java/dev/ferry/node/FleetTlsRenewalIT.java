@@ -64,11 +64,8 @@ class FleetTlsRenewalIT extends FerryOnNode {
     @Timeout(value = 20, unit = TimeUnit.MINUTES) // settling plus the operator's 5-minute Secret recheck exceed the 10 m default
     void aReissuedCertificateReachesTheRunningPodsThroughTheirSecretVolume() throws Exception {
         NodeCluster cluster = cluster();
-        // fleetManifest ends inside spec (its template), so tls goes on at spec's indentation.
-        Fleet fleet = Fleet.apply(cluster, namespace, fleetManifest(FLEET, PODS, SERVER_IMAGE, "Pod", 30) + """
-                  tls:
-                    mode: Generated
-                """);
+        Fleet fleet = Fleet.apply(cluster, namespace,
+                fleetManifest(FLEET, PODS, SERVER_IMAGE, "Pod", 30, "  tls:\n    mode: Generated\n"));
         fleet.awaitSettled(PODS, SETTLE);
         fleet.awaitServiceRoutes(PODS, Duration.ofMinutes(1));
         String fleetName = FLEET + "." + namespace + ".svc"; // what a generated certificate names first

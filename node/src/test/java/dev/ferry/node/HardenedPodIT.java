@@ -22,21 +22,8 @@ class HardenedPodIT extends FerryOnNode {
     @Test
     void theServerRunsAsNonRootWithNoCapabilitiesAndAReadOnlyRootFileSystem() {
         NodeCluster cluster = cluster();
-        String manifest = """
-                apiVersion: ferry.dev/v1alpha1
-                kind: ServerFleet
-                metadata:
-                  name: plain
-                spec:
-                  replicas: 1
-                  contextStore:
-                    uri: %s
-                  template:
-                    spec:
-                      containers:
-                        - name: server
-                          image: %s
-                """.formatted(NodeCluster.STORE_URI, SERVER_IMAGE);
+        // fleetManifest's template says nothing about security: what runs below is the operator's defaults.
+        String manifest = fleetManifest("plain", 1, SERVER_IMAGE, "Pod", 60);
         Fleet fleet = Fleet.apply(cluster, namespace, manifest);
         fleet.awaitSettled(1, SETTLE);
         Pod pod = fleet.pods().get(0);

@@ -22,8 +22,7 @@ class LeaderKilledIT extends FerryOnNode {
     @Test
     void theOtherOperatorReplicaFinishesTheDrainOfAKilledLeader() {
         NodeCluster cluster = cluster();
-        String manifest = fleetManifest("leader", 3, SERVER_IMAGE, "Pod", 60)
-                .replace("  sessionIdleTimerSeconds: 600\n", "  sessionIdleTimerSeconds: 600\n  migrationRatePerSecond: 2\n");
+        String manifest = fleetManifest("leader", 3, SERVER_IMAGE, "Pod", 60, "  migrationRatePerSecond: 2\n");
         Fleet fleet = Fleet.apply(cluster, namespace, manifest);
         fleet.awaitSettled(3, SETTLE);
         fleet.awaitServiceRoutes(3, Duration.ofMinutes(1));

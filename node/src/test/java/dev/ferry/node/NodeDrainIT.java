@@ -42,8 +42,8 @@ class NodeDrainIT extends FerryOnNode {
         drained = nodes.get(nodes.size() - 1);
         keepOnlyFleetPodsOn(cluster, drained);
 
-        String manifest = fleetManifest("drain", 4, SERVER_IMAGE, "Pod", 60)
-                .replace("  sessionIdleTimerSeconds: 600\n", "  sessionIdleTimerSeconds: 600\n  podDisruptionBudget:\n    enabled: true\n    maxUnavailable: 0\n")
+        String manifest = fleetManifest("drain", 4, SERVER_IMAGE, "Pod", 60,
+                        "  podDisruptionBudget:\n    enabled: true\n    maxUnavailable: 0\n")
                 .replace("      containers:\n", String.join("\n",
                         "      topologySpreadConstraints:",
                         "        - maxSkew: 1",
