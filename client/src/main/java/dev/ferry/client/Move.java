@@ -8,11 +8,11 @@ import java.util.concurrent.ScheduledFuture;
 
 /** One migration the session is carrying out: the paths to try and what happened on each. Event-loop state. */
 final class Move {
-    final int migrationId;
-    final int inBatchRequestId;
-    final long deadlineMillis;
+    int migrationId;
+    int inBatchRequestId;
+    long deadlineMillis;
     /** The MIGRATE targets in order, then the service address. */
-    final List<String> paths;
+    List<String> paths;
     /** When the client read the (first) MIGRATE; the pause ends at WELCOME(resumed). */
     final long startNanos;
     /** One line per failed attempt, for the error message if every path fails. */
@@ -45,6 +45,25 @@ final class Move {
         this.deadlineMillis = deadlineMillis;
         this.paths = List.copyOf(paths);
         this.startNanos = startNanos;
+    }
+
+    /**
+     * A newer MIGRATE replaced this one: the same exported context, new targets. The attempt under
+     * way, if any, is kept: its RESUME may already have claimed the session, and dropping it then
+     * would strand the session on a target the client never heard back from. The new paths are
+     * used from the next attempt on, starting over with the first.
+     */
+    void retarget(int newMigrationId, int newInBatchRequestId, long newDeadlineMillis, List<String> newPaths) {
+        migrationId = newMigrationId;
+        inBatchRequestId = newInBatchRequestId;
+        deadlineMillis = newDeadlineMillis;
+        paths = List.copyOf(newPaths);
+        nextPath = 0;
+        pass = 0;
+        exhausted = false;
+        cancelledBySource = false;
+        claimPendingSinceNanos = 0;
+        claimPendingRetries = 0;
     }
 
     void cancelTimer() {

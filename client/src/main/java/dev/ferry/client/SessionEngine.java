@@ -431,19 +431,19 @@ final class SessionEngine {
     // =====================================================================================
 
     private void onMigrate(Frame.Migrate m) {
-        long start = System.nanoTime();
-        if (move != null) {
-            if (move.migrationId == m.migrationId()) return;
-            // A new request replaces the earlier one; keep measuring the pause from the first.
-            log.info("session {}: migration {} replaces migration {}", sessionId, Integer.toUnsignedString(m.migrationId()),
-                    Integer.toUnsignedString(move.migrationId));
-            start = move.startNanos;
-            move.dropAttempt();
-        }
         List<String> paths = new ArrayList<>(m.targets());
         paths.add(options.serviceAddress());
-        Move mv = new Move(m.migrationId(), m.inBatchRequestId(), m.deadlineMillis(), paths, start);
-        move = mv;
+        Move mv = move;
+        if (mv != null) {
+            if (mv.migrationId == m.migrationId()) return;
+            // A new request replaces the earlier one; the pause is still measured from the first.
+            log.info("session {}: migration {} replaces migration {}", sessionId, Integer.toUnsignedString(m.migrationId()),
+                    Integer.toUnsignedString(mv.migrationId));
+            mv.retarget(m.migrationId(), m.inBatchRequestId(), m.deadlineMillis(), paths);
+        } else {
+            mv = new Move(m.migrationId(), m.inBatchRequestId(), m.deadlineMillis(), paths, System.nanoTime());
+            move = mv;
+        }
         phase = Phase.MOVING;
         Request r = current;
         if (r != null) r.inBatch = r.id == m.inBatchRequestId() && m.inBatchRequestId() != 0;
@@ -455,6 +455,8 @@ final class SessionEngine {
                 Integer.toUnsignedString(m.migrationId()), serverAddress, m.targets(),
                 Integer.toUnsignedString(m.inBatchRequestId()), m.deadlineMillis());
         updateAutoRead(channel);
+        if (mv.attempt != null) return; // its answer decides; the new targets come after it if it fails
+        mv.cancelTimer(); // a back-off between passes, or a CLAIM_PENDING pause: start over on the new targets
         tryNextPath(mv);
     }
 

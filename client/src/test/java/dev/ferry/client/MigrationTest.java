@@ -235,6 +235,46 @@ class MigrationTest extends ClientTestBase {
         assertThat(session.serverName()).isEqualTo("b");
     }
 
+    /**
+     * A drain can re-target a session whose client is already resuming (the operator found better targets).
+     * The RESUME under way may already have claimed the session on its target, so the client must hear that
+     * target out: dropping it would leave the session claimed by a server the client never talks to again.
+     */
+    @Test
+    void aSecondMigrateLetsTheResumeUnderWayFinish() throws Exception {
+        Pair p = new Pair(true);
+        FakeServer c = server("c");
+        p.source.send(migrate(3, 0, 60_000, p.b.address()));
+        FakeConnection onB = p.b.awaitConnection();
+        Frame.Resume resume = onB.expect(Frame.Resume.class);
+
+        p.source.send(migrate(18, 0, 60_000, c.address()));
+        onB.welcomeResumed(resume); // b had claimed it: the answer comes after the second MIGRATE
+
+        await().until(() -> p.session.migrations() == 1);
+        assertThat(p.session.serverName()).isEqualTo("b");
+        assertThat(p.source.expect(Frame.Goodbye.class).reason()).isEqualTo(GoodbyeReason.MOVED);
+        assertThat(c.pollConnection(0)).as("c is only tried if b fails").isNull();
+    }
+
+    @Test
+    void aSecondMigrateTargetsAreTriedWhenTheResumeUnderWayFails() {
+        Pair p = new Pair(true);
+        FakeServer c = server("c");
+        p.source.send(migrate(3, 0, 60_000, p.b.address()));
+        FakeConnection onB = p.b.awaitConnection();
+        onB.expect(Frame.Resume.class);
+
+        p.source.send(migrate(18, 0, 60_000, c.address()));
+        onB.sendAndClose(new Frame.Error(ErrorCode.NOT_SERVING, 0, "b is draining too"));
+
+        FakeConnection onC = c.awaitConnection();
+        onC.welcomeResumed(onC.expect(Frame.Resume.class));
+        await().until(() -> p.session.migrations() == 1);
+        assertThat(p.session.serverName()).isEqualTo("c");
+        assertThat(p.client.metrics().migrationsCompleted()).isEqualTo(1);
+    }
+
     @Test
     void theNewTokenIsUsedForTheNextMigration() {
         Pair p = new Pair(true);
