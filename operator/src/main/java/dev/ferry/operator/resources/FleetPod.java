@@ -46,6 +46,8 @@ public final class FleetPod {
   public static final String ADMIN_PORT_NAME = "admin";
   public static final String READY_PATH = "/healthz/ready";
   public static final String LIVE_PATH = "/healthz/live";
+  /** How long a server may take to start before the kubelet restarts it (the startup probe's budget). */
+  static final int STARTUP_SECONDS = 180;
 
   /** The writable /tmp the operator adds when it makes the root file system read-only. */
   static final String TMP_VOLUME = "ferry-tmp";
@@ -174,10 +176,17 @@ public final class FleetPod {
     if (user.getReadinessProbe() == null) {
       // Readiness is the server's own verdict (store reachable, not draining), polled often: a pod
       // that starts to drain must leave the Service's endpoints quickly.
-      b.withReadinessProbe(httpProbe(READY_PATH, 2, 2, tls));
+      b.withReadinessProbe(httpProbe(READY_PATH, 2, 2, 1, tls));
+    }
+    if (user.getStartupProbe() == null) {
+      // Liveness counts only once the server is up: a JVM starting on a busy node can take tens of
+      // seconds, and failures before then must not add up to a restart of a pod that just took sessions.
+      b.withStartupProbe(httpProbe(LIVE_PATH, 2, STARTUP_SECONDS / 2, 1, tls));
     }
     if (user.getLivenessProbe() == null) {
-      b.withLivenessProbe(httpProbe(LIVE_PATH, 10, 3, tls));
+      // A restart drops every session on the pod, so only a server that stays silent for half a minute
+      // is restarted, not one that is slow to answer while it takes in a drain's sessions.
+      b.withLivenessProbe(httpProbe(LIVE_PATH, 10, 3, 5, tls));
     }
     return b.build();
   }
@@ -246,7 +255,7 @@ public final class FleetPod {
     return new ContainerPortBuilder().withName(name).withContainerPort(port).withProtocol("TCP").build();
   }
 
-  private static Probe httpProbe(String path, int periodSeconds, int failureThreshold, boolean https) {
+  private static Probe httpProbe(String path, int periodSeconds, int failureThreshold, int timeoutSeconds, boolean https) {
     return new ProbeBuilder()
         .withNewHttpGet()
         .withScheme(https ? "HTTPS" : null) // unset when plain: the same template (and revision) as before TLS existed
@@ -254,7 +263,7 @@ public final class FleetPod {
         .withPort(new IntOrString(ADMIN_PORT_NAME))
         .endHttpGet()
         .withPeriodSeconds(periodSeconds)
-        .withTimeoutSeconds(1)
+        .withTimeoutSeconds(timeoutSeconds)
         .withFailureThreshold(failureThreshold)
         .build();
   }

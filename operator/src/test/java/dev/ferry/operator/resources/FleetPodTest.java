@@ -68,6 +68,23 @@ class FleetPodTest {
   }
 
   @Test
+  void livenessCountsOnlyAfterAStartupProbeWithMinutesOfBudgetAndUserProbesStay() {
+    var server = FleetPod.desired(fleet(), "f-aaaaa").getSpec().getContainers().get(0);
+
+    var startup = server.getStartupProbe();
+    assertThat(startup.getHttpGet().getPath()).isEqualTo(FleetPod.LIVE_PATH);
+    assertThat(startup.getPeriodSeconds() * startup.getFailureThreshold()).isEqualTo(FleetPod.STARTUP_SECONDS);
+    assertThat(server.getLivenessProbe().getTimeoutSeconds()).isEqualTo(5);
+    assertThat(server.getReadinessProbe().getPeriodSeconds()).isEqualTo(2);
+
+    ServerFleet own = fleet();
+    own.getSpec().getTemplate().getSpec().getContainers().get(0)
+        .setStartupProbe(new io.fabric8.kubernetes.api.model.ProbeBuilder().withNewExec().withCommand("true").endExec().build());
+    assertThat(FleetPod.desired(own, "f-aaaaa").getSpec().getContainers().get(0).getStartupProbe().getExec().getCommand())
+        .containsExactly("true");
+  }
+
+  @Test
   void withoutASecurityContextThePodIsHardenedWithAWritableTmp() {
     Pod pod = FleetPod.desired(fleet(), "f-aaaaa");
 
