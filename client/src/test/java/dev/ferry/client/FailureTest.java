@@ -3,6 +3,7 @@ package dev.ferry.client;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.GoodbyeReason;
+import dev.ferry.testkit.Waits;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -49,7 +50,7 @@ class FailureTest extends ClientTestBase {
         FakeConnection onB = b.awaitConnection();
         onB.expect(Frame.Resume.class);
         onB.sendAndClose(new Frame.Error(ErrorCode.BAD_TOKEN, 0, "token mismatch"));
-        await().until(() -> !session.isOpen());
+        await().atMost(Waits.STATE).until(() -> !session.isOpen());
         assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(ResumeRefusedException.class)
                 .hasMessageContaining("BAD_TOKEN")
                 .satisfies(e -> assertThat(((ResumeRefusedException) e).code()).isEqualTo(ErrorCode.BAD_TOKEN));
@@ -69,7 +70,7 @@ class FailureTest extends ClientTestBase {
             attempt.expect(Frame.Resume.class);
             attempt.sendAndClose(new Frame.Error(ErrorCode.ALREADY_CLAIMED, 0, "claimed"));
         }
-        await().until(() -> !session.isOpen());
+        await().atMost(Waits.STATE).until(() -> !session.isOpen());
         assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(ResumeRefusedException.class)
                 .hasMessageContaining("ALREADY_CLAIMED");
     }
@@ -93,7 +94,7 @@ class FailureTest extends ClientTestBase {
         FakeConnection taken = b.awaitConnection();
         taken.welcomeResumed(taken.expect(Frame.Resume.class));
 
-        await().until(() -> "b".equals(session.serverName()));
+        await().atMost(Waits.STATE).until(() -> "b".equals(session.serverName()));
         assertThat(session.isOpen()).isTrue();
         assertThat(client.metrics().migrationsFailed()).isZero();
         assertThat(client.metrics().failedResumes()).isZero();
@@ -114,7 +115,7 @@ class FailureTest extends ClientTestBase {
             attempt.expect(Frame.Resume.class);
             attempt.sendAndClose(new Frame.Error(ErrorCode.CLAIM_PENDING, 0, "being resumed by c"));
         }
-        await().until(() -> !session.isOpen());
+        await().atMost(Waits.STATE).until(() -> !session.isOpen());
         assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(ResumeRefusedException.class)
                 .hasMessageContaining("CLAIM_PENDING for longer than the claim wait");
     }
@@ -143,7 +144,7 @@ class FailureTest extends ClientTestBase {
         FerrySession session = client(a, true).connect();
         FakeConnection conn = a.awaitConnection();
         conn.sendAndClose(new Frame.Goodbye(GoodbyeReason.SHUTDOWN, "pod is going away"));
-        await().until(() -> !session.isOpen());
+        await().atMost(Waits.STATE).until(() -> !session.isOpen());
         assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(SessionLostException.class)
                 .hasMessageContaining("GOODBYE(SHUTDOWN: pod is going away)");
     }
@@ -192,7 +193,7 @@ class FailureTest extends ClientTestBase {
         FerrySession session = client(a, true).connect();
         FakeConnection conn = a.awaitConnection();
         conn.sendAndClose(new Frame.Error(ErrorCode.PROTOCOL_ERROR, 0, "frame not allowed now"));
-        await().until(() -> !session.isOpen());
+        await().atMost(Waits.STATE).until(() -> !session.isOpen());
         assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(SessionLostException.class)
                 .hasMessageContaining("PROTOCOL_ERROR: frame not allowed now");
     }

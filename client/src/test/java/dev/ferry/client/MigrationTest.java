@@ -3,6 +3,7 @@ package dev.ferry.client;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.GoodbyeReason;
+import dev.ferry.testkit.Waits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -50,12 +51,12 @@ class MigrationTest extends ClientTestBase {
         Frame.Goodbye bye = p.source.expect(Frame.Goodbye.class);
         assertThat(bye.reason()).isEqualTo(GoodbyeReason.MOVED);
         p.source.awaitClosed();
-        await().until(() -> p.session.migrations() == 1);
+        await().atMost(Waits.STATE).until(() -> p.session.migrations() == 1);
         assertThat(p.session.serverName()).isEqualTo("b");
         assertThat(p.session.serverAddress()).isEqualTo(p.b.address());
         assertThat(p.client.metrics().migrationsCompleted()).isEqualTo(1);
         assertThat(p.client.metrics().snapshot().pauseCount()).isEqualTo(1);
-        await().until(() -> events.size() == 1);
+        await().atMost(Waits.STATE).until(() -> events.size() == 1);
         assertThat(events.get(0).fromServer()).isEqualTo("a");
         assertThat(events.get(0).toServer()).isEqualTo("b");
 
@@ -106,7 +107,7 @@ class MigrationTest extends ClientTestBase {
         FakeConnection target = p.b.awaitConnection();
         target.welcomeResumed(target.expect(Frame.Resume.class));
         if (rs == null) {
-            await().until(() -> p.session.migrations() == 1);
+            await().atMost(Waits.STATE).until(() -> p.session.migrations() == 1);
             rs = p.session.submit("GET k");
         }
         Frame.Command cmd = target.expect(Frame.Command.class);
@@ -199,7 +200,7 @@ class MigrationTest extends ClientTestBase {
 
         FakeConnection onC = c.awaitConnection();
         onC.welcomeResumed(onC.expect(Frame.Resume.class));
-        await().until(() -> p.session.migrations() == 1);
+        await().atMost(Waits.STATE).until(() -> p.session.migrations() == 1);
         assertThat(p.session.serverName()).isEqualTo("c");
         assertThat(p.client.metrics().failedResumes()).isEqualTo(2);
     }
@@ -214,7 +215,7 @@ class MigrationTest extends ClientTestBase {
         Frame.Resume resume = viaService.expect(Frame.Resume.class);
         assertThat(resume.sessionId()).isEqualTo(p.session.sessionId());
         viaService.welcomeResumed(resume);
-        await().until(() -> p.session.migrations() == 1);
+        await().atMost(Waits.STATE).until(() -> p.session.migrations() == 1);
         assertThat(p.session.serverAddress()).isEqualTo(p.a.address());
     }
 
@@ -231,7 +232,7 @@ class MigrationTest extends ClientTestBase {
         silent.awaitConnection().expect(Frame.Resume.class); // and no answer
         FakeConnection onB = b.awaitConnection();
         onB.welcomeResumed(onB.expect(Frame.Resume.class));
-        await().until(() -> session.migrations() == 1);
+        await().atMost(Waits.STATE).until(() -> session.migrations() == 1);
         assertThat(session.serverName()).isEqualTo("b");
     }
 
@@ -251,7 +252,7 @@ class MigrationTest extends ClientTestBase {
         p.source.send(migrate(18, 0, 60_000, c.address()));
         onB.welcomeResumed(resume); // b had claimed it: the answer comes after the second MIGRATE
 
-        await().until(() -> p.session.migrations() == 1);
+        await().atMost(Waits.STATE).until(() -> p.session.migrations() == 1);
         assertThat(p.session.serverName()).isEqualTo("b");
         assertThat(p.source.expect(Frame.Goodbye.class).reason()).isEqualTo(GoodbyeReason.MOVED);
         assertThat(c.pollConnection(0)).as("c is only tried if b fails").isNull();
@@ -270,7 +271,7 @@ class MigrationTest extends ClientTestBase {
 
         FakeConnection onC = c.awaitConnection();
         onC.welcomeResumed(onC.expect(Frame.Resume.class));
-        await().until(() -> p.session.migrations() == 1);
+        await().atMost(Waits.STATE).until(() -> p.session.migrations() == 1);
         assertThat(p.session.serverName()).isEqualTo("c");
         assertThat(p.client.metrics().migrationsCompleted()).isEqualTo(1);
     }
@@ -282,14 +283,14 @@ class MigrationTest extends ClientTestBase {
         p.source.send(migrate(1, 0, 60_000, p.b.address()));
         FakeConnection onB = p.b.awaitConnection();
         onB.welcomeResumed(onB.expect(Frame.Resume.class));
-        await().until(() -> p.session.migrations() == 1);
+        await().atMost(Waits.STATE).until(() -> p.session.migrations() == 1);
 
         onB.send(migrate(2, 0, 60_000, c.address()));
         FakeConnection onC = c.awaitConnection();
         Frame.Resume second = onC.expect(Frame.Resume.class);
         assertThat(second.resumeToken()).isEqualTo(onB.token).isNotEqualTo(p.source.token);
         onC.welcomeResumed(second);
-        await().until(() -> p.session.migrations() == 2);
+        await().atMost(Waits.STATE).until(() -> p.session.migrations() == 2);
         assertThat(p.session.serverName()).isEqualTo("c");
     }
 
@@ -344,7 +345,7 @@ class MigrationTest extends ClientTestBase {
             sources.add(a.awaitConnection());
         }
         for (FakeConnection s : sources) s.sendAndClose(migrate(1, 0, 0, b.address()), goodbye(GoodbyeReason.MIGRATING));
-        await().until(() -> client.metrics().migrationsCompleted() == n);
+        await().atMost(Waits.STATE).until(() -> client.metrics().migrationsCompleted() == n);
         assertThat(sessions).allSatisfy(s -> assertThat(s.serverName()).isEqualTo("b"));
         assertThat(client.metrics().snapshot().pauseMaxMillis()).isPositive();
     }

@@ -6,6 +6,7 @@ import dev.ferry.client.FerryClient;
 import dev.ferry.client.FerrySession;
 import dev.ferry.testkit.RedisServer;
 import dev.ferry.testkit.RedisServerExtension;
+import dev.ferry.testkit.Waits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -58,7 +59,7 @@ class FaultsTest {
             AdminClient sourceAdmin = new AdminClient(source);
             sourceAdmin.post("/v1/migrate", "{\"count\":1,\"targets\":[\"" + target.address + "\"]}");
             // READY: the context is in Redis and MIGRATE is on its way; the client has not moved.
-            await().until(() -> state(sourceAdmin.status(), "READY") == 1);
+            await().atMost(Waits.STATE).until(() -> state(sourceAdmin.status(), "READY") == 1);
 
             source.kill();
 
@@ -82,7 +83,7 @@ class FaultsTest {
             s.execute("SET k kept");
             AdminClient sourceAdmin = new AdminClient(source);
             sourceAdmin.post("/v1/migrate", "{\"count\":1,\"targets\":[\"" + first.address + "\",\"" + second.address + "\"]}");
-            await().until(() -> state(sourceAdmin.status(), "READY") == 1);
+            await().atMost(Waits.STATE).until(() -> state(sourceAdmin.status(), "READY") == 1);
 
             first.kill();
 
@@ -90,7 +91,7 @@ class FaultsTest {
             assertThat(s.serverName()).isEqualTo("second");
             assertThat(client.metrics().failedResumes()).as("the refused attempt at the dead target").isGreaterThanOrEqualTo(1);
             // The source counts the move as completed once the client said GOODBYE(MOVED) or left.
-            await().until(() -> sourceAdmin.status().path("migrations").path("completed").asLong() == 1);
+            await().atMost(Waits.STATE).until(() -> sourceAdmin.status().path("migrations").path("completed").asLong() == 1);
             assertThat(sourceAdmin.status().path("sessions").path("total").asLong()).isZero();
         }
     }
@@ -113,7 +114,7 @@ class FaultsTest {
                 s.execute("SET k kept-through-the-crash");
                 AdminClient sourceAdmin = new AdminClient(source);
                 sourceAdmin.post("/v1/migrate", "{\"count\":1,\"targets\":[\"" + first.address + "\",\"" + second.address + "\"]}");
-                await().until(() -> state(sourceAdmin.status(), "READY") == 1);
+                await().atMost(Waits.STATE).until(() -> state(sourceAdmin.status(), "READY") == 1);
                 trap.arm(() -> {
                     try {
                         first.kill();
@@ -151,7 +152,7 @@ class FaultsTest {
             s.execute("SET k v");
             AdminClient sourceAdmin = new AdminClient(source);
             sourceAdmin.post("/v1/migrate", "{\"count\":1,\"targets\":[\"" + target.address + "\"]}");
-            await().until(() -> state(sourceAdmin.status(), "READY") == 1);
+            await().atMost(Waits.STATE).until(() -> state(sourceAdmin.status(), "READY") == 1);
             assertThat(s.execute("GET k").firstText()).isEqualTo("v");
             assertThat(s.serverName()).isEqualTo("target");
 
@@ -194,7 +195,7 @@ class FaultsTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> s.migrations() == 1);
             assertThat(s.execute("GET k").firstText()).isEqualTo("after-the-outage");
             assertThat(s.serverName()).isEqualTo("target");
-            await().until(() -> sourceAdmin.status().path("sessions").path("total").asLong() == 0);
+            await().atMost(Waits.STATE).until(() -> sourceAdmin.status().path("sessions").path("total").asLong() == 0);
         }
     }
 }

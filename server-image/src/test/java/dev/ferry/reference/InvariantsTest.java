@@ -8,6 +8,7 @@ import dev.ferry.client.Row;
 import dev.ferry.server.MigrationTimers;
 import dev.ferry.testkit.RedisServer;
 import dev.ferry.testkit.RedisServerExtension;
+import dev.ferry.testkit.Waits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,7 +53,7 @@ class InvariantsTest {
 
             // Read-ahead: the client moves without being asked to run anything.
             await().atMost(Duration.ofSeconds(10)).until(() -> s.migrations() == 1);
-            await().until(() -> fleet.server(0).sessionCount() == 0);
+            await().atMost(Waits.STATE).until(() -> fleet.server(0).sessionCount() == 0);
             assertThat(s.serverName()).isIn("pod-1", "pod-2");
             assertThat(s.execute("GET colour").firstText()).isEqualTo("blue");
             assertThat(s.execute("INCR n").firstText()).isEqualTo("2");
@@ -96,7 +97,7 @@ class InvariantsTest {
             assertThat(r.rows()).isEmpty();
 
             fleet.server(0).migrate(1, List.of(fleet.address(1)));
-            await().until(() -> s.migrations() == 1);
+            await().atMost(Waits.STATE).until(() -> s.migrations() == 1);
             assertThat(s.execute("PING").firstText()).isEqualTo("PONG");
         }
     }
@@ -112,7 +113,7 @@ class InvariantsTest {
             Result r = stream.await();
             assertThat(r.cancelled()).isTrue();
             long rows = r.rowCount();
-            await().until(() -> s.migrations() == 1 || fleet.server(0).sessionCount() == 1);
+            await().atMost(Waits.STATE).until(() -> s.migrations() == 1 || fleet.server(0).sessionCount() == 1);
             // Whatever server answered the attention, the session is whole and nothing of the
             // cancelled request follows: the next command's answer is its own.
             assertThat(s.execute("ECHO after").firstText()).isEqualTo("after");
@@ -129,7 +130,7 @@ class InvariantsTest {
         try (FerrySession s = client.connect()) {
             assertThat(s.execute("INCR hits").firstText()).isEqualTo("1");
             fleet.server(0).migrate(1, List.of(fleet.address(1)));
-            await().until(() -> fleet.server(0).sessionCount() == 0);
+            await().atMost(Waits.STATE).until(() -> fleet.server(0).sessionCount() == 0);
 
             // The non-read-ahead client writes INCR to a connection the source has closed; the
             // source never ran it, the client re-sends it on the target: it runs exactly once.

@@ -5,6 +5,7 @@ import dev.ferry.client.FerryClient;
 import dev.ferry.client.FerrySession;
 import dev.ferry.testkit.RedisServer;
 import dev.ferry.testkit.RedisServerExtension;
+import dev.ferry.testkit.Waits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -40,7 +41,7 @@ class SigtermTest {
                 int exit = source.terminate(Duration.ofSeconds(30));
                 assertThat(exit).isIn(0, 143);
                 assertThat(source.logText()).contains("draining 20 sessions");
-                await().until(() -> sessions.stream().allMatch(s -> s.migrations() == 1));
+                await().atMost(Waits.STATE).until(() -> sessions.stream().allMatch(s -> s.migrations() == 1));
                 for (int i = 0; i < sessions.size(); i++) {
                     assertThat(sessions.get(i).execute("GET n").firstText()).isEqualTo(Integer.toString(i));
                     assertThat(sessions.get(i).serverName()).isEqualTo("peer");

@@ -4,6 +4,7 @@ import dev.ferry.client.FerrySession;
 import dev.ferry.server.MigrationState;
 import dev.ferry.server.MigrationTimers;
 import dev.ferry.testkit.RedisServer;
+import dev.ferry.testkit.Waits;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -23,7 +24,7 @@ class StoreDownTest {
             redis.kill();
 
             fleet.server(0).migrate(1, List.of(fleet.address(1)));
-            await().until(() -> fleet.server(0).metrics().migrationsFailed() == 1);
+            await().atMost(Waits.STATE).until(() -> fleet.server(0).metrics().migrationsFailed() == 1);
 
             assertThat(fleet.server(0).sessionCountsByState()).containsEntry(MigrationState.FAILED, 1L);
             assertThat(fleet.server(0).metrics().lastFailure()).contains("could not export the context");
@@ -36,7 +37,7 @@ class StoreDownTest {
 
             // Once the store is back, the next request migrates the session with its state.
             redis.start();
-            await().until(() -> {
+            await().atMost(Waits.STATE).until(() -> {
                 fleet.server(0).migrate(1, List.of(fleet.address(1)));
                 return s.migrations() == 1;
             });

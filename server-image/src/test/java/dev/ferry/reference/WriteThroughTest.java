@@ -13,6 +13,7 @@ import dev.ferry.client.SessionLostException;
 import dev.ferry.testkit.RedisServer;
 import dev.ferry.testkit.RedisServerExtension;
 import dev.ferry.testkit.RespConnection;
+import dev.ferry.testkit.Waits;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -74,7 +75,7 @@ class WriteThroughTest {
             a.kill();
             // A command sent before the client noticed would have reached the dead server: it would fail with
             // ServerLostException (it may have run). This test is about the idle session, so it waits.
-            await().until(() -> client.metrics().serverLossResumes() == 1);
+            await().atMost(Waits.STATE).until(() -> client.metrics().serverLossResumes() == 1);
 
             assertThat(s.execute("GET k").firstText()).isEqualTo("before-the-crash");
             assertThat(s.execute("INCR n").firstText()).isEqualTo("2");
@@ -120,7 +121,7 @@ class WriteThroughTest {
             s.execute("SET k gone");
             service.routeTo(b.address);
             a.kill();
-            await().until(() -> !s.isOpen());
+            await().atMost(Waits.STATE).until(() -> !s.isOpen());
 
             assertThatThrownBy(() -> s.execute("GET k")).isInstanceOf(SessionLostException.class)
                 .hasMessageContaining("with no migration in progress")
@@ -137,9 +138,9 @@ class WriteThroughTest {
              FerryClient client = client(service)) {
             FerrySession s = client.connect();
             s.execute("SET k v");
-            await().until(() -> storedKeys() == 1);
+            await().atMost(Waits.STATE).until(() -> storedKeys() == 1);
             s.close();
-            await().until(() -> storedKeys() == 0);
+            await().atMost(Waits.STATE).until(() -> storedKeys() == 0);
         }
     }
 
@@ -152,7 +153,7 @@ class WriteThroughTest {
             FerrySession s = client.connect();
             s.execute("SET k before-the-blip");
             ResultStream sleeping = s.submit("SLEEP 3000");
-            await().until(() -> new AdminClient(a).status().path("sessions").path("total").asLong() == 1);
+            await().atMost(Waits.STATE).until(() -> new AdminClient(a).status().path("sessions").path("total").asLong() == 1);
 
             // The client loses its connection; a is alive, still runs the SLEEP and thinks the session is connected.
             service.routeTo(b.address);
@@ -162,7 +163,7 @@ class WriteThroughTest {
 
             // When the SLEEP ends on a, its save finds the session claimed by b: a ends its copy and leaves b's record alone.
             await().atMost(Duration.ofSeconds(20)).until(() -> new AdminClient(a).status().path("writeThrough").path("refused").asLong() == 1);
-            await().until(() -> new AdminClient(a).status().path("sessions").path("total").asLong() == 0);
+            await().atMost(Waits.STATE).until(() -> new AdminClient(a).status().path("sessions").path("total").asLong() == 0);
             assertThat(s.execute("GET k").firstText()).isEqualTo("before-the-blip");
             assertThat(s.execute("SET k after").firstText()).isNotNull();
             assertThat(s.serverName()).isEqualTo("b");

@@ -5,6 +5,7 @@ import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.GoodbyeReason;
 import dev.ferry.protocol.ProtocolVersion;
+import dev.ferry.testkit.Waits;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -107,7 +108,7 @@ class AttentionAndCancelWireTest extends TwoServerWireTest {
             c.send(new Frame.Command(1, "HOLD"));
             c.untilFinal(1);
             source.migrate(1, List.of(target.advertisedAddress()));
-            await().until(() -> source.metrics().migrationsFailed() == 1);
+            await().atMost(Waits.STATE).until(() -> source.metrics().migrationsFailed() == 1);
             assertThat(source.session(w.sessionId()).orElseThrow().migrationState()).isEqualTo(MigrationState.FAILED);
             assertThat(source.metrics().lastFailure()).contains("held");
             c.send(new Frame.Command(2, "SET still-here"));

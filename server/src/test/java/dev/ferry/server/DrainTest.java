@@ -6,6 +6,7 @@ import dev.ferry.store.ExportedContext;
 import dev.ferry.store.ForwardingContextStore;
 import dev.ferry.store.InMemoryContextStore;
 import dev.ferry.store.StoreUnavailableException;
+import dev.ferry.testkit.Waits;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -58,7 +59,7 @@ class DrainTest {
             assertThat(source.metrics().migrationsFailed()).isEqualTo(2);
             assertThat(drain.gaveUp()).isZero();
             assertThat(firstTargets).contains("127.0.0.3:7000", "127.0.0.4:7000");
-            await().until(() -> source.sessionCountsByState().get(MigrationState.READY) == 6);
+            await().atMost(Waits.STATE).until(() -> source.sessionCountsByState().get(MigrationState.READY) == 6);
             assertThat(source.isServing()).isFalse();
         } finally {
             clients.forEach(WireClient::close);

@@ -7,6 +7,7 @@ import dev.ferry.protocol.ProtocolVersion;
 import dev.ferry.protocol.codec.FrameDecoder;
 import dev.ferry.protocol.codec.FrameEncoder;
 import dev.ferry.store.InMemoryContextStore;
+import dev.ferry.testkit.Waits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -78,7 +79,7 @@ class LimitsTest {
             assertThat(bye.reason()).isEqualTo(GoodbyeReason.IDLE_TIMEOUT);
             assertThat(c.awaitClosed(Duration.ofSeconds(10))).isTrue();
         }
-        await().until(() -> server.sessionCount() == 0);
+        await().atMost(Waits.STATE).until(() -> server.sessionCount() == 0);
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.GoodbyeReason;
 import dev.ferry.protocol.ProtocolVersion;
 import dev.ferry.protocol.ResumeToken;
+import dev.ferry.testkit.Waits;
 import org.junit.jupiter.api.Test;
 
 import java.security.SecureRandom;
@@ -45,7 +46,7 @@ class ServerMigrationWireTest extends TwoServerWireTest {
                         assertThat(new String(((Frame.Row) f).data())).isEqualTo("hello"));
             }
         }
-        await().until(() -> source.sessionCount() == 0);
+        await().atMost(Waits.STATE).until(() -> source.sessionCount() == 0);
         assertThat(source.metrics().migrationsCompleted()).isEqualTo(1);
     }
 

@@ -4,6 +4,7 @@ import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.GoodbyeReason;
 import dev.ferry.store.ClaimResult;
 import dev.ferry.store.InMemoryContextStore;
+import dev.ferry.testkit.Waits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,14 +47,14 @@ class WriteThroughSaveTest {
         assertThat(server.writeThrough()).isTrue();
         try (WireClient c = WireClient.connect(server.localAddress())) {
             c.hello();
-            await().until(() -> store.recordCount() == 1);
+            await().atMost(Waits.STATE).until(() -> store.recordCount() == 1);
             long before = server.metrics().contextSaveAttempts();
             run(c, 1, "SET a");
             // The save ran before the DONE the client just read.
             assertThat(server.metrics().contextSaveAttempts()).isGreaterThan(before);
             assertThat(server.metrics().contextSaveFailures()).isZero();
         }
-        await().until(() -> server.sessionCount() == 0);
+        await().atMost(Waits.STATE).until(() -> server.sessionCount() == 0);
         assertThat(store.recordCount()).as("a dropped connection keeps the saved context").isEqualTo(1);
     }
 
@@ -64,7 +65,7 @@ class WriteThroughSaveTest {
             run(c, 1, "SET a");
             assertThat(store.recordCount()).isEqualTo(1);
             c.send(new Frame.Goodbye(GoodbyeReason.CLOSE, "bye"));
-            await().until(() -> store.recordCount() == 0);
+            await().atMost(Waits.STATE).until(() -> store.recordCount() == 0);
         }
     }
 
@@ -99,7 +100,7 @@ class WriteThroughSaveTest {
                 .handler(new CountingHandler()).writeThrough(true).build());
              WireClient c = WireClient.connect(other.localAddress())) {
             c.hello();
-            await().until(() -> failing.recordCount() == 1);
+            await().atMost(Waits.STATE).until(() -> failing.recordCount() == 1);
             failing.down = true;
             List<Frame> frames = run(c, 1, "SET a");
             assertThat(frames).anySatisfy(f -> assertThat(f).isInstanceOf(Frame.Row.class));
@@ -150,7 +151,7 @@ class WriteThroughSaveTest {
             try (WireClient moved = WireClient.connect(target.localAddress())) {
                 moved.send(new Frame.Resume(dev.ferry.protocol.ProtocolVersion.CURRENT, w.sessionId(), w.resumeToken(), 0));
                 assertThat(moved.expect(Frame.Welcome.class).resumed()).isTrue();
-                await().until(() -> gated.confirmsAsked.get() == 1);
+                await().atMost(Waits.STATE).until(() -> gated.confirmsAsked.get() == 1);
 
                 // Unconfirmed: nothing saved, and the old token could still take the session over after the deadline.
                 assertThat(gated.saves.get()).isZero();
@@ -158,7 +159,7 @@ class WriteThroughSaveTest {
                         .isInstanceOf(ClaimResult.Unconfirmed.class);
 
                 gated.release.complete(null);
-                await().until(() -> target.metrics().contextSaveAttempts() == 1);
+                await().atMost(Waits.STATE).until(() -> target.metrics().contextSaveAttempts() == 1);
                 assertThat(gated.saves.get()).isEqualTo(1);
                 // Saved under the new token: the old one opens nothing now.
                 assertThat(store.claim(w.sessionId(), w.resumeToken().sha256(), "probe", Duration.ofSeconds(30)).join())

@@ -2,6 +2,7 @@ package dev.ferry.client.tools;
 
 import dev.ferry.client.MiniServerAccess;
 import dev.ferry.protocol.SessionId;
+import dev.ferry.testkit.Waits;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -30,15 +31,15 @@ class LoadRunTest {
                     .withReadAhead(readAhead).withSleepMillis(2).withStream(5, 0).withCommandTimeout(Duration.ofSeconds(10)));
             CompletableFuture<LoadRun.Result> result = CompletableFuture.supplyAsync(run::run, executor);
 
-            await().until(() -> a.sessions() == n && run.commandsOk() > 200);
+            await().atMost(Waits.STATE).until(() -> a.sessions() == n && run.commandsOk() > 200);
             a.migrateAll(b.address(), deadlineMillis);
-            await().until(() -> b.sessions() == n && a.sessions() == 0);
+            await().atMost(Waits.STATE).until(() -> b.sessions() == n && a.sessions() == 0);
             long okAfterFirst = run.commandsOk();
-            await().until(() -> run.commandsOk() > okAfterFirst + 200);
+            await().atMost(Waits.STATE).until(() -> run.commandsOk() > okAfterFirst + 200);
             b.migrateAll(a.address(), deadlineMillis);
-            await().until(() -> a.sessions() == n && b.sessions() == 0);
+            await().atMost(Waits.STATE).until(() -> a.sessions() == n && b.sessions() == 0);
             long okAfterSecond = run.commandsOk();
-            await().until(() -> run.commandsOk() > okAfterSecond + 200);
+            await().atMost(Waits.STATE).until(() -> run.commandsOk() > okAfterSecond + 200);
             run.stop();
 
             LoadRun.Result r = result.get(20, TimeUnit.SECONDS);

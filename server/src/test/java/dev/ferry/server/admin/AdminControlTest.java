@@ -5,6 +5,7 @@ import dev.ferry.protocol.Frame;
 import dev.ferry.server.Drain;
 import dev.ferry.server.MigrationState;
 import dev.ferry.server.WireClient;
+import dev.ferry.testkit.Waits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,7 @@ class AdminControlTest {
     void drainAsksEverySessionToMigrateAndStopsServing() {
         connect();
         connect();
-        await().until(() -> t.server.sessionCount() == 2);
+        await().atMost(Waits.STATE).until(() -> t.server.sessionCount() == 2);
 
         HttpResponse<String> r = t.send("POST", "/v1/drain", "{\"targets\":[\"" + PEER + "\"],\"ratePerSecond\":500}");
 
@@ -55,7 +56,7 @@ class AdminControlTest {
         for (WireClient c : clients) {
             assertThat(c.expect(Frame.Migrate.class).targets()).containsExactly(PEER);
         }
-        await().until(() -> t.server.currentDrain().orElseThrow().requested() == 2);
+        await().atMost(Waits.STATE).until(() -> t.server.currentDrain().orElseThrow().requested() == 2);
         JsonNode status = AdminTestServer.json(t.get("/v1/status"));
         assertThat(status.get("serving").asBoolean()).isFalse();
         assertThat(status.get("drain").get("requested").asInt()).isEqualTo(2);
@@ -68,7 +69,7 @@ class AdminControlTest {
     @Test
     void cancelStopsTheDrainCallsOffMigrationsAndServesAgain() {
         connect();
-        await().until(() -> t.server.sessionCount() == 1);
+        await().atMost(Waits.STATE).until(() -> t.server.sessionCount() == 1);
         assertThat(t.send("POST", "/v1/drain", "{\"targets\":[\"" + PEER + "\"],\"ratePerSecond\":0}").statusCode()).isEqualTo(202);
         clients.getFirst().expect(Frame.Migrate.class);
 
@@ -79,7 +80,7 @@ class AdminControlTest {
         assertThat(t.server.isServing()).isTrue();
         assertThat(t.server.currentDrain()).hasValueSatisfying(d -> assertThat(d.cancelled()).isTrue());
         clients.getFirst().expect(Frame.MigrateCancel.class);
-        await().until(() -> t.server.sessionCountsByState().get(MigrationState.CANCELLED) == 1);
+        await().atMost(Waits.STATE).until(() -> t.server.sessionCountsByState().get(MigrationState.CANCELLED) == 1);
     }
 
     @Test
@@ -87,13 +88,13 @@ class AdminControlTest {
         connect();
         connect();
         connect();
-        await().until(() -> t.server.sessionCount() == 3);
+        await().atMost(Waits.STATE).until(() -> t.server.sessionCount() == 3);
 
         HttpResponse<String> r = t.send("POST", "/v1/migrate", "{\"count\":2,\"targets\":[\"" + PEER + "\"]}");
 
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(AdminTestServer.json(r).get("requested").asInt()).isEqualTo(2);
-        await().until(() -> t.server.metrics().migrationsRequested() == 2);
+        await().atMost(Waits.STATE).until(() -> t.server.metrics().migrationsRequested() == 2);
         assertThat(t.server.isServing()).as("a rebalance is not a drain").isTrue();
     }
 
@@ -101,7 +102,7 @@ class AdminControlTest {
     void migrateByIdAsksExactlyThoseSessionsAndReportsUnknownOnes() {
         Frame.Welcome moving = connect();
         connect();
-        await().until(() -> t.server.sessionCount() == 2);
+        await().atMost(Waits.STATE).until(() -> t.server.sessionCount() == 2);
         String unknown = "0123456789abcdef0123456789abcdef";
 
         HttpResponse<String> r = t.send("POST", "/v1/migrate", "{\"sessions\":[\"" + moving.sessionId() + "\",\""
@@ -132,7 +133,7 @@ class AdminControlTest {
     @Test
     void statusAndSessionsDescribeTheServer() {
         connect();
-        await().until(() -> t.server.sessionCount() == 1);
+        await().atMost(Waits.STATE).until(() -> t.server.sessionCount() == 1);
 
         JsonNode status = AdminTestServer.json(t.get("/v1/status"));
         JsonNode sessions = AdminTestServer.json(t.get("/v1/sessions"));
