@@ -14,10 +14,13 @@
 # Usage: scripts/containers.sh [--check] [--rebuild] [--maven-args] [--help]
 #   --check       only report whether this machine can run the container tier (exit 0) or not (exit 3)
 #   --rebuild     rebuild both base images even if they exist
-#   --maven-args  for scripts/test.sh: messages go to stderr; stdout gets the Maven arguments, one a
-#                 line: "-Pimage" when ready, or "-Dferry.containers.skip=REASON" (exit 0) where
-#                 this machine cannot run containers, so the container tier reports itself skipped
-# Exit codes: 0 ready; 3 this machine cannot run containers (the reason is printed); other: failure.
+#   --maven-args  for scripts/test.sh: messages go to stderr; stdout gets the Maven arguments ("-Pimage")
+#                 once the machine is ready. A machine that is not ready fails (non-zero exit, one
+#                 line saying what to fix): this script never decides to skip the container tier.
+#                 Skipping is a person's choice: FERRY_CONTAINERS_SKIP=REASON scripts/test.sh, or
+#                 -Dferry.containers.skip=REASON on Maven's command line.
+# Exit codes: 0 ready; 3 this machine cannot run containers (the reason and the fix are printed);
+# other: setup failed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
@@ -53,13 +56,12 @@ done
 # With --maven-args, fd 3 is the caller's stdout (the Maven arguments) and everything else goes to stderr.
 if $maven_args; then exec 3>&1 1>&2; fi
 say() { echo "== ferry containers: $*"; }
+# A failure of the setup always fails the caller (a build that skipped the container tier because this
+# script said so would be green without having run it). The way out is explicit and the caller's.
 cannot() {
-  echo "== ferry containers: CANNOT RUN CONTAINERS ON THIS MACHINE: $*" >&2
-  if $maven_args; then
-    echo "== ferry containers: the container tier (container-tests) will be SKIPPED" >&2
-    echo "-Dferry.containers.skip=$*" >&3
-    exit 0
-  fi
+  echo "== ferry containers: FAILED: $*" >&2
+  echo "== ferry containers: fix that and run scripts/containers.sh again; to build without the container tier" \
+       "on purpose, set FERRY_CONTAINERS_SKIP=REASON for scripts/test.sh (or pass -Dferry.containers.skip=REASON to Maven)" >&2
   exit 3
 }
 elapsed() { echo "$(( $(date +%s) - $1 )) s"; }
@@ -143,7 +145,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 # Podman's Debian package recommends crun, which fails on this cgroup v1 hybrid kernel; runc is chosen below.
-command -v runc >/dev/null || cannot "runc did not install"
+command -v runc >/dev/null || cannot "runc is not installed (apt-get install runc did not provide it): install Debian's runc package"
 
 # --- 2. configuration ---------------------------------------------------------------------------------
 CONF=/etc/containers/containers.conf
@@ -203,7 +205,7 @@ if ! curl -fsS --max-time 5 --unix-socket "$SOCK_PATH" http://d/_ping >/dev/null
     sleep 0.2
   done
   curl -fsS --max-time 5 --unix-socket "$SOCK_PATH" http://d/_ping >/dev/null 2>&1 \
-    || { tail -20 "$CACHE/podman-service.log" >&2; cannot "the Podman API socket did not come up"; }
+    || { tail -20 "$CACHE/podman-service.log" >&2; cannot "the Podman API socket unix://$SOCK_PATH did not answer after podman system service was started (its log: $CACHE/podman-service.log)"; }
 fi
 
 # A container must really start here (namespaces, cgroups, runc): proven below on the Java base.
@@ -293,7 +295,7 @@ fi
 # --- smoke: a container really runs here -----------------------------------------------------------
 if ! out=$(podman run --rm --network host "$JAVA_BASE" -XX:-UsePerfData -version 2>&1); then
   echo "$out" >&2
-  cannot "podman could not run a container from $JAVA_BASE (see above)"
+  cannot "podman could not run a container from $JAVA_BASE (its output is above; scripts/containers.sh --rebuild rebuilds the base images)"
 fi
 say "ready in $(elapsed "$t0"): podman $(podman version --format '{{.Client.Version}}') with $(podman info --format '{{.Host.OCIRuntime.Name}}'), socket unix://$SOCK_PATH"
 podman image ls --format '   {{.Repository}}:{{.Tag}}  {{.Size}}' | grep -E 'ferry/(java-base|redis|server)' || true
