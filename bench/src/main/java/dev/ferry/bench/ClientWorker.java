@@ -66,8 +66,12 @@ final class ClientWorker implements Callable<Integer> {
             this.sessions = sessions;
         }
 
-        void migrated() {
+        /** When each session completed its first move of the round, by session ID (nanoTime). */
+        final Map<String, Long> movedAt = new java.util.concurrent.ConcurrentHashMap<>();
+
+        void migrated(FerrySession s) {
             long now = System.nanoTime();
+            movedAt.putIfAbsent(s.sessionId().toString(), now);
             moveNanos.add(now);
             int n = moved.incrementAndGet();
             lastMoveNanos.set(now);
@@ -97,7 +101,8 @@ final class ClientWorker implements Callable<Integer> {
                     case "OPEN" -> open(w[1], Integer.parseInt(w[2]), false);
                     case "ADD" -> open(w[1], Integer.parseInt(w[2]), true);
                     case "REPORT" -> report(w.length > 1 ? Long.parseLong(w[1]) : Long.MIN_VALUE);
-                    case "BASELINE" -> baseline(List.of(w[1].split(",")), w.length > 2 ? Long.parseLong(w[2]) : System.nanoTime());
+                    case "BASELINE" -> baseline(List.of(w[1].split(",")), Long.parseLong(w[2]),
+                            new ReconnectPolicy(Integer.parseInt(w[3]), Double.parseDouble(w[4])));
                     case "CLOSE" -> close();
                     case "QUIT" -> {
                         close();
@@ -105,7 +110,8 @@ final class ClientWorker implements Callable<Integer> {
                     }
                     default -> emit("ERROR", WorkerProtocol.JSON.createObjectNode().put("error", "unknown command " + line));
                 }
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | InterruptedException e) {
+                if (e instanceof InterruptedException) Thread.currentThread().interrupt();
                 log.error("worker {}: '{}' failed", id, line, e);
                 emit("ERROR", WorkerProtocol.JSON.createObjectNode().put("error", line + ": " + e));
             }
@@ -133,7 +139,7 @@ final class ClientWorker implements Callable<Integer> {
                     try {
                         FerrySession s = client.connect();
                         s.execute("SET user u" + s.sessionId());
-                        s.onMigration(e -> r.migrated());
+                        s.onMigration(e -> r.migrated(s));
                         opened.add(s);
                     } catch (RuntimeException e) {
                         if (failed.getAndIncrement() == 0) log.warn("worker {}: opening a session failed: {}", id, e.toString());
@@ -175,42 +181,50 @@ final class ClientWorker implements Callable<Integer> {
         if (originNanos != Long.MIN_VALUE) {
             var times = b.putArray("moveMicros");
             for (long t : r.moveNanos) times.add((t - originNanos) / 1000);
+            ObjectNode moved = b.putObject("movedAt");
+            r.movedAt.forEach(moved::put);
         }
         emit("REPORT", b);
     }
 
     /**
      * What users have without Ferry: each session is closed, a new connection opens to a peer and
-     * logs in again. All sessions at once, like the drain. Pause: close of the old connection to
-     * the re-login's answer.
+     * logs in again. Which session goes when follows {@code policy}, as a server closing its
+     * connections would decide it: at most {@code window} on their way at a time (0: all at once),
+     * at most {@code perSecond} decided a second (0: unpaced). Pause: from that decision (for all
+     * at once, the origin: everyone is told at the same moment) to the re-login's answer.
      */
-    private void baseline(List<String> peers, long originNanos) {
+    private void baseline(List<String> peers, long originNanos, ReconnectPolicy policy) throws InterruptedException {
         Round r = requireRound();
         List<FerryClient> clients = new ArrayList<>();
         for (String p : peers) {
-            clients.add(FerryClient.create(ClientOptions.builder().serviceAddress(p).eventLoopThreads(clientThreads).build()));
+            clients.add(FerryClient.create(ClientOptions.builder().serviceAddress(p)
+                    .connectTimeout(java.time.Duration.ofSeconds(30)).eventLoopThreads(clientThreads).build()));
         }
         r.baselineClients.addAll(clients);
         ConcurrentHistogram pause = new ConcurrentHistogram(3);
         AtomicInteger failures = new AtomicInteger();
         ConcurrentLinkedQueue<Long> doneNanos = new ConcurrentLinkedQueue<>();
         long t0 = System.nanoTime();
+        Semaphore window = new Semaphore(policy.window() > 0 ? policy.window() : Integer.MAX_VALUE);
         try (ExecutorService vt = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < r.sessions.size(); i++) {
                 FerrySession old = r.sessions.get(i);
                 FerryClient to = clients.get(i % clients.size());
+                long decided = policy.admit(i, originNanos, window);
                 vt.execute(() -> {
-                    long start = System.nanoTime();
                     try {
                         old.close();
                         FerrySession fresh = to.connect();
                         fresh.execute("SET user u" + fresh.sessionId());
                         long done = System.nanoTime();
-                        pause.recordValue(Math.max(1, (done - start) / 1000));
+                        pause.recordValue(Math.max(1, (done - decided) / 1000));
                         doneNanos.add(done);
                         r.baselineSessions.add(fresh);
                     } catch (RuntimeException e) {
                         if (failures.getAndIncrement() == 0) log.warn("worker {}: a reconnect failed: {}", id, e.toString());
+                    } finally {
+                        window.release();
                     }
                 });
             }

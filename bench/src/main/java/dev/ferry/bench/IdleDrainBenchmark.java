@@ -2,6 +2,7 @@ package dev.ferry.bench;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.HdrHistogram.Histogram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -23,25 +25,43 @@ import java.util.function.ToDoubleFunction;
  * as in a fleet — and, in the same run, what users have without Ferry: every client disconnects,
  * reconnects to a peer and logs in again.
  *
- * <p>The coordinator (this class) drains pod-0 through its admin API, as the operator does. A
- * drain's time runs from the POST to the moment the last worker reports that its last session
- * has moved. Pause per session: for Ferry from reading MIGRATE to the target's WELCOME (the
- * client library's pause histogram), for the baseline from closing the old connection to the
- * re-login's answer. Warm-up rounds run first (same size) so every JVM has compiled its hot
- * paths; they are reported apart from the measured rounds.
+ * <p>The coordinator (this class) drains pod-0 through its admin API, as the operator does. The
+ * server's drain keeps at most {@link #FERRY_WINDOW} sessions on their way at a time, so the
+ * reconnect baseline runs twice: with the same window (the comparison of like with like, which
+ * the throughput target is about) and all at once (what a plain restart does). Every paced Ferry
+ * drain has a reconnect baseline at the same rate and window.
+ *
+ * <p>Pause per session, both sides from the same event: the moment the server decided that
+ * session must move. For Ferry that is when the session entered REQUESTED on pod-0 (recorded by
+ * {@link dev.ferry.bench.server.BenchHandler}), to when the client library reported the move
+ * complete (the target's WELCOME). For the baseline it is when the session was picked to go (for
+ * all at once, the start: everyone is told at the same moment), to the re-login's answer. The
+ * client library's own pause (MIGRATE read to WELCOME) is reported apart. A drain's time runs
+ * from the start to the moment the last worker reports its last session moved. Warm-up rounds
+ * run first (same size); the measured rounds rotate the order of the three scenarios.
  */
 public final class IdleDrainBenchmark {
     private static final Logger log = LoggerFactory.getLogger(IdleDrainBenchmark.class);
 
-    static final double TARGET_MOVES_PER_SECOND = 10_000;
+    /** Ferry's drain keeps this many sessions on their way at most (the server's {@code Drain.MAX_MOVING}; a test keeps them equal). */
+    static final int FERRY_WINDOW = 64;
+    /** Ferry moves idle sessions at least this fraction as fast as reconnecting with the same window. */
+    static final double TARGET_RATIO = 0.9;
     static final double TARGET_PAUSE_P99_MILLIS = 5;
+    /** The paced rate the pause target is about. */
+    static final double TARGET_PAUSE_RATE = 5000;
 
     public record Options(int sessions, int workers, int rounds, int warmupRounds, int clientThreads,
                           List<Double> limitedRates, ProcessFleet.Launch launch, Duration moveTimeout) {}
 
-    /** One scenario run (or the median of several). CPU seconds by process are user+system. */
+    /**
+     * One scenario run (or the median of several). Pauses run from the server's decision to the
+     * move's end; {@code clientPause*} is the client library's own (MIGRATE read to WELCOME, Ferry
+     * only). CPU seconds by process are user+system.
+     */
     public record Figures(String scenario, String phase, String round, int sessions, double seconds, double perSecond,
                           double pauseP50Millis, double pauseP99Millis, double pauseMaxMillis, long failures,
+                          double clientPauseP50Millis, double clientPauseP99Millis,
                           Map<String, double[]> cpuUserSystemSeconds, Map<String, JsonNode> serverMigrations) {
         String row() {
             return String.format(Locale.ROOT, "| %-40s | %-10s | %8d | %8.3f | %9.0f | %7.2f | %7.2f | %8.2f | %5d |",
@@ -50,15 +70,22 @@ public final class IdleDrainBenchmark {
         }
     }
 
+    /** A paced Ferry drain and its reconnect baseline at the same rate and window. */
+    public record Paced(double rate, Figures ferry, Figures baseline) {}
+
     public record Result(String startedAt, String loadAverageBefore, String loadAverageAfter, int cpus, Map<String, Object> options,
-                         List<Figures> rows, Figures ferryMedian, Figures baselineMedian, List<Figures> limited,
+                         List<Figures> rows, Figures ferryMedian, Figures baselineMedian, Figures baselineAllMedian, List<Paced> paced,
                          Map<String, Boolean> targetsMet, Map<String, String> serverMetrics, Map<String, Long> pids,
                          @JsonIgnore Map<String, Histogram> pauses, @JsonIgnore Map<String, long[]> timelines) {}
 
-    static final String FERRY = "Ferry drain through Redis (all at once)";
-    static final String BASELINE = "Baseline: disconnect + reconnect + login";
+    static final String FERRY = "Ferry drain (at most " + FERRY_WINDOW + " on their way)";
+    static final String BASELINE = "Reconnect (at most " + FERRY_WINDOW + " on their way)";
+    static final String BASELINE_ALL = "Reconnect (all at once)";
     static String limited(double rate) {
         return String.format(Locale.ROOT, "Ferry drain at %.0f/s%s", rate, rate == 500 ? " (EMQX default)" : "");
+    }
+    static String limitedBaseline(double rate) {
+        return String.format(Locale.ROOT, "Reconnect at %.0f/s", rate);
     }
 
     private final Options o;
@@ -81,33 +108,49 @@ public final class IdleDrainBenchmark {
         try (ProcessFleet fleet = new ProcessFleet(o.launch(), 3, o.workers(), o.clientThreads())) {
             IdleDrainBenchmark b = new IdleDrainBenchmark(o, fleet);
             List<Figures> rows = new ArrayList<>();
+            ReconnectPolicy windowed = new ReconnectPolicy(FERRY_WINDOW, 0);
+            ReconnectPolicy allAtOnce = new ReconnectPolicy(0, 0);
             for (int i = 1; i <= o.warmupRounds(); i++) {
                 rows.add(b.ferryRound("warm-up", Integer.toString(i), 0, false));
-                rows.add(b.baselineRound("warm-up", Integer.toString(i)));
+                rows.add(b.baselineRound(BASELINE, "warm-up", Integer.toString(i), windowed));
+                rows.add(b.baselineRound(BASELINE_ALL, "warm-up", Integer.toString(i), allAtOnce));
             }
             List<Figures> ferry = new ArrayList<>();
             List<Figures> baseline = new ArrayList<>();
+            List<Figures> baselineAll = new ArrayList<>();
             for (int i = 1; i <= o.rounds(); i++) {
-                Figures f = b.ferryRound("measured", Integer.toString(i), 0, true);
-                ferry.add(f);
-                rows.add(f);
-                Figures r = b.baselineRound("measured", Integer.toString(i));
-                baseline.add(r);
-                rows.add(r);
+                String round = Integer.toString(i);
+                // Rotated each round, so no scenario always runs on the machine the previous one left behind.
+                for (int k = 0; k < 3; k++) {
+                    switch ((k + i - 1) % 3) {
+                        case 0 -> ferry.add(b.ferryRound("measured", round, 0, true));
+                        case 1 -> baseline.add(b.baselineRound(BASELINE, "measured", round, windowed));
+                        default -> baselineAll.add(b.baselineRound(BASELINE_ALL, "measured", round, allAtOnce));
+                    }
+                }
             }
+            rows.addAll(ferry);
+            rows.addAll(baseline);
+            rows.addAll(baselineAll);
             Figures ferryMedian = median(FERRY, ferry);
             Figures baselineMedian = median(BASELINE, baseline);
+            Figures baselineAllMedian = median(BASELINE_ALL, baselineAll);
             rows.add(ferryMedian);
             rows.add(baselineMedian);
-            List<Figures> limited = new ArrayList<>();
+            rows.add(baselineAllMedian);
+            List<Paced> paced = new ArrayList<>();
             for (double rate : o.limitedRates()) {
-                Figures paced = b.ferryRound("measured", "", rate, false);
-                limited.add(paced);
-                rows.add(paced);
+                Figures f = b.ferryRound("measured", "", rate, false);
+                Figures r = b.baselineRound(limitedBaseline(rate), "measured", "", new ReconnectPolicy(FERRY_WINDOW, rate));
+                paced.add(new Paced(rate, f, r));
+                rows.add(f);
+                rows.add(r);
             }
             Map<String, Boolean> met = new LinkedHashMap<>();
-            met.put("migrationsPerSecond>=" + (long) TARGET_MOVES_PER_SECOND, ferryMedian.perSecond() >= TARGET_MOVES_PER_SECOND);
-            met.put("pauseP99Millis<=" + (long) TARGET_PAUSE_P99_MILLIS, ferryMedian.pauseP99Millis() <= TARGET_PAUSE_P99_MILLIS);
+            met.put("ratioToReconnectSameWindow>=" + TARGET_RATIO, ferryMedian.perSecond() >= TARGET_RATIO * baselineMedian.perSecond());
+            paced.stream().filter(p -> p.rate() == TARGET_PAUSE_RATE).findFirst().ifPresent(p ->
+                    met.put("pauseP99Millis<=" + (long) TARGET_PAUSE_P99_MILLIS + "@" + (long) TARGET_PAUSE_RATE + "/s",
+                            p.ferry().pauseP99Millis() <= TARGET_PAUSE_P99_MILLIS));
             met.put("noFailures", ferry.stream().allMatch(f -> f.failures() == 0));
             Map<String, String> serverMetrics = new LinkedHashMap<>();
             for (ProcessFleet.Server s : fleet.servers()) {
@@ -134,14 +177,18 @@ public final class IdleDrainBenchmark {
             Map<String, long[]> timelines = new LinkedHashMap<>();
             pauses.put(FERRY, b.merged(ferry));
             pauses.put(BASELINE, b.merged(baseline));
+            pauses.put(BASELINE_ALL, b.merged(baselineAll));
             timelines.put(FERRY, b.timelineOf.get(closestTo(ferry, ferryMedian)));
             timelines.put(BASELINE, b.timelineOf.get(closestTo(baseline, baselineMedian)));
-            for (Figures paced : limited) {
-                pauses.put(paced.scenario(), b.pauseOf.get(paced));
-                timelines.put(paced.scenario(), b.timelineOf.get(paced));
+            timelines.put(BASELINE_ALL, b.timelineOf.get(closestTo(baselineAll, baselineAllMedian)));
+            for (Paced p : paced) {
+                for (Figures f : List.of(p.ferry(), p.baseline())) {
+                    pauses.put(f.scenario(), b.pauseOf.get(f));
+                    timelines.put(f.scenario(), b.timelineOf.get(f));
+                }
             }
             return new Result(started, loadBefore, CpuTimes.loadAverage(), Runtime.getRuntime().availableProcessors(), opts,
-                    rows, ferryMedian, baselineMedian, limited, met, serverMetrics, pids, pauses, timelines);
+                    rows, ferryMedian, baselineMedian, baselineAllMedian, paced, met, serverMetrics, pids, pauses, timelines);
         }
     }
 
@@ -190,6 +237,7 @@ public final class IdleDrainBenchmark {
         String scenario = rate > 0 ? limited(rate) : FERRY;
         log.info("{} {} {}: opening {} sessions on pod-0", scenario, phase, round, o.sessions());
         openOnPod0();
+        fleet.moveDecisions(0); // forget decisions of earlier rounds: this round's are read after it
         Map<String, JsonNode> migrationsBefore = serverMigrations();
         CpuTimes.Snapshot cpuBefore = CpuTimes.snapshot(fleet.pids());
         Instant wallStart = Instant.now();
@@ -243,18 +291,21 @@ public final class IdleDrainBenchmark {
         Instant wallEnd = Instant.now();
         double seconds = (t1 - t0) / 1e9;
 
-        Histogram pause = new Histogram(3);
+        Histogram clientPause = new Histogram(3);
+        Map<String, Long> movedAt = new HashMap<>();
         long moved = 0;
         List<long[]> times = new ArrayList<>();
         for (ChildProcess w : fleet.workers()) {
             w.send("REPORT " + t0);
             JsonNode r = expect(w, "REPORT", Duration.ofSeconds(60)).body();
-            pause.add(WorkerProtocol.decode(r.path("pause").asText()));
+            clientPause.add(WorkerProtocol.decode(r.path("pause").asText()));
             moved += r.path("moved").asLong();
             times.add(micros(r.path("moveMicros")));
-            ((com.fasterxml.jackson.databind.node.ObjectNode) r).remove("moveMicros");
-            log.debug("{}: {}", w.name(), ((com.fasterxml.jackson.databind.node.ObjectNode) r.deepCopy()).without("pause"));
+            r.path("movedAt").properties().forEach(e -> movedAt.put(e.getKey(), e.getValue().asLong()));
+            ObjectNode summary = ((ObjectNode) r.deepCopy()).without(List.of("pause", "moveMicros", "movedAt"));
+            log.debug("{}: {}", w.name(), summary);
         }
+        Histogram pause = SinceDecision.pauses(fleet.moveDecisions(0), movedAt, scenario);
         long failures = o.sessions() - moved; // not moved in time, failed, or never opened
         Map<String, JsonNode> migrations = delta(migrationsBefore, serverMigrations());
         if (dumpProfile && fleet.launch().jfrDir() != null) {
@@ -264,7 +315,7 @@ public final class IdleDrainBenchmark {
         }
         closeAll();
         Figures f = new Figures(scenario, phase, round, o.sessions(), seconds, moved / seconds,
-                pct(pause, 50), pct(pause, 99), pause.getTotalCount() == 0 ? 0 : pause.getMaxValue() / 1000.0, failures,
+                pct(pause, 50), pct(pause, 99), max(pause), failures, pct(clientPause, 50), pct(clientPause, 99),
                 cpu(cpuAfter.minus(cpuBefore)), migrations);
         pauseOf.put(f, pause);
         timelineOf.put(f, concat(times));
@@ -272,18 +323,28 @@ public final class IdleDrainBenchmark {
         return f;
     }
 
-    private Figures baselineRound(String phase, String round) throws Exception {
-        log.info("{} {} {}: opening {} sessions on pod-0", BASELINE, phase, round, o.sessions());
+    /**
+     * Every session reconnects to a peer under {@code policy}, which is split evenly over the
+     * workers (each takes its share of the window and of the rate).
+     */
+    private Figures baselineRound(String scenario, String phase, String round, ReconnectPolicy policy) throws Exception {
+        log.info("{} {} {}: opening {} sessions on pod-0", scenario, phase, round, o.sessions());
         openOnPod0();
         CpuTimes.Snapshot cpuBefore = CpuTimes.snapshot(fleet.pids());
         long t0 = System.nanoTime();
-        for (ChildProcess w : fleet.workers()) w.send("BASELINE " + String.join(",", peers) + " " + t0);
+        List<ChildProcess> workers = fleet.workers();
+        for (int i = 0; i < workers.size(); i++) {
+            int window = share(policy.window(), workers.size(), i);
+            double rate = policy.perSecond() / workers.size();
+            workers.get(i).send(String.format(Locale.ROOT, "BASELINE %s %d %d %s", String.join(",", peers), t0, window, rate));
+        }
         Histogram pause = new Histogram(3);
         List<long[]> times = new ArrayList<>();
         long reconnected = 0;
         long last = t0;
-        for (ChildProcess w : fleet.workers()) {
-            ChildProcess.Line l = w.await("BASELINED", o.moveTimeout().plusMinutes(2));
+        Duration bound = o.moveTimeout().plusMinutes(2).plusSeconds(policy.perSecond() > 0 ? (long) Math.ceil(o.sessions() / policy.perSecond()) : 0);
+        for (ChildProcess w : workers) {
+            ChildProcess.Line l = w.await("BASELINED", bound);
             WorkerProtocol.Message m = WorkerProtocol.parse(l.text());
             if (!m.word().equals("BASELINED")) throw new IllegalStateException(w.name() + " said " + l.text());
             last = Math.max(last, l.nanos());
@@ -294,13 +355,23 @@ public final class IdleDrainBenchmark {
         CpuTimes.Snapshot cpuAfter = CpuTimes.snapshot(fleet.pids());
         double seconds = (last - t0) / 1e9;
         closeAll();
-        Figures f = new Figures(BASELINE, phase, round, o.sessions(), seconds, reconnected / seconds,
-                pct(pause, 50), pct(pause, 99), pause.getTotalCount() == 0 ? 0 : pause.getMaxValue() / 1000.0,
-                o.sessions() - reconnected, cpu(cpuAfter.minus(cpuBefore)), Map.of());
+        Figures f = new Figures(scenario, phase, round, o.sessions(), seconds, reconnected / seconds,
+                pct(pause, 50), pct(pause, 99), max(pause), o.sessions() - reconnected, 0, 0,
+                cpu(cpuAfter.minus(cpuBefore)), Map.of());
         pauseOf.put(f, pause);
         timelineOf.put(f, concat(times));
         log.info("{}", f.row());
         return f;
+    }
+
+    /** Worker {@code i}'s part of a window of {@code total} (0 stays 0: no window); every worker gets at least 1. */
+    static int share(int total, int workers, int i) {
+        if (total == 0) return 0;
+        return Math.max(1, total / workers + (i < total % workers ? 1 : 0));
+    }
+
+    private static double max(Histogram h) {
+        return h.getTotalCount() == 0 ? 0 : h.getMaxValue() / 1000.0;
     }
 
     private void closeAll() throws Exception {
@@ -361,7 +432,8 @@ public final class IdleDrainBenchmark {
         return new Figures(scenario, "median", "", runs.getFirst().sessions(),
                 median(runs, Figures::seconds), median(runs, Figures::perSecond), median(runs, Figures::pauseP50Millis),
                 median(runs, Figures::pauseP99Millis), median(runs, Figures::pauseMaxMillis),
-                runs.stream().mapToLong(Figures::failures).sum(), cpu, Map.of());
+                runs.stream().mapToLong(Figures::failures).sum(),
+                median(runs, Figures::clientPauseP50Millis), median(runs, Figures::clientPauseP99Millis), cpu, Map.of());
     }
 
     private static double median(List<Figures> runs, ToDoubleFunction<Figures> f) {

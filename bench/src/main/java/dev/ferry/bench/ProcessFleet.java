@@ -87,7 +87,11 @@ final class ProcessFleet implements AutoCloseable {
             for (int i = 0; i < serverCount; i++) {
                 String name = "pod-" + i;
                 List<String> cmd = launch.jvm(name);
-                cmd.addAll(List.of("-jar", launch.serverJar().toString()));
+                // The reference server from the server jar, started through BenchServer (bench jar, after
+                // the server jar on the class path so every SDK class comes from the server jar): the same
+                // server, plus the move decisions and STREAMFROM the benchmarks measure with.
+                cmd.addAll(List.of("-cp", launch.serverJar() + java.io.File.pathSeparator + launch.benchJar(),
+                        dev.ferry.bench.server.BenchServer.class.getName()));
                 Map<String, String> env = new LinkedHashMap<>();
                 env.put("FERRY_SERVER_NAME", name);
                 env.put("FERRY_PORT", "0");
@@ -95,7 +99,8 @@ final class ProcessFleet implements AutoCloseable {
                 env.put("FERRY_ADMIN_TOKEN", token);
                 env.put("FERRY_STORE_URI", redis.uri());
                 env.put("FERRY_PEERS", ""); // the benchmark names the targets of every drain itself
-                starting.add(ChildProcess.start(name, cmd, env, launch.logDir(), line -> line.startsWith("FERRY READY")));
+                starting.add(ChildProcess.start(name, cmd, env, launch.logDir(),
+                        line -> line.startsWith("FERRY READY") || WorkerProtocol.isProtocolLine(line)));
             }
             for (ChildProcess p : starting) {
                 String line = p.await("FERRY READY line", Duration.ofSeconds(60)).text();
@@ -126,6 +131,20 @@ final class ProcessFleet implements AutoCloseable {
     List<ChildProcess> workers() { return List.copyOf(workers); }
     RedisServer redis() { return redis; }
     Launch launch() { return launch; }
+
+    /**
+     * When server {@code i} decided each of its sessions must move since the last call, by session
+     * ID ({@link System#nanoTime()} of this machine); see {@link dev.ferry.bench.server.MoveDecisions}.
+     */
+    Map<String, Long> moveDecisions(int i) throws Exception {
+        ChildProcess p = servers.get(i).process();
+        p.send("DECISIONS");
+        WorkerProtocol.Message m = WorkerProtocol.parse(p.await("DECISIONS", Duration.ofSeconds(60)).text());
+        if (!m.word().equals("DECISIONS")) throw new IllegalStateException(p.name() + " said " + m.word() + " instead of DECISIONS");
+        Map<String, Long> d = new LinkedHashMap<>();
+        m.body().properties().forEach(e -> d.put(e.getKey(), e.getValue().asLong()));
+        return d;
+    }
 
     /** Every process whose CPU time the benchmark reports, by name; the coordinator is this JVM. */
     Map<String, Long> pids() {

@@ -87,8 +87,7 @@ final class SlowReadersBenchmark implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "%nunread streams cost %.1f KiB per client; back-pressure waits: %d; "
                                 + "bound by design: write buffer high-water mark 64 KiB + one frame per connection%n",
                         ((streaming[0] + streaming[1]) - (idle[0] + idle[1])) / 1024.0 / clients, waits);
-                System.out.println("wrote " + dev.ferry.bench.report.ResultFiles.write(result.results,
-                        result(idle, streaming, waits, loadBefore, at)));
+                result.write(result(idle, streaming, waits, loadBefore, at));
             } finally {
                 for (Socket s : sockets) s.close();
             }
@@ -106,7 +105,7 @@ final class SlowReadersBenchmark implements Callable<Integer> {
                 dev.ferry.bench.report.Measures.figure("added by an unread stream", "KiB per client", round(perStreaming - perIdle), null, null, null),
                 dev.ferry.bench.report.Measures.figure("back-pressure waits", "waits", (double) waits, null, null, null));
         return new dev.ferry.bench.report.BenchResult("slow-readers", "Slow readers: " + clients + " clients stream and never read",
-                at, result.command("slow-readers", " --clients " + clients), dev.ferry.bench.report.Measures.machine(loadBefore),
+                at, result.command(), dev.ferry.bench.report.Measures.machine(loadBefore),
                 "the same " + clients + " sessions idle", figures, List.of(),
                 List.of("One reference server in this JVM (in-memory store); each of " + clients + " sockets (receive buffer 4 KiB) sends HELLO and "
                                 + "`STREAM " + rows + "` and never reads. Heap is measured after a full GC; direct memory is what Netty's pooled "

@@ -7,12 +7,23 @@ import java.util.List;
  * every benchmark (data plane and operator), so the report generator needs nothing else.
  */
 public record BenchResult(String scenario, String title, String measuredAt, String command, Machine machine,
-                          String baselineLabel, List<Figure> figures, List<Chart> charts, List<String> notes) {
+                          String baselineLabel, List<Figure> figures, List<Chart> charts, List<String> notes,
+                          Provenance provenance) {
 
     public BenchResult {
         figures = List.copyOf(figures);
         charts = List.copyOf(charts);
         notes = List.copyOf(notes);
+    }
+
+    /** A result whose provenance is stamped when it is written ({@link ResultFiles#write}). */
+    public BenchResult(String scenario, String title, String measuredAt, String command, Machine machine,
+                       String baselineLabel, List<Figure> figures, List<Chart> charts, List<String> notes) {
+        this(scenario, title, measuredAt, command, machine, baselineLabel, figures, charts, notes, null);
+    }
+
+    public BenchResult withProvenance(Provenance p) {
+        return new BenchResult(scenario, title, measuredAt, command, machine, baselineLabel, figures, charts, notes, p);
     }
 
     /** The machine and its load average (1, 5, 15 minutes) before and after the run. */

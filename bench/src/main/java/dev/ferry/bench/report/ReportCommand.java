@@ -29,7 +29,7 @@ public final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!Files.isRegularFile(header)) throw new IllegalArgumentException("no report header at " + header + " (--header)");
-        List<BenchResult> all = ResultFiles.readAll(results);
+        List<ResultFiles.ResultFile> all = ResultFiles.readAll(results);
         if (all.isEmpty()) throw new IllegalArgumentException("no *.json result files in " + results + ": run scripts/bench.sh first");
         List<Path> pngs = MarkdownReport.write(all, Files.readString(header, StandardCharsets.UTF_8), out, charts);
         System.out.println("wrote " + out + " (" + all.size() + " scenarios) and " + pngs.size() + " charts in " + charts);

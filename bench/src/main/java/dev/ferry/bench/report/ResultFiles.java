@@ -36,19 +36,27 @@ public final class ResultFiles {
     /** The order of the report: the headline scenarios first, anything else after them by name. */
     static final List<String> ORDER = List.of("idle-drain", "in-batch", "rollout", "capacity", "throughput", "slow-readers", "operator-cost");
 
-    /** Every {@code *.json} in {@code dir}: the scenarios in {@link #ORDER} first, then the others by file name. */
-    public static List<BenchResult> readAll(Path dir) throws IOException {
+    /** A result and the name of the file it was read from (one scenario may have several, e.g. both rollout orders). */
+    public record ResultFile(String fileName, BenchResult result) {}
+
+    /**
+     * Every {@code *.json} in {@code dir}: the scenarios in {@link #ORDER} first, then the others;
+     * files of the same scenario by file name, except that a rollout in the default order comes
+     * before one run with {@code --baseline-first}.
+     */
+    public static List<ResultFile> readAll(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) throw new IOException(dir + " is not a directory of result files");
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
             files = s.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
         }
-        List<BenchResult> results = new ArrayList<>();
-        for (Path f : files) results.add(read(f));
-        results.sort(java.util.Comparator.comparingInt((BenchResult r) -> {
-            int i = ORDER.indexOf(r.scenario());
+        List<ResultFile> results = new ArrayList<>();
+        for (Path f : files) results.add(new ResultFile(f.getFileName().toString(), read(f)));
+        results.sort(java.util.Comparator.comparingInt((ResultFile r) -> {
+            int i = ORDER.indexOf(r.result().scenario());
             return i < 0 ? ORDER.size() : i;
-        }));
+        }).thenComparing(r -> r.result().command().contains("--baseline-first"))); // the default order first
+
         return results;
     }
 
@@ -116,7 +124,24 @@ public final class ResultFiles {
         }
         return new BenchResult(scenario, f.string(root, "title", "title"), f.string(root, "measuredAt", "measuredAt"),
                 f.string(root, "command", "command"), machine, f.stringOrNull(root, "baselineLabel", "baselineLabel"),
-                figures, charts, notes);
+                figures, charts, notes, provenance(f, root));
+    }
+
+    /** Optional: files written before provenance was recorded have none (the report says "not recorded"). */
+    private static Provenance provenance(Fields f, JsonNode root) {
+        JsonNode p = root.get("provenance");
+        if (p == null || p.isNull()) return null;
+        if (!p.isObject()) throw new ResultFormatException(f.file(), "provenance", "must be an object or null");
+        JsonNode dirty = p.get("dirty");
+        if (dirty != null && !dirty.isNull() && !dirty.isBoolean()) {
+            throw new ResultFormatException(f.file(), "provenance.dirty", "must be true, false or null");
+        }
+        JsonNode smoke = p.get("smoke");
+        if (smoke != null && !smoke.isBoolean()) throw new ResultFormatException(f.file(), "provenance.smoke", "must be true or false");
+        return new Provenance(f.optionalString(p, "commit", "provenance.commit"),
+                dirty == null || dirty.isNull() ? null : dirty.asBoolean(),
+                f.strings(p, "dirtyPaths", "provenance.dirtyPaths"), f.optionalString(p, "jvm", "provenance.jvm"),
+                f.strings(p, "arguments", "provenance.arguments"), smoke != null && smoke.asBoolean());
     }
 
     /** Typed access to fields, failing with the field's path. */
@@ -184,6 +209,25 @@ public final class ResultFiles {
             for (int i = 0; i < v.length; i++) {
                 if (!n.get(i).isNumber()) throw new ResultFormatException(file, at + "[" + i + "]", "must be a number");
                 v[i] = n.get(i).asDouble();
+            }
+            return v;
+        }
+
+        String optionalString(JsonNode parent, String name, String at) {
+            JsonNode n = parent.get(name);
+            if (n == null || n.isNull()) return null;
+            if (!n.isTextual()) throw new ResultFormatException(file, at, "must be a string or null");
+            return n.asText();
+        }
+
+        List<String> strings(JsonNode parent, String name, String at) {
+            JsonNode n = parent.get(name);
+            if (n == null || n.isNull()) return List.of();
+            if (!n.isArray()) throw new ResultFormatException(file, at, "must be an array of strings");
+            List<String> v = new ArrayList<>();
+            for (int i = 0; i < n.size(); i++) {
+                if (!n.get(i).isTextual()) throw new ResultFormatException(file, at + "[" + i + "]", "must be a string");
+                v.add(n.get(i).asText());
             }
             return v;
         }

@@ -104,7 +104,7 @@ class ReportCommandTest {
         Files.writeString(results.resolve("a-extra.json"), fixture.replace("\"scenario\": \"rollout\"", "\"scenario\": \"a-extra\""));
         Files.writeString(results.resolve("z-idle.json"), fixture.replace("\"scenario\": \"rollout\"", "\"scenario\": \"idle-drain\""));
 
-        assertThat(ResultFiles.readAll(results)).extracting(BenchResult::scenario).containsExactly("idle-drain", "rollout", "a-extra");
+        assertThat(ResultFiles.readAll(results)).extracting(f -> f.result().scenario()).containsExactly("idle-drain", "rollout", "a-extra");
     }
 
     @Test
