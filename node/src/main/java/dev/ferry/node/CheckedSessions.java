@@ -2,6 +2,7 @@ package dev.ferry.node;
 
 import dev.ferry.client.ClientMetrics;
 import dev.ferry.client.ClientOptions;
+import dev.ferry.client.ClientTlsOptions;
 import dev.ferry.client.FerryClient;
 import dev.ferry.client.FerrySession;
 import dev.ferry.client.Result;
@@ -38,7 +39,7 @@ public final class CheckedSessions implements AutoCloseable {
     /** What the sessions saw, once they stopped. */
     public record Summary(int sessions, long commandsOk, long commandsFailed, long wrongAnswers, long sessionsLost,
                           Map<Integer, Long> sessionsByMoves, Map<String, Long> sessionsByVersion,
-                          Map<String, Long> sessionsByPod, double latencyP99Millis, double latencyMaxMillis,
+                          Map<String, Long> sessionsByPod, Map<String, Long> lostByPod, double latencyP99Millis, double latencyMaxMillis,
                           ClientMetrics.Snapshot client, List<String> failures) {
 
         public long moves() {
@@ -49,10 +50,10 @@ public final class CheckedSessions implements AutoCloseable {
         public String toString() {
             return String.format(java.util.Locale.ROOT,
                     "%d sessions: %d commands ok, %d failed, %d wrong answers, %d sessions lost; moves per session %s; "
-                            + "versions %s; pods %s; latency p99 %.1f ms, max %.1f ms; migrations failed %d, pause p99 %.1f ms, "
+                            + "versions %s; pods %s; lost on %s; latency p99 %.1f ms, max %.1f ms; migrations failed %d, pause p99 %.1f ms, "
                             + "max %.1f ms; duplicate rows %d, sequence gaps %d%s",
                     sessions, commandsOk, commandsFailed, wrongAnswers, sessionsLost, sessionsByMoves, sessionsByVersion,
-                    sessionsByPod, latencyP99Millis, latencyMaxMillis, client.migrationsFailed(), client.pauseP99Millis(),
+                    sessionsByPod, lostByPod, latencyP99Millis, latencyMaxMillis, client.migrationsFailed(), client.pauseP99Millis(),
                     client.pauseMaxMillis(), client.duplicateRows(), client.seqGaps(),
                     failures.isEmpty() ? "" : "; failures " + failures);
         }
@@ -80,8 +81,15 @@ public final class CheckedSessions implements AutoCloseable {
      * Service sends it) and starts their loops, one virtual thread each.
      */
     public static CheckedSessions start(String address, int count, Duration thinkTime) {
-        FerryClient client = FerryClient.create(ClientOptions.builder().serviceAddress(address).clientName("ferry-node-check")
-                .commandTimeout(Duration.ofSeconds(60)).connectTimeout(Duration.ofSeconds(10)).build());
+        return start(address, count, thinkTime, null);
+    }
+
+    /** As above, over TLS with {@code tls} (null: plain TCP). */
+    public static CheckedSessions start(String address, int count, Duration thinkTime, ClientTlsOptions tls) {
+        ClientOptions.Builder options = ClientOptions.builder().serviceAddress(address).clientName("ferry-node-check")
+                .commandTimeout(Duration.ofSeconds(60)).connectTimeout(Duration.ofSeconds(10));
+        if (tls != null) options.tls(tls);
+        FerryClient client = FerryClient.create(options.build());
         CheckedSessions load = new CheckedSessions(client, count, thinkTime);
         try {
             for (int i = 0; i < count; i++) {
@@ -113,6 +121,11 @@ public final class CheckedSessions implements AutoCloseable {
         return sessions.stream().collect(Collectors.groupingBy(s -> s.session.serverName(), TreeMap::new, Collectors.counting()));
     }
 
+    /** The fewest rounds any live session has finished so far. */
+    public int roundsDone() {
+        return sessions.stream().filter(s -> !s.lost).mapToInt(s -> s.rounds).min().orElse(0);
+    }
+
     /** Waits until every session has finished at least {@code rounds} rounds. */
     public void awaitRounds(int rounds, Duration timeout) {
         NodeCluster.await("every session " + rounds + " rounds in", timeout,
@@ -142,8 +155,10 @@ public final class CheckedSessions implements AutoCloseable {
         org.HdrHistogram.Histogram h = latency.getIntervalHistogram();
         Map<Integer, Long> byMoves = sessions.stream()
                 .collect(Collectors.groupingBy(s -> s.session.migrations(), TreeMap::new, Collectors.counting()));
+        Map<String, Long> lostByPod = sessions.stream().filter(s -> s.lost)
+                .collect(Collectors.groupingBy(s -> s.session.serverName(), TreeMap::new, Collectors.counting()));
         return new Summary(sessions.size(), ok.get(), failed.get(), wrong.get(), sessions.stream().filter(s -> s.lost).count(),
-                byMoves, versions, sessionsByPod(), h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0,
+                byMoves, versions, sessionsByPod(), lostByPod, h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0,
                 client.metrics().snapshot(), List.copyOf(failures));
     }
 

@@ -12,6 +12,8 @@ public final class Fleet {
 
     public static final String API_VERSION = "ferry.dev/v1alpha1";
     public static final String KIND = "ServerFleet";
+    /** The reference server's client port (the fleet's {@code clientPort} default). */
+    public static final int CLIENT_PORT = 7000;
 
     private final NodeCluster cluster;
     private final String namespace;
@@ -109,6 +111,20 @@ public final class Fleet {
     /** The Service's cluster DNS name and port ({@code NAME.NAMESPACE.svc:PORT}), resolved through CoreDNS. */
     public String serviceDnsAddress() {
         return name + "." + namespace + ".svc:" + clientService().getSpec().getPorts().get(0).getPort();
+    }
+
+    /** {@code podIP:port} of a fleet pod's client port: what a client dials to reach that one pod. */
+    public static String podAddress(Pod pod) {
+        return pod.getStatus().getPodIP() + ":" + CLIENT_PORT;
+    }
+
+    /** The fleet's Kubernetes Events ({@code events.k8s.io/v1}) with this reason, oldest first. */
+    public List<io.fabric8.kubernetes.api.model.events.v1.Event> events(String reason) {
+        return cluster.client().events().v1().events().inNamespace(namespace).list().getItems().stream()
+                .filter(e -> e.getRegarding() != null && name.equals(e.getRegarding().getName())
+                        && KIND.equals(e.getRegarding().getKind()) && reason.equals(e.getReason()))
+                .sorted(java.util.Comparator.comparing(e -> e.getMetadata().getCreationTimestamp()))
+                .toList();
     }
 
     private Service clientService() {

@@ -60,6 +60,11 @@ public record FleetStatus(Long observedGeneration, Integer replicas, Integer rea
                 && condition("Available") && !condition("Progressing") && !condition("Draining");
     }
 
+    /** The condition of this type, if the operator has written one. */
+    public java.util.Optional<Condition> conditionOf(String type) {
+        return conditions.stream().filter(c -> c.type().equals(type)).findFirst();
+    }
+
     /** Sessions per pod name. */
     public Map<String, Long> sessionsByPod() {
         return pods.stream().collect(java.util.stream.Collectors.toMap(Pod::name, Pod::sessionCount, Long::sum, java.util.TreeMap::new));

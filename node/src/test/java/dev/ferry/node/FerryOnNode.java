@@ -61,6 +61,17 @@ public abstract class FerryOnNode {
         soft.assertAll();
     }
 
+    /**
+     * Waits until the fleet's status counts at least {@code sessions.get(pod)} sessions on each named pod: the
+     * operator picks scale-down victims by these counts, so a scenario that needs a given victim waits for them.
+     */
+    protected static void awaitSessionCounts(Fleet fleet, java.util.Map<String, Long> sessions) {
+        NodeCluster.await("fleet status counting " + sessions, Duration.ofMinutes(1), () -> {
+            java.util.Map<String, Long> counted = fleet.status().sessionsByPod();
+            return sessions.entrySet().stream().allMatch(e -> counted.getOrDefault(e.getKey(), 0L) >= e.getValue());
+        });
+    }
+
     /** A fleet manifest of the reference server with the hardened settings of deploy/examples/basic-fleet.yaml. */
     protected static String fleetManifest(String name, int replicas, String image, String advertise, int idleMigrationSeconds) {
         return fleetManifest(name, replicas, image, advertise, idleMigrationSeconds, "");
@@ -69,6 +80,12 @@ public abstract class FerryOnNode {
     /** As above, with {@code extraSpec} (YAML lines indented two spaces, each ending in a newline) added to the spec. */
     protected static String fleetManifest(String name, int replicas, String image, String advertise, int idleMigrationSeconds,
                                           String extraSpec) {
+        return fleetManifest(name, replicas, image, advertise, idleMigrationSeconds, 600, extraSpec);
+    }
+
+    /** As above, with the session idle timer too (both timers 0 turn migration off). */
+    protected static String fleetManifest(String name, int replicas, String image, String advertise, int idleMigrationSeconds,
+                                          int sessionIdleSeconds, String extraSpec) {
         return """
                 apiVersion: ferry.dev/v1alpha1
                 kind: ServerFleet
@@ -80,7 +97,7 @@ public abstract class FerryOnNode {
                   contextStore:
                     uri: %s
                   idleMigrationTimerSeconds: %d
-                  sessionIdleTimerSeconds: 600
+                  sessionIdleTimerSeconds: %d
                 %s  template:
                     spec:
                       terminationGracePeriodSeconds: %d
@@ -93,6 +110,6 @@ public abstract class FerryOnNode {
                               memory: 128Mi
                             limits:
                               memory: 384Mi
-                """.formatted(name, replicas, advertise, NodeCluster.STORE_URI, idleMigrationSeconds, extraSpec, idleMigrationSeconds + 30, image);
+                """.formatted(name, replicas, advertise, NodeCluster.STORE_URI, idleMigrationSeconds, sessionIdleSeconds, extraSpec, idleMigrationSeconds + 30, image);
     }
 }

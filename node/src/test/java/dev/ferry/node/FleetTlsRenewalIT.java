@@ -9,28 +9,17 @@ import dev.ferry.client.FerrySession;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.slf4j.Logger;
@@ -153,31 +142,8 @@ class FleetTlsRenewalIT extends FerryOnNode {
         }
     }
 
-    /**
-     * The certificate a pod serves to a new TLS connection on its client port, from a client that trusts only the
-     * fleet's CA. A fresh SSLContext each time: a resumed session would report the certificate of the session it
-     * resumes, not the one the server holds now.
-     */
     private static X509Certificate served(X509Certificate ca, Pod pod) {
-        try {
-            KeyStore trusted = KeyStore.getInstance("PKCS12");
-            trusted.load(null, null);
-            trusted.setCertificateEntry("fleet-ca", ca);
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trusted);
-            SSLContext tls = SSLContext.getInstance("TLS");
-            tls.init(null, tmf.getTrustManagers(), null);
-            try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket()) {
-                socket.connect(new InetSocketAddress(pod.getStatus().getPodIP(), CLIENT_PORT), 10_000);
-                socket.setSoTimeout(10_000);
-                socket.startHandshake();
-                return (X509Certificate) socket.getSession().getPeerCertificates()[0];
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("TLS to " + name(pod) + ": " + e.getMessage(), e);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+        return FleetTlsFiles.served(ca, pod.getStatus().getPodIP(), CLIENT_PORT);
     }
 
     private Secret secret(NodeCluster cluster, String name) {
@@ -186,20 +152,9 @@ class FleetTlsRenewalIT extends FerryOnNode {
         return s;
     }
 
-    private static String text(Secret secret, String key) {
-        String value = secret.getData() == null ? null : secret.getData().get(key);
-        if (value == null) throw new IllegalStateException("Secret " + secret.getMetadata().getName() + " has no " + key);
-        return new String(Base64.getDecoder().decode(value), StandardCharsets.US_ASCII);
-    }
+    private static String text(Secret secret, String key) { return FleetTlsFiles.text(secret, key); }
 
-    private static X509Certificate certificate(String pem) {
-        try {
-            return (X509Certificate) CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("not a PEM certificate: " + e.getMessage(), e);
-        }
-    }
+    private static X509Certificate certificate(String pem) { return FleetTlsFiles.certificate(pem); }
 
     private static Map<String, String> uids(List<Pod> pods) {
         return pods.stream().collect(Collectors.toMap(FleetTlsRenewalIT::name, p -> p.getMetadata().getUid(), (a, b) -> a, TreeMap::new));

@@ -2,7 +2,9 @@ package dev.ferry.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +60,7 @@ class NodeDrainIT extends FerryOnNode {
         Set<String> onDrained = fleet.pods().stream().filter(p -> drained.equals(p.getSpec().getNodeName()))
                 .map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
         assertThat(onDrained).as("fleet pods on " + drained).hasSize(2);
+        assertTheBudgetHoldsEvictions(cluster, fleet);
 
         try (CheckedSessions load = CheckedSessions.start(fleet.serviceAddress(), SESSIONS, Duration.ofMillis(20))) {
             load.awaitRounds(2, Duration.ofMinutes(1));
@@ -77,6 +80,50 @@ class NodeDrainIT extends FerryOnNode {
             assertThat(summary.sessionsByMoves().getOrDefault(1, 0L)).isEqualTo(movers);
             assertThat(summary.sessionsByMoves().keySet()).isSubsetOf(0, 1);
         }
+        assertTheBudgetFollowsTheSpec(cluster, fleet);
+    }
+
+    /**
+     * The fleet's PodDisruptionBudget, as the controller manager computes it from the fleet's scale subresource,
+     * allows no disruption, and an eviction through the Eviction API is refused.
+     */
+    private static void assertTheBudgetHoldsEvictions(NodeCluster cluster, Fleet fleet) {
+        var budgets = cluster.client().policy().v1().podDisruptionBudget().inNamespace(fleet.namespace()).withName(fleet.name());
+        NodeCluster.await("the fleet's budget computed: 4 expected, 0 disruptions allowed", Duration.ofMinutes(1), () -> {
+            PodDisruptionBudget b = budgets.get();
+            return b != null && b.getStatus() != null && b.getMetadata().getGeneration().equals(b.getStatus().getObservedGeneration())
+                    && Integer.valueOf(4).equals(b.getStatus().getExpectedPods())
+                    && Integer.valueOf(4).equals(b.getStatus().getCurrentHealthy())
+                    && Integer.valueOf(0).equals(b.getStatus().getDisruptionsAllowed());
+        });
+        PodDisruptionBudget budget = budgets.get();
+        assertThat(budget.getSpec().getSelector().getMatchLabels()).isEqualTo(Map.of("ferry.dev/fleet", fleet.name()));
+        assertThat(budget.getSpec().getMaxUnavailable()).isEqualTo(new IntOrString(0));
+        assertThat(budget.getMetadata().getOwnerReferences()).singleElement()
+                .satisfies(o -> assertThat(o.getUid()).isEqualTo(fleet.get().getMetadata().getUid()));
+        assertThat(fleet.events("DisruptionBudgetCreated")).singleElement()
+                .satisfies(e -> assertThat(e.getNote()).contains("maxUnavailable 0"));
+        String pod = fleet.pods().get(0).getMetadata().getName();
+        var podResource = cluster.client().pods().inNamespace(fleet.namespace()).withName(pod);
+        assertThat(podResource.evict()).as("eviction of %s refused by the budget", pod).isFalse();
+        assertThat(podResource.get().getMetadata().getDeletionTimestamp()).isNull();
+    }
+
+    /** The budget follows the fleet's spec: changed, then turned off and deleted. */
+    private static void assertTheBudgetFollowsTheSpec(NodeCluster cluster, Fleet fleet) {
+        var budgets = cluster.client().policy().v1().podDisruptionBudget().inNamespace(fleet.namespace()).withName(fleet.name());
+        cluster.kubectl().run("patch", "-n", fleet.namespace(), "serverfleet/" + fleet.name(), "--type=merge", "-p",
+                "{\"spec\":{\"podDisruptionBudget\":{\"maxUnavailable\":\"50%\"}}}");
+        NodeCluster.await("the budget updated to 50%", Duration.ofMinutes(1), () -> {
+            PodDisruptionBudget b = budgets.get();
+            return b != null && new IntOrString("50%").equals(b.getSpec().getMaxUnavailable());
+        });
+        assertThat(fleet.events("DisruptionBudgetUpdated")).singleElement()
+                .satisfies(e -> assertThat(e.getNote()).contains("maxUnavailable 50%"));
+        cluster.kubectl().run("patch", "-n", fleet.namespace(), "serverfleet/" + fleet.name(), "--type=merge", "-p",
+                "{\"spec\":{\"podDisruptionBudget\":{\"enabled\":false}}}");
+        NodeCluster.await("the budget deleted", Duration.ofMinutes(1), () -> budgets.get() == null);
+        assertThat(fleet.events("DisruptionBudgetDeleted")).hasSize(1);
     }
 
     /**
