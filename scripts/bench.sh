@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # The benchmarks, one command: every data-plane scenario with its baseline in the same run, then
-# the operator benchmark (scripts/bench-operator.sh, when present), then the report.
+# the operator benchmarks (scripts/bench-operator.sh, when present: the rollout in both orders and
+# the operator cost), then the report.
 #
-#   scripts/bench.sh                      every scenario at full size (about 15 minutes on 2 cores)
-#   scripts/bench.sh --quick              smaller sizes: a smoke run of everything
+#   scripts/bench.sh                      every scenario at full size (the published results)
+#   scripts/bench.sh --quick              smaller sizes: a smoke run of everything; its results are marked smoke-sized
 #   scripts/bench.sh idle-drain capacity  a subset (scenarios: idle-drain in-batch capacity throughput slow-readers operator)
 #   scripts/bench.sh --report             only re-render docs/benchmarks.md from bench/results/*.json
 #
-# Each scenario writes bench/results/<scenario>.json; `ferry-bench.jar report` renders all of them
-# (the operator's rollout.json and operator-cost.json too) into docs/benchmarks.md and PNG charts in
-# docs/bench/. Console output of each scenario is kept in bench/target/bench-logs/<scenario>.log.
+# Each scenario writes bench/results/<scenario>.json with its commit, working-tree state, JVM and exact
+# arguments; the rollout writes rollout.json (Ferry's fleet first, the default order) and
+# rollout-baseline-first.json. `ferry-bench.jar report` renders all of them into docs/benchmarks.md and
+# PNG charts in docs/bench/. Console output of each scenario is kept in bench/target/bench-logs/<scenario>.log.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
@@ -22,7 +24,7 @@ for arg in "$@"; do
   case "$arg" in
     --quick) quick=true ;;
     --report) report_only=true ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "bench.sh: unknown option $arg (see --help)" >&2; exit 2 ;;
     *)
       if [[ " ${all[*]} " != *" $arg "* ]]; then
@@ -50,6 +52,7 @@ if ! $report_only; then
   command -v redis-benchmark >/dev/null || { echo "bench.sh: redis-benchmark missing (Debian package redis-tools)" >&2; exit 1; }
   mkdir -p bench/results bench/target/bench-logs
   suffix=""; $quick && suffix=" --quick"
+  smoke=(); $quick && smoke=(--smoke) # the result says it is smoke-sized; the report shows it
   for s in "${chosen[@]}"; do
     args=()
     case "$s" in
@@ -61,7 +64,16 @@ if ! $report_only; then
       operator)
         if [ -x scripts/bench-operator.sh ]; then
           echo "== operator (scripts/bench-operator.sh$suffix)"
-          if $quick; then scripts/bench-operator.sh --quick; else scripts/bench-operator.sh; fi
+          if $quick; then
+            scripts/bench-operator.sh --quick
+          else
+            # The first fleet of a rollout run has the disturbed steady state: run both orders.
+            # The benchmark always writes rollout.json, so the baseline-first run is renamed first.
+            scripts/bench-operator.sh rollout --baseline-first
+            mv bench/results/rollout.json bench/results/rollout-baseline-first.json
+            scripts/bench-operator.sh rollout
+            scripts/bench-operator.sh operator-cost
+          fi
         else
           echo "== operator: scripts/bench-operator.sh is not there; skipped"
         fi
@@ -69,7 +81,7 @@ if ! $report_only; then
     esac
     echo "== $s (load average $(cut -d' ' -f1-3 /proc/loadavg))"
     # The whole output goes to the log; the console shows progress and the tables.
-    if ! bench "$s" ${args[@]+"${args[@]}"} --command "scripts/bench.sh $s$suffix" 2>&1 | tee "bench/target/bench-logs/$s.log" \
+    if ! bench "$s" ${args[@]+"${args[@]}"} ${smoke[@]+"${smoke[@]}"} --command "scripts/bench.sh $s$suffix" 2>&1 | tee "bench/target/bench-logs/$s.log" \
         | { grep -E --line-buffered '^(wrote|\| |Targets|\[main\] (INFO|WARN) dev\.ferry\.bench)' || true; }; then
       echo "bench.sh: $s failed; see bench/target/bench-logs/$s.log" >&2
       exit 1

@@ -75,7 +75,7 @@ public final class MarkdownReport {
             else commits.add(commitKey(r));
             if (p != null && p.smoke()) smoke.add(f.fileName());
             b.append("| `").append(f.fileName()).append("` | ").append(r.measuredAt()).append(" | ").append(cell(commit))
-                    .append(" | ").append(cell(treeText(r))).append(" | ").append(p == null ? NOT_RECORDED : p.smoke() ? "**smoke**" : "full")
+                    .append(" | ").append(cell(treeSummary(r))).append(" | ").append(p == null ? NOT_RECORDED : p.smoke() ? "**smoke**" : "full")
                     .append(" | ").append(cell(argumentsText(r))).append(" |\n");
         }
         b.append('\n');
@@ -174,6 +174,14 @@ public final class MarkdownReport {
         if (!p.dirty()) return "clean";
         return "uncommitted changes in " + String.join(", ", p.dirtyPaths())
                 + (p.dirtyPaths().size() >= Provenance.MAX_DIRTY_PATHS ? ", ..." : "");
+    }
+
+    /** The tree state in a few words for the overview table; the section names the paths. */
+    private static String treeSummary(BenchResult r) {
+        Provenance p = r.provenance();
+        if (p == null || p.dirty() == null || !p.dirty()) return treeText(r);
+        int n = p.dirtyPaths().size();
+        return "uncommitted changes (" + (n >= Provenance.MAX_DIRTY_PATHS ? "at least " : "") + n + (n == 1 ? " file)" : " files)");
     }
 
     private static String argumentsText(BenchResult r) {
