@@ -107,7 +107,8 @@ class ReportProvenanceTest {
         List<BenchResult.Figure> figures = List.of(
                 new BenchResult.Figure(LegacyResults.OLD_PAUSE, "ms", 144.0, 230.4, null, null),
                 new BenchResult.Figure(LegacyResults.OLD_DUPLICATES, "rows", 0.0, 147713.0, "0", true));
-        BenchResult inBatch = new BenchResult("in-batch", "In-batch", f.measuredAt(), f.command(), f.machine(), "killed", figures, List.of(), List.of());
+        BenchResult inBatch = new BenchResult("in-batch", "In-batch", f.measuredAt(), f.command(), f.machine(), "killed", figures, List.of(),
+                List.of(LegacyResults.OLD_PAUSE_NOTE + "Client counters of the Ferry run: Snapshot[...]"));
         BenchResult capacity = new BenchResult("capacity", "Capacity", f.measuredAt(), f.command(), f.machine(), "empty",
                 List.of(new BenchResult.Figure(LegacyResults.OLD_HELD, "sessions", 19000.0, null, ">= 100000", false)), List.of(), List.of());
 
@@ -120,6 +121,7 @@ class ReportProvenanceTest {
         assertThat(md).contains("| idle sessions held by one server process: at least this many (the largest step tried; no step failed, "
                 + "so this is not a measured maximum) | sessions | 19,000 |");
         assertThat(md).contains("this baseline restarted each stream at row 0");
+        assertThat(md).doesNotContain("the baseline column holds the Ferry p99").contains("- Client counters of the Ferry run: Snapshot[...]");
     }
 
     @Test
