@@ -292,8 +292,7 @@ public final class ControlPlane implements AutoCloseable {
 
   /**
    * Starts the real kube-scheduler against this API server, once; later calls return the running
-   * one. Pods without {@code spec.nodeName} are then bound to nodes (e.g. those of a {@link
-   * dev.ferry.controlplane.runtime.LocalPodRuntime}).
+   * one. Pods without {@code spec.nodeName} are then bound to nodes, if any are registered.
    */
   public synchronized KubeScheduler scheduler() {
     if (closed) {

@@ -31,14 +31,10 @@ public final class ControllerManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControllerManager.class);
 
   /**
-   * The controllers started; override with {@code -Dferry.controlplane.controllers=a,b,c}. Besides
-   * the garbage collector, namespace and service-account controllers: the node lifecycle and taint
-   * eviction controllers (a node that stops its heartbeat becomes NotReady, NoExecute taints
-   * evict), which matter once a {@link dev.ferry.controlplane.runtime.LocalPodRuntime} runs pods.
-   *
-   * <p>Not the EndpointSlice controller: pods of a LocalPodRuntime have loopback addresses, which
-   * the API server rejects in EndpointSlices ("may not be in the loopback range"), so it could only
-   * log errors and emit FailedToUpdateEndpointSlices warnings.
+   * The controllers started; override with {@code -Dferry.controlplane.controllers=a,b,c}: the garbage
+   * collector (owner references), namespace and service-account controllers (a test namespace gets
+   * its default ServiceAccount and is emptied on delete), and the node lifecycle and taint eviction
+   * controllers. This harness runs no kubelet: tests that need pods to run use the node tier.
    */
   public static final String DEFAULT_CONTROLLERS =
       "garbagecollector,namespace,serviceaccount,nodelifecycle,taint-eviction-controller";

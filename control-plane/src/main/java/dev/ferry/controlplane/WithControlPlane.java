@@ -28,8 +28,8 @@ public @interface WithControlPlane {
   boolean controllerManager() default false;
 
   /**
-   * Also run the real kube-scheduler, which binds pods to nodes (e.g. those a {@link
-   * dev.ferry.controlplane.runtime.LocalPodRuntime} registers). Started once, then kept.
+   * Also run the real kube-scheduler, which binds pods to nodes (this harness registers none, so
+   * pods stay Pending). Started once, then kept.
    */
   boolean scheduler() default false;
 }

@@ -57,6 +57,17 @@ class LeaderKilledIT extends FerryOnNode {
             assertThat(fleet.pods()).extracting(p -> p.getMetadata().getName()).doesNotContain(victim[0]);
             assertThat(summary.sessionsByMoves().getOrDefault(1, 0L)).isEqualTo(before.get(victim[0]));
             assertThat(summary.sessionsByMoves().keySet()).isSubsetOf(0, 1);
+            // Events name the replica that recorded them: the drain was started by the killed leader and finished by
+            // the one that took over, which found it on the pod and did not record it as started a second time.
+            assertThat(fleet.events("DrainStarted")).singleElement().satisfies(e -> {
+                assertThat(e.getRelated().getName()).isEqualTo(victim[0]);
+                assertThat(e.getReportingInstance()).isEqualTo(leader);
+            });
+            assertThat(fleet.events("DrainFinished")).singleElement().satisfies(e -> {
+                assertThat(e.getRelated().getName()).isEqualTo(victim[0]);
+                assertThat(e.getReportingInstance()).isEqualTo(next);
+                assertThat(e.getNote()).contains("0 sessions left");
+            });
             cluster.awaitAvailable(NodeCluster.FERRY_NAMESPACE, NodeCluster.OPERATOR, 2, SETTLE);
         }
     }
