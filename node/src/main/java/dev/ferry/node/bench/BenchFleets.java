@@ -1,0 +1,70 @@
+package dev.ferry.node.bench;
+
+import dev.ferry.node.NodeCluster;
+
+/**
+ * ServerFleet manifests of the benchmarks: the reference server with the hardened settings of
+ * deploy/examples/basic-fleet.yaml, on the Redis that {@code kubectl apply -k deploy/} installs, advertising pod
+ * addresses (a drain then sends each client straight to a pod of the new revision; with the Service address a
+ * lagging kube-proxy can send a client to an old pod, which moves it twice, see RollingUpgradeIT).
+ */
+final class BenchFleets {
+
+    /** Build 1 of the reference server's image, as {@code mvn install -Pimage} tags it. */
+    static final String SERVER_IMAGE = "localhost/ferry/server:0.1.0-SNAPSHOT";
+
+    private BenchFleets() {}
+
+    /**
+     * @param memoryLimit the container's memory limit, e.g. {@code 512Mi}; the image's JVM takes 75 % of it as heap
+     * @param cpuRequest  what the scheduler reserves per pod, e.g. {@code 100m} (no CPU limit: no throttling)
+     */
+    static String manifest(String name, int replicas, String image, int idleMigrationSeconds, int sessionIdleSeconds,
+                           int migrationRatePerSecond, String cpuRequest, String memoryLimit) {
+        return """
+                apiVersion: ferry.dev/v1alpha1
+                kind: ServerFleet
+                metadata:
+                  name: %s
+                spec:
+                  replicas: %d
+                  advertise: Pod
+                  contextStore:
+                    uri: %s
+                  idleMigrationTimerSeconds: %d
+                  sessionIdleTimerSeconds: %d
+                  migrationRatePerSecond: %d
+                  template:
+                    spec:
+                      terminationGracePeriodSeconds: %d
+                      securityContext:
+                        runAsNonRoot: true
+                        runAsUser: 65532
+                        seccompProfile:
+                          type: RuntimeDefault
+                      containers:
+                        - name: server
+                          image: %s
+                          resources:
+                            requests:
+                              cpu: %s
+                              memory: %s
+                            limits:
+                              memory: %s
+                          securityContext:
+                            allowPrivilegeEscalation: false
+                            readOnlyRootFilesystem: true
+                            capabilities:
+                              drop: ["ALL"]
+                          volumeMounts:
+                            - name: tmp
+                              mountPath: /tmp
+                      volumes:
+                        - name: tmp
+                          emptyDir:
+                            sizeLimit: 64Mi
+                """.formatted(name, replicas, NodeCluster.STORE_URI, idleMigrationSeconds, sessionIdleSeconds, migrationRatePerSecond,
+                // SIGTERM makes a server drain for up to the idle migration timer: the grace period must outlast it.
+                idleMigrationSeconds + 30, image, cpuRequest, memoryLimit, memoryLimit);
+    }
+}
