@@ -9,6 +9,7 @@ import dev.ferry.client.Result;
 import dev.ferry.client.ResultStream;
 import dev.ferry.client.Row;
 import dev.ferry.client.SessionLostException;
+import dev.ferry.testkit.Waits;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -134,7 +135,7 @@ class ServerImageContainerTest {
                 assertThat(client.metrics().duplicateRows()).isZero();
                 assertThat(client.metrics().seqGaps()).isZero();
 
-                await().until(() -> a.sessionCount() == 0 && b.sessionCount() == 1 && c.sessionCount() == 1);
+                await().atMost(Waits.STATE).until(() -> a.sessionCount() == 0 && b.sessionCount() == 1 && c.sessionCount() == 1);
                 log.info("idle session moved a -> b, streaming session moved a -> c after row {} of 3000, no gap, no duplicate", 50);
             }
         }
@@ -165,13 +166,13 @@ class ServerImageContainerTest {
             while (stream.hasNext()) seen.add(Long.parseLong(stream.next().text()));
             assertThat(stream.await().rowCount()).isEqualTo(2000);
             assertThat(seen).containsExactlyElementsOf(LongStream.range(0, 2000).boxed().toList());
-            await().until(() -> sessions.stream().allMatch(s -> s.migrations() == 1));
+            await().atMost(Waits.STATE).until(() -> sessions.stream().allMatch(s -> s.migrations() == 1));
             for (int i = 0; i < sessions.size(); i++) {
                 assertThat(sessions.get(i).execute("GET n").firstText()).isEqualTo(Integer.toString(i));
                 assertThat(sessions.get(i).serverName()).isIn("server-b", "server-c");
             }
             assertThat(streaming.serverName()).isIn("server-b", "server-c");
-            await().until(() -> b.sessionCount() + c.sessionCount() == 21);
+            await().atMost(Waits.STATE).until(() -> b.sessionCount() + c.sessionCount() == 21);
             assertThat(client.metrics().sessionsLost()).isZero();
             log.info("SIGTERM drained 21 sessions from server-a: {} to server-b, {} to server-c",
                     b.sessionCount(), c.sessionCount());
@@ -248,7 +249,10 @@ class ServerImageContainerTest {
                     .until(() -> a.get("/v1/drain").path("drain").path("finished").asBoolean(false)
                             && a.sessionCount() + b.sessionCount() == sessions.stream().filter(FerrySession::isOpen).count());
 
-            int stayed = 0, moved = 0, failedClearly = 0;
+            // A store outage fails a migration cleanly: the session stays where it is and keeps working.
+            // A claim whose answer was lost is repeated by the same server, so no session may end here.
+            int stayed = 0, moved = 0;
+            List<String> lost = new ArrayList<>();
             for (int i = 0; i < sessions.size(); i++) {
                 FerrySession s = sessions.get(i);
                 try {
@@ -257,19 +261,17 @@ class ServerImageContainerTest {
                     if (s.serverName().equals("server-a")) stayed++;
                     else moved++;
                 } catch (FerryException e) {
-                    // Neither here nor there is allowed only with a clear error that names the session.
-                    assertThat(e.getMessage()).contains(s.sessionId().toString());
-                    log.info("session {} ended with {}: {}", i, e.getClass().getSimpleName(), e.getMessage());
-                    failedClearly++;
+                    lost.add("session " + i + " (" + s.sessionId() + "): " + e.getClass().getSimpleName() + ": " + e.getMessage());
                 }
             }
             long held = a.sessionCount() + b.sessionCount();
             log.info("server-a drain {}, migrations {}, sessions by state {}", a.get("/v1/drain").path("drain"),
                     a.get("/v1/status").path("migrations"), a.get("/v1/sessions").path("byState"));
             log.info("redis restart mid-drain: {} moved before the restart, {} not yet asked; at the end {} on server-a, {} on server-b, "
-                    + "{} ended with a clear error; servers hold {}", movedBefore, notYetAsked, stayed, moved, failedClearly, held);
-            assertThat(held).as("sessions the servers hold vs. sessions that answered").isEqualTo(stayed + moved);
-            assertThat(stayed + moved + failedClearly).isEqualTo(sessions.size());
+                    + "{} lost; servers hold {}", movedBefore, notYetAsked, stayed, moved, lost.size(), held);
+            assertThat(lost).as("sessions lost to a Redis restart (each should have stayed or moved)").isEmpty();
+            assertThat(stayed + moved).isEqualTo(sessions.size());
+            assertThat(held).as("sessions the servers hold vs. sessions that answered").isEqualTo(sessions.size());
             assertThat(moved).isGreaterThanOrEqualTo((int) movedBefore);
 
             // The store is back for everyone: a new migration works after the restart.
