@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.operator.FleetEvents;
 import dev.ferry.operator.admin.PodAdminClient;
 import dev.ferry.operator.admin.PodAdminStatus;
+import dev.ferry.operator.status.PodPhases;
 import dev.ferry.operator.model.ServerFleet;
 import dev.ferry.operator.model.ServerFleetSpec;
 import dev.ferry.operator.resources.DrainState;
@@ -142,11 +143,12 @@ public final class DrainController {
     DrainReason reason = reason(pod);
     PodAdminStatus status = pods.status(pod);
     String ip = FleetPods.podIP(pod);
-    if (ip == null || (status != null && status.sessions() == 0)) {
+    boolean notRunning = status == null && PodPhases.hasNoRunningContainer(pod);
+    if (ip == null || notRunning || (status != null && status.sessions() == 0)) {
       if (!stillOurs(pod)) {
         return;
       }
-      delete(pod, ip == null ? "it never got an address" : "it has no sessions");
+      delete(pod, ip == null ? "it never got an address" : notRunning ? "its server is not running" : "it has no sessions");
       events.normal(fleet, "DrainFinished", "Drain", pod,
           "Pod " + FleetPods.name(pod) + " (" + reason + ") had no sessions to migrate; 0 sessions left.");
       return;

@@ -21,7 +21,8 @@ import java.util.List;
  *   <li>Missing pods (fewer active than replicas) are always created, at the current revision.
  *   <li>Rollout (active pods of an old revision, not paused): surge new-revision pods while the fleet
  *       stays within replicas + maxSurge; once at least one new-revision pod is ready, drain old
- *       pods as far as availability (replicas − maxUnavailable ready pods) allows.
+ *       pods as far as availability (replicas − maxUnavailable ready pods) allows. Old pods whose
+ *       server does not run go at once (they hold no clients).
  *   <li>Scale-down (no rollout step): the pods above replicas, chosen by scaleDownPolicy; pods that
  *       are not ready go first (they hold no clients worth moving).
  * </ul>
@@ -50,11 +51,18 @@ public final class DrainPlanner {
       int room = desired + surge - (active.size() + pods.draining().size() + missing);
       int surgeNow = Math.max(0, Math.min(room, desired - newCount));
 
+      // Old pods whose server does not run (never started: a bad image, a crash loop) hold no clients and count for
+      // no availability: they go at once, or a template that fixes them could never replace them. An old pod that
+      // runs but is not ready (its store is down, say) may hold sessions and waits like the others.
+      List<Pod> victims = new ArrayList<>(old.stream().filter(PodPhases::hasNoRunningContainer).toList());
+      List<Pod> oldServing = old.stream().filter(p -> PodPhases.isReady(p) && PodPhases.isServing(p)).toList();
       boolean newReady = pods.serving().stream().anyMatch(pods::isNew);
       int minAvailable = desired - maxUnavailable;
       int budget = Math.min(pods.serving().size() - minAvailable, active.size() - minAvailable);
-      budget = Math.min(budget, old.size());
-      List<Pod> victims = newReady && budget > 0 ? order(old, pods, ScaleDownPolicy.FewestSessions).subList(0, budget) : List.of();
+      budget = Math.min(budget, oldServing.size());
+      if (newReady && budget > 0) {
+        victims.addAll(order(oldServing, pods, ScaleDownPolicy.FewestSessions).subList(0, budget));
+      }
       return new DrainPlan(missing + surgeNow, victims, DrainReason.Rollout);
     }
 

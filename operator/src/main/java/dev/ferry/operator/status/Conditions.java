@@ -25,6 +25,7 @@ public final class Conditions {
     this.now = now.truncatedTo(ChronoUnit.SECONDS);
   }
 
+  /** Sets the condition of {@code type}, replacing one set before in this build. */
   public Conditions set(ConditionType type, boolean status, String reason, String message) {
     String value = status ? "True" : "False";
     String since =
@@ -32,7 +33,7 @@ public final class Conditions {
             .filter(c -> value.equals(c.getStatus()) && c.getLastTransitionTime() != null)
             .map(Condition::getLastTransitionTime)
             .orElse(now.toString());
-    result.add(
+    Condition condition =
         new ConditionBuilder()
             .withType(type.name())
             .withStatus(value)
@@ -40,7 +41,15 @@ public final class Conditions {
             .withMessage(message)
             .withObservedGeneration(generation)
             .withLastTransitionTime(since)
-            .build());
+            .build();
+    // Setting a type again refines it (a more specific reason found later): it keeps its place.
+    for (int i = 0; i < result.size(); i++) {
+      if (type.name().equals(result.get(i).getType())) {
+        result.set(i, condition);
+        return this;
+      }
+    }
+    result.add(condition);
     return this;
   }
 

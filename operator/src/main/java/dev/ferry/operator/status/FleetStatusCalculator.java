@@ -128,6 +128,13 @@ public final class FleetStatusCalculator {
           "Stable",
           "All " + desired + " pods are ready and run revision " + seen.updateRevision() + ".");
     }
+    List<Pod> starting = seen.pods().stream().filter(p -> PodPhases.isActive(p) && PodPhases.phase(p) == FleetPodPhase.Starting).toList();
+    PodStartProblems.describe(starting).ifPresent(problems -> c.set(
+        ConditionType.Progressing,
+        !paused,
+        "PodsNotStarting",
+        "Pods cannot start: " + problems + ". Fix the fleet's spec.template (image, command, Secrets, resources) or"
+            + " what it refers to; pods of a changed template replace these."));
 
     List<String> draining =
         seen.pods().stream()

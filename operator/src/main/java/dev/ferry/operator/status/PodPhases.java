@@ -35,6 +35,18 @@ public final class PodPhases {
             .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
+  /**
+   * The kubelet reports containers of the pod but none of them running: the server never started (an image that is not
+   * there, a crash loop, a missing Secret) or has stopped. Such a pod holds no connection, so no session. A pod the
+   * kubelet has not reported on yet is not counted here.
+   */
+  public static boolean hasNoRunningContainer(Pod pod) {
+    return pod.getStatus() != null
+        && pod.getStatus().getContainerStatuses() != null
+        && !pod.getStatus().getContainerStatuses().isEmpty()
+        && pod.getStatus().getContainerStatuses().stream().noneMatch(c -> c.getState() != null && c.getState().getRunning() != null);
+  }
+
   public static boolean isServing(Pod pod) {
     return "true".equals(label(pod, FleetLabels.SERVING));
   }

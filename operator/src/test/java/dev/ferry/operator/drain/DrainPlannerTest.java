@@ -79,6 +79,31 @@ class DrainPlannerTest {
   }
 
   @Test
+  void aRolloutReplacesOldPodsThatNeverStartedAtOnce() {
+    ServerFleet fleet = fleet(2);
+    // A template with a bad image: neither pod's server ever ran. The fixed template's first pod is ready.
+    Pod a = waiting(pod("a", OLD, false, null), "ImagePullBackOff");
+    Pod b = waiting(pod("b", OLD, false, null), "ErrImagePull");
+    List<Pod> pods = List.of(a, b, pod("n1", NEW, true, null));
+
+    DrainPlan plan = DrainPlanner.plan(fleet, new FleetPods(pods, Map.of(), NEW));
+
+    assertThat(plan.reason()).isEqualTo(DrainReason.Rollout);
+    assertThat(plan.victims()).extracting(p -> p.getMetadata().getName()).containsExactlyInAnyOrder("a", "b");
+    assertThat(DrainPlanner.plan(fleet, new FleetPods(List.of(a, b), Map.of(), NEW)).victims())
+        .as("before any new pod is ready too: they serve nobody").hasSize(2);
+    // Running but not ready (its store is down, say): it may hold sessions, so it waits for the rollout's budget.
+    assertThat(DrainPlanner.plan(fleet, new FleetPods(List.of(pod("a", OLD, false, null), b), Map.of(), NEW)).victims())
+        .extracting(p -> p.getMetadata().getName()).containsExactly("b");
+  }
+
+  private static Pod waiting(Pod pod, String reason) {
+    pod.getStatus().setContainerStatuses(List.of(new io.fabric8.kubernetes.api.model.ContainerStatusBuilder().withName("server")
+        .withNewState().withNewWaiting().withReason(reason).endWaiting().endState().build()));
+    return pod;
+  }
+
+  @Test
   void pausedRolloutStartsNothing() {
     ServerFleet fleet = fleet(2);
     fleet.getSpec().getUpdateStrategy().setPaused(true);

@@ -41,6 +41,36 @@ class FleetStatusCalculatorTest {
     return new FleetObservation(List.of(pods), dev.ferry.operator.resources.PodRevision.of(FleetPod.template(fleet)), Map.of(), new MigrationCounts());
   }
 
+  private static Condition condition(ServerFleetStatus status, String type) {
+    return status.getConditions().stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void podsThatCannotStartAreNamedWithTheKubeletsReasonInProgressing() {
+    ServerFleet fleet = fleet(3);
+    Pod serving = pod(fleet, "f-a", true);
+    Pod badImage = pod(fleet, "f-b", false);
+    badImage.getStatus().setContainerStatuses(List.of(new io.fabric8.kubernetes.api.model.ContainerStatusBuilder()
+        .withName("server").withNewState().withNewWaiting().withReason("ErrImageNeverPull")
+        .withMessage("Container image \"localhost/ferry/server:typo\" is not present with pull policy of Never").endWaiting()
+        .endState().build()));
+    Pod creating = pod(fleet, "f-c", false);
+    creating.getStatus().setContainerStatuses(List.of(new io.fabric8.kubernetes.api.model.ContainerStatusBuilder()
+        .withName("server").withNewState().withNewWaiting().withReason("ContainerCreating").endWaiting().endState().build()));
+
+    Condition progressing = condition(FleetStatusCalculator.compute(fleet, seen(fleet, serving, badImage, creating), T0), "Progressing");
+
+    assertThat(progressing.getStatus()).isEqualTo("True");
+    assertThat(progressing.getReason()).isEqualTo("PodsNotStarting");
+    assertThat(progressing.getMessage())
+        .contains("pod f-b, container server: ErrImageNeverPull (Container image \"localhost/ferry/server:typo\" is not present")
+        .doesNotContain("f-c")
+        .contains("spec.template");
+    assertThat(FleetStatusCalculator.compute(fleet, seen(fleet, serving, creating), T0).getConditions())
+        .filteredOn(c -> c.getType().equals("Progressing")).singleElement()
+        .satisfies(c -> assertThat(c.getReason()).as("ContainerCreating is no problem").isEqualTo("ScalingUp"));
+  }
+
   @Test
   void anUnchangedFleetComputesTheSameStatusLater() {
     ServerFleet fleet = fleet(2);
