@@ -57,6 +57,14 @@ final class EmbeddedFleet implements AutoCloseable {
 
     /** @param onFrame sees every frame a server sends, in order, as soon as it is written */
     EmbeddedFleet(SessionHandler handler, BiConsumer<Link, Frame> onFrame) {
+        this(handler, onFrame, false);
+    }
+
+    /**
+     * @param onFrame      sees every frame a server sends, in order, as soon as it is written
+     * @param writeThrough whether the servers save each session's context at its start and before every final DONE
+     */
+    EmbeddedFleet(SessionHandler handler, BiConsumer<Link, Frame> onFrame, boolean writeThrough) {
         this.onFrame = onFrame;
         for (String name : List.of("a", "b")) {
             ServerOptions options = ServerOptions.builder()
@@ -68,6 +76,7 @@ final class EmbeddedFleet implements AutoCloseable {
                     .maxSessions(3)
                     .handshakeTimeout(HANDSHAKE_TIMEOUT)
                     .idleTimeout(Duration.ZERO)
+                    .writeThrough(writeThrough)
                     .build();
             servers.add(new ServerRuntime(options, new ServerMetrics(new SimpleMeterRegistry()), tasks));
         }

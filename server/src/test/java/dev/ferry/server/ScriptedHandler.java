@@ -11,10 +11,17 @@ import java.util.function.BiConsumer;
  * {@code SET v} / {@code GET} keep a context value (so a lost context shows); {@code HOLD} /
  * {@code RELEASE} hold migration; {@code THROW}, {@code FORGET} (no final DONE) and {@code CLOSE}
  * misbehave in the ways an application may.
+ *
+ * <p>It also notices a request resumed over and over: a suspend/resume loop inside the SDK spins
+ * in one session task that never returns, which would hang a regression run instead of failing it.
  */
 final class ScriptedHandler implements SessionHandler {
+    /** Far above what the steps of one input can cause (each resume needs a migration or a cancel). */
+    private static final int MAX_RESUMES_PER_REQUEST = 1_000;
     private final Map<Session, Session.MigrationHold> holds = new HashMap<>();
     private final BiConsumer<Session, Request> beforeRow;
+    private final Map<String, Integer> resumes = new HashMap<>();
+    private String runaway;
 
     ScriptedHandler(BiConsumer<Session, Request> beforeRow) {
         this.beforeRow = beforeRow;
@@ -42,6 +49,13 @@ final class ScriptedHandler implements SessionHandler {
 
     @Override
     public void onMigrateResume(Session session, Request request) {
+        int times = resumes.merge(session.id() + "/" + request.id(), 1, Integer::sum);
+        if (times > MAX_RESUMES_PER_REQUEST) {
+            runaway = "request " + request.id() + " of session " + session.id() + " was resumed " + times
+                    + " times: the SDK suspends and resumes it in a loop";
+            // Ends the loop (the SDK fails the request); the target reports the runaway after the step.
+            throw new IllegalStateException(runaway);
+        }
         ByteBuffer cursor = ByteBuffer.wrap(request.cursor());
         rows(session, request, cursor.getLong(), cursor.getLong());
     }
@@ -51,6 +65,9 @@ final class ScriptedHandler implements SessionHandler {
         Session.MigrationHold hold = holds.remove(session);
         if (hold != null) hold.close();
     }
+
+    /** What ran away (a request resumed in a loop), or null. */
+    String runaway() { return runaway; }
 
     private void rows(Session session, Request request, long from, long n) {
         for (long i = from; i < n; i++) {

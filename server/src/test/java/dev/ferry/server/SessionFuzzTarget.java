@@ -51,23 +51,31 @@ public final class SessionFuzzTarget {
      */
     public static void fuzzerInitialize() {}
 
-    /** One input: a sequence of steps against a fresh fleet. */
+    /** One input: a sequence of steps against a fresh fleet (write-through off, the servers' default). */
     public static void fuzzerTestOneInput(FuzzedDataProvider data) {
-        new Run(data).play();
+        play(data, false);
+    }
+
+    /** One input against a fleet whose servers save every session at its start and before each final DONE. */
+    static void play(FuzzedDataProvider data, boolean writeThrough) {
+        new Run(data, writeThrough).play();
     }
 
     /** One input: a fleet, an oracle, and the steps the data asks for. */
     private static final class Run {
         private final FuzzedDataProvider data;
-        private final SessionOracle oracle = new SessionOracle();
+        private final SessionOracle oracle;
+        private final ScriptedHandler handler;
         private final EmbeddedFleet fleet;
 
-        Run(FuzzedDataProvider data) {
+        Run(FuzzedDataProvider data, boolean writeThrough) {
             this.data = data;
-            this.fleet = new EmbeddedFleet(new ScriptedHandler(this::midCommand), (link, frame) -> {
+            this.oracle = new SessionOracle(writeThrough);
+            this.handler = new ScriptedHandler(this::midCommand);
+            this.fleet = new EmbeddedFleet(handler, (link, frame) -> {
                 if (log.isDebugEnabled()) log.debug("  {} sends {}", link, frame);
                 oracle.onFrame(link, frame);
-            });
+            }, writeThrough);
         }
 
         void play() {
@@ -75,6 +83,7 @@ public final class SessionFuzzTarget {
                 for (int i = 0; i < MAX_STEPS && data.remainingBytes() > 0; i++) {
                     step(data.consumeInt(0, 15));
                     fleet.deliver();
+                    check(handler.runaway() == null, handler::runaway);
                     for (ServerRuntime s : fleet.servers) {
                         check(s.metrics.internalErrors() == 0, () -> s.name() + " counted an internal error (see the log)");
                     }
@@ -262,12 +271,12 @@ public final class SessionFuzzTarget {
             return fleet.links.isEmpty() ? null : fleet.links.get(data.consumeInt(0, fleet.links.size() - 1));
         }
 
-        /** A connection whose session is open and that the client may still send commands on. */
+        /** A connection whose session is open and that the client may still send commands on (not one it left). */
         private Link openLink() {
             Link link = anyLink();
             if (link == null || !link.isOpen()) return null;
             SessionOracle.Conn c = oracle.conn(link);
-            return c.session == null || c.ended || c.goodbyeSent || c.expectedError != null ? null : link;
+            return c.session == null || c.ended || c.goodbyeSent || c.expectedError != null || c.abandoned ? null : link;
         }
 
         private ServerSession session() {

@@ -22,11 +22,14 @@ import java.util.Map;
  *       final DONE (or DEFERRED) whose rowCount counts them all; nothing of it follows;</li>
  *   <li>an ATTENTION DONE only for a request the client cancelled;</li>
  *   <li>a WELCOME answers a HELLO or RESUME once; a resumed session only with the token of its
- *       latest WELCOME and only while its context was handed out (MIGRATE, not cancelled);</li>
+ *       latest WELCOME and only while its context was handed out (MIGRATE, not cancelled) — or,
+ *       with write-through, at any time, since every session's context is saved in the store
+ *       (that is what lets a client whose server died, or whose connection broke, carry on);</li>
  *   <li>a value SET and acknowledged is what GET returns, wherever the session runs now;</li>
  *   <li>after ERROR or GOODBYE nothing; a protocol violation is answered with PROTOCOL_ERROR;</li>
  *   <li>at the end, every command on a live connection has its final answer or was carried
- *       away by a MIGRATE.</li>
+ *       away by a MIGRATE (with write-through: unless the session was resumed elsewhere since, and
+ *       the client left that connection).</li>
  * </ul>
  */
 final class SessionOracle {
@@ -70,11 +73,27 @@ final class SessionOracle {
         boolean ended;
         boolean goodbyeSent;
         ErrorCode expectedError;
+        /**
+         * Write-through only: the session was resumed on another connection, so the client has left
+         * this one. The server here may not know yet (it learns at its next save) and may still answer
+         * on it, from a context that is no longer the session's.
+         */
+        boolean abandoned;
     }
 
     final Map<SessionId, Sess> sessions = new LinkedHashMap<>();
     final Map<Link, Conn> conns = new IdentityHashMap<>();
+    /** The servers save contexts on their own (write-through): a resume needs no migration first. */
+    private final boolean writeThrough;
     long frames;
+
+    SessionOracle() {
+        this(false);
+    }
+
+    SessionOracle(boolean writeThrough) {
+        this.writeThrough = writeThrough;
+    }
 
     Conn conn(Link link) { return conns.computeIfAbsent(link, l -> new Conn()); }
 
@@ -124,6 +143,7 @@ final class SessionOracle {
             }
             case Frame.Row r -> {
                 Req q = live(c, link, r.requestId(), f);
+                if (q == null) return;
                 check(r.seq() == q.nextSeq, () -> "ROW seq " + r.seq() + " but " + q.nextSeq + " expected: " + f);
                 q.nextSeq++;
                 q.rows.add(new String(r.data(), java.nio.charset.StandardCharsets.UTF_8));
@@ -131,11 +151,13 @@ final class SessionOracle {
             case Frame.Message m -> live(c, link, m.requestId(), f);
             case Frame.Done d -> {
                 Req q = live(c, link, d.requestId(), f);
+                if (q == null) return;
                 if (DoneFlags.has(d.flags(), DoneFlags.ATTENTION)) check(q.attentionSent, () -> "an ATTENTION DONE nobody asked for: " + f);
                 if (!d.isFinal()) return;
                 check(d.rowCount() == q.nextSeq, () -> "final DONE rowCount " + d.rowCount() + " after " + q.nextSeq + " rows: " + f);
                 q.fin = true;
-                boolean ok = !DoneFlags.has(d.flags(), DoneFlags.ERROR) && !DoneFlags.has(d.flags(), DoneFlags.ATTENTION);
+                boolean ok = !DoneFlags.has(d.flags(), DoneFlags.ERROR) && !DoneFlags.has(d.flags(), DoneFlags.ATTENTION)
+                        && !c.abandoned;
                 Sess s = c.session;
                 if (ok && q.command.startsWith("SET ")) s.value = q.command.substring(4);
                 if (ok && q.command.equals("GET")) {
@@ -143,7 +165,10 @@ final class SessionOracle {
                             () -> "GET returned " + q.rows + " but the session's value is " + s.value);
                 }
             }
-            case Frame.Deferred d -> live(c, link, d.requestId(), f).fin = true;
+            case Frame.Deferred d -> {
+                Req q = live(c, link, d.requestId(), f);
+                if (q != null) q.fin = true;
+            }
             case Frame.Migrate m -> {
                 Sess s = open(c, f);
                 // A source that has not heard the client left (no GOODBYE yet) may repeat its MIGRATE on the
@@ -161,6 +186,9 @@ final class SessionOracle {
             }
             case Frame.MigrateCancel mc -> {
                 Sess s = open(c, f);
+                // Like a repeated MIGRATE: a source that has not heard the client leave may cancel there,
+                // and take the session back; the client ignores frames on a connection it left.
+                if (s.link != link) return;
                 check(s.handedOut && mc.migrationId() == s.migrationId, () -> "MIGRATE_CANCEL of migration " + mc.migrationId()
                         + " but the session's context is " + (s.handedOut ? "out for migration " + s.migrationId : "not out"));
                 s.handedOut = false;
@@ -186,10 +214,11 @@ final class SessionOracle {
                 Sess s = sessions.get(r.sessionId());
                 check(s != null, () -> "resumed session " + r.sessionId() + ", which never existed");
                 check(s.token.equals(r.resumeToken()), () -> "session " + s.id + " resumed with a token that is not its current one");
-                check(s.handedOut, () -> "session " + s.id + " resumed while its context was not handed out");
+                check(s.handedOut || writeThrough, () -> "session " + s.id + " resumed while its context was not handed out");
                 check(!w.resumeToken().equals(s.token), () -> "a resume did not rotate the token");
                 s.token = w.resumeToken();
                 s.handedOut = false;
+                if (writeThrough && s.link != link) conn(s.link).abandoned = true;
                 s.link = link;
                 Req q = s.requests.get(s.carriedRequest);
                 if (q != null && q.carried) {
@@ -207,10 +236,16 @@ final class SessionOracle {
         return c.session;
     }
 
+    /**
+     * The request a frame belongs to, checked; null for a frame the client ignores: one of a request
+     * that moved away, sent on the connection the client left (a source that cancelled a migration
+     * it did not know the client had finished runs the request on there).
+     */
     private Req live(Conn c, Link link, int requestId, Frame f) {
         Sess s = open(c, f);
         Req q = s.requests.get(requestId);
         check(q != null, () -> "a frame for request " + requestId + ", which the client never sent: " + f);
+        if (q.link != link && s.link != link) return null;
         check(!q.fin, () -> "a frame after the final answer of request " + requestId + " (" + q.command + "): " + f);
         check(!q.carried, () -> "a frame for request " + requestId + " after a MIGRATE carried it away: " + f);
         check(q.link == link, () -> "a frame for request " + requestId + " on a connection it does not run on: " + f);
@@ -223,7 +258,7 @@ final class SessionOracle {
             Link link = e.getKey();
             Conn c = e.getValue();
             if (c.expectedError != null) check(c.ended && !link.isOpen(), () -> "a protocol violation was not answered with " + c.expectedError + " and a close");
-            if (!link.isOpen() || c.ended || c.session == null) continue;
+            if (!link.isOpen() || c.ended || c.session == null || c.abandoned) continue;
             for (Map.Entry<Integer, Req> r : c.session.requests.entrySet()) {
                 Req q = r.getValue();
                 if (q.link != link) continue;

@@ -2,6 +2,7 @@ package dev.ferry.protocol.codec;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.ferry.testkit.FuzzRuns;
 import dev.ferry.testkit.NettyLeaks;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,6 +19,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and, with {@code JAZZER_FUZZ=1} (the module's surefire sets it), fuzzes for {@code maxDuration}.
  */
 class FrameDecoderCoverageFuzzTest {
+    /** Fuzzing mode must run inputs beyond the corpus it starts from, or it did not fuzz. */
+    private static final FuzzRuns RUNS = new FuzzRuns(FrameDecoderCoverageFuzzTest.class, "decoderAcceptsFramesOrFailsCleanly");
+
     @BeforeAll
     static void leakDetection() {
         FrameDecoderFuzzTarget.fuzzerInitialize();
@@ -26,10 +30,12 @@ class FrameDecoderCoverageFuzzTest {
     @AfterAll
     static void noLeaks() {
         assertThat(NettyLeaks.collect()).as("ByteBuf leaks").isEmpty();
+        RUNS.assertFuzzedBeyondCorpus();
     }
 
     @FuzzTest(maxDuration = "20s")
     void decoderAcceptsFramesOrFailsCleanly(FuzzedDataProvider data) {
+        RUNS.count();
         FrameDecoderFuzzTarget.fuzzerTestOneInput(data);
     }
 }
