@@ -79,7 +79,7 @@ class AttentionTest extends ClientTestBase {
         Result r = rs.await();
         assertThat(r.cancelled()).isTrue();
         assertThat(o.session.migrations()).isEqualTo(1);
-        assertThat(target.poll()).as("the RESUME carried the attention; nothing else is sent").isNull();
+        assertNothingElseBeforeTheNextCommand(o.session, target, "the RESUME carried the attention; nothing else is sent");
     }
 
     @Test

@@ -11,6 +11,8 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /** Starts fake servers and clients for a test and closes all of them afterwards. */
 abstract class ClientTestBase {
     private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
@@ -54,4 +56,18 @@ abstract class ClientTestBase {
     static Frame.Goodbye goodbye(GoodbyeReason reason) { return new Frame.Goodbye(reason, reason.name().toLowerCase()); }
 
     static List<String> texts(List<Row> rows) { return rows.stream().map(Row::text).toList(); }
+
+    /**
+     * Shows that the client sent nothing more on {@code conn}: the session sends one more command,
+     * which must be the next frame there (one connection delivers in order). An empty inbox alone
+     * proves nothing — a frame could still be on its way.
+     */
+    static void assertNothingElseBeforeTheNextCommand(FerrySession session, FakeConnection conn, String what) {
+        ResultStream marker = session.submit("MARKER");
+        Frame next = conn.next();
+        assertThat(next).as(what + " (the next frame should have been the MARKER command)")
+                .isInstanceOfSatisfying(Frame.Command.class, c -> assertThat(c.text()).isEqualTo("MARKER"));
+        conn.send(done(((Frame.Command) next).requestId(), 0));
+        marker.await();
+    }
 }

@@ -137,8 +137,7 @@ class MigrationTest extends ClientTestBase {
         assertThat(rs.await().rowCount()).isEqualTo(6);
         assertThat(p.client.metrics().duplicateRows()).isEqualTo(1);
         assertThat(p.client.metrics().seqGaps()).isZero();
-        // The in-batch request was never re-sent.
-        assertThat(target.poll()).isNull();
+        assertNothingElseBeforeTheNextCommand(p.session, target, "the in-batch request was re-sent to the target");
     }
 
     @Test
@@ -182,6 +181,8 @@ class MigrationTest extends ClientTestBase {
         target.send(done(id, 0));
         rs.await();
         assertThat(p.source.expect(Frame.Goodbye.class).reason()).isEqualTo(GoodbyeReason.MOVED);
+        // Once the client has closed the source connection, every frame it sent there has been received.
+        assertThat(p.source.channel.closeFuture().awaitUninterruptibly(Waits.STATE.toMillis())).as("source connection closed").isTrue();
         assertThat(p.source.poll()).as("nothing was sent to the source after MIGRATE").isNull();
         assertThat(p.client.metrics().deferredResends()).isZero();
     }
@@ -255,6 +256,8 @@ class MigrationTest extends ClientTestBase {
         await().atMost(Waits.STATE).until(() -> p.session.migrations() == 1);
         assertThat(p.session.serverName()).isEqualTo("b");
         assertThat(p.source.expect(Frame.Goodbye.class).reason()).isEqualTo(GoodbyeReason.MOVED);
+        // A round trip on b first: the move is over, any attempt at c would have been made by now.
+        assertNothingElseBeforeTheNextCommand(p.session, onB, "b got something besides the session's next command");
         assertThat(c.pollConnection(0)).as("c is only tried if b fails").isNull();
     }
 
