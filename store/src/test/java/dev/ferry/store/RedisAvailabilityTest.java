@@ -3,6 +3,7 @@ package dev.ferry.store;
 import dev.ferry.protocol.SessionId;
 import dev.ferry.testkit.FreePorts;
 import dev.ferry.testkit.RedisServer;
+import dev.ferry.testkit.Waits;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -21,6 +22,8 @@ class RedisAvailabilityTest {
     private static final Duration TIMEOUT = Duration.ofMillis(500);
     /** Connect + command timeout, the store's own safety net, and slack for a busy machine. */
     private static final Duration FAILS_WITHIN = Duration.ofSeconds(4);
+    /** Ports to try for a Redis that must start on a port picked before it runs. */
+    private static final int PORT_ATTEMPTS = 3;
 
     private static ContextStoreOptions fastFailing() {
         return ContextStoreOptions.builder().commandTimeout(TIMEOUT).connectTimeout(TIMEOUT).build();
@@ -78,18 +81,30 @@ class RedisAvailabilityTest {
 
     @Test
     void aStoreOpenedWhileRedisIsDownConnectsOnceItIsUp() {
-        int port = FreePorts.next();
-        try (ContextStore store = ContextStores.open("redis://127.0.0.1:" + port, fastFailing())) {
-            assertUnavailable(store.ping());
-            assertUnavailable(store.export(newId(), newContext(), Duration.ofMinutes(1)));
+        // The port must be fixed before Redis runs; another process may take it meanwhile: then again on another.
+        for (int attempt = 1; ; attempt++) {
+            int port = FreePorts.next();
+            try (ContextStore store = ContextStores.open("redis://127.0.0.1:" + port, fastFailing())) {
+                assertUnavailable(store.ping());
+                assertUnavailable(store.export(newId(), newContext(), Duration.ofMinutes(1)));
 
-            try (RedisServer redis = RedisServer.builder().port(port).start()) {
-                assertThat(redis.port()).isEqualTo(port);
-                await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
-                    join(store.ping());
-                    return true;
-                });
-                assertRoundTrip(store);
+                RedisServer redis = RedisServer.builder().port(port).build();
+                try {
+                    redis.start();
+                } catch (IllegalStateException e) {
+                    redis.close();
+                    if (attempt < PORT_ATTEMPTS && e.getMessage().contains("could not bind")) continue;
+                    throw e;
+                }
+                try (redis) {
+                    assertThat(redis.port()).isEqualTo(port);
+                    await().atMost(Waits.STATE).ignoreExceptions().until(() -> {
+                        join(store.ping());
+                        return true;
+                    });
+                    assertRoundTrip(store);
+                }
+                return;
             }
         }
     }

@@ -40,13 +40,11 @@ public final class RedisCluster implements AutoCloseable {
         List<RedisServer> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < masters; i++) {
-                // The cluster bus port is chosen explicitly: the default (port + 10000) may be
-                // outside the port range or already in use.
+                // clusterNode(): the bus port is picked with the port, and again with it after a clash.
                 nodes.add(RedisServer.builder()
-                        .args("--cluster-enabled", "yes",
-                                "--cluster-config-file", "nodes.conf",
-                                "--cluster-node-timeout", "5000",
-                                "--cluster-port", Integer.toString(FreePorts.next()))
+                        .clusterNode()
+                        .args("--cluster-config-file", "nodes.conf",
+                                "--cluster-node-timeout", "5000")
                         .start());
             }
             RedisCluster cluster = new RedisCluster(nodes);

@@ -48,8 +48,11 @@ public final class RedisServer implements AutoCloseable {
     private final List<String> extraArgs;
     private final Duration startupTimeout;
     private final boolean portChosenByUs;
+    /** Cluster mode: the bus port, picked with the port and picked again with it after a clash. */
+    private final boolean clusterBus;
     private final Path directory;
     private int port;
+    private int clusterBusPort;
     private Process process;
     private boolean hasStartedBefore;
     private boolean closed;
@@ -64,6 +67,8 @@ public final class RedisServer implements AutoCloseable {
         this.startupTimeout = builder.startupTimeout;
         this.portChosenByUs = builder.port == 0;
         this.port = portChosenByUs ? FreePorts.next() : builder.port;
+        this.clusterBus = builder.clusterBus;
+        if (clusterBus) clusterBusPort = FreePorts.next();
         try {
             this.directory = Files.createTempDirectory("ferry-redis-");
         } catch (IOException e) {
@@ -96,13 +101,15 @@ public final class RedisServer implements AutoCloseable {
                 launchAndAwaitPing();
                 return this;
             } catch (PortClashException e) {
-                // Only a port we picked may be swapped; a caller's explicit port, or the port of a
-                // restart, must stay what it is.
-                if (!portChosenByUs || hasStartedBefore || attempt == PORT_CLASH_ATTEMPTS) {
+                // Only ports we picked may be swapped; a caller's explicit port, or the ports of a
+                // restart, must stay what they are.
+                if ((!portChosenByUs && !clusterBus) || hasStartedBefore || attempt == PORT_CLASH_ATTEMPTS) {
                     throw new IllegalStateException(e.getMessage());
                 }
-                log.debug("port {} was taken before redis-server bound it; trying another", port);
-                port = FreePorts.next();
+                log.debug("port {} (or cluster bus port {}) was taken before redis-server bound it; trying others",
+                        port, clusterBusPort);
+                if (portChosenByUs) port = FreePorts.next();
+                if (clusterBus) clusterBusPort = FreePorts.next();
             }
         }
     }
@@ -127,6 +134,10 @@ public final class RedisServer implements AutoCloseable {
         if (password != null) {
             command.add("--requirepass");
             command.add(password);
+        }
+        if (clusterBus) {
+            // The bus port is chosen explicitly: the default (port + 10000) may be outside the port range or in use.
+            command.addAll(List.of("--cluster-enabled", "yes", "--cluster-port", Integer.toString(clusterBusPort)));
         }
         command.addAll(extraArgs);
         Process started;
@@ -330,6 +341,7 @@ public final class RedisServer implements AutoCloseable {
         private String password;
         private TestPki tlsPki;
         private int port;
+        private boolean clusterBus;
         private final List<String> extraArgs = new ArrayList<>();
         private Duration startupTimeout = Duration.ofSeconds(20);
 
@@ -364,7 +376,16 @@ public final class RedisServer implements AutoCloseable {
             return this;
         }
 
-        /** More command-line arguments, e.g. {@code "--cluster-enabled", "yes"}. */
+        /**
+         * A Redis Cluster node: {@code --cluster-enabled yes} with a cluster bus port picked like the
+         * port, and picked again with it when either was taken before redis-server bound it.
+         */
+        public Builder clusterNode() {
+            this.clusterBus = true;
+            return this;
+        }
+
+        /** More command-line arguments, e.g. {@code "--cluster-node-timeout", "5000"}. */
         public Builder args(String... args) {
             extraArgs.addAll(List.of(args));
             return this;
