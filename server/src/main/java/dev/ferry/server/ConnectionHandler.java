@@ -174,7 +174,11 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
                         .addListener(written -> {
                             if (written.isSuccess()) confirmClaim(ctx, resumed, decoded.inBatch() == null);
                         });
-                resumed.awaitClientAfterResume(new ExportedContext(tokenHash, c.payload()));
+                if (decoded.inBatch() == null) {
+                    // Idle: nothing runs here until the client speaks, so handing the session back repeats nothing.
+                    // An in-batch request goes on at once, and its work must not be done a second time elsewhere.
+                    resumed.awaitClientAfterResume(new ExportedContext(tokenHash, c.payload()));
+                }
                 resumed.startResumed(decoded.inBatch(), resume.attentionRequestId());
             }
         }
