@@ -48,7 +48,7 @@ run() { # name module class inputs-dir leak-detection-level
   set +e
   nice -n 10 java -XX:+EnableDynamicAgentLoading -XX:-OmitStackTraceInFastThrow -Xmx1g \
        -Dio.netty.leakDetection.level="$leaks" --sun-misc-unsafe-memory-access=allow \
-       -Dorg.slf4j.simpleLogger.defaultLogLevel=off \
+       -Dorg.slf4j.simpleLogger.defaultLogLevel=off -Dorg.slf4j.simpleLogger.log.io.netty.util.ResourceLeakDetector=error \
        -cp "$jazzer_jar:$cp" com.code_intelligence.jazzer.Jazzer \
        --target_class="$class" --instrumentation_includes='dev.ferry.**' \
        --reproducer_path="$out" \
