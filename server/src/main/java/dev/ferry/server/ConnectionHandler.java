@@ -7,7 +7,6 @@ import dev.ferry.protocol.ResumeToken;
 import dev.ferry.protocol.SessionId;
 import dev.ferry.store.ClaimResult;
 import dev.ferry.store.ExportedContext;
-import java.util.List;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -67,7 +66,6 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
             }
             case RESUMING -> fatal(ctx, ErrorCode.PROTOCOL_ERROR, frame.type() + " sent before the WELCOME that answers RESUME");
             case OPEN -> {
-                session.onClientFrame();
                 switch (frame) {
                     case Frame.Command command -> {
                         if (!session.onCommand(command)) {
@@ -136,9 +134,8 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
                             + " died while resuming it, the session is taken over then)");
             case ClaimResult.Claimed c -> {
                 if (!ctx.channel().isActive()) {
-                    // The client gave up on us while we claimed: hand the context back so it can resume elsewhere
-                    // (only while the record is still our claim).
-                    rt.store.save(id, new ExportedContext(tokenHash, c.payload()), rt.name(), List.of(), rt.timers.exportTtl());
+                    // The client gave up on us while we claimed: hand the context back so it can resume elsewhere.
+                    rt.store.export(id, new ExportedContext(tokenHash, c.payload()), rt.timers.exportTtl());
                     return;
                 }
                 ServerSession running = rt.sessions.get(id);
@@ -174,11 +171,6 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
                         .addListener(written -> {
                             if (written.isSuccess()) confirmClaim(ctx, resumed, decoded.inBatch() == null);
                         });
-                if (decoded.inBatch() == null) {
-                    // Idle: nothing runs here until the client speaks, so handing the session back repeats nothing.
-                    // An in-batch request goes on at once, and its work must not be done a second time elsewhere.
-                    resumed.awaitClientAfterResume(new ExportedContext(tokenHash, c.payload()));
-                }
                 resumed.startResumed(decoded.inBatch(), resume.attentionRequestId());
             }
         }

@@ -39,7 +39,6 @@ public final class ServerMetrics {
     final Counter savesRefused;
     final Counter claimsTakenOver;
     final Counter claimsLost;
-    final Counter claimsHandedBack;
     final Counter claimConfirmFailures;
     private final AtomicLong migrationsFailed = new AtomicLong();
     private volatile String lastFailure;
@@ -83,9 +82,6 @@ public final class ServerMetrics {
                 "Sessions resumed here by taking over a claim another server never confirmed (it died, or lost its client, while resuming)");
         claimsLost = counter("ferry_claims_lost",
                 "Resumed sessions ended here because their claim was taken over before this server confirmed it");
-        claimsHandedBack = counter("ferry_claims_handed_back",
-                "Resumed sessions whose client left before sending anything on the new connection (it gave up waiting for"
-                        + " the WELCOME): the claimed context went back to the store for the client's next RESUME");
         claimConfirmFailures = counter("ferry_claim_confirm_failures",
                 "Claim confirmations that failed (store unreachable); the session works, its claim stays provisional");
     }
@@ -140,7 +136,6 @@ public final class ServerMetrics {
     public long contextSavesRefused() { return (long) savesRefused.count(); }
     public long claimsTakenOver() { return (long) claimsTakenOver.count(); }
     public long claimsLost() { return (long) claimsLost.count(); }
-    public long claimsHandedBack() { return (long) claimsHandedBack.count(); }
     public long claimConfirmFailures() { return (long) claimConfirmFailures.count(); }
 
     /** The last migration failure, in words, or null. */

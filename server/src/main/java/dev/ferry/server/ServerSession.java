@@ -66,11 +66,6 @@ final class ServerSession implements Session {
     private boolean takenOver;
     /** The client ended the session with GOODBYE(CLOSE): nothing of it is kept. */
     private boolean clientClosed;
-    /**
-     * A resumed session's context as it was claimed, under the token the client presented, until the client
-     * is heard from on this connection. Read without the lock on every frame, so volatile.
-     */
-    private volatile ExportedContext unheardClaim;
 
     ServerSession(ServerRuntime rt, Channel channel, SessionId id, byte[] tokenHash, SessionContext context, boolean resumed) {
         this.rt = rt;
@@ -297,24 +292,9 @@ final class ServerSession implements Session {
         }
     }
 
-    /**
-     * A resumed session whose client has not sent anything on this connection yet: if the connection closes
-     * before it does, the client may never have seen our WELCOME (it gave up waiting and went elsewhere, with the
-     * token it had), so the context goes back to the store as claimed, for that client's next RESUME.
-     */
-    void awaitClientAfterResume(ExportedContext asClaimed) {
-        unheardClaim = asClaimed;
-    }
-
-    /** Any frame from the client on this connection: it has the WELCOME, and the session is ours. */
-    void onClientFrame() {
-        if (unheardClaim != null) unheardClaim = null;
-    }
-
     void onInactive() {
         MigrationState last;
         boolean deleteContext;
-        ExportedContext handBack;
         synchronized (this) {
             if (closed) return;
             disarmDeadline();
@@ -327,37 +307,13 @@ final class ServerSession implements Session {
             last = state;
             // A write-through save stays when the connection just dropped: the client resumes it elsewhere.
             deleteContext = (exported || (saved && clientClosed)) && last != MigrationState.MIGRATING;
-            // Only while nothing has rewritten the record since the claim: a save or an export is under our new token.
-            handBack = unheardClaim != null && !saved && !exported && !takenOver && last == MigrationState.NONE ? unheardClaim : null;
             rt.metrics.closed(last);
         }
         rt.removeSession(id, this);
         open.values().forEach(ServerRequest::abandon);
         onWritabilityChanged();
         if (deleteContext) rt.store.delete(id);
-        if (handBack != null) handBackClaim(handBack);
         executor.execute(() -> call("onDisconnect", () -> rt.handler.onDisconnect(this, last)));
-    }
-
-    /**
-     * Puts the context back as the client's earlier server exported it. Conditional in the store: written only
-     * while the record is still this server's claim, never over a server that has taken the session over since.
-     */
-    private void handBackClaim(ExportedContext asClaimed) {
-        rt.store.save(id, asClaimed, rt.name(), List.of(), rt.timers.exportTtl())
-                .orTimeout(rt.options.storeTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((ours, error) -> {
-                    if (error != null) {
-                        log.warn("session {}: the client left before it was heard from, and handing the session back to {}"
-                                + " failed: {}", id, rt.store.describe(), rootMessage(error));
-                    } else if (ours) {
-                        rt.metrics.claimsHandedBack.increment();
-                        log.info("session {}: the client left before it was heard from on this connection; the session went"
-                                + " back to the store for its next RESUME", id);
-                    } else {
-                        log.debug("session {}: not handed back, another server has it", id);
-                    }
-                });
     }
 
     // ---------------------------------------------------------------- write-through

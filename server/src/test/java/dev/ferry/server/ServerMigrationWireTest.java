@@ -121,59 +121,6 @@ class ServerMigrationWireTest extends TwoServerWireTest {
         }
     }
 
-    /**
-     * A client that gave up waiting for the target's WELCOME (its RESUME timed out, or a newer MIGRATE sent it
-     * elsewhere) closes that connection without a word; the target had claimed the session meanwhile. The target
-     * puts the context back as it claimed it, so the client's next RESUME, with the token it still has, works.
-     */
-    @Test
-    void aResumeWhoseClientLeavesUnheardHandsTheSessionBack() {
-        try (WireClient c = WireClient.connect(source.localAddress())) {
-            Frame.Welcome w = c.hello();
-            c.send(new Frame.Command(1, "SET kept"));
-            assertThat(c.untilFinal(1)).last().isEqualTo(new Frame.Done(1, 1, 1));
-            source.migrate(1, List.of(target.advertisedAddress()));
-            c.expect(Frame.Migrate.class);
-
-            try (WireClient abandoned = WireClient.connect(target.advertisedAddress())) {
-                abandoned.send(new Frame.Resume(ProtocolVersion.CURRENT, w.sessionId(), w.resumeToken(), 0));
-                assertThat(abandoned.expect(Frame.Welcome.class).resumed()).isTrue(); // written, never acted on
-            }
-            await().atMost(Waits.STATE).until(() -> target.metrics().claimsHandedBack() == 1);
-
-            // Elsewhere, as the client would go (the target itself would accept its own claim repeated anyway).
-            try (WireClient again = WireClient.connect(source.advertisedAddress())) {
-                again.send(new Frame.Resume(ProtocolVersion.CURRENT, w.sessionId(), w.resumeToken(), 0));
-                assertThat(again.expect(Frame.Welcome.class).resumed()).isTrue();
-                again.send(new Frame.Command(2, "GET"));
-                assertThat(again.untilFinal(2)).first().satisfies(f ->
-                        assertThat(new String(((Frame.Row) f).data())).isEqualTo("kept"));
-            }
-        }
-    }
-
-    /** Once the client has spoken on the resumed connection it has the new token: a close then hands nothing back. */
-    @Test
-    void aResumedClientThatWasHeardKeepsTheSessionClaimed() {
-        try (WireClient c = WireClient.connect(source.localAddress())) {
-            Frame.Welcome w = c.hello();
-            source.migrate(1, List.of(target.advertisedAddress()));
-            c.expect(Frame.Migrate.class);
-            try (WireClient moved = WireClient.connect(target.advertisedAddress())) {
-                moved.send(new Frame.Resume(ProtocolVersion.CURRENT, w.sessionId(), w.resumeToken(), 0));
-                assertThat(moved.expect(Frame.Welcome.class).resumed()).isTrue();
-                moved.send(new Frame.Command(2, "GET"));
-                moved.untilFinal(2);
-            }
-            await().atMost(Waits.STATE).until(() -> target.sessionCount() == 0);
-            try (WireClient stale = WireClient.connect(source.advertisedAddress())) {
-                stale.send(new Frame.Resume(ProtocolVersion.CURRENT, w.sessionId(), w.resumeToken(), 0));
-                assertThat(stale.expect(Frame.Error.class).code()).isEqualTo(ErrorCode.ALREADY_CLAIMED);
-            }
-            assertThat(target.metrics().claimsHandedBack()).isZero();
-        }
-    }
-
     @Test
     void handlerThatForgetsDoneGetsOneFromTheSdk() {
         try (WireClient c = WireClient.connect(source.localAddress())) {

@@ -59,7 +59,6 @@ final class AdminViews {
         ObjectNode o = Json.object();
         o.put("takenOver", m.claimsTakenOver());
         o.put("lost", m.claimsLost());
-        o.put("handedBack", m.claimsHandedBack());
         o.put("confirmFailures", m.claimConfirmFailures());
         return o;
     }
