@@ -101,6 +101,7 @@ class NodeDrainIT extends FerryOnNode {
         assertThat(budget.getSpec().getMaxUnavailable()).isEqualTo(new IntOrString(0));
         assertThat(budget.getMetadata().getOwnerReferences()).singleElement()
                 .satisfies(o -> assertThat(o.getUid()).isEqualTo(fleet.get().getMetadata().getUid()));
+        awaitEvent(fleet, "DisruptionBudgetCreated");
         assertThat(fleet.events("DisruptionBudgetCreated")).singleElement()
                 .satisfies(e -> assertThat(e.getNote()).contains("maxUnavailable 0"));
         String pod = fleet.pods().get(0).getMetadata().getName();
@@ -118,12 +119,19 @@ class NodeDrainIT extends FerryOnNode {
             PodDisruptionBudget b = budgets.get();
             return b != null && new IntOrString("50%").equals(b.getSpec().getMaxUnavailable());
         });
+        awaitEvent(fleet, "DisruptionBudgetUpdated");
         assertThat(fleet.events("DisruptionBudgetUpdated")).singleElement()
                 .satisfies(e -> assertThat(e.getNote()).contains("maxUnavailable 50%"));
         cluster.kubectl().run("patch", "-n", fleet.namespace(), "serverfleet/" + fleet.name(), "--type=merge", "-p",
                 "{\"spec\":{\"podDisruptionBudget\":{\"enabled\":false}}}");
         NodeCluster.await("the budget deleted", Duration.ofMinutes(1), () -> budgets.get() == null);
+        awaitEvent(fleet, "DisruptionBudgetDeleted");
         assertThat(fleet.events("DisruptionBudgetDeleted")).hasSize(1);
+    }
+
+    /** The operator records its Event after the change it reports, so the change can be seen first. */
+    private static void awaitEvent(Fleet fleet, String reason) {
+        NodeCluster.await("a " + reason + " Event of " + fleet.name(), Duration.ofMinutes(1), () -> !fleet.events(reason).isEmpty());
     }
 
     /**
