@@ -8,7 +8,7 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The leader election settings behind ferry.leader-election.* (the election itself: FleetLeaderElectionTest). */
+/** The leader election settings behind ferry.leader-election.* (the election itself: QuarkusLeaderElectionTest, and node/LeaderKilledIT on a real cluster). */
 class LeaderElectionSettingsTest {
 
   @Test
