@@ -2,6 +2,7 @@ package dev.ferry.reference;
 
 import dev.ferry.server.FerryServer;
 import dev.ferry.server.ServerOptions;
+import dev.ferry.server.SessionHandler;
 import dev.ferry.server.admin.AdminOptions;
 import dev.ferry.server.admin.AdminServer;
 import dev.ferry.store.ContextStore;
@@ -12,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * The reference server: the SDK plus {@link ReferenceHandler}, configured by environment
@@ -34,6 +36,15 @@ public final class ReferenceServer implements AutoCloseable {
     }
 
     public static ReferenceServer start(ServerConfig config) {
+        return start(config, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #start(ServerConfig)}, with the reference handler passed through {@code wrap} first: a harness that
+     * needs to watch the session events (the benchmarks record when a session was told to move) wraps it instead of
+     * building its own server.
+     */
+    public static ReferenceServer start(ServerConfig config, UnaryOperator<SessionHandler> wrap) {
         ContextStore store = ContextStores.open(config.storeUri(),
                 ContextStoreOptions.builder().trustCaPem(config.storeCaFile()).build());
         try {
@@ -47,7 +58,7 @@ public final class ReferenceServer implements AutoCloseable {
                     .writeThrough(config.writeThrough())
                     .claimConfirmTimeout(config.claimConfirmTimeout())
                     .contextStore(store)
-                    .handler(new ReferenceHandler(config.serverName(), config.version()))
+                    .handler(wrap.apply(new ReferenceHandler(config.serverName(), config.version())))
                     .tls(config.tls())
                     .build());
             server.setPeers(config.peers());
@@ -65,6 +76,14 @@ public final class ReferenceServer implements AutoCloseable {
             store.close();
             throw e;
         }
+    }
+
+    /** One line a parent process (the demo, the benchmarks) can wait for and parse. */
+    public void printReady() {
+        System.out.println("FERRY READY name=" + config.serverName() + " address=" + server.advertisedAddress()
+                + " admin=" + admin.localAddress().getHostString() + ":" + admin.localAddress().getPort()
+                + " version=" + config.version());
+        System.out.flush();
     }
 
     public FerryServer server() { return server; }
@@ -102,11 +121,7 @@ public final class ReferenceServer implements AutoCloseable {
         }
         ReferenceServer server = start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownGracefully, "ferry-sigterm"));
-        // One line a parent process (the demo, benchmarks, the pod runtime) can wait for and parse.
-        System.out.println("FERRY READY name=" + config.serverName() + " address=" + server.server().advertisedAddress()
-                + " admin=" + server.adminAddress().getHostString() + ":" + server.adminAddress().getPort()
-                + " version=" + config.version());
-        System.out.flush();
+        server.printReady();
         // Netty's threads are daemons: main keeps the JVM alive until SIGTERM runs the hook.
         try {
             new java.util.concurrent.CountDownLatch(1).await();
