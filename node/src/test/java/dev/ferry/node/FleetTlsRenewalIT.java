@@ -59,9 +59,9 @@ class FleetTlsRenewalIT extends FerryOnNode {
         fleet.awaitServiceRoutes(PODS, Duration.ofMinutes(1));
         String fleetName = FLEET + "." + namespace + ".svc"; // what a generated certificate names first
 
-        String caPem = text(secret(cluster, FLEET + "-ca"), "ca.crt");
-        X509Certificate ca = certificate(caPem);
-        X509Certificate issued = certificate(text(secret(cluster, FLEET + "-tls"), "tls.crt"));
+        String caPem = FleetTlsFiles.text(secret(cluster, FLEET + "-ca"), "ca.crt");
+        X509Certificate ca = FleetTlsFiles.certificate(caPem);
+        X509Certificate issued = FleetTlsFiles.certificate(FleetTlsFiles.text(secret(cluster, FLEET + "-tls"), "tls.crt"));
         List<Pod> before = fleet.pods();
         assertThat(before).hasSize(PODS);
         for (Pod pod : before) {
@@ -92,15 +92,15 @@ class FleetTlsRenewalIT extends FerryOnNode {
             NodeCluster.await("the operator issuing Secret " + namespace + "/" + FLEET + "-tls again", OPERATOR_REISSUE, () -> {
                 Secret s = cluster.client().secrets().inNamespace(namespace).withName(FLEET + "-tls").get();
                 if (s == null) return false;
-                reissued[0] = certificate(text(s, "tls.crt"));
+                reissued[0] = FleetTlsFiles.certificate(FleetTlsFiles.text(s, "tls.crt"));
                 return true;
             });
             long reissuedAt = System.nanoTime();
             X509Certificate renewed = reissued[0];
             renewed.verify(ca.getPublicKey()); // under the same CA: clients that trust it need nothing new
             assertThat(renewed.getSerialNumber()).isNotEqualTo(issued.getSerialNumber());
-            assertThat(text(secret(cluster, FLEET + "-tls"), "ca.crt")).isEqualTo(caPem);
-            assertThat(text(secret(cluster, FLEET + "-ca"), "ca.crt")).as("the fleet CA is kept").isEqualTo(caPem);
+            assertThat(FleetTlsFiles.text(secret(cluster, FLEET + "-tls"), "ca.crt")).isEqualTo(caPem);
+            assertThat(FleetTlsFiles.text(secret(cluster, FLEET + "-ca"), "ca.crt")).as("the fleet CA is kept").isEqualTo(caPem);
             log.info("the operator issued certificate {} after {} s", hex(renewed.getSerialNumber()), seconds(reissuedAt - deletedAt));
 
             // Every probe is a new connection: the server looks at its files again when one arrives.
@@ -151,10 +151,6 @@ class FleetTlsRenewalIT extends FerryOnNode {
         if (s == null) throw new IllegalStateException("Secret " + namespace + "/" + name + " does not exist");
         return s;
     }
-
-    private static String text(Secret secret, String key) { return FleetTlsFiles.text(secret, key); }
-
-    private static X509Certificate certificate(String pem) { return FleetTlsFiles.certificate(pem); }
 
     private static Map<String, String> uids(List<Pod> pods) {
         return pods.stream().collect(Collectors.toMap(FleetTlsRenewalIT::name, p -> p.getMetadata().getUid(), (a, b) -> a, TreeMap::new));

@@ -25,7 +25,6 @@ public final class Conditions {
     this.now = now.truncatedTo(ChronoUnit.SECONDS);
   }
 
-  /** Sets the condition of {@code type}, replacing one set before in this build. */
   public Conditions set(ConditionType type, boolean status, String reason, String message) {
     String value = status ? "True" : "False";
     String since =
@@ -42,13 +41,6 @@ public final class Conditions {
             .withObservedGeneration(generation)
             .withLastTransitionTime(since)
             .build();
-    // Setting a type again refines it (a more specific reason found later): it keeps its place.
-    for (int i = 0; i < result.size(); i++) {
-      if (type.name().equals(result.get(i).getType())) {
-        result.set(i, condition);
-        return this;
-      }
-    }
     result.add(condition);
     return this;
   }

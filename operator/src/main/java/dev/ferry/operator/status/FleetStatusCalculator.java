@@ -103,7 +103,17 @@ public final class FleetStatusCalculator {
         updated < active
             || seen.pods().stream()
                 .anyMatch(p -> PodPhases.phase(p) == FleetPodPhase.Draining && !seen.updateRevision().equals(PodPhases.revision(p)));
-    if (rollout) {
+    List<Pod> starting = seen.pods().stream().filter(p -> PodPhases.isActive(p) && PodPhases.phase(p) == FleetPodPhase.Starting).toList();
+    java.util.Optional<String> stuck = PodStartProblems.describe(starting);
+    if (stuck.isPresent()) {
+      // Whatever the fleet is doing, pods that cannot start are what its user must fix.
+      c.set(
+          ConditionType.Progressing,
+          !paused,
+          "PodsNotStarting",
+          "Pods cannot start: " + stuck.get() + ". Fix the fleet's spec.template (image, command, Secrets, resources) or"
+              + " what it refers to; pods of a changed template replace these.");
+    } else if (rollout) {
       c.set(
           ConditionType.Progressing,
           !paused,
@@ -128,13 +138,6 @@ public final class FleetStatusCalculator {
           "Stable",
           "All " + desired + " pods are ready and run revision " + seen.updateRevision() + ".");
     }
-    List<Pod> starting = seen.pods().stream().filter(p -> PodPhases.isActive(p) && PodPhases.phase(p) == FleetPodPhase.Starting).toList();
-    PodStartProblems.describe(starting).ifPresent(problems -> c.set(
-        ConditionType.Progressing,
-        !paused,
-        "PodsNotStarting",
-        "Pods cannot start: " + problems + ". Fix the fleet's spec.template (image, command, Secrets, resources) or"
-            + " what it refers to; pods of a changed template replace these."));
 
     List<String> draining =
         seen.pods().stream()
