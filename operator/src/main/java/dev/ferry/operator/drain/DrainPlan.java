@@ -1,5 +1,6 @@
 package dev.ferry.operator.drain;
 
+import dev.ferry.operator.resources.DrainReason;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.List;
 

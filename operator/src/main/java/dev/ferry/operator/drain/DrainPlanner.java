@@ -1,5 +1,6 @@
 package dev.ferry.operator.drain;
 
+import dev.ferry.operator.resources.DrainReason;
 import dev.ferry.operator.model.ScaleDownPolicy;
 import dev.ferry.operator.model.ServerFleet;
 import dev.ferry.operator.model.ServerFleetSpec;

@@ -4,6 +4,7 @@ import dev.ferry.operator.admin.PodAdminStatus;
 import dev.ferry.operator.resources.DrainState;
 import dev.ferry.operator.status.PodPhases;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -11,15 +12,29 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * A fleet's pods at one moment, with what their admin APIs reported, sorted into the groups the
- * drain logic works with. Pods being deleted are left out: they drain themselves on SIGTERM.
+ * A fleet's pods at one moment, with what their admin APIs reported (and when: {@code fetchedAt}),
+ * sorted into the groups the drain logic works with. Pods being deleted are left out: they drain
+ * themselves on SIGTERM.
  */
-public record FleetPods(List<Pod> all, Map<String, PodAdminStatus> statuses, String revision, Set<String> drainingNodes) {
+public record FleetPods(
+    List<Pod> all, Map<String, PodAdminStatus> statuses, String revision, Set<String> drainingNodes, Map<String, Instant> fetchedAt) {
 
   public FleetPods {
     all = all.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
     statuses = Map.copyOf(statuses);
     drainingNodes = Set.copyOf(drainingNodes);
+    fetchedAt = Map.copyOf(fetchedAt);
+  }
+
+  /** Statuses whose time is not known are taken as current. */
+  public FleetPods(List<Pod> all, Map<String, PodAdminStatus> statuses, String revision, Set<String> drainingNodes) {
+    this(all, statuses, revision, drainingNodes, Map.of());
+  }
+
+  /** Whether the pod's status was read at or after {@code time} (or when that is not known). */
+  public boolean statusReadSince(Pod pod, Instant time) {
+    Instant at = fetchedAt.get(name(pod));
+    return time == null || at == null || !at.isBefore(time);
   }
 
   /** No node is being drained. */

@@ -34,7 +34,7 @@ public record RebalancePlan(
     targets = List.copyOf(targets);
   }
 
-  static RebalancePlan none() {
+  public static RebalancePlan none() {
     return new RebalancePlan(Step.NONE, "", List.of(), Map.of(), List.of(), 0);
   }
 

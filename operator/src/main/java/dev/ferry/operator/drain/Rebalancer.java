@@ -5,19 +5,15 @@ import dev.ferry.operator.admin.PodAdminClient;
 import dev.ferry.operator.model.ServerFleet;
 import dev.ferry.operator.resources.RebalanceState;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BiConsumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -45,7 +41,7 @@ public final class Rebalancer {
 
   /**
    * One step of the fleet's rebalance, if any; returns what was done (admin call failures are added
-   * to {@code failures}). {@code podUpdated} tells the pod cache about a pod this method patched.
+   * to {@code failures}).
    */
   public RebalancePlan step(
       ServerFleet fleet,
@@ -53,9 +49,8 @@ public final class Rebalancer {
       boolean busy,
       Instant now,
       PodAdminClient admin,
-      KubernetesClient client,
+      PodWrites writes,
       FleetEvents events,
-      BiConsumer<Pod, Pod> podUpdated,
       List<String> failures) {
     String uid = fleet.getMetadata().getUid();
     int rate = fleet.getSpec().getRebalance() == null ? 1 : Math.max(1, fleet.getSpec().getRebalance().getRatePerSecond());
@@ -63,7 +58,7 @@ public final class Rebalancer {
     switch (plan.step()) {
       case NONE -> nextRound.remove(uid);
       case WAIT -> log.debugf("Rebalance of %s waits: %s", fleet.getMetadata().getName(), plan.why());
-      case FINISHED -> finish(fleet, pods, plan, client, events, podUpdated);
+      case FINISHED -> finish(fleet, pods, plan, writes, events);
       case MOVE -> {
         Instant next = nextRound.get(uid);
         if (next != null && now.isBefore(next)) {
@@ -101,22 +96,14 @@ public final class Rebalancer {
             + "; fleet average " + plan.average() + " sessions per pod, at " + rate + " sessions/s.");
   }
 
-  private void finish(
-      ServerFleet fleet, FleetPods pods, RebalancePlan plan, KubernetesClient client, FleetEvents events, BiConsumer<Pod, Pod> podUpdated) {
+  private void finish(ServerFleet fleet, FleetPods pods, RebalancePlan plan, PodWrites writes, FleetEvents events) {
     nextRound.remove(fleet.getMetadata().getUid());
     List<String> done = new ArrayList<>();
+    Map<String, String> removeMark = new HashMap<>();
+    removeMark.put(RebalanceState.ANNOTATION, null);
     for (Pod pod : plan.receivers()) {
-      try {
-        Pod patched =
-            client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(FleetPods.name(pod))
-                .patch(PatchContext.of(PatchType.JSON_MERGE),
-                    "{\"metadata\":{\"annotations\":{\"" + RebalanceState.ANNOTATION + "\":null}}}");
-        podUpdated.accept(patched, pod);
+      if (writes.patchMetadata(pod, Map.of(), removeMark) != null) {
         done.add(FleetPods.name(pod) + " (" + Math.max(0, pods.sessions(pod)) + " sessions)");
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 404) {
-          throw e;
-        }
       }
     }
     if (!done.isEmpty()) {

@@ -22,12 +22,7 @@ public final class AdminService {
 
   public static Service desired(ServerFleet fleet) {
     return new ServiceBuilder()
-        .withNewMetadata()
-        .withName(name(fleet))
-        .withNamespace(fleet.getMetadata().getNamespace())
-        .withLabels(FleetLabels.of(fleet))
-        .withOwnerReferences(FleetLabels.ownerReference(fleet))
-        .endMetadata()
+        .withMetadata(FleetLabels.ownedMetadata(fleet, name(fleet)))
         .withNewSpec()
         .withClusterIP("None")
         .withPublishNotReadyAddresses(true)

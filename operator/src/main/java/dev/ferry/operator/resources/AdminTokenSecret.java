@@ -27,12 +27,7 @@ public final class AdminTokenSecret {
   /** The Secret holding {@code token}; the caller supplies the token (existing or {@link #newToken()}). */
   public static Secret desired(ServerFleet fleet, String token) {
     return new SecretBuilder()
-        .withNewMetadata()
-        .withName(name(fleet))
-        .withNamespace(fleet.getMetadata().getNamespace())
-        .withLabels(FleetLabels.of(fleet))
-        .withOwnerReferences(FleetLabels.ownerReference(fleet))
-        .endMetadata()
+        .withMetadata(FleetLabels.ownedMetadata(fleet, name(fleet)))
         .withType("Opaque")
         .withData(Map.of(KEY, Base64.getEncoder().encodeToString(token.getBytes(StandardCharsets.UTF_8))))
         .build();

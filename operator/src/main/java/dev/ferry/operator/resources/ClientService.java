@@ -35,12 +35,7 @@ public final class ClientService {
 
   public static Service desired(ServerFleet fleet) {
     return new ServiceBuilder()
-        .withNewMetadata()
-        .withName(name(fleet))
-        .withNamespace(fleet.getMetadata().getNamespace())
-        .withLabels(FleetLabels.of(fleet))
-        .withOwnerReferences(FleetLabels.ownerReference(fleet))
-        .endMetadata()
+        .withMetadata(FleetLabels.ownedMetadata(fleet, name(fleet)))
         .withNewSpec()
         .withType("ClusterIP")
         .withSelector(selector(fleet))

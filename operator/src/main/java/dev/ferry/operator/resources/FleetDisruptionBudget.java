@@ -32,12 +32,7 @@ public final class FleetDisruptionBudget {
     IntOrString maxUnavailable =
         spec == null ? new IntOrString(1) : Objects.requireNonNullElse(spec.getMaxUnavailable(), new IntOrString(1));
     return new PodDisruptionBudgetBuilder()
-        .withNewMetadata()
-        .withName(name(fleet))
-        .withNamespace(fleet.getMetadata().getNamespace())
-        .withLabels(FleetLabels.of(fleet))
-        .withOwnerReferences(FleetLabels.ownerReference(fleet))
-        .endMetadata()
+        .withMetadata(FleetLabels.ownedMetadata(fleet, name(fleet)))
         .withNewSpec()
         .withNewSelector()
         .withMatchLabels(FleetLabels.podSelector(fleet))

@@ -2,6 +2,8 @@ package dev.ferry.operator.resources;
 
 import dev.ferry.operator.model.ServerFleet;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import java.util.LinkedHashMap;
@@ -49,6 +51,21 @@ public final class FleetLabels {
         .withUid(fleet.getMetadata().getUid())
         .withController(true)
         .withBlockOwnerDeletion(true)
+        .build();
+  }
+
+  /**
+   * Metadata of an object the operator makes for {@code fleet}: its name, the fleet's namespace, the
+   * fleet's labels, the controller owner reference (so it goes with the fleet) and an empty
+   * annotation map (the dependent-resource machinery records its own annotations there).
+   */
+  public static ObjectMeta ownedMetadata(ServerFleet fleet, String name) {
+    return new ObjectMetaBuilder()
+        .withName(name)
+        .withNamespace(fleet.getMetadata().getNamespace())
+        .withLabels(of(fleet))
+        .withAnnotations(new LinkedHashMap<>())
+        .withOwnerReferences(ownerReference(fleet))
         .build();
   }
 

@@ -57,24 +57,21 @@ public final class FleetPod {
 
   private FleetPod() {}
 
-  /** A new pod of the fleet at the current revision, named {@code name}. */
-  public static Pod desired(ServerFleet fleet, String name) {
+  /**
+   * A new pod of the fleet at the current revision. The API server names it: the fleet's name, a
+   * dash and a random suffix ({@code metadata.generateName}).
+   */
+  public static Pod desired(ServerFleet fleet) {
     PodTemplateSpec template = template(fleet);
     String revision = PodRevision.of(template);
     Map<String, String> labels = new LinkedHashMap<>(template.getMetadata().getLabels());
     labels.put(FleetLabels.REVISION, revision);
     labels.put(FleetLabels.SERVING, "true");
-    ObjectMeta meta = template.getMetadata();
-    return new PodBuilder()
-        .withNewMetadata()
-        .withName(name)
-        .withNamespace(fleet.getMetadata().getNamespace())
-        .withLabels(labels)
-        .withAnnotations(meta.getAnnotations())
-        .withOwnerReferences(FleetLabels.ownerReference(fleet))
-        .endMetadata()
-        .withSpec(template.getSpec())
-        .build();
+    ObjectMeta meta = FleetLabels.ownedMetadata(fleet, null);
+    meta.setGenerateName(fleet.getMetadata().getName() + "-");
+    meta.setLabels(labels);
+    meta.setAnnotations(template.getMetadata().getAnnotations());
+    return new PodBuilder().withMetadata(meta).withSpec(template.getSpec()).build();
   }
 
   /**

@@ -109,12 +109,7 @@ public final class FleetTlsSecrets {
     Map<String, String> encoded = new LinkedHashMap<>();
     data.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
     return new SecretBuilder()
-        .withNewMetadata()
-        .withName(name)
-        .withNamespace(fleet.getMetadata().getNamespace())
-        .withLabels(FleetLabels.of(fleet))
-        .withOwnerReferences(FleetLabels.ownerReference(fleet))
-        .endMetadata()
+        .withMetadata(FleetLabels.ownedMetadata(fleet, name))
         .withType(type)
         .withData(encoded)
         .build();

@@ -66,6 +66,19 @@ public final class FleetTls {
     return Optional.of(caPem);
   }
 
+  /**
+   * The CA to trust for the fleet's pods as last verified by {@link #ensure}, without any request;
+   * empty when TLS is off ({@code Optional.of(Optional.empty())}) is told apart from not verified yet
+   * (empty).
+   */
+  public Optional<Optional<String>> verifiedCa(ServerFleet fleet) {
+    if (FleetTlsSecrets.mode(fleet) == TlsMode.Disabled) {
+      return Optional.of(Optional.empty());
+    }
+    Verified last = verified.get(fleet.getMetadata().getUid());
+    return last == null ? Optional.empty() : Optional.of(Optional.of(last.caPem()));
+  }
+
   public void forget(String fleetUid) {
     verified.remove(fleetUid);
   }

@@ -1,5 +1,7 @@
 package dev.ferry.operator.drain;
 
+import dev.ferry.operator.resources.DrainRecord;
+import dev.ferry.operator.resources.DrainReason;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.operator.admin.PodAdminStatus;
@@ -212,7 +214,7 @@ class DrainPlannerTest {
             .endCondition()
             .endStatus();
     if (drain != null) {
-      b.editMetadata().addToAnnotations(DrainState.ANNOTATION, drain.name()).endMetadata();
+      b.editMetadata().addToAnnotations(DrainRecord.ANNOTATION, new DrainRecord(drain, DrainReason.ScaleDown, null, null, List.of(), 0, DrainRecord.Counters.ZERO, false).toJson()).endMetadata();
     }
     return b.build();
   }

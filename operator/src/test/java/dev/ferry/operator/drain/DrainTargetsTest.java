@@ -1,5 +1,6 @@
 package dev.ferry.operator.drain;
 
+import dev.ferry.operator.resources.DrainReason;
 import static dev.ferry.operator.drain.DrainPlannerTest.fleet;
 import static dev.ferry.operator.drain.DrainPlannerTest.pod;
 import static dev.ferry.operator.drain.DrainPlannerTest.sessions;

@@ -1,5 +1,7 @@
 package dev.ferry.operator.resources;
 
+import dev.ferry.operator.resources.DrainReason;
+import dev.ferry.operator.resources.DrainRecord;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.operator.cluster.Fleets;
@@ -26,8 +28,8 @@ class FleetPodTest {
     ServerFleet fleet = fleet();
     String before = io.fabric8.kubernetes.client.utils.Serialization.asJson(fleet);
 
-    Pod a = FleetPod.desired(fleet, "f-aaaaa");
-    Pod b = FleetPod.desired(fleet(), "f-bbbbb");
+    Pod a = FleetPod.desired(fleet);
+    Pod b = FleetPod.desired(fleet());
 
     assertThat(a.getMetadata().getLabels().get(FleetLabels.REVISION))
         .isEqualTo(b.getMetadata().getLabels().get(FleetLabels.REVISION))
@@ -59,7 +61,7 @@ class FleetPodTest {
     fleet.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().add(new EnvVar("FERRY_BIND", "127.0.0.1", null));
     fleet.getSpec().getTemplate().getSpec().getContainers().add(0, new ContainerBuilder().withName("sidecar").withImage("x").build());
 
-    Pod pod = FleetPod.desired(fleet, "f-aaaaa");
+    Pod pod = FleetPod.desired(fleet);
 
     assertThat(pod.getSpec().getContainers().get(0).getEnv()).isEmpty();
     List<EnvVar> env = pod.getSpec().getContainers().get(1).getEnv();
@@ -69,7 +71,7 @@ class FleetPodTest {
 
   @Test
   void livenessCountsOnlyAfterAStartupProbeWithMinutesOfBudgetAndUserProbesStay() {
-    var server = FleetPod.desired(fleet(), "f-aaaaa").getSpec().getContainers().get(0);
+    var server = FleetPod.desired(fleet()).getSpec().getContainers().get(0);
 
     var startup = server.getStartupProbe();
     assertThat(startup.getHttpGet().getPath()).isEqualTo(FleetPod.LIVE_PATH);
@@ -80,13 +82,13 @@ class FleetPodTest {
     ServerFleet own = fleet();
     own.getSpec().getTemplate().getSpec().getContainers().get(0)
         .setStartupProbe(new io.fabric8.kubernetes.api.model.ProbeBuilder().withNewExec().withCommand("true").endExec().build());
-    assertThat(FleetPod.desired(own, "f-aaaaa").getSpec().getContainers().get(0).getStartupProbe().getExec().getCommand())
+    assertThat(FleetPod.desired(own).getSpec().getContainers().get(0).getStartupProbe().getExec().getCommand())
         .containsExactly("true");
   }
 
   @Test
   void withoutASecurityContextThePodIsHardenedWithAWritableTmp() {
-    Pod pod = FleetPod.desired(fleet(), "f-aaaaa");
+    Pod pod = FleetPod.desired(fleet());
 
     assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
     assertThat(pod.getSpec().getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
@@ -100,7 +102,7 @@ class FleetPodTest {
     ServerFleet own = fleet();
     own.getSpec().getTemplate().getSpec().getContainers().get(0)
         .setSecurityContext(new io.fabric8.kubernetes.api.model.SecurityContextBuilder().withRunAsUser(1000L).build());
-    var ownServer = FleetPod.desired(own, "f-bbbbb").getSpec().getContainers().get(0);
+    var ownServer = FleetPod.desired(own).getSpec().getContainers().get(0);
     assertThat(ownServer.getSecurityContext().getRunAsUser()).as("the template's own wins").isEqualTo(1000L);
     assertThat(ownServer.getSecurityContext().getReadOnlyRootFilesystem()).isNull();
   }
@@ -137,14 +139,14 @@ class FleetPodTest {
   }
 
   @Test
-  void aDrainLivesInThePodsAnnotations() {
-    Pod pod = FleetPod.desired(fleet(), "f-aaaaa");
+  void aDrainLivesInOneAnnotationOfThePod() {
+    Pod pod = FleetPod.desired(fleet());
     assertThat(DrainState.of(pod)).isEmpty();
 
-    pod.getMetadata().getAnnotations().put(DrainState.ANNOTATION, "Draining");
-    assertThat(DrainState.of(pod)).contains(DrainState.Draining);
+    pod.getMetadata().getAnnotations().put(DrainRecord.ANNOTATION, DrainRecord.requested(DrainReason.Rollout, java.time.Instant.EPOCH).toJson());
+    assertThat(DrainState.of(pod)).contains(DrainState.Requested);
 
-    pod.getMetadata().getAnnotations().put(DrainState.ANNOTATION, "garbage");
-    assertThat(DrainState.of(pod)).as("an unknown value is never mistaken for serving").contains(DrainState.Requested);
+    pod.getMetadata().getAnnotations().put(DrainRecord.ANNOTATION, "garbage");
+    assertThat(DrainState.of(pod)).as("an unreadable record is never mistaken for serving").contains(DrainState.Requested);
   }
 }

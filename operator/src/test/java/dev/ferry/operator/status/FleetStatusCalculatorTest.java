@@ -1,5 +1,7 @@
 package dev.ferry.operator.status;
 
+import dev.ferry.operator.resources.DrainReason;
+import dev.ferry.operator.resources.DrainRecord;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.operator.cluster.Fleets;
@@ -32,7 +34,8 @@ class FleetStatusCalculatorTest {
   }
 
   private static Pod pod(ServerFleet fleet, String name, boolean ready) {
-    Pod pod = FleetPod.desired(fleet, name);
+    Pod pod = FleetPod.desired(fleet);
+    pod.getMetadata().setName(name);
     pod.setStatus(new PodStatusBuilder().withConditions(new PodConditionBuilder().withType("Ready").withStatus(ready ? "True" : "False").build()).build());
     return pod;
   }
@@ -106,7 +109,7 @@ class FleetStatusCalculatorTest {
   void aDrainingPodDoesNotCountAsAReplicaAndRaisesDraining() {
     ServerFleet fleet = fleet(1);
     Pod draining = pod(fleet, "f-old", true);
-    draining.getMetadata().getAnnotations().put(DrainState.ANNOTATION, DrainState.Draining.name());
+    draining.getMetadata().getAnnotations().put(DrainRecord.ANNOTATION, new DrainRecord(DrainState.Draining, DrainReason.ScaleDown, null, null, List.of(), 0, DrainRecord.Counters.ZERO, false).toJson());
 
     ServerFleetStatus status = FleetStatusCalculator.compute(fleet, seen(fleet, draining, pod(fleet, "f-new", true)), T0);
 

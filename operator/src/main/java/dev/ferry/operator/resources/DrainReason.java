@@ -1,6 +1,6 @@
-package dev.ferry.operator.drain;
+package dev.ferry.operator.resources;
 
-/** Why a pod is drained; stored in the pod's {@code ferry.dev/drain-reason} annotation. */
+/** Why a pod is drained; part of its {@link DrainRecord}. */
 public enum DrainReason {
   /** replicas went down (by hand, or HPA/KEDA through the scale subresource). */
   ScaleDown,
