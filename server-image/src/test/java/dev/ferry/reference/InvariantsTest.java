@@ -23,8 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The brief's invariants through the real client, three reference servers on loopback and a real
- * redis-server. Frame-exact checks of the same rules live in the server module's wire tests.
+ * The session rules of docs/protocol.md through the real client, three reference servers on loopback
+ * and a real redis-server. Frame-exact checks of the same rules live in the server module's wire tests.
  */
 @ExtendWith(RedisServerExtension.class)
 class InvariantsTest {

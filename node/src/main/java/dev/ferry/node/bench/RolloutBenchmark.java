@@ -39,7 +39,7 @@ final class RolloutBenchmark implements Callable<Integer> {
     private static final int REPLICAS = 3;
     private static final Duration STEP_TIMEOUT = Duration.ofMinutes(5);
     private static final double[] PAUSE_BUCKETS_MS = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000, 60000};
-    /** The brief's bound on command latency p99 during the rollout, relative to steady state. */
+    /** The target bound on command latency p99 during the rollout, relative to steady state. */
     private static final double P99_RATIO_TARGET = 3;
 
     @Option(names = "--clients", defaultValue = "3000", description = "client sessions (default ${DEFAULT-VALUE})")
