@@ -1,11 +1,14 @@
 package dev.ferry.node;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** One ServerFleet on the node cluster, driven with kubectl and read through the API, as its user would. */
 public final class Fleet {
@@ -79,6 +82,22 @@ public final class Fleet {
     public void setImage(String image) {
         cluster.kubectl().run("patch", "-n", namespace, "serverfleet/" + name, "--type=json", "-p",
                 "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"" + image + "\"}]");
+    }
+
+    /**
+     * The state of the pod's drain as the operator records it (the {@code state} of its {@code ferry.dev/drain}
+     * annotation: Requested, Draining or Drained); empty when the pod is not draining.
+     */
+    public static Optional<String> drainState(Pod pod) {
+        String record = pod.getMetadata().getAnnotations() == null ? null : pod.getMetadata().getAnnotations().get("ferry.dev/drain");
+        if (record == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.ofNullable(Serialization.jsonMapper().readTree(record).path("state").asText(null));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("pod " + pod.getMetadata().getName() + " has an unreadable drain record: " + record, e);
+        }
     }
 
     /** The fleet's pods (the operator's labels), by name. */

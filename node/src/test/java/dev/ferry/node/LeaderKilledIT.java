@@ -37,8 +37,7 @@ class LeaderKilledIT extends FerryOnNode {
             // keep the drain going well past the moment the leader's process is gone.
             String[] victim = new String[1];
             NodeCluster.await("a pod marked Draining by the operator", Duration.ofMinutes(2), () -> {
-                fleet.pods().stream().filter(p -> p.getMetadata().getAnnotations() != null
-                        && "Draining".equals(p.getMetadata().getAnnotations().get("ferry.dev/drain-state")))
+                fleet.pods().stream().filter(p -> Fleet.drainState(p).filter("Draining"::equals).isPresent())
                         .findFirst().ifPresent(p -> victim[0] = p.getMetadata().getName());
                 return victim[0] != null;
             });
