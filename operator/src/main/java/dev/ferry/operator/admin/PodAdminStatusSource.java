@@ -128,10 +128,15 @@ public final class PodAdminStatusSource extends AbstractEventSource<PodAdminRepo
       return;
     }
     if (last != null && last.next() != null) {
-      if (last.next().getDelay(TimeUnit.MILLISECONDS) <= delay.toMillis()) {
-        return; // sooner already
+      long pendingIn = last.next().getDelay(TimeUnit.MILLISECONDS);
+      // A poll that is running now (or overdue) may have read before what the caller wants seen: only a
+      // poll still to come that comes sooner makes this one unnecessary.
+      if (pendingIn > 0 && pendingIn <= delay.toMillis()) {
+        return;
       }
-      last.next().cancel(false);
+      if (pendingIn > 0) {
+        last.next().cancel(false);
+      }
     }
     ScheduledFuture<?> next = scheduler.schedule(() -> pollAndSchedule(id), delay.toMillis(), TimeUnit.MILLISECONDS);
     polled.put(id, new Polled(last == null ? Map.of() : last.reports(), next));
