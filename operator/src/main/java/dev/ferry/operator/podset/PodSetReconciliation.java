@@ -26,6 +26,7 @@ import dev.ferry.operator.status.FleetStatusCalculator;
 import dev.ferry.operator.status.PodPhases;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,6 +58,8 @@ import org.jboss.logging.Logger;
 public final class PodSetReconciliation {
 
   private static final Logger log = Logger.getLogger(PodSetReconciliation.class);
+  /** How old the session counts a plan acts on may be. */
+  static final Duration FRESH = PodAdminStatusSource.BUSY_PERIOD.multipliedBy(2);
 
   /** What outlives a reconciliation: owned by the reconciler, one of each per operator. */
   public record Shared(Rebalancer rebalancer, AdminHealth adminHealth, MigrationTotals migrationTotals) {}
@@ -83,6 +86,7 @@ public final class PodSetReconciliation {
   private DrainPlan plan;
   private RebalancePlan rebalance = RebalancePlan.none();
   private AdminHealth.Verdict health;
+  private boolean waitingForCounts;
 
   public PodSetReconciliation(
       ServerFleet fleet,
@@ -133,8 +137,23 @@ public final class PodSetReconciliation {
     drains.advance(pods(), now);
   }
 
+  /**
+   * Plans from the pods' session counts, so it acts only on counts read within {@link #FRESH}: older
+   * ones (a settled fleet is polled every {@link PodAdminStatusSource#STEADY_PERIOD}) could pick the
+   * wrong pod to remove or miss the sessions a new pod should get. Then the pods are polled at once and
+   * the plan waits for the next reconciliation.
+   */
   void plan() {
     plan = DrainPlanner.plan(fleet, pods());
+    boolean acts = plan.podsToCreate() > 0 || !plan.victims().isEmpty();
+    Instant readBy = now.minus(FRESH);
+    if (acts && fetchedAt.values().stream().anyMatch(at -> at.isBefore(readBy))) {
+      log.debugf("ServerFleet %s/%s: session counts older than %s; planning after a fresh poll",
+          fleet.getMetadata().getNamespace(), fleet.getMetadata().getName(), FRESH);
+      adminStatuses.pollSoon(fleet);
+      plan = new DrainPlan(0, List.of(), plan.reason(), plan.displaced());
+      waitingForCounts = true;
+    }
   }
 
   void createPods() {
@@ -223,6 +242,7 @@ public final class PodSetReconciliation {
   private boolean changing() {
     FleetPods after = pods();
     return drains.inProgress()
+        || waitingForCounts
         || !after.draining().isEmpty()
         || plan.podsToCreate() > 0
         || !plan.displaced().isEmpty()
