@@ -77,9 +77,10 @@ final class Reconnector implements ResumeAttempts.Purpose {
         if (r != null) {
             // It reached the lost server and may have run there: never run it twice.
             r.stream.finish(r.nextSeq, false, false, new ServerLostException("session " + state.sessionId + ": the server '"
-                    + hop.fromServer() + "' at " + hop.fromAddress() + " was lost while " + r.describe() + " ran; the session"
-                    + " resumed on '" + state.serverName + "' with its state as of the last completed command, and the"
-                    + " command was not re-sent (it may or may not have run)"));
+                    + hop.fromServer() + "' at " + hop.fromAddress() + " was lost while " + r.describe()
+                    + " ran; the session resumed on '" + state.serverName
+                    + "' with its state as of the last completed command, and the command was not re-sent"
+                    + " (it may or may not have run)"));
         }
         commands.continueOn(hop.target());
         commands.updateAutoRead(hop.target());
