@@ -77,7 +77,7 @@ public final class FerrySession implements AutoCloseable {
             }
         }
         int id = nextRequestId();
-        ResultStream stream = new ResultStream(this, id, command, options.commandTimeout());
+        ResultStream stream = new ResultStream(this::cancel, id, command, options.commandTimeout());
         if (!outstanding.compareAndSet(prev, stream)) {
             throw new IllegalStateException("another thread submitted a command on this session at the same time");
         }

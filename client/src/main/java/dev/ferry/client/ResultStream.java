@@ -9,6 +9,7 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * The results of one submitted command, as they arrive. The event loop appends rows; the caller
@@ -23,7 +24,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * then they send ATTENTION and throw {@link CommandTimeoutException}.
  */
 public final class ResultStream implements Iterator<Row> {
-    private final FerrySession session;
+    /** Hands a cancel to the session ({@link FerrySession#cancel}); a seam so the engine's parts can be tested alone. */
+    private final Consumer<ResultStream> canceller;
     private final int requestId;
     private final String command;
     private final long deadlineNanos;
@@ -40,8 +42,8 @@ public final class ResultStream implements Iterator<Row> {
     private FerryException failure;
     private volatile boolean cancelRequested;
 
-    ResultStream(FerrySession session, int requestId, String command, Duration timeout) {
-        this.session = session;
+    ResultStream(Consumer<ResultStream> canceller, int requestId, String command, Duration timeout) {
+        this.canceller = canceller;
         this.requestId = requestId;
         this.command = command;
         this.timeout = timeout;
@@ -83,7 +85,7 @@ public final class ResultStream implements Iterator<Row> {
     public void cancel() {
         if (cancelRequested) return;
         cancelRequested = true;
-        session.cancel(this);
+        canceller.accept(this);
     }
 
     /** Blocks until a row is available (true) or the command ended (false). */
