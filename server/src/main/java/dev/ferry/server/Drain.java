@@ -8,8 +8,6 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -81,8 +79,7 @@ public final class Drain {
     private long askFailedAt;
     /** Failed sessions back in {@link #pending}, not asked again yet. */
     private final Set<ServerSession> queuedAgain = new HashSet<>();
-    /** Sessions asked to move and not known to be gone, with when they were asked, oldest first. */
-    private final LinkedHashMap<ServerSession, Long> movingSince = new LinkedHashMap<>();
+    private final SessionsOnTheirWay onTheirWay = new SessionsOnTheirWay(MOVING_FOR_AT_MOST_NANOS);
     private ScheduledFuture<?> wakeUp;
     private long wakeUpAt;
 
@@ -130,7 +127,6 @@ public final class Drain {
         long now = System.nanoTime();
         for (ServerSession s; (s = changed.poll()) != null; ) heardFrom(s, now);
         if (!failed.isEmpty() && now - askFailedAt >= 0) askFailedAgain();
-        forgetLongMoving(now);
         askNext(now);
         if (pending.isEmpty() && mayFailYet.isEmpty()) {
             over = true;
@@ -146,7 +142,7 @@ public final class Drain {
         SessionLifecycle lifecycle = s.lifecycle();
         MigrationState state = lifecycle.shown();
         boolean onItsWay = !lifecycle.closed() && (state == MigrationState.REQUESTED || state == MigrationState.READY);
-        if (!onItsWay) movingSince.remove(s);
+        if (!onItsWay) onTheirWay.arrived(s);
         if (lifecycle.closed() || state == MigrationState.MIGRATING) {
             forget(s); // done with this one
             return;
@@ -187,18 +183,12 @@ public final class Drain {
         attempts.remove(s);
         mayFailYet.remove(s);
         failed.remove(s);
-        movingSince.remove(s);
-    }
-
-    /** A client that has not moved within {@link #MOVING_FOR_AT_MOST_NANOS} of being asked stops counting. */
-    private void forgetLongMoving(long now) {
-        Iterator<Long> asked = movingSince.values().iterator();
-        while (asked.hasNext() && now - asked.next() > MOVING_FOR_AT_MOST_NANOS) asked.remove();
+        onTheirWay.arrived(s);
     }
 
     private void askNext(long now) {
         int room = (int) Math.min(Math.max(0, MAX_EXPORTS_IN_FLIGHT - exportsInFlight.getAsLong()),
-                Math.max(0, MAX_MOVING - movingSince.size()));
+                Math.max(0, MAX_MOVING - onTheirWay.count(now)));
         int allowed = rate == null ? Integer.MAX_VALUE : rate.take(now);
         int budget = Math.min(allowed, room);
         ServerSession s;
@@ -206,8 +196,7 @@ public final class Drain {
             try {
                 if (s.requestMigration(targets, requested.get())) {
                     requested.incrementAndGet();
-                    movingSince.remove(s); // to the end: the newest
-                    movingSince.put(s, now);
+                    onTheirWay.asked(s, now);
                     attempts.merge(s, 1, Integer::sum);
                     mayFailYet.add(s);
                     queuedAgain.remove(s);
@@ -224,9 +213,7 @@ public final class Drain {
     private void wakeUpForTime(long now) {
         long in = Long.MAX_VALUE;
         if (rate != null && rate.waitingForTokens()) in = rate.nanosUntilNextLook(now);
-        if (!pending.isEmpty() && movingSince.size() >= MAX_MOVING) {
-            in = Math.min(in, Math.max(0, movingSince.firstEntry().getValue() + MOVING_FOR_AT_MOST_NANOS + 1 - now));
-        }
+        if (!pending.isEmpty() && onTheirWay.count(now) >= MAX_MOVING) in = Math.min(in, onTheirWay.nanosUntilOldestStops(now));
         if (!failed.isEmpty()) in = Math.min(in, Math.max(0, askFailedAt - now));
         if (in == Long.MAX_VALUE) return;
         if (wakeUp != null) {

@@ -23,8 +23,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * One client session on this server: its requests, its context, and its migration.
  *
- * <p>Where the session stands is one {@link SessionLifecycle}, changed only by {@link #apply}ing an
- * event to it; write-through's record of it is a {@link SavedCopy}. Both are guarded by {@code this}.
+ * <p>Where the session stands is one {@link SessionLifecycle}, guarded by {@code this} and changed
+ * only by {@link #apply}ing an event to it. Write-through's saves are {@link WriteThrough}'s.
  *
  * <p>Threads: frames arrive on the channel's event loop and are handed to {@link #executor}, which
  * runs the application's handlers one at a time on virtual threads. No lock is held while
@@ -45,6 +45,7 @@ final class ServerSession implements Session {
     private final byte[] tokenHash;
     private final ReentrantLock writability = new ReentrantLock();
     private final Condition writable = writability.newCondition();
+    private final WriteThrough writeThrough;
 
     /**
      * Whether a handler at a checkpoint should yield: REQUESTED, not held, migration enabled. Derived
@@ -54,7 +55,6 @@ final class ServerSession implements Session {
 
     // Guarded by this.
     private SessionLifecycle lifecycle = SessionLifecycle.IDLE;
-    private SavedCopy saved = SavedCopy.NONE;
     // The migration asked for last, the request its export carried, and the timer that bounds it.
     private int migrationId;
     private List<String> targets = List.of();
@@ -79,6 +79,7 @@ final class ServerSession implements Session {
         this.resumed = resumed;
         this.executor = new SerialExecutor(rt.virtualThreads, rt.metrics.internalErrors::increment);
         this.notifier = new SerialExecutor(rt.virtualThreads, rt.metrics.internalErrors::increment);
+        this.writeThrough = new WriteThrough(rt, this, tokenHash);
         rt.metrics.opened(MigrationState.NONE);
     }
 
@@ -221,7 +222,7 @@ final class ServerSession implements Session {
 
     void start() {
         executor.execute(() -> call("onConnect", () -> rt.handler.onConnect(this)));
-        if (rt.options.writeThrough()) executor.execute(this::saveThrough);
+        if (writeThrough.enabled()) executor.execute(writeThrough::save);
     }
 
     /** Starts a session that arrived by migration; {@code inBatch} is the request to continue, if any. */
@@ -264,7 +265,7 @@ final class ServerSession implements Session {
     void onGoodbye(Frame.Goodbye goodbye) {
         if (goodbye.reason() == GoodbyeReason.CLOSE) {
             synchronized (this) {
-                saved = saved.endedByClient();
+                writeThrough.endedByClient();
             }
         }
         if (goodbye.reason() == GoodbyeReason.MOVED) {
@@ -295,7 +296,7 @@ final class ServerSession implements Session {
             apply(Event.CLOSED);
             last = lifecycle.shown();
             // A write-through save stays when the connection just dropped: the client resumes it elsewhere.
-            deleteContext = saved.deletedAtClose() && last != MigrationState.MIGRATING;
+            deleteContext = writeThrough.deletedAtClose() && last != MigrationState.MIGRATING;
         }
         rt.removeSession(id, this);
         open.values().forEach(ServerRequest::abandon);
@@ -307,50 +308,13 @@ final class ServerSession implements Session {
     // ---------------------------------------------------------------- write-through
 
     /**
-     * Write-through: saves the context now, on the calling thread (a session task or a handler, not
-     * the event loop), at most the store timeout. Called when the session starts and before every
-     * final DONE of a command, so a DONE the client saw is durable.
+     * Write-through: saves the context now (see {@link WriteThrough#save}). Called when the session
+     * starts and before every final DONE of a command, so a DONE the client saw is durable.
      *
      * @return false if another server has taken the session over: it ends here, nothing more is sent
      */
     boolean saveThrough() {
-        if (!rt.options.writeThrough()) return true;
-        synchronized (this) {
-            if (saved == SavedCopy.TAKEN_OVER) return false; // ended here already: no second save, no second GOODBYE
-            if (!lifecycle.servesCommands()) return true; // gone, or leaving by migration: the export is the record now
-        }
-        long started = System.nanoTime();
-        Boolean ok;
-        try {
-            ok = rt.store.save(id, new ExportedContext(tokenHash, ContextCodec.encode(context, null)), rt.name(),
-                    List.of(rt.cancelClaimant()), rt.timers.exportTtl())
-                    .get(rt.options.storeTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            rt.metrics.saveFailures.increment();
-            return true;
-        } catch (Exception e) {
-            // The command's result stands; the session is not crash-safe until the next good save.
-            rt.metrics.saveFailures.increment();
-            log.warn("session {}: write-through save to {} failed: {}", id, rt.store.describe(), rootMessage(e));
-            return true;
-        } finally {
-            rt.metrics.saveTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-        }
-        if (ok) {
-            synchronized (this) {
-                saved = saved.saved();
-            }
-            return true;
-        }
-        rt.metrics.savesRefused.increment();
-        log.info("session {}: another server has taken the session over; ending it here", id);
-        synchronized (this) {
-            saved = SavedCopy.TAKEN_OVER; // the record is the other server's now: never delete it
-        }
-        write(new Frame.Goodbye(GoodbyeReason.MOVED, "the session was resumed on another server"));
-        channel.close();
-        return false;
+        return writeThrough.save();
     }
 
     /**
@@ -362,29 +326,18 @@ final class ServerSession implements Session {
      * session is saved before its final DONE.
      */
     void onClaimConfirmed(boolean idle) {
-        if (rt.options.writeThrough() && idle) executor.execute(this::saveThrough);
+        if (writeThrough.enabled() && idle) executor.execute(writeThrough::save);
     }
 
-    /**
-     * The claim this session was resumed with was taken over before this server confirmed it:
-     * another server resumed it for a client that never saw our WELCOME. It ends here, like a
-     * session whose write-through save is refused. A session that has since exported or been
-     * given back its context itself rewrote the record, so a failed confirmation means nothing there.
-     */
+    /** The claim this session was resumed with was taken over before this server confirmed it (see {@link WriteThrough#onClaimLost}). */
     void onClaimLost() {
-        synchronized (this) {
-            if (lifecycle != SessionLifecycle.IDLE || saved == SavedCopy.TAKEN_OVER) return;
-            saved = SavedCopy.TAKEN_OVER;
-        }
-        rt.metrics.claimsLost.increment();
-        log.warn("session {}: its claim was taken over before this server confirmed it; ending it here", id);
+        writeThrough.onClaimLost();
+    }
+
+    /** Another server has taken the session over: this copy ends here. */
+    void endTakenOver() {
         write(new Frame.Goodbye(GoodbyeReason.MOVED, "the session was resumed on another server"));
         channel.close();
-    }
-
-    private static String rootMessage(Throwable t) {
-        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
-        return t.toString();
     }
 
     // ---------------------------------------------------------------- request execution (executor)
