@@ -2,7 +2,7 @@ package dev.ferry.server;
 
 /**
  * Where a session stands on this server: its migration, and whether its connection is still open.
- * Every move there is lies in {@link #next}; an event that does not apply to a state is refused
+ * Every allowed move is in {@link #next}; an event that does not apply to a state is refused
  * ({@code null}) and changes nothing.
  *
  * <p>Handlers see the coarser {@link MigrationState} ({@link #shown()}). What the SDK must know
@@ -64,7 +64,7 @@ enum SessionLifecycle {
         HANDED_OFF,
         /** The idle migration timer ran out and the session idle timer is 0: the migration is void. */
         EXPIRED,
-        /** The client said GOODBYE(MOVED), or left, after MIGRATE. */
+        /** The client said GOODBYE(MOVED) after MIGRATE. */
         CLIENT_MOVED,
         /** The connection closed. */
         CLOSED
