@@ -4,16 +4,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
- * Asks every session of a server to migrate, at most {@code ratePerSecond} a second (a token
- * bucket refilled every tick), spreading them over the targets.
+ * Asks every session of a server to migrate, at most {@code ratePerSecond} a second (a
+ * {@link DrainRate}), spreading them over the targets.
  *
  * <p>Even at an unlimited rate, at most {@link #MAX_EXPORTS_IN_FLIGHT} sessions wait for their
  * export at a time: asking ten thousand at once only queues them behind one store connection
@@ -22,73 +33,172 @@ import java.util.concurrent.atomic.AtomicInteger;
  * thousands of clients to move at once does not move them faster on a busy machine, it only makes
  * each of them wait in line at the targets, so every client-visible pause became about as long as
  * the whole drain. A client that does not act on MIGRATE stops counting after
- * {@link #MOVING_FOR_AT_MOST_NANOS}, so a few stuck clients cannot stall a drain. A session whose migration FAILS (store unreachable, held
- * too long) is asked again, up to {@link #MAX_ATTEMPTS} times in all; after that it stays and
- * the drain reports it.
+ * {@link #MOVING_FOR_AT_MOST_NANOS}, so a few stuck clients cannot stall a drain. A session whose
+ * migration FAILS (store unreachable, held too long) is asked again, up to {@link #MAX_ATTEMPTS}
+ * times in all; after that it stays and the drain reports it.
+ *
+ * <p>The drain acts on events, not on a clock that looks at every session: the server's sessions
+ * tell it when their lifecycle changes ({@link #sessionChanged}), which is when room may have come
+ * free (a session exported, left, failed or closed), and it asks the next ones then. It sets a timer
+ * only where time itself is what it waits for: its rate's next token, a client's time on its way
+ * running out, the next re-ask of failed migrations.
  */
 public final class Drain {
     private static final Logger log = LoggerFactory.getLogger(Drain.class);
-    private static final long TICK_MILLIS = 2;
-    /** How often failed migrations are looked for (they surface within a store timeout). */
-    private static final int REQUEUE_EVERY_TICKS = (int) (200 / TICK_MILLIS);
     static final int MAX_EXPORTS_IN_FLIGHT = 512;
     static final int MAX_MOVING = 64;
     static final long MOVING_FOR_AT_MOST_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final int MAX_ATTEMPTS = 3;
+    /** Failed migrations are asked again on this beat: a failure takes up to a store timeout to surface anyway. */
+    static final long ASK_FAILED_AGAIN_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final List<String> targets;
     private final double ratePerSecond;
-    private final Deque<ServerSession> pending;
-    private final java.util.Map<ServerSession, Integer> attempts = new java.util.HashMap<>();
-    private final java.util.function.LongSupplier exportsInFlight;
+    private final LongSupplier exportsInFlight;
+    private final ScheduledExecutorService scheduler;
+    private final long startedNanos = System.nanoTime();
     private final AtomicInteger requested = new AtomicInteger();
     private final AtomicInteger gaveUp = new AtomicInteger();
-    private final java.util.Set<ServerSession> queuedAgain = new java.util.HashSet<>();
-    /** Sessions asked to move and not known to be gone, with when they were asked. */
-    private final java.util.Map<ServerSession, Long> movingSince = new java.util.HashMap<>();
-    private int ticks;
-    private final long startedNanos = System.nanoTime();
-    private double tokens;
-    private long lastTick = startedNanos;
+    /** Sessions whose lifecycle changed since the drain last looked: any thread adds, the drain's thread takes. */
+    private final Queue<ServerSession> changed = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean lookQueued = new AtomicBoolean();
     private volatile boolean cancelled;
-    private ScheduledFuture<?> task;
+    /** Cancelled, or nothing left to do: nothing to ask, and no session it asked can fail any more. */
+    private volatile boolean over;
 
-    /** @param exportsInFlight how many of the server's sessions are REQUESTED and not yet exported */
-    Drain(List<String> targets, double ratePerSecond, List<ServerSession> sessions, java.util.function.LongSupplier exportsInFlight) {
+    // Guarded by this; changed on the scheduler's thread only (and by cancel).
+    /** Null at an unlimited rate. */
+    private final DrainRate rate;
+    private final Deque<ServerSession> pending;
+    /** Sessions asked, with how often, until they are gone, have left by migration, or it gave up on them. */
+    private final Map<ServerSession, Integer> attempts = new HashMap<>();
+    /** Sessions asked that were REQUESTED, READY or FAILED when last heard of: the drain is over when none is left. */
+    private final Set<ServerSession> mayFailYet = new HashSet<>();
+    /** Sessions that failed since the last re-ask, to be asked again at the next beat. */
+    private final Set<ServerSession> failed = new LinkedHashSet<>();
+    private long askFailedAt;
+    /** Failed sessions back in {@link #pending}, not asked again yet. */
+    private final Set<ServerSession> queuedAgain = new HashSet<>();
+    private final SessionsOnTheirWay onTheirWay = new SessionsOnTheirWay(MOVING_FOR_AT_MOST_NANOS);
+    private ScheduledFuture<?> wakeUp;
+    private long wakeUpAt;
+
+    /**
+     * @param exportsInFlight how many of the server's sessions are REQUESTED and not yet exported
+     * @param scheduler       the drain's own thread: everything it does runs there
+     */
+    Drain(List<String> targets, double ratePerSecond, List<ServerSession> sessions, LongSupplier exportsInFlight,
+          ScheduledExecutorService scheduler) {
         this.targets = List.copyOf(targets);
         this.ratePerSecond = ratePerSecond;
+        this.rate = ratePerSecond > 0 ? new DrainRate(ratePerSecond, startedNanos) : null;
         this.pending = new ArrayDeque<>(sessions);
         this.exportsInFlight = exportsInFlight;
+        this.scheduler = scheduler;
     }
 
-    void start(ScheduledExecutorService scheduler) {
-        task = scheduler.scheduleAtFixedRate(this::tick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    /** Starts asking. The drain must hear of session changes ({@link #sessionChanged}) from before this. */
+    void start() {
+        lookSoon();
     }
 
-    private synchronized void tick() {
-        if (cancelled) return;
-        long now = System.nanoTime();
-        int budget;
-        if (ratePerSecond <= 0) {
-            budget = Integer.MAX_VALUE;
-        } else {
-            // At most one second's worth may pile up, so a stalled scheduler does not burst.
-            tokens = Math.min(ratePerSecond, tokens + ratePerSecond * (now - lastTick) / 1e9);
-            budget = (int) tokens;
-            tokens -= budget;
+    /**
+     * A session of the server changed: the drain looks again soon, on its own thread. Called under the
+     * session's lock, from any thread, so it only takes note.
+     */
+    void sessionChanged(ServerSession session) {
+        if (over) return;
+        changed.add(session);
+        lookSoon();
+    }
+
+    private void lookSoon() {
+        if (!lookQueued.compareAndSet(false, true)) return;
+        try {
+            scheduler.execute(this::look);
+        } catch (RejectedExecutionException e) {
+            lookQueued.set(false); // the server is closing
         }
-        lastTick = now;
-        // Failures surface within a store timeout; looking for them every 200 ms is soon enough.
-        if (++ticks % REQUEUE_EVERY_TICKS == 0) requeueFailed();
-        budget = (int) Math.min(budget, Math.max(0, MAX_EXPORTS_IN_FLIGHT - exportsInFlight.getAsLong()));
-        budget = Math.min(budget, Math.max(0, MAX_MOVING - moving(now)));
+    }
+
+    private synchronized void look() {
+        lookQueued.set(false);
+        if (over) return;
+        long now = System.nanoTime();
+        for (ServerSession s; (s = changed.poll()) != null; ) heardFrom(s, now);
+        if (!failed.isEmpty() && now - askFailedAt >= 0) askFailedAgain();
+        askNext(now);
+        if (pending.isEmpty() && mayFailYet.isEmpty()) {
+            over = true;
+            if (wakeUp != null) wakeUp.cancel(false);
+            return;
+        }
+        wakeUpForTime(now);
+    }
+
+    /** Takes in what became of a session since it was asked. */
+    private void heardFrom(ServerSession s, long now) {
+        if (!attempts.containsKey(s)) return; // not one it asked: the change only made room (exports in flight)
+        SessionLifecycle lifecycle = s.lifecycle();
+        MigrationState state = lifecycle.shown();
+        boolean onItsWay = !lifecycle.closed() && (state == MigrationState.REQUESTED || state == MigrationState.READY);
+        if (!onItsWay) onTheirWay.arrived(s);
+        if (lifecycle.closed() || state == MigrationState.MIGRATING) {
+            forget(s); // done with this one
+            return;
+        }
+        if (onItsWay || state == MigrationState.FAILED) mayFailYet.add(s);
+        else mayFailYet.remove(s);
+        if (state == MigrationState.FAILED && !queuedAgain.contains(s)) {
+            if (failed.isEmpty()) {
+                long beats = (now - startedNanos) / ASK_FAILED_AGAIN_EVERY_NANOS + 1;
+                askFailedAt = startedNanos + beats * ASK_FAILED_AGAIN_EVERY_NANOS;
+            }
+            failed.add(s);
+        }
+    }
+
+    /** Sessions whose migration failed go to the back of the queue, until they are out of attempts. */
+    private void askFailedAgain() {
+        List<ServerSession> due = new ArrayList<>(failed);
+        failed.clear();
+        for (ServerSession s : due) {
+            SessionLifecycle now = s.lifecycle();
+            if (now.closed() || now.shown() == MigrationState.MIGRATING) {
+                forget(s);
+            } else if (now.shown() == MigrationState.FAILED && !queuedAgain.contains(s) && attempts.containsKey(s)) {
+                if (attempts.get(s) < MAX_ATTEMPTS) {
+                    pending.add(s);
+                    queuedAgain.add(s);
+                } else {
+                    forget(s);
+                    gaveUp.incrementAndGet();
+                    log.warn("drain: {} failed to migrate {} times; it stays", s, MAX_ATTEMPTS);
+                }
+            }
+        }
+    }
+
+    private void forget(ServerSession s) {
+        attempts.remove(s);
+        mayFailYet.remove(s);
+        failed.remove(s);
+        onTheirWay.arrived(s);
+    }
+
+    private void askNext(long now) {
+        int room = (int) Math.min(Math.max(0, MAX_EXPORTS_IN_FLIGHT - exportsInFlight.getAsLong()),
+                Math.max(0, MAX_MOVING - onTheirWay.count(now)));
+        int allowed = rate == null ? Integer.MAX_VALUE : rate.take(now);
+        int budget = Math.min(allowed, room);
         ServerSession s;
         while (budget > 0 && (s = pending.poll()) != null) {
             try {
                 if (s.requestMigration(targets, requested.get())) {
                     requested.incrementAndGet();
-                    movingSince.put(s, now);
+                    onTheirWay.asked(s, now);
                     attempts.merge(s, 1, Integer::sum);
+                    mayFailYet.add(s);
                     queuedAgain.remove(s);
                     budget--;
                 }
@@ -96,51 +206,34 @@ public final class Drain {
                 log.warn("drain: could not request migration of {}: {}", s, e.toString());
             }
         }
-        if (pending.isEmpty() && attempts.keySet().stream().noneMatch(Drain::mayFailYet)) task.cancel(false);
+        if (rate != null) rate.waitingForTokens(!pending.isEmpty() && allowed < room);
     }
 
-    /** Sessions asked recently that are still here, waiting for their export or for their client to leave. */
-    private int moving(long now) {
-        var it = movingSince.entrySet().iterator();
-        while (it.hasNext()) {
-            var e = it.next();
-            MigrationState st = e.getKey().migrationState();
-            boolean onItsWay = !e.getKey().isClosed() && (st == MigrationState.REQUESTED || st == MigrationState.READY);
-            if (!onItsWay || now - e.getValue() > MOVING_FOR_AT_MOST_NANOS) it.remove();
+    /** Sets the one timer for what only time brings; everything else comes as a session change. */
+    private void wakeUpForTime(long now) {
+        long in = Long.MAX_VALUE;
+        if (rate != null && rate.waitingForTokens()) in = rate.nanosUntilNextLook(now);
+        if (!pending.isEmpty() && onTheirWay.count(now) >= MAX_MOVING) in = Math.min(in, onTheirWay.nanosUntilOldestStops(now));
+        if (!failed.isEmpty()) in = Math.min(in, Math.max(0, askFailedAt - now));
+        if (in == Long.MAX_VALUE) return;
+        if (wakeUp != null) {
+            if (wakeUpAt - (now + in) <= 0) return; // one as soon is set already
+            wakeUp.cancel(false);
         }
-        return movingSince.size();
+        wakeUpAt = now + in;
+        wakeUp = scheduler.schedule(this::wokeUp, in, TimeUnit.NANOSECONDS);
     }
 
-    /** Sessions whose migration failed go to the back of the queue, until they are out of attempts. */
-    private void requeueFailed() {
-        var it = attempts.entrySet().iterator();
-        while (it.hasNext()) {
-            var e = it.next();
-            MigrationState state = e.getKey().migrationState();
-            if (state == MigrationState.MIGRATING || e.getKey().isClosed()) {
-                it.remove(); // done with this one
-            } else if (state == MigrationState.FAILED && !queuedAgain.contains(e.getKey())) {
-                if (e.getValue() < MAX_ATTEMPTS) {
-                    pending.add(e.getKey());
-                    queuedAgain.add(e.getKey());
-                } else {
-                    it.remove();
-                    gaveUp.incrementAndGet();
-                    log.warn("drain: {} failed to migrate {} times; it stays", e.getKey(), MAX_ATTEMPTS);
-                }
-            }
-        }
-    }
-
-    private static boolean mayFailYet(ServerSession s) {
-        MigrationState st = s.migrationState();
-        return st == MigrationState.REQUESTED || st == MigrationState.READY || st == MigrationState.FAILED;
+    private synchronized void wokeUp() {
+        wakeUp = null;
+        look();
     }
 
     /** Stops asking further sessions; migrations already requested are cancelled by the caller. */
     synchronized void cancel() {
         cancelled = true;
-        if (task != null) task.cancel(false);
+        over = true;
+        if (wakeUp != null) wakeUp.cancel(false);
     }
 
     public List<String> targets() { return targets; }

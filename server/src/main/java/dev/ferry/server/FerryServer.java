@@ -170,8 +170,9 @@ public final class FerryServer implements AutoCloseable {
         rt.serving = false;
         if (drain != null) drain.cancel();
         drain = new Drain(targets, ratePerSecond, new ArrayList<>(rt.sessions.values()),
-                () -> rt.metrics.sessions(MigrationState.REQUESTED));
-        drain.start(scheduler);
+                () -> rt.metrics.sessions(MigrationState.REQUESTED), scheduler);
+        rt.sessionWatcher = drain::sessionChanged;
+        drain.start();
         log.info("{}: draining {} sessions to {} at {}/s", name(), rt.sessions.size(), targets,
                 ratePerSecond <= 0 ? "unlimited" : ratePerSecond);
         return drain;

@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /** What every session of one server shares. */
 final class ServerRuntime {
@@ -25,6 +26,8 @@ final class ServerRuntime {
     private final AtomicInteger migrationIds = new AtomicInteger();
     volatile boolean serving = true;
     volatile String advertisedAddress;
+    /** Hears of every session's lifecycle changes (a drain, to ask the next sessions then); called under the session's lock. */
+    volatile Consumer<ServerSession> sessionWatcher = session -> { };
 
     ServerRuntime(ServerOptions options, ServerMetrics metrics) {
         this(options, metrics, Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("ferry-session-", 0).factory()));
@@ -63,6 +66,11 @@ final class ServerRuntime {
             java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
         }
         return true;
+    }
+
+    /** A session's lifecycle changed (its state, or its connection closed). */
+    void sessionChanged(ServerSession session) {
+        sessionWatcher.accept(session);
     }
 
     String cancelClaimant() { return options.serverName() + CANCEL_CLAIM_SUFFIX; }

@@ -3,6 +3,7 @@ package dev.ferry.server;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.GoodbyeReason;
 import dev.ferry.protocol.SessionId;
+import dev.ferry.server.SessionLifecycle.Event;
 import dev.ferry.store.ClaimResult;
 import dev.ferry.store.ExportedContext;
 import io.netty.channel.Channel;
@@ -20,13 +21,15 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One client session on this server: its requests, its context, and its migration state machine.
+ * One client session on this server: its requests, its context, and its migration.
+ *
+ * <p>Where the session stands is one {@link SessionLifecycle}, guarded by {@code this} and changed
+ * only by {@link #apply}ing an event to it. Write-through's saves are {@link WriteThrough}'s.
  *
  * <p>Threads: frames arrive on the channel's event loop and are handed to {@link #executor}, which
- * runs the application's handlers one at a time on virtual threads. Migration state is guarded by
- * {@code this}; no lock is held while application code or a store round trip runs. State-change
- * callbacks go through {@link #notifier} so they reach the application in order without waiting
- * for a long command to finish.
+ * runs the application's handlers one at a time on virtual threads. No lock is held while
+ * application code or a store round trip runs. State-change callbacks go through {@link #notifier}
+ * so they reach the application in order without waiting for a long command to finish.
  */
 final class ServerSession implements Session {
     private static final Logger log = LoggerFactory.getLogger(ServerSession.class);
@@ -42,30 +45,30 @@ final class ServerSession implements Session {
     private final byte[] tokenHash;
     private final ReentrantLock writability = new ReentrantLock();
     private final Condition writable = writability.newCondition();
+    private final WriteThrough writeThrough;
 
-    /** True when a handler at a checkpoint should yield: read on every row, so kept volatile. */
+    /**
+     * Whether a handler at a checkpoint should yield: REQUESTED, not held, migration enabled. Derived
+     * (by {@link #updateYield}) whenever one of those changes; volatile because it is read on every row, without the lock.
+     */
     private volatile boolean yieldWanted;
 
     // Guarded by this.
-    private MigrationState state = MigrationState.NONE;
+    private SessionLifecycle lifecycle = SessionLifecycle.IDLE;
+    // The migration asked for last, the request its export carried, and the timer that bounds it.
     private int migrationId;
     private List<String> targets = List.of();
+    private ServerRequest exportedRequest;
     private long deadlineAtNanos;
     private ScheduledFuture<?> deadline;
+    // What the application and the session's executor are doing. Not part of the lifecycle: they change
+    // in every state of it, on their own. Together they say whether the session is at a migration point.
+    /** Holds the application has open ({@link #holdMigration}). */
     private int holds;
-    private boolean busy;
+    /** The request the executor runs now. */
     private ServerRequest running;
-    private ServerRequest exportedRequest;
+    /** An export task waits in the executor's queue (it looks at the lifecycle again when it runs). */
     private boolean exportQueued;
-    private boolean cancelling;
-    private boolean exported;
-    private boolean closed;
-    /** Write-through: a save of this session is in the store (kept if the connection drops). */
-    private boolean saved;
-    /** A write-through save found the session claimed by another server: this copy has ended (guarded by this). */
-    private boolean takenOver;
-    /** The client ended the session with GOODBYE(CLOSE): nothing of it is kept. */
-    private boolean clientClosed;
 
     ServerSession(ServerRuntime rt, Channel channel, SessionId id, byte[] tokenHash, SessionContext context, boolean resumed) {
         this.rt = rt;
@@ -76,6 +79,7 @@ final class ServerSession implements Session {
         this.resumed = resumed;
         this.executor = new SerialExecutor(rt.virtualThreads, rt.metrics.internalErrors::increment);
         this.notifier = new SerialExecutor(rt.virtualThreads, rt.metrics.internalErrors::increment);
+        this.writeThrough = new WriteThrough(rt, this, tokenHash);
         rt.metrics.opened(MigrationState.NONE);
     }
 
@@ -86,16 +90,17 @@ final class ServerSession implements Session {
     @Override public boolean resumed() { return resumed; }
 
     @Override
-    public synchronized MigrationState migrationState() { return state; }
+    public synchronized MigrationState migrationState() { return lifecycle.shown(); }
 
-    synchronized boolean isClosed() { return closed; }
+    synchronized SessionLifecycle lifecycle() { return lifecycle; }
 
     /**
      * Whether the session may be ended for idleness: nothing running, nothing queued, and no
      * migration under way (a migrating session has its own timers).
      */
     synchronized boolean isIdle() {
-        return !busy && open.isEmpty() && (state == MigrationState.NONE || state == MigrationState.CANCELLED
+        MigrationState state = lifecycle.shown();
+        return running == null && open.isEmpty() && (state == MigrationState.NONE || state == MigrationState.CANCELLED
                 || state == MigrationState.FAILED);
     }
 
@@ -115,17 +120,18 @@ final class ServerSession implements Session {
         List<String> rotated = rotate(targets, rotation);
         ServerRequest toWake;
         synchronized (this) {
-            if (closed || state == MigrationState.MIGRATING || cancelling) return false;
+            if (lifecycle.next(Event.REQUEST) == null) return false; // leaving, being called off, or gone
+            boolean ready = lifecycle == SessionLifecycle.READY;
             this.targets = rotated;
             this.migrationId = rt.nextMigrationId();
             rt.metrics.migrationsRequested.increment();
-            armDeadline(state == MigrationState.READY ? rt.timers.idleMigration() : rt.timers.requestBound());
-            if (state == MigrationState.READY) {
+            armDeadline(ready ? rt.timers.idleMigration() : rt.timers.requestBound());
+            apply(Event.REQUEST);
+            if (ready) {
                 // A newer request replaces the one the client has not acted on: same context, new targets.
                 write(migrateFrame(exportedRequest));
                 return true;
             }
-            if (state != MigrationState.REQUESTED) transition(MigrationState.REQUESTED);
             toWake = running;
         }
         if (toWake != null) toWake.wake();
@@ -136,20 +142,12 @@ final class ServerSession implements Session {
     @Override
     public boolean cancelMigration() {
         synchronized (this) {
-            switch (state) {
-                case REQUESTED -> {
-                    disarmDeadline();
-                    transition(MigrationState.CANCELLED);
-                    rt.metrics.migrationsCancelled.increment();
-                    return true;
-                }
-                case READY -> {
-                    if (cancelling || closed) return false;
-                    cancelling = true;
-                }
-                default -> {
-                    return false;
-                }
+            if (!apply(Event.CANCEL)) return false;
+            if (lifecycle != SessionLifecycle.CANCELLING) {
+                // It was still waiting for its migration point: nothing has left the server.
+                disarmDeadline();
+                rt.metrics.migrationsCancelled.increment();
+                return true;
             }
         }
         // The context is in the store: take it back exactly as a target would, so either we or a
@@ -161,28 +159,26 @@ final class ServerSession implements Session {
         } catch (Exception e) {
             log.warn("session {}: cancel could not reach the context store: {}", id, e.toString());
             synchronized (this) {
-                cancelling = false;
+                apply(Event.NOT_TAKEN_BACK);
             }
             return false;
         }
         ServerRequest resumeHere = null;
         try {
             synchronized (this) {
-                cancelling = false;
                 if (!(result instanceof ClaimResult.Claimed)) {
+                    apply(Event.NOT_TAKEN_BACK);
                     return false; // a target has it: the client has moved
                 }
-                exported = false;
-                if (state != MigrationState.READY || closed) {
-                    // The connection went away while we claimed: put the context back for the client.
+                apply(Event.TAKEN_BACK);
+                if (lifecycle != SessionLifecycle.CANCELLED) {
+                    // The client left while we claimed: put the context back for it.
                     rt.store.export(id, new ExportedContext(tokenHash, ContextCodec.encode(context,
                             exportedRequest == null ? null : exportedRequest.toInBatch())), rt.timers.exportTtl());
-                    exported = true;
                     return false;
                 }
                 disarmDeadline();
                 write(new Frame.MigrateCancel(migrationId));
-                transition(MigrationState.CANCELLED);
                 rt.metrics.migrationsCancelled.increment();
                 resumeHere = exportedRequest;
                 exportedRequest = null;
@@ -226,7 +222,7 @@ final class ServerSession implements Session {
 
     void start() {
         executor.execute(() -> call("onConnect", () -> rt.handler.onConnect(this)));
-        if (rt.options.writeThrough()) executor.execute(this::saveThrough);
+        if (writeThrough.enabled()) executor.execute(writeThrough::save);
     }
 
     /** Starts a session that arrived by migration; {@code inBatch} is the request to continue, if any. */
@@ -269,15 +265,12 @@ final class ServerSession implements Session {
     void onGoodbye(Frame.Goodbye goodbye) {
         if (goodbye.reason() == GoodbyeReason.CLOSE) {
             synchronized (this) {
-                clientClosed = true;
+                writeThrough.endedByClient();
             }
         }
         if (goodbye.reason() == GoodbyeReason.MOVED) {
             synchronized (this) {
-                if (state == MigrationState.READY) {
-                    transition(MigrationState.MIGRATING);
-                    rt.metrics.migrationsCompleted.increment();
-                }
+                if (apply(Event.CLIENT_MOVED)) rt.metrics.migrationsCompleted.increment();
             }
         }
         channel.close();
@@ -296,18 +289,14 @@ final class ServerSession implements Session {
         MigrationState last;
         boolean deleteContext;
         synchronized (this) {
-            if (closed) return;
+            if (lifecycle.closed()) return;
             disarmDeadline();
-            if (state == MigrationState.READY) {
-                // The client left after MIGRATE: it is on its way (or gave up; the TTL cleans up).
-                transition(MigrationState.MIGRATING);
-                rt.metrics.migrationsCompleted.increment();
-            }
-            closed = true;
-            last = state;
+            // The client left after MIGRATE: it is on its way (or gave up; the TTL cleans up).
+            if (lifecycle.shown() == MigrationState.READY) rt.metrics.migrationsCompleted.increment();
+            apply(Event.CLOSED);
+            last = lifecycle.shown();
             // A write-through save stays when the connection just dropped: the client resumes it elsewhere.
-            deleteContext = (exported || (saved && clientClosed)) && last != MigrationState.MIGRATING;
-            rt.metrics.closed(last);
+            deleteContext = writeThrough.deletedAtClose() && last != MigrationState.MIGRATING;
         }
         rt.removeSession(id, this);
         open.values().forEach(ServerRequest::abandon);
@@ -319,53 +308,13 @@ final class ServerSession implements Session {
     // ---------------------------------------------------------------- write-through
 
     /**
-     * Write-through: saves the context now, on the calling thread (a session task or a handler, not
-     * the event loop), at most the store timeout. Called when the session starts and before every
-     * final DONE of a command, so a DONE the client saw is durable.
+     * Write-through: saves the context now (see {@link WriteThrough#save}). Called when the session
+     * starts and before every final DONE of a command, so a DONE the client saw is durable.
      *
      * @return false if another server has taken the session over: it ends here, nothing more is sent
      */
     boolean saveThrough() {
-        if (!rt.options.writeThrough()) return true;
-        synchronized (this) {
-            if (takenOver) return false; // ended here already: no second save, no second GOODBYE
-            if (closed || exported || state == MigrationState.READY || state == MigrationState.MIGRATING) {
-                return true; // leaving by migration: the export is the record now
-            }
-        }
-        long started = System.nanoTime();
-        Boolean ok;
-        try {
-            ok = rt.store.save(id, new ExportedContext(tokenHash, ContextCodec.encode(context, null)), rt.name(),
-                    List.of(rt.cancelClaimant()), rt.timers.exportTtl())
-                    .get(rt.options.storeTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            rt.metrics.saveFailures.increment();
-            return true;
-        } catch (Exception e) {
-            // The command's result stands; the session is not crash-safe until the next good save.
-            rt.metrics.saveFailures.increment();
-            log.warn("session {}: write-through save to {} failed: {}", id, rt.store.describe(), rootMessage(e));
-            return true;
-        } finally {
-            rt.metrics.saveTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-        }
-        if (ok) {
-            synchronized (this) {
-                saved = true;
-            }
-            return true;
-        }
-        rt.metrics.savesRefused.increment();
-        log.info("session {}: another server has taken the session over; ending it here", id);
-        synchronized (this) {
-            saved = false; // the record is the other server's now: never delete it
-            takenOver = true;
-        }
-        write(new Frame.Goodbye(GoodbyeReason.MOVED, "the session was resumed on another server"));
-        channel.close();
-        return false;
+        return writeThrough.save();
     }
 
     /**
@@ -377,30 +326,18 @@ final class ServerSession implements Session {
      * session is saved before its final DONE.
      */
     void onClaimConfirmed(boolean idle) {
-        if (rt.options.writeThrough() && idle) executor.execute(this::saveThrough);
+        if (writeThrough.enabled() && idle) executor.execute(writeThrough::save);
     }
 
-    /**
-     * The claim this session was resumed with was taken over before this server confirmed it:
-     * another server resumed it for a client that never saw our WELCOME. It ends here, like a
-     * session whose write-through save is refused. A session that has since exported or been
-     * given back its context itself rewrote the record, so a failed confirmation means nothing there.
-     */
+    /** The claim this session was resumed with was taken over before this server confirmed it (see {@link WriteThrough#onClaimLost}). */
     void onClaimLost() {
-        synchronized (this) {
-            if (closed || takenOver || exported || state != MigrationState.NONE) return;
-            saved = false;
-            takenOver = true;
-        }
-        rt.metrics.claimsLost.increment();
-        log.warn("session {}: its claim was taken over before this server confirmed it; ending it here", id);
+        writeThrough.onClaimLost();
+    }
+
+    /** Another server has taken the session over: this copy ends here. */
+    void endTakenOver() {
         write(new Frame.Goodbye(GoodbyeReason.MOVED, "the session was resumed on another server"));
         channel.close();
-    }
-
-    private static String rootMessage(Throwable t) {
-        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
-        return t.toString();
     }
 
     // ---------------------------------------------------------------- request execution (executor)
@@ -408,11 +345,8 @@ final class ServerSession implements Session {
     private void runCommand(ServerRequest request) {
         boolean serve;
         synchronized (this) {
-            serve = state.servesCommands() && !closed;
-            if (serve) {
-                busy = true;
-                running = request;
-            }
+            serve = lifecycle.servesCommands();
+            if (serve) running = request;
         }
         if (!serve) {
             // Invariant 4: once the context is exported this server runs nothing; the client re-sends it.
@@ -430,7 +364,6 @@ final class ServerSession implements Session {
 
     private void runResumed(ServerRequest request) {
         synchronized (this) {
-            busy = true;
             running = request;
         }
         open.put(request.id(), request);
@@ -458,7 +391,6 @@ final class ServerSession implements Session {
             }
             case SUSPENDED -> {
                 synchronized (this) {
-                    busy = false;
                     running = null;
                 }
                 export(request);
@@ -472,7 +404,6 @@ final class ServerSession implements Session {
     private void idle(ServerRequest finished) {
         if (finished.phase() == ServerRequest.Phase.FINISHED) open.remove(finished.id(), finished);
         synchronized (this) {
-            busy = false;
             running = null;
         }
         maybeExport();
@@ -490,7 +421,7 @@ final class ServerSession implements Session {
     /** Queues an export if a migration waits and the session is at a migration point. */
     private void maybeExport() {
         synchronized (this) {
-            if (state != MigrationState.REQUESTED || holds > 0 || busy || exportQueued || closed) return;
+            if (!atMigrationPoint() || exportQueued) return;
             exportQueued = true;
         }
         executor.execute(() -> {
@@ -507,10 +438,10 @@ final class ServerSession implements Session {
      */
     private void export(ServerRequest inBatch) {
         synchronized (this) {
-            if (state != MigrationState.REQUESTED || holds > 0 || busy || closed) {
+            if (!atMigrationPoint()) {
                 // Not after the connection closed: the migration still waits, so the resumed command would
                 // suspend again at once, forever (a busy loop found by SessionCoverageFuzzTest).
-                if (inBatch != null && !closed) resumeLocally(inBatch);
+                if (inBatch != null && !lifecycle.closed()) resumeLocally(inBatch);
                 else if (inBatch != null) open.remove(inBatch.id(), inBatch);
                 return;
             }
@@ -528,9 +459,8 @@ final class ServerSession implements Session {
         } catch (Exception e) {
             Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
             synchronized (this) {
-                if (state == MigrationState.REQUESTED) {
-                    fail("store_unavailable", "could not export the context to " + rt.store.describe() + ": " + cause.getMessage());
-                }
+                fail(Event.EXPORT_FAILED, "store_unavailable",
+                        "could not export the context to " + rt.store.describe() + ": " + cause.getMessage());
             }
             if (inBatch != null) resumeLocally(inBatch);
             return;
@@ -539,17 +469,14 @@ final class ServerSession implements Session {
         }
         boolean closeNow;
         synchronized (this) {
-            exported = true;
-            if (state != MigrationState.REQUESTED || closed) {
+            if (!apply(Event.EXPORTED)) {
                 // Cancelled (or the client left) while we exported: nobody is going to resume it.
-                exported = false;
                 rt.store.delete(id);
-                if (inBatch != null && !closed) resumeLocally(inBatch);
+                if (inBatch != null && !lifecycle.closed()) resumeLocally(inBatch);
                 return;
             }
             exportedRequest = inBatch;
             if (inBatch != null) open.remove(inBatch.id(), inBatch);
-            transition(MigrationState.READY);
             write(migrateFrame(inBatch));
             closeNow = rt.timers.closesAtOnce();
         }
@@ -584,23 +511,23 @@ final class ServerSession implements Session {
     /** The idle migration timer (or the bound on reaching a migration point) ran out. Event loop. */
     private void onDeadline(int forMigration) {
         synchronized (this) {
-            if (forMigration != migrationId || closed) return;
+            if (forMigration != migrationId || lifecycle.closed()) return;
             deadline = null;
-            if (state == MigrationState.REQUESTED) {
-                fail(holds > 0 ? "held" : "busy", "no migration point within " + rt.timers.requestBound().toSeconds() + " s ("
-                        + (holds > 0 ? "the application held the migration" : "a command without checkpoints was still running") + ")");
+            if (lifecycle == SessionLifecycle.REQUESTED) {
+                fail(Event.REQUEST_TIMED_OUT, holds > 0 ? "held" : "busy", "no migration point within "
+                        + rt.timers.requestBound().toSeconds() + " s (" + (holds > 0 ? "the application held the migration"
+                        : "a command without checkpoints was still running") + ")");
                 return;
             }
-            if (state != MigrationState.READY || cancelling) return;
+            if (lifecycle != SessionLifecycle.READY) return; // CANCELLING: the claim under way decides
             if (rt.timers.sessionIdle().isZero()) {
                 // Session idle timer 0: a migration not done within the idle migration timer is invalid.
                 rt.store.delete(id);
-                exported = false;
-                fail("expired", "the client did not move within the idle migration timer and the session idle timer is 0");
+                fail(Event.EXPIRED, "expired", "the client did not move within the idle migration timer and the session idle timer is 0");
             } else {
                 rt.store.expire(id, rt.timers.sessionIdle());
                 // Not a completed move: the client has not come yet and may resume within the session idle timer.
-                transition(MigrationState.MIGRATING);
+                apply(Event.HANDED_OFF);
                 rt.metrics.migrationsHandedOff.increment();
             }
         }
@@ -608,26 +535,47 @@ final class ServerSession implements Session {
         channel.close();
     }
 
-    /** Caller holds the lock. */
-    private void fail(String reason, String detail) {
+    /** Fails the migration if {@code event} applies now. Caller holds the lock. */
+    private void fail(Event event, String reason, String detail) {
+        if (lifecycle.next(event) == null) return;
         disarmDeadline();
-        transition(MigrationState.FAILED);
+        apply(event);
         rt.metrics.migrationFailed(reason, "session " + id + ": " + detail);
         log.warn("session {}: migration failed, session stays here: {}", id, detail);
     }
 
-    /** Caller holds the lock. */
-    private void transition(MigrationState to) {
-        MigrationState from = state;
-        if (from == to) return;
-        state = to;
-        if (!closed) rt.metrics.moved(from, to);
-        updateYield();
-        notifier.execute(() -> call("onMigrateState", () -> rt.handler.onMigrateState(this, from, to)));
+    /** REQUESTED, and nothing keeps the session from exporting now. Caller holds the lock. */
+    private boolean atMigrationPoint() {
+        return lifecycle == SessionLifecycle.REQUESTED && holds == 0 && running == null;
+    }
+
+    /**
+     * Moves the lifecycle on by {@code event}, the only way it changes: the session counts by state
+     * follow, handlers hear of a change of the state they see, and so does whoever watches the server's
+     * sessions (a drain). Caller holds the lock.
+     *
+     * @return false if the event does not apply now (nothing changed)
+     */
+    private boolean apply(Event event) {
+        SessionLifecycle from = lifecycle;
+        SessionLifecycle to = from.next(event);
+        if (to == null) return false;
+        if (to == from) return true;
+        lifecycle = to;
+        MigrationState shownBefore = from.shown();
+        MigrationState shownNow = to.shown();
+        if (shownBefore != shownNow) {
+            if (!from.closed()) rt.metrics.moved(shownBefore, shownNow);
+            updateYield();
+            notifier.execute(() -> call("onMigrateState", () -> rt.handler.onMigrateState(this, shownBefore, shownNow)));
+        }
+        if (to.closed() && !from.closed()) rt.metrics.closed(shownNow);
+        rt.sessionChanged(this);
+        return true;
     }
 
     private void updateYield() {
-        yieldWanted = state == MigrationState.REQUESTED && holds == 0 && !rt.timers.migrationDisabled();
+        yieldWanted = lifecycle.shown() == MigrationState.REQUESTED && holds == 0 && !rt.timers.migrationDisabled();
     }
 
     boolean migrationWaiting() { return yieldWanted; }
