@@ -2,7 +2,6 @@ package dev.ferry.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -44,8 +43,12 @@ final class AdminClient {
 
     /** GET /metrics (Prometheus text; no token needed). */
     String metrics() throws IOException, InterruptedException {
-        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
-                .timeout(Duration.ofSeconds(10)).GET().build(), true);
+        HttpResponse<String> r = send(
+                HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                        .timeout(Duration.ofSeconds(10))
+                        .GET()
+                        .build(),
+                true);
         if (r.statusCode() != 200) throw new IOException("GET /metrics on " + base + ": HTTP " + r.statusCode());
         return r.body();
     }
@@ -55,7 +58,8 @@ final class AdminClient {
      * with that close finds no answer on the pooled connection. Such a request never reached the
      * server, so an idempotent one is sent once more on a fresh connection.
      */
-    private HttpResponse<String> send(HttpRequest request, boolean idempotent) throws IOException, InterruptedException {
+    private HttpResponse<String> send(HttpRequest request, boolean idempotent)
+            throws IOException, InterruptedException {
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
@@ -64,7 +68,8 @@ final class AdminClient {
         }
     }
 
-    private JsonNode call(String method, String path, String json, int expected) throws IOException, InterruptedException {
+    private JsonNode call(String method, String path, String json, int expected)
+            throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
                 .timeout(Duration.ofSeconds(30))
                 .header("Authorization", "Bearer " + token);

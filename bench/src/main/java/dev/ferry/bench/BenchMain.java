@@ -2,10 +2,6 @@ package dev.ferry.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,26 +9,41 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code java -jar ferry-bench.jar <demo|idle-drain> [options]}. */
-@Command(name = "ferry-bench", mixinStandardHelpOptions = true,
+@Command(
+        name = "ferry-bench",
+        mixinStandardHelpOptions = true,
         description = "Ferry's local demo and benchmarks.",
-        subcommands = {BenchMain.IdleDrain.class, BenchMain.InBatch.class, BenchMain.Capacity.class, BenchMain.Throughput.class,
-                DataPlaneDemo.class, SlowReadersBenchmark.class, ClientWorker.class,
-                dev.ferry.bench.report.ReportCommand.class})
+        subcommands = {
+            BenchMain.IdleDrain.class,
+            BenchMain.InBatch.class,
+            BenchMain.Capacity.class,
+            BenchMain.Throughput.class,
+            DataPlaneDemo.class,
+            SlowReadersBenchmark.class,
+            ClientWorker.class,
+            dev.ferry.bench.report.ReportCommand.class
+        })
 public final class BenchMain implements Runnable {
 
     /** This process's arguments as given, recorded in every result it writes. */
     private static volatile List<String> arguments = List.of();
 
-    static List<String> arguments() { return arguments; }
+    static List<String> arguments() {
+        return arguments;
+    }
 
     public static void main(String[] args) {
         arguments = List.of(args);
         CommandLine cli = new CommandLine(new BenchMain());
         // Bad input (a malformed result file, a missing header) is the user's to fix: say what, no stack trace.
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (!(e instanceof dev.ferry.bench.report.ResultFormatException) && !(e instanceof IllegalArgumentException)) throw e;
+            if (!(e instanceof dev.ferry.bench.report.ResultFormatException)
+                    && !(e instanceof IllegalArgumentException)) throw e;
             cmd.getErr().println("ferry-bench " + cmd.getCommandName() + ": " + e.getMessage());
             return 2;
         });
@@ -44,44 +55,80 @@ public final class BenchMain implements Runnable {
         new CommandLine(this).usage(System.out);
     }
 
-    @Command(name = "idle-drain", mixinStandardHelpOptions = true,
-            description = {"Drain idle sessions from one server to two peers through Redis, every server and client share "
-                    + "a process of its own; baselines in the same run: disconnect + reconnect + login with Ferry's window and all "
-                    + "at once, and at every paced rate."})
+    @Command(
+            name = "idle-drain",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Drain idle sessions from one server to two peers through Redis, every server and client share "
+                        + "a process of its own; baselines in the same run: disconnect + reconnect + login with Ferry's window and all "
+                        + "at once, and at every paced rate."
+            })
     static final class IdleDrain implements Callable<Integer> {
-        @Option(names = "--sessions", defaultValue = "10000", description = "idle sessions to drain (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--sessions",
+                defaultValue = "10000",
+                description = "idle sessions to drain (default ${DEFAULT-VALUE})")
         int sessions;
 
-        @Option(names = "--workers", defaultValue = "2", description = "client worker processes sharing the sessions (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--workers",
+                defaultValue = "2",
+                description = "client worker processes sharing the sessions (default ${DEFAULT-VALUE})")
         int workers;
 
-        @Option(names = "--rounds", defaultValue = "3", description = "measured rounds of each scenario; the median is reported (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--rounds",
+                defaultValue = "3",
+                description = "measured rounds of each scenario; the median is reported (default ${DEFAULT-VALUE})")
         int rounds;
 
-        @Option(names = "--warmup", defaultValue = "2", description = "full-size warm-up rounds first, reported apart (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--warmup",
+                defaultValue = "2",
+                description = "full-size warm-up rounds first, reported apart (default ${DEFAULT-VALUE})")
         int warmup;
 
-        @Option(names = "--client-threads", defaultValue = "1", description = "event loop threads per worker's client (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--client-threads",
+                defaultValue = "1",
+                description = "event loop threads per worker's client (default ${DEFAULT-VALUE})")
         int clientThreads;
 
-        @Option(names = "--limited-rate", split = ",", defaultValue = "500,1000,2000,5000",
-                description = "rates of the paced drains, sessions/s, comma-separated, each with a reconnect baseline at the same rate;"
-                        + " 0 skips them (default ${DEFAULT-VALUE}: EMQX's evacuation default, then faster up to the pause target's 5,000/s)")
+        @Option(
+                names = "--limited-rate",
+                split = ",",
+                defaultValue = "500,1000,2000,5000",
+                description =
+                        "rates of the paced drains, sessions/s, comma-separated, each with a reconnect baseline at the same rate;"
+                                + " 0 skips them (default ${DEFAULT-VALUE}: EMQX's evacuation default, then faster up to the pause target's 5,000/s)")
         List<Double> limitedRates;
 
-        @Option(names = "--move-timeout", defaultValue = "PT90S", description = "how long a drain may take before it counts as failed (ISO-8601, default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--move-timeout",
+                defaultValue = "PT90S",
+                description =
+                        "how long a drain may take before it counts as failed (ISO-8601, default ${DEFAULT-VALUE})")
         Duration moveTimeout;
 
-        @Option(names = "--server-jar", description = "runnable reference server jar (default: server-image/target/ferry-server-image-*-runnable.jar near the working directory or this jar)")
+        @Option(
+                names = "--server-jar",
+                description =
+                        "runnable reference server jar (default: server-image/target/ferry-server-image-*-runnable.jar near the working directory or this jar)")
         Path serverJar;
 
         @Option(names = "--jvm-arg", description = "extra JVM option for every child JVM (repeatable)")
         List<String> jvmArgs = new ArrayList<>();
 
-        @Option(names = "--jfr", description = "record JFR in every child JVM into this directory and summarise where CPU went in the measured drains")
+        @Option(
+                names = "--jfr",
+                description =
+                        "record JFR in every child JVM into this directory and summarise where CPU went in the measured drains")
         Path jfrDir;
 
-        @Option(names = "--out", defaultValue = "bench/target/results/idle-drain.json", description = "detailed JSON (every round, server metrics)")
+        @Option(
+                names = "--out",
+                defaultValue = "bench/target/results/idle-drain.json",
+                description = "detailed JSON (every round, server metrics)")
         Path out;
 
         @CommandLine.Mixin
@@ -91,33 +138,62 @@ public final class BenchMain implements Runnable {
         public Integer call() throws Exception {
             Path results = out.toAbsolutePath().getParent();
             Files.createDirectories(results);
-            ProcessFleet.Launch launch = ProcessFleet.Launch.prepare(serverJar, jvmArgs, jfrDir, results.resolve("logs"));
-            IdleDrainBenchmark.Options options = new IdleDrainBenchmark.Options(sessions, workers, rounds, warmup,
-                    clientThreads, limitedRates.stream().filter(r -> r > 0).toList(), launch, moveTimeout);
+            ProcessFleet.Launch launch =
+                    ProcessFleet.Launch.prepare(serverJar, jvmArgs, jfrDir, results.resolve("logs"));
+            IdleDrainBenchmark.Options options = new IdleDrainBenchmark.Options(
+                    sessions,
+                    workers,
+                    rounds,
+                    warmup,
+                    clientThreads,
+                    limitedRates.stream().filter(r -> r > 0).toList(),
+                    launch,
+                    moveTimeout);
             IdleDrainBenchmark.Result r = IdleDrainBenchmark.run(options);
             System.out.println();
-            System.out.printf(Locale.ROOT, "# Idle drain: %d sessions, pod-0 -> pod-1 + pod-2, %d client workers, %d CPUs; load average before %s, after %s%n%n",
-                    sessions, workers, r.cpus(), r.loadAverageBefore(), r.loadAverageAfter());
+            System.out.printf(
+                    Locale.ROOT,
+                    "# Idle drain: %d sessions, pod-0 -> pod-1 + pod-2, %d client workers, %d CPUs; load average before %s, after %s%n%n",
+                    sessions,
+                    workers,
+                    r.cpus(),
+                    r.loadAverageBefore(),
+                    r.loadAverageAfter());
             System.out.println(IdleDrainBenchmark.table(r));
             IdleDrainBenchmark.Figures f = r.ferryMedian();
             IdleDrainBenchmark.Figures base = r.baselineMedian();
-            System.out.printf(Locale.ROOT, "Targets (median of %d measured rounds): %.0f migrations/s vs %.0f reconnects/s with the same window = %.2fx "
+            System.out.printf(
+                    Locale.ROOT,
+                    "Targets (median of %d measured rounds): %.0f migrations/s vs %.0f reconnects/s with the same window = %.2fx "
                             + "(>= %.1fx: %s); failures %d; targets met: %s%n",
-                    rounds, f.perSecond(), base.perSecond(), f.perSecond() / base.perSecond(), IdleDrainBenchmark.TARGET_RATIO,
-                    met(f.perSecond() >= IdleDrainBenchmark.TARGET_RATIO * base.perSecond()), f.failures(), r.targetsMet());
+                    rounds,
+                    f.perSecond(),
+                    base.perSecond(),
+                    f.perSecond() / base.perSecond(),
+                    IdleDrainBenchmark.TARGET_RATIO,
+                    met(f.perSecond() >= IdleDrainBenchmark.TARGET_RATIO * base.perSecond()),
+                    f.failures(),
+                    r.targetsMet());
             for (IdleDrainBenchmark.Paced p : r.paced()) {
-                System.out.printf(Locale.ROOT, "Paced at %.0f/s: pause p99 from the decision %.2f ms (reconnect at the same rate %.2f ms)%n",
-                        p.rate(), p.ferry().pauseP99Millis(), p.baseline().pauseP99Millis());
+                System.out.printf(
+                        Locale.ROOT,
+                        "Paced at %.0f/s: pause p99 from the decision %.2f ms (reconnect at the same rate %.2f ms)%n",
+                        p.rate(),
+                        p.ferry().pauseP99Millis(),
+                        p.baseline().pauseP99Millis());
             }
             System.out.println("\n# CPU seconds per process (median of the measured rounds)\n");
             System.out.println(IdleDrainBenchmark.cpuTable(r));
-            System.out.println("# Server side (admin API), migrations per measured Ferry round (requested/completed/failed)\n");
+            System.out.println(
+                    "# Server side (admin API), migrations per measured Ferry round (requested/completed/failed)\n");
             for (IdleDrainBenchmark.Figures row : r.rows()) {
                 if (!row.serverMigrations().isEmpty()) {
-                    System.out.println("  " + row.scenario() + " " + row.phase() + " " + row.round() + ": " + row.serverMigrations());
+                    System.out.println("  " + row.scenario() + " " + row.phase() + " " + row.round() + ": "
+                            + row.serverMigrations());
                 }
             }
-            System.out.println("\n# Server side (Prometheus /metrics at the end; timer quantiles cover the last ~2 minutes)\n");
+            System.out.println(
+                    "\n# Server side (Prometheus /metrics at the end; timer quantiles cover the last ~2 minutes)\n");
             r.serverMetrics().forEach((pod, text) -> {
                 System.out.println("## " + pod);
                 System.out.print(text.indent(2));
@@ -128,70 +204,114 @@ public final class BenchMain implements Runnable {
             return r.ferryMedian().failures() == 0 ? 0 : 1;
         }
 
-        private static String met(boolean ok) { return ok ? "MET" : "NOT MET"; }
+        private static String met(boolean ok) {
+            return ok ? "MET" : "NOT MET";
+        }
     }
 
     /** Options every multi-process scenario shares. */
     static final class ChildJvms {
-        @Option(names = "--server-jar", description = "runnable reference server jar (default: found near the working directory or this jar)")
+        @Option(
+                names = "--server-jar",
+                description = "runnable reference server jar (default: found near the working directory or this jar)")
         Path serverJar;
 
         @Option(names = "--jvm-arg", description = "extra JVM option for every child JVM (repeatable)")
         List<String> jvmArgs = new ArrayList<>();
 
-        @Option(names = "--logs", defaultValue = "bench/target/logs", description = "directory for child process logs (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--logs",
+                defaultValue = "bench/target/logs",
+                description = "directory for child process logs (default ${DEFAULT-VALUE})")
         Path logs;
 
         ProcessFleet.Launch launch(String scenario) throws java.io.IOException {
-            return ProcessFleet.Launch.prepare(serverJar, jvmArgs, null, logs.resolve(scenario).toAbsolutePath());
+            return ProcessFleet.Launch.prepare(
+                    serverJar, jvmArgs, null, logs.resolve(scenario).toAbsolutePath());
         }
     }
 
-    @Command(name = "in-batch", mixinStandardHelpOptions = true,
-            description = "Sessions reading long streams while their server is drained to two peers through Redis; baseline: the server killed, streams restarted.")
+    @Command(
+            name = "in-batch",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Sessions reading long streams while their server is drained to two peers through Redis; baseline: the server killed, streams restarted.")
     static final class InBatch implements Callable<Integer> {
-        @Option(names = "--sessions", defaultValue = "1000", description = "streaming sessions (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--sessions",
+                defaultValue = "1000",
+                description = "streaming sessions (default ${DEFAULT-VALUE})")
         int sessions;
 
-        @Option(names = "--row-millis", defaultValue = "20", description = "one row every this many ms per stream (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--row-millis",
+                defaultValue = "20",
+                description = "one row every this many ms per stream (default ${DEFAULT-VALUE})")
         int rowMillis;
 
-        @Option(names = "--before", defaultValue = "PT3S", description = "streaming before the drain/kill (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--before",
+                defaultValue = "PT3S",
+                description = "streaming before the drain/kill (default ${DEFAULT-VALUE})")
         Duration before;
 
-        @Option(names = "--after", defaultValue = "PT2S", description = "streaming after every session is back (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--after",
+                defaultValue = "PT2S",
+                description = "streaming after every session is back (default ${DEFAULT-VALUE})")
         Duration after;
 
-        @Option(names = "--timeout", defaultValue = "PT60S", description = "how long the move may take (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--timeout",
+                defaultValue = "PT60S",
+                description = "how long the move may take (default ${DEFAULT-VALUE})")
         Duration timeout;
 
-        @Option(names = "--warmup", defaultValue = "1", description = "full-size warm-up drains first, not reported (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--warmup",
+                defaultValue = "1",
+                description = "full-size warm-up drains first, not reported (default ${DEFAULT-VALUE})")
         int warmup;
 
-        @CommandLine.Mixin ChildJvms jvms = new ChildJvms();
-        @CommandLine.Mixin ResultOptions result = new ResultOptions();
+        @CommandLine.Mixin
+        ChildJvms jvms = new ChildJvms();
+
+        @CommandLine.Mixin
+        ResultOptions result = new ResultOptions();
 
         @Override
         public Integer call() throws Exception {
             if (warmup < 0) throw new IllegalArgumentException("--warmup must be 0 or more, was " + warmup);
-            var options = new InBatchBenchmark.Options(sessions, rowMillis, before, after, timeout, warmup, jvms.launch("in-batch"));
+            var options = new InBatchBenchmark.Options(
+                    sessions, rowMillis, before, after, timeout, warmup, jvms.launch("in-batch"));
             result.write(InBatchBenchmark.run(options, result.command()));
             return 0;
         }
     }
 
-    @Command(name = "capacity", mixinStandardHelpOptions = true,
+    @Command(
+            name = "capacity",
+            mixinStandardHelpOptions = true,
             description = "Idle sessions held by one server process, stepped up, with heap after GC and RSS per step.")
     static final class Capacity implements Callable<Integer> {
-        @Option(names = "--steps", split = ",", defaultValue = "2000,5000,10000,15000,19000",
+        @Option(
+                names = "--steps",
+                split = ",",
+                defaultValue = "2000,5000,10000,15000,19000",
                 description = "session counts to step through (default ${DEFAULT-VALUE})")
         List<Integer> steps;
 
-        @Option(names = "--workers", defaultValue = "4", description = "client worker processes (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--workers",
+                defaultValue = "4",
+                description = "client worker processes (default ${DEFAULT-VALUE})")
         int workers;
 
-        @CommandLine.Mixin ChildJvms jvms = new ChildJvms();
-        @CommandLine.Mixin ResultOptions result = new ResultOptions();
+        @CommandLine.Mixin
+        ChildJvms jvms = new ChildJvms();
+
+        @CommandLine.Mixin
+        ResultOptions result = new ResultOptions();
 
         @Override
         public Integer call() throws Exception {
@@ -201,30 +321,49 @@ public final class BenchMain implements Runnable {
         }
     }
 
-    @Command(name = "throughput", mixinStandardHelpOptions = true,
-            description = "Small-command throughput on one server next to redis-benchmark against redis-server, same concurrency.")
+    @Command(
+            name = "throughput",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Small-command throughput on one server next to redis-benchmark against redis-server, same concurrency.")
     static final class Throughput implements Callable<Integer> {
-        @Option(names = "--clients", defaultValue = "50", description = "concurrent closed-loop sessions/connections (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--clients",
+                defaultValue = "50",
+                description = "concurrent closed-loop sessions/connections (default ${DEFAULT-VALUE})")
         int clients;
 
-        @Option(names = "--pipeline", defaultValue = "16", description = "outstanding commands per session when pipelined (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--pipeline",
+                defaultValue = "16",
+                description = "outstanding commands per session when pipelined (default ${DEFAULT-VALUE})")
         int pipeline;
 
         @Option(names = "--warmup", defaultValue = "PT3S", description = "warm-up per case (default ${DEFAULT-VALUE})")
         Duration warmup;
 
-        @Option(names = "--measure", defaultValue = "PT5S", description = "measured time per case (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--measure",
+                defaultValue = "PT5S",
+                description = "measured time per case (default ${DEFAULT-VALUE})")
         Duration measure;
 
-        @Option(names = "--redis-requests", defaultValue = "200000", description = "redis-benchmark -n, times the pipeline depth (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--redis-requests",
+                defaultValue = "200000",
+                description = "redis-benchmark -n, times the pipeline depth (default ${DEFAULT-VALUE})")
         int redisRequests;
 
-        @CommandLine.Mixin ChildJvms jvms = new ChildJvms();
-        @CommandLine.Mixin ResultOptions result = new ResultOptions();
+        @CommandLine.Mixin
+        ChildJvms jvms = new ChildJvms();
+
+        @CommandLine.Mixin
+        ResultOptions result = new ResultOptions();
 
         @Override
         public Integer call() throws Exception {
-            var options = new ThroughputBenchmark.Options(clients, pipeline, warmup, measure, redisRequests, jvms.launch("throughput"));
+            var options = new ThroughputBenchmark.Options(
+                    clients, pipeline, warmup, measure, redisRequests, jvms.launch("throughput"));
             result.write(ThroughputBenchmark.run(options, result.command()));
             return 0;
         }

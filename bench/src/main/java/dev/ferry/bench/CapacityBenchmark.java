@@ -1,10 +1,9 @@
 package dev.ferry.bench;
 
+import static dev.ferry.bench.report.Measures.figure;
+
 import dev.ferry.bench.report.BenchResult;
 import dev.ferry.bench.report.Measures;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,8 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static dev.ferry.bench.report.Measures.figure;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Idle sessions held by one reference server process, stepped up to what the machine allows, with
@@ -54,11 +53,16 @@ final class CapacityBenchmark {
                 for (int attempt = 0; attempt < 3 && holding < target; attempt++) {
                     holding = add(fleet, target - holding);
                 }
-                int serverHolds = server.admin().status().path("sessions").path("total").asInt(-1);
+                int serverHolds =
+                        server.admin().status().path("sessions").path("total").asInt(-1);
                 log.info("step {}: workers hold {}, server reports {}", target, holding, serverHolds);
                 if (holding < target) {
-                    stoppedBecause = String.format(Locale.ROOT, "at the %,d step only %,d sessions opened after three tries (the server's open-file limit is %,d; the worker logs say why the rest failed)",
-                            target, holding, fileLimit);
+                    stoppedBecause = String.format(
+                            Locale.ROOT,
+                            "at the %,d step only %,d sessions opened after three tries (the server's open-file limit is %,d; the worker logs say why the rest failed)",
+                            target,
+                            holding,
+                            fileLimit);
                     steps.add(measure(holding, pid, o.launch()));
                     break;
                 }
@@ -78,8 +82,10 @@ final class CapacityBenchmark {
         }
         int holding = 0;
         for (ChildProcess w : workers) {
-            WorkerProtocol.Message m = WorkerProtocol.parse(w.await("OPENED", Duration.ofMinutes(5)).text());
-            if (!m.word().equals("OPENED")) throw new IllegalStateException(w.name() + " said " + m.word() + " " + m.body());
+            WorkerProtocol.Message m = WorkerProtocol.parse(
+                    w.await("OPENED", Duration.ofMinutes(5)).text());
+            if (!m.word().equals("OPENED"))
+                throw new IllegalStateException(w.name() + " said " + m.word() + " " + m.body());
             holding += m.body().path("holding").asInt();
         }
         return holding;
@@ -113,13 +119,20 @@ final class CapacityBenchmark {
 
     private static long openFileLimit(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/limits"))) {
-            if (line.startsWith("Max open files")) return Long.parseLong(line.trim().split("\\s+")[3]);
+            if (line.startsWith("Max open files"))
+                return Long.parseLong(line.trim().split("\\s+")[3]);
         }
         return -1;
     }
 
-    private static BenchResult result(Options o, List<Step> steps, String stoppedBecause, long fileLimit,
-                                      double[] loadBefore, String at, String command) {
+    private static BenchResult result(
+            Options o,
+            List<Step> steps,
+            String stoppedBecause,
+            long fileLimit,
+            double[] loadBefore,
+            String at,
+            String command) {
         Step empty = steps.getFirst();
         Step top = steps.getLast();
         double heapPer = top.sessions() == 0 ? 0 : (top.heapMiB() - empty.heapMiB()) * 1024 / top.sessions();
@@ -129,12 +142,28 @@ final class CapacityBenchmark {
         String held = stoppedBecause == null
                 ? "idle sessions held by one server process: at least this many (the largest step tried; no step failed)"
                 : "idle sessions held by one server process: the most reached (opening more failed)";
-        figures.add(figure(held, "sessions", (double) top.sessions(), null, ">= " + TARGET_SESSIONS, top.sessions() >= TARGET_SESSIONS));
+        figures.add(figure(
+                held,
+                "sessions",
+                (double) top.sessions(),
+                null,
+                ">= " + TARGET_SESSIONS,
+                top.sessions() >= TARGET_SESSIONS));
         for (Step s : steps.subList(1, steps.size())) {
-            figures.add(figure(String.format(Locale.ROOT, "heap used after GC at %,d sessions", s.sessions()), "MiB", round(s.heapMiB()),
-                    round(empty.heapMiB()), null, null));
-            figures.add(figure(String.format(Locale.ROOT, "RSS at %,d sessions", s.sessions()), "MiB", round(s.rssMiB()),
-                    round(empty.rssMiB()), null, null));
+            figures.add(figure(
+                    String.format(Locale.ROOT, "heap used after GC at %,d sessions", s.sessions()),
+                    "MiB",
+                    round(s.heapMiB()),
+                    round(empty.heapMiB()),
+                    null,
+                    null));
+            figures.add(figure(
+                    String.format(Locale.ROOT, "RSS at %,d sessions", s.sessions()),
+                    "MiB",
+                    round(s.rssMiB()),
+                    round(empty.rssMiB()),
+                    null,
+                    null));
         }
         figures.add(figure("heap per session (top step minus empty server)", "KiB", round(heapPer), null, null, null));
         figures.add(figure("RSS per session (top step minus empty server)", "KiB", round(rssPer), null, null, null));
@@ -143,27 +172,59 @@ final class CapacityBenchmark {
         figures.add(figure("heap extrapolated to 100,000 sessions", "MiB", round(heap100k), null, null, null));
         figures.add(figure("RSS extrapolated to 100,000 sessions", "MiB", round(rss100k), null, null, null));
         double[] x = steps.stream().mapToDouble(Step::sessions).toArray();
-        List<BenchResult.Chart> charts = List.of(new BenchResult.Chart("capacity-memory", "Capacity: server memory vs idle sessions",
-                "line", "idle sessions", "MiB", List.of(
-                        new BenchResult.Series("heap used after full GC", x, steps.stream().mapToDouble(Step::heapMiB).toArray()),
-                        new BenchResult.Series("resident set (RSS)", x, steps.stream().mapToDouble(Step::rssMiB).toArray()))));
+        List<BenchResult.Chart> charts = List.of(new BenchResult.Chart(
+                "capacity-memory",
+                "Capacity: server memory vs idle sessions",
+                "line",
+                "idle sessions",
+                "MiB",
+                List.of(
+                        new BenchResult.Series(
+                                "heap used after full GC",
+                                x,
+                                steps.stream().mapToDouble(Step::heapMiB).toArray()),
+                        new BenchResult.Series(
+                                "resident set (RSS)",
+                                x,
+                                steps.stream().mapToDouble(Step::rssMiB).toArray()))));
         List<String> notes = new ArrayList<>();
-        notes.add(String.format(Locale.ROOT, "One reference server JVM (Redis store) holds idle sessions (HELLO + one session variable each) "
-                + "opened by %d client-worker JVMs, stepping through %s; after each step `jcmd GC.run`, then heap used from "
-                + "`jcmd GC.heap_info` and VmRSS from /proc. The baseline column is the same server with no session.", o.workers(), o.steps()));
-        notes.add(String.format(Locale.ROOT, "100,000 sessions per server process are not reachable on this machine: every connection is a file "
+        notes.add(String.format(
+                Locale.ROOT,
+                "One reference server JVM (Redis store) holds idle sessions (HELLO + one session variable each) "
+                        + "opened by %d client-worker JVMs, stepping through %s; after each step `jcmd GC.run`, then heap used from "
+                        + "`jcmd GC.heap_info` and VmRSS from /proc. The baseline column is the same server with no session.",
+                o.workers(),
+                o.steps()));
+        notes.add(String.format(
+                Locale.ROOT,
+                "100,000 sessions per server process are not reachable on this machine: every connection is a file "
                         + "descriptor and the per-process open-file limit is %,d (hard; it cannot be raised here), so one process holds "
                         + "somewhat fewer than that.%s Extrapolated linearly, 100,000 sessions would take about %.0f MiB of heap and %.0f MiB "
                         + "of RSS, well within one pod's memory; the limit is the descriptor count, not memory.",
-                fileLimit, stoppedBecause == null
-                        ? String.format(Locale.ROOT, " Every step up to %,d opened all its sessions, so the limit itself was not reached; "
-                                + "a step beyond it (--steps) finds it.", top.sessions())
-                        : " Here " + stoppedBecause + ".", heap100k, rss100k));
-        notes.add("Holding more per pod on this machine would need more server processes per pod (each with its own 20,000 descriptors) "
-                + "or a higher limit in the pod's runtime (`ulimit -n`/`LimitNOFILE`, which Kubernetes nodes commonly set to 1,048,576); "
-                + "neither changes what one process costs per session, which is what this measures.");
-        return new BenchResult("capacity", "Capacity: idle sessions per server process", at, command, Measures.machine(loadBefore),
-                "the same server process with no session", figures, charts, notes);
+                fileLimit,
+                stoppedBecause == null
+                        ? String.format(
+                                Locale.ROOT,
+                                " Every step up to %,d opened all its sessions, so the limit itself was not reached; "
+                                        + "a step beyond it (--steps) finds it.",
+                                top.sessions())
+                        : " Here " + stoppedBecause + ".",
+                heap100k,
+                rss100k));
+        notes.add(
+                "Holding more per pod on this machine would need more server processes per pod (each with its own 20,000 descriptors) "
+                        + "or a higher limit in the pod's runtime (`ulimit -n`/`LimitNOFILE`, which Kubernetes nodes commonly set to 1,048,576); "
+                        + "neither changes what one process costs per session, which is what this measures.");
+        return new BenchResult(
+                "capacity",
+                "Capacity: idle sessions per server process",
+                at,
+                command,
+                Measures.machine(loadBefore),
+                "the same server process with no session",
+                figures,
+                charts,
+                notes);
     }
 
     private static double round(double v) {

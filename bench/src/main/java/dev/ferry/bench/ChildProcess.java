@@ -1,8 +1,5 @@
 package dev.ferry.bench;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -20,6 +17,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A child JVM (or any process) of the benchmark: its stdout is read line by line on a daemon
@@ -55,21 +54,24 @@ final class ChildProcess implements AutoCloseable {
      * Starts {@code command}; stderr is appended to {@code logDir/<name>.log}, and so is every stdout
      * line {@code protocolLine} rejects.
      */
-    static ChildProcess start(String name, List<String> command, Map<String, String> env, Path logDir,
-                              Predicate<String> protocolLine) throws IOException {
+    static ChildProcess start(
+            String name, List<String> command, Map<String, String> env, Path logDir, Predicate<String> protocolLine)
+            throws IOException {
         Files.createDirectories(logDir);
         Path logFile = logDir.resolve(name + ".log");
         Files.deleteIfExists(logFile);
-        ProcessBuilder pb = new ProcessBuilder(command)
-                .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        ProcessBuilder pb =
+                new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         pb.environment().putAll(env);
         log.debug("starting {}: {}", name, String.join(" ", command));
         return new ChildProcess(name, pb.start(), logFile, protocolLine);
     }
 
     private void pump() {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-             Writer out = Files.newBufferedWriter(logFile.resolveSibling(name + ".stdout.log"), StandardCharsets.UTF_8)) {
+        try (BufferedReader r =
+                        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                Writer out =
+                        Files.newBufferedWriter(logFile.resolveSibling(name + ".stdout.log"), StandardCharsets.UTF_8)) {
             String line;
             while ((line = r.readLine()) != null) {
                 if (protocolLine.test(line)) {
@@ -87,20 +89,33 @@ final class ChildProcess implements AutoCloseable {
         }
     }
 
-    String name() { return name; }
-    long pid() { return process.pid(); }
-    Path logFile() { return logFile; }
-    boolean isAlive() { return process.isAlive(); }
+    String name() {
+        return name;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    Path logFile() {
+        return logFile;
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
 
     void send(String line) {
         stdin.println(line);
-        if (stdin.checkError()) throw new IllegalStateException(name + " no longer reads its stdin (exited? see " + logFile + ")");
+        if (stdin.checkError())
+            throw new IllegalStateException(name + " no longer reads its stdin (exited? see " + logFile + ")");
     }
 
     /** The next protocol line, or a {@link TimeoutException} naming what was awaited. */
     Line await(String what, Duration timeout) throws TimeoutException, InterruptedException {
         Line line = lines.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        if (line == null) throw new TimeoutException(name + ": no " + what + " within " + timeout + " (log: " + logFile + ")");
+        if (line == null)
+            throw new TimeoutException(name + ": no " + what + " within " + timeout + " (log: " + logFile + ")");
         if (line == EOF) {
             lines.add(EOF); // later callers see it too
             throw new IllegalStateException(name + " exited before sending " + what + " (exit "

@@ -5,12 +5,6 @@ import dev.ferry.client.ClientMetrics;
 import dev.ferry.client.ClientOptions;
 import dev.ferry.client.FerryClient;
 import dev.ferry.client.FerrySession;
-import org.HdrHistogram.ConcurrentHistogram;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -28,13 +22,21 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * One client process of the idle-drain benchmark ({@link WorkerProtocol}). It holds a share of
  * the sessions, follows the drain like any application would (the client library moves each
  * session on its own) and tells the coordinator when its last session has moved.
  */
-@Command(name = "client-worker", hidden = true, description = "Client process of idle-drain (driven over stdin/stdout).")
+@Command(
+        name = "client-worker",
+        hidden = true,
+        description = "Client process of idle-drain (driven over stdin/stdout).")
 final class ClientWorker implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ClientWorker.class);
 
@@ -58,6 +60,7 @@ final class ClientWorker implements Callable<Integer> {
         final AtomicBoolean announced = new AtomicBoolean();
         /** When each session moved ({@link System#nanoTime()}, the same clock as the coordinator's). */
         final ConcurrentLinkedQueue<Long> moveNanos = new ConcurrentLinkedQueue<>();
+
         final List<FerryClient> baselineClients = new ArrayList<>();
         final List<FerrySession> baselineSessions = Collections.synchronizedList(new ArrayList<>());
 
@@ -76,7 +79,10 @@ final class ClientWorker implements Callable<Integer> {
             int n = moved.incrementAndGet();
             lastMoveNanos.set(now);
             if (n >= sessions.size() && announced.compareAndSet(false, true)) {
-                ObjectNode b = WorkerProtocol.JSON.createObjectNode().put("moved", n).put("lastMoveNanos", lastMoveNanos.get());
+                ObjectNode b = WorkerProtocol.JSON
+                        .createObjectNode()
+                        .put("moved", n)
+                        .put("lastMoveNanos", lastMoveNanos.get());
                 emit("MOVED", b);
             }
         }
@@ -91,7 +97,12 @@ final class ClientWorker implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        emit("READY", WorkerProtocol.JSON.createObjectNode().put("id", id).put("pid", ProcessHandle.current().pid()));
+        emit(
+                "READY",
+                WorkerProtocol.JSON
+                        .createObjectNode()
+                        .put("id", id)
+                        .put("pid", ProcessHandle.current().pid()));
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
         while ((line = in.readLine()) != null) {
@@ -101,14 +112,18 @@ final class ClientWorker implements Callable<Integer> {
                     case "OPEN" -> open(w[1], Integer.parseInt(w[2]), false);
                     case "ADD" -> open(w[1], Integer.parseInt(w[2]), true);
                     case "REPORT" -> report(w.length > 1 ? Long.parseLong(w[1]) : Long.MIN_VALUE);
-                    case "BASELINE" -> baseline(List.of(w[1].split(",")), Long.parseLong(w[2]),
-                            new ReconnectPolicy(Integer.parseInt(w[3]), Double.parseDouble(w[4])));
+                    case "BASELINE" ->
+                        baseline(
+                                List.of(w[1].split(",")),
+                                Long.parseLong(w[2]),
+                                new ReconnectPolicy(Integer.parseInt(w[3]), Double.parseDouble(w[4])));
                     case "CLOSE" -> close();
                     case "QUIT" -> {
                         close();
                         return 0;
                     }
-                    default -> emit("ERROR", WorkerProtocol.JSON.createObjectNode().put("error", "unknown command " + line));
+                    default ->
+                        emit("ERROR", WorkerProtocol.JSON.createObjectNode().put("error", "unknown command " + line));
                 }
             } catch (RuntimeException | InterruptedException e) {
                 if (e instanceof InterruptedException) Thread.currentThread().interrupt();
@@ -126,8 +141,15 @@ final class ClientWorker implements Callable<Integer> {
         if (round != null && !add) close();
         long t0 = System.nanoTime();
         // A generous connect timeout: thousands of connects at once on a busy 2-core machine queue in the backlog.
-        Round r = round != null ? round : new Round(FerryClient.create(ClientOptions.builder().serviceAddress(address)
-                .connectTimeout(java.time.Duration.ofSeconds(30)).eventLoopThreads(clientThreads).build()), new ArrayList<>());
+        Round r = round != null
+                ? round
+                : new Round(
+                        FerryClient.create(ClientOptions.builder()
+                                .serviceAddress(address)
+                                .connectTimeout(java.time.Duration.ofSeconds(30))
+                                .eventLoopThreads(clientThreads)
+                                .build()),
+                        new ArrayList<>());
         FerryClient client = r.client;
         ConcurrentLinkedQueue<FerrySession> opened = new ConcurrentLinkedQueue<>();
         AtomicInteger failed = new AtomicInteger();
@@ -142,7 +164,8 @@ final class ClientWorker implements Callable<Integer> {
                         s.onMigration(e -> r.migrated(s));
                         opened.add(s);
                     } catch (RuntimeException e) {
-                        if (failed.getAndIncrement() == 0) log.warn("worker {}: opening a session failed: {}", id, e.toString());
+                        if (failed.getAndIncrement() == 0)
+                            log.warn("worker {}: opening a session failed: {}", id, e.toString());
                     } finally {
                         inFlight.release();
                     }
@@ -151,9 +174,14 @@ final class ClientWorker implements Callable<Integer> {
         }
         r.sessions.addAll(opened);
         round = r;
-        emit("OPENED", WorkerProtocol.JSON.createObjectNode().put("opened", opened.size()).put("failed", failed.get())
-                .put("holding", r.sessions.size())
-                .put("millis", (System.nanoTime() - t0) / 1_000_000));
+        emit(
+                "OPENED",
+                WorkerProtocol.JSON
+                        .createObjectNode()
+                        .put("opened", opened.size())
+                        .put("failed", failed.get())
+                        .put("holding", r.sessions.size())
+                        .put("millis", (System.nanoTime() - t0) / 1_000_000));
     }
 
     private void report(long originNanos) {
@@ -165,7 +193,8 @@ final class ClientWorker implements Callable<Integer> {
             if (s.isOpen()) open++;
             byServer.merge(s.serverName(), 1, Integer::sum);
         }
-        ObjectNode b = WorkerProtocol.JSON.createObjectNode()
+        ObjectNode b = WorkerProtocol.JSON
+                .createObjectNode()
                 .put("sessions", r.sessions.size())
                 .put("open", open)
                 .put("moved", r.moved.get())
@@ -198,8 +227,11 @@ final class ClientWorker implements Callable<Integer> {
         Round r = requireRound();
         List<FerryClient> clients = new ArrayList<>();
         for (String p : peers) {
-            clients.add(FerryClient.create(ClientOptions.builder().serviceAddress(p)
-                    .connectTimeout(java.time.Duration.ofSeconds(30)).eventLoopThreads(clientThreads).build()));
+            clients.add(FerryClient.create(ClientOptions.builder()
+                    .serviceAddress(p)
+                    .connectTimeout(java.time.Duration.ofSeconds(30))
+                    .eventLoopThreads(clientThreads)
+                    .build()));
         }
         r.baselineClients.addAll(clients);
         ConcurrentHistogram pause = new ConcurrentHistogram(3);
@@ -222,14 +254,16 @@ final class ClientWorker implements Callable<Integer> {
                         doneNanos.add(done);
                         r.baselineSessions.add(fresh);
                     } catch (RuntimeException e) {
-                        if (failures.getAndIncrement() == 0) log.warn("worker {}: a reconnect failed: {}", id, e.toString());
+                        if (failures.getAndIncrement() == 0)
+                            log.warn("worker {}: a reconnect failed: {}", id, e.toString());
                     } finally {
                         window.release();
                     }
                 });
             }
         }
-        ObjectNode b = WorkerProtocol.JSON.createObjectNode()
+        ObjectNode b = WorkerProtocol.JSON
+                .createObjectNode()
                 .put("reconnected", r.baselineSessions.size())
                 .put("failures", failures.get())
                 .put("millis", (System.nanoTime() - t0) / 1_000_000)

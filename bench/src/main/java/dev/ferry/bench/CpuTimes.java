@@ -17,10 +17,21 @@ final class CpuTimes {
     static final double TICKS_PER_SECOND = 100.0;
 
     record Ticks(long user, long system) {
-        Ticks minus(Ticks o) { return new Ticks(user - o.user, system - o.system); }
-        double userSeconds() { return user / TICKS_PER_SECOND; }
-        double systemSeconds() { return system / TICKS_PER_SECOND; }
-        double totalSeconds() { return (user + system) / TICKS_PER_SECOND; }
+        Ticks minus(Ticks o) {
+            return new Ticks(user - o.user, system - o.system);
+        }
+
+        double userSeconds() {
+            return user / TICKS_PER_SECOND;
+        }
+
+        double systemSeconds() {
+            return system / TICKS_PER_SECOND;
+        }
+
+        double totalSeconds() {
+            return (user + system) / TICKS_PER_SECOND;
+        }
     }
 
     /** Per named process, plus {@code "(machine busy)"} for all CPUs of the host. */
@@ -67,7 +78,8 @@ final class CpuTimes {
         try {
             List<String> lines = Files.readAllLines(Path.of("/proc/stat"));
             String[] f = lines.get(0).trim().split("\\s+"); // cpu user nice system idle iowait irq softirq steal
-            return new Ticks(Long.parseLong(f[1]) + Long.parseLong(f[2]),
+            return new Ticks(
+                    Long.parseLong(f[1]) + Long.parseLong(f[2]),
                     Long.parseLong(f[3]) + Long.parseLong(f[6]) + Long.parseLong(f[7]));
         } catch (IOException | RuntimeException e) {
             return null;

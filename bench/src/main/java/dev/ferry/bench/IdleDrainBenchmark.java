@@ -3,10 +3,6 @@ package dev.ferry.bench;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.HdrHistogram.Histogram;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +14,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.function.ToDoubleFunction;
+import org.HdrHistogram.Histogram;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Drains N idle sessions (each with a session variable) from one reference server to two peers
@@ -47,43 +46,85 @@ public final class IdleDrainBenchmark {
     static final int FERRY_WINDOW = 64;
     /** Ferry moves idle sessions at least this fraction as fast as reconnecting with the same window. */
     static final double TARGET_RATIO = 0.9;
+
     static final double TARGET_PAUSE_P99_MILLIS = 5;
     /** The paced rate the pause target is about. */
     static final double TARGET_PAUSE_RATE = 5000;
 
-    public record Options(int sessions, int workers, int rounds, int warmupRounds, int clientThreads,
-                          List<Double> limitedRates, ProcessFleet.Launch launch, Duration moveTimeout) {}
+    public record Options(
+            int sessions,
+            int workers,
+            int rounds,
+            int warmupRounds,
+            int clientThreads,
+            List<Double> limitedRates,
+            ProcessFleet.Launch launch,
+            Duration moveTimeout) {}
 
     /**
      * One scenario run (or the median of several). Pauses run from the server's decision to the
      * move's end; {@code clientPause*} is the client library's own (MIGRATE read to WELCOME, Ferry
      * only). CPU seconds by process are user+system.
      */
-    public record Figures(String scenario, String phase, String round, int sessions, double seconds, double perSecond,
-                          double pauseP50Millis, double pauseP99Millis, double pauseMaxMillis, long failures,
-                          double clientPauseP50Millis, double clientPauseP99Millis,
-                          Map<String, double[]> cpuUserSystemSeconds, Map<String, JsonNode> serverMigrations) {
+    public record Figures(
+            String scenario,
+            String phase,
+            String round,
+            int sessions,
+            double seconds,
+            double perSecond,
+            double pauseP50Millis,
+            double pauseP99Millis,
+            double pauseMaxMillis,
+            long failures,
+            double clientPauseP50Millis,
+            double clientPauseP99Millis,
+            Map<String, double[]> cpuUserSystemSeconds,
+            Map<String, JsonNode> serverMigrations) {
         String row() {
-            return String.format(Locale.ROOT, "| %-40s | %-10s | %8d | %8.3f | %9.0f | %7.2f | %7.2f | %8.2f | %5d |",
-                    scenario, phase + (round.isEmpty() ? "" : " " + round), sessions, seconds, perSecond,
-                    pauseP50Millis, pauseP99Millis, pauseMaxMillis, failures);
+            return String.format(
+                    Locale.ROOT,
+                    "| %-40s | %-10s | %8d | %8.3f | %9.0f | %7.2f | %7.2f | %8.2f | %5d |",
+                    scenario,
+                    phase + (round.isEmpty() ? "" : " " + round),
+                    sessions,
+                    seconds,
+                    perSecond,
+                    pauseP50Millis,
+                    pauseP99Millis,
+                    pauseMaxMillis,
+                    failures);
         }
     }
 
     /** A paced Ferry drain and its reconnect baseline at the same rate and window. */
     public record Paced(double rate, Figures ferry, Figures baseline) {}
 
-    public record Result(String startedAt, String loadAverageBefore, String loadAverageAfter, int cpus, Map<String, Object> options,
-                         List<Figures> rows, Figures ferryMedian, Figures baselineMedian, Figures baselineAllMedian, List<Paced> paced,
-                         Map<String, Boolean> targetsMet, Map<String, String> serverMetrics, Map<String, Long> pids,
-                         @JsonIgnore Map<String, Histogram> pauses, @JsonIgnore Map<String, long[]> timelines) {}
+    public record Result(
+            String startedAt,
+            String loadAverageBefore,
+            String loadAverageAfter,
+            int cpus,
+            Map<String, Object> options,
+            List<Figures> rows,
+            Figures ferryMedian,
+            Figures baselineMedian,
+            Figures baselineAllMedian,
+            List<Paced> paced,
+            Map<String, Boolean> targetsMet,
+            Map<String, String> serverMetrics,
+            Map<String, Long> pids,
+            @JsonIgnore Map<String, Histogram> pauses,
+            @JsonIgnore Map<String, long[]> timelines) {}
 
     static final String FERRY = "Ferry drain (at most " + FERRY_WINDOW + " on their way)";
     static final String BASELINE = "Reconnect (at most " + FERRY_WINDOW + " on their way)";
     static final String BASELINE_ALL = "Reconnect (all at once)";
+
     static String limited(double rate) {
         return String.format(Locale.ROOT, "Ferry drain at %.0f/s%s", rate, rate == 500 ? " (EMQX default)" : "");
     }
+
     static String limitedBaseline(double rate) {
         return String.format(Locale.ROOT, "Reconnect at %.0f/s", rate);
     }
@@ -94,6 +135,7 @@ public final class IdleDrainBenchmark {
     private final Map<Path, Instant[]> jfrFiles = new LinkedHashMap<>();
     /** Per round: the pause histogram (microseconds) and when each session moved (µs after the start). */
     private final Map<Figures, Histogram> pauseOf = new java.util.IdentityHashMap<>();
+
     private final Map<Figures, long[]> timelineOf = new java.util.IdentityHashMap<>();
 
     private IdleDrainBenchmark(Options o, ProcessFleet fleet) {
@@ -141,15 +183,21 @@ public final class IdleDrainBenchmark {
             List<Paced> paced = new ArrayList<>();
             for (double rate : o.limitedRates()) {
                 Figures f = b.ferryRound("measured", "", rate, false);
-                Figures r = b.baselineRound(limitedBaseline(rate), "measured", "", new ReconnectPolicy(FERRY_WINDOW, rate));
+                Figures r =
+                        b.baselineRound(limitedBaseline(rate), "measured", "", new ReconnectPolicy(FERRY_WINDOW, rate));
                 paced.add(new Paced(rate, f, r));
                 rows.add(f);
                 rows.add(r);
             }
             Map<String, Boolean> met = new LinkedHashMap<>();
-            met.put("ratioToReconnectSameWindow>=" + TARGET_RATIO, ferryMedian.perSecond() >= TARGET_RATIO * baselineMedian.perSecond());
-            paced.stream().filter(p -> p.rate() == TARGET_PAUSE_RATE).findFirst().ifPresent(p ->
-                    met.put("pauseP99Millis<=" + (long) TARGET_PAUSE_P99_MILLIS + "@" + (long) TARGET_PAUSE_RATE + "/s",
+            met.put(
+                    "ratioToReconnectSameWindow>=" + TARGET_RATIO,
+                    ferryMedian.perSecond() >= TARGET_RATIO * baselineMedian.perSecond());
+            paced.stream()
+                    .filter(p -> p.rate() == TARGET_PAUSE_RATE)
+                    .findFirst()
+                    .ifPresent(p -> met.put(
+                            "pauseP99Millis<=" + (long) TARGET_PAUSE_P99_MILLIS + "@" + (long) TARGET_PAUSE_RATE + "/s",
                             p.ferry().pauseP99Millis() <= TARGET_PAUSE_P99_MILLIS));
             met.put("noFailures", ferry.stream().allMatch(f -> f.failures() == 0));
             Map<String, String> serverMetrics = new LinkedHashMap<>();
@@ -161,7 +209,8 @@ public final class IdleDrainBenchmark {
                 }
             }
             Map<String, Long> pids = fleet.pids();
-            if (!b.jfrFiles.isEmpty()) JfrSummary.write(o.launch().jfrDir(), b.jfrFiles, o.launch().java());
+            if (!b.jfrFiles.isEmpty())
+                JfrSummary.write(o.launch().jfrDir(), b.jfrFiles, o.launch().java());
             Map<String, Object> opts = new LinkedHashMap<>();
             opts.put("sessions", o.sessions());
             opts.put("workers", o.workers());
@@ -187,8 +236,22 @@ public final class IdleDrainBenchmark {
                     timelines.put(f.scenario(), b.timelineOf.get(f));
                 }
             }
-            return new Result(started, loadBefore, CpuTimes.loadAverage(), Runtime.getRuntime().availableProcessors(), opts,
-                    rows, ferryMedian, baselineMedian, baselineAllMedian, paced, met, serverMetrics, pids, pauses, timelines);
+            return new Result(
+                    started,
+                    loadBefore,
+                    CpuTimes.loadAverage(),
+                    Runtime.getRuntime().availableProcessors(),
+                    opts,
+                    rows,
+                    ferryMedian,
+                    baselineMedian,
+                    baselineAllMedian,
+                    paced,
+                    met,
+                    serverMetrics,
+                    pids,
+                    pauses,
+                    timelines);
         }
     }
 
@@ -202,7 +265,8 @@ public final class IdleDrainBenchmark {
     private static Figures closestTo(List<Figures> rounds, Figures median) {
         Figures best = rounds.getFirst();
         for (Figures f : rounds) {
-            if (Math.abs(f.perSecond() - median.perSecond()) < Math.abs(best.perSecond() - median.perSecond())) best = f;
+            if (Math.abs(f.perSecond() - median.perSecond()) < Math.abs(best.perSecond() - median.perSecond()))
+                best = f;
         }
         return best;
     }
@@ -227,7 +291,11 @@ public final class IdleDrainBenchmark {
             workers.get(i).send("OPEN " + fleet.server(0).address() + " " + (per + (i < extra ? 1 : 0)));
         }
         int opened = 0;
-        for (ChildProcess w : workers) opened += expect(w, "OPENED", Duration.ofMinutes(5)).body().path("opened").asInt();
+        for (ChildProcess w : workers)
+            opened += expect(w, "OPENED", Duration.ofMinutes(5))
+                    .body()
+                    .path("opened")
+                    .asInt();
         if (opened != o.sessions()) log.warn("only {} of {} sessions opened on pod-0", opened, o.sessions());
         JsonNode status = fleet.server(0).admin().status();
         log.debug("pod-0 before the drain: {}", status.path("sessions"));
@@ -274,13 +342,16 @@ public final class IdleDrainBenchmark {
                 // a few seconds more and then count what has not moved as failures.
                 JsonNode st = fleet.server(0).admin().status();
                 JsonNode by = st.path("sessions").path("byState");
-                long inFlight = by.path("REQUESTED").asLong() + by.path("READY").asLong()
+                long inFlight = by.path("REQUESTED").asLong()
+                        + by.path("READY").asLong()
                         + st.path("drain").path("notYetRequested").asLong();
                 if (inFlight == 0 && settledAt == 0) {
                     settledAt = now;
                     log.info("pod-0 has no migration in flight any more ({}); waiting 5 s for the clients", by);
                 } else if (settledAt != 0 && now - settledAt > 5_000_000_000L) {
-                    log.warn("pod-0 settled but {} worker(s) did not see all their sessions move: counting failures", waiting.size());
+                    log.warn(
+                            "pod-0 settled but {} worker(s) did not see all their sessions move: counting failures",
+                            waiting.size());
                     allMoved = false;
                     break;
                 }
@@ -301,7 +372,9 @@ public final class IdleDrainBenchmark {
             clientPause.add(WorkerProtocol.decode(r.path("pause").asText()));
             moved += r.path("moved").asLong();
             times.add(micros(r.path("moveMicros")));
-            r.path("movedAt").properties().forEach(e -> movedAt.put(e.getKey(), e.getValue().asLong()));
+            r.path("movedAt")
+                    .properties()
+                    .forEach(e -> movedAt.put(e.getKey(), e.getValue().asLong()));
             ObjectNode summary = ((ObjectNode) r.deepCopy()).without(List.of("pause", "moveMicros", "movedAt"));
             log.debug("{}: {}", w.name(), summary);
         }
@@ -314,9 +387,21 @@ public final class IdleDrainBenchmark {
             }
         }
         closeAll();
-        Figures f = new Figures(scenario, phase, round, o.sessions(), seconds, moved / seconds,
-                pct(pause, 50), pct(pause, 99), max(pause), failures, pct(clientPause, 50), pct(clientPause, 99),
-                cpu(cpuAfter.minus(cpuBefore)), migrations);
+        Figures f = new Figures(
+                scenario,
+                phase,
+                round,
+                o.sessions(),
+                seconds,
+                moved / seconds,
+                pct(pause, 50),
+                pct(pause, 99),
+                max(pause),
+                failures,
+                pct(clientPause, 50),
+                pct(clientPause, 99),
+                cpu(cpuAfter.minus(cpuBefore)),
+                migrations);
         pauseOf.put(f, pause);
         timelineOf.put(f, concat(times));
         log.info("{}", f.row());
@@ -327,7 +412,8 @@ public final class IdleDrainBenchmark {
      * Every session reconnects to a peer under {@code policy}, which is split evenly over the
      * workers (each takes its share of the window and of the rate).
      */
-    private Figures baselineRound(String scenario, String phase, String round, ReconnectPolicy policy) throws Exception {
+    private Figures baselineRound(String scenario, String phase, String round, ReconnectPolicy policy)
+            throws Exception {
         log.info("{} {} {}: opening {} sessions on pod-0", scenario, phase, round, o.sessions());
         openOnPod0();
         CpuTimes.Snapshot cpuBefore = CpuTimes.snapshot(fleet.pids());
@@ -336,13 +422,17 @@ public final class IdleDrainBenchmark {
         for (int i = 0; i < workers.size(); i++) {
             int window = share(policy.window(), workers.size(), i);
             double rate = policy.perSecond() / workers.size();
-            workers.get(i).send(String.format(Locale.ROOT, "BASELINE %s %d %d %s", String.join(",", peers), t0, window, rate));
+            workers.get(i)
+                    .send(String.format(
+                            Locale.ROOT, "BASELINE %s %d %d %s", String.join(",", peers), t0, window, rate));
         }
         Histogram pause = new Histogram(3);
         List<long[]> times = new ArrayList<>();
         long reconnected = 0;
         long last = t0;
-        Duration bound = o.moveTimeout().plusMinutes(2).plusSeconds(policy.perSecond() > 0 ? (long) Math.ceil(o.sessions() / policy.perSecond()) : 0);
+        Duration bound = o.moveTimeout()
+                .plusMinutes(2)
+                .plusSeconds(policy.perSecond() > 0 ? (long) Math.ceil(o.sessions() / policy.perSecond()) : 0);
         for (ChildProcess w : workers) {
             ChildProcess.Line l = w.await("BASELINED", bound);
             WorkerProtocol.Message m = WorkerProtocol.parse(l.text());
@@ -355,9 +445,21 @@ public final class IdleDrainBenchmark {
         CpuTimes.Snapshot cpuAfter = CpuTimes.snapshot(fleet.pids());
         double seconds = (last - t0) / 1e9;
         closeAll();
-        Figures f = new Figures(scenario, phase, round, o.sessions(), seconds, reconnected / seconds,
-                pct(pause, 50), pct(pause, 99), max(pause), o.sessions() - reconnected, 0, 0,
-                cpu(cpuAfter.minus(cpuBefore)), Map.of());
+        Figures f = new Figures(
+                scenario,
+                phase,
+                round,
+                o.sessions(),
+                seconds,
+                reconnected / seconds,
+                pct(pause, 50),
+                pct(pause, 99),
+                max(pause),
+                o.sessions() - reconnected,
+                0,
+                0,
+                cpu(cpuAfter.minus(cpuBefore)),
+                Map.of());
         pauseOf.put(f, pause);
         timelineOf.put(f, concat(times));
         log.info("{}", f.row());
@@ -381,7 +483,8 @@ public final class IdleDrainBenchmark {
 
     private Map<String, JsonNode> serverMigrations() throws Exception {
         Map<String, JsonNode> m = new LinkedHashMap<>();
-        for (ProcessFleet.Server s : fleet.servers()) m.put(s.name(), s.admin().status().path("migrations"));
+        for (ProcessFleet.Server s : fleet.servers())
+            m.put(s.name(), s.admin().status().path("migrations"));
         return m;
     }
 
@@ -390,7 +493,8 @@ public final class IdleDrainBenchmark {
         after.forEach((pod, a) -> {
             JsonNode b = before.get(pod);
             var n = WorkerProtocol.JSON.createObjectNode();
-            for (String k : List.of("requested", "completed", "failed")) n.put(k, a.path(k).asLong() - b.path(k).asLong());
+            for (String k : List.of("requested", "completed", "failed"))
+                n.put(k, a.path(k).asLong() - b.path(k).asLong());
             if (n.path("failed").asLong() > 0) n.set("lastFailure", a.path("lastFailure"));
             d.put(pod, n);
         });
@@ -402,7 +506,9 @@ public final class IdleDrainBenchmark {
         while (m.word().equals("MOVED") && !word.equals("MOVED")) { // late, after the round gave up waiting
             m = WorkerProtocol.parse(w.await(word, timeout).text());
         }
-        if (!m.word().equals(word)) throw new IllegalStateException(w.name() + " answered " + m.word() + " " + m.body() + " instead of " + word);
+        if (!m.word().equals(word))
+            throw new IllegalStateException(
+                    w.name() + " answered " + m.word() + " " + m.body() + " instead of " + word);
         return m;
     }
 
@@ -426,14 +532,25 @@ public final class IdleDrainBenchmark {
         Map<String, double[]> cpu = new LinkedHashMap<>();
         for (String k : runs.getFirst().cpuUserSystemSeconds().keySet()) {
             cpu.put(k, new double[] {
-                    median(runs, f -> f.cpuUserSystemSeconds().getOrDefault(k, new double[2])[0]),
-                    median(runs, f -> f.cpuUserSystemSeconds().getOrDefault(k, new double[2])[1])});
+                median(runs, f -> f.cpuUserSystemSeconds().getOrDefault(k, new double[2])[0]),
+                median(runs, f -> f.cpuUserSystemSeconds().getOrDefault(k, new double[2])[1])
+            });
         }
-        return new Figures(scenario, "median", "", runs.getFirst().sessions(),
-                median(runs, Figures::seconds), median(runs, Figures::perSecond), median(runs, Figures::pauseP50Millis),
-                median(runs, Figures::pauseP99Millis), median(runs, Figures::pauseMaxMillis),
+        return new Figures(
+                scenario,
+                "median",
+                "",
+                runs.getFirst().sessions(),
+                median(runs, Figures::seconds),
+                median(runs, Figures::perSecond),
+                median(runs, Figures::pauseP50Millis),
+                median(runs, Figures::pauseP99Millis),
+                median(runs, Figures::pauseMaxMillis),
                 runs.stream().mapToLong(Figures::failures).sum(),
-                median(runs, Figures::clientPauseP50Millis), median(runs, Figures::clientPauseP99Millis), cpu, Map.of());
+                median(runs, Figures::clientPauseP50Millis),
+                median(runs, Figures::clientPauseP99Millis),
+                cpu,
+                Map.of());
     }
 
     private static double median(List<Figures> runs, ToDoubleFunction<Figures> f) {
@@ -446,8 +563,10 @@ public final class IdleDrainBenchmark {
         StringBuilder b = new StringBuilder();
         for (String line : prometheus.split("\n")) {
             if (line.startsWith("#")) continue;
-            if (line.startsWith("ferry_context_export") || line.startsWith("ferry_context_claim")
-                    || line.startsWith("ferry_migrations") || line.startsWith("ferry_sessions_resumed")) {
+            if (line.startsWith("ferry_context_export")
+                    || line.startsWith("ferry_context_claim")
+                    || line.startsWith("ferry_migrations")
+                    || line.startsWith("ferry_sessions_resumed")) {
                 b.append(line).append('\n');
             }
         }
@@ -456,8 +575,10 @@ public final class IdleDrainBenchmark {
 
     public static String table(Result r) {
         StringBuilder b = new StringBuilder();
-        b.append("| scenario                                 | phase      | sessions | seconds  | moves/s   | p50 ms  | p99 ms  | max ms   | fails |\n");
-        b.append("|------------------------------------------|------------|----------|----------|-----------|---------|---------|----------|-------|\n");
+        b.append(
+                "| scenario                                 | phase      | sessions | seconds  | moves/s   | p50 ms  | p99 ms  | max ms   | fails |\n");
+        b.append(
+                "|------------------------------------------|------------|----------|----------|-----------|---------|---------|----------|-------|\n");
         for (Figures f : r.rows()) b.append(f.row()).append('\n');
         return b.toString();
     }
@@ -467,7 +588,8 @@ public final class IdleDrainBenchmark {
         StringBuilder b = new StringBuilder();
         Figures f = r.ferryMedian();
         Figures base = r.baselineMedian();
-        b.append(String.format(Locale.ROOT, "| process | %s: user s | sys s | %s: user s | sys s |%n", "Ferry drain", "Baseline"));
+        b.append(String.format(
+                Locale.ROOT, "| process | %s: user s | sys s | %s: user s | sys s |%n", "Ferry drain", "Baseline"));
         b.append("|---|---|---|---|---|\n");
         double ours = 0;
         double oursBase = 0;
@@ -478,16 +600,29 @@ public final class IdleDrainBenchmark {
                 ours += v[0] + v[1];
                 oursBase += w[0] + w[1];
             }
-            b.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f |%n", e.getKey(), v[0], v[1], w[0], w[1]));
+            b.append(String.format(
+                    Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f |%n", e.getKey(), v[0], v[1], w[0], w[1]));
         }
         double[] m = f.cpuUserSystemSeconds().getOrDefault(CpuTimes.MACHINE, new double[2]);
         double[] mb = base.cpuUserSystemSeconds().getOrDefault(CpuTimes.MACHINE, new double[2]);
-        b.append(String.format(Locale.ROOT,
+        b.append(String.format(
+                Locale.ROOT,
                 "%nFerry drain: %.2f s wall x %d CPUs = %.2f CPU-s available; benchmark processes used %.2f, machine %.2f (others %.2f).%n",
-                f.seconds(), r.cpus(), f.seconds() * r.cpus(), ours, m[0] + m[1], m[0] + m[1] - ours));
-        b.append(String.format(Locale.ROOT,
+                f.seconds(),
+                r.cpus(),
+                f.seconds() * r.cpus(),
+                ours,
+                m[0] + m[1],
+                m[0] + m[1] - ours));
+        b.append(String.format(
+                Locale.ROOT,
                 "Baseline:    %.2f s wall x %d CPUs = %.2f CPU-s available; benchmark processes used %.2f, machine %.2f (others %.2f).%n",
-                base.seconds(), r.cpus(), base.seconds() * r.cpus(), oursBase, mb[0] + mb[1], mb[0] + mb[1] - oursBase));
+                base.seconds(),
+                r.cpus(),
+                base.seconds() * r.cpus(),
+                oursBase,
+                mb[0] + mb[1],
+                mb[0] + mb[1] - oursBase));
         return b.toString();
     }
 }

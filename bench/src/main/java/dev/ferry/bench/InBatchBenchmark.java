@@ -1,5 +1,7 @@
 package dev.ferry.bench;
 
+import static dev.ferry.bench.report.Measures.figure;
+
 import dev.ferry.bench.report.BenchResult;
 import dev.ferry.bench.report.Measures;
 import dev.ferry.client.ClientOptions;
@@ -7,11 +9,6 @@ import dev.ferry.client.FerryClient;
 import dev.ferry.client.FerrySession;
 import dev.ferry.client.ResultStream;
 import dev.ferry.client.Row;
-import org.HdrHistogram.ConcurrentHistogram;
-import org.HdrHistogram.Histogram;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +20,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
-
-import static dev.ferry.bench.report.Measures.figure;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sessions reading long streams while their server is drained to two peers through Redis, next
@@ -45,7 +44,14 @@ final class InBatchBenchmark {
     static final double TARGET_GAP_P99_MILLIS = 50;
     private static final long BUCKET_MILLIS = 100;
 
-    record Options(int sessions, int rowMillis, Duration before, Duration after, Duration timeout, int warmup, ProcessFleet.Launch launch) {}
+    record Options(
+            int sessions,
+            int rowMillis,
+            Duration before,
+            Duration after,
+            Duration timeout,
+            int warmup,
+            ProcessFleet.Launch launch) {}
 
     /** What the readers of one run saw. */
     static final class Run {
@@ -54,26 +60,32 @@ final class InBatchBenchmark {
         final StreamCheck.Counts check = new StreamCheck.Counts();
         /** ROW frames the client library dropped as duplicates, and sequence gaps it saw, as they arrived. */
         volatile long wireDuplicates;
+
         volatile long wireSeqGaps;
         final AtomicLong rows = new AtomicLong();
         final AtomicLong failedSessions = new AtomicLong();
         final AtomicLong moved = new AtomicLong();
         /** When the client library reported the first and the last completed migration (nanoTime). */
         final AtomicLong firstMoveNanos = new AtomicLong(Long.MAX_VALUE);
+
         final AtomicLong lastMoveNanos = new AtomicLong();
         /** When the last session read its first new row after the move (nanoTime). */
         final AtomicLong lastBackNanos = new AtomicLong();
+
         final ConcurrentHistogram gapMicros = new ConcurrentHistogram(3);
         final ConcurrentHistogram intervalMicros = new ConcurrentHistogram(3);
         final AtomicLongArray rowsPerBucket = new AtomicLongArray(6000);
         volatile long eventNanos;
         /** The client library's own pause histogram (MIGRATE read to WELCOME), Ferry run only. */
         volatile Histogram clientPauseMicros = new Histogram(3);
+
         volatile String clientCounts = "";
         /** Run-queue figures of every process from the drain (kill) until every session was back. */
         volatile Map<String, SchedStats.Totals> sched = Map.of();
 
-        Run(String name) { this.name = name; }
+        Run(String name) {
+            this.name = name;
+        }
 
         /** Mean wait for a CPU per wake-up of the two peers' threads, where the resumes and claims run. */
         double peersMeanWaitMillis() {
@@ -89,9 +101,14 @@ final class InBatchBenchmark {
 
         String schedSummary() {
             StringBuilder b = new StringBuilder();
-            sched.forEach((proc, t) -> b.append(b.isEmpty() ? "" : "; ").append(String.format(Locale.ROOT,
-                    "%s ran %.0f ms and waited %.0f ms for a CPU (%.2f ms per wake-up)", proc, t.runMillis(), t.waitMillis(),
-                    t.meanWaitPerSliceMillis())));
+            sched.forEach((proc, t) -> b.append(b.isEmpty() ? "" : "; ")
+                    .append(String.format(
+                            Locale.ROOT,
+                            "%s ran %.0f ms and waited %.0f ms for a CPU (%.2f ms per wake-up)",
+                            proc,
+                            t.runMillis(),
+                            t.waitMillis(),
+                            t.meanWaitPerSliceMillis())));
             return b.toString();
         }
 
@@ -142,8 +159,11 @@ final class InBatchBenchmark {
     }
 
     private FerryClient client(String address) {
-        return FerryClient.create(ClientOptions.builder().serviceAddress(address).eventLoopThreads(1)
-                .commandTimeout(o.timeout().plus(o.before()).plus(o.after()).plusMinutes(5)).build());
+        return FerryClient.create(ClientOptions.builder()
+                .serviceAddress(address)
+                .eventLoopThreads(1)
+                .commandTimeout(o.timeout().plus(o.before()).plus(o.after()).plusMinutes(5))
+                .build());
     }
 
     /** Rows per stream: more than the run can read, so no stream ends before the benchmark stops it. */
@@ -160,13 +180,14 @@ final class InBatchBenchmark {
         Run run = new Run("Ferry: drained through Redis");
         String[] peers = {fleet.server(1).address(), fleet.server(2).address()};
         try (FerryClient client = client(fleet.server(0).address());
-             ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor()) {
+                ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor()) {
             CountDownLatch started = new CountDownLatch(sessions);
             CountDownLatch stop = new CountDownLatch(1);
             for (int i = 0; i < sessions; i++) {
                 readers.execute(() -> readThroughMove(client, run, started, stop));
             }
-            if (!started.await(2, TimeUnit.MINUTES)) log.warn("only {} of {} streams started", sessions - started.getCount(), sessions);
+            if (!started.await(2, TimeUnit.MINUTES))
+                log.warn("only {} of {} streams started", sessions - started.getCount(), sessions);
             Thread.sleep(o.before().toMillis()); // a benchmark: steady streaming before the move
             Map<String, SchedStats.Totals> schedBefore = SchedStats.snapshot(fleet.pids());
             run.eventNanos = System.nanoTime();
@@ -174,7 +195,8 @@ final class InBatchBenchmark {
             fleet.server(0).admin().drain(List.of(peers), 0);
             log.info("drain POST answered after {} ms", (System.nanoTime() - run.eventNanos) / 1_000_000);
             long deadline = System.nanoTime() + o.timeout().toNanos();
-            while (run.moved.get() + run.failedSessions.get() < sessions && System.nanoTime() < deadline) Thread.sleep(50);
+            while (run.moved.get() + run.failedSessions.get() < sessions && System.nanoTime() < deadline)
+                Thread.sleep(50);
             run.sched = SchedStats.minus(SchedStats.snapshot(fleet.pids()), schedBefore);
             log.info("ferry: during the move {}", run.schedSummary());
             Thread.sleep(o.after().toMillis());
@@ -185,10 +207,17 @@ final class InBatchBenchmark {
             run.wireSeqGaps = client.metrics().seqGaps();
         }
         log.info("ferry: client metrics {}", run.clientCounts);
-        log.info("ferry: first session moved {} ms after the drain started, the last after {} ms",
-                (run.firstMoveNanos.get() - run.eventNanos) / 1_000_000, (run.lastMoveNanos.get() - run.eventNanos) / 1_000_000);
-        log.info("ferry: {} rows, {} moved, {} lost, {} duplicated (+{} dropped by the client library), gap p99 {} ms", run.rows, run.moved,
-                run.check.lost(), run.check.duplicated(), run.wireDuplicates,
+        log.info(
+                "ferry: first session moved {} ms after the drain started, the last after {} ms",
+                (run.firstMoveNanos.get() - run.eventNanos) / 1_000_000,
+                (run.lastMoveNanos.get() - run.eventNanos) / 1_000_000);
+        log.info(
+                "ferry: {} rows, {} moved, {} lost, {} duplicated (+{} dropped by the client library), gap p99 {} ms",
+                run.rows,
+                run.moved,
+                run.check.lost(),
+                run.check.duplicated(),
+                run.wireDuplicates,
                 Measures.percentileMillis(run.gapMicros, 99));
         return run;
     }
@@ -223,7 +252,8 @@ final class InBatchBenchmark {
                 run.row(now);
                 if (last != 0) {
                     long interval = now - last;
-                    if (run.eventNanos != 0 && last >= run.eventNanos - 1_000_000_000L && !counted) maxInterval = Math.max(maxInterval, interval);
+                    if (run.eventNanos != 0 && last >= run.eventNanos - 1_000_000_000L && !counted)
+                        maxInterval = Math.max(maxInterval, interval);
                     else run.intervalMicros.recordValue(Math.max(1, interval / 1000));
                 }
                 last = now;
@@ -254,37 +284,50 @@ final class InBatchBenchmark {
         fleet.server(0).admin().cancelDrain(); // serving again after the Ferry run
         String[] peers = {fleet.server(1).address(), fleet.server(2).address()};
         try (FerryClient client = client(fleet.server(0).address());
-             FerryClient peer1 = client(peers[0]);
-             FerryClient peer2 = client(peers[1]);
-             ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor()) {
+                FerryClient peer1 = client(peers[0]);
+                FerryClient peer2 = client(peers[1]);
+                ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor()) {
             CountDownLatch started = new CountDownLatch(o.sessions());
             CountDownLatch stop = new CountDownLatch(1);
             for (int i = 0; i < o.sessions(); i++) {
                 FerryClient again = i % 2 == 0 ? peer1 : peer2;
                 readers.execute(() -> readThroughKill(client, again, run, started, stop));
             }
-            if (!started.await(2, TimeUnit.MINUTES)) log.warn("only {} of {} streams started", o.sessions() - started.getCount(), o.sessions());
+            if (!started.await(2, TimeUnit.MINUTES))
+                log.warn("only {} of {} streams started", o.sessions() - started.getCount(), o.sessions());
             Thread.sleep(o.before().toMillis());
             Map<String, SchedStats.Totals> schedBefore = SchedStats.snapshot(fleet.pids());
             run.eventNanos = System.nanoTime();
             log.info("killing pod-0 under {} streams", o.sessions());
             fleet.server(0).process().kill();
             long deadline = System.nanoTime() + o.timeout().toNanos();
-            while (run.moved.get() + run.failedSessions.get() < o.sessions() && System.nanoTime() < deadline) Thread.sleep(50);
+            while (run.moved.get() + run.failedSessions.get() < o.sessions() && System.nanoTime() < deadline)
+                Thread.sleep(50);
             run.sched = SchedStats.minus(SchedStats.snapshot(fleet.pids()), schedBefore);
             log.info("baseline: during the restart {}", run.schedSummary());
             Thread.sleep(o.after().toMillis());
             stop.countDown();
             run.clientPauseMicros = new Histogram(3);
-            run.wireDuplicates = client.metrics().duplicateRows() + peer1.metrics().duplicateRows() + peer2.metrics().duplicateRows();
-            run.wireSeqGaps = client.metrics().seqGaps() + peer1.metrics().seqGaps() + peer2.metrics().seqGaps();
+            run.wireDuplicates = client.metrics().duplicateRows()
+                    + peer1.metrics().duplicateRows()
+                    + peer2.metrics().duplicateRows();
+            run.wireSeqGaps = client.metrics().seqGaps()
+                    + peer1.metrics().seqGaps()
+                    + peer2.metrics().seqGaps();
         }
-        log.info("baseline: {} rows, {} back, {} lost, {} duplicated (+{} dropped by the client library), gap p99 {} ms", run.rows, run.moved,
-                run.check.lost(), run.check.duplicated(), run.wireDuplicates, Measures.percentileMillis(run.gapMicros, 99));
+        log.info(
+                "baseline: {} rows, {} back, {} lost, {} duplicated (+{} dropped by the client library), gap p99 {} ms",
+                run.rows,
+                run.moved,
+                run.check.lost(),
+                run.check.duplicated(),
+                run.wireDuplicates,
+                Measures.percentileMillis(run.gapMicros, 99));
         return run;
     }
 
-    private void readThroughKill(FerryClient client, FerryClient again, Run run, CountDownLatch started, CountDownLatch stop) {
+    private void readThroughKill(
+            FerryClient client, FerryClient again, Run run, CountDownLatch started, CountDownLatch stop) {
         StreamCheck check = new StreamCheck(run.check);
         long last = 0;
         boolean startedCounted = false;
@@ -313,7 +356,8 @@ final class InBatchBenchmark {
         }
         long from = check.next();
         try (FerrySession s = again.connect()) {
-            ResultStream stream = s.submit("STREAMFROM " + from + " " + Math.max(0, streamRows() - from) + " " + o.rowMillis());
+            ResultStream stream =
+                    s.submit("STREAMFROM " + from + " " + Math.max(0, streamRows() - from) + " " + o.rowMillis());
             boolean back = false;
             while (stop.getCount() > 0 && stream.hasNext()) {
                 Row r = stream.next();
@@ -337,75 +381,186 @@ final class InBatchBenchmark {
         }
     }
 
-    private static double round2(double v) { return Math.round(v * 100) / 100.0; }
+    private static double round2(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
 
     private BenchResult result(Run f, Run b, double[] loadBefore, String at, String command) {
         double period = o.rowMillis();
         List<BenchResult.Figure> figures = new ArrayList<>();
         long fDup = f.check.duplicated().get() + f.wireDuplicates;
         long bDup = b.check.duplicated().get() + b.wireDuplicates;
-        figures.add(figure("rows lost (positions skipped)", "rows", (double) f.check.lost().get(), (double) b.check.lost().get(), "0",
+        figures.add(figure(
+                "rows lost (positions skipped)",
+                "rows",
+                (double) f.check.lost().get(),
+                (double) b.check.lost().get(),
+                "0",
                 f.check.lost().get() == 0));
-        figures.add(figure("rows duplicated on the wire (before any de-duplication)", "rows", (double) fDup, (double) bDup, "0", fDup == 0));
-        figures.add(figure("sequence gaps seen by the client library", "gaps", (double) f.wireSeqGaps, (double) b.wireSeqGaps, "0",
+        figures.add(figure(
+                "rows duplicated on the wire (before any de-duplication)",
+                "rows",
+                (double) fDup,
+                (double) bDup,
+                "0",
+                fDup == 0));
+        figures.add(figure(
+                "sequence gaps seen by the client library",
+                "gaps",
+                (double) f.wireSeqGaps,
+                (double) b.wireSeqGaps,
+                "0",
                 f.wireSeqGaps == 0));
-        figures.add(figure("rows whose payload is not their position", "rows", (double) f.check.badPayload().get(),
-                (double) b.check.badPayload().get(), "0", f.check.badPayload().get() == 0));
-        figures.add(figure("sessions whose stream continued after the move", "sessions", (double) f.moved.get(), (double) b.moved.get(),
-                String.valueOf(o.sessions()), f.moved.get() == o.sessions()));
-        figures.add(figure("sessions failed", "sessions", (double) f.failedSessions.get(), (double) b.failedSessions.get(), "0",
+        figures.add(figure(
+                "rows whose payload is not their position",
+                "rows",
+                (double) f.check.badPayload().get(),
+                (double) b.check.badPayload().get(),
+                "0",
+                f.check.badPayload().get() == 0));
+        figures.add(figure(
+                "sessions whose stream continued after the move",
+                "sessions",
+                (double) f.moved.get(),
+                (double) b.moved.get(),
+                String.valueOf(o.sessions()),
+                f.moved.get() == o.sessions()));
+        figures.add(figure(
+                "sessions failed",
+                "sessions",
+                (double) f.failedSessions.get(),
+                (double) b.failedSessions.get(),
+                "0",
                 f.failedSessions.get() == 0));
         figures.add(figure("stream gap p50", "ms", ms(f.gapMicros, 50), ms(b.gapMicros, 50), null, null));
-        figures.add(figure("stream gap p99", "ms", ms(f.gapMicros, 99), ms(b.gapMicros, 99), "<= 50",
+        figures.add(figure(
+                "stream gap p99",
+                "ms",
+                ms(f.gapMicros, 99),
+                ms(b.gapMicros, 99),
+                "<= 50",
                 f.gapMicros.getTotalCount() > 0 && ms(f.gapMicros, 99) <= TARGET_GAP_P99_MILLIS));
-        figures.add(figure("stream gap max", "ms", f.gapMicros.getTotalCount() == 0 ? 0 : f.gapMicros.getMaxValue() / 1000.0,
-                b.gapMicros.getTotalCount() == 0 ? 0 : b.gapMicros.getMaxValue() / 1000.0, null, null));
-        figures.add(figure("client library's own pause p50, MIGRATE read to WELCOME (Ferry only)", "ms",
-                ms(f.clientPauseMicros, 50), null, null, null));
-        figures.add(figure("client library's own pause p99, MIGRATE read to WELCOME (Ferry only)", "ms",
-                ms(f.clientPauseMicros, 99), null, null, null));
-        figures.add(figure("stream gap p99 beyond one row period", "ms", Math.max(0, ms(f.gapMicros, 99) - period),
-                Math.max(0, ms(b.gapMicros, 99) - period), null, null));
-        figures.add(figure("row interval p50 away from the move, as the reader saw it", "ms", ms(f.intervalMicros, 50), ms(b.intervalMicros, 50), null, null));
-        figures.add(figure("row interval p99 away from the move, as the reader saw it", "ms", ms(f.intervalMicros, 99), ms(b.intervalMicros, 99), null, null));
-        figures.add(figure("mean wait for a CPU per wake-up of pod-1 and pod-2 threads until every session was back (run queue)", "ms",
-                round2(f.peersMeanWaitMillis()), round2(b.peersMeanWaitMillis()), null, null));
-        figures.add(figure("time from the drain (kill) to the last session streaming again", "s",
-                Math.round((f.lastBackNanos.get() - f.eventNanos) / 1e6) / 1000.0, Math.round((b.lastBackNanos.get() - b.eventNanos) / 1e6) / 1000.0,
-                null, null));
+        figures.add(figure(
+                "stream gap max",
+                "ms",
+                f.gapMicros.getTotalCount() == 0 ? 0 : f.gapMicros.getMaxValue() / 1000.0,
+                b.gapMicros.getTotalCount() == 0 ? 0 : b.gapMicros.getMaxValue() / 1000.0,
+                null,
+                null));
+        figures.add(figure(
+                "client library's own pause p50, MIGRATE read to WELCOME (Ferry only)",
+                "ms",
+                ms(f.clientPauseMicros, 50),
+                null,
+                null,
+                null));
+        figures.add(figure(
+                "client library's own pause p99, MIGRATE read to WELCOME (Ferry only)",
+                "ms",
+                ms(f.clientPauseMicros, 99),
+                null,
+                null,
+                null));
+        figures.add(figure(
+                "stream gap p99 beyond one row period",
+                "ms",
+                Math.max(0, ms(f.gapMicros, 99) - period),
+                Math.max(0, ms(b.gapMicros, 99) - period),
+                null,
+                null));
+        figures.add(figure(
+                "row interval p50 away from the move, as the reader saw it",
+                "ms",
+                ms(f.intervalMicros, 50),
+                ms(b.intervalMicros, 50),
+                null,
+                null));
+        figures.add(figure(
+                "row interval p99 away from the move, as the reader saw it",
+                "ms",
+                ms(f.intervalMicros, 99),
+                ms(b.intervalMicros, 99),
+                null,
+                null));
+        figures.add(figure(
+                "mean wait for a CPU per wake-up of pod-1 and pod-2 threads until every session was back (run queue)",
+                "ms",
+                round2(f.peersMeanWaitMillis()),
+                round2(b.peersMeanWaitMillis()),
+                null,
+                null));
+        figures.add(figure(
+                "time from the drain (kill) to the last session streaming again",
+                "s",
+                Math.round((f.lastBackNanos.get() - f.eventNanos) / 1e6) / 1000.0,
+                Math.round((b.lastBackNanos.get() - b.eventNanos) / 1e6) / 1000.0,
+                null,
+                null));
         List<BenchResult.Chart> charts = List.of(
-                new BenchResult.Chart("in-batch-gap-histogram", "In-batch: stream gap per session at the move", "histogram",
-                        "gap (ms, bucket upper bound)", "sessions",
-                        List.of(Measures.histogramMillis(f.name, f.gapMicros), Measures.histogramMillis(b.name, b.gapMicros))),
-                new BenchResult.Chart("in-batch-rows-over-time", "In-batch: rows per second read by all sessions", "line",
-                        "seconds from the drain (Ferry) / the kill (baseline)", "rows/s (100 ms buckets)",
+                new BenchResult.Chart(
+                        "in-batch-gap-histogram",
+                        "In-batch: stream gap per session at the move",
+                        "histogram",
+                        "gap (ms, bucket upper bound)",
+                        "sessions",
+                        List.of(
+                                Measures.histogramMillis(f.name, f.gapMicros),
+                                Measures.histogramMillis(b.name, b.gapMicros))),
+                new BenchResult.Chart(
+                        "in-batch-rows-over-time",
+                        "In-batch: rows per second read by all sessions",
+                        "line",
+                        "seconds from the drain (Ferry) / the kill (baseline)",
+                        "rows/s (100 ms buckets)",
                         List.of(f.rowsPerSecond(), b.rowsPerSecond())));
         List<String> notes = new ArrayList<>();
-        notes.add(String.format(Locale.ROOT, "%d sessions on pod-0, each reading `%s` (one row every %d ms, %.0f rows/s in all); "
+        notes.add(String.format(
+                Locale.ROOT,
+                "%d sessions on pod-0, each reading `%s` (one row every %d ms, %.0f rows/s in all); "
                         + "after %d s pod-0 is drained to pod-1 and pod-2 through redis-server (Ferry) or killed with SIGKILL (baseline: "
                         + "each client reconnects to a peer and sends `STREAMFROM <first row not seen> <rows left> %d`, the same rows at "
                         + "the same pacing from where it stopped); the clients run in the coordinator JVM, each server in its own.",
-                o.sessions(), streamCommand(), o.rowMillis(), o.sessions() * 1000.0 / o.rowMillis(), o.before().toSeconds(), o.rowMillis()));
-        notes.add("Ferry's drain keeps at most 64 sessions on their way at a time; a killed server loses all of them at once, so the "
-                + "baseline's clients all reconnect together.");
-        notes.add("Every row's payload is checked against its position in the stream. Rows lost and rows read twice are counted as the "
-                + "reader gets them; ROW frames the client library dropped as duplicates of a row already delivered are counted as they "
-                + "arrived and added to the duplicates (Ferry: " + f.wireDuplicates + " dropped, " + f.check.duplicated().get()
-                + " reached the reader; baseline: " + b.wireDuplicates + " dropped, " + b.check.duplicated().get() + " reached the reader).");
-        notes.add("Row times are taken when the reading thread gets the row; on a saturated machine readers fall behind and then "
-                + "read buffered rows in bursts, which shows as a tiny p50 interval and a long p99 away from the move.");
+                o.sessions(),
+                streamCommand(),
+                o.rowMillis(),
+                o.sessions() * 1000.0 / o.rowMillis(),
+                o.before().toSeconds(),
+                o.rowMillis()));
+        notes.add(
+                "Ferry's drain keeps at most 64 sessions on their way at a time; a killed server loses all of them at once, so the "
+                        + "baseline's clients all reconnect together.");
+        notes.add(
+                "Every row's payload is checked against its position in the stream. Rows lost and rows read twice are counted as the "
+                        + "reader gets them; ROW frames the client library dropped as duplicates of a row already delivered are counted as they "
+                        + "arrived and added to the duplicates (Ferry: " + f.wireDuplicates + " dropped, "
+                        + f.check.duplicated().get()
+                        + " reached the reader; baseline: " + b.wireDuplicates + " dropped, "
+                        + b.check.duplicated().get() + " reached the reader).");
+        notes.add(
+                "Row times are taken when the reading thread gets the row; on a saturated machine readers fall behind and then "
+                        + "read buffered rows in bursts, which shows as a tiny p50 interval and a long p99 away from the move.");
         notes.add(o.warmup() + " full-size warm-up drain(s) run first and are not reported.");
-        notes.add("The gap includes one row period (" + o.rowMillis() + " ms); the part beyond one period is shown apart.");
+        notes.add("The gap includes one row period (" + o.rowMillis()
+                + " ms); the part beyond one period is shown apart.");
         notes.add("Client counters of the Ferry run: " + f.clientCounts);
-        notes.add("Run queue (/proc/<pid>/task/*/schedstat: time each process's threads were ready but had no CPU, which CPU "
-                + "sampling cannot see), from the drain until every session was back. Ferry: " + f.schedSummary()
-                + ". Baseline, from the kill: " + b.schedSummary() + ".");
-        notes.add(String.format(Locale.ROOT, "Rows read: Ferry %d, baseline %d (duplicates not counted).", f.rows.get(), b.rows.get()));
-        return new BenchResult("in-batch", "In-batch: " + o.sessions() + " sessions streaming while their server is drained",
-                at, command, Measures.machine(loadBefore),
+        notes.add(
+                "Run queue (/proc/<pid>/task/*/schedstat: time each process's threads were ready but had no CPU, which CPU "
+                        + "sampling cannot see), from the drain until every session was back. Ferry: "
+                        + f.schedSummary()
+                        + ". Baseline, from the kill: " + b.schedSummary() + ".");
+        notes.add(String.format(
+                Locale.ROOT, "Rows read: Ferry %d, baseline %d (duplicates not counted).", f.rows.get(), b.rows.get()));
+        return new BenchResult(
+                "in-batch",
+                "In-batch: " + o.sessions() + " sessions streaming while their server is drained",
+                at,
+                command,
+                Measures.machine(loadBefore),
                 "the server is killed (SIGKILL); clients reconnect to a peer and ask for the rest of their stream from the first row "
                         + "they have not seen, at the same pacing",
-                figures, charts, notes);
+                figures,
+                charts,
+                notes);
     }
 
     private static double ms(Histogram h, double p) {

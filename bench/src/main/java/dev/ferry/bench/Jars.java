@@ -13,7 +13,11 @@ final class Jars {
     /** The jar (or classes directory) this class was loaded from. */
     static Path benchJar() {
         try {
-            return Path.of(BenchMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Path.of(BenchMain.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException("cannot locate the bench jar", e);
         }
@@ -25,14 +29,16 @@ final class Jars {
      */
     static Path serverJar(Path explicit) throws IOException {
         if (explicit != null) {
-            if (!Files.isRegularFile(explicit)) throw new IllegalArgumentException("--server-jar " + explicit + " is not a file");
+            if (!Files.isRegularFile(explicit))
+                throw new IllegalArgumentException("--server-jar " + explicit + " is not a file");
             return explicit.toAbsolutePath();
         }
         for (Path start : new Path[] {Path.of("").toAbsolutePath(), benchJar().toAbsolutePath()}) {
             for (Path dir = start; dir != null; dir = dir.getParent()) {
                 Path target = dir.resolve("server-image").resolve("target");
                 if (Files.isDirectory(target)) {
-                    try (DirectoryStream<Path> jars = Files.newDirectoryStream(target, "ferry-server-image-*-runnable.jar")) {
+                    try (DirectoryStream<Path> jars =
+                            Files.newDirectoryStream(target, "ferry-server-image-*-runnable.jar")) {
                         for (Path j : jars) return j;
                     }
                 }

@@ -1,8 +1,5 @@
 package dev.ferry.bench;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -20,6 +17,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where CPU went during the measured drains, per process: the JFR windows dumped after each
@@ -55,15 +54,24 @@ final class JfrSummary {
         }
         StringBuilder b = new StringBuilder();
         byProcess.forEach((process, c) -> {
-            b.append("## ").append(process).append("  (samples: ").append(c.totals).append(")\n");
+            b.append("## ")
+                    .append(process)
+                    .append("  (samples: ")
+                    .append(c.totals)
+                    .append(")\n");
             for (var kind : c.byKind.entrySet()) {
-                int total = c.totals.getOrDefault(kind.getKey().substring(0, kind.getKey().indexOf(' ')), 0);
+                int total = c.totals.getOrDefault(
+                        kind.getKey().substring(0, kind.getKey().indexOf(' ')), 0);
                 b.append("### ").append(kind.getKey()).append('\n');
                 kind.getValue().entrySet().stream()
                         .sorted(Map.Entry.<String, Integer>comparingByValue(Comparator.reverseOrder()))
                         .limit(TOP)
-                        .forEach(e -> b.append(String.format(Locale.ROOT, "  %5d %5.1f%%  %s%n", e.getValue(),
-                                total == 0 ? 0 : 100.0 * e.getValue() / total, e.getKey())));
+                        .forEach(e -> b.append(String.format(
+                                Locale.ROOT,
+                                "  %5d %5.1f%%  %s%n",
+                                e.getValue(),
+                                total == 0 ? 0 : 100.0 * e.getValue() / total,
+                                e.getKey())));
             }
             b.append('\n');
         });
@@ -84,10 +92,18 @@ final class JfrSummary {
      */
     private static void read(String jfr, Path file, Instant[] window, Counts c) {
         try {
-            Process p = new ProcessBuilder(jfr, "print", "--stack-depth", "64",
-                    "--events", "jdk.ExecutionSample,jdk.CPUTimeSample", file.toString())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            Process p = new ProcessBuilder(
+                            jfr,
+                            "print",
+                            "--stack-depth",
+                            "64",
+                            "--events",
+                            "jdk.ExecutionSample,jdk.CPUTimeSample",
+                            file.toString())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 String kind = null;
                 String thread = "?";
@@ -110,7 +126,9 @@ final class JfrSummary {
                         }
                         c.totals.merge(kind, 1, Integer::sum);
                         c.add(kind + " samples by top frame", top == null ? "(no stack)" : top);
-                        c.add(kind + " samples by first dev.ferry frame", ferry == null ? "(none: JDK/Netty/library only)" : ferry);
+                        c.add(
+                                kind + " samples by first dev.ferry frame",
+                                ferry == null ? "(none: JDK/Netty/library only)" : ferry);
                         c.add(kind + " samples by thread", pool(thread));
                         kind = null;
                     } else if (kind != null) {

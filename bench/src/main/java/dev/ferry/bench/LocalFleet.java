@@ -7,7 +7,6 @@ import dev.ferry.server.ServerOptions;
 import dev.ferry.store.ContextStore;
 import dev.ferry.store.ContextStores;
 import dev.ferry.testkit.RedisServer;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,10 +43,21 @@ public final class LocalFleet implements AutoCloseable {
         return server;
     }
 
-    public RedisServer redis() { return redis; }
-    public List<FerryServer> servers() { return List.copyOf(servers); }
-    public FerryServer server(int i) { return servers.get(i); }
-    public String address(int i) { return servers.get(i).advertisedAddress(); }
+    public RedisServer redis() {
+        return redis;
+    }
+
+    public List<FerryServer> servers() {
+        return List.copyOf(servers);
+    }
+
+    public FerryServer server(int i) {
+        return servers.get(i);
+    }
+
+    public String address(int i) {
+        return servers.get(i).advertisedAddress();
+    }
 
     public List<String> addressesExcept(int i) {
         List<String> a = new ArrayList<>();

@@ -1,9 +1,6 @@
 package dev.ferry.bench;
 
 import dev.ferry.testkit.RedisServer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +14,8 @@ import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A fleet as separate processes, like pods: one real redis-server, reference servers started with
@@ -38,7 +37,8 @@ final class ProcessFleet implements AutoCloseable {
          * a jar under a running JVM breaks its class loading.
          */
         static Launch prepare(Path serverJar, List<String> jvmArgs, Path jfrDir, Path logDir) throws IOException {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            String java =
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Path jars = Files.createTempDirectory("ferry-bench-jars-");
             Path serverCopy = Files.copy(Jars.serverJar(serverJar), jars.resolve("ferry-server.jar"));
             Path benchCopy = Files.copy(Jars.benchJar(), jars.resolve("ferry-bench.jar"));
@@ -46,7 +46,13 @@ final class ProcessFleet implements AutoCloseable {
             serverCopy.toFile().deleteOnExit();
             benchCopy.toFile().deleteOnExit();
             if (jfrDir != null) Files.createDirectories(jfrDir);
-            return new Launch(java, serverCopy, benchCopy, List.copyOf(jvmArgs), jfrDir == null ? null : jfrDir.toAbsolutePath(), logDir);
+            return new Launch(
+                    java,
+                    serverCopy,
+                    benchCopy,
+                    List.copyOf(jvmArgs),
+                    jfrDir == null ? null : jfrDir.toAbsolutePath(),
+                    logDir);
         }
 
         List<String> jvm(String name) {
@@ -72,6 +78,7 @@ final class ProcessFleet implements AutoCloseable {
     private final List<ChildProcess> workers = new ArrayList<>();
     /** Every server process started, READY or not, so close() stops them all. */
     private final List<ChildProcess> serverProcesses = new ArrayList<>();
+
     private final Thread hook = new Thread(this::close, "bench-cleanup");
     private volatile boolean closed;
 
@@ -90,7 +97,9 @@ final class ProcessFleet implements AutoCloseable {
                 // The reference server from the server jar, started through BenchServer (bench jar, after
                 // the server jar on the class path so every SDK class comes from the server jar): the same
                 // server, plus the move decisions and STREAMFROM the benchmarks measure with.
-                cmd.addAll(List.of("-cp", launch.serverJar() + java.io.File.pathSeparator + launch.benchJar(),
+                cmd.addAll(List.of(
+                        "-cp",
+                        launch.serverJar() + java.io.File.pathSeparator + launch.benchJar(),
                         dev.ferry.bench.server.BenchServer.class.getName()));
                 Map<String, String> env = new LinkedHashMap<>();
                 env.put("FERRY_SERVER_NAME", name);
@@ -99,11 +108,16 @@ final class ProcessFleet implements AutoCloseable {
                 env.put("FERRY_ADMIN_TOKEN", token);
                 env.put("FERRY_STORE_URI", redis.uri());
                 env.put("FERRY_PEERS", ""); // the benchmark names the targets of every drain itself
-                starting.add(ChildProcess.start(name, cmd, env, launch.logDir(),
+                starting.add(ChildProcess.start(
+                        name,
+                        cmd,
+                        env,
+                        launch.logDir(),
                         line -> line.startsWith("FERRY READY") || WorkerProtocol.isProtocolLine(line)));
             }
             for (ChildProcess p : starting) {
-                String line = p.await("FERRY READY line", Duration.ofSeconds(60)).text();
+                String line =
+                        p.await("FERRY READY line", Duration.ofSeconds(60)).text();
                 Matcher m = READY.matcher(line);
                 if (!m.find()) throw new IllegalStateException(p.name() + " printed an unexpected READY line: " + line);
                 servers.add(new Server(m.group(1), m.group(2), m.group(3), p, new AdminClient(m.group(3), token)));
@@ -112,13 +126,22 @@ final class ProcessFleet implements AutoCloseable {
             for (int i = 0; i < workerCount; i++) {
                 String name = "worker-" + i;
                 List<String> cmd = launch.jvm(name);
-                cmd.addAll(List.of("-cp", launch.benchJar().toString(), BenchMain.class.getName(), "client-worker",
-                        "--id", Integer.toString(i), "--client-threads", Integer.toString(clientThreads)));
+                cmd.addAll(List.of(
+                        "-cp",
+                        launch.benchJar().toString(),
+                        BenchMain.class.getName(),
+                        "client-worker",
+                        "--id",
+                        Integer.toString(i),
+                        "--client-threads",
+                        Integer.toString(clientThreads)));
                 workers.add(ChildProcess.start(name, cmd, Map.of(), launch.logDir(), WorkerProtocol::isProtocolLine));
             }
             for (ChildProcess w : workers) {
-                WorkerProtocol.Message m = WorkerProtocol.parse(w.await("READY", Duration.ofSeconds(60)).text());
-                if (!m.word().equals("READY")) throw new IllegalStateException(w.name() + " said " + m.word() + " instead of READY");
+                WorkerProtocol.Message m = WorkerProtocol.parse(
+                        w.await("READY", Duration.ofSeconds(60)).text());
+                if (!m.word().equals("READY"))
+                    throw new IllegalStateException(w.name() + " said " + m.word() + " instead of READY");
             }
         } catch (Exception | Error e) {
             close();
@@ -126,11 +149,25 @@ final class ProcessFleet implements AutoCloseable {
         }
     }
 
-    Server server(int i) { return servers.get(i); }
-    List<Server> servers() { return List.copyOf(servers); }
-    List<ChildProcess> workers() { return List.copyOf(workers); }
-    RedisServer redis() { return redis; }
-    Launch launch() { return launch; }
+    Server server(int i) {
+        return servers.get(i);
+    }
+
+    List<Server> servers() {
+        return List.copyOf(servers);
+    }
+
+    List<ChildProcess> workers() {
+        return List.copyOf(workers);
+    }
+
+    RedisServer redis() {
+        return redis;
+    }
+
+    Launch launch() {
+        return launch;
+    }
 
     /**
      * When server {@code i} decided each of its sessions must move since the last call, by session
@@ -139,8 +176,10 @@ final class ProcessFleet implements AutoCloseable {
     Map<String, Long> moveDecisions(int i) throws Exception {
         ChildProcess p = servers.get(i).process();
         p.send("DECISIONS");
-        WorkerProtocol.Message m = WorkerProtocol.parse(p.await("DECISIONS", Duration.ofSeconds(60)).text());
-        if (!m.word().equals("DECISIONS")) throw new IllegalStateException(p.name() + " said " + m.word() + " instead of DECISIONS");
+        WorkerProtocol.Message m = WorkerProtocol.parse(
+                p.await("DECISIONS", Duration.ofSeconds(60)).text());
+        if (!m.word().equals("DECISIONS"))
+            throw new IllegalStateException(p.name() + " said " + m.word() + " instead of DECISIONS");
         Map<String, Long> d = new LinkedHashMap<>();
         m.body().properties().forEach(e -> d.put(e.getKey(), e.getValue().asLong()));
         return d;
@@ -150,10 +189,12 @@ final class ProcessFleet implements AutoCloseable {
     Map<String, Long> pids() {
         Map<String, Long> m = new LinkedHashMap<>();
         m.put("coordinator", ProcessHandle.current().pid());
-        ProcessHandle.current().children()
+        ProcessHandle.current()
+                .children()
                 // Debian's redis-server is a link to redis-check-rdb: match on "redis".
                 .filter(h -> h.info().command().map(c -> c.contains("redis")).orElse(false))
-                .findFirst().ifPresent(h -> m.put("redis-server", h.pid()));
+                .findFirst()
+                .ifPresent(h -> m.put("redis-server", h.pid()));
         for (Server s : servers) m.put(s.name(), s.process().pid());
         for (ChildProcess w : workers) m.put(w.name(), w.pid());
         return m;
@@ -175,9 +216,17 @@ final class ProcessFleet implements AutoCloseable {
         javaPids().forEach((name, pid) -> {
             Path f = launch.jfrDir().resolve(name + "-" + label + ".jfr");
             try {
-                Process p = new ProcessBuilder(jcmd, Long.toString(pid), "JFR.dump", "name=ferry",
-                        "begin=" + begin, "end=" + end, "filename=" + f)
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                Process p = new ProcessBuilder(
+                                jcmd,
+                                Long.toString(pid),
+                                "JFR.dump",
+                                "name=ferry",
+                                "begin=" + begin,
+                                "end=" + end,
+                                "filename=" + f)
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start();
                 if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
                 if (Files.exists(f)) files.add(f);
                 else log.warn("jcmd JFR.dump wrote no {} (exit {})", f, p.isAlive() ? "?" : p.exitValue());

@@ -16,7 +16,9 @@ record ReconnectPolicy(int window, double perSecond) {
         if (perSecond < 0) throw new IllegalArgumentException("rate must be 0 (unpaced) or more, was " + perSecond);
     }
 
-    boolean allAtOnce() { return window == 0 && perSecond == 0; }
+    boolean allAtOnce() {
+        return window == 0 && perSecond == 0;
+    }
 
     /**
      * Waits until session number {@code i} may go and takes its place in {@code slots}; returns

@@ -21,14 +21,22 @@ final class SchedStats {
 
     /** Totals over all threads of one process. */
     record Totals(long runNanos, long waitNanos, long timeslices) {
-        Totals minus(Totals o) { return new Totals(runNanos - o.runNanos, waitNanos - o.waitNanos, timeslices - o.timeslices); }
+        Totals minus(Totals o) {
+            return new Totals(runNanos - o.runNanos, waitNanos - o.waitNanos, timeslices - o.timeslices);
+        }
 
-        double runMillis() { return runNanos / 1e6; }
+        double runMillis() {
+            return runNanos / 1e6;
+        }
 
-        double waitMillis() { return waitNanos / 1e6; }
+        double waitMillis() {
+            return waitNanos / 1e6;
+        }
 
         /** Mean time a thread waited for a CPU each time it became ready to run. */
-        double meanWaitPerSliceMillis() { return timeslices <= 0 ? 0 : waitNanos / 1e6 / timeslices; }
+        double meanWaitPerSliceMillis() {
+            return timeslices <= 0 ? 0 : waitNanos / 1e6 / timeslices;
+        }
     }
 
     private SchedStats() {}

@@ -1,10 +1,9 @@
 package dev.ferry.bench;
 
+import java.util.Map;
 import org.HdrHistogram.Histogram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.Map;
 
 /**
  * Pauses measured from the server's decision: for each session that moved, the time from when
@@ -34,9 +33,13 @@ final class SinceDecision {
         }
         // A session moved with no decision recorded would be a benchmark fault; it is left out of
         // the pauses (and said), never counted as zero.
-        if (undecided > 0) log.warn("{}: {} sessions moved without a recorded decision; left out of the pauses", what, undecided);
-        long notMoved = decidedAt.keySet().stream().filter(id -> !movedAt.containsKey(id)).count();
-        if (notMoved > 0) log.info("{}: {} sessions were asked to move but had not moved when the round ended", what, notMoved);
+        if (undecided > 0)
+            log.warn("{}: {} sessions moved without a recorded decision; left out of the pauses", what, undecided);
+        long notMoved = decidedAt.keySet().stream()
+                .filter(id -> !movedAt.containsKey(id))
+                .count();
+        if (notMoved > 0)
+            log.info("{}: {} sessions were asked to move but had not moved when the round ended", what, notMoved);
         return h;
     }
 }

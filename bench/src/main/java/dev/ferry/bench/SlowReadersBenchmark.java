@@ -8,12 +8,9 @@ import dev.ferry.server.FerryServer;
 import dev.ferry.server.ServerOptions;
 import dev.ferry.store.InMemoryContextStore;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
+import io.netty.buffer.Unpooled;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -23,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * What a server holds while clients stop reading: N connections each start a long STREAM and
@@ -30,13 +29,18 @@ import java.util.concurrent.Callable;
  * baseline), so the difference is what the unread streams cost. Back-pressure bounds it: each
  * handler blocks once its connection's write buffer passes the high-water mark.
  */
-@Command(name = "slow-readers", mixinStandardHelpOptions = true,
+@Command(
+        name = "slow-readers",
+        mixinStandardHelpOptions = true,
         description = "Server memory while N clients stream without reading, next to N idle sessions.")
 final class SlowReadersBenchmark implements Callable<Integer> {
     @Option(names = "--clients", defaultValue = "1000", description = "connections (default ${DEFAULT-VALUE})")
     int clients;
 
-    @Option(names = "--rows", defaultValue = "1000000", description = "rows each STREAM asks for (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--rows",
+            defaultValue = "1000000",
+            description = "rows each STREAM asks for (default ${DEFAULT-VALUE})")
     int rows;
 
     @picocli.CommandLine.Mixin
@@ -49,8 +53,11 @@ final class SlowReadersBenchmark implements Callable<Integer> {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         try (InMemoryContextStore store = new InMemoryContextStore();
-             FerryServer server = FerryServer.start(ServerOptions.builder().serverName("slow")
-                     .contextStore(store).handler(new ReferenceHandler("slow")).build())) {
+                FerryServer server = FerryServer.start(ServerOptions.builder()
+                        .serverName("slow")
+                        .contextStore(store)
+                        .handler(new ReferenceHandler("slow"))
+                        .build())) {
             List<Socket> sockets = new ArrayList<>();
             try {
                 for (int i = 0; i < clients; i++) {
@@ -80,13 +87,17 @@ final class SlowReadersBenchmark implements Callable<Integer> {
                 long[] streaming = measure(memory);
 
                 System.out.println();
-                System.out.println("| state | clients | heap used MiB | Netty direct MiB | per client KiB (heap + direct) |");
+                System.out.println(
+                        "| state | clients | heap used MiB | Netty direct MiB | per client KiB (heap + direct) |");
                 System.out.println("|---|---|---|---|---|");
                 row("baseline: idle sessions", idle);
                 row("streaming, nobody reading", streaming);
-                System.out.printf(Locale.ROOT, "%nunread streams cost %.1f KiB per client; back-pressure waits: %d; "
+                System.out.printf(
+                        Locale.ROOT,
+                        "%nunread streams cost %.1f KiB per client; back-pressure waits: %d; "
                                 + "bound by design: write buffer high-water mark 64 KiB + one frame per connection%n",
-                        ((streaming[0] + streaming[1]) - (idle[0] + idle[1])) / 1024.0 / clients, waits);
+                        ((streaming[0] + streaming[1]) - (idle[0] + idle[1])) / 1024.0 / clients,
+                        waits);
                 result.write(result(idle, streaming, waits, loadBefore, at));
             } finally {
                 for (Socket s : sockets) s.close();
@@ -95,20 +106,45 @@ final class SlowReadersBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    private dev.ferry.bench.report.BenchResult result(long[] idle, long[] streaming, long waits, double[] loadBefore, String at) {
+    private dev.ferry.bench.report.BenchResult result(
+            long[] idle, long[] streaming, long waits, double[] loadBefore, String at) {
         double perIdle = (idle[0] + idle[1]) / 1024.0 / clients;
         double perStreaming = (streaming[0] + streaming[1]) / 1024.0 / clients;
         var figures = List.of(
-                dev.ferry.bench.report.Measures.figure("heap used after GC", "MiB", round(streaming[0] / 1048576.0), round(idle[0] / 1048576.0), null, null),
-                dev.ferry.bench.report.Measures.figure("Netty direct memory", "MiB", round(streaming[1] / 1048576.0), round(idle[1] / 1048576.0), null, null),
-                dev.ferry.bench.report.Measures.figure("per client (heap + direct)", "KiB", round(perStreaming), round(perIdle), null, null),
-                dev.ferry.bench.report.Measures.figure("added by an unread stream", "KiB per client", round(perStreaming - perIdle), null, null, null),
-                dev.ferry.bench.report.Measures.figure("back-pressure waits", "waits", (double) waits, null, null, null));
-        return new dev.ferry.bench.report.BenchResult("slow-readers", "Slow readers: " + clients + " clients stream and never read",
-                at, result.command(), dev.ferry.bench.report.Measures.machine(loadBefore),
-                "the same " + clients + " sessions idle", figures, List.of(),
-                List.of("One reference server in this JVM (in-memory store); each of " + clients + " sockets (receive buffer 4 KiB) sends HELLO and "
-                                + "`STREAM " + rows + "` and never reads. Heap is measured after a full GC; direct memory is what Netty's pooled "
+                dev.ferry.bench.report.Measures.figure(
+                        "heap used after GC",
+                        "MiB",
+                        round(streaming[0] / 1048576.0),
+                        round(idle[0] / 1048576.0),
+                        null,
+                        null),
+                dev.ferry.bench.report.Measures.figure(
+                        "Netty direct memory",
+                        "MiB",
+                        round(streaming[1] / 1048576.0),
+                        round(idle[1] / 1048576.0),
+                        null,
+                        null),
+                dev.ferry.bench.report.Measures.figure(
+                        "per client (heap + direct)", "KiB", round(perStreaming), round(perIdle), null, null),
+                dev.ferry.bench.report.Measures.figure(
+                        "added by an unread stream", "KiB per client", round(perStreaming - perIdle), null, null, null),
+                dev.ferry.bench.report.Measures.figure(
+                        "back-pressure waits", "waits", (double) waits, null, null, null));
+        return new dev.ferry.bench.report.BenchResult(
+                "slow-readers",
+                "Slow readers: " + clients + " clients stream and never read",
+                at,
+                result.command(),
+                dev.ferry.bench.report.Measures.machine(loadBefore),
+                "the same " + clients + " sessions idle",
+                figures,
+                List.of(),
+                List.of(
+                        "One reference server in this JVM (in-memory store); each of " + clients
+                                + " sockets (receive buffer 4 KiB) sends HELLO and "
+                                + "`STREAM " + rows
+                                + "` and never reads. Heap is measured after a full GC; direct memory is what Netty's pooled "
                                 + "allocator holds, which it takes in whole chunks.",
                         "Handlers block once a connection's write buffer passes its high-water mark (64 KiB by default, "
                                 + "ServerOptions.writeBufferWaterMarks), so the cost per unread stream is bounded whatever the row count."));
@@ -119,14 +155,22 @@ final class SlowReadersBenchmark implements Callable<Integer> {
     }
 
     private void row(String name, long[] m) {
-        System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f |%n", name, clients, m[0] / 1048576.0, m[1] / 1048576.0,
+        System.out.printf(
+                Locale.ROOT,
+                "| %s | %d | %.1f | %.1f | %.1f |%n",
+                name,
+                clients,
+                m[0] / 1048576.0,
+                m[1] / 1048576.0,
                 (m[0] + m[1]) / 1024.0 / clients);
     }
 
     /** Heap after a full GC, and the direct memory Netty's pooled allocator holds. */
     private static long[] measure(MemoryMXBean memory) {
         System.gc();
-        long direct = ByteBufAllocator.DEFAULT instanceof PooledByteBufAllocator pooled ? pooled.metric().usedDirectMemory() : -1;
+        long direct = ByteBufAllocator.DEFAULT instanceof PooledByteBufAllocator pooled
+                ? pooled.metric().usedDirectMemory()
+                : -1;
         return new long[] {memory.getHeapMemoryUsage().getUsed(), direct};
     }
 

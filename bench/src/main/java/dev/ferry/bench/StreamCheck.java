@@ -1,7 +1,6 @@
 package dev.ferry.bench;
 
 import dev.ferry.client.Row;
-
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -27,7 +26,9 @@ final class StreamCheck {
     }
 
     /** The first position not seen yet: where a restarted stream must begin. */
-    long next() { return next; }
+    long next() {
+        return next;
+    }
 
     /**
      * Checks a row of a request that started at position {@code offset}.

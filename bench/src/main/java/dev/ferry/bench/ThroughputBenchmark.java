@@ -1,14 +1,13 @@
 package dev.ferry.bench;
 
+import static dev.ferry.bench.report.Measures.figure;
+
 import dev.ferry.bench.report.BenchResult;
 import dev.ferry.bench.report.Measures;
 import dev.ferry.client.ClientOptions;
 import dev.ferry.client.FerryClient;
 import dev.ferry.client.FerrySession;
 import dev.ferry.testkit.RedisServer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -22,8 +21,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static dev.ferry.bench.report.Measures.figure;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Small-command throughput of one reference server (SET/GET of a session variable) from N
@@ -34,7 +33,13 @@ import static dev.ferry.bench.report.Measures.figure;
 final class ThroughputBenchmark {
     private static final Logger log = LoggerFactory.getLogger(ThroughputBenchmark.class);
 
-    record Options(int clients, int pipeline, Duration warmup, Duration measure, int redisRequests, ProcessFleet.Launch launch) {}
+    record Options(
+            int clients,
+            int pipeline,
+            Duration warmup,
+            Duration measure,
+            int redisRequests,
+            ProcessFleet.Launch launch) {}
 
     static BenchResult run(Options o, String command) throws Exception {
         double[] loadBefore = Measures.loadAverage();
@@ -42,8 +47,10 @@ final class ThroughputBenchmark {
         Map<String, Double> ferry = new LinkedHashMap<>();
         Map<String, Double> redis = new LinkedHashMap<>();
         try (ProcessFleet fleet = new ProcessFleet(o.launch(), 1, 0, 1);
-             FerryClient client = FerryClient.create(ClientOptions.builder().serviceAddress(fleet.server(0).address())
-                     .eventLoopThreads(1).build())) {
+                FerryClient client = FerryClient.create(ClientOptions.builder()
+                        .serviceAddress(fleet.server(0).address())
+                        .eventLoopThreads(1)
+                        .build())) {
             List<FerrySession> sessions = new ArrayList<>();
             for (int depth : new int[] {1, o.pipeline()}) {
                 // A session runs one command at a time (the protocol has no pipelining), so the
@@ -70,25 +77,52 @@ final class ThroughputBenchmark {
         List<String> notes = new ArrayList<>();
         for (var e : ferry.entrySet()) {
             Double base = redis.get(e.getKey());
-            figures.add(figure(e.getKey() + ", commands per second", "1/s", (double) Math.round(e.getValue()),
-                    base == null ? null : (double) Math.round(base), null, null));
+            figures.add(figure(
+                    e.getKey() + ", commands per second",
+                    "1/s",
+                    (double) Math.round(e.getValue()),
+                    base == null ? null : (double) Math.round(base),
+                    null,
+                    null));
         }
         for (var e : ferry.entrySet()) {
             Double base = redis.get(e.getKey());
-            if (base != null) figures.add(figure(e.getKey() + ": Ferry / redis-server", "ratio", Math.round(e.getValue() / base * 1000) / 1000.0,
-                    null, null, null));
+            if (base != null)
+                figures.add(figure(
+                        e.getKey() + ": Ferry / redis-server",
+                        "ratio",
+                        Math.round(e.getValue() / base * 1000) / 1000.0,
+                        null,
+                        null,
+                        null));
         }
-        notes.add(String.format(Locale.ROOT, "%d sessions (Ferry) / connections (redis-benchmark -c %d), each closed-loop with one command outstanding, "
+        notes.add(String.format(
+                Locale.ROOT,
+                "%d sessions (Ferry) / connections (redis-benchmark -c %d), each closed-loop with one command outstanding, "
                         + "then %d outstanding per client: redis-benchmark -P %d pipelines them on each connection, Ferry (whose sessions run one "
                         + "command at a time, no pipelining in the protocol) uses that many times more sessions. Ferry: the reference server's SET/GET of a session variable (answer row + DONE), "
                         + "%d s measured after %d s warm-up per case, clients in the coordinator JVM on one event loop thread; "
                         + "Redis: redis-benchmark -t set,get -n %d (x depth) against redis-server 127.0.0.1.",
-                o.clients(), o.clients(), o.pipeline(), o.pipeline(), o.measure().toSeconds(), o.warmup().toSeconds(), o.redisRequests()));
-        notes.add("A Ferry command runs the application handler on a session's own executor and answers with a row and a DONE frame; "
-                + "redis-server answers from one thread in C. The ratio is the price of that, not a goal to equal.");
-        return new BenchResult("throughput", "Throughput: small commands on one server vs redis-server", at, command,
-                Measures.machine(loadBefore), "redis-benchmark against redis-server on the same machine, same concurrency and pipeline depth",
-                figures, List.of(), notes);
+                o.clients(),
+                o.clients(),
+                o.pipeline(),
+                o.pipeline(),
+                o.measure().toSeconds(),
+                o.warmup().toSeconds(),
+                o.redisRequests()));
+        notes.add(
+                "A Ferry command runs the application handler on a session's own executor and answers with a row and a DONE frame; "
+                        + "redis-server answers from one thread in C. The ratio is the price of that, not a goal to equal.");
+        return new BenchResult(
+                "throughput",
+                "Throughput: small commands on one server vs redis-server",
+                at,
+                command,
+                Measures.machine(loadBefore),
+                "redis-benchmark against redis-server on the same machine, same concurrency and pipeline depth",
+                figures,
+                List.of(),
+                notes);
     }
 
     private static String key(String verb, int depth) {
@@ -96,7 +130,8 @@ final class ThroughputBenchmark {
     }
 
     /** Every session sends {@code command} and waits for its answer, again and again, for {@code duration}; commands per second. */
-    private static double closedLoop(List<FerrySession> sessions, String command, Duration duration) throws InterruptedException {
+    private static double closedLoop(List<FerrySession> sessions, String command, Duration duration)
+            throws InterruptedException {
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicLong done = new AtomicLong();
         CountDownLatch finished = new CountDownLatch(sessions.size());
@@ -126,9 +161,23 @@ final class ThroughputBenchmark {
     }
 
     /** Requests per second by test name (SET, GET) from redis-benchmark's CSV. */
-    static Map<String, Double> redisBenchmark(RedisServer server, int clients, int depth, int requests) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("redis-benchmark", "-h", server.host(), "-p", Integer.toString(server.port()),
-                "-c", Integer.toString(clients), "-n", Integer.toString(requests), "-P", Integer.toString(depth), "-t", "set,get", "--csv"));
+    static Map<String, Double> redisBenchmark(RedisServer server, int clients, int depth, int requests)
+            throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(
+                "redis-benchmark",
+                "-h",
+                server.host(),
+                "-p",
+                Integer.toString(server.port()),
+                "-c",
+                Integer.toString(clients),
+                "-n",
+                Integer.toString(requests),
+                "-P",
+                Integer.toString(depth),
+                "-t",
+                "set,get",
+                "--csv"));
         if (server.password() != null) cmd.addAll(List.of("-a", server.password()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -3,12 +3,11 @@ package dev.ferry.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.HdrHistogram.AbstractHistogram;
-import org.HdrHistogram.Histogram;
-
 import java.nio.ByteBuffer;
 import java.util.Base64;
 import java.util.zip.DataFormatException;
+import org.HdrHistogram.AbstractHistogram;
+import org.HdrHistogram.Histogram;
 
 /**
  * The line protocol between the idle-drain coordinator and its {@code client-worker} processes.
@@ -37,7 +36,9 @@ final class WorkerProtocol {
 
     private WorkerProtocol() {}
 
-    static boolean isProtocolLine(String line) { return line.startsWith(PREFIX); }
+    static boolean isProtocolLine(String line) {
+        return line.startsWith(PREFIX);
+    }
 
     static String line(String word, ObjectNode body) {
         return PREFIX + word + " " + body.toString();
@@ -69,7 +70,8 @@ final class WorkerProtocol {
 
     static Histogram decode(String base64) {
         try {
-            return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(base64)), 0);
+            return Histogram.decodeFromCompressedByteBuffer(
+                    ByteBuffer.wrap(Base64.getDecoder().decode(base64)), 0);
         } catch (DataFormatException e) {
             throw new IllegalArgumentException("bad histogram from a worker", e);
         }

@@ -1,11 +1,10 @@
 package dev.ferry.bench;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.Field;
 import java.util.concurrent.Semaphore;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** The reconnect baseline follows the server drain's concurrency policy. */
 class SameConcurrencyPolicyTest {
@@ -18,8 +17,12 @@ class SameConcurrencyPolicyTest {
 
     @Test
     void theWindowIsSplitOverTheWorkersWithoutLosingAny() {
-        assertThat(IdleDrainBenchmark.share(64, 2, 0) + IdleDrainBenchmark.share(64, 2, 1)).isEqualTo(64);
-        assertThat(IdleDrainBenchmark.share(64, 3, 0) + IdleDrainBenchmark.share(64, 3, 1) + IdleDrainBenchmark.share(64, 3, 2)).isEqualTo(64);
+        assertThat(IdleDrainBenchmark.share(64, 2, 0) + IdleDrainBenchmark.share(64, 2, 1))
+                .isEqualTo(64);
+        assertThat(IdleDrainBenchmark.share(64, 3, 0)
+                        + IdleDrainBenchmark.share(64, 3, 1)
+                        + IdleDrainBenchmark.share(64, 3, 2))
+                .isEqualTo(64);
         assertThat(IdleDrainBenchmark.share(0, 2, 1)).isZero(); // no window stays no window
     }
 

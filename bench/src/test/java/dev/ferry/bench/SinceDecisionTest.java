@@ -1,11 +1,10 @@
 package dev.ferry.bench;
 
-import org.HdrHistogram.Histogram;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
 
 class SinceDecisionTest {
     @Test

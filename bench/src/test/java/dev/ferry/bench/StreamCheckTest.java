@@ -1,11 +1,10 @@
 package dev.ferry.bench;
 
-import dev.ferry.client.Row;
-import org.junit.jupiter.api.Test;
-
-import java.nio.charset.StandardCharsets;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.client.Row;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 
 class StreamCheckTest {
     private static Row row(long seq, String text) {

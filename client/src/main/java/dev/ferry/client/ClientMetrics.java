@@ -1,9 +1,8 @@
 package dev.ferry.client;
 
+import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
-
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counters and the migration pause histogram of one {@link FerryClient}, shared by all its
@@ -27,74 +26,133 @@ public final class ClientMetrics {
 
     ClientMetrics() {}
 
-    void sessionOpened() { sessionsOpened.increment(); }
+    void sessionOpened() {
+        sessionsOpened.increment();
+    }
 
     void migrationCompleted(long pauseNanos) {
         migrationsCompleted.increment();
         pauseMicros.recordValue(Math.max(0, pauseNanos / 1000));
     }
 
-    void migrationFailed() { migrationsFailed.increment(); }
+    void migrationFailed() {
+        migrationsFailed.increment();
+    }
 
-    void migrationCancelled() { migrationsCancelled.increment(); }
+    void migrationCancelled() {
+        migrationsCancelled.increment();
+    }
 
-    void resumeFailed() { failedResumes.increment(); }
+    void resumeFailed() {
+        failedResumes.increment();
+    }
 
-    void deferredResent() { deferredResends.increment(); }
+    void deferredResent() {
+        deferredResends.increment();
+    }
 
-    void duplicateRow() { duplicateRows.increment(); }
+    void duplicateRow() {
+        duplicateRows.increment();
+    }
 
-    void seqGap() { seqGaps.increment(); }
+    void seqGap() {
+        seqGaps.increment();
+    }
 
-    void sessionLost() { sessionsLost.increment(); }
+    void sessionLost() {
+        sessionsLost.increment();
+    }
 
-    void serverLossResumed() { serverLossResumes.increment(); }
+    void serverLossResumed() {
+        serverLossResumes.increment();
+    }
 
     /** Sessions resumed from a write-through save after their server's connection was lost. */
-    public long serverLossResumes() { return serverLossResumes.sum(); }
+    public long serverLossResumes() {
+        return serverLossResumes.sum();
+    }
 
-    public long sessionsOpened() { return sessionsOpened.sum(); }
+    public long sessionsOpened() {
+        return sessionsOpened.sum();
+    }
 
     /** Migrations that ended with WELCOME(resumed) on a target. */
-    public long migrationsCompleted() { return migrationsCompleted.sum(); }
+    public long migrationsCompleted() {
+        return migrationsCompleted.sum();
+    }
 
     /** Migrations that ended the session (every path failed, expired, refused). */
-    public long migrationsFailed() { return migrationsFailed.sum(); }
+    public long migrationsFailed() {
+        return migrationsFailed.sum();
+    }
 
     /** Migrations the source cancelled (MIGRATE_CANCEL); the session stayed. */
-    public long migrationsCancelled() { return migrationsCancelled.sum(); }
+    public long migrationsCancelled() {
+        return migrationsCancelled.sum();
+    }
 
     /** Single resume attempts that failed (unreachable target, ERROR answer, no answer). */
-    public long failedResumes() { return failedResumes.sum(); }
+    public long failedResumes() {
+        return failedResumes.sum();
+    }
 
     /** Commands sent again after DEFERRED or after a source closed without running them. */
-    public long deferredResends() { return deferredResends.sum(); }
+    public long deferredResends() {
+        return deferredResends.sum();
+    }
 
     /** Rows dropped because their seq had been delivered already. Non-zero means a server bug. */
-    public long duplicateRows() { return duplicateRows.sum(); }
+    public long duplicateRows() {
+        return duplicateRows.sum();
+    }
 
     /** Rows whose seq skipped ahead (logged as errors). Non-zero means a server bug. */
-    public long seqGaps() { return seqGaps.sum(); }
+    public long seqGaps() {
+        return seqGaps.sum();
+    }
 
     /** Sessions that ended with SessionLost, SessionExpired or ResumeRefused. */
-    public long sessionsLost() { return sessionsLost.sum(); }
+    public long sessionsLost() {
+        return sessionsLost.sum();
+    }
 
     /** A copy of the pause histogram, in microseconds. */
-    public Histogram pauseHistogramMicros() { return pauseMicros.copy(); }
+    public Histogram pauseHistogramMicros() {
+        return pauseMicros.copy();
+    }
 
     public Snapshot snapshot() {
         Histogram h = pauseMicros.copy();
         boolean empty = h.getTotalCount() == 0;
-        return new Snapshot(sessionsOpened(), migrationsCompleted(), migrationsFailed(), migrationsCancelled(),
-                failedResumes(), deferredResends(), duplicateRows(), seqGaps(), sessionsLost(), h.getTotalCount(),
+        return new Snapshot(
+                sessionsOpened(),
+                migrationsCompleted(),
+                migrationsFailed(),
+                migrationsCancelled(),
+                failedResumes(),
+                deferredResends(),
+                duplicateRows(),
+                seqGaps(),
+                sessionsLost(),
+                h.getTotalCount(),
                 empty ? 0 : h.getValueAtPercentile(50) / 1000.0,
                 empty ? 0 : h.getValueAtPercentile(99) / 1000.0,
                 empty ? 0 : h.getMaxValue() / 1000.0);
     }
 
     /** A point-in-time copy of every counter; pause figures in milliseconds. */
-    public record Snapshot(long sessionsOpened, long migrationsCompleted, long migrationsFailed,
-                           long migrationsCancelled, long failedResumes, long deferredResends, long duplicateRows,
-                           long seqGaps, long sessionsLost, long pauseCount, double pauseP50Millis,
-                           double pauseP99Millis, double pauseMaxMillis) {}
+    public record Snapshot(
+            long sessionsOpened,
+            long migrationsCompleted,
+            long migrationsFailed,
+            long migrationsCancelled,
+            long failedResumes,
+            long deferredResends,
+            long duplicateRows,
+            long seqGaps,
+            long sessionsLost,
+            long pauseCount,
+            double pauseP50Millis,
+            double pauseP99Millis,
+            double pauseMaxMillis) {}
 }

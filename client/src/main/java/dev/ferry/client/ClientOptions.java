@@ -1,7 +1,6 @@
 package dev.ferry.client;
 
 import dev.ferry.protocol.ProtocolVersion;
-
 import java.time.Duration;
 import java.util.Objects;
 
@@ -32,18 +31,22 @@ public final class ClientOptions {
         this.readAhead = b.readAhead;
         this.connectTimeout = positive("connectTimeout", b.connectTimeout);
         this.commandTimeout = positive("commandTimeout", b.commandTimeout);
-        if (b.maxFrameLength < 64) throw new IllegalArgumentException("maxFrameLength must be >= 64, was " + b.maxFrameLength);
+        if (b.maxFrameLength < 64)
+            throw new IllegalArgumentException("maxFrameLength must be >= 64, was " + b.maxFrameLength);
         this.maxFrameLength = b.maxFrameLength;
         this.clientName = Objects.requireNonNull(b.clientName, "clientName");
-        if (b.eventLoopThreads < 1) throw new IllegalArgumentException("eventLoopThreads must be >= 1, was " + b.eventLoopThreads);
+        if (b.eventLoopThreads < 1)
+            throw new IllegalArgumentException("eventLoopThreads must be >= 1, was " + b.eventLoopThreads);
         this.eventLoopThreads = b.eventLoopThreads;
-        if (b.resumeAttempts < 1) throw new IllegalArgumentException("resumeAttempts must be >= 1, was " + b.resumeAttempts);
+        if (b.resumeAttempts < 1)
+            throw new IllegalArgumentException("resumeAttempts must be >= 1, was " + b.resumeAttempts);
         this.resumeAttempts = b.resumeAttempts;
         this.resumeBackoff = Objects.requireNonNull(b.resumeBackoff, "resumeBackoff");
         this.tls = b.tls;
         this.resumeOnConnectionLoss = b.resumeOnConnectionLoss;
         this.claimWait = Objects.requireNonNull(b.claimWait, "claimWait");
-        if (claimWait.isNegative()) throw new IllegalArgumentException("claimWait must not be negative, was " + claimWait);
+        if (claimWait.isNegative())
+            throw new IllegalArgumentException("claimWait must not be negative, was " + claimWait);
     }
 
     private static Duration positive(String name, Duration d) {
@@ -52,59 +55,96 @@ public final class ClientOptions {
         return d;
     }
 
-    public static Builder builder() { return new Builder(); }
+    public static Builder builder() {
+        return new Builder();
+    }
 
     /** A builder preset with these options, to derive a variant. */
     public Builder toBuilder() {
-        return new Builder().serviceAddress(serviceAddress.toString()).readAhead(readAhead).connectTimeout(connectTimeout)
-                .commandTimeout(commandTimeout).maxFrameLength(maxFrameLength).clientName(clientName)
-                .eventLoopThreads(eventLoopThreads).resumeAttempts(resumeAttempts).resumeBackoff(resumeBackoff).tls(tls)
-                .resumeOnConnectionLoss(resumeOnConnectionLoss).claimWait(claimWait);
+        return new Builder()
+                .serviceAddress(serviceAddress.toString())
+                .readAhead(readAhead)
+                .connectTimeout(connectTimeout)
+                .commandTimeout(commandTimeout)
+                .maxFrameLength(maxFrameLength)
+                .clientName(clientName)
+                .eventLoopThreads(eventLoopThreads)
+                .resumeAttempts(resumeAttempts)
+                .resumeBackoff(resumeBackoff)
+                .tls(tls)
+                .resumeOnConnectionLoss(resumeOnConnectionLoss)
+                .claimWait(claimWait);
     }
 
     /** The fleet's service address ({@code host:port}): where sessions open, and the last resume fallback. */
-    public String serviceAddress() { return serviceAddress.toString(); }
+    public String serviceAddress() {
+        return serviceAddress.toString();
+    }
 
-    HostPort serviceHostPort() { return serviceAddress; }
+    HostPort serviceHostPort() {
+        return serviceAddress;
+    }
 
     /**
      * Whether the connection reads while no command is outstanding (default true): a read-ahead
      * session sees a MIGRATE at once and moves while idle; otherwise it sees it at its next command.
      */
-    public boolean readAhead() { return readAhead; }
+    public boolean readAhead() {
+        return readAhead;
+    }
 
     /** Bound on a TCP connect and on the wait for WELCOME (after HELLO or RESUME). Default 5 s. */
-    public Duration connectTimeout() { return connectTimeout; }
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
 
     /** How long blocking calls wait for a command's final DONE. Default {@link #NO_TIMEOUT}. */
-    public Duration commandTimeout() { return commandTimeout; }
+    public Duration commandTimeout() {
+        return commandTimeout;
+    }
 
     /** Largest frame accepted from a server. Default {@link ProtocolVersion#DEFAULT_MAX_FRAME_LENGTH}. */
-    public int maxFrameLength() { return maxFrameLength; }
+    public int maxFrameLength() {
+        return maxFrameLength;
+    }
 
     /** Sent in HELLO, for the server's logs. Default {@code ferry-java}. */
-    public String clientName() { return clientName; }
+    public String clientName() {
+        return clientName;
+    }
 
     /** Netty event loop threads of the client, shared by all its sessions. Default 1. */
-    public int eventLoopThreads() { return eventLoopThreads; }
+    public int eventLoopThreads() {
+        return eventLoopThreads;
+    }
 
     /**
      * How many passes a migration makes over its resume paths (the MIGRATE targets, then the
      * service address) before it gives up. Default 3.
      */
-    public int resumeAttempts() { return resumeAttempts; }
+    public int resumeAttempts() {
+        return resumeAttempts;
+    }
 
     /** Pause between two passes over the resume paths; grows linearly with the pass. Default 100 ms. */
-    public Duration resumeBackoff() { return resumeBackoff; }
+    public Duration resumeBackoff() {
+        return resumeBackoff;
+    }
 
     /** Whether a session whose connection drops with no migration tries to resume (see {@link Builder#resumeOnConnectionLoss}). */
-    public boolean resumeOnConnectionLoss() { return resumeOnConnectionLoss; }
+    public boolean resumeOnConnectionLoss() {
+        return resumeOnConnectionLoss;
+    }
 
     /** How long one resume waits out another server's unconfirmed claim (see {@link Builder#claimWait}). */
-    public Duration claimWait() { return claimWait; }
+    public Duration claimWait() {
+        return claimWait;
+    }
 
     /** TLS for every connection (service address, migration targets, fallbacks), or null for plain TCP. */
-    public ClientTlsOptions tls() { return tls; }
+    public ClientTlsOptions tls() {
+        return tls;
+    }
 
     @Override
     public String toString() {
@@ -131,30 +171,60 @@ public final class ClientOptions {
 
         private Builder() {}
 
-        public Builder serviceAddress(String hostPort) { this.serviceAddress = hostPort; return this; }
+        public Builder serviceAddress(String hostPort) {
+            this.serviceAddress = hostPort;
+            return this;
+        }
 
-        public Builder readAhead(boolean readAhead) { this.readAhead = readAhead; return this; }
+        public Builder readAhead(boolean readAhead) {
+            this.readAhead = readAhead;
+            return this;
+        }
 
-        public Builder connectTimeout(Duration timeout) { this.connectTimeout = timeout; return this; }
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = timeout;
+            return this;
+        }
 
-        public Builder commandTimeout(Duration timeout) { this.commandTimeout = timeout; return this; }
+        public Builder commandTimeout(Duration timeout) {
+            this.commandTimeout = timeout;
+            return this;
+        }
 
-        public Builder maxFrameLength(int bytes) { this.maxFrameLength = bytes; return this; }
+        public Builder maxFrameLength(int bytes) {
+            this.maxFrameLength = bytes;
+            return this;
+        }
 
-        public Builder clientName(String name) { this.clientName = name; return this; }
+        public Builder clientName(String name) {
+            this.clientName = name;
+            return this;
+        }
 
-        public Builder eventLoopThreads(int threads) { this.eventLoopThreads = threads; return this; }
+        public Builder eventLoopThreads(int threads) {
+            this.eventLoopThreads = threads;
+            return this;
+        }
 
-        public Builder resumeAttempts(int passes) { this.resumeAttempts = passes; return this; }
+        public Builder resumeAttempts(int passes) {
+            this.resumeAttempts = passes;
+            return this;
+        }
 
-        public Builder resumeBackoff(Duration backoff) { this.resumeBackoff = backoff; return this; }
+        public Builder resumeBackoff(Duration backoff) {
+            this.resumeBackoff = backoff;
+            return this;
+        }
 
         /**
          * Connects with TLS (null: plain TCP, the default). A fleet serves either TLS or plain
          * TCP on its client port, so one setting covers every server the session moves to.
          * The TLS handshake is bounded by {@link #connectTimeout(Duration)}.
          */
-        public Builder tls(ClientTlsOptions tls) { this.tls = tls; return this; }
+        public Builder tls(ClientTlsOptions tls) {
+            this.tls = tls;
+            return this;
+        }
 
         /**
          * For fleets whose servers run in write-through mode (they save each session at every
@@ -165,7 +235,10 @@ public final class ClientOptions {
          * re-sent (it may have run); later commands run on the new server. If nothing was saved,
          * the session ends with {@link SessionLostException} as without this option. Default off.
          */
-        public Builder resumeOnConnectionLoss(boolean on) { this.resumeOnConnectionLoss = on; return this; }
+        public Builder resumeOnConnectionLoss(boolean on) {
+            this.resumeOnConnectionLoss = on;
+            return this;
+        }
 
         /**
          * How long one resume keeps asking a server that answers CLAIM_PENDING: another server
@@ -174,9 +247,14 @@ public final class ClientOptions {
          * deadline passes (5 s by default on the server), this client's RESUME takes the session
          * over. Default 15 s; zero treats CLAIM_PENDING as a failed path at once.
          */
-        public Builder claimWait(Duration wait) { this.claimWait = wait; return this; }
+        public Builder claimWait(Duration wait) {
+            this.claimWait = wait;
+            return this;
+        }
 
         /** @throws IllegalArgumentException if a value is out of range or the service address is missing */
-        public ClientOptions build() { return new ClientOptions(this); }
+        public ClientOptions build() {
+            return new ClientOptions(this);
+        }
     }
 }

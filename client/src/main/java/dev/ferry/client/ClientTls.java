@@ -6,10 +6,9 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.AttributeKey;
-
-import javax.net.ssl.SSLException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /** The client's TLS context, built once per {@link FerryClient}; one {@link SslHandler} per connection. */
 final class ClientTls {
@@ -37,8 +36,11 @@ final class ClientTls {
                     .protocols("TLSv1.3", "TLSv1.2")
                     // Netty 4.1 verifies nothing about the name unless told to.
                     .endpointIdentificationAlgorithm(options.verifyHostname() ? "HTTPS" : null);
-            if (options.trustCaPem() != null) b.trustManager(options.trustCaPem().toFile());
-            if (options.clientCertPem() != null) b.keyManager(options.clientCertPem().toFile(), options.clientKeyPem().toFile());
+            if (options.trustCaPem() != null)
+                b.trustManager(options.trustCaPem().toFile());
+            if (options.clientCertPem() != null)
+                b.keyManager(
+                        options.clientCertPem().toFile(), options.clientKeyPem().toFile());
             return new ClientTls(b.build(), handshakeTimeoutMillis, options.serverName());
         } catch (SSLException | IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot set up TLS from " + options + ": " + e.getMessage(), e);

@@ -3,7 +3,6 @@ package dev.ferry.client;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
-
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
@@ -15,7 +14,9 @@ import java.net.SocketAddress;
 final class ClientTlsConnectHandler extends ChannelOutboundHandlerAdapter {
     private final ClientTls tls;
 
-    ClientTlsConnectHandler(ClientTls tls) { this.tls = tls; }
+    ClientTlsConnectHandler(ClientTls tls) {
+        this.tls = tls;
+    }
 
     @Override
     public void connect(ChannelHandlerContext ctx, SocketAddress remote, SocketAddress local, ChannelPromise promise) {

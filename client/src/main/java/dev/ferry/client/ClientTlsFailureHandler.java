@@ -4,7 +4,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-
 import javax.net.ssl.SSLException;
 
 /**
@@ -26,7 +25,8 @@ final class ClientTlsFailureHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof SSLException || (cause instanceof DecoderException && cause.getCause() instanceof SSLException)) {
+        if (cause instanceof SSLException
+                || (cause instanceof DecoderException && cause.getCause() instanceof SSLException)) {
             report(ctx, cause instanceof SSLException ? cause : cause.getCause());
             return;
         }
@@ -36,7 +36,8 @@ final class ClientTlsFailureHandler extends ChannelInboundHandlerAdapter {
     private void report(ChannelHandlerContext ctx, Throwable cause) {
         if (reported) return; // the SslHandler may signal one failure both ways
         reported = true;
-        ctx.fireExceptionCaught(new TlsHandshakeException("TLS with " + ctx.channel().remoteAddress() + " failed: " + rootMessage(cause), cause));
+        ctx.fireExceptionCaught(new TlsHandshakeException(
+                "TLS with " + ctx.channel().remoteAddress() + " failed: " + rootMessage(cause), cause));
         ctx.close();
     }
 

@@ -28,23 +28,37 @@ public final class ClientTlsOptions {
         this.serverName = b.serverName;
     }
 
-    public static Builder builder() { return new Builder(); }
+    public static Builder builder() {
+        return new Builder();
+    }
 
     /** TLS trusting only the CA in {@code caPem}, host names verified. */
-    public static ClientTlsOptions trusting(Path caPem) { return builder().trustCaPem(caPem).build(); }
+    public static ClientTlsOptions trusting(Path caPem) {
+        return builder().trustCaPem(caPem).build();
+    }
 
     /** PEM file of the CA(s) to trust; null = the JDK's default trust store. */
-    public Path trustCaPem() { return trustCaPem; }
+    public Path trustCaPem() {
+        return trustCaPem;
+    }
 
     /** Client certificate chain for mutual TLS, or null. */
-    public Path clientCertPem() { return clientCertPem; }
+    public Path clientCertPem() {
+        return clientCertPem;
+    }
 
-    public Path clientKeyPem() { return clientKeyPem; }
+    public Path clientKeyPem() {
+        return clientKeyPem;
+    }
 
-    public boolean verifyHostname() { return verifyHostname; }
+    public boolean verifyHostname() {
+        return verifyHostname;
+    }
 
     /** The name every server's certificate must hold (and SNI), instead of the dialed host; null = the dialed host. */
-    public String serverName() { return serverName; }
+    public String serverName() {
+        return serverName;
+    }
 
     @Override
     public String toString() {
@@ -62,7 +76,10 @@ public final class ClientTlsOptions {
 
         private Builder() {}
 
-        public Builder trustCaPem(Path caPem) { this.trustCaPem = readable("trusted CA", caPem); return this; }
+        public Builder trustCaPem(Path caPem) {
+            this.trustCaPem = readable("trusted CA", caPem);
+            return this;
+        }
 
         /** A certificate chain and PKCS#8 key (PEM) to present to servers that require one. */
         public Builder clientCertificate(Path certPem, Path keyPem) {
@@ -75,7 +92,10 @@ public final class ClientTlsOptions {
          * Turns the host name / IP check off (default on). Only for fleets whose certificates do
          * not name the addresses clients are sent to; any certificate from the trusted CA then passes.
          */
-        public Builder verifyHostname(boolean verify) { this.verifyHostname = verify; return this; }
+        public Builder verifyHostname(boolean verify) {
+            this.verifyHostname = verify;
+            return this;
+        }
 
         /**
          * Checks every server's certificate against {@code name} rather than the address the
@@ -84,18 +104,25 @@ public final class ClientTlsOptions {
          * Still a name check, unlike {@link #verifyHostname(boolean) verifyHostname(false)}.
          */
         public Builder serverName(String name) {
-            if (name == null || name.isBlank() || name.contains(":") || name.chars().anyMatch(Character::isWhitespace)) {
-                throw new IllegalArgumentException("serverName must be a DNS name such as fleet.namespace.svc, was '" + name + "'");
+            if (name == null
+                    || name.isBlank()
+                    || name.contains(":")
+                    || name.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException(
+                        "serverName must be a DNS name such as fleet.namespace.svc, was '" + name + "'");
             }
             this.serverName = name;
             return this;
         }
 
-        public ClientTlsOptions build() { return new ClientTlsOptions(this); }
+        public ClientTlsOptions build() {
+            return new ClientTlsOptions(this);
+        }
 
         private static Path readable(String what, Path file) {
             Objects.requireNonNull(file, what);
-            if (!Files.isReadable(file)) throw new IllegalArgumentException(what + " file " + file + " does not exist or is not readable");
+            if (!Files.isReadable(file))
+                throw new IllegalArgumentException(what + " file " + file + " does not exist or is not readable");
             return file;
         }
     }

@@ -11,16 +11,23 @@ public class CommandFailedException extends FerryException {
     private final String serverMessage;
 
     public CommandFailedException(int requestId, String command, String serverMessage) {
-        super("command '" + command + "' (request " + Integer.toUnsignedString(requestId) + ") failed: " + serverMessage);
+        super("command '" + command + "' (request " + Integer.toUnsignedString(requestId) + ") failed: "
+                + serverMessage);
         this.requestId = requestId;
         this.command = command;
         this.serverMessage = serverMessage;
     }
 
-    public int requestId() { return requestId; }
+    public int requestId() {
+        return requestId;
+    }
 
-    public String command() { return command; }
+    public String command() {
+        return command;
+    }
 
     /** The server's error text, as it sent it. */
-    public String serverMessage() { return serverMessage; }
+    public String serverMessage() {
+        return serverMessage;
+    }
 }

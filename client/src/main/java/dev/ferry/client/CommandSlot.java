@@ -5,11 +5,10 @@ import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Severity;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The command a session has outstanding. A slot, not a queue: a session runs one command at a
@@ -36,7 +35,9 @@ final class CommandSlot {
     }
 
     /** The outstanding request, or null. */
-    Request current() { return current; }
+    Request current() {
+        return current;
+    }
 
     /** Empties the slot and returns what was in it, for the caller to end. */
     Request take() {
@@ -53,7 +54,8 @@ final class CommandSlot {
 
     void submit(Request r) {
         if (state.ended()) {
-            r.stream.finish(0, false, false, state.failure != null ? state.failure : new FerryException("session is closed"));
+            r.stream.finish(
+                    0, false, false, state.failure != null ? state.failure : new FerryException("session is closed"));
             return;
         }
         if (current != null) {
@@ -76,7 +78,11 @@ final class CommandSlot {
             if (!f.isSuccess() && f.channel().isActive()) {
                 // Channels do not close on a failed write (AUTO_CLOSE off): keep reading, so a MIGRATE
                 // the server sent before closing is still seen. The read then ends the connection.
-                log.debug("session {}: writing {} failed: {}", state.sessionId, r.describe(), f.cause().toString());
+                log.debug(
+                        "session {}: writing {} failed: {}",
+                        state.sessionId,
+                        r.describe(),
+                        f.cause().toString());
                 f.channel().config().setAutoRead(true);
             }
         });
@@ -87,7 +93,10 @@ final class CommandSlot {
     private Request currentFor(int requestId, String what) {
         Request r = current;
         if (r == null || r.id != requestId) {
-            log.warn("session {}: {} for request {} which is not outstanding; ignored", state.sessionId, what,
+            log.warn(
+                    "session {}: {} for request {} which is not outstanding; ignored",
+                    state.sessionId,
+                    what,
                     Integer.toUnsignedString(requestId));
             return null;
         }
@@ -101,14 +110,24 @@ final class CommandSlot {
         if (seq < r.nextSeq) {
             // A server resent a row the user already has: drop it, but make it visible.
             metrics.duplicateRow();
-            log.warn("session {}: duplicate row seq {} of {} (next expected {}); dropped", state.sessionId, seq,
-                    r.describe(), r.nextSeq);
+            log.warn(
+                    "session {}: duplicate row seq {} of {} (next expected {}); dropped",
+                    state.sessionId,
+                    seq,
+                    r.describe(),
+                    r.nextSeq);
             return;
         }
         if (seq > r.nextSeq) {
             metrics.seqGap();
-            log.error("session {}: rows {}..{} of {} are missing (got seq {} from {})", state.sessionId, r.nextSeq, seq - 1,
-                    r.describe(), seq, state.serverAddress);
+            log.error(
+                    "session {}: rows {}..{} of {} are missing (got seq {} from {})",
+                    state.sessionId,
+                    r.nextSeq,
+                    seq - 1,
+                    r.describe(),
+                    seq,
+                    state.serverAddress);
         }
         r.nextSeq = seq + 1;
         r.stream.addRow(new Row(seq, row.data()));
@@ -129,8 +148,12 @@ final class CommandSlot {
             r.stream.finish(d.rowCount(), false, true, new CommandFailedException(r.id, r.text, errorText(r)));
         } else {
             if (d.rowCount() != r.nextSeq) {
-                log.warn("session {}: {} ended with rowCount {} but {} rows were seen", state.sessionId, r.describe(),
-                        d.rowCount(), r.nextSeq);
+                log.warn(
+                        "session {}: {} ended with rowCount {} but {} rows were seen",
+                        state.sessionId,
+                        r.describe(),
+                        d.rowCount(),
+                        r.nextSeq);
             }
             r.stream.finish(d.rowCount(), false, false, null);
         }
@@ -195,7 +218,9 @@ final class CommandSlot {
         Request r = current;
         if (r != null) r.inBatch = r.id == inBatchRequestId && inBatchRequestId != 0;
         if (inBatchRequestId != 0 && (r == null || !r.inBatch)) {
-            log.warn("session {}: MIGRATE names in-batch request {} which is not outstanding", state.sessionId,
+            log.warn(
+                    "session {}: MIGRATE names in-batch request {} which is not outstanding",
+                    state.sessionId,
                     Integer.toUnsignedString(inBatchRequestId));
         }
     }

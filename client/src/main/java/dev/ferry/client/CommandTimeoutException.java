@@ -5,5 +5,7 @@ package dev.ferry.client;
  * for the request; the session stays usable once the server answers it.
  */
 public class CommandTimeoutException extends FerryException {
-    public CommandTimeoutException(String message) { super(message); }
+    public CommandTimeoutException(String message) {
+        super(message);
+    }
 }

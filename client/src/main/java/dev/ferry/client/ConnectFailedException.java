@@ -12,5 +12,7 @@ public class ConnectFailedException extends FerryException {
     }
 
     /** The server's ERROR code, or null if it did not answer with one. */
-    public ErrorCode code() { return code; }
+    public ErrorCode code() {
+        return code;
+    }
 }

@@ -7,9 +7,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -18,6 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Entry point of the client: opens sessions to a Ferry fleet. One client owns one Netty event loop
@@ -37,13 +36,15 @@ public final class FerryClient implements AutoCloseable {
     private FerryClient(ClientOptions options) {
         this.options = options;
         // Before the event loop group exists: a bad PEM file fails create() with nothing to clean up.
-        ClientTls tls = options.tls() == null ? null
+        ClientTls tls = options.tls() == null
+                ? null
                 : ClientTls.create(options.tls(), options.connectTimeout().toMillis());
         this.group = new NioEventLoopGroup(options.eventLoopThreads(), new DefaultThreadFactory("ferry-client", true));
         this.bootstrap = new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
                 .option(ChannelOption.TCP_NODELAY, true)
                 // A failed write must not close the channel before it has read what the server sent
                 // last (a MIGRATE and GOODBYE just before it closed): reading ends the connection.
@@ -55,13 +56,19 @@ public final class FerryClient implements AutoCloseable {
         return new FerryClient(options);
     }
 
-    public ClientOptions options() { return options; }
+    public ClientOptions options() {
+        return options;
+    }
 
     /** Counters and the pause histogram of every session of this client. */
-    public ClientMetrics metrics() { return metrics; }
+    public ClientMetrics metrics() {
+        return metrics;
+    }
 
     /** Sessions opened and not yet closed. */
-    public int openSessions() { return sessions.size(); }
+    public int openSessions() {
+        return sessions.size();
+    }
 
     /**
      * Opens a session: connects to the service address, sends HELLO and waits for WELCOME (each
@@ -94,10 +101,12 @@ public final class FerryClient implements AutoCloseable {
             opened.get(options.connectTimeout().toMillis() * 2 + 1000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ConnectFailedException c) throw (ConnectFailedException) Failures.forCaller(c);
-            throw new ConnectFailedException(null, "cannot open a session on " + options.serviceAddress() + ": " + e.getCause(), e.getCause());
+            throw new ConnectFailedException(
+                    null, "cannot open a session on " + options.serviceAddress() + ": " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
             engine.closeAsync();
-            throw new ConnectFailedException(null, "no session on " + options.serviceAddress() + " within " + options.connectTimeout(), e);
+            throw new ConnectFailedException(
+                    null, "no session on " + options.serviceAddress() + " within " + options.connectTimeout(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             engine.closeAsync();
@@ -111,7 +120,9 @@ public final class FerryClient implements AutoCloseable {
         return session;
     }
 
-    void forget(FerrySession session) { sessions.remove(session); }
+    void forget(FerrySession session) {
+        sessions.remove(session);
+    }
 
     /** Closes every open session (GOODBYE(CLOSE)) and shuts the event loop group down. */
     @Override

@@ -1,7 +1,6 @@
 package dev.ferry.client;
 
 import dev.ferry.protocol.SessionId;
-
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,22 +31,34 @@ public final class FerrySession implements AutoCloseable {
         this.options = options;
     }
 
-    public SessionId sessionId() { return engine.sessionId(); }
+    public SessionId sessionId() {
+        return engine.sessionId();
+    }
 
     /** Name of the server holding the session now (from the latest WELCOME). */
-    public String serverName() { return engine.serverName(); }
+    public String serverName() {
+        return engine.serverName();
+    }
 
     /** {@code host:port} of the connection the session uses now. */
-    public String serverAddress() { return engine.serverAddress(); }
+    public String serverAddress() {
+        return engine.serverAddress();
+    }
 
     /** How many migrations this session completed. */
-    public int migrations() { return engine.migrations(); }
+    public int migrations() {
+        return engine.migrations();
+    }
 
     /** False once the session failed or was closed. */
-    public boolean isOpen() { return engine.failure() == null; }
+    public boolean isOpen() {
+        return engine.failure() == null;
+    }
 
     /** Called after each completed migration, on the event loop (must not block). Replaces an earlier listener. */
-    public void onMigration(MigrationListener listener) { engine.listener(listener); }
+    public void onMigration(MigrationListener listener) {
+        engine.listener(listener);
+    }
 
     /**
      * Runs {@code command} and waits for its final DONE.
@@ -55,7 +66,9 @@ public final class FerrySession implements AutoCloseable {
      * @throws CommandFailedException if the server reports the command failed
      * @throws FerryException         if the session fails, is closed, or the command times out
      */
-    public Result execute(String command) { return submit(command).await(); }
+    public Result execute(String command) {
+        return submit(command).await();
+    }
 
     /** Sends {@code command} and returns at once; results arrive on the returned stream. */
     public ResultStream submit(String command) {
@@ -72,8 +85,9 @@ public final class FerrySession implements AutoCloseable {
                 }
             }
             if (!prev.isDone()) {
-                throw new IllegalStateException("request " + Integer.toUnsignedString(prev.requestId()) + " '" + prev.command()
-                        + "' is still outstanding; a session runs one command at a time: await() or cancel() it first");
+                throw new IllegalStateException(
+                        "request " + Integer.toUnsignedString(prev.requestId()) + " '" + prev.command()
+                                + "' is still outstanding; a session runs one command at a time: await() or cancel() it first");
             }
         }
         int id = nextRequestId();
@@ -95,7 +109,9 @@ public final class FerrySession implements AutoCloseable {
         if (f != null) throw Failures.forCaller(f);
     }
 
-    void cancel(ResultStream stream) { engine.cancel(stream); }
+    void cancel(ResultStream stream) {
+        engine.cancel(stream);
+    }
 
     /** Sends GOODBYE(CLOSE) (the server deletes the session's context) and closes the connection. */
     @Override
@@ -111,10 +127,13 @@ public final class FerrySession implements AutoCloseable {
         }
     }
 
-    java.util.concurrent.CompletableFuture<Void> closeAsync() { return engine.closeAsync(); }
+    java.util.concurrent.CompletableFuture<Void> closeAsync() {
+        return engine.closeAsync();
+    }
 
     @Override
     public String toString() {
-        return "FerrySession[" + sessionId() + " on " + serverName() + " (" + serverAddress() + "), migrations=" + migrations() + "]";
+        return "FerrySession[" + sessionId() + " on " + serverName() + " (" + serverAddress() + "), migrations="
+                + migrations() + "]";
     }
 }

@@ -1,7 +1,6 @@
 package dev.ferry.client;
 
 import dev.ferry.protocol.SessionId;
-
 import java.time.Duration;
 
 /**
@@ -9,5 +8,11 @@ import java.time.Duration;
  *
  * @param pause time from reading MIGRATE to receiving WELCOME(resumed)
  */
-public record MigrationEvent(SessionId sessionId, int migrationId, String fromServer, String fromAddress,
-                             String toServer, String toAddress, Duration pause) {}
+public record MigrationEvent(
+        SessionId sessionId,
+        int migrationId,
+        String fromServer,
+        String fromAddress,
+        String toServer,
+        String toAddress,
+        Duration pause) {}

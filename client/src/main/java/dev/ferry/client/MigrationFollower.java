@@ -3,12 +3,11 @@ package dev.ferry.client;
 import dev.ferry.client.SessionState.Phase;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Follows the migrations the session's server asks for (docs/protocol.md, "Session rules"): on
@@ -30,8 +29,13 @@ final class MigrationFollower implements ResumeAttempts.Purpose {
     private final ClientOptions options;
     private final ClientMetrics metrics;
 
-    MigrationFollower(SessionEngine engine, SessionState state, CommandSlot commands, ResumeAttempts attempts,
-                      ClientOptions options, ClientMetrics metrics) {
+    MigrationFollower(
+            SessionEngine engine,
+            SessionState state,
+            CommandSlot commands,
+            ResumeAttempts attempts,
+            ClientOptions options,
+            ClientMetrics metrics) {
         this.engine = engine;
         this.state = state;
         this.commands = commands;
@@ -47,7 +51,10 @@ final class MigrationFollower implements ResumeAttempts.Purpose {
         if (mv != null) {
             if (mv.migrationId == m.migrationId()) return;
             // A new request replaces the earlier one; the pause is still measured from the first.
-            log.info("session {}: migration {} replaces migration {}", state.sessionId, Integer.toUnsignedString(m.migrationId()),
+            log.info(
+                    "session {}: migration {} replaces migration {}",
+                    state.sessionId,
+                    Integer.toUnsignedString(m.migrationId()),
                     Integer.toUnsignedString(mv.migrationId));
             mv.retarget(m.migrationId(), m.inBatchRequestId(), m.deadlineMillis(), paths);
         } else {
@@ -56,9 +63,14 @@ final class MigrationFollower implements ResumeAttempts.Purpose {
         }
         state.phase = Phase.MOVING;
         commands.markInBatch(m.inBatchRequestId());
-        log.debug("session {}: MIGRATE {} from {} to {} (in-batch {}, deadline {} ms)", state.sessionId,
-                Integer.toUnsignedString(m.migrationId()), state.serverAddress, m.targets(),
-                Integer.toUnsignedString(m.inBatchRequestId()), m.deadlineMillis());
+        log.debug(
+                "session {}: MIGRATE {} from {} to {} (in-batch {}, deadline {} ms)",
+                state.sessionId,
+                Integer.toUnsignedString(m.migrationId()),
+                state.serverAddress,
+                m.targets(),
+                Integer.toUnsignedString(m.inBatchRequestId()),
+                m.deadlineMillis());
         commands.updateAutoRead(state.channel);
         if (mv.attempt != null) return; // its answer decides; the new targets come after it if it fails
         mv.cancelTimer(); // a back-off between passes, or a CLAIM_PENDING pause: start over on the new targets
@@ -68,14 +80,19 @@ final class MigrationFollower implements ResumeAttempts.Purpose {
     void onMigrateCancel(Frame.MigrateCancel c) {
         Move mv = attempts.current();
         if (mv == null || mv.migrationId != c.migrationId()) {
-            log.debug("session {}: MIGRATE_CANCEL {} for no migration in progress; ignored", state.sessionId,
+            log.debug(
+                    "session {}: MIGRATE_CANCEL {} for no migration in progress; ignored",
+                    state.sessionId,
                     Integer.toUnsignedString(c.migrationId()));
             return;
         }
         attempts.drop();
         state.phase = Phase.OPEN;
         metrics.migrationCancelled();
-        log.debug("session {}: migration {} cancelled; staying on {}", state.sessionId, Integer.toUnsignedString(mv.migrationId),
+        log.debug(
+                "session {}: migration {} cancelled; staying on {}",
+                state.sessionId,
+                Integer.toUnsignedString(mv.migrationId),
                 state.serverAddress);
         commands.stayOnSource();
         commands.updateAutoRead(state.channel);
@@ -83,16 +100,20 @@ final class MigrationFollower implements ResumeAttempts.Purpose {
 
     /** The source closed while the session is moving away from it: expected, the attempts go on. */
     void onSourceClosedWhileMoving() {
-        log.debug("session {}: source {} closed during migration {}", state.sessionId, state.serverAddress,
+        log.debug(
+                "session {}: source {} closed during migration {}",
+                state.sessionId,
+                state.serverAddress,
                 attempts.current().migrationId);
     }
 
     void onSourceClosedWhileAwaitingCancel() {
         Move mv = attempts.current();
         if (mv.cancelledBySource) {
-            engine.failSession(new SessionLostException("session " + state.sessionId + ": the source " + state.serverAddress
-                    + " took the session back to cancel the migration, then closed" + state.closeDetail()
-                    + " without MIGRATE_CANCEL" + engine.outstandingNote()));
+            engine.failSession(
+                    new SessionLostException("session " + state.sessionId + ": the source " + state.serverAddress
+                            + " took the session back to cancel the migration, then closed" + state.closeDetail()
+                            + " without MIGRATE_CANCEL" + engine.outstandingNote()));
             return;
         }
         // The source gave up waiting and left the context in the store: one last pass over the paths.
@@ -112,13 +133,24 @@ final class MigrationFollower implements ResumeAttempts.Purpose {
         commands.continueOn(hop.target());
         commands.updateAutoRead(hop.target());
         Move mv = hop.move();
-        log.debug("session {}: migration {} {} -> {} in {} us", state.sessionId, Integer.toUnsignedString(mv.migrationId),
-                hop.fromAddress(), state.serverAddress, hop.pauseNanos() / 1000);
+        log.debug(
+                "session {}: migration {} {} -> {} in {} us",
+                state.sessionId,
+                Integer.toUnsignedString(mv.migrationId),
+                hop.fromAddress(),
+                state.serverAddress,
+                hop.pauseNanos() / 1000);
         MigrationListener l = state.listener;
         if (l != null) {
             try {
-                l.migrated(new MigrationEvent(state.sessionId, mv.migrationId, hop.fromServer(), hop.fromAddress(),
-                        state.serverName, state.serverAddress, Duration.ofNanos(hop.pauseNanos())));
+                l.migrated(new MigrationEvent(
+                        state.sessionId,
+                        mv.migrationId,
+                        hop.fromServer(),
+                        hop.fromAddress(),
+                        state.serverName,
+                        state.serverAddress,
+                        Duration.ofNanos(hop.pauseNanos())));
             } catch (RuntimeException e) {
                 log.warn("session {}: migration listener failed", state.sessionId, e);
             }
@@ -137,12 +169,18 @@ final class MigrationFollower implements ResumeAttempts.Purpose {
         if (state.channel != null && state.channel.isActive()) {
             mv.exhausted = true;
             state.phase = Phase.AWAITING_CANCEL;
-            log.warn("session {}: migration {}: every resume path failed ({}); staying on {} until it cancels or closes",
-                    state.sessionId, Integer.toUnsignedString(mv.migrationId), mv.triedSummary(), state.serverAddress);
+            log.warn(
+                    "session {}: migration {}: every resume path failed ({}); staying on {} until it cancels or closes",
+                    state.sessionId,
+                    Integer.toUnsignedString(mv.migrationId),
+                    mv.triedSummary(),
+                    state.serverAddress);
         } else if (mv.claimedElsewhere) {
-            engine.failSession(new ResumeRefusedException(ErrorCode.ALREADY_CLAIMED, "session " + state.sessionId
-                    + ": another server already claimed the session and the source connection is closed; tried "
-                    + mv.triedSummary() + engine.outstandingNote()));
+            engine.failSession(new ResumeRefusedException(
+                    ErrorCode.ALREADY_CLAIMED,
+                    "session " + state.sessionId
+                            + ": another server already claimed the session and the source connection is closed; tried "
+                            + mv.triedSummary() + engine.outstandingNote()));
         } else {
             engine.failSession(new SessionLostException("session " + state.sessionId + ": migration "
                     + Integer.toUnsignedString(mv.migrationId) + " away from " + state.serverAddress

@@ -1,7 +1,6 @@
 package dev.ferry.client;
 
 import io.netty.channel.Channel;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
@@ -37,6 +36,7 @@ final class Move {
     String afterLoss;
     /** When a server first answered CLAIM_PENDING in this move (0: never), and how many times since. */
     long claimPendingSinceNanos;
+
     int claimPendingRetries;
 
     Move(int migrationId, int inBatchRequestId, long deadlineMillis, List<String> paths, long startNanos) {
@@ -81,5 +81,7 @@ final class Move {
         if (a != null) a.close();
     }
 
-    String triedSummary() { return tried.isEmpty() ? "nothing was tried" : String.join("; ", tried); }
+    String triedSummary() {
+        return tried.isEmpty() ? "nothing was tried" : String.join("; ", tried);
+    }
 }

@@ -2,11 +2,10 @@ package dev.ferry.client;
 
 import dev.ferry.client.SessionState.Phase;
 import dev.ferry.protocol.Frame;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Handles the loss of the session's connection with no migration under way. With
@@ -28,8 +27,13 @@ final class Reconnector implements ResumeAttempts.Purpose {
     private final ClientOptions options;
     private final ClientMetrics metrics;
 
-    Reconnector(SessionEngine engine, SessionState state, CommandSlot commands, ResumeAttempts attempts,
-                ClientOptions options, ClientMetrics metrics) {
+    Reconnector(
+            SessionEngine engine,
+            SessionState state,
+            CommandSlot commands,
+            ResumeAttempts attempts,
+            ClientOptions options,
+            ClientMetrics metrics) {
         this.engine = engine;
         this.state = state;
         this.commands = commands;
@@ -40,8 +44,8 @@ final class Reconnector implements ResumeAttempts.Purpose {
 
     /** The connection the session lives on closed while it was open (no migration in progress). */
     void onConnectionLost() {
-        String lost = "session " + state.sessionId + ": connection to " + state.serverAddress
-                + " (server '" + state.serverName + "') closed" + state.closeDetail() + " with no migration in progress";
+        String lost = "session " + state.sessionId + ": connection to " + state.serverAddress + " (server '"
+                + state.serverName + "') closed" + state.closeDetail() + " with no migration in progress";
         if (options.resumeOnConnectionLoss() && state.token != null) {
             resumeAfterLoss(lost);
         } else {
@@ -65,8 +69,8 @@ final class Reconnector implements ResumeAttempts.Purpose {
     private void failAfterLoss(Move mv, String why) {
         mv.dropAttempt();
         attempts.clear(); // before failSession: this is not a failed migration
-        engine.failSession(new SessionLostException(mv.afterLoss + "; resuming it failed: " + why + engine.outstandingNote(),
-                state.lastCause));
+        engine.failSession(new SessionLostException(
+                mv.afterLoss + "; resuming it failed: " + why + engine.outstandingNote(), state.lastCause));
     }
 
     @Override
@@ -76,22 +80,33 @@ final class Reconnector implements ResumeAttempts.Purpose {
         Request r = commands.takeIfMayHaveRun();
         if (r != null) {
             // It reached the lost server and may have run there: never run it twice.
-            r.stream.finish(r.nextSeq, false, false, new ServerLostException("session " + state.sessionId + ": the server '"
-                    + hop.fromServer() + "' at " + hop.fromAddress() + " was lost while " + r.describe()
-                    + " ran; the session resumed on '" + state.serverName
-                    + "' with its state as of the last completed command, and the command was not re-sent"
-                    + " (it may or may not have run)"));
+            r.stream.finish(
+                    r.nextSeq,
+                    false,
+                    false,
+                    new ServerLostException("session " + state.sessionId + ": the server '"
+                            + hop.fromServer() + "' at " + hop.fromAddress() + " was lost while " + r.describe()
+                            + " ran; the session resumed on '" + state.serverName
+                            + "' with its state as of the last completed command, and the command was not re-sent"
+                            + " (it may or may not have run)"));
         }
         commands.continueOn(hop.target());
         commands.updateAutoRead(hop.target());
-        log.debug("session {}: migration {} {} -> {} in {} us", state.sessionId, Integer.toUnsignedString(hop.move().migrationId),
-                hop.fromAddress(), state.serverAddress, hop.pauseNanos() / 1000);
+        log.debug(
+                "session {}: migration {} {} -> {} in {} us",
+                state.sessionId,
+                Integer.toUnsignedString(hop.move().migrationId),
+                hop.fromAddress(),
+                state.serverAddress,
+                hop.pauseNanos() / 1000);
     }
 
     @Override
     public void expired(Move mv, String where, Frame.Error e) {
-        failAfterLoss(mv, where + " has no saved state of it (SESSION_EXPIRED: " + e.text()
-                + "; servers save sessions only in write-through mode)");
+        failAfterLoss(
+                mv,
+                where + " has no saved state of it (SESSION_EXPIRED: " + e.text()
+                        + "; servers save sessions only in write-through mode)");
     }
 
     @Override

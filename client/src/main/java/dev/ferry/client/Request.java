@@ -27,5 +27,7 @@ final class Request {
         this.text = text;
     }
 
-    String describe() { return "request " + Integer.toUnsignedString(id) + " '" + text + "'"; }
+    String describe() {
+        return "request " + Integer.toUnsignedString(id) + " '" + text + "'";
+    }
 }

@@ -20,5 +20,7 @@ public record Result(List<Row> rows, List<ServerMessage> messages, long rowCount
     }
 
     /** The first row's text, or {@code null} if there is no row. Handy for one-row commands. */
-    public String firstText() { return rows.isEmpty() ? null : rows.get(0).text(); }
+    public String firstText() {
+        return rows.isEmpty() ? null : rows.get(0).text();
+    }
 }

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -26,6 +25,7 @@ import java.util.function.Consumer;
 public final class ResultStream implements Iterator<Row> {
     /** Hands a cancel to the session ({@link FerrySession#cancel}); a seam so the engine's parts can be tested alone. */
     private final Consumer<ResultStream> canceller;
+
     private final int requestId;
     private final String command;
     private final long deadlineNanos;
@@ -50,9 +50,13 @@ public final class ResultStream implements Iterator<Row> {
         this.deadlineNanos = System.nanoTime() + timeout.toNanos();
     }
 
-    public int requestId() { return requestId; }
+    public int requestId() {
+        return requestId;
+    }
 
-    public String command() { return command; }
+    public String command() {
+        return command;
+    }
 
     /** Whether the command has ended (final DONE, cancellation or failure). Does not block. */
     public boolean isDone() {
@@ -75,7 +79,9 @@ public final class ResultStream implements Iterator<Row> {
     }
 
     /** Whether {@link #cancel()} was called. */
-    public boolean cancelRequested() { return cancelRequested; }
+    public boolean cancelRequested() {
+        return cancelRequested;
+    }
 
     /**
      * Cancels the command: sends ATTENTION now, or marks it so the resume after a migration carries
@@ -106,7 +112,9 @@ public final class ResultStream implements Iterator<Row> {
     public Row next() {
         lock.lock();
         try {
-            if (!hasNext()) throw new NoSuchElementException("request " + Integer.toUnsignedString(requestId) + " has no more rows");
+            if (!hasNext())
+                throw new NoSuchElementException(
+                        "request " + Integer.toUnsignedString(requestId) + " has no more rows");
             return rows.poll();
         } finally {
             lock.unlock();
@@ -169,8 +177,9 @@ public final class ResultStream implements Iterator<Row> {
             } finally {
                 lock.lock();
             }
-            throw new CommandTimeoutException("command '" + command + "' (request " + Integer.toUnsignedString(requestId)
-                    + ") got no final DONE within " + timeout + "; ATTENTION sent");
+            throw new CommandTimeoutException(
+                    "command '" + command + "' (request " + Integer.toUnsignedString(requestId)
+                            + ") got no final DONE within " + timeout + "; ATTENTION sent");
         }
     }
 
@@ -240,5 +249,7 @@ public final class ResultStream implements Iterator<Row> {
     }
 
     @Override
-    public String toString() { return "ResultStream[request=" + Integer.toUnsignedString(requestId) + ", command=" + command + "]"; }
+    public String toString() {
+        return "ResultStream[request=" + Integer.toUnsignedString(requestId) + ", command=" + command + "]";
+    }
 }

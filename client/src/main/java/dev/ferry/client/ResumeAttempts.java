@@ -10,10 +10,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * Carries out the {@link Move} in progress: tries its paths one after another (connect, RESUME,
@@ -42,8 +41,14 @@ final class ResumeAttempts {
     }
 
     /** A completed move: the session went from {@code source} to {@code target}. */
-    record Hop(Move move, Channel source, Channel target, String fromServer, String fromAddress, long pauseNanos,
-               Frame.Welcome welcome) {
+    record Hop(
+            Move move,
+            Channel source,
+            Channel target,
+            String fromServer,
+            String fromAddress,
+            long pauseNanos,
+            Frame.Welcome welcome) {
         /** Tells the source the session resumed elsewhere and closes it; just closes it if it is already gone. */
         void leaveSource() {
             if (source != null && source.isActive()) {
@@ -66,8 +71,14 @@ final class ResumeAttempts {
     private Move move;
     private Purpose purpose;
 
-    ResumeAttempts(SessionEngine engine, SessionState state, CommandSlot commands, ClientOptions options,
-                   ClientMetrics metrics, EventLoop loop, Bootstrap bootstrap) {
+    ResumeAttempts(
+            SessionEngine engine,
+            SessionState state,
+            CommandSlot commands,
+            ClientOptions options,
+            ClientMetrics metrics,
+            EventLoop loop,
+            Bootstrap bootstrap) {
         this.engine = engine;
         this.state = state;
         this.commands = commands;
@@ -78,7 +89,9 @@ final class ResumeAttempts {
     }
 
     /** The move in progress, or null. */
-    Move current() { return move; }
+    Move current() {
+        return move;
+    }
 
     /** Makes {@code mv} the move in progress; {@link #tryNextPath} starts it. */
     void begin(Move mv, Purpose why) {
@@ -98,7 +111,9 @@ final class ResumeAttempts {
         clear();
     }
 
-    boolean isAttempt(Channel ch) { return move != null && ch == move.attempt; }
+    boolean isAttempt(Channel ch) {
+        return move != null && ch == move.attempt;
+    }
 
     void tryNextPath(Move mv) {
         if (move != mv) return;
@@ -140,15 +155,20 @@ final class ResumeAttempts {
             return;
         }
         int attentionRequestId = commands.attentionForResume();
-        f.channel().writeAndFlush(new Frame.Resume(ProtocolVersion.CURRENT, state.sessionId, state.token, attentionRequestId));
+        f.channel()
+                .writeAndFlush(
+                        new Frame.Resume(ProtocolVersion.CURRENT, state.sessionId, state.token, attentionRequestId));
         Channel attempt = f.channel();
-        mv.timer = loop.schedule(() -> {
-            if (move == mv && mv.attempt == attempt) {
-                mv.attempt = null;
-                attempt.close();
-                failAttempt(mv, mv.attemptAddress + ": no answer to RESUME within " + options.connectTimeout());
-            }
-        }, options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        mv.timer = loop.schedule(
+                () -> {
+                    if (move == mv && mv.attempt == attempt) {
+                        mv.attempt = null;
+                        attempt.close();
+                        failAttempt(mv, mv.attemptAddress + ": no answer to RESUME within " + options.connectTimeout());
+                    }
+                },
+                options.connectTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     /** The attempt's connection closed before its WELCOME. */
@@ -173,8 +193,13 @@ final class ResumeAttempts {
         switch (f) {
             case Frame.Welcome w when w.resumed() && w.sessionId().equals(state.sessionId) -> completeMove(mv, w);
             case Frame.Error e -> onResumeError(mv, e);
-            case Frame.Goodbye g -> log.debug("session {}: GOODBYE({}) from resume target {}: {}", state.sessionId, g.reason(),
-                    mv.attemptAddress, g.text());
+            case Frame.Goodbye g ->
+                log.debug(
+                        "session {}: GOODBYE({}) from resume target {}: {}",
+                        state.sessionId,
+                        g.reason(),
+                        mv.attemptAddress,
+                        g.text());
             default -> {
                 Channel a = mv.attempt;
                 mv.attempt = null;
@@ -185,7 +210,9 @@ final class ResumeAttempts {
     }
 
     private static String describe(Frame f) {
-        return f instanceof Frame.Welcome w ? "WELCOME(resumed=" + w.resumed() + ", session " + w.sessionId() + ")" : f.type().toString();
+        return f instanceof Frame.Welcome w
+                ? "WELCOME(resumed=" + w.resumed() + ", session " + w.sessionId() + ")"
+                : f.type().toString();
     }
 
     private void onResumeError(Move mv, Frame.Error e) {
@@ -201,8 +228,10 @@ final class ResumeAttempts {
             }
             case BAD_TOKEN -> {
                 metrics.resumeFailed();
-                engine.failSession(new ResumeRefusedException(ErrorCode.BAD_TOKEN, "session " + state.sessionId + ": " + where
-                        + " refused the resume token (BAD_TOKEN: " + e.text() + ")" + engine.outstandingNote()));
+                engine.failSession(new ResumeRefusedException(
+                        ErrorCode.BAD_TOKEN,
+                        "session " + state.sessionId + ": " + where + " refused the resume token (BAD_TOKEN: "
+                                + e.text() + ")" + engine.outstandingNote()));
             }
             case MIGRATION_CANCELLED -> {
                 metrics.resumeFailed();
@@ -210,10 +239,14 @@ final class ResumeAttempts {
                 if (state.channel != null && state.channel.isActive()) {
                     // The source claimed the session back: the migration is being cancelled. Stay.
                     state.phase = Phase.AWAITING_CANCEL;
-                    log.debug("session {}: {} says MIGRATION_CANCELLED; staying on {} until MIGRATE_CANCEL", state.sessionId,
-                            where, state.serverAddress);
+                    log.debug(
+                            "session {}: {} says MIGRATION_CANCELLED; staying on {} until MIGRATE_CANCEL",
+                            state.sessionId,
+                            where,
+                            state.serverAddress);
                 } else {
-                    engine.failSession(new SessionLostException("session " + state.sessionId + ": the source took the session back ("
+                    engine.failSession(new SessionLostException("session " + state.sessionId
+                            + ": the source took the session back ("
                             + where + " answered MIGRATION_CANCELLED: " + e.text() + ") but its connection is closed"
                             + engine.outstandingNote()));
                 }
@@ -227,12 +260,22 @@ final class ResumeAttempts {
                 if (now - mv.claimPendingSinceNanos < options.claimWait().toNanos()) {
                     mv.claimPendingRetries++;
                     mv.nextPath--; // the same path again, after a pause
-                    long delay = Math.min(1000, Math.max(50, options.resumeBackoff().toMillis()) << Math.min(4, mv.claimPendingRetries - 1));
-                    log.debug("session {}: {} says CLAIM_PENDING ({}); asking again in {} ms", state.sessionId, where, e.text(), delay);
+                    long delay = Math.min(
+                            1000,
+                            Math.max(50, options.resumeBackoff().toMillis())
+                                    << Math.min(4, mv.claimPendingRetries - 1));
+                    log.debug(
+                            "session {}: {} says CLAIM_PENDING ({}); asking again in {} ms",
+                            state.sessionId,
+                            where,
+                            e.text(),
+                            delay);
                     mv.timer = loop.schedule(() -> tryNextPath(mv), delay, TimeUnit.MILLISECONDS);
                 } else {
-                    failAttempt(mv, where + ": CLAIM_PENDING for longer than the claim wait of " + options.claimWait()
-                            + " (" + e.text() + ")");
+                    failAttempt(
+                            mv,
+                            where + ": CLAIM_PENDING for longer than the claim wait of " + options.claimWait() + " ("
+                                    + e.text() + ")");
                 }
             }
             case ALREADY_CLAIMED -> {
@@ -248,8 +291,14 @@ final class ResumeAttempts {
     private void completeMove(Move mv, Frame.Welcome w) {
         mv.cancelTimer();
         Purpose why = purpose;
-        Hop hop = new Hop(mv, state.channel, mv.attempt, state.serverName, state.serverAddress,
-                System.nanoTime() - mv.startNanos, w);
+        Hop hop = new Hop(
+                mv,
+                state.channel,
+                mv.attempt,
+                state.serverName,
+                state.serverAddress,
+                System.nanoTime() - mv.startNanos,
+                w);
         clear();
         state.resumedOn(hop.target(), mv.attemptAddress, w);
         why.resumed(hop);

@@ -19,5 +19,7 @@ public class ResumeRefusedException extends FerryException {
         this.code = code;
     }
 
-    public ErrorCode code() { return code; }
+    public ErrorCode code() {
+        return code;
+    }
 }

@@ -14,8 +14,12 @@ public record Row(long seq, byte[] data) {
     }
 
     /** The row's data decoded as UTF-8. */
-    public String text() { return new String(data, StandardCharsets.UTF_8); }
+    public String text() {
+        return new String(data, StandardCharsets.UTF_8);
+    }
 
     @Override
-    public String toString() { return "Row[seq=" + seq + ", text=" + text() + "]"; }
+    public String toString() {
+        return "Row[seq=" + seq + ", text=" + text() + "]";
+    }
 }

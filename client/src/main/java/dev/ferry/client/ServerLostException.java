@@ -9,7 +9,11 @@ package dev.ferry.client;
  * whose final DONE the client saw.
  */
 public class ServerLostException extends FerryException {
-    public ServerLostException(String message) { super(message); }
+    public ServerLostException(String message) {
+        super(message);
+    }
 
-    public ServerLostException(String message, Throwable cause) { super(message, cause); }
+    public ServerLostException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

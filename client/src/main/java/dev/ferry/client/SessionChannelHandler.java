@@ -12,7 +12,9 @@ import io.netty.channel.SimpleChannelInboundHandler;
 final class SessionChannelHandler extends SimpleChannelInboundHandler<Frame> {
     private final SessionEngine engine;
 
-    SessionChannelHandler(SessionEngine engine) { this.engine = engine; }
+    SessionChannelHandler(SessionEngine engine) {
+        this.engine = engine;
+    }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {

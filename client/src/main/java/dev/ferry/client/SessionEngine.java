@@ -8,12 +8,11 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The protocol state machine of one session (docs/protocol.md, "Session rules"), as a few parts
@@ -58,7 +57,8 @@ final class SessionEngine {
     SessionEngine(ClientOptions options, ClientMetrics metrics, EventLoop loop, Bootstrap template) {
         this.metrics = metrics;
         this.loop = loop;
-        Bootstrap bootstrap = template.clone(loop).handler(new SessionChannelInitializer(this, options.maxFrameLength()));
+        Bootstrap bootstrap =
+                template.clone(loop).handler(new SessionChannelInitializer(this, options.maxFrameLength()));
         this.commands = new CommandSlot(options, metrics, state);
         this.opener = new SessionOpener(state, commands, options, metrics, loop, bootstrap);
         this.attempts = new ResumeAttempts(this, state, commands, options, metrics, loop, bootstrap);
@@ -66,17 +66,29 @@ final class SessionEngine {
         this.reconnector = new Reconnector(this, state, commands, attempts, options, metrics);
     }
 
-    SessionId sessionId() { return state.sessionId; }
+    SessionId sessionId() {
+        return state.sessionId;
+    }
 
-    String serverName() { return state.serverName; }
+    String serverName() {
+        return state.serverName;
+    }
 
-    String serverAddress() { return state.serverAddress; }
+    String serverAddress() {
+        return state.serverAddress;
+    }
 
-    int migrations() { return state.migrations; }
+    int migrations() {
+        return state.migrations;
+    }
 
-    FerryException failure() { return state.failure; }
+    FerryException failure() {
+        return state.failure;
+    }
 
-    void listener(MigrationListener l) { state.listener = l; }
+    void listener(MigrationListener l) {
+        state.listener = l;
+    }
 
     // =====================================================================================
     // Calls from user threads
@@ -94,11 +106,14 @@ final class SessionEngine {
     void submit(ResultStream stream, int id, String command) {
         Request r = new Request(stream, id, command);
         if (!runOnLoop(() -> commands.submit(r))) {
-            stream.finish(0, false, false, new FerryException("the client is closed; " + r.describe() + " was not sent"));
+            stream.finish(
+                    0, false, false, new FerryException("the client is closed; " + r.describe() + " was not sent"));
         }
     }
 
-    void cancel(ResultStream stream) { runOnLoop(() -> commands.cancel(stream)); }
+    void cancel(ResultStream stream) {
+        runOnLoop(() -> commands.cancel(stream));
+    }
 
     /**
      * The server did not answer the ATTENTION for {@code stream} in time: it breaks the rule that
@@ -109,8 +124,10 @@ final class SessionEngine {
         runOnLoop(() -> {
             Request r = commands.current();
             if (r == null || r.stream != stream) return; // it ended after all
-            failSession(new SessionLostException("session " + state.sessionId + ": " + state.serverAddress + " did not end "
-                    + r.describe() + " within " + waited + " of the ATTENTION sent for it; the session is closed", null));
+            failSession(new SessionLostException(
+                    "session " + state.sessionId + ": " + state.serverAddress + " did not end " + r.describe()
+                            + " within " + waited + " of the ATTENTION sent for it; the session is closed",
+                    null));
         });
     }
 
@@ -145,7 +162,7 @@ final class SessionEngine {
         switch (state.phase) {
             case CONNECTING -> opener.onFrame(f);
             case OPEN, MOVING, AWAITING_CANCEL -> onSessionFrame(f);
-            case FAILED, CLOSED -> { }
+            case FAILED, CLOSED -> {}
         }
     }
 
@@ -160,14 +177,18 @@ final class SessionEngine {
             case OPEN -> reconnector.onConnectionLost();
             case MOVING -> follower.onSourceClosedWhileMoving();
             case AWAITING_CANCEL -> follower.onSourceClosedWhileAwaitingCancel();
-            case FAILED, CLOSED -> { }
+            case FAILED, CLOSED -> {}
         }
     }
 
     void onException(Channel ch, Throwable cause) {
         if (ch == state.channel) state.lastCause = cause;
         if (attempts.isAttempt(ch)) {
-            log.debug("session {}: resume attempt to {} failed: {}", state.sessionId, attempts.current().attemptAddress, cause.toString());
+            log.debug(
+                    "session {}: resume attempt to {} failed: {}",
+                    state.sessionId,
+                    attempts.current().attemptAddress,
+                    cause.toString());
         } else {
             log.warn("session {}: connection to {} failed: {}", state.sessionId, state.serverAddress, cause.toString());
         }
@@ -184,14 +205,20 @@ final class SessionEngine {
             case Frame.MigrateCancel c -> follower.onMigrateCancel(c);
             case Frame.Goodbye g -> {
                 state.lastGoodbye = g;
-                log.debug("session {}: GOODBYE({}) from {}: {}", state.sessionId, g.reason(), state.serverAddress, g.text());
+                log.debug(
+                        "session {}: GOODBYE({}) from {}: {}",
+                        state.sessionId,
+                        g.reason(),
+                        state.serverAddress,
+                        g.text());
             }
             case Frame.Error e when e.requestId() != 0 -> commands.onError(e);
             case Frame.Error e -> {
                 state.lastError = e;
                 log.warn("session {}: {} reported {}: {}", state.sessionId, state.serverAddress, e.code(), e.text());
             }
-            default -> log.warn("session {}: unexpected {} from {}; ignored", state.sessionId, f.type(), state.serverAddress);
+            default ->
+                log.warn("session {}: unexpected {} from {}; ignored", state.sessionId, f.type(), state.serverAddress);
         }
     }
 
@@ -200,7 +227,9 @@ final class SessionEngine {
     // =====================================================================================
 
     /** What the user can know about the outstanding request when the session ends. */
-    String outstandingNote() { return commands.outstandingNote(attempts.current() != null); }
+    String outstandingNote() {
+        return commands.outstandingNote(attempts.current() != null);
+    }
 
     void failSession(FerryException e) {
         if (state.ended()) return;
@@ -227,8 +256,13 @@ final class SessionEngine {
         if (attempts.current() != null) attempts.drop();
         if (state.failure == null) state.failure = new FerryException("session " + state.sessionId + " is closed");
         Request r = commands.take();
-        if (r != null) r.stream.finish(r.nextSeq, false, false, new FerryException("session " + state.sessionId
-                + " was closed while " + r.describe() + " was outstanding"));
+        if (r != null)
+            r.stream.finish(
+                    r.nextSeq,
+                    false,
+                    false,
+                    new FerryException(
+                            "session " + state.sessionId + " was closed while " + r.describe() + " was outstanding"));
         opener.abandon();
         Channel ch = state.channel;
         if (ch == null) {

@@ -6,7 +6,11 @@ package dev.ferry.client;
  * used again; open a new one.
  */
 public class SessionExpiredException extends FerryException {
-    public SessionExpiredException(String message) { super(message); }
+    public SessionExpiredException(String message) {
+        super(message);
+    }
 
-    public SessionExpiredException(String message, Throwable cause) { super(message, cause); }
+    public SessionExpiredException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -6,7 +6,11 @@ package dev.ferry.client;
  * have run on the server.
  */
 public class SessionLostException extends FerryException {
-    public SessionLostException(String message) { super(message); }
+    public SessionLostException(String message) {
+        super(message);
+    }
 
-    public SessionLostException(String message, Throwable cause) { super(message, cause); }
+    public SessionLostException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -7,12 +7,11 @@ import dev.ferry.protocol.ProtocolVersion;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Opens the session: connects to the service address, sends HELLO and waits for a fresh WELCOME,
@@ -34,10 +33,16 @@ final class SessionOpener {
 
     /** Set by the caller before the loop sees it; published by the loop hand-off. */
     private CompletableFuture<Void> opened;
+
     private ScheduledFuture<?> handshakeTimer;
 
-    SessionOpener(SessionState state, CommandSlot commands, ClientOptions options, ClientMetrics metrics,
-                  EventLoop loop, Bootstrap bootstrap) {
+    SessionOpener(
+            SessionState state,
+            CommandSlot commands,
+            ClientOptions options,
+            ClientMetrics metrics,
+            EventLoop loop,
+            Bootstrap bootstrap) {
         this.state = state;
         this.commands = commands;
         this.options = options;
@@ -57,8 +62,10 @@ final class SessionOpener {
         state.serverAddress = service.toString();
         ChannelFuture cf = bootstrap.connect(service.host(), service.port());
         state.channel = cf.channel();
-        handshakeTimer = loop.schedule(() -> fail(null, "no WELCOME from " + service + " within "
-                + options.connectTimeout(), null), options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        handshakeTimer = loop.schedule(
+                () -> fail(null, "no WELCOME from " + service + " within " + options.connectTimeout(), null),
+                options.connectTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
         cf.addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
                 fail(null, "cannot connect to " + service + ": " + f.cause(), f.cause());
@@ -71,7 +78,8 @@ final class SessionOpener {
     /** A frame on the session's connection before WELCOME. */
     void onFrame(Frame f) {
         switch (f) {
-            case Frame.Welcome w when !w.resumed() -> {
+            case Frame.Welcome w
+            when !w.resumed() -> {
                 cancelTimer();
                 state.sessionId = w.sessionId();
                 state.token = w.resumeToken();
@@ -82,7 +90,8 @@ final class SessionOpener {
                 log.debug("session {} opened on {} ({})", state.sessionId, state.serverName, state.serverAddress);
                 opened.complete(null);
             }
-            case Frame.Error e -> fail(e.code(), state.serverAddress + " refused the session: " + e.code() + ": " + e.text(), null);
+            case Frame.Error e ->
+                fail(e.code(), state.serverAddress + " refused the session: " + e.code() + ": " + e.text(), null);
             case Frame.Goodbye g -> state.lastGoodbye = g;
             default -> fail(null, state.serverAddress + " sent " + f.type() + " before WELCOME", null);
         }
@@ -90,8 +99,10 @@ final class SessionOpener {
 
     /** The connection closed before WELCOME. */
     void onConnectionClosed() {
-        fail(state.lastError == null ? null : state.lastError.code(), "connection to " + state.serverAddress
-                + " closed before WELCOME" + state.closeDetail(), state.lastCause);
+        fail(
+                state.lastError == null ? null : state.lastError.code(),
+                "connection to " + state.serverAddress + " closed before WELCOME" + state.closeDetail(),
+                state.lastCause);
     }
 
     private void fail(ErrorCode code, String message, Throwable cause) {
@@ -113,6 +124,7 @@ final class SessionOpener {
 
     /** The session was closed: a caller still waiting for WELCOME gets a failure. */
     void abandon() {
-        if (opened != null && !opened.isDone()) opened.completeExceptionally(new ConnectFailedException(null, "closed while connecting", null));
+        if (opened != null && !opened.isDone())
+            opened.completeExceptionally(new ConnectFailedException(null, "closed while connecting", null));
     }
 }

@@ -12,15 +12,24 @@ import io.netty.channel.Channel;
  * also read by callers on other threads ({@link FerrySession}'s getters).
  */
 final class SessionState {
-    enum Phase { CONNECTING, OPEN, MOVING, AWAITING_CANCEL, FAILED, CLOSED }
+    enum Phase {
+        CONNECTING,
+        OPEN,
+        MOVING,
+        AWAITING_CANCEL,
+        FAILED,
+        CLOSED
+    }
 
     // ---- event-loop state ----
     Phase phase = Phase.CONNECTING;
     /** The connection the session lives on; during a move, the source. */
     Channel channel;
+
     ResumeToken token;
     /** The last GOODBYE / connection-level ERROR on {@link #channel}, to explain a close. */
     Frame.Goodbye lastGoodbye;
+
     Frame.Error lastError;
     Throwable lastCause;
 
@@ -32,7 +41,9 @@ final class SessionState {
     volatile FerryException failure;
     volatile MigrationListener listener;
 
-    boolean ended() { return phase == Phase.FAILED || phase == Phase.CLOSED; }
+    boolean ended() {
+        return phase == Phase.FAILED || phase == Phase.CLOSED;
+    }
 
     /** The session now lives on {@code target} at {@code address}, held by the server that sent {@code welcome}. */
     void resumedOn(Channel target, String address, Frame.Welcome welcome) {
@@ -54,7 +65,8 @@ final class SessionState {
             if (!lastGoodbye.text().isEmpty()) sb.append(": ").append(lastGoodbye.text());
             sb.append(')');
         }
-        if (lastError != null) sb.append(" after ERROR ").append(lastError.code()).append(": ").append(lastError.text());
+        if (lastError != null)
+            sb.append(" after ERROR ").append(lastError.code()).append(": ").append(lastError.text());
         if (lastCause != null) sb.append(" (").append(lastCause).append(')');
         return sb.toString();
     }

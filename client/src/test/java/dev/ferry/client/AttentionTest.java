@@ -1,12 +1,11 @@
 package dev.ferry.client;
 
-import dev.ferry.protocol.Frame;
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ferry.protocol.Frame;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
 
 class AttentionTest extends ClientTestBase {
 
@@ -79,7 +78,8 @@ class AttentionTest extends ClientTestBase {
         Result r = rs.await();
         assertThat(r.cancelled()).isTrue();
         assertThat(o.session.migrations()).isEqualTo(1);
-        assertNothingElseBeforeTheNextCommand(o.session, target, "the RESUME carried the attention; nothing else is sent");
+        assertNothingElseBeforeTheNextCommand(
+                o.session, target, "the RESUME carried the attention; nothing else is sent");
     }
 
     @Test
@@ -129,14 +129,18 @@ class AttentionTest extends ClientTestBase {
     @Test
     void commandTimeoutCancelsTheCommand() {
         FakeServer a = server("a");
-        FerryClient client = client(ClientOptions.builder().serviceAddress(a.address())
-                .commandTimeout(Duration.ofMillis(200)).build());
+        FerryClient client = client(ClientOptions.builder()
+                .serviceAddress(a.address())
+                .commandTimeout(Duration.ofMillis(200))
+                .build());
         FerrySession session = client.connect();
         FakeConnection conn = a.awaitConnection();
         conn.expect(Frame.Hello.class);
         ResultStream rs = session.submit("SLEEP 5000");
         int id = conn.expect(Frame.Command.class).requestId();
-        assertThatThrownBy(rs::await).isInstanceOf(CommandTimeoutException.class).hasMessageContaining("SLEEP 5000");
+        assertThatThrownBy(rs::await)
+                .isInstanceOf(CommandTimeoutException.class)
+                .hasMessageContaining("SLEEP 5000");
         assertThat(conn.expect(Frame.Attention.class).requestId()).isEqualTo(id);
         conn.send(attentionDone(id, 0));
     }

@@ -1,17 +1,16 @@
 package dev.ferry.client;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.ferry.protocol.DoneFlags;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.GoodbyeReason;
 import dev.ferry.protocol.Severity;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class BasicCommandTest extends ClientTestBase {
 
@@ -31,7 +30,10 @@ class BasicCommandTest extends ClientTestBase {
         ResultStream rs = session.submit("PING");
         Frame.Command cmd = conn.expect(Frame.Command.class);
         assertThat(cmd.text()).isEqualTo("PING");
-        conn.send(row(cmd.requestId(), 0, "PONG"), new Frame.Message(cmd.requestId(), Severity.INFO, "hi"), done(cmd.requestId(), 1));
+        conn.send(
+                row(cmd.requestId(), 0, "PONG"),
+                new Frame.Message(cmd.requestId(), Severity.INFO, "hi"),
+                done(cmd.requestId(), 1));
         Result r = rs.await();
 
         assertThat(texts(r.rows())).containsExactly("PONG");
@@ -54,7 +56,11 @@ class BasicCommandTest extends ClientTestBase {
         assertThat(rs.hasNext()).isTrue();
         assertThat(rs.next().text()).isEqualTo("0");
         // A DONE without FINAL ends one result set, not the request.
-        conn.send(row(cmd.requestId(), 1, "1"), new Frame.Done(cmd.requestId(), 0, 2), row(cmd.requestId(), 2, "2"), done(cmd.requestId(), 3));
+        conn.send(
+                row(cmd.requestId(), 1, "1"),
+                new Frame.Done(cmd.requestId(), 0, 2),
+                row(cmd.requestId(), 2, "2"),
+                done(cmd.requestId(), 3));
         List<String> rest = new ArrayList<>();
         rs.forEachRemaining(row -> rest.add(row.text()));
         assertThat(rest).containsExactly("1", "2");
@@ -76,10 +82,14 @@ class BasicCommandTest extends ClientTestBase {
 
         ResultStream rs = session.submit("BOOM");
         int id = conn.expect(Frame.Command.class).requestId();
-        conn.send(new Frame.Message(id, Severity.ERROR, "unknown command BOOM"), new Frame.Done(id, DoneFlags.FINAL | DoneFlags.ERROR, 0));
-        assertThatThrownBy(rs::await).isInstanceOf(CommandFailedException.class)
+        conn.send(
+                new Frame.Message(id, Severity.ERROR, "unknown command BOOM"),
+                new Frame.Done(id, DoneFlags.FINAL | DoneFlags.ERROR, 0));
+        assertThatThrownBy(rs::await)
+                .isInstanceOf(CommandFailedException.class)
                 .hasMessageContaining("unknown command BOOM")
-                .satisfies(e -> assertThat(((CommandFailedException) e).serverMessage()).isEqualTo("unknown command BOOM"));
+                .satisfies(e ->
+                        assertThat(((CommandFailedException) e).serverMessage()).isEqualTo("unknown command BOOM"));
 
         ResultStream rs2 = session.submit("BOOM2");
         int id2 = conn.expect(Frame.Command.class).requestId();
@@ -101,7 +111,8 @@ class BasicCommandTest extends ClientTestBase {
         conn.expect(Frame.Hello.class);
 
         ResultStream first = session.submit("SLEEP 100");
-        assertThatThrownBy(() -> session.submit("PING")).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> session.submit("PING"))
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("still outstanding");
         int id = conn.expect(Frame.Command.class).requestId();
         conn.send(done(id, 0));
@@ -124,14 +135,18 @@ class BasicCommandTest extends ClientTestBase {
         assertThat(bye.reason()).isEqualTo(GoodbyeReason.CLOSE);
         conn.awaitClosed();
         assertThat(client.openSessions()).isZero();
-        assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(FerryException.class).hasMessageContaining("closed");
+        assertThatThrownBy(() -> session.execute("PING"))
+                .isInstanceOf(FerryException.class)
+                .hasMessageContaining("closed");
     }
 
     @Test
     void connectFailsClearlyWhenNothingListens() {
         String dead = FakeServer.deadAddress();
         FerryClient client = client(ClientOptions.builder().serviceAddress(dead).build());
-        assertThatThrownBy(client::connect).isInstanceOf(ConnectFailedException.class).hasMessageContaining(dead);
+        assertThatThrownBy(client::connect)
+                .isInstanceOf(ConnectFailedException.class)
+                .hasMessageContaining(dead);
     }
 
     @Test
@@ -162,8 +177,10 @@ class BasicCommandTest extends ClientTestBase {
             c.expect(Frame.Hello.class);
             c.sendAndClose(new Frame.Error(ErrorCode.UNSUPPORTED_VERSION, 0, "I speak 2"));
         });
-        assertThatThrownBy(client::connect).isInstanceOf(ConnectFailedException.class)
-                .hasMessageContaining("UNSUPPORTED_VERSION").hasMessageContaining("I speak 2");
+        assertThatThrownBy(client::connect)
+                .isInstanceOf(ConnectFailedException.class)
+                .hasMessageContaining("UNSUPPORTED_VERSION")
+                .hasMessageContaining("I speak 2");
         assertThat(t.join(java.time.Duration.ofSeconds(5))).isTrue();
     }
 }

@@ -1,17 +1,16 @@
 package dev.ferry.client;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.ferry.protocol.DoneFlags;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.GoodbyeReason;
-import org.junit.jupiter.api.AfterEach;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
 
 /** Starts fake servers and clients for a test and closes all of them afterwards. */
 abstract class ClientTestBase {
@@ -24,8 +23,12 @@ abstract class ClientTestBase {
     }
 
     FerryClient client(FakeServer service, boolean readAhead) {
-        return client(ClientOptions.builder().serviceAddress(service.address()).readAhead(readAhead)
-                .connectTimeout(Duration.ofSeconds(3)).resumeBackoff(Duration.ofMillis(20)).build());
+        return client(ClientOptions.builder()
+                .serviceAddress(service.address())
+                .readAhead(readAhead)
+                .connectTimeout(Duration.ofSeconds(3))
+                .resumeBackoff(Duration.ofMillis(20))
+                .build());
     }
 
     FerryClient client(ClientOptions options) {
@@ -43,7 +46,9 @@ abstract class ClientTestBase {
         return new Frame.Row(requestId, seq, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    static Frame.Done done(int requestId, long rows) { return new Frame.Done(requestId, DoneFlags.FINAL, rows); }
+    static Frame.Done done(int requestId, long rows) {
+        return new Frame.Done(requestId, DoneFlags.FINAL, rows);
+    }
 
     static Frame.Done attentionDone(int requestId, long rows) {
         return new Frame.Done(requestId, DoneFlags.FINAL | DoneFlags.ATTENTION, rows);
@@ -53,9 +58,13 @@ abstract class ClientTestBase {
         return new Frame.Migrate(migrationId, inBatch, deadlineMillis, List.of(targets));
     }
 
-    static Frame.Goodbye goodbye(GoodbyeReason reason) { return new Frame.Goodbye(reason, reason.name().toLowerCase()); }
+    static Frame.Goodbye goodbye(GoodbyeReason reason) {
+        return new Frame.Goodbye(reason, reason.name().toLowerCase());
+    }
 
-    static List<String> texts(List<Row> rows) { return rows.stream().map(Row::text).toList(); }
+    static List<String> texts(List<Row> rows) {
+        return rows.stream().map(Row::text).toList();
+    }
 
     /**
      * Shows that the client sent nothing more on {@code conn}: the session sends one more command,
@@ -65,8 +74,10 @@ abstract class ClientTestBase {
     static void assertNothingElseBeforeTheNextCommand(FerrySession session, FakeConnection conn, String what) {
         ResultStream marker = session.submit("MARKER");
         Frame next = conn.next();
-        assertThat(next).as(what + " (the next frame should have been the MARKER command)")
-                .isInstanceOfSatisfying(Frame.Command.class, c -> assertThat(c.text()).isEqualTo("MARKER"));
+        assertThat(next)
+                .as(what + " (the next frame should have been the MARKER command)")
+                .isInstanceOfSatisfying(
+                        Frame.Command.class, c -> assertThat(c.text()).isEqualTo("MARKER"));
         conn.send(done(((Frame.Command) next).requestId(), 0));
         marker.await();
     }

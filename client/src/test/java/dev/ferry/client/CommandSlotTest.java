@@ -1,19 +1,18 @@
 package dev.ferry.client;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.ferry.client.SessionState.Phase;
 import dev.ferry.protocol.DoneFlags;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
 import io.netty.channel.embedded.EmbeddedChannel;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * The {@link CommandSlot} alone, on {@link EmbeddedChannel}s standing in for the source and the
@@ -21,8 +20,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * move re-sends. The test thread plays the session's event loop.
  */
 class CommandSlotTest {
-    private final ClientOptions options = ClientOptions.builder().serviceAddress("127.0.0.1:1")
-            .commandTimeout(Duration.ofSeconds(5)).build();
+    private final ClientOptions options = ClientOptions.builder()
+            .serviceAddress("127.0.0.1:1")
+            .commandTimeout(Duration.ofSeconds(5))
+            .build();
     private final ClientMetrics metrics = new ClientMetrics();
     private final SessionState state = new SessionState();
     private final CommandSlot slot = new CommandSlot(options, metrics, state);
@@ -57,7 +58,9 @@ class CommandSlotTest {
         return new Frame.Row(id, seq, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static Frame.Done finalDone(int id, long rows) { return new Frame.Done(id, DoneFlags.FINAL, rows); }
+    private static Frame.Done finalDone(int id, long rows) {
+        return new Frame.Done(id, DoneFlags.FINAL, rows);
+    }
 
     /** MIGRATE arrived: the session is moving; {@code inBatch} is the request the target continues (0: none). */
     private void migrate(int inBatch) {
@@ -72,7 +75,9 @@ class CommandSlotTest {
         slot.continueOn(target);
     }
 
-    private static List<String> texts(Result r) { return r.rows().stream().map(Row::text).toList(); }
+    private static List<String> texts(Result r) {
+        return r.rows().stream().map(Row::text).toList();
+    }
 
     // ---- ordering ----
 
@@ -168,7 +173,9 @@ class CommandSlotTest {
         assertThat(slot.attentionForResume()).isZero();
         resumedOnTarget();
 
-        assertThat(written(target)).as("the target continues it: nothing is re-sent").isEmpty();
+        assertThat(written(target))
+                .as("the target continues it: nothing is re-sent")
+                .isEmpty();
         slot.onRow(row(1, 2, "c"));
         slot.onRow(row(1, 3, "d"));
         slot.onDone(finalDone(1, 4));
@@ -291,7 +298,9 @@ class CommandSlotTest {
         migrate(0);
         state.phase = Phase.OPEN;
         slot.stayOnSource();
-        assertThat(written(source)).as("it reached the source after the cancel: the source runs it").isEmpty();
+        assertThat(written(source))
+                .as("it reached the source after the cancel: the source runs it")
+                .isEmpty();
         slot.onDone(finalDone(5, 0));
         assertThat(reached.isDone()).isTrue();
 

@@ -1,13 +1,12 @@
 package dev.ferry.client;
 
-import dev.ferry.protocol.ErrorCode;
-import dev.ferry.protocol.Frame;
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ferry.protocol.ErrorCode;
+import dev.ferry.protocol.Frame;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
 
 /**
  * resumeOnConnectionLoss against a fake server: a connection that drops with no migration under
@@ -17,9 +16,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ConnectionLossResumeTest extends ClientTestBase {
 
     private FerryClient resumingClient(FakeServer service) {
-        return client(ClientOptions.builder().serviceAddress(service.address()).readAhead(true)
-                .connectTimeout(Duration.ofSeconds(3)).resumeBackoff(Duration.ofMillis(20))
-                .resumeOnConnectionLoss(true).build());
+        return client(ClientOptions.builder()
+                .serviceAddress(service.address())
+                .readAhead(true)
+                .connectTimeout(Duration.ofSeconds(3))
+                .resumeBackoff(Duration.ofMillis(20))
+                .resumeOnConnectionLoss(true)
+                .build());
     }
 
     @Test
@@ -60,7 +63,8 @@ class ConnectionLossResumeTest extends ClientTestBase {
 
         FakeConnection second = a.awaitConnection();
         second.welcomeResumed(second.expect(Frame.Resume.class));
-        assertThatThrownBy(rs::await).isInstanceOf(ServerLostException.class)
+        assertThatThrownBy(rs::await)
+                .isInstanceOf(ServerLostException.class)
                 .hasMessageContaining("was lost while")
                 .hasMessageContaining("INCR k")
                 .hasMessageContaining("resumed on 'a'")
@@ -88,7 +92,8 @@ class ConnectionLossResumeTest extends ClientTestBase {
         FakeConnection second = a.awaitConnection();
         second.expect(Frame.Resume.class);
         second.sendAndClose(new Frame.Error(ErrorCode.SESSION_EXPIRED, 0, "no context for this session"));
-        assertThatThrownBy(rs::await).isInstanceOf(SessionLostException.class)
+        assertThatThrownBy(rs::await)
+                .isInstanceOf(SessionLostException.class)
                 .hasMessageContaining("no migration in progress")
                 .hasMessageContaining("SESSION_EXPIRED")
                 .hasMessageContaining("'INCR k' may or may not have run");

@@ -1,16 +1,15 @@
 package dev.ferry.client;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.GoodbyeReason;
 import dev.ferry.testkit.Waits;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
 
 class FailureTest extends ClientTestBase {
 
@@ -30,11 +29,13 @@ class FailureTest extends ClientTestBase {
         onB.expect(Frame.Resume.class);
         onB.sendAndClose(new Frame.Error(ErrorCode.SESSION_EXPIRED, 0, "no context for this session"));
 
-        assertThatThrownBy(rs::await).isInstanceOf(SessionExpiredException.class)
+        assertThatThrownBy(rs::await)
+                .isInstanceOf(SessionExpiredException.class)
                 .hasMessageStartingWith("session expired")
                 .hasMessageContaining("no context for this session")
                 .hasMessageContaining("'GET k' was not run");
-        assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(SessionExpiredException.class)
+        assertThatThrownBy(() -> session.execute("PING"))
+                .isInstanceOf(SessionExpiredException.class)
                 .hasMessageStartingWith("session expired");
         assertThat(session.isOpen()).isFalse();
         assertThat(client.metrics().migrationsFailed()).isEqualTo(1);
@@ -51,7 +52,8 @@ class FailureTest extends ClientTestBase {
         onB.expect(Frame.Resume.class);
         onB.sendAndClose(new Frame.Error(ErrorCode.BAD_TOKEN, 0, "token mismatch"));
         await().atMost(Waits.STATE).until(() -> !session.isOpen());
-        assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(ResumeRefusedException.class)
+        assertThatThrownBy(() -> session.execute("PING"))
+                .isInstanceOf(ResumeRefusedException.class)
                 .hasMessageContaining("BAD_TOKEN")
                 .satisfies(e -> assertThat(((ResumeRefusedException) e).code()).isEqualTo(ErrorCode.BAD_TOKEN));
     }
@@ -60,8 +62,12 @@ class FailureTest extends ClientTestBase {
     void alreadyClaimedOnEveryAttemptWithTheSourceGoneIsRefused() {
         FakeServer a = server("a");
         FakeServer b = server("b");
-        FerrySession session = client(ClientOptions.builder().serviceAddress(a.address()).resumeAttempts(2)
-                .resumeBackoff(java.time.Duration.ofMillis(10)).build()).connect();
+        FerrySession session = client(ClientOptions.builder()
+                        .serviceAddress(a.address())
+                        .resumeAttempts(2)
+                        .resumeBackoff(java.time.Duration.ofMillis(10))
+                        .build())
+                .connect();
         FakeConnection source = a.awaitConnection();
         source.sendAndClose(migrate(2, 0, 0, b.address()), goodbye(GoodbyeReason.MIGRATING));
         // ALREADY_CLAIMED is retried: two passes over the target and the service address.
@@ -71,7 +77,8 @@ class FailureTest extends ClientTestBase {
             attempt.sendAndClose(new Frame.Error(ErrorCode.ALREADY_CLAIMED, 0, "claimed"));
         }
         await().atMost(Waits.STATE).until(() -> !session.isOpen());
-        assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(ResumeRefusedException.class)
+        assertThatThrownBy(() -> session.execute("PING"))
+                .isInstanceOf(ResumeRefusedException.class)
                 .hasMessageContaining("ALREADY_CLAIMED");
     }
 
@@ -79,8 +86,11 @@ class FailureTest extends ClientTestBase {
     void claimPendingIsAskedAgainAtTheSameAddressUntilTheTargetTakesTheSessionOver() {
         FakeServer a = server("a");
         FakeServer b = server("b");
-        FerryClient client = client(ClientOptions.builder().serviceAddress(a.address()).resumeAttempts(1)
-                .resumeBackoff(Duration.ofMillis(10)).build());
+        FerryClient client = client(ClientOptions.builder()
+                .serviceAddress(a.address())
+                .resumeAttempts(1)
+                .resumeBackoff(Duration.ofMillis(10))
+                .build());
         FerrySession session = client.connect();
         FakeConnection source = a.awaitConnection();
         b.autoResume = false;
@@ -104,8 +114,13 @@ class FailureTest extends ClientTestBase {
     void claimPendingForLongerThanTheClaimWaitIsAFailedPathThatSaysWhy() {
         FakeServer a = server("a");
         FakeServer b = server("b");
-        FerrySession session = client(ClientOptions.builder().serviceAddress(a.address()).resumeAttempts(1)
-                .resumeBackoff(Duration.ofMillis(10)).claimWait(Duration.ZERO).build()).connect();
+        FerrySession session = client(ClientOptions.builder()
+                        .serviceAddress(a.address())
+                        .resumeAttempts(1)
+                        .resumeBackoff(Duration.ofMillis(10))
+                        .claimWait(Duration.ZERO)
+                        .build())
+                .connect();
         FakeConnection source = a.awaitConnection();
         b.autoResume = false;
         a.autoResume = false;
@@ -116,7 +131,8 @@ class FailureTest extends ClientTestBase {
             attempt.sendAndClose(new Frame.Error(ErrorCode.CLAIM_PENDING, 0, "being resumed by c"));
         }
         await().atMost(Waits.STATE).until(() -> !session.isOpen());
-        assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(ResumeRefusedException.class)
+        assertThatThrownBy(() -> session.execute("PING"))
+                .isInstanceOf(ResumeRefusedException.class)
                 .hasMessageContaining("CLAIM_PENDING for longer than the claim wait");
     }
 
@@ -131,7 +147,8 @@ class FailureTest extends ClientTestBase {
         ResultStream rs = session.submit("INCR k");
         conn.expect(Frame.Command.class);
         conn.close();
-        assertThatThrownBy(rs::await).isInstanceOf(SessionLostException.class)
+        assertThatThrownBy(rs::await)
+                .isInstanceOf(SessionLostException.class)
                 .hasMessageContaining("no migration in progress")
                 .hasMessageContaining("'INCR k' may or may not have run");
         assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(SessionLostException.class);
@@ -145,7 +162,8 @@ class FailureTest extends ClientTestBase {
         FakeConnection conn = a.awaitConnection();
         conn.sendAndClose(new Frame.Goodbye(GoodbyeReason.SHUTDOWN, "pod is going away"));
         await().atMost(Waits.STATE).until(() -> !session.isOpen());
-        assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(SessionLostException.class)
+        assertThatThrownBy(() -> session.execute("PING"))
+                .isInstanceOf(SessionLostException.class)
                 .hasMessageContaining("GOODBYE(SHUTDOWN: pod is going away)");
     }
 
@@ -156,8 +174,11 @@ class FailureTest extends ClientTestBase {
         FakeConnection conn = a.awaitConnection();
         conn.expect(Frame.Hello.class);
         conn.close();
-        assertThat(session.isOpen()).as("an idle non-read-ahead session does not read").isTrue();
-        assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(SessionLostException.class)
+        assertThat(session.isOpen())
+                .as("an idle non-read-ahead session does not read")
+                .isTrue();
+        assertThatThrownBy(() -> session.execute("PING"))
+                .isInstanceOf(SessionLostException.class)
                 .hasMessageContaining("may or may not have run");
     }
 
@@ -165,8 +186,11 @@ class FailureTest extends ClientTestBase {
     void everyResumePathFailingLosesTheSessionAndSaysWhatWasTried() {
         FakeServer a = server("a");
         String dead = FakeServer.deadAddress();
-        FerryClient client = client(ClientOptions.builder().serviceAddress(a.address()).resumeAttempts(2)
-                .resumeBackoff(Duration.ofMillis(10)).build());
+        FerryClient client = client(ClientOptions.builder()
+                .serviceAddress(a.address())
+                .resumeAttempts(2)
+                .resumeBackoff(Duration.ofMillis(10))
+                .build());
         FerrySession session = client.connect();
         FakeConnection source = a.awaitConnection();
         source.expect(Frame.Hello.class);
@@ -179,7 +203,8 @@ class FailureTest extends ClientTestBase {
             viaService.expect(Frame.Resume.class);
             viaService.sendAndClose(new Frame.Error(ErrorCode.STORE_UNAVAILABLE, 0, "redis down"));
         }
-        assertThatThrownBy(rs::await).isInstanceOf(SessionLostException.class)
+        assertThatThrownBy(rs::await)
+                .isInstanceOf(SessionLostException.class)
                 .hasMessageContaining("every resume path failed")
                 .hasMessageContaining(dead + ": cannot connect")
                 .hasMessageContaining("STORE_UNAVAILABLE (redis down)")
@@ -194,7 +219,8 @@ class FailureTest extends ClientTestBase {
         FakeConnection conn = a.awaitConnection();
         conn.sendAndClose(new Frame.Error(ErrorCode.PROTOCOL_ERROR, 0, "frame not allowed now"));
         await().atMost(Waits.STATE).until(() -> !session.isOpen());
-        assertThatThrownBy(() -> session.execute("PING")).isInstanceOf(SessionLostException.class)
+        assertThatThrownBy(() -> session.execute("PING"))
+                .isInstanceOf(SessionLostException.class)
                 .hasMessageContaining("PROTOCOL_ERROR: frame not allowed now");
     }
 }

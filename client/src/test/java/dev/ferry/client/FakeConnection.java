@@ -1,15 +1,14 @@
 package dev.ferry.client;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.ResumeToken;
 import dev.ferry.protocol.SessionId;
 import io.netty.channel.Channel;
-
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** One accepted connection of a {@link FakeServer}: what the client sent, and a way to answer. */
 final class FakeConnection {
@@ -27,7 +26,8 @@ final class FakeConnection {
     /** Runs on the server's event loop. */
     void received(Frame f) {
         if (f instanceof Frame.Hello && server.autoWelcome) {
-            Frame.Welcome w = FakeServer.welcome(new SessionId(FakeServer.RANDOM.nextLong(), FakeServer.RANDOM.nextLong()), server.name, false);
+            Frame.Welcome w = FakeServer.welcome(
+                    new SessionId(FakeServer.RANDOM.nextLong(), FakeServer.RANDOM.nextLong()), server.name, false);
             sessionId = w.sessionId();
             token = w.resumeToken();
             channel.writeAndFlush(w);
@@ -49,7 +49,8 @@ final class FakeConnection {
     Frame next() {
         try {
             Frame f = inbox.poll(FakeServer.WAIT_SECONDS, TimeUnit.SECONDS);
-            if (f == null) throw new AssertionError(server.name + ": no frame within " + FakeServer.WAIT_SECONDS + " s");
+            if (f == null)
+                throw new AssertionError(server.name + ": no frame within " + FakeServer.WAIT_SECONDS + " s");
             return f;
         } catch (InterruptedException e) {
             throw new AssertionError(e);
@@ -57,7 +58,9 @@ final class FakeConnection {
     }
 
     /** Frames received so far and not taken. */
-    Frame poll() { return inbox.poll(); }
+    Frame poll() {
+        return inbox.poll();
+    }
 
     FakeConnection send(Frame... frames) {
         for (Frame f : frames) channel.write(f);
@@ -73,7 +76,9 @@ final class FakeConnection {
         return send(w);
     }
 
-    void close() { channel.close().syncUninterruptibly(); }
+    void close() {
+        channel.close().syncUninterruptibly();
+    }
 
     void sendAndClose(Frame... frames) {
         send(frames);
@@ -82,6 +87,7 @@ final class FakeConnection {
 
     void awaitClosed() {
         assertThat(channel.closeFuture().awaitUninterruptibly(FakeServer.WAIT_SECONDS * 1000))
-                .as(server.name + ": connection should close").isTrue();
+                .as(server.name + ": connection should close")
+                .isTrue();
     }
 }

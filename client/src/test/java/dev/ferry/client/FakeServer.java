@@ -15,7 +15,6 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.concurrent.BlockingQueue;
@@ -53,15 +52,21 @@ final class FakeServer implements AutoCloseable {
                                 .addLast(FrameEncoder.INSTANCE)
                                 .addLast(new SimpleChannelInboundHandler<Frame>() {
                                     @Override
-                                    protected void channelRead0(ChannelHandlerContext ctx, Frame f) { conn.received(f); }
+                                    protected void channelRead0(ChannelHandlerContext ctx, Frame f) {
+                                        conn.received(f);
+                                    }
                                 });
                         accepted.add(conn);
                     }
                 })
-                .bind("127.0.0.1", 0).syncUninterruptibly().channel();
+                .bind("127.0.0.1", 0)
+                .syncUninterruptibly()
+                .channel();
     }
 
-    static FakeServer start(String name) { return new FakeServer(name); }
+    static FakeServer start(String name) {
+        return new FakeServer(name);
+    }
 
     String address() {
         InetSocketAddress a = (InetSocketAddress) serverChannel.localAddress();

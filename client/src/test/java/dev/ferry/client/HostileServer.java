@@ -17,7 +17,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -77,22 +76,33 @@ final class HostileServer implements AutoCloseable {
      * @param nowhere      addresses that refuse connections
      * @param migrationIds shared by a test's servers, so migration ids are unique
      */
-    HostileServer(EventLoopGroup group, Queue<Act> script, Supplier<String> peer, List<String> nowhere, AtomicInteger migrationIds) {
+    HostileServer(
+            EventLoopGroup group,
+            Queue<Act> script,
+            Supplier<String> peer,
+            List<String> nowhere,
+            AtomicInteger migrationIds) {
         this.group = group;
         this.script = script;
         this.peer = peer;
         this.nowhere = nowhere;
         this.migrationIds = migrationIds;
-        this.listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        this.listener = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.incrementAndGet();
-                        ch.pipeline().addLast(new FrameDecoder(ProtocolVersion.DEFAULT_MAX_FRAME_LENGTH))
-                                .addLast(FrameEncoder.INSTANCE).addLast(new Conn());
+                        ch.pipeline()
+                                .addLast(new FrameDecoder(ProtocolVersion.DEFAULT_MAX_FRAME_LENGTH))
+                                .addLast(FrameEncoder.INSTANCE)
+                                .addLast(new Conn());
                     }
                 })
-                .bind("127.0.0.1", 0).syncUninterruptibly().channel();
+                .bind("127.0.0.1", 0)
+                .syncUninterruptibly()
+                .channel();
     }
 
     String address() {
@@ -110,20 +120,23 @@ final class HostileServer implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Frame f) {
             switch (f) {
-                case Frame.Hello h -> opening(ctx, new SessionId(FakeServer.RANDOM.nextLong(), FakeServer.RANDOM.nextLong()), false);
+                case Frame.Hello h ->
+                    opening(ctx, new SessionId(FakeServer.RANDOM.nextLong(), FakeServer.RANDOM.nextLong()), false);
                 case Frame.Resume r -> opening(ctx, r.sessionId(), true);
                 case Frame.Command c -> command(ctx, c);
-                default -> { } // ATTENTION, GOODBYE: nothing to do for a server that answers at once
+                default -> {} // ATTENTION, GOODBYE: nothing to do for a server that answers at once
             }
         }
 
         private void opening(ChannelHandlerContext ctx, SessionId id, boolean resumed) {
             switch (next()) {
-                case SILENT -> { }
+                case SILENT -> {}
                 case SESSION_EXPIRED -> refuse(ctx, ErrorCode.SESSION_EXPIRED, "no context for session " + id);
-                case ALREADY_CLAIMED -> refuse(ctx, ErrorCode.ALREADY_CLAIMED, "session " + id + " was claimed elsewhere");
-                case SHUTDOWN, CLOSE_MID_RESULT -> ctx.writeAndFlush(new Frame.Goodbye(GoodbyeReason.SHUTDOWN, "hostile shutdown"))
-                        .addListener(x -> ctx.close());
+                case ALREADY_CLAIMED ->
+                    refuse(ctx, ErrorCode.ALREADY_CLAIMED, "session " + id + " was claimed elsewhere");
+                case SHUTDOWN, CLOSE_MID_RESULT ->
+                    ctx.writeAndFlush(new Frame.Goodbye(GoodbyeReason.SHUTDOWN, "hostile shutdown"))
+                            .addListener(x -> ctx.close());
                 case WELCOME_TWICE -> {
                     welcome(ctx, id, resumed);
                     welcome(ctx, id, resumed);
@@ -134,7 +147,8 @@ final class HostileServer implements AutoCloseable {
 
         private void welcome(ChannelHandlerContext ctx, SessionId id, boolean resumed) {
             session = id;
-            ctx.writeAndFlush(new Frame.Welcome(ProtocolVersion.CURRENT, id, ResumeToken.random(FakeServer.RANDOM), "hostile", resumed));
+            ctx.writeAndFlush(new Frame.Welcome(
+                    ProtocolVersion.CURRENT, id, ResumeToken.random(FakeServer.RANDOM), "hostile", resumed));
         }
 
         private void refuse(ChannelHandlerContext ctx, ErrorCode code, String text) {
@@ -144,7 +158,7 @@ final class HostileServer implements AutoCloseable {
         private void command(ChannelHandlerContext ctx, Frame.Command c) {
             int id = c.requestId();
             switch (next()) {
-                case NO_ANSWER -> { }
+                case NO_ANSWER -> {}
                 case WELCOME_TWICE -> {
                     welcome(ctx, session, true);
                     answer(ctx, c);
@@ -170,7 +184,8 @@ final class HostileServer implements AutoCloseable {
                 case MIGRATE_TO_NOWHERE -> migrate(ctx, id, nowhere);
                 case MIGRATE_TO_PEER -> migrate(ctx, id, List.of(peer.get()));
                 case SHUTDOWN, SESSION_EXPIRED, ALREADY_CLAIMED, SILENT ->
-                        ctx.writeAndFlush(new Frame.Goodbye(GoodbyeReason.SHUTDOWN, "hostile shutdown")).addListener(x -> ctx.close());
+                    ctx.writeAndFlush(new Frame.Goodbye(GoodbyeReason.SHUTDOWN, "hostile shutdown"))
+                            .addListener(x -> ctx.close());
                 default -> answer(ctx, c);
             }
         }

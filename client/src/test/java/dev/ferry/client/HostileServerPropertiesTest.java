@@ -1,20 +1,13 @@
 package dev.ferry.client;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.ferry.client.HostileServer.Act;
 import dev.ferry.testkit.NettyLeaks;
 import dev.ferry.testkit.Waits;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.ShrinkingMode;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -30,9 +23,15 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.ShrinkingMode;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
  * The client against servers that send valid frames in hostile orders ({@link HostileServer}):
@@ -52,6 +51,7 @@ import static org.awaitility.Awaitility.await;
 class HostileServerPropertiesTest {
     /** Far above any timeout of the client below: reaching it means a call hung. */
     private static final Duration CALL_BOUND = Duration.ofSeconds(20);
+
     private static final int RESUME_ATTEMPTS = 2;
     /** Per migration: each pass tries the MIGRATE's targets (at most 2 here) and the service address. */
     private static final int CONNECTIONS_PER_MIGRATION = RESUME_ATTEMPTS * 3;
@@ -74,7 +74,9 @@ class HostileServerPropertiesTest {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         System.out.printf("hostile servers: %d results, %d typed failures%n", RESULTS.get(), TYPED_FAILURES.get());
         assertThat(RESULTS.get()).as("scripts that still deliver results").isPositive();
-        assertThat(TYPED_FAILURES.get()).as("scripts that end in a typed failure").isPositive();
+        assertThat(TYPED_FAILURES.get())
+                .as("scripts that end in a typed failure")
+                .isPositive();
         assertThat(NettyLeaks.collect()).as("ByteBuf leaks").isEmpty();
     }
 
@@ -84,8 +86,8 @@ class HostileServerPropertiesTest {
     }
 
     @Property(tries = 60, shrinking = ShrinkingMode.BOUNDED)
-    void everyCallEndsWithItsOwnResultOrATypedFailure(@ForAll("scripts") List<Act> script,
-                                                       @ForAll @IntRange(min = 1, max = 4) int commands) throws Exception {
+    void everyCallEndsWithItsOwnResultOrATypedFailure(
+            @ForAll("scripts") List<Act> script, @ForAll @IntRange(min = 1, max = 4) int commands) throws Exception {
         Queue<Act> queue = new ConcurrentLinkedQueue<>(script);
         AtomicInteger migrationIds = new AtomicInteger();
         List<String> nowhere = List.of(FakeServer.deadAddress(), FakeServer.deadAddress());
@@ -109,21 +111,30 @@ class HostileServerPropertiesTest {
                         Outcome<Result> r = call(() -> session.execute(text));
                         if (r.value != null) {
                             RESULTS.incrementAndGet();
-                            assertThat(r.value.rows()).as("result of '%s'", text).extracting(Row::text).containsExactly(text);
+                            assertThat(r.value.rows())
+                                    .as("result of '%s'", text)
+                                    .extracting(Row::text)
+                                    .containsExactly(text);
                         }
                     }
-                    call(() -> { session.close(); return null; });
+                    call(() -> {
+                        session.close();
+                        return null;
+                    });
                 }
             } finally {
-                call(() -> { client.close(); return null; });
+                call(() -> {
+                    client.close();
+                    return null;
+                });
             }
             int connections = connections(servers);
-            assertThat(connections).as("connections for a script of %d acts", script.size())
+            assertThat(connections)
+                    .as("connections for a script of %d acts", script.size())
                     .isLessThanOrEqualTo(1 + CONNECTIONS_PER_MIGRATION * script.size());
             // A closed client makes no further attempts: the listeners stay open through the window, so
             // an attempt would be counted ...
-            await().during(Duration.ofMillis(200)).atMost(Waits.STATE)
-                    .until(() -> connections(servers) == connections);
+            await().during(Duration.ofMillis(200)).atMost(Waits.STATE).until(() -> connections(servers) == connections);
             // ... as a probe connection to each listener, made now, is: the window could see connections.
             for (HostileServer s : servers) probe(s);
             await().atMost(Waits.STATE).until(() -> connections(servers) == connections + servers.length);

@@ -1,20 +1,19 @@
 package dev.ferry.client;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.GoodbyeReason;
 import dev.ferry.testkit.Waits;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class MigrationTest extends ClientTestBase {
 
@@ -182,8 +181,12 @@ class MigrationTest extends ClientTestBase {
         rs.await();
         assertThat(p.source.expect(Frame.Goodbye.class).reason()).isEqualTo(GoodbyeReason.MOVED);
         // Once the client has closed the source connection, every frame it sent there has been received.
-        assertThat(p.source.channel.closeFuture().awaitUninterruptibly(Waits.STATE.toMillis())).as("source connection closed").isTrue();
-        assertThat(p.source.poll()).as("nothing was sent to the source after MIGRATE").isNull();
+        assertThat(p.source.channel.closeFuture().awaitUninterruptibly(Waits.STATE.toMillis()))
+                .as("source connection closed")
+                .isTrue();
+        assertThat(p.source.poll())
+                .as("nothing was sent to the source after MIGRATE")
+                .isNull();
         assertThat(p.client.metrics().deferredResends()).isZero();
     }
 
@@ -209,7 +212,8 @@ class MigrationTest extends ClientTestBase {
     @Test
     void everyTargetUnreachableFallsBackToTheServiceAddress() {
         Pair p = new Pair(true);
-        p.source.sendAndClose(migrate(5, 0, 0, FakeServer.deadAddress(), FakeServer.deadAddress()), goodbye(GoodbyeReason.MIGRATING));
+        p.source.sendAndClose(
+                migrate(5, 0, 0, FakeServer.deadAddress(), FakeServer.deadAddress()), goodbye(GoodbyeReason.MIGRATING));
 
         // The service address is server a's listener: a new connection there carries the RESUME.
         FakeConnection viaService = p.a.awaitConnection();
@@ -225,8 +229,10 @@ class MigrationTest extends ClientTestBase {
         FakeServer a = server("a");
         FakeServer silent = server("silent");
         FakeServer b = server("b");
-        FerryClient client = client(ClientOptions.builder().serviceAddress(a.address())
-                .connectTimeout(Duration.ofMillis(300)).build());
+        FerryClient client = client(ClientOptions.builder()
+                .serviceAddress(a.address())
+                .connectTimeout(Duration.ofMillis(300))
+                .build());
         FerrySession session = client.connect();
         FakeConnection source = a.awaitConnection();
         source.send(migrate(5, 0, 60_000, silent.address(), b.address()));
@@ -347,7 +353,8 @@ class MigrationTest extends ClientTestBase {
             sessions.add(client.connect());
             sources.add(a.awaitConnection());
         }
-        for (FakeConnection s : sources) s.sendAndClose(migrate(1, 0, 0, b.address()), goodbye(GoodbyeReason.MIGRATING));
+        for (FakeConnection s : sources)
+            s.sendAndClose(migrate(1, 0, 0, b.address()), goodbye(GoodbyeReason.MIGRATING));
         await().atMost(Waits.STATE).until(() -> client.metrics().migrationsCompleted() == n);
         assertThat(sessions).allSatisfy(s -> assertThat(s.serverName()).isEqualTo("b"));
         assertThat(client.metrics().snapshot().pauseMaxMillis()).isPositive();

@@ -18,7 +18,6 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -48,23 +47,33 @@ final class MiniServer implements AutoCloseable {
     MiniServer(String name, Map<SessionId, Map<String, String>> store) {
         this.name = name;
         this.store = store;
-        this.serverChannel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        this.serverChannel = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         Conn c = new Conn(ch);
                         conns.add(c);
                         ch.closeFuture().addListener(f -> conns.remove(c));
-                        ch.pipeline().addLast(new FrameDecoder(ProtocolVersion.DEFAULT_MAX_FRAME_LENGTH))
-                                .addLast(FrameEncoder.INSTANCE).addLast(c);
+                        ch.pipeline()
+                                .addLast(new FrameDecoder(ProtocolVersion.DEFAULT_MAX_FRAME_LENGTH))
+                                .addLast(FrameEncoder.INSTANCE)
+                                .addLast(c);
                     }
                 })
-                .bind("127.0.0.1", 0).syncUninterruptibly().channel();
+                .bind("127.0.0.1", 0)
+                .syncUninterruptibly()
+                .channel();
     }
 
-    String address() { return "127.0.0.1:" + ((InetSocketAddress) serverChannel.localAddress()).getPort(); }
+    String address() {
+        return "127.0.0.1:" + ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
 
-    int sessions() { return conns.size(); }
+    int sessions() {
+        return conns.size();
+    }
 
     /** Asks every session to move to {@code target}; each moves at its next migration point. */
     void migrateAll(String target, long deadlineMillis) {
@@ -86,7 +95,9 @@ final class MiniServer implements AutoCloseable {
         String pendingTarget;
         long pendingDeadline;
 
-        Conn(Channel ch) { this.ch = ch; }
+        Conn(Channel ch) {
+            this.ch = ch;
+        }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Frame f) {
@@ -99,7 +110,8 @@ final class MiniServer implements AutoCloseable {
                 case Frame.Resume r -> {
                     Map<String, String> s = store.remove(r.sessionId()); // the atomic claim
                     if (s == null) {
-                        ch.writeAndFlush(new Frame.Error(ErrorCode.SESSION_EXPIRED, 0, "no context")).addListener(x -> ch.close());
+                        ch.writeAndFlush(new Frame.Error(ErrorCode.SESSION_EXPIRED, 0, "no context"))
+                                .addListener(x -> ch.close());
                         return;
                     }
                     id = r.sessionId();
@@ -115,7 +127,7 @@ final class MiniServer implements AutoCloseable {
                     }
                 }
                 case Frame.Goodbye g -> ch.close();
-                default -> { }
+                default -> {}
             }
         }
 
@@ -136,8 +148,14 @@ final class MiniServer implements AutoCloseable {
                     state.put(w[1], Long.toString(v));
                     finish(rid, List.of(Long.toString(v)));
                 }
-                case "STREAM" -> finish(rid, java.util.stream.IntStream.range(0, Integer.parseInt(w[1])).mapToObj(Integer::toString).toList());
-                case "SLEEP" -> ch.eventLoop().schedule(() -> finish(rid, List.of()), Long.parseLong(w[1]), TimeUnit.MILLISECONDS);
+                case "STREAM" ->
+                    finish(
+                            rid,
+                            java.util.stream.IntStream.range(0, Integer.parseInt(w[1]))
+                                    .mapToObj(Integer::toString)
+                                    .toList());
+                case "SLEEP" ->
+                    ch.eventLoop().schedule(() -> finish(rid, List.of()), Long.parseLong(w[1]), TimeUnit.MILLISECONDS);
                 case "BEGIN", "COMMIT", "ROLLBACK" -> finish(rid, List.of());
                 default -> {
                     ch.write(new Frame.Message(rid, Severity.ERROR, "unknown command " + w[0]));
@@ -170,7 +188,8 @@ final class MiniServer implements AutoCloseable {
             pendingTarget = null;
             ch.write(new Frame.Migrate(migrationIds.incrementAndGet(), 0, pendingDeadline, List.of(target)));
             if (pendingDeadline == 0) {
-                ch.writeAndFlush(new Frame.Goodbye(GoodbyeReason.MIGRATING, "moving")).addListener(x -> ch.close());
+                ch.writeAndFlush(new Frame.Goodbye(GoodbyeReason.MIGRATING, "moving"))
+                        .addListener(x -> ch.close());
             } else {
                 ch.flush();
             }

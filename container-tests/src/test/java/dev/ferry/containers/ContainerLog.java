@@ -1,7 +1,5 @@
 package dev.ferry.containers;
 
-import org.testcontainers.containers.output.OutputFrame;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.function.Consumer;
+import org.testcontainers.containers.output.OutputFrame;
 
 /** A container's output, kept in memory for assertions and appended to target/container-logs/NAME.log. */
 final class ContainerLog implements Consumer<OutputFrame> {
@@ -38,7 +37,11 @@ final class ContainerLog implements Consumer<OutputFrame> {
         }
     }
 
-    String text() { return text.toString(); }
+    String text() {
+        return text.toString();
+    }
 
-    Path file() { return file; }
+    Path file() {
+        return file;
+    }
 }

@@ -3,6 +3,8 @@ package dev.ferry.containers;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
@@ -10,9 +12,6 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
-
-import java.util.List;
-import java.util.Map;
 
 /**
  * Gate of the container tier. It skips the suite only when a person asked for it
@@ -29,16 +28,21 @@ public final class ContainerTier implements ExecutionCondition, BeforeAllCallbac
     static final String LABEL_VALUE = "container-tests";
     private static volatile boolean checked;
 
-    static String serverImage() { return System.getProperty("ferry.server.image", "localhost/ferry/server:0.1.0-SNAPSHOT"); }
+    static String serverImage() {
+        return System.getProperty("ferry.server.image", "localhost/ferry/server:0.1.0-SNAPSHOT");
+    }
 
-    static String redisImage() { return System.getProperty("ferry.redis.image", "localhost/ferry/redis:7"); }
+    static String redisImage() {
+        return System.getProperty("ferry.redis.image", "localhost/ferry/redis:7");
+    }
 
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
         String reason = System.getProperty("ferry.containers.skip", "").strip();
         if (!reason.isEmpty()) {
             log.warn("CONTAINER TIER SKIPPED on request (-Dferry.containers.skip): {}", reason);
-            return ConditionEvaluationResult.disabled("container tier skipped on request (-Dferry.containers.skip): " + reason);
+            return ConditionEvaluationResult.disabled(
+                    "container tier skipped on request (-Dferry.containers.skip): " + reason);
         }
         return ConditionEvaluationResult.enabled("containers can run here");
     }
@@ -50,29 +54,41 @@ public final class ContainerTier implements ExecutionCondition, BeforeAllCallbac
             if (checked) return;
             String host = System.getenv().getOrDefault("DOCKER_HOST", "(DOCKER_HOST not set)");
             if (!DockerClientFactory.instance().isDockerAvailable()) {
-                throw new IllegalStateException("no container engine answers at " + host + ": run scripts/containers.sh "
-                        + "(installs Podman and starts its API socket), or leave the container tier out on purpose with "
-                        + "-Dferry.containers.skip=REASON");
+                throw new IllegalStateException(
+                        "no container engine answers at " + host + ": run scripts/containers.sh "
+                                + "(installs Podman and starts its API socket), or leave the container tier out on purpose with "
+                                + "-Dferry.containers.skip=REASON");
             }
             DockerClient docker = DockerClientFactory.instance().client();
             for (String image : List.of(serverImage(), redisImage())) {
                 try {
                     docker.inspectImageCmd(image).exec();
                 } catch (NotFoundException e) {
-                    throw new IllegalStateException("image " + image + " is not in the local image store: "
-                            + (image.equals(serverImage())
-                                ? "build it with: mvn -pl server-image package -Pimage -DskipTests"
-                                : "run scripts/containers.sh"), e);
+                    throw new IllegalStateException(
+                            "image " + image + " is not in the local image store: "
+                                    + (image.equals(serverImage())
+                                            ? "build it with: mvn -pl server-image package -Pimage -DskipTests"
+                                            : "run scripts/containers.sh"),
+                            e);
                 }
             }
-            List<Container> leftovers = docker.listContainersCmd().withShowAll(true)
-                    .withLabelFilter(Map.of(LABEL, LABEL_VALUE)).exec();
+            List<Container> leftovers = docker.listContainersCmd()
+                    .withShowAll(true)
+                    .withLabelFilter(Map.of(LABEL, LABEL_VALUE))
+                    .exec();
             for (Container c : leftovers) {
                 log.warn("removing container {} ({}) left behind by an earlier run", c.getNames(), c.getId());
-                docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
+                docker.removeContainerCmd(c.getId())
+                        .withForce(true)
+                        .withRemoveVolumes(true)
+                        .exec();
             }
-            log.info("container engine at {} ({}), images {} and {}", host,
-                    DockerClientFactory.instance().getInfo().getServerVersion(), serverImage(), redisImage());
+            log.info(
+                    "container engine at {} ({}), images {} and {}",
+                    host,
+                    DockerClientFactory.instance().getInfo().getServerVersion(),
+                    serverImage(),
+                    redisImage());
             checked = true;
         }
     }

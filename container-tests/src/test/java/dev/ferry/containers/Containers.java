@@ -1,11 +1,10 @@
 package dev.ferry.containers;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.containers.GenericContainer;
-
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Every container the suite starts, so that each is stopped and removed even when a test fails or
@@ -21,7 +20,9 @@ final class Containers {
 
     private Containers() {}
 
-    static void track(GenericContainer<?> c) { running.add(c); }
+    static void track(GenericContainer<?> c) {
+        running.add(c);
+    }
 
     /** Stops (SIGKILL) and removes the container; quiet when it is already gone. */
     static void stop(GenericContainer<?> c) {
@@ -38,5 +39,7 @@ final class Containers {
         for (GenericContainer<?> c : Set.copyOf(running)) stop(c);
     }
 
-    static int count() { return running.size(); }
+    static int count() {
+        return running.size();
+    }
 }

@@ -3,9 +3,6 @@ package dev.ferry.containers;
 import dev.ferry.client.ClientOptions;
 import dev.ferry.client.FerryClient;
 import dev.ferry.testkit.FreePorts;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -13,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Redis container and reference server containers from the image, each on its own loopback
@@ -22,6 +21,7 @@ final class Fleet implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Fleet.class);
     /** Fresh ports per attempt: a free port can be taken by another process before a container binds it. */
     private static final int PORT_ATTEMPTS = 3;
+
     private static final String PORT_TAKEN = "Address already in use";
 
     RedisContainer redis;
@@ -41,8 +41,10 @@ final class Fleet implements AutoCloseable {
                 close();
                 if (clash == null || attempt == PORT_ATTEMPTS) throw e;
                 // Every container again on new ports: the servers' FERRY_PEERS name each other's ports.
-                log.warn("{}: {} could not bind its port (taken since it was picked); starting the fleet again on new ports",
-                        testName, clash);
+                log.warn(
+                        "{}: {} could not bind its port (taken since it was picked); starting the fleet again on new ports",
+                        testName,
+                        clash);
                 servers.clear();
                 redis = null;
             }
@@ -58,12 +60,22 @@ final class Fleet implements AutoCloseable {
         redis.start();
         for (String n : names) {
             String peerList = peers.getOrDefault(n, List.of()).stream()
-                    .map(p -> "127.0.0.1:" + ports.get(p)[0]).collect(Collectors.joining(","));
-            ServerContainer s = new ServerContainer(testName, n, ports.get(n)[0], ports.get(n)[1], Map.of(
-                    "FERRY_STORE_URI", redis.uri(),
-                    "FERRY_PEERS", peerList,
-                    "FERRY_IDLE_MIGRATION_TIMER", "30",
-                    "FERRY_SESSION_IDLE_TIMER", "120"));
+                    .map(p -> "127.0.0.1:" + ports.get(p)[0])
+                    .collect(Collectors.joining(","));
+            ServerContainer s = new ServerContainer(
+                    testName,
+                    n,
+                    ports.get(n)[0],
+                    ports.get(n)[1],
+                    Map.of(
+                            "FERRY_STORE_URI",
+                            redis.uri(),
+                            "FERRY_PEERS",
+                            peerList,
+                            "FERRY_IDLE_MIGRATION_TIMER",
+                            "30",
+                            "FERRY_SESSION_IDLE_TIMER",
+                            "120"));
             servers.add(s);
             s.start();
         }
@@ -79,7 +91,7 @@ final class Fleet implements AutoCloseable {
     }
 
     private static int freePort(Set<Integer> taken) {
-        for (;;) {
+        for (; ; ) {
             int p = FreePorts.next();
             if (taken.add(p)) return p;
         }
@@ -90,7 +102,9 @@ final class Fleet implements AutoCloseable {
     }
 
     FerryClient client(String serverName) {
-        FerryClient c = FerryClient.create(ClientOptions.builder().serviceAddress(server(serverName).address()).build());
+        FerryClient c = FerryClient.create(ClientOptions.builder()
+                .serviceAddress(server(serverName).address())
+                .build());
         clients.add(c);
         return c;
     }

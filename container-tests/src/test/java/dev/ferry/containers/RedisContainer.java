@@ -2,6 +2,7 @@ package dev.ferry.containers;
 
 import com.github.dockerjava.api.DockerClient;
 import dev.ferry.testkit.RespConnection;
+import java.time.Duration;
 import org.awaitility.Awaitility;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,8 +10,6 @@ import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
-
-import java.time.Duration;
 
 /**
  * Debian's redis-server in a container on 127.0.0.1:PORT (host networking). The append-only file
@@ -31,8 +30,21 @@ final class RedisContainer implements AutoCloseable {
         this.container = new GenericContainer<>(DockerImageName.parse(ContainerTier.redisImage()))
                 .withNetworkMode("host")
                 .withLabel(ContainerTier.LABEL, ContainerTier.LABEL_VALUE)
-                .withCommand("--bind", "127.0.0.1", "--port", Integer.toString(port), "--protected-mode", "yes",
-                        "--dir", "/var/lib/redis", "--appendonly", "yes", "--appendfsync", "always", "--save", "")
+                .withCommand(
+                        "--bind",
+                        "127.0.0.1",
+                        "--port",
+                        Integer.toString(port),
+                        "--protected-mode",
+                        "yes",
+                        "--dir",
+                        "/var/lib/redis",
+                        "--appendonly",
+                        "yes",
+                        "--appendfsync",
+                        "always",
+                        "--save",
+                        "")
                 .withLogConsumer(output)
                 .waitingFor(Wait.forLogMessage(".*Ready to accept connections.*\\n", 1))
                 .withStartupTimeout(Duration.ofSeconds(60));
@@ -46,7 +58,9 @@ final class RedisContainer implements AutoCloseable {
         return this;
     }
 
-    String uri() { return "redis://127.0.0.1:" + port; }
+    String uri() {
+        return "redis://127.0.0.1:" + port;
+    }
 
     /** Stops the container (SIGTERM) and starts the same one again: the store is gone for a while, then back. */
     Duration restart() {
@@ -55,7 +69,10 @@ final class RedisContainer implements AutoCloseable {
         docker.stopContainerCmd(container.getContainerId()).withTimeout(10).exec();
         log.info("redis: stopped after {} ms", (System.nanoTime() - t0) / 1_000_000);
         docker.startContainerCmd(container.getContainerId()).exec();
-        Awaitility.await("redis back").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(this::answersPing);
+        Awaitility.await("redis back")
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(20))
+                .until(this::answersPing);
         Duration down = Duration.ofNanos(System.nanoTime() - t0);
         log.info("redis: restarted, answering again after {} ms", down.toMillis());
         return down;

@@ -27,66 +27,67 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  */
 public record ControlPlaneSettings(
-    String kubeVersion, Path kubeApiTestHome, Path runDir, Path logDir, Duration startupTimeout) {
+        String kubeVersion, Path kubeApiTestHome, Path runDir, Path logDir, Duration startupTimeout) {
 
-  static final String SCRIPT = "scripts/control-plane.sh";
+    static final String SCRIPT = "scripts/control-plane.sh";
 
-  public static ControlPlaneSettings fromSystem() {
-    Path cwd = Path.of("").toAbsolutePath();
-    Path home =
-        Path.of(
-            prop("ferry.kubeapitest.home")
+    public static ControlPlaneSettings fromSystem() {
+        Path cwd = Path.of("").toAbsolutePath();
+        Path home = Path.of(prop("ferry.kubeapitest.home")
                 .or(() -> Optional.ofNullable(System.getenv("KUBE_API_TEST_DIR")))
                 .orElse(System.getProperty("user.home") + "/.kubeapitest"));
-    Path runDir = Path.of(prop("ferry.controlplane.runDir").orElse(cwd.resolve("target/control-plane").toString()));
-    Path logDir = Path.of(prop("ferry.controlplane.logDir").orElse(cwd.resolve("target/control-plane-logs").toString()));
-    Duration timeout = Duration.ofSeconds(Long.parseLong(prop("ferry.controlplane.startupTimeout").orElse("120")));
-    String version =
-        prop("ferry.kube.version")
-            .or(() -> Optional.ofNullable(System.getenv("FERRY_KUBE_VERSION")).filter(s -> !s.isBlank()))
-            .orElseGet(() -> versionFromScript(cwd));
-    return new ControlPlaneSettings(version, home.toAbsolutePath(), runDir.toAbsolutePath(), logDir.toAbsolutePath(), timeout);
-  }
+        Path runDir = Path.of(prop("ferry.controlplane.runDir")
+                .orElse(cwd.resolve("target/control-plane").toString()));
+        Path logDir = Path.of(prop("ferry.controlplane.logDir")
+                .orElse(cwd.resolve("target/control-plane-logs").toString()));
+        Duration timeout = Duration.ofSeconds(
+                Long.parseLong(prop("ferry.controlplane.startupTimeout").orElse("120")));
+        String version = prop("ferry.kube.version")
+                .or(() ->
+                        Optional.ofNullable(System.getenv("FERRY_KUBE_VERSION")).filter(s -> !s.isBlank()))
+                .orElseGet(() -> versionFromScript(cwd));
+        return new ControlPlaneSettings(
+                version, home.toAbsolutePath(), runDir.toAbsolutePath(), logDir.toAbsolutePath(), timeout);
+    }
 
-  /** The directory the script installs into, the one kube-api-test reads in offline mode. */
-  public Path binaryDir() {
-    return kubeApiTestHome.resolve("k8s").resolve(kubeVersion + "-linux-amd64");
-  }
+    /** The directory the script installs into, the one kube-api-test reads in offline mode. */
+    public Path binaryDir() {
+        return kubeApiTestHome.resolve("k8s").resolve(kubeVersion + "-linux-amd64");
+    }
 
-  private static Optional<String> prop(String name) {
-    return Optional.ofNullable(System.getProperty(name)).filter(s -> !s.isBlank());
-  }
+    private static Optional<String> prop(String name) {
+        return Optional.ofNullable(System.getProperty(name)).filter(s -> !s.isBlank());
+    }
 
-  private static String versionFromScript(Path cwd) {
-    Path script =
-        prop("ferry.repo.root")
-            .map(root -> Path.of(root).resolve(SCRIPT))
-            .or(() -> findUp(cwd))
-            .orElseThrow(
-                () ->
-                    new IllegalStateException(
+    private static String versionFromScript(Path cwd) {
+        Path script = prop("ferry.repo.root")
+                .map(root -> Path.of(root).resolve(SCRIPT))
+                .or(() -> findUp(cwd))
+                .orElseThrow(() -> new IllegalStateException(
                         "Cannot find " + SCRIPT + " above " + cwd + "; set -Dferry.kube.version or -Dferry.repo.root"));
-    try {
-      Process p = new ProcessBuilder("bash", script.toString(), "--print-version").redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0 || !out.matches("\\d+\\.\\d+\\.\\d+")) {
-        throw new IllegalStateException(script + " --print-version failed: " + out);
-      }
-      return out;
-    } catch (IOException e) {
-      throw new IllegalStateException("Cannot run " + script, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("Interrupted while running " + script, e);
+        try {
+            Process p = new ProcessBuilder("bash", script.toString(), "--print-version")
+                    .redirectErrorStream(true)
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0 || !out.matches("\\d+\\.\\d+\\.\\d+")) {
+                throw new IllegalStateException(script + " --print-version failed: " + out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot run " + script, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while running " + script, e);
+        }
     }
-  }
 
-  private static Optional<Path> findUp(Path dir) {
-    for (Path d = dir; d != null; d = d.getParent()) {
-      if (Files.isRegularFile(d.resolve(SCRIPT))) {
-        return Optional.of(d.resolve(SCRIPT));
-      }
+    private static Optional<Path> findUp(Path dir) {
+        for (Path d = dir; d != null; d = d.getParent()) {
+            if (Files.isRegularFile(d.resolve(SCRIPT))) {
+                return Optional.of(d.resolve(SCRIPT));
+            }
+        }
+        return Optional.empty();
     }
-    return Optional.empty();
-  }
 }

@@ -21,15 +21,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(ControlPlaneExtension.class)
 public @interface WithControlPlane {
 
-  /**
-   * Also run kube-controller-manager (garbage collector, namespace and service-account
-   * controllers). It is started once and then kept for the rest of the run.
-   */
-  boolean controllerManager() default false;
+    /**
+     * Also run kube-controller-manager (garbage collector, namespace and service-account
+     * controllers). It is started once and then kept for the rest of the run.
+     */
+    boolean controllerManager() default false;
 
-  /**
-   * Also run the real kube-scheduler, which binds pods to nodes (this harness registers none, so
-   * pods stay Pending). Started once, then kept.
-   */
-  boolean scheduler() default false;
+    /**
+     * Also run the real kube-scheduler, which binds pods to nodes (this harness registers none, so
+     * pods stay Pending). Started once, then kept.
+     */
+    boolean scheduler() default false;
 }

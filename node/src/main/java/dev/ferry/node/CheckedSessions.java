@@ -37,24 +37,50 @@ public final class CheckedSessions implements AutoCloseable {
     private static final int KEPT_FAILURES = 20;
 
     /** What the sessions saw, once they stopped. */
-    public record Summary(int sessions, long commandsOk, long commandsFailed, long wrongAnswers, long sessionsLost,
-                          Map<Integer, Long> sessionsByMoves, Map<String, Long> sessionsByVersion,
-                          Map<String, Long> sessionsByPod, Map<String, Long> lostByPod, double latencyP99Millis, double latencyMaxMillis,
-                          ClientMetrics.Snapshot client, List<String> failures) {
+    public record Summary(
+            int sessions,
+            long commandsOk,
+            long commandsFailed,
+            long wrongAnswers,
+            long sessionsLost,
+            Map<Integer, Long> sessionsByMoves,
+            Map<String, Long> sessionsByVersion,
+            Map<String, Long> sessionsByPod,
+            Map<String, Long> lostByPod,
+            double latencyP99Millis,
+            double latencyMaxMillis,
+            ClientMetrics.Snapshot client,
+            List<String> failures) {
 
         public long moves() {
-            return sessionsByMoves.entrySet().stream().mapToLong(e -> (long) e.getKey() * e.getValue()).sum();
+            return sessionsByMoves.entrySet().stream()
+                    .mapToLong(e -> (long) e.getKey() * e.getValue())
+                    .sum();
         }
 
         @Override
         public String toString() {
-            return String.format(java.util.Locale.ROOT,
+            return String.format(
+                    java.util.Locale.ROOT,
                     "%d sessions: %d commands ok, %d failed, %d wrong answers, %d sessions lost; moves per session %s; "
                             + "versions %s; pods %s; lost on %s; latency p99 %.1f ms, max %.1f ms; migrations failed %d, pause p99 %.1f ms, "
                             + "max %.1f ms; duplicate rows %d, sequence gaps %d%s",
-                    sessions, commandsOk, commandsFailed, wrongAnswers, sessionsLost, sessionsByMoves, sessionsByVersion,
-                    sessionsByPod, lostByPod, latencyP99Millis, latencyMaxMillis, client.migrationsFailed(), client.pauseP99Millis(),
-                    client.pauseMaxMillis(), client.duplicateRows(), client.seqGaps(),
+                    sessions,
+                    commandsOk,
+                    commandsFailed,
+                    wrongAnswers,
+                    sessionsLost,
+                    sessionsByMoves,
+                    sessionsByVersion,
+                    sessionsByPod,
+                    lostByPod,
+                    latencyP99Millis,
+                    latencyMaxMillis,
+                    client.migrationsFailed(),
+                    client.pauseP99Millis(),
+                    client.pauseMaxMillis(),
+                    client.duplicateRows(),
+                    client.seqGaps(),
                     failures.isEmpty() ? "" : "; failures " + failures);
         }
     }
@@ -86,8 +112,11 @@ public final class CheckedSessions implements AutoCloseable {
 
     /** As above, over TLS with {@code tls} (null: plain TCP). */
     public static CheckedSessions start(String address, int count, Duration thinkTime, ClientTlsOptions tls) {
-        ClientOptions.Builder options = ClientOptions.builder().serviceAddress(address).clientName("ferry-node-check")
-                .commandTimeout(Duration.ofSeconds(60)).connectTimeout(Duration.ofSeconds(10));
+        ClientOptions.Builder options = ClientOptions.builder()
+                .serviceAddress(address)
+                .clientName("ferry-node-check")
+                .commandTimeout(Duration.ofSeconds(60))
+                .connectTimeout(Duration.ofSeconds(10));
         if (tls != null) options.tls(tls);
         FerryClient client = FerryClient.create(options.build());
         CheckedSessions load = new CheckedSessions(client, count, thinkTime);
@@ -103,32 +132,49 @@ public final class CheckedSessions implements AutoCloseable {
         return load;
     }
 
-    public long commandsOk() { return ok.get(); }
+    public long commandsOk() {
+        return ok.get();
+    }
 
-    public long commandsFailed() { return failed.get() + wrong.get(); }
+    public long commandsFailed() {
+        return failed.get() + wrong.get();
+    }
 
     /** The client's own counters: migrations, pauses, duplicate rows, sequence gaps. */
-    public ClientMetrics.Snapshot clientMetrics() { return client.metrics().snapshot(); }
+    public ClientMetrics.Snapshot clientMetrics() {
+        return client.metrics().snapshot();
+    }
 
     /** Moves completed so far, over all sessions. */
-    public long moves() { return sessions.stream().mapToLong(s -> s.session.migrations()).sum(); }
+    public long moves() {
+        return sessions.stream().mapToLong(s -> s.session.migrations()).sum();
+    }
 
     /** Latency of the commands since the last call, for live progress. */
-    public synchronized org.HdrHistogram.Histogram intervalLatency() { return latency.getIntervalHistogram(); }
+    public synchronized org.HdrHistogram.Histogram intervalLatency() {
+        return latency.getIntervalHistogram();
+    }
 
     /** Sessions per pod they are on now (the server's name as the session knows it). */
     public Map<String, Long> sessionsByPod() {
-        return sessions.stream().collect(Collectors.groupingBy(s -> s.session.serverName(), TreeMap::new, Collectors.counting()));
+        return sessions.stream()
+                .collect(Collectors.groupingBy(s -> s.session.serverName(), TreeMap::new, Collectors.counting()));
     }
 
     /** The fewest rounds any live session has finished so far. */
     public int roundsDone() {
-        return sessions.stream().filter(s -> !s.lost).mapToInt(s -> s.rounds).min().orElse(0);
+        return sessions.stream()
+                .filter(s -> !s.lost)
+                .mapToInt(s -> s.rounds)
+                .min()
+                .orElse(0);
     }
 
     /** Waits until every session has finished at least {@code rounds} rounds. */
     public void awaitRounds(int rounds, Duration timeout) {
-        NodeCluster.await("every session " + rounds + " rounds in", timeout,
+        NodeCluster.await(
+                "every session " + rounds + " rounds in",
+                timeout,
                 () -> sessions.stream().allMatch(s -> s.rounds >= rounds || s.lost));
     }
 
@@ -149,17 +195,33 @@ public final class CheckedSessions implements AutoCloseable {
         Map<String, Long> versions = new TreeMap<>();
         for (Checked s : sessions) {
             if (s.lost) continue;
-            String v = s.call("VERSION", r -> r.rows().size() == 1 ? null : "VERSION gave " + r.rows().size() + " rows");
+            String v = s.call(
+                    "VERSION",
+                    r -> r.rows().size() == 1
+                            ? null
+                            : "VERSION gave " + r.rows().size() + " rows");
             if (v != null) versions.merge(v, 1L, Long::sum);
         }
         org.HdrHistogram.Histogram h = latency.getIntervalHistogram();
         Map<Integer, Long> byMoves = sessions.stream()
                 .collect(Collectors.groupingBy(s -> s.session.migrations(), TreeMap::new, Collectors.counting()));
-        Map<String, Long> lostByPod = sessions.stream().filter(s -> s.lost)
+        Map<String, Long> lostByPod = sessions.stream()
+                .filter(s -> s.lost)
                 .collect(Collectors.groupingBy(s -> s.session.serverName(), TreeMap::new, Collectors.counting()));
-        return new Summary(sessions.size(), ok.get(), failed.get(), wrong.get(), sessions.stream().filter(s -> s.lost).count(),
-                byMoves, versions, sessionsByPod(), lostByPod, h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0,
-                client.metrics().snapshot(), List.copyOf(failures));
+        return new Summary(
+                sessions.size(),
+                ok.get(),
+                failed.get(),
+                wrong.get(),
+                sessions.stream().filter(s -> s.lost).count(),
+                byMoves,
+                versions,
+                sessionsByPod(),
+                lostByPod,
+                h.getValueAtPercentile(99) / 1000.0,
+                h.getMaxValue() / 1000.0,
+                client.metrics().snapshot(),
+                List.copyOf(failures));
     }
 
     @Override
@@ -215,9 +277,11 @@ public final class CheckedSessions implements AutoCloseable {
             if (call("INCR n", r -> expectRows(r, List.of(expected))) != null) counter++;
             if (rounds % 5 == 0) {
                 call("STREAM " + STREAM_ROWS + " " + STREAM_ROW_DELAY_MS, r -> {
-                    if (r.rows().size() != STREAM_ROWS) return "STREAM gave " + r.rows().size() + " rows, not " + STREAM_ROWS;
+                    if (r.rows().size() != STREAM_ROWS)
+                        return "STREAM gave " + r.rows().size() + " rows, not " + STREAM_ROWS;
                     for (int i = 0; i < STREAM_ROWS; i++) {
-                        if (!r.rows().get(i).text().equals(Integer.toString(i))) return "STREAM row " + i + " was " + r.rows().get(i).text();
+                        if (!r.rows().get(i).text().equals(Integer.toString(i)))
+                            return "STREAM row " + i + " was " + r.rows().get(i).text();
                     }
                     return null;
                 });

@@ -31,16 +31,24 @@ public final class Fleet {
     /** Applies a ServerFleet manifest (YAML) in {@code namespace} with kubectl and returns the fleet it names. */
     public static Fleet apply(NodeCluster cluster, String namespace, String manifest) {
         cluster.kubectl().runWithInput(manifest, "apply", "--server-side", "-n", namespace, "-f", "-");
-        GenericKubernetesResource r = cluster.client().getKubernetesSerialization().unmarshal(manifest, GenericKubernetesResource.class);
+        GenericKubernetesResource r =
+                cluster.client().getKubernetesSerialization().unmarshal(manifest, GenericKubernetesResource.class);
         return new Fleet(cluster, namespace, r.getMetadata().getName());
     }
 
-    public String namespace() { return namespace; }
+    public String namespace() {
+        return namespace;
+    }
 
-    public String name() { return name; }
+    public String name() {
+        return name;
+    }
 
     private Resource<GenericKubernetesResource> resource() {
-        return cluster.client().genericKubernetesResources(API_VERSION, KIND).inNamespace(namespace).withName(name);
+        return cluster.client()
+                .genericKubernetesResources(API_VERSION, KIND)
+                .inNamespace(namespace)
+                .withName(name);
     }
 
     public GenericKubernetesResource get() {
@@ -49,7 +57,9 @@ public final class Fleet {
         return r;
     }
 
-    public long generation() { return get().getMetadata().getGeneration(); }
+    public long generation() {
+        return get().getMetadata().getGeneration();
+    }
 
     /** The status as the operator last wrote it (empty before its first reconcile). */
     public FleetStatus status() {
@@ -63,10 +73,11 @@ public final class Fleet {
         long generation = generation();
         FleetStatus[] last = new FleetStatus[1];
         try {
-            NodeCluster.await("ServerFleet " + namespace + "/" + name + " settled at " + replicas + " pods", timeout, () -> {
-                last[0] = status();
-                return last[0].settled(generation, replicas);
-            });
+            NodeCluster.await(
+                    "ServerFleet " + namespace + "/" + name + " settled at " + replicas + " pods", timeout, () -> {
+                        last[0] = status();
+                        return last[0].settled(generation, replicas);
+                    });
         } catch (IllegalStateException e) {
             throw new IllegalStateException(e.getMessage() + "; last status: " + last[0], e);
         }
@@ -80,8 +91,16 @@ public final class Fleet {
 
     /** Changes the server container's image ({@code kubectl patch} of the template): a rolling upgrade. */
     public void setImage(String image) {
-        cluster.kubectl().run("patch", "-n", namespace, "serverfleet/" + name, "--type=json", "-p",
-                "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"" + image + "\"}]");
+        cluster.kubectl()
+                .run(
+                        "patch",
+                        "-n",
+                        namespace,
+                        "serverfleet/" + name,
+                        "--type=json",
+                        "-p",
+                        "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"" + image
+                                + "\"}]");
     }
 
     /**
@@ -89,21 +108,33 @@ public final class Fleet {
      * annotation: Requested, Draining or Drained); empty when the pod is not draining.
      */
     public static Optional<String> drainState(Pod pod) {
-        String record = pod.getMetadata().getAnnotations() == null ? null : pod.getMetadata().getAnnotations().get("ferry.dev/drain");
+        String record = pod.getMetadata().getAnnotations() == null
+                ? null
+                : pod.getMetadata().getAnnotations().get("ferry.dev/drain");
         if (record == null) {
             return Optional.empty();
         }
         try {
-            return Optional.ofNullable(Serialization.jsonMapper().readTree(record).path("state").asText(null));
+            return Optional.ofNullable(
+                    Serialization.jsonMapper().readTree(record).path("state").asText(null));
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("pod " + pod.getMetadata().getName() + " has an unreadable drain record: " + record, e);
+            throw new IllegalStateException(
+                    "pod " + pod.getMetadata().getName() + " has an unreadable drain record: " + record, e);
         }
     }
 
     /** The fleet's pods (the operator's labels), by name. */
     public List<Pod> pods() {
-        return cluster.client().pods().inNamespace(namespace).withLabel("ferry.dev/fleet", name).list().getItems().stream()
-                .sorted(java.util.Comparator.comparing(p -> p.getMetadata().getName())).toList();
+        return cluster
+                .client()
+                .pods()
+                .inNamespace(namespace)
+                .withLabel("ferry.dev/fleet", name)
+                .list()
+                .getItems()
+                .stream()
+                .sorted(java.util.Comparator.comparing(p -> p.getMetadata().getName()))
+                .toList();
     }
 
     /**
@@ -114,11 +145,15 @@ public final class Fleet {
      */
     public void awaitServiceRoutes(int pods, Duration timeout) {
         String comment = "--comment \"" + namespace + "/" + name + ":client -> ";
-        NodeCluster.await("kube-proxy routing Service " + namespace + "/" + name + " to " + pods + " pods", timeout, () -> {
-            long routes = NodeCluster.run(Duration.ofSeconds(30), "iptables-save", "-t", "nat").lines()
-                    .filter(l -> l.startsWith("-A KUBE-SVC-") && l.contains(comment) && l.contains("-j KUBE-SEP-")).count();
-            return routes == pods;
-        });
+        NodeCluster.await(
+                "kube-proxy routing Service " + namespace + "/" + name + " to " + pods + " pods", timeout, () -> {
+                    long routes = NodeCluster.run(Duration.ofSeconds(30), "iptables-save", "-t", "nat")
+                            .lines()
+                            .filter(l ->
+                                    l.startsWith("-A KUBE-SVC-") && l.contains(comment) && l.contains("-j KUBE-SEP-"))
+                            .count();
+                    return routes == pods;
+                });
     }
 
     /** {@code clusterIP:port} of the fleet's client Service: what a client in the cluster's network connects to. */
@@ -129,7 +164,8 @@ public final class Fleet {
 
     /** The Service's cluster DNS name and port ({@code NAME.NAMESPACE.svc:PORT}), resolved through CoreDNS. */
     public String serviceDnsAddress() {
-        return name + "." + namespace + ".svc:" + clientService().getSpec().getPorts().get(0).getPort();
+        return name + "." + namespace + ".svc:"
+                + clientService().getSpec().getPorts().get(0).getPort();
     }
 
     /** {@code podIP:port} of a fleet pod's client port: what a client dials to reach that one pod. */
@@ -140,15 +176,22 @@ public final class Fleet {
     /** The fleet's Kubernetes Events ({@code events.k8s.io/v1}) with this reason, oldest first. */
     public List<io.fabric8.kubernetes.api.model.events.v1.Event> events(String reason) {
         return cluster.client().events().v1().events().inNamespace(namespace).list().getItems().stream()
-                .filter(e -> e.getRegarding() != null && name.equals(e.getRegarding().getName())
-                        && KIND.equals(e.getRegarding().getKind()) && reason.equals(e.getReason()))
+                .filter(e -> e.getRegarding() != null
+                        && name.equals(e.getRegarding().getName())
+                        && KIND.equals(e.getRegarding().getKind())
+                        && reason.equals(e.getReason()))
                 .sorted(java.util.Comparator.comparing(e -> e.getMetadata().getCreationTimestamp()))
                 .toList();
     }
 
     private Service clientService() {
-        Service s = cluster.client().services().inNamespace(namespace).withName(name).get();
-        if (s == null) throw new IllegalStateException("the client Service " + namespace + "/" + name + " does not exist yet");
+        Service s = cluster.client()
+                .services()
+                .inNamespace(namespace)
+                .withName(name)
+                .get();
+        if (s == null)
+            throw new IllegalStateException("the client Service " + namespace + "/" + name + " does not exist yet");
         return s;
     }
 }

@@ -10,9 +10,18 @@ import java.util.Objects;
  * user's tool would, without the operator's classes.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record FleetStatus(Long observedGeneration, Integer replicas, Integer readyReplicas, Integer updatedReplicas,
-                          String currentRevision, String updateRevision, String selector, Long sessions,
-                          Migrations migrations, List<Pod> pods, List<Condition> conditions) {
+public record FleetStatus(
+        Long observedGeneration,
+        Integer replicas,
+        Integer readyReplicas,
+        Integer updatedReplicas,
+        String currentRevision,
+        String updateRevision,
+        String selector,
+        Long sessions,
+        Migrations migrations,
+        List<Pod> pods,
+        List<Condition> conditions) {
 
     public FleetStatus {
         pods = pods == null ? List.of() : List.copyOf(pods);
@@ -22,25 +31,40 @@ public record FleetStatus(Long observedGeneration, Integer replicas, Integer rea
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Pod(String name, String phase, Long sessions, String revision) {
-        public long sessionCount() { return sessions == null ? 0 : sessions; }
+        public long sessionCount() {
+            return sessions == null ? 0 : sessions;
+        }
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Migrations(Long inFlight, Long completed, Long failed) {
-        public long completedCount() { return completed == null ? 0 : completed; }
-        public long failedCount() { return failed == null ? 0 : failed; }
+        public long completedCount() {
+            return completed == null ? 0 : completed;
+        }
+
+        public long failedCount() {
+            return failed == null ? 0 : failed;
+        }
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Condition(String type, String status, String reason, String message, Long observedGeneration) {}
 
-    public int replicaCount() { return replicas == null ? 0 : replicas; }
+    public int replicaCount() {
+        return replicas == null ? 0 : replicas;
+    }
 
-    public int readyCount() { return readyReplicas == null ? 0 : readyReplicas; }
+    public int readyCount() {
+        return readyReplicas == null ? 0 : readyReplicas;
+    }
 
-    public int updatedCount() { return updatedReplicas == null ? 0 : updatedReplicas; }
+    public int updatedCount() {
+        return updatedReplicas == null ? 0 : updatedReplicas;
+    }
 
-    public long sessionCount() { return sessions == null ? 0 : sessions; }
+    public long sessionCount() {
+        return sessions == null ? 0 : sessions;
+    }
 
     public boolean condition(String type) {
         return conditions.stream().anyMatch(c -> c.type().equals(type) && "True".equals(c.status()));
@@ -52,12 +76,18 @@ public record FleetStatus(Long observedGeneration, Integer replicas, Integer rea
      * the fleet says Available and no longer Progressing.
      */
     public boolean settled(long generation, int replicas) {
-        return observedGeneration != null && observedGeneration == generation
-                && replicaCount() == replicas && readyCount() == replicas && updatedCount() == replicas
+        return observedGeneration != null
+                && observedGeneration == generation
+                && replicaCount() == replicas
+                && readyCount() == replicas
+                && updatedCount() == replicas
                 && Objects.equals(currentRevision, updateRevision)
                 && pods.size() == replicas
-                && pods.stream().allMatch(p -> "Serving".equals(p.phase()) && Objects.equals(p.revision(), updateRevision))
-                && condition("Available") && !condition("Progressing") && !condition("Draining");
+                && pods.stream()
+                        .allMatch(p -> "Serving".equals(p.phase()) && Objects.equals(p.revision(), updateRevision))
+                && condition("Available")
+                && !condition("Progressing")
+                && !condition("Draining");
     }
 
     /** The condition of this type, if the operator has written one. */
@@ -67,6 +97,8 @@ public record FleetStatus(Long observedGeneration, Integer replicas, Integer rea
 
     /** Sessions per pod name. */
     public Map<String, Long> sessionsByPod() {
-        return pods.stream().collect(java.util.stream.Collectors.toMap(Pod::name, Pod::sessionCount, Long::sum, java.util.TreeMap::new));
+        return pods.stream()
+                .collect(java.util.stream.Collectors.toMap(
+                        Pod::name, Pod::sessionCount, Long::sum, java.util.TreeMap::new));
     }
 }

@@ -23,7 +23,8 @@ public final class FleetTlsFiles {
     /** The text under {@code key} of a Secret's data (base64-decoded). */
     public static String text(Secret secret, String key) {
         String value = secret.getData() == null ? null : secret.getData().get(key);
-        if (value == null) throw new IllegalStateException("Secret " + secret.getMetadata().getName() + " has no " + key);
+        if (value == null)
+            throw new IllegalStateException("Secret " + secret.getMetadata().getName() + " has no " + key);
         return new String(Base64.getDecoder().decode(value), StandardCharsets.US_ASCII);
     }
 

@@ -18,13 +18,15 @@ public final class Kubectl {
 
     /** What a kubectl run printed, and how it ended. */
     public record Outcome(List<String> command, int exitCode, String out, String err) {
-        public boolean ok() { return exitCode == 0; }
+        public boolean ok() {
+            return exitCode == 0;
+        }
 
         /** This outcome, or an exception that quotes the command and what it printed. */
         public Outcome orThrow() {
             if (!ok()) {
-                throw new IllegalStateException("`" + String.join(" ", command) + "` exited with " + exitCode + ":\n" + err.strip()
-                        + (out.isBlank() ? "" : "\n" + out.strip()));
+                throw new IllegalStateException("`" + String.join(" ", command) + "` exited with " + exitCode + ":\n"
+                        + err.strip() + (out.isBlank() ? "" : "\n" + out.strip()));
             }
             return this;
         }
@@ -68,9 +70,13 @@ public final class Kubectl {
             }
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
-                throw new IllegalStateException("`kubectl " + String.join(" ", args) + "` did not finish within " + timeout);
+                throw new IllegalStateException(
+                        "`kubectl " + String.join(" ", args) + "` did not finish within " + timeout);
             }
-            return new Outcome(command.subList(3, command.size()), p.exitValue(), out.get(30, TimeUnit.SECONDS),
+            return new Outcome(
+                    command.subList(3, command.size()),
+                    p.exitValue(),
+                    out.get(30, TimeUnit.SECONDS),
                     err.get(30, TimeUnit.SECONDS));
         } catch (IOException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             p.destroyForcibly();
@@ -83,12 +89,14 @@ public final class Kubectl {
     }
 
     private static CompletableFuture<String> drain(InputStream in) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (in) {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "(unreadable: " + e.getMessage() + ")";
-            }
-        }, r -> Thread.ofVirtual().start(r));
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try (in) {
+                        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                    } catch (IOException e) {
+                        return "(unreadable: " + e.getMessage() + ")";
+                    }
+                },
+                r -> Thread.ofVirtual().start(r));
     }
 }

@@ -29,6 +29,7 @@ public final class NodeCluster implements AutoCloseable {
 
     /** Where {@code kubectl apply -k deploy/} puts the operator and Redis. */
     public static final String FERRY_NAMESPACE = "ferry-system";
+
     public static final String OPERATOR = "ferry-operator";
     public static final String REDIS = "ferry-redis";
     /** The context store URI fleets use (deploy/redis.yaml's Service). */
@@ -49,28 +50,39 @@ public final class NodeCluster implements AutoCloseable {
         Path repo = repoRoot();
         Path kubeconfig = Path.of(env("KUBECONFIG", "/var/lib/ferry-node/admin.kubeconfig"));
         if (!Files.isReadable(kubeconfig)) {
-            throw new IllegalStateException("no cluster to use: " + kubeconfig + " does not exist; start one with scripts/node.sh up");
+            throw new IllegalStateException(
+                    "no cluster to use: " + kubeconfig + " does not exist; start one with scripts/node.sh up");
         }
         Path bin = Path.of(env("FERRY_NODE_BIN", controlPlaneDir(repo)));
         try {
             Config config = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
             config.setRequestTimeout(30_000);
-            KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+            KubernetesClient client =
+                    new KubernetesClientBuilder().withConfig(config).build();
             return new NodeCluster(repo, new Kubectl(bin.resolve("kubectl"), kubeconfig), client);
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + kubeconfig + ": " + e.getMessage(), e);
         }
     }
 
-    public KubernetesClient client() { return client; }
+    public KubernetesClient client() {
+        return client;
+    }
 
-    public Kubectl kubectl() { return kubectl; }
+    public Kubectl kubectl() {
+        return kubectl;
+    }
 
-    public Path repo() { return repo; }
+    public Path repo() {
+        return repo;
+    }
 
     /** The nodes' names, sorted. */
     public List<String> nodes() {
-        return client.nodes().list().getItems().stream().map(n -> n.getMetadata().getName()).sorted().toList();
+        return client.nodes().list().getItems().stream()
+                .map(n -> n.getMetadata().getName())
+                .sorted()
+                .toList();
     }
 
     /**
@@ -79,18 +91,29 @@ public final class NodeCluster implements AutoCloseable {
      */
     public void installFerry(Duration timeout) {
         long t0 = System.nanoTime();
-        kubectl.run("apply", "--server-side", "--force-conflicts", "-k", repo.resolve("deploy").toString());
+        kubectl.run(
+                "apply",
+                "--server-side",
+                "--force-conflicts",
+                "-k",
+                repo.resolve("deploy").toString());
         awaitAvailable(FERRY_NAMESPACE, OPERATOR, 2, timeout);
         awaitAvailable(FERRY_NAMESPACE, REDIS, 1, timeout);
-        log.info("Ferry installed by kubectl apply -k deploy/: operator 2/2 and Redis available after {} ms",
+        log.info(
+                "Ferry installed by kubectl apply -k deploy/: operator 2/2 and Redis available after {} ms",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     }
 
     /** Waits until {@code namespace/name} has {@code replicas} available, updated replicas. */
     public void awaitAvailable(String namespace, String name, int replicas, Duration timeout) {
         await("deployment " + namespace + "/" + name + " available with " + replicas + " replicas", timeout, () -> {
-            Deployment d = client.apps().deployments().inNamespace(namespace).withName(name).get();
-            return d != null && d.getStatus() != null
+            Deployment d = client.apps()
+                    .deployments()
+                    .inNamespace(namespace)
+                    .withName(name)
+                    .get();
+            return d != null
+                    && d.getStatus() != null
                     && d.getMetadata().getGeneration().equals(d.getStatus().getObservedGeneration())
                     && Integer.valueOf(replicas).equals(d.getStatus().getAvailableReplicas())
                     && Integer.valueOf(replicas).equals(d.getStatus().getUpdatedReplicas())
@@ -100,15 +123,32 @@ public final class NodeCluster implements AutoCloseable {
 
     /** A new namespace named {@code prefix-xxxxx}. */
     public String createNamespace(String prefix) {
-        String name = prefix.toLowerCase(Locale.ROOT) + "-" + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36, 36 * 36 * 36 * 36), 36);
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name)
-                .addToLabels("app.kubernetes.io/part-of", "ferry-node-tests").endMetadata().build()).create();
+        String name = prefix.toLowerCase(Locale.ROOT) + "-"
+                + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36, 36 * 36 * 36 * 36), 36);
+        client.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .addToLabels("app.kubernetes.io/part-of", "ferry-node-tests")
+                        .endMetadata()
+                        .build())
+                .create();
         return name;
     }
 
     /** Deletes a namespace and whatever runs in it, without waiting for the pods' grace periods. */
     public void deleteNamespace(String name) {
-        kubectl.attempt(null, Duration.ofMinutes(2), "delete", "pods", "--all", "-n", name, "--grace-period=0", "--force", "--wait=false");
+        kubectl.attempt(
+                null,
+                Duration.ofMinutes(2),
+                "delete",
+                "pods",
+                "--all",
+                "-n",
+                name,
+                "--grace-period=0",
+                "--force",
+                "--wait=false");
         client.namespaces().withName(name).delete();
     }
 
@@ -125,7 +165,10 @@ public final class NodeCluster implements AutoCloseable {
         try {
             Path output = Files.createTempFile("ferry-node-cmd", ".log");
             try {
-                Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+                Process p = new ProcessBuilder(command)
+                        .redirectErrorStream(true)
+                        .redirectOutput(output.toFile())
+                        .start();
                 p.getOutputStream().close();
                 if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     p.destroyForcibly();
@@ -133,7 +176,8 @@ public final class NodeCluster implements AutoCloseable {
                 }
                 String text = Files.readString(output, StandardCharsets.UTF_8);
                 if (p.exitValue() != 0) {
-                    throw new IllegalStateException(String.join(" ", command) + " exited with " + p.exitValue() + ":\n" + text.strip());
+                    throw new IllegalStateException(
+                            String.join(" ", command) + " exited with " + p.exitValue() + ":\n" + text.strip());
                 }
                 return text;
             } finally {
@@ -159,7 +203,8 @@ public final class NodeCluster implements AutoCloseable {
                 last = e; // the API server may be briefly unreachable while a pod restarts
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s waiting for " + what, last);
+                throw new IllegalStateException(
+                        "timed out after " + timeout.toSeconds() + " s waiting for " + what, last);
             }
             try {
                 Thread.sleep(200);
@@ -176,7 +221,11 @@ public final class NodeCluster implements AutoCloseable {
     }
 
     private static String controlPlaneDir(Path repo) {
-        return run(Duration.ofMinutes(1), repo.resolve("scripts/control-plane.sh").toString(), "--print-dir").strip();
+        return run(
+                        Duration.ofMinutes(1),
+                        repo.resolve("scripts/control-plane.sh").toString(),
+                        "--print-dir")
+                .strip();
     }
 
     private static Path repoRoot() {
@@ -185,7 +234,8 @@ public final class NodeCluster implements AutoCloseable {
         for (Path dir = start.toAbsolutePath().normalize(); dir != null; dir = dir.getParent()) {
             if (Files.isRegularFile(dir.resolve("scripts/node.sh"))) return dir;
         }
-        throw new IllegalStateException("cannot find the repository (scripts/node.sh) from " + start + "; set -Dferry.repo.root");
+        throw new IllegalStateException(
+                "cannot find the repository (scripts/node.sh) from " + start + "; set -Dferry.repo.root");
     }
 
     private static String env(String name, String fallback) {

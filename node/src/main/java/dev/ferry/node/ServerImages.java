@@ -24,7 +24,15 @@ public final class ServerImages {
                         ENV FERRY_SERVER_VERSION=%s
                         LABEL org.opencontainers.image.version=%s
                         """.formatted(base, version, version));
-                NodeCluster.run(Duration.ofMinutes(3), "podman", "build", "--quiet", "--pull=never", "-t", image, dir.toString());
+                NodeCluster.run(
+                        Duration.ofMinutes(3),
+                        "podman",
+                        "build",
+                        "--quiet",
+                        "--pull=never",
+                        "-t",
+                        image,
+                        dir.toString());
             } finally {
                 Files.deleteIfExists(dir.resolve("Containerfile"));
                 Files.deleteIfExists(dir);

@@ -15,6 +15,7 @@ public abstract class FerryOnNode {
 
     /** Generous for a loaded 2-core machine: JVMs start, images unpack, drains wait for clients. */
     protected static final Duration SETTLE = Duration.ofMinutes(4);
+
     protected static final String SERVER_IMAGE = "localhost/ferry/server:0.1.0-SNAPSHOT";
 
     private static NodeCluster cluster;
@@ -54,7 +55,9 @@ public abstract class FerryOnNode {
         soft.assertThat(summary.commandsFailed()).as("commands failed").isZero();
         soft.assertThat(summary.wrongAnswers()).as("wrong answers").isZero();
         soft.assertThat(summary.sessionsLost()).as("sessions lost").isZero();
-        soft.assertThat(summary.client().migrationsFailed()).as("migrations failed").isZero();
+        soft.assertThat(summary.client().migrationsFailed())
+                .as("migrations failed")
+                .isZero();
         soft.assertThat(summary.client().duplicateRows()).as("duplicate rows").isZero();
         soft.assertThat(summary.client().seqGaps()).as("sequence gaps").isZero();
         soft.assertThat(summary.commandsOk()).as("commands ok").isPositive();
@@ -73,19 +76,26 @@ public abstract class FerryOnNode {
     }
 
     /** A fleet manifest of the reference server with the hardened settings of deploy/examples/basic-fleet.yaml. */
-    protected static String fleetManifest(String name, int replicas, String image, String advertise, int idleMigrationSeconds) {
+    protected static String fleetManifest(
+            String name, int replicas, String image, String advertise, int idleMigrationSeconds) {
         return fleetManifest(name, replicas, image, advertise, idleMigrationSeconds, "");
     }
 
     /** As above, with {@code extraSpec} (YAML lines indented two spaces, each ending in a newline) added to the spec. */
-    protected static String fleetManifest(String name, int replicas, String image, String advertise, int idleMigrationSeconds,
-                                          String extraSpec) {
+    protected static String fleetManifest(
+            String name, int replicas, String image, String advertise, int idleMigrationSeconds, String extraSpec) {
         return fleetManifest(name, replicas, image, advertise, idleMigrationSeconds, 600, extraSpec);
     }
 
     /** As above, with the session idle timer too (both timers 0 turn migration off). */
-    protected static String fleetManifest(String name, int replicas, String image, String advertise, int idleMigrationSeconds,
-                                          int sessionIdleSeconds, String extraSpec) {
+    protected static String fleetManifest(
+            String name,
+            int replicas,
+            String image,
+            String advertise,
+            int idleMigrationSeconds,
+            int sessionIdleSeconds,
+            String extraSpec) {
         return """
                 apiVersion: ferry.dev/v1alpha1
                 kind: ServerFleet
@@ -110,6 +120,15 @@ public abstract class FerryOnNode {
                               memory: 128Mi
                             limits:
                               memory: 384Mi
-                """.formatted(name, replicas, advertise, NodeCluster.STORE_URI, idleMigrationSeconds, sessionIdleSeconds, extraSpec, idleMigrationSeconds + 30, image);
+                """.formatted(
+                        name,
+                        replicas,
+                        advertise,
+                        NodeCluster.STORE_URI,
+                        idleMigrationSeconds,
+                        sessionIdleSeconds,
+                        extraSpec,
+                        idleMigrationSeconds + 30,
+                        image);
     }
 }

@@ -49,7 +49,10 @@ class FleetTlsIT extends FerryOnNode {
     @Test
     void aGeneratedCaFleetServesTlsDrainsTlsClientsAndKeepsItsCertificateAcrossAnOperatorRestart() throws Exception {
         NodeCluster cluster = cluster();
-        Fleet fleet = Fleet.apply(cluster, namespace, fleetManifest("gen", 3, SERVER_IMAGE, "Pod", 30, 600, "  tls:\n    mode: Generated\n"));
+        Fleet fleet = Fleet.apply(
+                cluster,
+                namespace,
+                fleetManifest("gen", 3, SERVER_IMAGE, "Pod", 30, 600, "  tls:\n    mode: Generated\n"));
         fleet.awaitSettled(3, SETTLE);
         fleet.awaitServiceRoutes(3, Duration.ofMinutes(1));
         String fleetName = "gen." + namespace + ".svc";
@@ -61,24 +64,37 @@ class FleetTlsIT extends FerryOnNode {
         assertThat(FleetTlsFiles.text(serving, "ca.crt")).contains(caPem);
         String servingPem = FleetTlsFiles.text(serving, "tls.crt");
         X509Certificate issued = FleetTlsFiles.certificate(servingPem);
-        assertThat(issued.getSubjectAlternativeNames().stream().map(san -> String.valueOf(san.get(1))).toList())
+        assertThat(issued.getSubjectAlternativeNames().stream()
+                        .map(san -> String.valueOf(san.get(1)))
+                        .toList())
                 .contains(fleetName, "gen-admin." + namespace + ".svc");
         assertThat(fleet.events("FleetCaCreated")).hasSize(1);
         assertThat(fleet.events("CertificateIssued")).hasSize(1);
 
-        try (FerryClient plain = FerryClient.create(ClientOptions.builder().serviceAddress(fleet.serviceAddress())
-                .connectTimeout(Duration.ofSeconds(5)).resumeAttempts(1).build())) {
-            assertThatThrownBy(plain::connect).as("the client port speaks TLS only")
+        try (FerryClient plain = FerryClient.create(ClientOptions.builder()
+                .serviceAddress(fleet.serviceAddress())
+                .connectTimeout(Duration.ofSeconds(5))
+                .resumeAttempts(1)
+                .build())) {
+            assertThatThrownBy(plain::connect)
+                    .as("the client port speaks TLS only")
                     .isInstanceOf(dev.ferry.client.ConnectFailedException.class);
         }
 
-        // Clients trust ca.crt and check the fleet's name: they are sent to pod IPs, which the certificate does not name.
+        // Clients trust ca.crt and check the fleet's name: they are sent to pod IPs, which the certificate does not
+        // name.
         Path caFile = Files.writeString(dir.resolve("ca.crt"), caPem);
-        ClientTlsOptions tls = ClientTlsOptions.builder().trustCaPem(caFile).serverName(fleetName).build();
-        try (CheckedSessions load = CheckedSessions.start(fleet.serviceAddress(), SESSIONS, Duration.ofMillis(20), tls)) {
+        ClientTlsOptions tls = ClientTlsOptions.builder()
+                .trustCaPem(caFile)
+                .serverName(fleetName)
+                .build();
+        try (CheckedSessions load =
+                CheckedSessions.start(fleet.serviceAddress(), SESSIONS, Duration.ofMillis(20), tls)) {
             load.awaitRounds(2, Duration.ofMinutes(1));
             // The operator reads each pod's session count over HTTPS: a failed admin call would leave it unknown.
-            NodeCluster.await("session counts from the admin API over HTTPS", Duration.ofMinutes(1),
+            NodeCluster.await(
+                    "session counts from the admin API over HTTPS",
+                    Duration.ofMinutes(1),
                     () -> fleet.status().sessionCount() >= SESSIONS);
             Set<String> podsBefore = names(fleet.pods());
             var before = load.sessionsByPod();
@@ -89,18 +105,28 @@ class FleetTlsIT extends FerryOnNode {
             CheckedSessions.Summary summary = load.stop(Duration.ofMinutes(2));
             log.info("TLS fleet (generated CA), scale 3 -> 2: {}", summary);
 
-            Set<String> removed = podsBefore.stream().filter(p -> !names(fleet.pods()).contains(p)).collect(Collectors.toSet());
+            Set<String> removed = podsBefore.stream()
+                    .filter(p -> !names(fleet.pods()).contains(p))
+                    .collect(Collectors.toSet());
             assertThat(removed).hasSize(1);
             assertNothingFailed(summary);
-            assertThat(summary.sessionsByMoves().getOrDefault(1, 0L)).isEqualTo(before.getOrDefault(removed.iterator().next(), 0L));
+            assertThat(summary.sessionsByMoves().getOrDefault(1, 0L))
+                    .isEqualTo(before.getOrDefault(removed.iterator().next(), 0L));
             assertThat(summary.sessionsByMoves().keySet()).isSubsetOf(0, 1);
         }
 
         // A restarted operator remembers nothing: it finds the CA and the certificate in their Secrets and keeps them,
         // so new pods serve the same certificate and clients that trust the CA they were given still connect.
-        cluster.kubectl().run("rollout", "restart", "deployment/" + NodeCluster.OPERATOR, "-n", NodeCluster.FERRY_NAMESPACE);
-        cluster.kubectl().run("rollout", "status", "deployment/" + NodeCluster.OPERATOR, "-n", NodeCluster.FERRY_NAMESPACE,
-                "--timeout=" + SETTLE.toSeconds() + "s");
+        cluster.kubectl()
+                .run("rollout", "restart", "deployment/" + NodeCluster.OPERATOR, "-n", NodeCluster.FERRY_NAMESPACE);
+        cluster.kubectl()
+                .run(
+                        "rollout",
+                        "status",
+                        "deployment/" + NodeCluster.OPERATOR,
+                        "-n",
+                        NodeCluster.FERRY_NAMESPACE,
+                        "--timeout=" + SETTLE.toSeconds() + "s");
         fleet.scale(3);
         fleet.awaitSettled(3, SETTLE);
         assertThat(FleetTlsFiles.text(secret("gen-ca"), "ca.crt")).isEqualTo(caPem);
@@ -109,37 +135,110 @@ class FleetTlsIT extends FerryOnNode {
         assertThat(fleet.events("CertificateIssued")).hasSize(1);
         X509Certificate ca = FleetTlsFiles.certificate(caPem);
         for (Pod pod : fleet.pods()) {
-            assertThat(FleetTlsFiles.served(ca, pod.getStatus().getPodIP(), Fleet.CLIENT_PORT).getSerialNumber())
-                    .as("certificate served by %s", pod.getMetadata().getName()).isEqualTo(issued.getSerialNumber());
+            assertThat(FleetTlsFiles.served(ca, pod.getStatus().getPodIP(), Fleet.CLIENT_PORT)
+                            .getSerialNumber())
+                    .as("certificate served by %s", pod.getMetadata().getName())
+                    .isEqualTo(issued.getSerialNumber());
         }
     }
 
     @Test
     void aMissingProvidedSecretIsReportedAndTheFleetStartsOnceItExists() {
         NodeCluster cluster = cluster();
-        Fleet fleet = Fleet.apply(cluster, namespace, fleetManifest("own", 1, SERVER_IMAGE, "Pod", 30, 600,
-                "  tls:\n    mode: Provided\n    secretName: own-cert\n"));
-        String expected = "tls.secretName: Secret " + namespace + "/own-cert does not exist; create a kubernetes.io/tls Secret";
-        NodeCluster.await("ReconcileError naming the missing Secret", Duration.ofMinutes(1), () -> fleet.status()
-                .conditionOf("ReconcileError").map(c -> "True".equals(c.status()) && c.message().contains(expected)).orElse(false));
+        Fleet fleet = Fleet.apply(
+                cluster,
+                namespace,
+                fleetManifest(
+                        "own",
+                        1,
+                        SERVER_IMAGE,
+                        "Pod",
+                        30,
+                        600,
+                        "  tls:\n    mode: Provided\n    secretName: own-cert\n"));
+        String expected =
+                "tls.secretName: Secret " + namespace + "/own-cert does not exist; create a kubernetes.io/tls Secret";
+        NodeCluster.await(
+                "ReconcileError naming the missing Secret",
+                Duration.ofMinutes(1),
+                () -> fleet.status()
+                        .conditionOf("ReconcileError")
+                        .map(c -> "True".equals(c.status()) && c.message().contains(expected))
+                        .orElse(false));
         assertThat(fleet.pods()).as("no pod without its certificate").isEmpty();
 
         // What a user does: a CA and a certificate for the fleet's name from openssl, into a kubernetes.io/tls Secret.
         String name = "own." + namespace + ".svc";
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-                "-subj", "/CN=own test CA", "-keyout", "ca.key", "-out", "ca.crt");
-        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=" + name,
-                "-keyout", "tls.key", "-out", "tls.csr");
-        openssl("x509", "-req", "-in", "tls.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1",
-                "-extfile", write("san.ext", "subjectAltName=DNS:" + name + "\n").toString(), "-out", "tls.crt");
-        cluster.kubectl().run("create", "secret", "generic", "own-cert", "-n", namespace, "--type=kubernetes.io/tls",
-                "--from-file=tls.crt=" + dir.resolve("tls.crt"), "--from-file=tls.key=" + dir.resolve("tls.key"),
-                "--from-file=ca.crt=" + dir.resolve("ca.crt"));
+        openssl(
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=own test CA",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.crt");
+        openssl(
+                "req",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-subj",
+                "/CN=" + name,
+                "-keyout",
+                "tls.key",
+                "-out",
+                "tls.csr");
+        openssl(
+                "x509",
+                "-req",
+                "-in",
+                "tls.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "1",
+                "-extfile",
+                write("san.ext", "subjectAltName=DNS:" + name + "\n").toString(),
+                "-out",
+                "tls.crt");
+        cluster.kubectl()
+                .run(
+                        "create",
+                        "secret",
+                        "generic",
+                        "own-cert",
+                        "-n",
+                        namespace,
+                        "--type=kubernetes.io/tls",
+                        "--from-file=tls.crt=" + dir.resolve("tls.crt"),
+                        "--from-file=tls.key=" + dir.resolve("tls.key"),
+                        "--from-file=ca.crt=" + dir.resolve("ca.crt"));
 
         fleet.awaitSettled(1, SETTLE);
-        assertThat(cluster.client().secrets().inNamespace(namespace).withName("own-ca").get()).as("no CA generated for a Provided fleet").isNull();
-        X509Certificate served = FleetTlsFiles.served(FleetTlsFiles.certificate(read("ca.crt")),
-                fleet.pods().get(0).getStatus().getPodIP(), Fleet.CLIENT_PORT);
+        assertThat(cluster.client()
+                        .secrets()
+                        .inNamespace(namespace)
+                        .withName("own-ca")
+                        .get())
+                .as("no CA generated for a Provided fleet")
+                .isNull();
+        X509Certificate served = FleetTlsFiles.served(
+                FleetTlsFiles.certificate(read("ca.crt")),
+                fleet.pods().get(0).getStatus().getPodIP(),
+                Fleet.CLIENT_PORT);
         assertThat(served).isEqualTo(FleetTlsFiles.certificate(read("tls.crt")));
     }
 
@@ -147,7 +246,10 @@ class FleetTlsIT extends FerryOnNode {
         List<String> command = new java.util.ArrayList<>(List.of("openssl"));
         command.addAll(List.of(args));
         try {
-            Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(command)
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             if (!p.waitFor(1, java.util.concurrent.TimeUnit.MINUTES) || p.exitValue() != 0) {
                 throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
@@ -177,7 +279,12 @@ class FleetTlsIT extends FerryOnNode {
     }
 
     private Secret secret(String name) {
-        Secret s = cluster().client().secrets().inNamespace(namespace).withName(name).get();
+        Secret s = cluster()
+                .client()
+                .secrets()
+                .inNamespace(namespace)
+                .withName(name)
+                .get();
         if (s == null) throw new IllegalStateException("Secret " + namespace + "/" + name + " does not exist");
         return s;
     }

@@ -9,7 +9,6 @@ import dev.ferry.client.FerrySession;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
-import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,10 +49,14 @@ class FleetTlsRenewalIT extends FerryOnNode {
     private static final Duration POD_PICKUP = Duration.ofMinutes(4);
 
     @Test
-    @Timeout(value = 20, unit = TimeUnit.MINUTES) // settling plus the operator's 5-minute Secret recheck exceed the 10 m default
+    @Timeout(
+            value = 20,
+            unit = TimeUnit.MINUTES) // settling plus the operator's 5-minute Secret recheck exceed the 10 m default
     void aReissuedCertificateReachesTheRunningPodsThroughTheirSecretVolume() throws Exception {
         NodeCluster cluster = cluster();
-        Fleet fleet = Fleet.apply(cluster, namespace,
+        Fleet fleet = Fleet.apply(
+                cluster,
+                namespace,
                 fleetManifest(FLEET, PODS, SERVER_IMAGE, "Pod", 30, "  tls:\n    mode: Generated\n"));
         fleet.awaitSettled(PODS, SETTLE);
         fleet.awaitServiceRoutes(PODS, Duration.ofMinutes(1));
@@ -61,25 +64,42 @@ class FleetTlsRenewalIT extends FerryOnNode {
 
         String caPem = FleetTlsFiles.text(secret(cluster, FLEET + "-ca"), "ca.crt");
         X509Certificate ca = FleetTlsFiles.certificate(caPem);
-        X509Certificate issued = FleetTlsFiles.certificate(FleetTlsFiles.text(secret(cluster, FLEET + "-tls"), "tls.crt"));
+        X509Certificate issued =
+                FleetTlsFiles.certificate(FleetTlsFiles.text(secret(cluster, FLEET + "-tls"), "tls.crt"));
         List<Pod> before = fleet.pods();
         assertThat(before).hasSize(PODS);
         for (Pod pod : before) {
             X509Certificate served = served(ca, pod);
-            assertThat(served.getSerialNumber()).as("serial served by %s", name(pod)).isEqualTo(issued.getSerialNumber());
-            assertThat(served.getSubjectAlternativeNames()).as("names in the certificate of %s", name(pod))
+            assertThat(served.getSerialNumber())
+                    .as("serial served by %s", name(pod))
+                    .isEqualTo(issued.getSerialNumber());
+            assertThat(served.getSubjectAlternativeNames())
+                    .as("names in the certificate of %s", name(pod))
                     .anySatisfy(san -> assertThat(san.get(1)).isEqualTo(fleetName));
         }
-        log.info("pods {} serve certificate {} of {}, valid until {}", nodes(before), hex(issued.getSerialNumber()),
-                ca.getSubjectX500Principal(), issued.getNotAfter());
+        log.info(
+                "pods {} serve certificate {} of {}, valid until {}",
+                nodes(before),
+                hex(issued.getSerialNumber()),
+                ca.getSubjectX500Principal(),
+                issued.getNotAfter());
 
         Path caFile = Files.createTempFile("ferry-fleet-ca", ".pem");
         Files.writeString(caFile, caPem);
-        // Clients are sent to pod IPs (advertise: Pod), which no certificate names: they check the fleet's name instead.
-        ClientOptions options = ClientOptions.builder().serviceAddress(fleet.serviceAddress()).clientName("ferry-node-tls")
-                .tls(ClientTlsOptions.builder().trustCaPem(caFile).serverName(fleetName).build())
-                .connectTimeout(Duration.ofSeconds(10)).commandTimeout(Duration.ofSeconds(60)).build();
-        try (FerryClient client = FerryClient.create(options); FerrySession early = client.connect()) {
+        // Clients are sent to pod IPs (advertise: Pod), which no certificate names: they check the fleet's name
+        // instead.
+        ClientOptions options = ClientOptions.builder()
+                .serviceAddress(fleet.serviceAddress())
+                .clientName("ferry-node-tls")
+                .tls(ClientTlsOptions.builder()
+                        .trustCaPem(caFile)
+                        .serverName(fleetName)
+                        .build())
+                .connectTimeout(Duration.ofSeconds(10))
+                .commandTimeout(Duration.ofSeconds(60))
+                .build();
+        try (FerryClient client = FerryClient.create(options);
+                FerrySession early = client.connect()) {
             assertThat(early.execute("INCR n").firstText()).isEqualTo("1");
 
             // The renewal a user can ask for: without its serving Secret the operator issues a new certificate under
@@ -89,45 +109,67 @@ class FleetTlsRenewalIT extends FerryOnNode {
             cluster.kubectl().run("delete", "secret", "-n", namespace, FLEET + "-tls", "--wait=true");
             log.info("deleted Secret {}/{}-tls; waiting for the operator to issue it again", namespace, FLEET);
             X509Certificate[] reissued = new X509Certificate[1];
-            NodeCluster.await("the operator issuing Secret " + namespace + "/" + FLEET + "-tls again", OPERATOR_REISSUE, () -> {
-                Secret s = cluster.client().secrets().inNamespace(namespace).withName(FLEET + "-tls").get();
-                if (s == null) return false;
-                reissued[0] = FleetTlsFiles.certificate(FleetTlsFiles.text(s, "tls.crt"));
-                return true;
-            });
+            NodeCluster.await(
+                    "the operator issuing Secret " + namespace + "/" + FLEET + "-tls again", OPERATOR_REISSUE, () -> {
+                        Secret s = cluster.client()
+                                .secrets()
+                                .inNamespace(namespace)
+                                .withName(FLEET + "-tls")
+                                .get();
+                        if (s == null) return false;
+                        reissued[0] = FleetTlsFiles.certificate(FleetTlsFiles.text(s, "tls.crt"));
+                        return true;
+                    });
             long reissuedAt = System.nanoTime();
             X509Certificate renewed = reissued[0];
             renewed.verify(ca.getPublicKey()); // under the same CA: clients that trust it need nothing new
             assertThat(renewed.getSerialNumber()).isNotEqualTo(issued.getSerialNumber());
-            assertThat(FleetTlsFiles.text(secret(cluster, FLEET + "-tls"), "ca.crt")).isEqualTo(caPem);
-            assertThat(FleetTlsFiles.text(secret(cluster, FLEET + "-ca"), "ca.crt")).as("the fleet CA is kept").isEqualTo(caPem);
-            log.info("the operator issued certificate {} after {} s", hex(renewed.getSerialNumber()), seconds(reissuedAt - deletedAt));
+            assertThat(FleetTlsFiles.text(secret(cluster, FLEET + "-tls"), "ca.crt"))
+                    .isEqualTo(caPem);
+            assertThat(FleetTlsFiles.text(secret(cluster, FLEET + "-ca"), "ca.crt"))
+                    .as("the fleet CA is kept")
+                    .isEqualTo(caPem);
+            log.info(
+                    "the operator issued certificate {} after {} s",
+                    hex(renewed.getSerialNumber()),
+                    seconds(reissuedAt - deletedAt));
 
             // Every probe is a new connection: the server looks at its files again when one arrives.
             Map<String, Long> servedAt = new TreeMap<>();
             Map<String, BigInteger> servedSerial = new TreeMap<>();
-            NodeCluster.await("every pod serving a certificate other than " + hex(issued.getSerialNumber()), POD_PICKUP, () -> {
-                for (Pod pod : before) {
-                    if (servedAt.containsKey(name(pod))) continue;
-                    BigInteger serial = served(ca, pod).getSerialNumber();
-                    if (!serial.equals(issued.getSerialNumber())) {
-                        servedAt.put(name(pod), System.nanoTime());
-                        servedSerial.put(name(pod), serial);
-                    }
-                }
-                return servedAt.size() == before.size();
-            });
-            servedAt.forEach((pod, at) -> log.info("{} serves the renewed certificate {} s after the Secret was deleted, {} s after it"
-                    + " was issued again", pod, seconds(at - deletedAt), seconds(at - reissuedAt)));
-            log.info("the kubelets reported {} FailedMount events while the Secret was missing", cluster.client().v1().events()
-                    .inNamespace(namespace).list().getItems().stream().filter(e -> "FailedMount".equals(e.getReason()))
-                    .mapToInt(e -> e.getCount() == null ? 1 : e.getCount()).sum());
+            NodeCluster.await(
+                    "every pod serving a certificate other than " + hex(issued.getSerialNumber()), POD_PICKUP, () -> {
+                        for (Pod pod : before) {
+                            if (servedAt.containsKey(name(pod))) continue;
+                            BigInteger serial = served(ca, pod).getSerialNumber();
+                            if (!serial.equals(issued.getSerialNumber())) {
+                                servedAt.put(name(pod), System.nanoTime());
+                                servedSerial.put(name(pod), serial);
+                            }
+                        }
+                        return servedAt.size() == before.size();
+                    });
+            servedAt.forEach((pod, at) -> log.info(
+                    "{} serves the renewed certificate {} s after the Secret was deleted, {} s after it"
+                            + " was issued again",
+                    pod,
+                    seconds(at - deletedAt),
+                    seconds(at - reissuedAt)));
+            log.info(
+                    "the kubelets reported {} FailedMount events while the Secret was missing",
+                    cluster.client().v1().events().inNamespace(namespace).list().getItems().stream()
+                            .filter(e -> "FailedMount".equals(e.getReason()))
+                            .mapToInt(e -> e.getCount() == null ? 1 : e.getCount())
+                            .sum());
 
             assertThat(servedSerial.values()).as("what the pods serve now").containsOnly(renewed.getSerialNumber());
             List<Pod> after = fleet.pods();
             assertThat(uids(after)).as("the same pods, by name and uid").isEqualTo(uids(before));
-            assertThat(after).allSatisfy(p -> assertThat(p.getStatus().getContainerStatuses())
-                    .extracting(ContainerStatus::getRestartCount).as("restarts in %s", name(p)).containsOnly(0));
+            assertThat(after)
+                    .allSatisfy(p -> assertThat(p.getStatus().getContainerStatuses())
+                            .extracting(ContainerStatus::getRestartCount)
+                            .as("restarts in %s", name(p))
+                            .containsOnly(0));
             fleet.awaitSettled(PODS, Duration.ofMinutes(1));
 
             // The session opened under the old certificate keeps its connection; a new one trusts the same CA.
@@ -147,23 +189,34 @@ class FleetTlsRenewalIT extends FerryOnNode {
     }
 
     private Secret secret(NodeCluster cluster, String name) {
-        Secret s = cluster.client().secrets().inNamespace(namespace).withName(name).get();
+        Secret s =
+                cluster.client().secrets().inNamespace(namespace).withName(name).get();
         if (s == null) throw new IllegalStateException("Secret " + namespace + "/" + name + " does not exist");
         return s;
     }
 
     private static Map<String, String> uids(List<Pod> pods) {
-        return pods.stream().collect(Collectors.toMap(FleetTlsRenewalIT::name, p -> p.getMetadata().getUid(), (a, b) -> a, TreeMap::new));
+        return pods.stream()
+                .collect(Collectors.toMap(
+                        FleetTlsRenewalIT::name, p -> p.getMetadata().getUid(), (a, b) -> a, TreeMap::new));
     }
 
     /** Pod name → node, for the log: each node's kubelet updates its own pods' volumes. */
     private static Map<String, String> nodes(List<Pod> pods) {
-        return pods.stream().collect(Collectors.toMap(FleetTlsRenewalIT::name, p -> p.getSpec().getNodeName(), (a, b) -> a, TreeMap::new));
+        return pods.stream()
+                .collect(Collectors.toMap(
+                        FleetTlsRenewalIT::name, p -> p.getSpec().getNodeName(), (a, b) -> a, TreeMap::new));
     }
 
-    private static String name(Pod pod) { return pod.getMetadata().getName(); }
+    private static String name(Pod pod) {
+        return pod.getMetadata().getName();
+    }
 
-    private static String hex(BigInteger serial) { return serial.toString(16); }
+    private static String hex(BigInteger serial) {
+        return serial.toString(16);
+    }
 
-    private static String seconds(long nanos) { return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e9); }
+    private static String seconds(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e9);
+    }
 }

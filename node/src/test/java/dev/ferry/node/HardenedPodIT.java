@@ -28,11 +28,29 @@ class HardenedPodIT extends FerryOnNode {
         fleet.awaitSettled(1, SETTLE);
         Pod pod = fleet.pods().get(0);
 
-        String out = cluster.kubectl().attempt(null, Duration.ofMinutes(2), "exec", "-n", namespace, pod.getMetadata().getName(),
-                "-c", "server", "--", "java", "-Xmx32m", "-XX:TieredStopAtLevel=1", "-cp", "@/app/jib-classpath-file",
-                "dev.ferry.reference.SelfCheck").orThrow().out();
+        String out = cluster.kubectl()
+                .attempt(
+                        null,
+                        Duration.ofMinutes(2),
+                        "exec",
+                        "-n",
+                        namespace,
+                        pod.getMetadata().getName(),
+                        "-c",
+                        "server",
+                        "--",
+                        "java",
+                        "-Xmx32m",
+                        "-XX:TieredStopAtLevel=1",
+                        "-cp",
+                        "@/app/jib-classpath-file",
+                        "dev.ferry.reference.SelfCheck")
+                .orThrow()
+                .out();
         Map<String, String> facts = new LinkedHashMap<>();
-        out.lines().filter(l -> l.contains("=")).forEach(l -> facts.put(l.substring(0, l.indexOf('=')), l.substring(l.indexOf('=') + 1)));
+        out.lines()
+                .filter(l -> l.contains("="))
+                .forEach(l -> facts.put(l.substring(0, l.indexOf('=')), l.substring(l.indexOf('=') + 1)));
         log.info("inside {}: {}", pod.getMetadata().getName(), facts);
 
         assertThat(facts.get("uid")).isNotEqualTo("0").isEqualTo("65532");

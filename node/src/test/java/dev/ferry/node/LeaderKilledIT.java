@@ -37,16 +37,24 @@ class LeaderKilledIT extends FerryOnNode {
             // keep the drain going well past the moment the leader's process is gone.
             String[] victim = new String[1];
             NodeCluster.await("a pod marked Draining by the operator", Duration.ofMinutes(2), () -> {
-                fleet.pods().stream().filter(p -> Fleet.drainState(p).filter("Draining"::equals).isPresent())
-                        .findFirst().ifPresent(p -> victim[0] = p.getMetadata().getName());
+                fleet.pods().stream()
+                        .filter(p ->
+                                Fleet.drainState(p).filter("Draining"::equals).isPresent())
+                        .findFirst()
+                        .ifPresent(p -> victim[0] = p.getMetadata().getName());
                 return victim[0] != null;
             });
-            assertThat(before.getOrDefault(victim[0], 0L)).as("sessions on the pod being drained").isGreaterThanOrEqualTo(10);
+            assertThat(before.getOrDefault(victim[0], 0L))
+                    .as("sessions on the pod being drained")
+                    .isGreaterThanOrEqualTo(10);
             String leader = leader(cluster);
             log.info("{} is draining; killing the leader {}", victim[0], leader);
-            cluster.kubectl().run("delete", "pod", "-n", NodeCluster.FERRY_NAMESPACE, leader, "--grace-period=0", "--force");
+            cluster.kubectl()
+                    .run("delete", "pod", "-n", NodeCluster.FERRY_NAMESPACE, leader, "--grace-period=0", "--force");
 
-            NodeCluster.await("another operator replica holding the lease", Duration.ofMinutes(2),
+            NodeCluster.await(
+                    "another operator replica holding the lease",
+                    Duration.ofMinutes(2),
                     () -> !leader.equals(leader(cluster)));
             String next = leader(cluster);
             fleet.awaitSettled(2, SETTLE);
@@ -74,7 +82,13 @@ class LeaderKilledIT extends FerryOnNode {
     }
 
     private static String leader(NodeCluster cluster) {
-        Lease lease = cluster.client().leases().inNamespace(NodeCluster.FERRY_NAMESPACE).withName(NodeCluster.OPERATOR).get();
-        return lease == null || lease.getSpec() == null ? "" : String.valueOf(lease.getSpec().getHolderIdentity());
+        Lease lease = cluster.client()
+                .leases()
+                .inNamespace(NodeCluster.FERRY_NAMESPACE)
+                .withName(NodeCluster.OPERATOR)
+                .get();
+        return lease == null || lease.getSpec() == null
+                ? ""
+                : String.valueOf(lease.getSpec().getHolderIdentity());
     }
 }

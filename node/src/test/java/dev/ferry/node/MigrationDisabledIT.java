@@ -37,13 +37,21 @@ class MigrationDisabledIT extends FerryOnNode {
         List<Pod> pods = fleet.pods();
         String victim = pods.get(2).getMetadata().getName();
         try (CheckedSessions a = CheckedSessions.start(Fleet.podAddress(pods.get(0)), BUSY, Duration.ofMillis(20));
-             CheckedSessions b = CheckedSessions.start(Fleet.podAddress(pods.get(1)), BUSY, Duration.ofMillis(20));
-             CheckedSessions doomed = CheckedSessions.start(Fleet.podAddress(pods.get(2)), ON_VICTIM, Duration.ofMillis(20))) {
+                CheckedSessions b = CheckedSessions.start(Fleet.podAddress(pods.get(1)), BUSY, Duration.ofMillis(20));
+                CheckedSessions doomed =
+                        CheckedSessions.start(Fleet.podAddress(pods.get(2)), ON_VICTIM, Duration.ofMillis(20))) {
             a.awaitRounds(2, Duration.ofMinutes(1));
             b.awaitRounds(2, Duration.ofMinutes(1));
             doomed.awaitRounds(2, Duration.ofMinutes(1));
-            awaitSessionCounts(fleet, Map.of(pods.get(0).getMetadata().getName(), (long) BUSY,
-                    pods.get(1).getMetadata().getName(), (long) BUSY, victim, (long) ON_VICTIM));
+            awaitSessionCounts(
+                    fleet,
+                    Map.of(
+                            pods.get(0).getMetadata().getName(),
+                            (long) BUSY,
+                            pods.get(1).getMetadata().getName(),
+                            (long) BUSY,
+                            victim,
+                            (long) ON_VICTIM));
 
             fleet.scale(2);
             fleet.awaitSettled(2, SETTLE);
@@ -59,12 +67,18 @@ class MigrationDisabledIT extends FerryOnNode {
                 assertNothingFailed(busy);
                 assertThat(busy.sessionsByMoves()).containsOnlyKeys(0);
             }
-            assertThat(closed.sessionsLost()).as("every session on the removed pod ends").isEqualTo(ON_VICTIM);
+            assertThat(closed.sessionsLost())
+                    .as("every session on the removed pod ends")
+                    .isEqualTo(ON_VICTIM);
             assertThat(closed.lostByPod()).containsOnlyKeys(victim);
             assertThat(closed.sessionsByMoves()).containsOnlyKeys(0);
-            assertThat(closed.failures()).isNotEmpty().allSatisfy(f -> assertThat(f)
-                    .as("a clear error: the server stopped and nothing was migrated")
-                    .contains("SessionLostException").contains("GOODBYE(SHUTDOWN").contains("no migration in progress"));
+            assertThat(closed.failures())
+                    .isNotEmpty()
+                    .allSatisfy(f -> assertThat(f)
+                            .as("a clear error: the server stopped and nothing was migrated")
+                            .contains("SessionLostException")
+                            .contains("GOODBYE(SHUTDOWN")
+                            .contains("no migration in progress"));
         }
 
         List<Event> finished = fleet.events("DrainFinished");
@@ -72,7 +86,10 @@ class MigrationDisabledIT extends FerryOnNode {
             assertThat(e.getRelated().getName()).isEqualTo(victim);
             assertThat(e.getNote()).contains("migration is disabled").contains("0 sessions left");
         });
-        assertThat(fleet.events("PodDeleted")).extracting(e -> e.getRelated().getName()).containsExactly(victim);
-        assertThat(fleet.status().conditionOf("MigrationDisabled")).hasValueSatisfying(c -> assertThat(c.status()).isEqualTo("True"));
+        assertThat(fleet.events("PodDeleted"))
+                .extracting(e -> e.getRelated().getName())
+                .containsExactly(victim);
+        assertThat(fleet.status().conditionOf("MigrationDisabled"))
+                .hasValueSatisfying(c -> assertThat(c.status()).isEqualTo("True"));
     }
 }

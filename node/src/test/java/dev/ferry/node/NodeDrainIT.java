@@ -36,47 +36,75 @@ class NodeDrainIT extends FerryOnNode {
     void kubectlDrainMovesTheNodesSessionsBeforeItsPodsGo() {
         NodeCluster cluster = cluster();
         List<String> nodes = cluster.nodes();
-        assertThat(nodes).as("this scenario needs two nodes (scripts/node.sh up --nodes 2)").hasSizeGreaterThanOrEqualTo(2);
+        assertThat(nodes)
+                .as("this scenario needs two nodes (scripts/node.sh up --nodes 2)")
+                .hasSizeGreaterThanOrEqualTo(2);
         drained = nodes.get(nodes.size() - 1);
         keepOnlyFleetPodsOn(cluster, drained);
 
-        String manifest = fleetManifest("drain", 4, SERVER_IMAGE, "Pod", 60,
+        String manifest = fleetManifest(
+                        "drain",
+                        4,
+                        SERVER_IMAGE,
+                        "Pod",
+                        60,
                         "  podDisruptionBudget:\n    enabled: true\n    maxUnavailable: 0\n")
-                .replace("      containers:\n", String.join("\n",
-                        "      topologySpreadConstraints:",
-                        "        - maxSkew: 1",
-                        "          topologyKey: kubernetes.io/hostname",
-                        "          whenUnsatisfiable: DoNotSchedule",
-                        // A cordoned node leaves the count, or the replacements could not go anywhere.
-                        "          nodeTaintsPolicy: Honor",
-                        "          labelSelector:",
-                        "            matchLabels:",
-                        "              ferry.dev/fleet: drain",
-                        "      containers:",
-                        ""));
+                .replace(
+                        "      containers:\n",
+                        String.join(
+                                "\n",
+                                "      topologySpreadConstraints:",
+                                "        - maxSkew: 1",
+                                "          topologyKey: kubernetes.io/hostname",
+                                "          whenUnsatisfiable: DoNotSchedule",
+                                // A cordoned node leaves the count, or the replacements could not go anywhere.
+                                "          nodeTaintsPolicy: Honor",
+                                "          labelSelector:",
+                                "            matchLabels:",
+                                "              ferry.dev/fleet: drain",
+                                "      containers:",
+                                ""));
         Fleet fleet = Fleet.apply(cluster, namespace, manifest);
         fleet.awaitSettled(4, SETTLE);
         fleet.awaitServiceRoutes(4, Duration.ofMinutes(1));
-        Set<String> onDrained = fleet.pods().stream().filter(p -> drained.equals(p.getSpec().getNodeName()))
-                .map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
+        Set<String> onDrained = fleet.pods().stream()
+                .filter(p -> drained.equals(p.getSpec().getNodeName()))
+                .map(p -> p.getMetadata().getName())
+                .collect(Collectors.toSet());
         assertThat(onDrained).as("fleet pods on " + drained).hasSize(2);
         assertTheBudgetHoldsEvictions(cluster, fleet);
 
         try (CheckedSessions load = CheckedSessions.start(fleet.serviceAddress(), SESSIONS, Duration.ofMillis(20))) {
             load.awaitRounds(2, Duration.ofMinutes(1));
             Map<String, Long> before = load.sessionsByPod();
-            long movers = onDrained.stream().mapToLong(p -> before.getOrDefault(p, 0L)).sum();
-            log.info("sessions per pod: {}; draining {} which holds {} ({} sessions)", before, drained, onDrained, movers);
+            long movers = onDrained.stream()
+                    .mapToLong(p -> before.getOrDefault(p, 0L))
+                    .sum();
+            log.info(
+                    "sessions per pod: {}; draining {} which holds {} ({} sessions)",
+                    before,
+                    drained,
+                    onDrained,
+                    movers);
 
-            cluster.kubectl().attempt(null, Duration.ofMinutes(5), "drain", drained, "--ignore-daemonsets",
-                    "--delete-emptydir-data", "--timeout=240s").orThrow();
+            cluster.kubectl()
+                    .attempt(
+                            null,
+                            Duration.ofMinutes(5),
+                            "drain",
+                            drained,
+                            "--ignore-daemonsets",
+                            "--delete-emptydir-data",
+                            "--timeout=240s")
+                    .orThrow();
             fleet.awaitSettled(4, SETTLE);
             load.awaitRounds(8, Duration.ofMinutes(1));
             CheckedSessions.Summary summary = load.stop(Duration.ofMinutes(2));
             log.info("kubectl drain {}: {}", drained, summary);
 
             assertNothingFailed(summary);
-            assertThat(fleet.pods()).allSatisfy(p -> assertThat(p.getSpec().getNodeName()).isNotEqualTo(drained));
+            assertThat(fleet.pods())
+                    .allSatisfy(p -> assertThat(p.getSpec().getNodeName()).isNotEqualTo(drained));
             assertThat(summary.sessionsByMoves().getOrDefault(1, 0L)).isEqualTo(movers);
             assertThat(summary.sessionsByMoves().keySet()).isSubsetOf(0, 1);
         }
@@ -88,42 +116,80 @@ class NodeDrainIT extends FerryOnNode {
      * allows no disruption, and an eviction through the Eviction API is refused.
      */
     private static void assertTheBudgetHoldsEvictions(NodeCluster cluster, Fleet fleet) {
-        var budgets = cluster.client().policy().v1().podDisruptionBudget().inNamespace(fleet.namespace()).withName(fleet.name());
-        NodeCluster.await("the fleet's budget computed: 4 expected, 0 disruptions allowed", Duration.ofMinutes(1), () -> {
-            PodDisruptionBudget b = budgets.get();
-            return b != null && b.getStatus() != null && b.getMetadata().getGeneration().equals(b.getStatus().getObservedGeneration())
-                    && Integer.valueOf(4).equals(b.getStatus().getExpectedPods())
-                    && Integer.valueOf(4).equals(b.getStatus().getCurrentHealthy())
-                    && Integer.valueOf(0).equals(b.getStatus().getDisruptionsAllowed());
-        });
+        var budgets = cluster.client()
+                .policy()
+                .v1()
+                .podDisruptionBudget()
+                .inNamespace(fleet.namespace())
+                .withName(fleet.name());
+        NodeCluster.await(
+                "the fleet's budget computed: 4 expected, 0 disruptions allowed", Duration.ofMinutes(1), () -> {
+                    PodDisruptionBudget b = budgets.get();
+                    return b != null
+                            && b.getStatus() != null
+                            && b.getMetadata()
+                                    .getGeneration()
+                                    .equals(b.getStatus().getObservedGeneration())
+                            && Integer.valueOf(4).equals(b.getStatus().getExpectedPods())
+                            && Integer.valueOf(4).equals(b.getStatus().getCurrentHealthy())
+                            && Integer.valueOf(0).equals(b.getStatus().getDisruptionsAllowed());
+                });
         PodDisruptionBudget budget = budgets.get();
         assertThat(budget.getSpec().getSelector().getMatchLabels()).isEqualTo(Map.of("ferry.dev/fleet", fleet.name()));
         assertThat(budget.getSpec().getMaxUnavailable()).isEqualTo(new IntOrString(0));
-        assertThat(budget.getMetadata().getOwnerReferences()).singleElement()
-                .satisfies(o -> assertThat(o.getUid()).isEqualTo(fleet.get().getMetadata().getUid()));
+        assertThat(budget.getMetadata().getOwnerReferences())
+                .singleElement()
+                .satisfies(o -> assertThat(o.getUid())
+                        .isEqualTo(fleet.get().getMetadata().getUid()));
         awaitEvent(fleet, "DisruptionBudgetCreated");
-        assertThat(fleet.events("DisruptionBudgetCreated")).singleElement()
+        assertThat(fleet.events("DisruptionBudgetCreated"))
+                .singleElement()
                 .satisfies(e -> assertThat(e.getNote()).contains("maxUnavailable 0"));
         String pod = fleet.pods().get(0).getMetadata().getName();
         var podResource = cluster.client().pods().inNamespace(fleet.namespace()).withName(pod);
-        assertThat(podResource.evict()).as("eviction of %s refused by the budget", pod).isFalse();
+        assertThat(podResource.evict())
+                .as("eviction of %s refused by the budget", pod)
+                .isFalse();
         assertThat(podResource.get().getMetadata().getDeletionTimestamp()).isNull();
     }
 
     /** The budget follows the fleet's spec: changed, then turned off and deleted. */
     private static void assertTheBudgetFollowsTheSpec(NodeCluster cluster, Fleet fleet) {
-        var budgets = cluster.client().policy().v1().podDisruptionBudget().inNamespace(fleet.namespace()).withName(fleet.name());
-        cluster.kubectl().run("patch", "-n", fleet.namespace(), "serverfleet/" + fleet.name(), "--type=merge", "-p",
-                "{\"spec\":{\"podDisruptionBudget\":{\"maxUnavailable\":\"50%\"}}}");
-        NodeCluster.await("the budget updated to 50%", Duration.ofMinutes(1), () -> {
-            PodDisruptionBudget b = budgets.get();
-            return b != null && new IntOrString("50%").equals(b.getSpec().getMaxUnavailable());
-        });
+        var budgets = cluster.client()
+                .policy()
+                .v1()
+                .podDisruptionBudget()
+                .inNamespace(fleet.namespace())
+                .withName(fleet.name());
+        cluster.kubectl()
+                .run(
+                        "patch",
+                        "-n",
+                        fleet.namespace(),
+                        "serverfleet/" + fleet.name(),
+                        "--type=merge",
+                        "-p",
+                        "{\"spec\":{\"podDisruptionBudget\":{\"maxUnavailable\":\"50%\"}}}");
+        NodeCluster.await(
+                "the budget updated to 50%",
+                Duration.ofMinutes(1), () -> {
+                    PodDisruptionBudget b = budgets.get();
+                    return b != null
+                            && new IntOrString("50%").equals(b.getSpec().getMaxUnavailable());
+                });
         awaitEvent(fleet, "DisruptionBudgetUpdated");
-        assertThat(fleet.events("DisruptionBudgetUpdated")).singleElement()
+        assertThat(fleet.events("DisruptionBudgetUpdated"))
+                .singleElement()
                 .satisfies(e -> assertThat(e.getNote()).contains("maxUnavailable 50%"));
-        cluster.kubectl().run("patch", "-n", fleet.namespace(), "serverfleet/" + fleet.name(), "--type=merge", "-p",
-                "{\"spec\":{\"podDisruptionBudget\":{\"enabled\":false}}}");
+        cluster.kubectl()
+                .run(
+                        "patch",
+                        "-n",
+                        fleet.namespace(),
+                        "serverfleet/" + fleet.name(),
+                        "--type=merge",
+                        "-p",
+                        "{\"spec\":{\"podDisruptionBudget\":{\"enabled\":false}}}");
         NodeCluster.await("the budget deleted", Duration.ofMinutes(1), () -> budgets.get() == null);
         awaitEvent(fleet, "DisruptionBudgetDeleted");
         assertThat(fleet.events("DisruptionBudgetDeleted")).hasSize(1);
@@ -131,7 +197,10 @@ class NodeDrainIT extends FerryOnNode {
 
     /** The operator records its Event after the change it reports, so the change can be seen first. */
     private static void awaitEvent(Fleet fleet, String reason) {
-        NodeCluster.await("a " + reason + " Event of " + fleet.name(), Duration.ofMinutes(1), () -> !fleet.events(reason).isEmpty());
+        NodeCluster.await(
+                "a " + reason + " Event of " + fleet.name(),
+                Duration.ofMinutes(1),
+                () -> !fleet.events(reason).isEmpty());
     }
 
     /**
@@ -144,7 +213,8 @@ class NodeDrainIT extends FerryOnNode {
         for (String ns : List.of(NodeCluster.FERRY_NAMESPACE, "kube-system")) {
             for (Pod p : cluster.client().pods().inNamespace(ns).list().getItems()) {
                 if (node.equals(p.getSpec().getNodeName())) {
-                    cluster.kubectl().run("delete", "pod", "-n", ns, p.getMetadata().getName(), "--wait=true", "--timeout=120s");
+                    cluster.kubectl()
+                            .run("delete", "pod", "-n", ns, p.getMetadata().getName(), "--wait=true", "--timeout=120s");
                 }
             }
         }

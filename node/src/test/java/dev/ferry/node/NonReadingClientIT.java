@@ -32,33 +32,52 @@ class NonReadingClientIT extends FerryOnNode {
         List<Pod> pods = fleet.pods();
         String victim = pods.get(2).getMetadata().getName();
 
-        ClientOptions sleeperOptions = ClientOptions.builder().serviceAddress(Fleet.podAddress(pods.get(2))).readAhead(false)
-                .clientName("ferry-node-sleeper").commandTimeout(Duration.ofSeconds(60)).connectTimeout(Duration.ofSeconds(10)).build();
+        ClientOptions sleeperOptions = ClientOptions.builder()
+                .serviceAddress(Fleet.podAddress(pods.get(2)))
+                .readAhead(false)
+                .clientName("ferry-node-sleeper")
+                .commandTimeout(Duration.ofSeconds(60))
+                .connectTimeout(Duration.ofSeconds(10))
+                .build();
         try (CheckedSessions a = CheckedSessions.start(Fleet.podAddress(pods.get(0)), BUSY, Duration.ofMillis(20));
-             CheckedSessions b = CheckedSessions.start(Fleet.podAddress(pods.get(1)), BUSY, Duration.ofMillis(20));
-             FerryClient sleepers = FerryClient.create(sleeperOptions)) {
+                CheckedSessions b = CheckedSessions.start(Fleet.podAddress(pods.get(1)), BUSY, Duration.ofMillis(20));
+                FerryClient sleepers = FerryClient.create(sleeperOptions)) {
             FerrySession sleeper = sleepers.connect();
             assertThat(sleeper.execute("SET k kept while asleep").firstText()).isEqualTo("OK");
             assertThat(sleeper.serverName()).isEqualTo(victim);
             a.awaitRounds(2, Duration.ofMinutes(1));
             b.awaitRounds(2, Duration.ofMinutes(1));
-            awaitSessionCounts(fleet, Map.of(pods.get(0).getMetadata().getName(), (long) BUSY,
-                    pods.get(1).getMetadata().getName(), (long) BUSY, victim, 1L));
+            awaitSessionCounts(
+                    fleet,
+                    Map.of(
+                            pods.get(0).getMetadata().getName(),
+                            (long) BUSY,
+                            pods.get(1).getMetadata().getName(),
+                            (long) BUSY,
+                            victim,
+                            1L));
 
             fleet.scale(2);
             fleet.awaitSettled(2, SETTLE);
             assertThat(fleet.pods()).extracting(p -> p.getMetadata().getName()).doesNotContain(victim);
             assertThat(fleet.events("DrainTimedOut")).singleElement().satisfies(e -> {
                 assertThat(e.getRelated().getName()).isEqualTo(victim);
-                assertThat(e.getNote()).contains("idle migration timer (5 s) closed them").contains("session idle timer (600 s)");
+                assertThat(e.getNote())
+                        .contains("idle migration timer (5 s) closed them")
+                        .contains("session idle timer (600 s)");
             });
-            assertThat(fleet.events("PodDeleted")).extracting(e -> e.getRelated().getName()).containsExactly(victim);
+            assertThat(fleet.events("PodDeleted"))
+                    .extracting(e -> e.getRelated().getName())
+                    .containsExactly(victim);
             assertThat(fleet.events("DrainFinished")).isEmpty();
 
             // The pod is gone; the next command reads the request, resumes from the store and runs there.
             assertThat(sleeper.execute("GET k").firstText()).isEqualTo("kept while asleep");
             assertThat(sleeper.migrations()).isEqualTo(1);
-            assertThat(sleeper.serverName()).isIn(fleet.pods().stream().map(p -> p.getMetadata().getName()).toList());
+            assertThat(sleeper.serverName())
+                    .isIn(fleet.pods().stream()
+                            .map(p -> p.getMetadata().getName())
+                            .toList());
 
             a.awaitRounds(6, Duration.ofMinutes(1));
             b.awaitRounds(6, Duration.ofMinutes(1));

@@ -27,11 +27,16 @@ class PodDeleteIT extends FerryOnNode {
         try (CheckedSessions load = CheckedSessions.start(fleet.serviceAddress(), SESSIONS, Duration.ofMillis(20))) {
             load.awaitRounds(2, Duration.ofMinutes(1));
             Map<String, Long> before = load.sessionsByPod();
-            String victim = before.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+            String victim = before.entrySet().stream()
+                    .max(Map.Entry.comparingByValue())
+                    .orElseThrow()
+                    .getKey();
             log.info("sessions per pod: {}; deleting {}", before, victim);
 
             cluster.kubectl().run("delete", "pod", "-n", namespace, victim, "--wait=true", "--timeout=120s");
-            NodeCluster.await("the sessions of " + victim + " on other pods", Duration.ofMinutes(1),
+            NodeCluster.await(
+                    "the sessions of " + victim + " on other pods",
+                    Duration.ofMinutes(1),
                     () -> !load.sessionsByPod().containsKey(victim));
             fleet.awaitSettled(3, SETTLE);
             load.awaitRounds(8, Duration.ofMinutes(1));
@@ -41,7 +46,10 @@ class PodDeleteIT extends FerryOnNode {
             assertNothingFailed(summary);
             assertThat(summary.sessionsByMoves().getOrDefault(1, 0L)).isEqualTo(before.get(victim));
             assertThat(summary.sessionsByMoves().keySet()).isSubsetOf(0, 1);
-            assertThat(fleet.pods()).extracting(p -> p.getMetadata().getName()).doesNotContain(victim).hasSize(3);
+            assertThat(fleet.pods())
+                    .extracting(p -> p.getMetadata().getName())
+                    .doesNotContain(victim)
+                    .hasSize(3);
         }
     }
 }

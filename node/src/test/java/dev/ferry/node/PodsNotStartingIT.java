@@ -25,13 +25,21 @@ class PodsNotStartingIT extends FerryOnNode {
             seen[0] = fleet.status().conditionOf("Progressing").orElse(null);
             return seen[0] != null && "PodsNotStarting".equals(seen[0].reason());
         });
-        log.info("with image {}: Progressing {} {}: {}", MISSING, seen[0].status(), seen[0].reason(), seen[0].message());
-        assertThat(seen[0].message()).contains("container server: ").contains(MISSING).contains("spec.template");
-        assertThat(fleet.status().conditionOf("Available")).hasValueSatisfying(c -> assertThat(c.status()).isEqualTo("False"));
+        log.info(
+                "with image {}: Progressing {} {}: {}", MISSING, seen[0].status(), seen[0].reason(), seen[0].message());
+        assertThat(seen[0].message())
+                .contains("container server: ")
+                .contains(MISSING)
+                .contains("spec.template");
+        assertThat(fleet.status().conditionOf("Available"))
+                .hasValueSatisfying(c -> assertThat(c.status()).isEqualTo("False"));
 
         fleet.setImage(SERVER_IMAGE);
         FleetStatus settled = fleet.awaitSettled(2, SETTLE);
-        assertThat(settled.conditionOf("Progressing")).hasValueSatisfying(c -> assertThat(c.reason()).isEqualTo("Stable"));
-        assertThat(fleet.pods()).allSatisfy(p -> assertThat(p.getSpec().getContainers().get(0).getImage()).isEqualTo(SERVER_IMAGE));
+        assertThat(settled.conditionOf("Progressing"))
+                .hasValueSatisfying(c -> assertThat(c.reason()).isEqualTo("Stable"));
+        assertThat(fleet.pods())
+                .allSatisfy(p -> assertThat(p.getSpec().getContainers().get(0).getImage())
+                        .isEqualTo(SERVER_IMAGE));
     }
 }

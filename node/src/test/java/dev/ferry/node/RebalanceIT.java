@@ -28,15 +28,22 @@ class RebalanceIT extends FerryOnNode {
     @Test
     void afterAScaleUpSessionsMoveOntoTheNewPodOnceEachAtTheConfiguredRate() {
         Fleet fleet = twoPodFleet("rb", "  rebalance:\n    enabled: true\n    ratePerSecond: " + RATE + "\n");
-        assertThat(fleet.status().conditionOf("Rebalancing")).hasValueSatisfying(c -> assertThat(c.status()).isEqualTo("False"));
+        assertThat(fleet.status().conditionOf("Rebalancing"))
+                .hasValueSatisfying(c -> assertThat(c.status()).isEqualTo("False"));
         Set<String> before = podNames(fleet);
         try (CheckedSessions load = CheckedSessions.start(fleet.serviceAddress(), SESSIONS, Duration.ofMillis(20))) {
             load.awaitRounds(2, Duration.ofMinutes(1));
 
             fleet.scale(3);
             fleet.awaitSettled(3, SETTLE);
-            NodeCluster.await("rebalance finished", SETTLE, () -> !fleet.events("RebalanceFinished").isEmpty()
-                    && fleet.status().conditionOf("Rebalancing").map(c -> "False".equals(c.status())).orElse(false));
+            NodeCluster.await(
+                    "rebalance finished",
+                    SETTLE,
+                    () -> !fleet.events("RebalanceFinished").isEmpty()
+                            && fleet.status()
+                                    .conditionOf("Rebalancing")
+                                    .map(c -> "False".equals(c.status()))
+                                    .orElse(false));
             String added = newPod(fleet, before);
             load.awaitRounds(load.roundsDone() + 3, Duration.ofMinutes(1));
             CheckedSessions.Summary summary = load.stop(Duration.ofMinutes(2));
@@ -45,18 +52,25 @@ class RebalanceIT extends FerryOnNode {
             assertNothingFailed(summary);
             long onNewPod = summary.sessionsByPod().getOrDefault(added, 0L);
             long average = SESSIONS / 3;
-            assertThat(onNewPod).as("the new pod near the fleet average").isBetween(average * 6 / 10, average * 14 / 10);
+            assertThat(onNewPod)
+                    .as("the new pod near the fleet average")
+                    .isBetween(average * 6 / 10, average * 14 / 10);
             // Every session connected before the scale-up, so only moved sessions are on the new pod.
             assertThat(summary.moves()).isEqualTo(onNewPod);
             assertThat(summary.sessionsByMoves().keySet()).isSubsetOf(0, 1);
 
             List<Event> rounds = fleet.events("RebalanceStep");
             rounds.forEach(e -> log.info("RebalanceStep: {}", e.getNote()));
-            assertThat(rounds).as("spread over rounds at %d sessions/s", RATE).hasSizeGreaterThanOrEqualTo(2)
+            assertThat(rounds)
+                    .as("spread over rounds at %d sessions/s", RATE)
+                    .hasSizeGreaterThanOrEqualTo(2)
                     .allSatisfy(e -> assertThat(roundSize(e)).isBetween(1, RATE));
             assertThat(rounds.stream().mapToInt(RebalanceIT::roundSize).sum()).isEqualTo((int) summary.moves());
-            assertThat(fleet.events("RebalanceFinished")).singleElement().satisfies(e -> assertThat(e.getNote()).contains(added));
-            assertThat(fleet.status().conditionOf("Rebalancing")).hasValueSatisfying(c -> assertThat(c.reason()).isEqualTo("Balanced"));
+            assertThat(fleet.events("RebalanceFinished"))
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.getNote()).contains(added));
+            assertThat(fleet.status().conditionOf("Rebalancing"))
+                    .hasValueSatisfying(c -> assertThat(c.reason()).isEqualTo("Balanced"));
         }
     }
 
@@ -83,18 +97,23 @@ class RebalanceIT extends FerryOnNode {
     }
 
     private Fleet twoPodFleet(String name, String extraSpec) {
-        Fleet fleet = Fleet.apply(cluster(), namespace, fleetManifest(name, 2, SERVER_IMAGE, "Pod", 20, 600, extraSpec));
+        Fleet fleet =
+                Fleet.apply(cluster(), namespace, fleetManifest(name, 2, SERVER_IMAGE, "Pod", 20, 600, extraSpec));
         fleet.awaitSettled(2, SETTLE);
         fleet.awaitServiceRoutes(2, Duration.ofMinutes(1));
         return fleet;
     }
 
     private static Set<String> podNames(Fleet fleet) {
-        return new HashSet<>(fleet.pods().stream().map(p -> p.getMetadata().getName()).toList());
+        return new HashSet<>(
+                fleet.pods().stream().map(p -> p.getMetadata().getName()).toList());
     }
 
     private static String newPod(Fleet fleet, Set<String> before) {
-        List<String> added = fleet.pods().stream().map(p -> p.getMetadata().getName()).filter(n -> !before.contains(n)).toList();
+        List<String> added = fleet.pods().stream()
+                .map(p -> p.getMetadata().getName())
+                .filter(n -> !before.contains(n))
+                .toList();
         assertThat(added).as("pods added by the scale-up").hasSize(1);
         return added.get(0);
     }

@@ -41,7 +41,10 @@ class RollingUpgradeIT extends FerryOnNode {
             log.info("rolling upgrade {} -> {}: {}", before.updateRevision(), after.updateRevision(), summary);
 
             assertThat(after.updateRevision()).isNotEqualTo(before.updateRevision());
-            assertThat(fleet.pods()).allSatisfy(p -> assertThat(p.getSpec().getContainers().get(0).getImage()).isEqualTo(next));
+            assertThat(fleet.pods())
+                    .allSatisfy(
+                            p -> assertThat(p.getSpec().getContainers().get(0).getImage())
+                                    .isEqualTo(next));
             assertNothingFailed(summary);
             assertThat(summary.sessionsByVersion()).isEqualTo(Map.of("2", (long) SESSIONS));
             assertThat(summary.sessionsByMoves()).isEqualTo(Map.of(1, (long) SESSIONS));

@@ -3,7 +3,6 @@ package dev.ferry.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
@@ -42,7 +41,8 @@ class ScaleIT extends FerryOnNode {
             removed.removeAll(down.sessionsByPod().keySet());
             assertThat(removed).hasSize(1);
             long onRemoved = before.getOrDefault(removed.iterator().next(), 0L);
-            log.info("scaled to 2: removed {} which held {} sessions; now {}", removed, onRemoved, load.sessionsByPod());
+            log.info(
+                    "scaled to 2: removed {} which held {} sessions; now {}", removed, onRemoved, load.sessionsByPod());
 
             fleet.scale(3);
             fleet.awaitSettled(3, SETTLE);

@@ -54,201 +54,233 @@ import org.jboss.logging.Logger;
 @ControllerConfiguration(name = ServerFleetReconciler.NAME, fieldManager = ServerFleetReconciler.FIELD_MANAGER)
 public class ServerFleetReconciler implements Reconciler<ServerFleet> {
 
-  public static final String NAME = "serverfleet";
-  public static final String FIELD_MANAGER = "ferry-operator";
-  private static final Logger log = Logger.getLogger(ServerFleetReconciler.class);
-  /** While pods drain or a rollout runs: how soon to look at their session counts again. */
-  static final Duration BUSY_REQUEUE = Duration.ofSeconds(1);
-  /** Otherwise: how often session counts in the status are refreshed. */
-  static final Duration STEADY_REQUEUE = Duration.ofSeconds(15);
-  /** Name of the event source that only sees fleets being deleted. */
-  static final String FLEET_DELETIONS = "fleet-deletions";
+    public static final String NAME = "serverfleet";
+    public static final String FIELD_MANAGER = "ferry-operator";
+    private static final Logger log = Logger.getLogger(ServerFleetReconciler.class);
+    /** While pods drain or a rollout runs: how soon to look at their session counts again. */
+    static final Duration BUSY_REQUEUE = Duration.ofSeconds(1);
+    /** Otherwise: how often session counts in the status are refreshed. */
+    static final Duration STEADY_REQUEUE = Duration.ofSeconds(15);
+    /** Name of the event source that only sees fleets being deleted. */
+    static final String FLEET_DELETIONS = "fleet-deletions";
 
-  /** Who acts, in Events' reportingInstance (the operator pod's name). */
-  private final String instance;
-  private final OwnedResources owned;
-  private final FleetTls tls = new FleetTls();
-  private final DeletedPods deletedPods = new DeletedPods();
-  private final PodSetReconciliation.Shared podSet =
-      new PodSetReconciliation.Shared(new Rebalancer(), new AdminHealth(), new MigrationTotals());
-  private volatile PodAdminStatusSource adminStatuses;
+    /** Who acts, in Events' reportingInstance (the operator pod's name). */
+    private final String instance;
 
-  public ServerFleetReconciler() {
-    this(Objects.requireNonNullElse(System.getenv("POD_NAME"), "ferry-operator"));
-  }
+    private final OwnedResources owned;
+    private final FleetTls tls = new FleetTls();
+    private final DeletedPods deletedPods = new DeletedPods();
+    private final PodSetReconciliation.Shared podSet =
+            new PodSetReconciliation.Shared(new Rebalancer(), new AdminHealth(), new MigrationTotals());
+    private volatile PodAdminStatusSource adminStatuses;
 
-  /** {@code instance} names this operator replica in the Events it writes. */
-  public ServerFleetReconciler(String instance) {
-    this.instance = Objects.requireNonNull(instance, "instance");
-    this.owned = new OwnedResources(instance);
-  }
+    public ServerFleetReconciler() {
+        this(Objects.requireNonNullElse(System.getenv("POD_NAME"), "ferry-operator"));
+    }
 
-  @Override
-  public List<EventSource<?, ServerFleet>> prepareEventSources(EventSourceContext<ServerFleet> context) {
-    // Only pods labelled with a fleet are cached; they map to their fleet by owner reference.
-    var pods =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Pod.class, ServerFleet.class)
-                .withLabelSelector(FleetLabels.FLEET)
-                .build(),
-            context);
-    // Nodes: a cordon or drain taint (or its removal) reconciles the fleets with pods on that node.
-    var nodes =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Node.class, ServerFleet.class)
-                .withName(FleetPodCache.NODES)
-                .withWatchAllNamespaces()
-                .withFollowControllerNamespacesChanges(false)
-                .withSecondaryToPrimaryMapper((Node node) -> fleetsOnNode(pods, node.getMetadata().getName()))
-                .withOnAddFilter(NodeDrains::isDraining)
-                .withOnUpdateFilter((Node now, Node before) -> NodeDrains.isDraining(now) != NodeDrains.isDraining(before))
-                .build(),
-            context);
-    // Fleet deletions: nothing to reconcile (owner references remove what the fleet owned), but the
-    // per-fleet state kept here goes. The filter forgets and never triggers a reconciliation.
-    var deletions =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(ServerFleet.class, ServerFleet.class)
-                .withName(FLEET_DELETIONS)
-                .withSecondaryToPrimaryMapper((ServerFleet f) -> Set.of(ResourceID.fromResource(f)))
-                .withOnAddFilter(f -> false)
-                .withOnUpdateFilter((now, before) -> false)
-                .withOnDeleteFilter((f, unknown) -> {
-                  forget(f.getMetadata().getUid());
-                  return false;
-                })
-                .build(),
-            context);
-    adminStatuses = new PodAdminStatusSource(new PolledFleets(context.getPrimaryCache(), pods), Clock.systemUTC());
-    List<EventSource<?, ServerFleet>> sources = new ArrayList<>(List.of(pods, nodes, deletions, adminStatuses));
-    sources.addAll(owned.eventSources(context));
-    return sources;
-  }
-
-  /** What the admin status poller needs of a fleet, from the caches alone (it runs off the reconciliation). */
-  private final class PolledFleets implements PodAdminStatusSource.Fleets {
-    private final IndexerResourceCache<ServerFleet> fleets;
-    private final InformerEventSource<Pod, ServerFleet> pods;
-
-    PolledFleets(IndexerResourceCache<ServerFleet> fleets, InformerEventSource<Pod, ServerFleet> pods) {
-      this.fleets = fleets;
-      this.pods = pods;
+    /** {@code instance} names this operator replica in the Events it writes. */
+    public ServerFleetReconciler(String instance) {
+        this.instance = Objects.requireNonNull(instance, "instance");
+        this.owned = new OwnedResources(instance);
     }
 
     @Override
-    public List<Pod> pods(ResourceID id) {
-      return fleets.get(id).map(this::podsOf).orElse(List.of());
+    public List<EventSource<?, ServerFleet>> prepareEventSources(EventSourceContext<ServerFleet> context) {
+        // Only pods labelled with a fleet are cached; they map to their fleet by owner reference.
+        var pods = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Pod.class, ServerFleet.class)
+                        .withLabelSelector(FleetLabels.FLEET)
+                        .build(),
+                context);
+        // Nodes: a cordon or drain taint (or its removal) reconciles the fleets with pods on that node.
+        var nodes = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Node.class, ServerFleet.class)
+                        .withName(FleetPodCache.NODES)
+                        .withWatchAllNamespaces()
+                        .withFollowControllerNamespacesChanges(false)
+                        .withSecondaryToPrimaryMapper((Node node) ->
+                                fleetsOnNode(pods, node.getMetadata().getName()))
+                        .withOnAddFilter(NodeDrains::isDraining)
+                        .withOnUpdateFilter(
+                                (Node now, Node before) -> NodeDrains.isDraining(now) != NodeDrains.isDraining(before))
+                        .build(),
+                context);
+        // Fleet deletions: nothing to reconcile (owner references remove what the fleet owned), but the
+        // per-fleet state kept here goes. The filter forgets and never triggers a reconciliation.
+        var deletions = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(ServerFleet.class, ServerFleet.class)
+                        .withName(FLEET_DELETIONS)
+                        .withSecondaryToPrimaryMapper((ServerFleet f) -> Set.of(ResourceID.fromResource(f)))
+                        .withOnAddFilter(f -> false)
+                        .withOnUpdateFilter((now, before) -> false)
+                        .withOnDeleteFilter((f, unknown) -> {
+                            forget(f.getMetadata().getUid());
+                            return false;
+                        })
+                        .build(),
+                context);
+        adminStatuses = new PodAdminStatusSource(new PolledFleets(context.getPrimaryCache(), pods), Clock.systemUTC());
+        List<EventSource<?, ServerFleet>> sources = new ArrayList<>(List.of(pods, nodes, deletions, adminStatuses));
+        sources.addAll(owned.eventSources(context));
+        return sources;
+    }
+
+    /** What the admin status poller needs of a fleet, from the caches alone (it runs off the reconciliation). */
+    private final class PolledFleets implements PodAdminStatusSource.Fleets {
+        private final IndexerResourceCache<ServerFleet> fleets;
+        private final InformerEventSource<Pod, ServerFleet> pods;
+
+        PolledFleets(IndexerResourceCache<ServerFleet> fleets, InformerEventSource<Pod, ServerFleet> pods) {
+            this.fleets = fleets;
+            this.pods = pods;
+        }
+
+        @Override
+        public List<Pod> pods(ResourceID id) {
+            return fleets.get(id).map(this::podsOf).orElse(List.of());
+        }
+
+        @Override
+        public Optional<PodAdminClient> admin(ResourceID id) {
+            return fleets.get(id)
+                    .flatMap(fleet -> owned.knownToken(fleet)
+                            .flatMap(token -> tls.verifiedCa(fleet)
+                                    .map(ca -> ca.map(pem -> new PodAdminClient(
+                                                    token,
+                                                    fleet.getSpec().getAdminPort(),
+                                                    pem,
+                                                    FleetTlsSecrets.expectedName(fleet)))
+                                            .orElseGet(() -> new PodAdminClient(
+                                                    token, fleet.getSpec().getAdminPort())))));
+        }
+
+        @Override
+        public boolean busy(ResourceID id) {
+            return fleets.get(id)
+                    .map(fleet -> FleetActivity.isChanging(fleet, podsOf(fleet)))
+                    .orElse(false);
+        }
+
+        private List<Pod> podsOf(ServerFleet fleet) {
+            return pods.getSecondaryResources(fleet).stream()
+                    .filter(p -> FleetLabels.isOwnedBy(p, fleet))
+                    .toList();
+        }
+    }
+
+    /** Drops what this operator keeps about a fleet that is gone. */
+    void forget(String fleetUid) {
+        tls.forget(fleetUid);
+        deletedPods.forget(fleetUid);
+        podSet.migrationTotals().forget(fleetUid);
+        podSet.adminHealth().forget(fleetUid);
+        podSet.rebalancer().forget(fleetUid);
+        log.debugf("Forgot fleet %s", fleetUid);
+    }
+
+    /** Whether this operator keeps per-fleet state for the fleet (tests check nothing leaks). */
+    public boolean tracks(String fleetUid) {
+        return tls.tracks(fleetUid)
+                || deletedPods.tracks(fleetUid)
+                || podSet.migrationTotals().tracks(fleetUid)
+                || podSet.adminHealth().tracks(fleetUid)
+                || podSet.rebalancer().tracks(fleetUid);
+    }
+
+    /** The fleets with a pod on {@code node}. */
+    private static Set<ResourceID> fleetsOnNode(InformerEventSource<Pod, ServerFleet> pods, String node) {
+        Set<ResourceID> fleets = new HashSet<>();
+        pods.list(p -> p.getSpec() != null && node.equals(p.getSpec().getNodeName()))
+                .forEach(p -> p.getMetadata().getOwnerReferences().stream()
+                        .filter(o -> "ServerFleet".equals(o.getKind()))
+                        .forEach(o -> fleets.add(
+                                new ResourceID(o.getName(), p.getMetadata().getNamespace()))));
+        return fleets;
     }
 
     @Override
-    public Optional<PodAdminClient> admin(ResourceID id) {
-      return fleets.get(id).flatMap(fleet -> owned.knownToken(fleet).flatMap(token -> tls.verifiedCa(fleet).map(ca -> ca
-          .map(pem -> new PodAdminClient(token, fleet.getSpec().getAdminPort(), pem, FleetTlsSecrets.expectedName(fleet)))
-          .orElseGet(() -> new PodAdminClient(token, fleet.getSpec().getAdminPort())))));
+    public UpdateControl<ServerFleet> reconcile(ServerFleet fleet, Context<ServerFleet> context) {
+        if (fleet.getMetadata().getDeletionTimestamp() != null) {
+            // Being deleted (another finalizer holds it): nothing to start; the garbage collector takes its pods.
+            forget(fleet.getMetadata().getUid());
+            return UpdateControl.noUpdate();
+        }
+        Instant now = Instant.now();
+        FleetEvents events = new FleetEvents(context.getClient(), instance);
+        String token = owned.reconcile(fleet, context);
+        Optional<String> fleetCa = tls.ensure(
+                fleet,
+                context.getClient(),
+                (f, reason, secret, note) -> events.normal(f, reason, "Create", secret, note),
+                now,
+                FIELD_MANAGER);
+        PodAdminClient admin = fleetCa.map(ca -> new PodAdminClient(
+                        token, fleet.getSpec().getAdminPort(), ca, FleetTlsSecrets.expectedName(fleet)))
+                .orElseGet(() -> new PodAdminClient(token, fleet.getSpec().getAdminPort()));
+
+        PodSetReconciliation.Result result = new PodSetReconciliation(
+                        fleet,
+                        new FleetPodCache(fleet, context, deletedPods),
+                        context.getClient(),
+                        events,
+                        admin,
+                        adminStatuses,
+                        podSet,
+                        now)
+                .run();
+
+        Duration next = result.busy() ? BUSY_REQUEUE : STEADY_REQUEUE;
+        if (sameJson(result.status(), fleet.getStatus())) {
+            return UpdateControl.<ServerFleet>noUpdate().rescheduleAfter(next);
+        }
+        return UpdateControl.patchStatus(withStatus(fleet, result.status())).rescheduleAfter(next);
     }
 
+    /** Records the failure in the ReconcileError condition; JOSDK retries with back-off. */
     @Override
-    public boolean busy(ResourceID id) {
-      return fleets.get(id).map(fleet -> FleetActivity.isChanging(fleet, podsOf(fleet))).orElse(false);
+    public ErrorStatusUpdateControl<ServerFleet> updateErrorStatus(
+            ServerFleet fleet, Context<ServerFleet> context, Exception e) {
+        log.warnf(
+                e,
+                "Reconciling ServerFleet %s/%s failed",
+                fleet.getMetadata().getNamespace(),
+                fleet.getMetadata().getName());
+        ServerFleetStatus status =
+                Serialization.clone(fleet.getStatus() == null ? new ServerFleetStatus() : fleet.getStatus());
+        long generation = Objects.requireNonNullElse(fleet.getMetadata().getGeneration(), 0L);
+        String message = Objects.requireNonNullElse(e.getMessage(), e.getClass().getName());
+        Condition error = new Conditions(status.getConditions(), generation, Instant.now())
+                .set(
+                        ConditionType.ReconcileError,
+                        true,
+                        e.getClass().getSimpleName(),
+                        message.length() > 1000 ? message.substring(0, 1000) : message)
+                .build()
+                .get(0);
+        List<Condition> conditions = new ArrayList<>(status.getConditions());
+        conditions.removeIf(c -> ConditionType.ReconcileError.name().equals(c.getType()));
+        conditions.add(new ConditionBuilder(error).build());
+        status.setConditions(conditions);
+        if (sameJson(status, fleet.getStatus())) {
+            return ErrorStatusUpdateControl.noStatusUpdate();
+        }
+        new FleetEvents(context.getClient(), instance).warning(fleet, "ReconcileFailed", "Reconcile", null, message);
+        return ErrorStatusUpdateControl.patchStatus(withStatus(fleet, status));
     }
 
-    private List<Pod> podsOf(ServerFleet fleet) {
-      return pods.getSecondaryResources(fleet).stream().filter(p -> FleetLabels.isOwnedBy(p, fleet)).toList();
+    /** A fleet carrying only what the status patch needs: JOSDK applies it to the status subresource. */
+    private static ServerFleet withStatus(ServerFleet fleet, ServerFleetStatus status) {
+        ServerFleet patch = new ServerFleet();
+        patch.getMetadata().setName(fleet.getMetadata().getName());
+        patch.getMetadata().setNamespace(fleet.getMetadata().getNamespace());
+        patch.setStatus(status);
+        return patch;
     }
-  }
 
-  /** Drops what this operator keeps about a fleet that is gone. */
-  void forget(String fleetUid) {
-    tls.forget(fleetUid);
-    deletedPods.forget(fleetUid);
-    podSet.migrationTotals().forget(fleetUid);
-    podSet.adminHealth().forget(fleetUid);
-    podSet.rebalancer().forget(fleetUid);
-    log.debugf("Forgot fleet %s", fleetUid);
-  }
-
-  /** Whether this operator keeps per-fleet state for the fleet (tests check nothing leaks). */
-  public boolean tracks(String fleetUid) {
-    return tls.tracks(fleetUid)
-        || deletedPods.tracks(fleetUid)
-        || podSet.migrationTotals().tracks(fleetUid)
-        || podSet.adminHealth().tracks(fleetUid)
-        || podSet.rebalancer().tracks(fleetUid);
-  }
-
-  /** The fleets with a pod on {@code node}. */
-  private static Set<ResourceID> fleetsOnNode(InformerEventSource<Pod, ServerFleet> pods, String node) {
-    Set<ResourceID> fleets = new HashSet<>();
-    pods.list(p -> p.getSpec() != null && node.equals(p.getSpec().getNodeName()))
-        .forEach(p -> p.getMetadata().getOwnerReferences().stream()
-            .filter(o -> "ServerFleet".equals(o.getKind()))
-            .forEach(o -> fleets.add(new ResourceID(o.getName(), p.getMetadata().getNamespace()))));
-    return fleets;
-  }
-
-  @Override
-  public UpdateControl<ServerFleet> reconcile(ServerFleet fleet, Context<ServerFleet> context) {
-    if (fleet.getMetadata().getDeletionTimestamp() != null) {
-      // Being deleted (another finalizer holds it): nothing to start; the garbage collector takes its pods.
-      forget(fleet.getMetadata().getUid());
-      return UpdateControl.noUpdate();
+    private static boolean sameJson(Object a, Object b) {
+        return b != null
+                && Serialization.jsonMapper()
+                        .valueToTree(a)
+                        .equals(Serialization.jsonMapper().valueToTree(b));
     }
-    Instant now = Instant.now();
-    FleetEvents events = new FleetEvents(context.getClient(), instance);
-    String token = owned.reconcile(fleet, context);
-    Optional<String> fleetCa =
-        tls.ensure(fleet, context.getClient(), (f, reason, secret, note) -> events.normal(f, reason, "Create", secret, note), now, FIELD_MANAGER);
-    PodAdminClient admin = fleetCa
-        .map(ca -> new PodAdminClient(token, fleet.getSpec().getAdminPort(), ca, FleetTlsSecrets.expectedName(fleet)))
-        .orElseGet(() -> new PodAdminClient(token, fleet.getSpec().getAdminPort()));
-
-    PodSetReconciliation.Result result =
-        new PodSetReconciliation(
-                fleet, new FleetPodCache(fleet, context, deletedPods), context.getClient(), events, admin, adminStatuses, podSet, now)
-            .run();
-
-    Duration next = result.busy() ? BUSY_REQUEUE : STEADY_REQUEUE;
-    if (sameJson(result.status(), fleet.getStatus())) {
-      return UpdateControl.<ServerFleet>noUpdate().rescheduleAfter(next);
-    }
-    return UpdateControl.patchStatus(withStatus(fleet, result.status())).rescheduleAfter(next);
-  }
-
-  /** Records the failure in the ReconcileError condition; JOSDK retries with back-off. */
-  @Override
-  public ErrorStatusUpdateControl<ServerFleet> updateErrorStatus(
-      ServerFleet fleet, Context<ServerFleet> context, Exception e) {
-    log.warnf(e, "Reconciling ServerFleet %s/%s failed", fleet.getMetadata().getNamespace(), fleet.getMetadata().getName());
-    ServerFleetStatus status =
-        Serialization.clone(fleet.getStatus() == null ? new ServerFleetStatus() : fleet.getStatus());
-    long generation = Objects.requireNonNullElse(fleet.getMetadata().getGeneration(), 0L);
-    String message = Objects.requireNonNullElse(e.getMessage(), e.getClass().getName());
-    Condition error =
-        new Conditions(status.getConditions(), generation, Instant.now())
-            .set(ConditionType.ReconcileError, true, e.getClass().getSimpleName(), message.length() > 1000 ? message.substring(0, 1000) : message)
-            .build()
-            .get(0);
-    List<Condition> conditions = new ArrayList<>(status.getConditions());
-    conditions.removeIf(c -> ConditionType.ReconcileError.name().equals(c.getType()));
-    conditions.add(new ConditionBuilder(error).build());
-    status.setConditions(conditions);
-    if (sameJson(status, fleet.getStatus())) {
-      return ErrorStatusUpdateControl.noStatusUpdate();
-    }
-    new FleetEvents(context.getClient(), instance).warning(fleet, "ReconcileFailed", "Reconcile", null, message);
-    return ErrorStatusUpdateControl.patchStatus(withStatus(fleet, status));
-  }
-
-  /** A fleet carrying only what the status patch needs: JOSDK applies it to the status subresource. */
-  private static ServerFleet withStatus(ServerFleet fleet, ServerFleetStatus status) {
-    ServerFleet patch = new ServerFleet();
-    patch.getMetadata().setName(fleet.getMetadata().getName());
-    patch.getMetadata().setNamespace(fleet.getMetadata().getNamespace());
-    patch.setStatus(status);
-    return patch;
-  }
-
-  private static boolean sameJson(Object a, Object b) {
-    return b != null && Serialization.jsonMapper().valueToTree(a).equals(Serialization.jsonMapper().valueToTree(b));
-  }
 }

@@ -15,27 +15,33 @@ import org.junit.jupiter.api.Test;
  */
 class CrdDriftIT {
 
-  private static final Logger log = Logger.getLogger(CrdDriftIT.class);
-  private static final String FILE = "serverfleets.ferry.dev-v1.yml";
-  private static final String HOW_TO_UPDATE =
-      "run `mvn -f operator/pom.xml package -DskipTests && cp operator/target/kubernetes/" + FILE
-          + " crds/` to update crds/ (or verify with -Dferry.updateCrds=true, which copies it)";
+    private static final Logger log = Logger.getLogger(CrdDriftIT.class);
+    private static final String FILE = "serverfleets.ferry.dev-v1.yml";
+    private static final String HOW_TO_UPDATE =
+            "run `mvn -f operator/pom.xml package -DskipTests && cp operator/target/kubernetes/" + FILE
+                    + " crds/` to update crds/ (or verify with -Dferry.updateCrds=true, which copies it)";
 
-  @Test
-  void checkedInCrdMatchesTheGeneratedOne() throws IOException {
-    Path root = Path.of(System.getProperty("ferry.repo.root", "..")).toAbsolutePath().normalize();
-    Path generated = root.resolve("operator/target/kubernetes").resolve(FILE);
-    Path checkedIn = root.resolve("crds").resolve(FILE);
-    assertThat(generated).as("generated CRD (the Quarkus build writes it at package)").exists();
+    @Test
+    void checkedInCrdMatchesTheGeneratedOne() throws IOException {
+        Path root = Path.of(System.getProperty("ferry.repo.root", ".."))
+                .toAbsolutePath()
+                .normalize();
+        Path generated = root.resolve("operator/target/kubernetes").resolve(FILE);
+        Path checkedIn = root.resolve("crds").resolve(FILE);
+        assertThat(generated)
+                .as("generated CRD (the Quarkus build writes it at package)")
+                .exists();
 
-    String want = Files.readString(generated);
-    if (Boolean.getBoolean("ferry.updateCrds")) {
-      Files.createDirectories(checkedIn.getParent());
-      Files.copy(generated, checkedIn, StandardCopyOption.REPLACE_EXISTING);
-      log.infof("Updated %s from %s", checkedIn, generated);
-      return;
+        String want = Files.readString(generated);
+        if (Boolean.getBoolean("ferry.updateCrds")) {
+            Files.createDirectories(checkedIn.getParent());
+            Files.copy(generated, checkedIn, StandardCopyOption.REPLACE_EXISTING);
+            log.infof("Updated %s from %s", checkedIn, generated);
+            return;
+        }
+        String have = Files.exists(checkedIn) ? Files.readString(checkedIn) : "";
+        assertThat(have)
+                .as("CRD drift: " + checkedIn + " differs from the generated CRD; " + HOW_TO_UPDATE)
+                .isEqualTo(want);
     }
-    String have = Files.exists(checkedIn) ? Files.readString(checkedIn) : "";
-    assertThat(have).as("CRD drift: " + checkedIn + " differs from the generated CRD; " + HOW_TO_UPDATE).isEqualTo(want);
-  }
 }

@@ -15,15 +15,16 @@ final class Checks {
     }
 
     static void u16(String name, int value) {
-        if (value < 0 || value > 0xFFFF) throw new IllegalArgumentException(name + " must fit in 16 bits, was " + value);
+        if (value < 0 || value > 0xFFFF)
+            throw new IllegalArgumentException(name + " must fit in 16 bits, was " + value);
     }
 
     /** Java ints hold u32 values as their bit pattern; any int is a valid u32. */
-    static void u32(String name, int value) {
-    }
+    static void u32(String name, int value) {}
 
     static void u32(String name, long value) {
-        if (value < 0 || value > 0xFFFF_FFFFL) throw new IllegalArgumentException(name + " must fit in 32 bits, was " + value);
+        if (value < 0 || value > 0xFFFF_FFFFL)
+            throw new IllegalArgumentException(name + " must fit in 32 bits, was " + value);
     }
 
     static void requestId(int requestId) {

@@ -13,5 +13,7 @@ public final class DoneFlags {
 
     private DoneFlags() {}
 
-    public static boolean has(int flags, int bit) { return (flags & bit) != 0; }
+    public static boolean has(int flags, int bit) {
+        return (flags & bit) != 0;
+    }
 }

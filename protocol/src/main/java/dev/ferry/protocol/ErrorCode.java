@@ -44,10 +44,14 @@ public enum ErrorCode {
         this.retryElsewhere = retryElsewhere;
     }
 
-    public int code() { return code; }
+    public int code() {
+        return code;
+    }
 
     /** Whether a client that got this answer to HELLO or RESUME should try another server. */
-    public boolean retryElsewhere() { return retryElsewhere; }
+    public boolean retryElsewhere() {
+        return retryElsewhere;
+    }
 
     public static ErrorCode of(int code) {
         for (ErrorCode c : values()) if (c.code == code) return c;

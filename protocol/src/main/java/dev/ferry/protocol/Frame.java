@@ -8,9 +8,19 @@ package dev.ferry.protocol;
  * mutate them after building a frame.
  */
 public sealed interface Frame
-        permits Frame.Hello, Frame.Welcome, Frame.Command, Frame.Row, Frame.Message, Frame.Done,
-                Frame.Attention, Frame.Migrate, Frame.MigrateCancel, Frame.Resume, Frame.Deferred,
-                Frame.Goodbye, Frame.Error {
+        permits Frame.Hello,
+                Frame.Welcome,
+                Frame.Command,
+                Frame.Row,
+                Frame.Message,
+                Frame.Done,
+                Frame.Attention,
+                Frame.Migrate,
+                Frame.MigrateCancel,
+                Frame.Resume,
+                Frame.Deferred,
+                Frame.Goodbye,
+                Frame.Error {
 
     FrameType type();
 
@@ -21,7 +31,10 @@ public sealed interface Frame
             Checks.str16("clientName", clientName);
         }
 
-        @Override public FrameType type() { return FrameType.HELLO; }
+        @Override
+        public FrameType type() {
+            return FrameType.HELLO;
+        }
     }
 
     /**
@@ -37,7 +50,10 @@ public sealed interface Frame
             Checks.str16("serverName", serverName);
         }
 
-        @Override public FrameType type() { return FrameType.WELCOME; }
+        @Override
+        public FrameType type() {
+            return FrameType.WELCOME;
+        }
     }
 
     /** Client → server: run {@code text} as request {@code requestId}. */
@@ -47,7 +63,10 @@ public sealed interface Frame
             Checks.notNull("text", text);
         }
 
-        @Override public FrameType type() { return FrameType.COMMAND; }
+        @Override
+        public FrameType type() {
+            return FrameType.COMMAND;
+        }
     }
 
     /** Server → client: result row number {@code seq} (0-based, per request) of a request. */
@@ -58,7 +77,10 @@ public sealed interface Frame
             Checks.notNull("data", data);
         }
 
-        @Override public FrameType type() { return FrameType.ROW; }
+        @Override
+        public FrameType type() {
+            return FrameType.ROW;
+        }
     }
 
     /** Server → client: an informational, warning or error message attached to a request. */
@@ -69,7 +91,10 @@ public sealed interface Frame
             Checks.notNull("text", text);
         }
 
-        @Override public FrameType type() { return FrameType.MESSAGE; }
+        @Override
+        public FrameType type() {
+            return FrameType.MESSAGE;
+        }
     }
 
     /** Server → client: the end of a request's results. {@code flags} is a {@link DoneFlags} set. */
@@ -77,25 +102,42 @@ public sealed interface Frame
         public Done {
             Checks.requestId(requestId);
             Checks.u8("flags", flags);
-            if ((flags & ~DoneFlags.KNOWN) != 0) throw new IllegalArgumentException(String.format("unknown DONE flags 0x%02x", flags));
+            if ((flags & ~DoneFlags.KNOWN) != 0)
+                throw new IllegalArgumentException(String.format("unknown DONE flags 0x%02x", flags));
             if (DoneFlags.has(flags, DoneFlags.ATTENTION) && !DoneFlags.has(flags, DoneFlags.FINAL)) {
                 throw new IllegalArgumentException("an ATTENTION DONE must also be FINAL");
             }
             if (rowCount < 0) throw new IllegalArgumentException("rowCount must be >= 0, was " + rowCount);
         }
 
-        public boolean isFinal() { return DoneFlags.has(flags, DoneFlags.FINAL); }
-        public boolean isError() { return DoneFlags.has(flags, DoneFlags.ERROR); }
-        public boolean isAttention() { return DoneFlags.has(flags, DoneFlags.ATTENTION); }
+        public boolean isFinal() {
+            return DoneFlags.has(flags, DoneFlags.FINAL);
+        }
 
-        @Override public FrameType type() { return FrameType.DONE; }
+        public boolean isError() {
+            return DoneFlags.has(flags, DoneFlags.ERROR);
+        }
+
+        public boolean isAttention() {
+            return DoneFlags.has(flags, DoneFlags.ATTENTION);
+        }
+
+        @Override
+        public FrameType type() {
+            return FrameType.DONE;
+        }
     }
 
     /** Client → server: cancel request {@code requestId}. */
     record Attention(int requestId) implements Frame {
-        public Attention { Checks.requestId(requestId); }
+        public Attention {
+            Checks.requestId(requestId);
+        }
 
-        @Override public FrameType type() { return FrameType.ATTENTION; }
+        @Override
+        public FrameType type() {
+            return FrameType.ATTENTION;
+        }
     }
 
     /**
@@ -113,28 +155,36 @@ public sealed interface Frame
             Checks.u32("deadlineMillis", deadlineMillis);
             Checks.notNull("targets", targets);
             if (targets.isEmpty() || targets.size() > MAX_TARGETS) {
-                throw new IllegalArgumentException("targets must hold 1.." + MAX_TARGETS + " addresses, had " + targets.size());
+                throw new IllegalArgumentException(
+                        "targets must hold 1.." + MAX_TARGETS + " addresses, had " + targets.size());
             }
             targets.forEach(t -> Checks.str16("target", t));
             targets = java.util.List.copyOf(targets);
         }
 
-        @Override public FrameType type() { return FrameType.MIGRATE; }
+        @Override
+        public FrameType type() {
+            return FrameType.MIGRATE;
+        }
     }
 
     /** Server → client: migration {@code migrationId} is cancelled; stay on this server. */
     record MigrateCancel(int migrationId) implements Frame {
-        public MigrateCancel { Checks.u32("migrationId", migrationId); }
+        public MigrateCancel {
+            Checks.u32("migrationId", migrationId);
+        }
 
-        @Override public FrameType type() { return FrameType.MIGRATE_CANCEL; }
+        @Override
+        public FrameType type() {
+            return FrameType.MIGRATE_CANCEL;
+        }
     }
 
     /**
      * Client → target server, first frame of a moved session. {@code attentionRequestId} is the
      * in-batch request the client cancelled while moving (0 = none).
      */
-    record Resume(int version, SessionId sessionId, ResumeToken resumeToken, int attentionRequestId)
-            implements Frame {
+    record Resume(int version, SessionId sessionId, ResumeToken resumeToken, int attentionRequestId) implements Frame {
         public Resume {
             Checks.u16("version", version);
             Checks.notNull("sessionId", sessionId);
@@ -142,14 +192,22 @@ public sealed interface Frame
             Checks.u32("attentionRequestId", attentionRequestId);
         }
 
-        @Override public FrameType type() { return FrameType.RESUME; }
+        @Override
+        public FrameType type() {
+            return FrameType.RESUME;
+        }
     }
 
     /** Server → client: request {@code requestId} was not run here; send it again after moving. */
     record Deferred(int requestId) implements Frame {
-        public Deferred { Checks.requestId(requestId); }
+        public Deferred {
+            Checks.requestId(requestId);
+        }
 
-        @Override public FrameType type() { return FrameType.DEFERRED; }
+        @Override
+        public FrameType type() {
+            return FrameType.DEFERRED;
+        }
     }
 
     /** Either direction: the sender is about to close the connection, and why. */
@@ -159,7 +217,10 @@ public sealed interface Frame
             Checks.str16("text", text);
         }
 
-        @Override public FrameType type() { return FrameType.GOODBYE; }
+        @Override
+        public FrameType type() {
+            return FrameType.GOODBYE;
+        }
     }
 
     /**
@@ -173,6 +234,9 @@ public sealed interface Frame
             Checks.notNull("text", text);
         }
 
-        @Override public FrameType type() { return FrameType.ERROR; }
+        @Override
+        public FrameType type() {
+            return FrameType.ERROR;
+        }
     }
 }

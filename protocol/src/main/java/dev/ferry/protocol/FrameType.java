@@ -24,9 +24,13 @@ public enum FrameType {
 
     private final int code;
 
-    FrameType(int code) { this.code = code; }
+    FrameType(int code) {
+        this.code = code;
+    }
 
-    public int code() { return code; }
+    public int code() {
+        return code;
+    }
 
     /** @return the type for {@code code}, or {@code null} if no frame type has that byte */
     public static FrameType of(int code) {

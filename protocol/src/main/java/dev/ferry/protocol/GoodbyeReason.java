@@ -15,9 +15,13 @@ public enum GoodbyeReason {
 
     private final int code;
 
-    GoodbyeReason(int code) { this.code = code; }
+    GoodbyeReason(int code) {
+        this.code = code;
+    }
 
-    public int code() { return code; }
+    public int code() {
+        return code;
+    }
 
     public static GoodbyeReason of(int code) {
         for (GoodbyeReason r : values()) if (r.code == code) return r;

@@ -9,5 +9,7 @@ public final class ProtocolVersion {
 
     private ProtocolVersion() {}
 
-    public static boolean isSupported(int version) { return version == V1; }
+    public static boolean isSupported(int version) {
+        return version == V1;
+    }
 }

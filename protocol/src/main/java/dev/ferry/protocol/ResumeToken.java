@@ -14,7 +14,9 @@ public final class ResumeToken {
 
     private final byte[] bytes;
 
-    private ResumeToken(byte[] bytes) { this.bytes = bytes; }
+    private ResumeToken(byte[] bytes) {
+        this.bytes = bytes;
+    }
 
     public static ResumeToken random(SecureRandom random) {
         byte[] b = new byte[BYTES];
@@ -29,7 +31,9 @@ public final class ResumeToken {
         return new ResumeToken(bytes.clone());
     }
 
-    public byte[] bytes() { return bytes.clone(); }
+    public byte[] bytes() {
+        return bytes.clone();
+    }
 
     /** SHA-256 of the token, the only form a server stores. */
     public byte[] sha256() {
@@ -40,7 +44,9 @@ public final class ResumeToken {
         }
     }
 
-    public String sha256Hex() { return HexFormat.of().formatHex(sha256()); }
+    public String sha256Hex() {
+        return HexFormat.of().formatHex(sha256());
+    }
 
     /** Constant-time check of this token against a stored hash. */
     public boolean matches(byte[] storedSha256) {
@@ -53,8 +59,12 @@ public final class ResumeToken {
     }
 
     @Override
-    public int hashCode() { return java.util.Arrays.hashCode(bytes); }
+    public int hashCode() {
+        return java.util.Arrays.hashCode(bytes);
+    }
 
     @Override
-    public String toString() { return "ResumeToken[redacted]"; }
+    public String toString() {
+        return "ResumeToken[redacted]";
+    }
 }

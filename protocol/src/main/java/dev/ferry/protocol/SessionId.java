@@ -14,7 +14,8 @@ public record SessionId(long high, long low) {
     /** @throws IllegalArgumentException if {@code hex} is not 32 hex digits */
     public static SessionId parse(String hex) {
         if (hex == null || hex.length() != 32) {
-            throw new IllegalArgumentException("a session ID is 32 hex digits, got " + (hex == null ? "null" : "'" + hex + "'"));
+            throw new IllegalArgumentException(
+                    "a session ID is 32 hex digits, got " + (hex == null ? "null" : "'" + hex + "'"));
         }
         try {
             return new SessionId(Long.parseUnsignedLong(hex, 0, 16, 16), Long.parseUnsignedLong(hex, 16, 32, 16));

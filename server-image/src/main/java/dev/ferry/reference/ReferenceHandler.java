@@ -5,11 +5,9 @@ import dev.ferry.server.Request;
 import dev.ferry.server.Session;
 import dev.ferry.server.SessionContext;
 import dev.ferry.server.SessionHandler;
-
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,8 +29,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * </pre>
  */
 public final class ReferenceHandler implements SessionHandler {
-    static final String USAGE = "known commands: PING, ECHO text, SET key value, GET key, INCR key, BEGIN, COMMIT, ROLLBACK, "
-            + "STREAM count [delayMs], SLEEP ms, WHOAMI, VERSION";
+    static final String USAGE =
+            "known commands: PING, ECHO text, SET key value, GET key, INCR key, BEGIN, COMMIT, ROLLBACK, "
+                    + "STREAM count [delayMs], SLEEP ms, WHOAMI, VERSION";
     private static final String VAR = "var:";
     private static final String TX = "tx:";
     private static final long MAX_STREAM = 100_000_000L;
@@ -59,22 +58,36 @@ public final class ReferenceHandler implements SessionHandler {
         SessionContext ctx = session.context();
         switch (verb) {
             case "PING" -> reply(request, "PONG");
-            case "ECHO" -> reply(request, request.command().trim().length() > 4 ? request.command().trim().substring(5) : "");
+            case "ECHO" ->
+                reply(
+                        request,
+                        request.command().trim().length() > 4
+                                ? request.command().trim().substring(5)
+                                : "");
             case "WHOAMI" -> reply(request, "pod=" + serverName + " session=" + session.id());
             case "VERSION" -> reply(request, version);
             case "SET" -> {
-                if (words.length < 3) { request.fail("ERR usage: SET key value"); return; }
+                if (words.length < 3) {
+                    request.fail("ERR usage: SET key value");
+                    return;
+                }
                 write(session, words[1], words[2]);
                 reply(request, "OK");
             }
             case "GET" -> {
-                if (words.length != 2) { request.fail("ERR usage: GET key"); return; }
+                if (words.length != 2) {
+                    request.fail("ERR usage: GET key");
+                    return;
+                }
                 String v = read(session, words[1]);
                 if (v != null) request.row(v);
                 request.done();
             }
             case "INCR" -> {
-                if (words.length != 2) { request.fail("ERR usage: INCR key"); return; }
+                if (words.length != 2) {
+                    request.fail("ERR usage: INCR key");
+                    return;
+                }
                 String v = read(session, words[1]);
                 long n;
                 try {
@@ -87,13 +100,19 @@ public final class ReferenceHandler implements SessionHandler {
                 reply(request, Long.toString(n + 1));
             }
             case "BEGIN" -> {
-                if (transactions.containsKey(session)) { request.fail("ERR a transaction is already open"); return; }
+                if (transactions.containsKey(session)) {
+                    request.fail("ERR a transaction is already open");
+                    return;
+                }
                 transactions.put(session, session.holdMigration());
                 ctx.putString(TX + "open", "1");
                 reply(request, "OK");
             }
             case "COMMIT" -> {
-                if (!endTransaction(session)) { request.fail("ERR no transaction is open"); return; }
+                if (!endTransaction(session)) {
+                    request.fail("ERR no transaction is open");
+                    return;
+                }
                 for (String key : new ArrayList<>(ctx.keys())) {
                     if (key.startsWith(TX + VAR)) {
                         ctx.putString(key.substring(TX.length()), ctx.getString(key));
@@ -103,7 +122,10 @@ public final class ReferenceHandler implements SessionHandler {
                 reply(request, "OK");
             }
             case "ROLLBACK" -> {
-                if (!endTransaction(session)) { request.fail("ERR no transaction is open"); return; }
+                if (!endTransaction(session)) {
+                    request.fail("ERR no transaction is open");
+                    return;
+                }
                 ctx.removePrefix(TX);
                 reply(request, "OK");
             }
@@ -111,13 +133,19 @@ public final class ReferenceHandler implements SessionHandler {
                 String[] args = request.command().trim().split("\\s+");
                 long count = args.length >= 2 && args.length <= 3 ? number(args[1], MAX_STREAM) : -1;
                 long delay = args.length == 3 ? number(args[2], 60_000) : 0;
-                if (count < 0 || delay < 0) { request.fail("ERR usage: STREAM count(0.." + MAX_STREAM + ") [delayMs(0..60000)]"); return; }
+                if (count < 0 || delay < 0) {
+                    request.fail("ERR usage: STREAM count(0.." + MAX_STREAM + ") [delayMs(0..60000)]");
+                    return;
+                }
                 stream(request, 0, count, delay);
             }
             case "SLEEP" -> {
                 String[] args = request.command().trim().split("\\s+");
                 long ms = args.length == 2 ? number(args[1], MAX_SLEEP_MS) : -1;
-                if (ms < 0) { request.fail("ERR usage: SLEEP ms(0.." + MAX_SLEEP_MS + ")"); return; }
+                if (ms < 0) {
+                    request.fail("ERR usage: SLEEP ms(0.." + MAX_SLEEP_MS + ")");
+                    return;
+                }
                 sleep(request, ms);
             }
             default -> request.fail("ERR unknown command '" + words[0] + "'; " + USAGE);
@@ -143,14 +171,22 @@ public final class ReferenceHandler implements SessionHandler {
     private static void stream(Request request, long next, long count, long delayMs) throws InterruptedException {
         for (long i = next; i < count; i++) {
             if (request.shouldYield()) {
-                request.suspend(ByteBuffer.allocate(24).putLong(i).putLong(count).putLong(delayMs).array());
+                request.suspend(ByteBuffer.allocate(24)
+                        .putLong(i)
+                        .putLong(count)
+                        .putLong(delayMs)
+                        .array());
                 return;
             }
             if (delayMs > 0 && i > next) {
                 request.pause(Duration.ofMillis(delayMs));
                 if (request.isCancelled()) return;
                 if (request.shouldYield()) {
-                    request.suspend(ByteBuffer.allocate(24).putLong(i).putLong(count).putLong(delayMs).array());
+                    request.suspend(ByteBuffer.allocate(24)
+                            .putLong(i)
+                            .putLong(count)
+                            .putLong(delayMs)
+                            .array());
                     return;
                 }
             }
@@ -161,12 +197,13 @@ public final class ReferenceHandler implements SessionHandler {
 
     private static void sleep(Request request, long ms) throws InterruptedException {
         long until = System.nanoTime() + Duration.ofMillis(ms).toNanos();
-        for (;;) {
+        for (; ; ) {
             long left = until - System.nanoTime();
             if (left <= 0 || request.pause(Duration.ofNanos(left))) break;
             if (request.isCancelled()) return;
             if (request.shouldYield()) {
-                long leftMs = Math.max(0, Duration.ofNanos(until - System.nanoTime()).toMillis());
+                long leftMs =
+                        Math.max(0, Duration.ofNanos(until - System.nanoTime()).toMillis());
                 request.suspend(ByteBuffer.allocate(8).putLong(leftMs).array());
                 return;
             }
@@ -207,5 +244,4 @@ public final class ReferenceHandler implements SessionHandler {
             return -1;
         }
     }
-
 }

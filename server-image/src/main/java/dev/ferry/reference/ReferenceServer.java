@@ -8,12 +8,11 @@ import dev.ferry.server.admin.AdminServer;
 import dev.ferry.store.ContextStore;
 import dev.ferry.store.ContextStoreOptions;
 import dev.ferry.store.ContextStores;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The reference server: the SDK plus {@link ReferenceHandler}, configured by environment
@@ -45,7 +44,8 @@ public final class ReferenceServer implements AutoCloseable {
      * building its own server.
      */
     public static ReferenceServer start(ServerConfig config, UnaryOperator<SessionHandler> wrap) {
-        ContextStore store = ContextStores.open(config.storeUri(),
+        ContextStore store = ContextStores.open(
+                config.storeUri(),
                 ContextStoreOptions.builder().trustCaPem(config.storeCaFile()).build());
         try {
             FerryServer server = FerryServer.start(ServerOptions.builder()
@@ -63,7 +63,9 @@ public final class ReferenceServer implements AutoCloseable {
                     .build());
             server.setPeers(config.peers());
             try {
-                AdminOptions.Builder admin = AdminOptions.builder().bindHost(config.bindHost()).port(config.adminPort())
+                AdminOptions.Builder admin = AdminOptions.builder()
+                        .bindHost(config.bindHost())
+                        .port(config.adminPort())
                         .tls(config.adminTls());
                 if (config.adminToken() != null) admin.bearerToken(config.adminToken());
                 else admin.insecureNoAuth();
@@ -81,21 +83,35 @@ public final class ReferenceServer implements AutoCloseable {
     /** One line a parent process (the demo, the benchmarks) can wait for and parse. */
     public void printReady() {
         System.out.println("FERRY READY name=" + config.serverName() + " address=" + server.advertisedAddress()
-                + " admin=" + admin.localAddress().getHostString() + ":" + admin.localAddress().getPort()
+                + " admin=" + admin.localAddress().getHostString() + ":"
+                + admin.localAddress().getPort()
                 + " version=" + config.version());
         System.out.flush();
     }
 
-    public FerryServer server() { return server; }
-    public java.net.InetSocketAddress adminAddress() { return admin.localAddress(); }
-    public ServerConfig config() { return config; }
+    public FerryServer server() {
+        return server;
+    }
+
+    public java.net.InetSocketAddress adminAddress() {
+        return admin.localAddress();
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
 
     /** SIGTERM: migrate everyone to the peers, bounded by the idle migration timer, then stop. */
     public void shutdownGracefully() {
         Duration bound = config.timers().idleMigration().plusSeconds(1);
         int left = server.shutdownGracefully(config.drainRate(), bound);
         admin.close();
-        if (left > 0) log.warn("{}: {} sessions were still here after {} s and were closed", config.serverName(), left, bound.toSeconds());
+        if (left > 0)
+            log.warn(
+                    "{}: {} sessions were still here after {} s and were closed",
+                    config.serverName(),
+                    left,
+                    bound.toSeconds());
         store.close();
     }
 

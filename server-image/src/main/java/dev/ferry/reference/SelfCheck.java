@@ -37,7 +37,8 @@ public final class SelfCheck {
         Map<String, String> out = new LinkedHashMap<>();
         for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.UTF_8)) {
             int colon = line.indexOf(':');
-            if (colon > 0) out.put(line.substring(0, colon), line.substring(colon + 1).strip());
+            if (colon > 0)
+                out.put(line.substring(0, colon), line.substring(colon + 1).strip());
         }
         return out;
     }

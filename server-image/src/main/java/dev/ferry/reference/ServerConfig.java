@@ -2,7 +2,6 @@ package dev.ferry.reference;
 
 import dev.ferry.server.MigrationTimers;
 import dev.ferry.server.tls.TlsOptions;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -84,19 +83,26 @@ public record ServerConfig(
         String tokenFile = env.get("FERRY_ADMIN_TOKEN_FILE");
         if (token == null && tokenFile != null) {
             try {
-                token = Files.readString(Path.of(tokenFile), StandardCharsets.UTF_8).strip();
+                token = Files.readString(Path.of(tokenFile), StandardCharsets.UTF_8)
+                        .strip();
             } catch (IOException e) {
                 problems.add("FERRY_ADMIN_TOKEN_FILE '" + tokenFile + "' cannot be read: " + e.getMessage());
             }
         }
-        boolean insecure = "true".equalsIgnoreCase(env.getOrDefault("FERRY_ADMIN_INSECURE", "false").strip());
+        boolean insecure = "true"
+                .equalsIgnoreCase(
+                        env.getOrDefault("FERRY_ADMIN_INSECURE", "false").strip());
         if (token == null && !insecure && !problems.stream().anyMatch(p -> p.startsWith("FERRY_ADMIN_TOKEN_FILE"))) {
-            problems.add("FERRY_ADMIN_TOKEN (or FERRY_ADMIN_TOKEN_FILE) is required: the admin API can drain this server; "
-                    + "set FERRY_ADMIN_INSECURE=true to run without one on a developer machine");
+            problems.add(
+                    "FERRY_ADMIN_TOKEN (or FERRY_ADMIN_TOKEN_FILE) is required: the admin API can drain this server; "
+                            + "set FERRY_ADMIN_INSECURE=true to run without one on a developer machine");
         }
         List<String> peers = new ArrayList<>();
         String peerList = env.getOrDefault("FERRY_PEERS", "");
-        for (String p : Arrays.stream(peerList.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList()) {
+        for (String p : Arrays.stream(peerList.split(","))
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .toList()) {
             if (isHostPort(p)) peers.add(p);
             else problems.add("FERRY_PEERS entries must be host:port, got '" + p + "'");
         }
@@ -106,25 +112,43 @@ public record ServerConfig(
         TlsOptions adminTls = adminTls(env, tls, problems);
         Path storeCa = readableFile(env, "FERRY_STORE_CA_FILE", problems);
         if (storeCa != null && !store.strip().toLowerCase(java.util.Locale.ROOT).startsWith("rediss")) {
-            problems.add("FERRY_STORE_CA_FILE is set but FERRY_STORE_URI does not use TLS; use a rediss:// (or rediss-cluster://) URI");
+            problems.add(
+                    "FERRY_STORE_CA_FILE is set but FERRY_STORE_URI does not use TLS; use a rediss:// (or rediss-cluster://) URI");
         }
         String wt = env.getOrDefault("FERRY_WRITE_THROUGH", "false").strip().toLowerCase(java.util.Locale.ROOT);
         boolean writeThrough = wt.equals("true");
         if (!wt.equals("true") && !wt.equals("false")) {
             problems.add("FERRY_WRITE_THROUGH must be true or false, was '" + env.get("FERRY_WRITE_THROUGH") + "'");
         } else if (writeThrough && sessionIdle == 0) {
-            problems.add("FERRY_WRITE_THROUGH=true needs FERRY_SESSION_IDLE_TIMER above 0: saved contexts live that long in the store");
+            problems.add(
+                    "FERRY_WRITE_THROUGH=true needs FERRY_SESSION_IDLE_TIMER above 0: saved contexts live that long in the store");
         }
         long claimConfirm = integer(env, "FERRY_CLAIM_CONFIRM_TIMEOUT", 5, 1, 3600, problems);
         String version = env.get("FERRY_SERVER_VERSION");
         if (version == null || version.isBlank()) version = jarVersion();
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("invalid configuration:\n  " + String.join("\n  ", problems) + "\n\n" + HELP);
+            throw new IllegalArgumentException(
+                    "invalid configuration:\n  " + String.join("\n  ", problems) + "\n\n" + HELP);
         }
-        return new ServerConfig(name, bind, port, advertised, store,
+        return new ServerConfig(
+                name,
+                bind,
+                port,
+                advertised,
+                store,
                 new MigrationTimers(Duration.ofSeconds(idle), Duration.ofSeconds(sessionIdle)),
-                adminPort, token, insecure, List.copyOf(peers), maxSessions, rate, tls, adminTls, storeCa, writeThrough,
-                Duration.ofSeconds(claimConfirm), version.strip());
+                adminPort,
+                token,
+                insecure,
+                List.copyOf(peers),
+                maxSessions,
+                rate,
+                tls,
+                adminTls,
+                storeCa,
+                writeThrough,
+                Duration.ofSeconds(claimConfirm),
+                version.strip());
     }
 
     /** The version in the jar's manifest (set by the build), or "dev" when run from classes. */
@@ -141,11 +165,13 @@ public record ServerConfig(
         boolean certSet = present(env, "FERRY_TLS_CERT_FILE");
         boolean keySet = present(env, "FERRY_TLS_KEY_FILE");
         if (certSet != keySet) {
-            problems.add("FERRY_TLS_CERT_FILE and FERRY_TLS_KEY_FILE go together: set both (TLS) or neither (plain TCP)");
+            problems.add(
+                    "FERRY_TLS_CERT_FILE and FERRY_TLS_KEY_FILE go together: set both (TLS) or neither (plain TCP)");
             return null;
         }
         if (!certSet && present(env, "FERRY_TLS_CLIENT_CA_FILE")) {
-            problems.add("FERRY_TLS_CLIENT_CA_FILE needs FERRY_TLS_CERT_FILE and FERRY_TLS_KEY_FILE: mutual TLS is TLS first");
+            problems.add(
+                    "FERRY_TLS_CLIENT_CA_FILE needs FERRY_TLS_CERT_FILE and FERRY_TLS_KEY_FILE: mutual TLS is TLS first");
             return null;
         }
         if (cert == null || key == null) return null;
@@ -157,11 +183,14 @@ public record ServerConfig(
         String v = env.get("FERRY_ADMIN_TLS");
         if (v == null || v.isBlank()) return tls == null ? null : TlsOptions.of(tls.certChainPem(), tls.keyPem());
         switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
-            case "false" -> { return null; }
+            case "false" -> {
+                return null;
+            }
             case "true" -> {
                 if (tls == null) {
                     if (!present(env, "FERRY_TLS_CERT_FILE")) {
-                        problems.add("FERRY_ADMIN_TLS=true needs FERRY_TLS_CERT_FILE and FERRY_TLS_KEY_FILE (the admin port uses the same certificate)");
+                        problems.add(
+                                "FERRY_ADMIN_TLS=true needs FERRY_TLS_CERT_FILE and FERRY_TLS_KEY_FILE (the admin port uses the same certificate)");
                     }
                     return null;
                 }
@@ -189,7 +218,8 @@ public record ServerConfig(
         return p;
     }
 
-    private static long integer(Map<String, String> env, String key, long dflt, long min, long max, List<String> problems) {
+    private static long integer(
+            Map<String, String> env, String key, long dflt, long min, long max, List<String> problems) {
         String v = env.get(key);
         if (v == null || v.isBlank()) return dflt;
         try {

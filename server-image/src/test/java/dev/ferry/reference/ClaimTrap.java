@@ -27,7 +27,7 @@ final class ClaimTrap implements AutoCloseable {
     private final AtomicBoolean armed = new AtomicBoolean();
     private final AtomicBoolean scriptSent = new AtomicBoolean();
     private final CountDownLatch sprung = new CountDownLatch(1);
-    private volatile Runnable onAnswer = () -> { };
+    private volatile Runnable onAnswer = () -> {};
 
     ClaimTrap(int redisPort) throws IOException {
         this.redisPort = redisPort;
@@ -67,13 +67,16 @@ final class ClaimTrap implements AutoCloseable {
 
     private void pump(Socket from, Socket to, boolean towardsRedis) {
         byte[] buf = new byte[16384];
-        try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+        try (InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream()) {
             int n;
             while ((n = in.read(buf)) > 0) {
                 if (towardsRedis && armed.get()) {
                     String text = new String(buf, 0, n, StandardCharsets.ISO_8859_1);
                     if (text.contains("EVAL")) scriptSent.set(true); // EVALSHA, or EVAL after NOSCRIPT
-                } else if (!towardsRedis && armed.get() && scriptSent.get()
+                } else if (!towardsRedis
+                        && armed.get()
+                        && scriptSent.get()
                         && !new String(buf, 0, n, StandardCharsets.ISO_8859_1).startsWith("-NOSCRIPT")) {
                     // (NOSCRIPT: the script was not loaded yet and did not run; the client sends it again with EVAL.)
                     armed.set(false);

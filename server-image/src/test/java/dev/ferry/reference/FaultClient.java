@@ -3,7 +3,6 @@ package dev.ferry.reference;
 import dev.ferry.client.ClientOptions;
 import dev.ferry.client.FerryClient;
 import dev.ferry.client.FerrySession;
-
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -19,8 +18,12 @@ public final class FaultClient {
     private FaultClient() {}
 
     public static void main(String[] args) throws Exception {
-        ClientOptions options = ClientOptions.builder().serviceAddress(args[0]).readAhead(false)
-                .connectTimeout(Duration.ofSeconds(2)).commandTimeout(Duration.ofSeconds(20)).build();
+        ClientOptions options = ClientOptions.builder()
+                .serviceAddress(args[0])
+                .readAhead(false)
+                .connectTimeout(Duration.ofSeconds(2))
+                .commandTimeout(Duration.ofSeconds(20))
+                .build();
         try (FerryClient client = FerryClient.create(options)) {
             FerrySession session = client.connect();
             System.out.println("CONNECTED " + session.serverName());

@@ -1,5 +1,8 @@
 package dev.ferry.reference;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.client.ClientOptions;
 import dev.ferry.client.FerryClient;
@@ -7,15 +10,11 @@ import dev.ferry.client.FerrySession;
 import dev.ferry.testkit.RedisServer;
 import dev.ferry.testkit.RedisServerExtension;
 import dev.ferry.testkit.Waits;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Faults with real parts: reference-server processes (killed with SIGKILL, as a node failure or
@@ -41,8 +40,11 @@ class FaultsTest {
 
     /** A client that reads only while a command is outstanding, so a MIGRATE waits in its socket until the next command. */
     private static FerryClient lazyClient(ServerProcess service) {
-        return FerryClient.create(ClientOptions.builder().serviceAddress(service.address).readAhead(false)
-                .commandTimeout(Duration.ofSeconds(30)).build());
+        return FerryClient.create(ClientOptions.builder()
+                .serviceAddress(service.address)
+                .readAhead(false)
+                .commandTimeout(Duration.ofSeconds(30))
+                .build());
     }
 
     private static long state(JsonNode status, String state) {
@@ -52,8 +54,8 @@ class FaultsTest {
     @Test
     void sourceKilledAfterExportingTheClientResumesAtTheTargetWithItsState() throws Exception {
         try (ServerProcess target = ServerProcess.start(env("target"));
-             ServerProcess source = ServerProcess.start(env("source"));
-             FerryClient client = lazyClient(source)) {
+                ServerProcess source = ServerProcess.start(env("source"));
+                FerryClient client = lazyClient(source)) {
             FerrySession s = client.connect();
             s.execute("SET k before-the-crash");
             AdminClient sourceAdmin = new AdminClient(source);
@@ -76,23 +78,33 @@ class FaultsTest {
     @Test
     void targetKilledBeforeTheResumeTheClientResumesAtTheNextTarget() throws Exception {
         try (ServerProcess second = ServerProcess.start(env("second"));
-             ServerProcess first = ServerProcess.start(env("first"));
-             ServerProcess source = ServerProcess.start(env("source"));
-             FerryClient client = lazyClient(source)) {
+                ServerProcess first = ServerProcess.start(env("first"));
+                ServerProcess source = ServerProcess.start(env("source"));
+                FerryClient client = lazyClient(source)) {
             FerrySession s = client.connect();
             s.execute("SET k kept");
             AdminClient sourceAdmin = new AdminClient(source);
-            sourceAdmin.post("/v1/migrate", "{\"count\":1,\"targets\":[\"" + first.address + "\",\"" + second.address + "\"]}");
+            sourceAdmin.post(
+                    "/v1/migrate", "{\"count\":1,\"targets\":[\"" + first.address + "\",\"" + second.address + "\"]}");
             await().atMost(Waits.STATE).until(() -> state(sourceAdmin.status(), "READY") == 1);
 
             first.kill();
 
             assertThat(s.execute("GET k").firstText()).isEqualTo("kept");
             assertThat(s.serverName()).isEqualTo("second");
-            assertThat(client.metrics().failedResumes()).as("the refused attempt at the dead target").isGreaterThanOrEqualTo(1);
+            assertThat(client.metrics().failedResumes())
+                    .as("the refused attempt at the dead target")
+                    .isGreaterThanOrEqualTo(1);
             // The source counts the move as completed once the client said GOODBYE(MOVED) or left.
-            await().atMost(Waits.STATE).until(() -> sourceAdmin.status().path("migrations").path("completed").asLong() == 1);
-            assertThat(sourceAdmin.status().path("sessions").path("total").asLong()).isZero();
+            await().atMost(Waits.STATE)
+                    .until(() -> sourceAdmin
+                                    .status()
+                                    .path("migrations")
+                                    .path("completed")
+                                    .asLong()
+                            == 1);
+            assertThat(sourceAdmin.status().path("sessions").path("total").asLong())
+                    .isZero();
         }
     }
 
@@ -105,15 +117,21 @@ class FaultsTest {
             firstEnv.put("FERRY_STORE_URI", trap.uri());
             firstEnv.put("FERRY_CLAIM_CONFIRM_TIMEOUT", "1");
             try (ServerProcess second = ServerProcess.start(env("second"));
-                 ServerProcess first = ServerProcess.start(firstEnv);
-                 ServerProcess source = ServerProcess.start(env("source"));
-                 FerryClient client = FerryClient.create(ClientOptions.builder().serviceAddress(source.address).readAhead(false)
-                         .connectTimeout(Duration.ofSeconds(5)).resumeBackoff(Duration.ofMillis(50)).commandTimeout(Duration.ofSeconds(60))
-                         .build())) {
+                    ServerProcess first = ServerProcess.start(firstEnv);
+                    ServerProcess source = ServerProcess.start(env("source"));
+                    FerryClient client = FerryClient.create(ClientOptions.builder()
+                            .serviceAddress(source.address)
+                            .readAhead(false)
+                            .connectTimeout(Duration.ofSeconds(5))
+                            .resumeBackoff(Duration.ofMillis(50))
+                            .commandTimeout(Duration.ofSeconds(60))
+                            .build())) {
                 FerrySession s = client.connect();
                 s.execute("SET k kept-through-the-crash");
                 AdminClient sourceAdmin = new AdminClient(source);
-                sourceAdmin.post("/v1/migrate", "{\"count\":1,\"targets\":[\"" + first.address + "\",\"" + second.address + "\"]}");
+                sourceAdmin.post(
+                        "/v1/migrate",
+                        "{\"count\":1,\"targets\":[\"" + first.address + "\",\"" + second.address + "\"]}");
                 await().atMost(Waits.STATE).until(() -> state(sourceAdmin.status(), "READY") == 1);
                 trap.arm(() -> {
                     try {
@@ -124,9 +142,12 @@ class FaultsTest {
                 });
 
                 // The next command reads MIGRATE and resumes at the first target, which claims and dies. The second
-                // answers CLAIM_PENDING until the dead target's confirmation deadline (1 s) has passed, then takes over.
+                // answers CLAIM_PENDING until the dead target's confirmation deadline (1 s) has passed, then takes
+                // over.
                 assertThat(s.execute("GET k").firstText()).isEqualTo("kept-through-the-crash");
-                assertThat(trap.awaitSprung(Duration.ofSeconds(5))).as("the first target's claim ran before it died").isTrue();
+                assertThat(trap.awaitSprung(Duration.ofSeconds(5)))
+                        .as("the first target's claim ran before it died")
+                        .isTrue();
                 assertThat(s.serverName()).isEqualTo("second");
                 assertThat(s.migrations()).isEqualTo(1);
                 assertThat(client.metrics().sessionsLost()).isZero();
@@ -146,8 +167,8 @@ class FaultsTest {
         Map<String, String> targetEnv = env("target");
         targetEnv.put("FERRY_CLAIM_CONFIRM_TIMEOUT", "1");
         try (ServerProcess target = ServerProcess.start(targetEnv);
-             ServerProcess source = ServerProcess.start(env("source"));
-             FerryClient client = lazyClient(source)) {
+                ServerProcess source = ServerProcess.start(env("source"));
+                FerryClient client = lazyClient(source)) {
             FerrySession s = client.connect();
             s.execute("SET k v");
             AdminClient sourceAdmin = new AdminClient(source);
@@ -161,28 +182,40 @@ class FaultsTest {
             assertThat(claims.path("confirmFailures").asLong()).isZero();
             assertThat(claims.path("lost").asLong()).isZero();
             Object keys = redis.command("KEYS", "*" + s.sessionId() + "*");
-            assertThat(keys).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST).hasSize(1);
+            assertThat(keys)
+                    .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST)
+                    .hasSize(1);
             String key = String.valueOf(((java.util.List<?>) keys).getFirst());
             assertThat(String.valueOf(redis.command("HGET", key, "claimant"))).isEqualTo("target");
-            assertThat(String.valueOf(redis.command("HEXISTS", key, "confirm_by"))).isEqualTo("0");
+            assertThat(String.valueOf(redis.command("HEXISTS", key, "confirm_by")))
+                    .isEqualTo("0");
         }
     }
 
     @Test
     void redisKilledDuringADrainTheMigrationFailsCleanlyAndALaterDrainSucceeds() throws Exception {
         try (ServerProcess target = ServerProcess.start(env("target"));
-             ServerProcess source = ServerProcess.start(env("source"));
-             FerryClient client = FerryClient.create(ClientOptions.builder().serviceAddress(source.address).build())) {
+                ServerProcess source = ServerProcess.start(env("source"));
+                FerryClient client = FerryClient.create(
+                        ClientOptions.builder().serviceAddress(source.address).build())) {
             FerrySession s = client.connect();
             s.execute("SET k survives");
             AdminClient sourceAdmin = new AdminClient(source);
 
             redis.kill();
             sourceAdmin.post("/v1/drain", "{\"targets\":[\"" + target.address + "\"],\"ratePerSecond\":0}");
-            await().atMost(Duration.ofSeconds(30)).until(() -> sourceAdmin.status().path("migrations").path("failed").asLong() >= 1);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> sourceAdmin
+                                    .status()
+                                    .path("migrations")
+                                    .path("failed")
+                                    .asLong()
+                            >= 1);
             JsonNode failed = sourceAdmin.status();
             assertThat(failed.path("migrations").path("lastFailure").asText()).contains("could not export the context");
-            assertThat(failed.path("serving").asBoolean()).as("a draining server takes no new sessions").isFalse();
+            assertThat(failed.path("serving").asBoolean())
+                    .as("a draining server takes no new sessions")
+                    .isFalse();
             // The session stays on the source and keeps working, state intact.
             assertThat(s.execute("GET k").firstText()).isEqualTo("survives");
             assertThat(s.serverName()).isEqualTo("source");
@@ -195,7 +228,9 @@ class FaultsTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> s.migrations() == 1);
             assertThat(s.execute("GET k").firstText()).isEqualTo("after-the-outage");
             assertThat(s.serverName()).isEqualTo("target");
-            await().atMost(Waits.STATE).until(() -> sourceAdmin.status().path("sessions").path("total").asLong() == 0);
+            await().atMost(Waits.STATE)
+                    .until(() ->
+                            sourceAdmin.status().path("sessions").path("total").asLong() == 0);
         }
     }
 }

@@ -1,5 +1,8 @@
 package dev.ferry.reference;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.ferry.client.FerryClient;
 import dev.ferry.client.FerrySession;
 import dev.ferry.client.Result;
@@ -9,18 +12,14 @@ import dev.ferry.server.MigrationTimers;
 import dev.ferry.testkit.RedisServer;
 import dev.ferry.testkit.RedisServerExtension;
 import dev.ferry.testkit.Waits;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.LongStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The session rules of docs/protocol.md through the real client, three reference servers on loopback
@@ -67,7 +66,8 @@ class InvariantsTest {
         try (FerrySession s = client.connect()) {
             ResultStream stream = s.submit("STREAM 3000 1");
             List<Long> seen = new ArrayList<>();
-            while (seen.size() < 50 && stream.hasNext()) seen.add(Long.parseLong(stream.next().text()));
+            while (seen.size() < 50 && stream.hasNext())
+                seen.add(Long.parseLong(stream.next().text()));
 
             fleet.server(0).migrate(1, List.of(fleet.address(1)));
 
@@ -78,7 +78,8 @@ class InvariantsTest {
             }
             Result result = stream.await();
             assertThat(result.rowCount()).isEqualTo(3000);
-            assertThat(seen).containsExactlyElementsOf(LongStream.range(0, 3000).boxed().toList());
+            assertThat(seen)
+                    .containsExactlyElementsOf(LongStream.range(0, 3000).boxed().toList());
             assertThat(s.migrations()).isEqualTo(1);
             assertThat(s.serverName()).isEqualTo("pod-1");
             assertThat(client.metrics().duplicateRows()).isZero();
@@ -113,7 +114,8 @@ class InvariantsTest {
             Result r = stream.await();
             assertThat(r.cancelled()).isTrue();
             long rows = r.rowCount();
-            await().atMost(Waits.STATE).until(() -> s.migrations() == 1 || fleet.server(0).sessionCount() == 1);
+            await().atMost(Waits.STATE)
+                    .until(() -> s.migrations() == 1 || fleet.server(0).sessionCount() == 1);
             // Whatever server answered the attention, the session is whole and nothing of the
             // cancelled request follows: the next command's answer is its own.
             assertThat(s.execute("ECHO after").firstText()).isEqualTo("after");

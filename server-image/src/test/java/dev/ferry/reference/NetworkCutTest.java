@@ -1,8 +1,9 @@
 package dev.ferry.reference;
 
-import dev.ferry.testkit.Waits;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.ferry.testkit.Waits;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -17,9 +18,7 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
 
 /**
  * A network cut between the client and the target, inside a network namespace the test creates
@@ -37,8 +36,15 @@ class NetworkCutTest {
 
     @Test
     void targetCutOffDuringTheMoveTheClientResumesAtTheSourceWithItsState() throws Exception {
-        RootTestPrerequisites.require("ferry.netns.skip", "a network namespace with an iptables cut (ip netns, iptables)",
-                "scripts/setup-netns.sh", "ip", "iptables", "redis-server", "redis-cli", "curl");
+        RootTestPrerequisites.require(
+                "ferry.netns.skip",
+                "a network namespace with an iptables cut (ip netns, iptables)",
+                "scripts/setup-netns.sh",
+                "ip",
+                "iptables",
+                "redis-server",
+                "redis-cli",
+                "curl");
         String ns = "ferry-cut-" + ProcessHandle.current().pid();
         List<String> inNs = List.of("ip", "netns", "exec", ns);
         run(List.of("ip", "netns", "add", ns));
@@ -46,18 +52,40 @@ class NetworkCutTest {
         List<AutoCloseable> servers = new ArrayList<>();
         try {
             run(concat(inNs, "ip", "link", "set", "lo", "up"));
-            processes.add(new ProcessBuilder(concat(inNs, "redis-server", "--port", "6379", "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no")).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
-            await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> run(concat(inNs, "redis-cli", "-p", "6379", "ping")).contains("PONG"));
+            processes.add(new ProcessBuilder(concat(
+                            inNs,
+                            "redis-server",
+                            "--port",
+                            "6379",
+                            "--bind",
+                            "127.0.0.1",
+                            "--save",
+                            "",
+                            "--appendonly",
+                            "no"))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start());
+            await().atMost(Duration.ofSeconds(20))
+                    .ignoreExceptions()
+                    .until(() ->
+                            run(concat(inNs, "redis-cli", "-p", "6379", "ping")).contains("PONG"));
 
             ServerProcess target = ServerProcess.start(inNs, env("target"));
             servers.add(target);
             ServerProcess source = ServerProcess.start(inNs, env("source"));
             servers.add(source);
 
-            Process client = new ProcessBuilder(concat(inNs, Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), FaultClient.class.getName(), source.address))
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Process client = new ProcessBuilder(concat(
+                            inNs,
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            FaultClient.class.getName(),
+                            source.address))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             processes.add(client);
             BlockingQueue<String> out = lines(client);
             PrintWriter in = new PrintWriter(client.getOutputStream(), true, StandardCharsets.UTF_8);
@@ -68,7 +96,9 @@ class NetworkCutTest {
             String targetPort = target.address.substring(target.address.lastIndexOf(':') + 1);
             run(concat(inNs, "iptables", "-A", "INPUT", "-p", "tcp", "--dport", targetPort, "-j", "DROP"));
             admin(inNs, source, "POST", "/v1/migrate", "{\"count\":1,\"targets\":[\"" + target.address + "\"]}");
-            await().atMost(Waits.STATE).ignoreExceptions().until(() -> admin(inNs, source, "GET", "/v1/status", null).contains("\"READY\":1"));
+            await().atMost(Waits.STATE)
+                    .ignoreExceptions()
+                    .until(() -> admin(inNs, source, "GET", "/v1/status", null).contains("\"READY\":1"));
 
             in.println("GET k");
             // The attempt at the target times out (2 s), the service address (the source) takes the session back.
@@ -99,8 +129,10 @@ class NetworkCutTest {
     }
 
     /** The admin API from inside the namespace (the test's JVM is outside it). */
-    private static String admin(List<String> inNs, ServerProcess server, String method, String path, String json) throws Exception {
-        List<String> cmd = concat(inNs, "curl", "-sS", "-f", "-X", method, "-H", "Authorization: Bearer " + AdminClient.TOKEN);
+    private static String admin(List<String> inNs, ServerProcess server, String method, String path, String json)
+            throws Exception {
+        List<String> cmd =
+                concat(inNs, "curl", "-sS", "-f", "-X", method, "-H", "Authorization: Bearer " + AdminClient.TOKEN);
         if (json != null) cmd.addAll(List.of("-H", "Content-Type: application/json", "-d", json));
         cmd.add("http://" + server.admin + path);
         return run(cmd);
@@ -123,13 +155,16 @@ class NetworkCutTest {
 
     private static BlockingQueue<String> lines(Process p) {
         BlockingQueue<String> q = new LinkedBlockingQueue<>();
-        Thread t = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) q.add(line);
-            } catch (IOException e) {
-                q.add("READ FAILED " + e);
-            }
-        }, "fault-client-output");
+        Thread t = new Thread(
+                () -> {
+                    try (BufferedReader r =
+                            new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                        for (String line; (line = r.readLine()) != null; ) q.add(line);
+                    } catch (IOException e) {
+                        q.add("READ FAILED " + e);
+                    }
+                },
+                "fault-client-output");
         t.setDaemon(true);
         t.start();
         return q;

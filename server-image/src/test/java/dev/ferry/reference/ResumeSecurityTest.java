@@ -1,5 +1,7 @@
 package dev.ferry.reference;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.ProtocolVersion;
@@ -9,16 +11,13 @@ import dev.ferry.server.MigrationTimers;
 import dev.ferry.server.WireClient;
 import dev.ferry.testkit.RedisServer;
 import dev.ferry.testkit.RedisServerExtension;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import java.security.SecureRandom;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Invariants 3 and 5 with three reference servers sharing a real redis-server, frame by frame:
@@ -63,22 +62,34 @@ class ResumeSecurityTest {
             fleet.server(0).migrate(1, List.of(fleet.address(1), fleet.address(2)));
             source.expect(Frame.Migrate.class);
 
-            CompletableFuture<Frame> at1 = CompletableFuture.supplyAsync(() -> resume(fleet.address(1), w, w.resumeToken()));
-            CompletableFuture<Frame> at2 = CompletableFuture.supplyAsync(() -> resume(fleet.address(2), w, w.resumeToken()));
+            CompletableFuture<Frame> at1 =
+                    CompletableFuture.supplyAsync(() -> resume(fleet.address(1), w, w.resumeToken()));
+            CompletableFuture<Frame> at2 =
+                    CompletableFuture.supplyAsync(() -> resume(fleet.address(2), w, w.resumeToken()));
             List<Frame> answers = List.of(at1.get(), at2.get());
 
-            assertThat(answers).filteredOn(f -> f instanceof Frame.Welcome welcome && welcome.resumed()).hasSize(1);
-            // The loser learns who won: ALREADY_CLAIMED, or CLAIM_PENDING if it asked before the winner confirmed its claim.
-            Frame.Error lost = (Frame.Error) answers.stream().filter(Frame.Error.class::isInstance).findFirst().orElseThrow();
+            assertThat(answers)
+                    .filteredOn(f -> f instanceof Frame.Welcome welcome && welcome.resumed())
+                    .hasSize(1);
+            // The loser learns who won: ALREADY_CLAIMED, or CLAIM_PENDING if it asked before the winner confirmed its
+            // claim.
+            Frame.Error lost = (Frame.Error) answers.stream()
+                    .filter(Frame.Error.class::isInstance)
+                    .findFirst()
+                    .orElseThrow();
             String loser = answers.get(0) == lost ? fleet.address(1) : fleet.address(2);
             assertThat(lost.code()).isIn(ErrorCode.ALREADY_CLAIMED, ErrorCode.CLAIM_PENDING);
-            assertThat(lost.text()).contains(w.sessionId().toString()).containsPattern("(already resumed|being resumed) by pod-");
+            assertThat(lost.text())
+                    .contains(w.sessionId().toString())
+                    .containsPattern("(already resumed|being resumed) by pod-");
             // Once the winner has confirmed, asking again is a plain ALREADY_CLAIMED: nobody can take it over.
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
-                    assertThat(resume(loser, w, w.resumeToken())).isInstanceOfSatisfying(Frame.Error.class, e -> {
-                        assertThat(e.code()).isEqualTo(ErrorCode.ALREADY_CLAIMED);
-                        assertThat(e.text()).contains("already resumed by pod-");
-                    }));
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(resume(loser, w, w.resumeToken()))
+                            .isInstanceOfSatisfying(Frame.Error.class, e -> {
+                                assertThat(e.code()).isEqualTo(ErrorCode.ALREADY_CLAIMED);
+                                assertThat(e.text()).contains("already resumed by pod-");
+                            }));
         }
     }
 
@@ -101,7 +112,8 @@ class ResumeSecurityTest {
     @Test
     void aGuessedSessionIdIsToldItHasExpiredOrDoesNotExist() {
         SessionId guessed = SessionId.random(new SecureRandom());
-        Frame.Welcome fake = new Frame.Welcome(ProtocolVersion.CURRENT, guessed, ResumeToken.random(new SecureRandom()), "x", false);
+        Frame.Welcome fake =
+                new Frame.Welcome(ProtocolVersion.CURRENT, guessed, ResumeToken.random(new SecureRandom()), "x", false);
         assertThat(resume(fleet.address(1), fake, fake.resumeToken())).isInstanceOfSatisfying(Frame.Error.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.SESSION_EXPIRED);
             assertThat(e.text()).contains(guessed.toString()).contains("expired or does not exist");

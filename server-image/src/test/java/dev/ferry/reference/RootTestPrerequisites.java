@@ -1,13 +1,12 @@
 package dev.ferry.reference;
 
-import org.junit.jupiter.api.Assumptions;
-
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * What a test that needs root and system tools checks before it starts. A missing prerequisite
@@ -32,7 +31,8 @@ final class RootTestPrerequisites {
         if (!"0".equals(uid)) problems.add("it runs as uid " + uid + ", not root");
         List<String> missing = new ArrayList<>();
         for (String tool : tools) if (!onPath(tool)) missing.add(tool);
-        if (!missing.isEmpty()) problems.add("not on the PATH: " + String.join(", ", missing) + " (run " + setupScript + " as root)");
+        if (!missing.isEmpty())
+            problems.add("not on the PATH: " + String.join(", ", missing) + " (run " + setupScript + " as root)");
         if (!problems.isEmpty()) {
             throw new AssertionError("this test needs root for " + needs + ", but " + String.join("; ", problems)
                     + ". Run the build as root after " + setupScript + ", or leave the test out on purpose with -D"

@@ -1,13 +1,12 @@
 package dev.ferry.reference;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 /** FERRY_CLAIM_CONFIRM_TIMEOUT: 5 s unless set, whole seconds 1..3600. */
 class ServerConfigClaimConfirmTest {
@@ -21,7 +20,8 @@ class ServerConfigClaimConfirmTest {
     @Test
     void fiveSecondsUnlessSet() {
         assertThat(ServerConfig.fromEnvironment(env()).claimConfirmTimeout()).isEqualTo(Duration.ofSeconds(5));
-        assertThat(ServerConfig.fromEnvironment(env("FERRY_CLAIM_CONFIRM_TIMEOUT", "30")).claimConfirmTimeout())
+        assertThat(ServerConfig.fromEnvironment(env("FERRY_CLAIM_CONFIRM_TIMEOUT", "30"))
+                        .claimConfirmTimeout())
                 .isEqualTo(Duration.ofSeconds(30));
     }
 
@@ -29,7 +29,8 @@ class ServerConfigClaimConfirmTest {
     void zeroOrGarbageSaysWhatIsAllowed() {
         for (String bad : new String[] {"0", "-1", "3601", "5s"}) {
             assertThatThrownBy(() -> ServerConfig.fromEnvironment(env("FERRY_CLAIM_CONFIRM_TIMEOUT", bad)))
-                    .as(bad).isInstanceOf(IllegalArgumentException.class)
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("FERRY_CLAIM_CONFIRM_TIMEOUT");
         }
     }

@@ -1,11 +1,10 @@
 package dev.ferry.reference;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.HashMap;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** FERRY_SERVER_VERSION: what VERSION answers; the jar's version (or "dev" from classes) unless set. */
 class ServerConfigVersionTest {
@@ -18,13 +17,17 @@ class ServerConfigVersionTest {
 
     @Test
     void theImageTagWhenSet() {
-        assertThat(ServerConfig.fromEnvironment(env("FERRY_SERVER_VERSION", " 2 ")).version()).isEqualTo("2");
+        assertThat(ServerConfig.fromEnvironment(env("FERRY_SERVER_VERSION", " 2 "))
+                        .version())
+                .isEqualTo("2");
     }
 
     @Test
     void theBuildsVersionWhenUnsetOrBlank() {
         String fromBuild = ServerConfig.fromEnvironment(env()).version();
         assertThat(fromBuild).isNotBlank();
-        assertThat(ServerConfig.fromEnvironment(env("FERRY_SERVER_VERSION", "  ")).version()).isEqualTo(fromBuild);
+        assertThat(ServerConfig.fromEnvironment(env("FERRY_SERVER_VERSION", "  "))
+                        .version())
+                .isEqualTo(fromBuild);
     }
 }

@@ -1,12 +1,11 @@
 package dev.ferry.reference;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.HashMap;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 /** FERRY_WRITE_THROUGH: off by default, true/false only, and never with a session idle timer of 0. */
 class ServerConfigWriteThroughTest {
@@ -20,8 +19,12 @@ class ServerConfigWriteThroughTest {
     @Test
     void offUnlessSetAndCaseInsensitive() {
         assertThat(ServerConfig.fromEnvironment(env()).writeThrough()).isFalse();
-        assertThat(ServerConfig.fromEnvironment(env("FERRY_WRITE_THROUGH", "TRUE")).writeThrough()).isTrue();
-        assertThat(ServerConfig.fromEnvironment(env("FERRY_WRITE_THROUGH", "false")).writeThrough()).isFalse();
+        assertThat(ServerConfig.fromEnvironment(env("FERRY_WRITE_THROUGH", "TRUE"))
+                        .writeThrough())
+                .isTrue();
+        assertThat(ServerConfig.fromEnvironment(env("FERRY_WRITE_THROUGH", "false"))
+                        .writeThrough())
+                .isFalse();
     }
 
     @Test
@@ -33,7 +36,8 @@ class ServerConfigWriteThroughTest {
 
     @Test
     void aSessionIdleTimerOfZeroSaysWhatToFix() {
-        assertThatThrownBy(() -> ServerConfig.fromEnvironment(env("FERRY_WRITE_THROUGH", "true", "FERRY_SESSION_IDLE_TIMER", "0")))
+        assertThatThrownBy(() -> ServerConfig.fromEnvironment(
+                        env("FERRY_WRITE_THROUGH", "true", "FERRY_SESSION_IDLE_TIMER", "0")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("FERRY_WRITE_THROUGH=true needs FERRY_SESSION_IDLE_TIMER above 0");
     }

@@ -1,7 +1,5 @@
 package dev.ferry.reference;
 
-import org.awaitility.Awaitility;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
 
 /**
  * The reference server as its own OS process (what a pod runs), started from the test's class
@@ -39,8 +38,11 @@ final class ServerProcess implements AutoCloseable {
     static ServerProcess start(java.util.List<String> prefix, Map<String, String> env) throws IOException {
         Path log = Files.createTempFile("ferry-server-", ".log");
         java.util.List<String> command = new java.util.ArrayList<>(prefix);
-        command.addAll(java.util.List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), ReferenceServer.class.getName()));
+        command.addAll(java.util.List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                ReferenceServer.class.getName()));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().putAll(env);
         pb.redirectErrorStream(true);
@@ -49,7 +51,9 @@ final class ServerProcess implements AutoCloseable {
         AtomicReference<Matcher> ready = new AtomicReference<>();
         try {
             Awaitility.await("server start").atMost(Duration.ofSeconds(30)).until(() -> {
-                if (!p.isAlive()) throw new IllegalStateException("server exited with " + p.exitValue() + ": " + Files.readString(log));
+                if (!p.isAlive())
+                    throw new IllegalStateException(
+                            "server exited with " + p.exitValue() + ": " + Files.readString(log));
                 Matcher m = READY.matcher(Files.readString(log));
                 if (m.find()) ready.set(m);
                 return ready.get() != null;
@@ -74,7 +78,8 @@ final class ServerProcess implements AutoCloseable {
     /** SIGKILL, as when a node or the kernel's OOM killer takes the pod: no drain, no cleanup. */
     void kill() throws InterruptedException {
         process.destroyForcibly();
-        if (!process.waitFor(30, TimeUnit.SECONDS)) throw new AssertionError("server did not die within 30 s of SIGKILL");
+        if (!process.waitFor(30, TimeUnit.SECONDS))
+            throw new AssertionError("server did not die within 30 s of SIGKILL");
     }
 
     String logText() throws IOException {

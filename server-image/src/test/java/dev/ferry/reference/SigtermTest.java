@@ -1,21 +1,20 @@
 package dev.ferry.reference;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.ferry.client.ClientOptions;
 import dev.ferry.client.FerryClient;
 import dev.ferry.client.FerrySession;
 import dev.ferry.testkit.RedisServer;
 import dev.ferry.testkit.RedisServerExtension;
 import dev.ferry.testkit.Waits;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A server process that gets SIGTERM drains its sessions to its peers before it exits. */
 @ExtendWith(RedisServerExtension.class)
@@ -23,15 +22,28 @@ class SigtermTest {
     static RedisServer redis;
 
     private static Map<String, String> env(String name, String peers) {
-        return Map.of("FERRY_SERVER_NAME", name, "FERRY_PORT", "0", "FERRY_ADMIN_PORT", "0",
-                "FERRY_ADMIN_TOKEN", "test-token", "FERRY_STORE_URI", redis.uri(), "FERRY_PEERS", peers);
+        return Map.of(
+                "FERRY_SERVER_NAME",
+                name,
+                "FERRY_PORT",
+                "0",
+                "FERRY_ADMIN_PORT",
+                "0",
+                "FERRY_ADMIN_TOKEN",
+                "test-token",
+                "FERRY_STORE_URI",
+                redis.uri(),
+                "FERRY_PEERS",
+                peers);
     }
 
     @Test
     void sigtermDrainsEverySessionToThePeersWithItsState() throws Exception {
         try (ServerProcess peer = ServerProcess.start(env("peer", ""))) {
             try (ServerProcess source = ServerProcess.start(env("source", peer.address));
-                 FerryClient client = FerryClient.create(ClientOptions.builder().serviceAddress(source.address).build())) {
+                    FerryClient client = FerryClient.create(ClientOptions.builder()
+                            .serviceAddress(source.address)
+                            .build())) {
                 List<FerrySession> sessions = new ArrayList<>();
                 for (int i = 0; i < 20; i++) {
                     FerrySession s = client.connect();

@@ -1,16 +1,15 @@
 package dev.ferry.reference;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.ferry.client.FerrySession;
 import dev.ferry.server.MigrationState;
 import dev.ferry.server.MigrationTimers;
 import dev.ferry.testkit.RedisServer;
 import dev.ferry.testkit.Waits;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
 
 /** The store is down when a migration is requested: it fails cleanly and the session stays put. */
 class StoreDownTest {
@@ -18,7 +17,7 @@ class StoreDownTest {
     @Test
     void migrationFailsTheSessionKeepsWorkingOnTheSourceAndMetricsSaySo() {
         try (RedisServer redis = RedisServer.startDefault();
-             TestFleet fleet = new TestFleet(redis, 2, MigrationTimers.ofSeconds(30, 60))) {
+                TestFleet fleet = new TestFleet(redis, 2, MigrationTimers.ofSeconds(30, 60))) {
             FerrySession s = fleet.client(0, true).connect();
             s.execute("SET k before");
             redis.kill();

@@ -9,7 +9,6 @@ import dev.ferry.store.ContextStore;
 import dev.ferry.store.ContextStoreOptions;
 import dev.ferry.store.ContextStores;
 import dev.ferry.testkit.RedisServer;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +24,12 @@ final class TestFleet implements AutoCloseable {
 
     TestFleet(RedisServer redis, int size, MigrationTimers timers) {
         for (int i = 0; i < size; i++) {
-            ContextStore store = ContextStores.open(redis.uri(), ContextStoreOptions.builder()
-                    .commandTimeout(Duration.ofMillis(500)).connectTimeout(Duration.ofMillis(500)).build());
+            ContextStore store = ContextStores.open(
+                    redis.uri(),
+                    ContextStoreOptions.builder()
+                            .commandTimeout(Duration.ofMillis(500))
+                            .connectTimeout(Duration.ofMillis(500))
+                            .build());
             stores.add(store);
             String name = "pod-" + i;
             servers.add(FerryServer.start(ServerOptions.builder()
@@ -40,12 +43,19 @@ final class TestFleet implements AutoCloseable {
         }
     }
 
-    FerryServer server(int i) { return servers.get(i); }
+    FerryServer server(int i) {
+        return servers.get(i);
+    }
 
-    String address(int i) { return servers.get(i).advertisedAddress(); }
+    String address(int i) {
+        return servers.get(i).advertisedAddress();
+    }
 
     FerryClient client(int server, boolean readAhead) {
-        FerryClient c = FerryClient.create(ClientOptions.builder().serviceAddress(address(server)).readAhead(readAhead).build());
+        FerryClient c = FerryClient.create(ClientOptions.builder()
+                .serviceAddress(address(server))
+                .readAhead(readAhead)
+                .build());
         clients.add(c);
         return c;
     }

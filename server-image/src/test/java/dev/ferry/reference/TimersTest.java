@@ -1,25 +1,24 @@
 package dev.ferry.reference;
 
-import dev.ferry.client.FerrySession;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
 import dev.ferry.client.FerryException;
+import dev.ferry.client.FerrySession;
 import dev.ferry.client.SessionExpiredException;
 import dev.ferry.server.MigrationState;
 import dev.ferry.server.MigrationTimers;
 import dev.ferry.server.Session;
 import dev.ferry.testkit.RedisServer;
 import dev.ferry.testkit.RedisServerExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The four rows of the timer table, for a read-ahead and a non-read-ahead client, with the
@@ -43,6 +42,7 @@ class TimersTest {
     private static final Duration STAYS = Duration.ofSeconds(30);
     /** The most any wait here takes, sized for a loaded 2-core machine. */
     private static final Duration WAIT = Duration.ofSeconds(20);
+
     static RedisServer redis;
     private TestFleet fleet;
 
@@ -64,7 +64,10 @@ class TimersTest {
 
     /** The session's migration state on the source, or null once the source no longer has it. */
     private MigrationState sourceState(FerrySession s) {
-        return fleet.server(0).session(s.sessionId()).map(Session::migrationState).orElse(null);
+        return fleet.server(0)
+                .session(s.sessionId())
+                .map(Session::migrationState)
+                .orElse(null);
     }
 
     /**
@@ -79,7 +82,9 @@ class TimersTest {
         } else {
             assertThat(fleet.server(0).timers().idleMigration()).isGreaterThan(WAIT);
             await().atMost(WAIT).until(() -> sourceState(s) == MigrationState.READY);
-            assertThat(s.migrations()).as("a lazy client moves only at its next command").isZero();
+            assertThat(s.migrations())
+                    .as("a lazy client moves only at its next command")
+                    .isZero();
         }
     }
 
@@ -191,7 +196,8 @@ class TimersTest {
         fleet.server(0).drain(List.of(fleet.address(1)), 0);
         await().atMost(WAIT).until(() -> fleet.server(0).sessionCount() == 0);
         assertThat(contextInStore(s)).isFalse();
-        assertThatThrownBy(() -> s.execute("GET k")).isInstanceOf(FerryException.class)
+        assertThatThrownBy(() -> s.execute("GET k"))
+                .isInstanceOf(FerryException.class)
                 .isNotInstanceOf(SessionExpiredException.class);
         assertThat(s.migrations()).isZero();
         assertThat(fleet.server(1).sessionCount()).isZero();

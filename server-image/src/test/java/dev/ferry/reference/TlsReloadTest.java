@@ -1,5 +1,8 @@
 package dev.ferry.reference;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.ferry.client.ClientOptions;
 import dev.ferry.client.ClientTlsOptions;
 import dev.ferry.client.ConnectFailedException;
@@ -10,11 +13,6 @@ import dev.ferry.server.ServerOptions;
 import dev.ferry.server.tls.TlsOptions;
 import dev.ferry.store.InMemoryContextStore;
 import dev.ferry.testkit.TestPki;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,9 +20,10 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A renewed certificate reaches new connections without a restart. The files are replaced the way
@@ -33,7 +32,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * through {@code ..data}.
  */
 class TlsReloadTest {
-    @TempDir Path volume;
+    @TempDir
+    Path volume;
+
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private TestPki before;
     private TestPki after;
@@ -49,9 +50,14 @@ class TlsReloadTest {
         Files.createSymbolicLink(volume.resolve("tls.key"), Path.of("..data/tls.key"));
         InMemoryContextStore store = new InMemoryContextStore();
         closeables.add(store);
-        server = FerryServer.start(ServerOptions.builder().serverName("pod").contextStore(store).handler(new ReferenceHandler("pod"))
-                .ioThreads(1).tls(TlsOptions.of(volume.resolve("tls.crt"), volume.resolve("tls.key"))
-                        .withReloadCheckInterval(Duration.ZERO)).build());
+        server = FerryServer.start(ServerOptions.builder()
+                .serverName("pod")
+                .contextStore(store)
+                .handler(new ReferenceHandler("pod"))
+                .ioThreads(1)
+                .tls(TlsOptions.of(volume.resolve("tls.crt"), volume.resolve("tls.key"))
+                        .withReloadCheckInterval(Duration.ZERO))
+                .build());
     }
 
     @AfterEach
@@ -77,8 +83,12 @@ class TlsReloadTest {
     }
 
     private FerryClient client(TestPki trusted) {
-        FerryClient c = FerryClient.create(ClientOptions.builder().serviceAddress(server.advertisedAddress())
-                .connectTimeout(Duration.ofSeconds(3)).resumeAttempts(1).tls(ClientTlsOptions.trusting(trusted.caPem())).build());
+        FerryClient c = FerryClient.create(ClientOptions.builder()
+                .serviceAddress(server.advertisedAddress())
+                .connectTimeout(Duration.ofSeconds(3))
+                .resumeAttempts(1)
+                .tls(ClientTlsOptions.trusting(trusted.caPem()))
+                .build());
         closeables.add(c);
         return c;
     }
@@ -93,7 +103,9 @@ class TlsReloadTest {
         // The next connection gets the new certificate: a client trusting only the old CA is refused now.
         FerrySession renewed = client(after).connect();
         assertThat(renewed.execute("PING").firstText()).isEqualTo("PONG");
-        assertThatThrownBy(() -> client(before).connect()).isInstanceOf(ConnectFailedException.class).hasMessageContaining("TLS");
+        assertThatThrownBy(() -> client(before).connect())
+                .isInstanceOf(ConnectFailedException.class)
+                .hasMessageContaining("TLS");
         assertThat(server.tls().orElseThrow().reloads()).isEqualTo(1);
         // The session opened before the renewal goes on over its own connection.
         assertThat(old.execute("GET k").firstText()).isEqualTo("v");
@@ -121,8 +133,13 @@ class TlsReloadTest {
     void aKeyThatDoesNotBelongToTheCertificateIsRefusedAtStartWithWhatToFix() {
         TestPki.Issued cert = after.server("pod", "127.0.0.1");
         TestPki.Issued other = after.server("other", "127.0.0.1");
-        assertThatThrownBy(() -> FerryServer.start(ServerOptions.builder().serverName("mismatch").contextStore(new InMemoryContextStore())
-                .handler(new ReferenceHandler("mismatch")).ioThreads(1).tls(TlsOptions.of(cert.certPem(), other.keyPem())).build()))
+        assertThatThrownBy(() -> FerryServer.start(ServerOptions.builder()
+                        .serverName("mismatch")
+                        .contextStore(new InMemoryContextStore())
+                        .handler(new ReferenceHandler("mismatch"))
+                        .ioThreads(1)
+                        .tls(TlsOptions.of(cert.certPem(), other.keyPem()))
+                        .build()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("cannot load the TLS certificate " + cert.certPem())
                 .hasMessageContaining("the private key does not belong to the certificate");

@@ -44,8 +44,13 @@ class WriteThroughTest {
     }
 
     private static FerryClient client(ServiceProxy service) {
-        return FerryClient.create(ClientOptions.builder().serviceAddress(service.address()).resumeOnConnectionLoss(true)
-            .connectTimeout(Duration.ofSeconds(3)).resumeBackoff(Duration.ofMillis(50)).commandTimeout(Duration.ofSeconds(30)).build());
+        return FerryClient.create(ClientOptions.builder()
+                .serviceAddress(service.address())
+                .resumeOnConnectionLoss(true)
+                .connectTimeout(Duration.ofSeconds(3))
+                .resumeBackoff(Duration.ofMillis(50))
+                .commandTimeout(Duration.ofSeconds(30))
+                .build());
     }
 
     private static void flush() throws Exception {
@@ -63,9 +68,9 @@ class WriteThroughTest {
     @Test
     void anIdleSessionOutlivesItsServersCrashWithItsState() throws Exception {
         try (ServerProcess a = ServerProcess.start(env("a", true));
-             ServerProcess b = ServerProcess.start(env("b", true));
-             ServiceProxy service = new ServiceProxy(a.address);
-             FerryClient client = client(service)) {
+                ServerProcess b = ServerProcess.start(env("b", true));
+                ServiceProxy service = new ServiceProxy(a.address);
+                FerryClient client = client(service)) {
             FerrySession s = client.connect();
             assertThat(s.serverName()).isEqualTo("a");
             s.execute("SET k before-the-crash");
@@ -82,16 +87,21 @@ class WriteThroughTest {
             assertThat(s.serverName()).isEqualTo("b");
             assertThat(client.metrics().serverLossResumes()).isEqualTo(1);
             assertThat(s.migrations()).as("a crash resume is not a migration").isZero();
-            assertThat(new AdminClient(b).status().path("sessions").path("total").asLong()).isEqualTo(1);
+            assertThat(new AdminClient(b)
+                            .status()
+                            .path("sessions")
+                            .path("total")
+                            .asLong())
+                    .isEqualTo(1);
         }
     }
 
     @Test
     void aCommandRunningWhenTheServerDiesFailsWithServerLostAndIsNotRunAgain() throws Exception {
         try (ServerProcess a = ServerProcess.start(env("a", true));
-             ServerProcess b = ServerProcess.start(env("b", true));
-             ServiceProxy service = new ServiceProxy(a.address);
-             FerryClient client = client(service)) {
+                ServerProcess b = ServerProcess.start(env("b", true));
+                ServiceProxy service = new ServiceProxy(a.address);
+                FerryClient client = client(service)) {
             FerrySession s = client.connect();
             s.execute("SET k kept");
             ResultStream stream = s.submit("STREAM 100000 10");
@@ -101,11 +111,14 @@ class WriteThroughTest {
             a.kill();
 
             assertThatThrownBy(() -> {
-              while (stream.hasNext()) {
-                stream.next();
-              }
-            }).isInstanceOf(ServerLostException.class)
-                .hasMessageContaining("was lost while").hasMessageContaining("resumed on 'b'").hasMessageContaining("not re-sent");
+                        while (stream.hasNext()) {
+                            stream.next();
+                        }
+                    })
+                    .isInstanceOf(ServerLostException.class)
+                    .hasMessageContaining("was lost while")
+                    .hasMessageContaining("resumed on 'b'")
+                    .hasMessageContaining("not re-sent");
             assertThat(s.execute("GET k").firstText()).isEqualTo("kept");
             assertThat(s.serverName()).isEqualTo("b");
         }
@@ -114,18 +127,19 @@ class WriteThroughTest {
     @Test
     void withoutWriteThroughTheSessionIsLostAndSaysWhy() throws Exception {
         try (ServerProcess a = ServerProcess.start(env("a", false));
-             ServerProcess b = ServerProcess.start(env("b", false));
-             ServiceProxy service = new ServiceProxy(a.address);
-             FerryClient client = client(service)) {
+                ServerProcess b = ServerProcess.start(env("b", false));
+                ServiceProxy service = new ServiceProxy(a.address);
+                FerryClient client = client(service)) {
             FerrySession s = client.connect();
             s.execute("SET k gone");
             service.routeTo(b.address);
             a.kill();
             await().atMost(Waits.STATE).until(() -> !s.isOpen());
 
-            assertThatThrownBy(() -> s.execute("GET k")).isInstanceOf(SessionLostException.class)
-                .hasMessageContaining("with no migration in progress")
-                .hasMessageContaining("has no saved state of it (SESSION_EXPIRED");
+            assertThatThrownBy(() -> s.execute("GET k"))
+                    .isInstanceOf(SessionLostException.class)
+                    .hasMessageContaining("with no migration in progress")
+                    .hasMessageContaining("has no saved state of it (SESSION_EXPIRED");
             assertThat(client.metrics().sessionsLost()).isEqualTo(1);
         }
     }
@@ -134,8 +148,8 @@ class WriteThroughTest {
     void aSessionItsClientClosesLeavesNothingInTheStore() throws Exception {
         flush(); // the crash tests leave their saved sessions behind, as they should
         try (ServerProcess a = ServerProcess.start(env("a", true));
-             ServiceProxy service = new ServiceProxy(a.address);
-             FerryClient client = client(service)) {
+                ServiceProxy service = new ServiceProxy(a.address);
+                FerryClient client = client(service)) {
             FerrySession s = client.connect();
             s.execute("SET k v");
             await().atMost(Waits.STATE).until(() -> storedKeys() == 1);
@@ -147,23 +161,44 @@ class WriteThroughTest {
     @Test
     void afterABlipTheOldServersNextSaveIsRefusedAndItEndsItsCopy() throws Exception {
         try (ServerProcess a = ServerProcess.start(env("a", true));
-             ServerProcess b = ServerProcess.start(env("b", true));
-             ServiceProxy service = new ServiceProxy(a.address);
-             FerryClient client = client(service)) {
+                ServerProcess b = ServerProcess.start(env("b", true));
+                ServiceProxy service = new ServiceProxy(a.address);
+                FerryClient client = client(service)) {
             FerrySession s = client.connect();
             s.execute("SET k before-the-blip");
             ResultStream sleeping = s.submit("SLEEP 3000");
-            await().atMost(Waits.STATE).until(() -> new AdminClient(a).status().path("sessions").path("total").asLong() == 1);
+            await().atMost(Waits.STATE)
+                    .until(() -> new AdminClient(a)
+                                    .status()
+                                    .path("sessions")
+                                    .path("total")
+                                    .asLong()
+                            == 1);
 
             // The client loses its connection; a is alive, still runs the SLEEP and thinks the session is connected.
             service.routeTo(b.address);
             service.severClients();
-            assertThatThrownBy(sleeping::await).isInstanceOf(ServerLostException.class).hasMessageContaining("resumed on 'b'");
+            assertThatThrownBy(sleeping::await)
+                    .isInstanceOf(ServerLostException.class)
+                    .hasMessageContaining("resumed on 'b'");
             assertThat(s.serverName()).isEqualTo("b");
 
-            // When the SLEEP ends on a, its save finds the session claimed by b: a ends its copy and leaves b's record alone.
-            await().atMost(Duration.ofSeconds(20)).until(() -> new AdminClient(a).status().path("writeThrough").path("refused").asLong() == 1);
-            await().atMost(Waits.STATE).until(() -> new AdminClient(a).status().path("sessions").path("total").asLong() == 0);
+            // When the SLEEP ends on a, its save finds the session claimed by b: a ends its copy and leaves b's record
+            // alone.
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> new AdminClient(a)
+                                    .status()
+                                    .path("writeThrough")
+                                    .path("refused")
+                                    .asLong()
+                            == 1);
+            await().atMost(Waits.STATE)
+                    .until(() -> new AdminClient(a)
+                                    .status()
+                                    .path("sessions")
+                                    .path("total")
+                                    .asLong()
+                            == 0);
             assertThat(s.execute("GET k").firstText()).isEqualTo("before-the-blip");
             assertThat(s.execute("SET k after").firstText()).isNotNull();
             assertThat(s.serverName()).isEqualTo("b");

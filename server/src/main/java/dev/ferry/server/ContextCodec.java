@@ -74,7 +74,8 @@ final class ContextCodec {
             int format = in.get() & 0xFF;
             if (format != FORMAT) throw new IllegalArgumentException("unknown context format " + format);
             int n = in.getInt();
-            if (n < 0 || n > in.remaining() / 6) throw new IllegalArgumentException("context claims " + n + " values in " + in.remaining() + " bytes");
+            if (n < 0 || n > in.remaining() / 6)
+                throw new IllegalArgumentException("context claims " + n + " values in " + in.remaining() + " bytes");
             SessionContext context = new SessionContext();
             for (int i = 0; i < n; i++) {
                 String key = utf8(in, in.getShort() & 0xFFFF, "key");
@@ -101,7 +102,8 @@ final class ContextCodec {
 
     private static byte[] bytes(ByteBuffer in, int length, String what) {
         if (length < 0 || length > in.remaining()) {
-            throw new IllegalArgumentException(what + ": length " + Integer.toUnsignedString(length) + " exceeds the " + in.remaining() + " bytes left");
+            throw new IllegalArgumentException(what + ": length " + Integer.toUnsignedString(length) + " exceeds the "
+                    + in.remaining() + " bytes left");
         }
         byte[] b = new byte[length];
         in.get(b);
@@ -111,10 +113,12 @@ final class ContextCodec {
     private static String utf8(ByteBuffer in, int length, String what) {
         byte[] b = bytes(in, length, what);
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(b)).toString();
+                    .decode(ByteBuffer.wrap(b))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException(what + " is not valid UTF-8", e);
         }

@@ -1,8 +1,5 @@
 package dev.ferry.server;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -21,6 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Asks every session of a server to migrate, at most {@code ratePerSecond} a second (a
@@ -61,6 +60,7 @@ public final class Drain {
     private final AtomicInteger gaveUp = new AtomicInteger();
     /** Sessions whose lifecycle changed since the drain last looked: any thread adds, the drain's thread takes. */
     private final Queue<ServerSession> changed = new ConcurrentLinkedQueue<>();
+
     private final AtomicBoolean lookQueued = new AtomicBoolean();
     private volatile boolean cancelled;
     /** Cancelled, or nothing left to do: nothing to ask, and no session it asked can fail any more. */
@@ -69,6 +69,7 @@ public final class Drain {
     // Guarded by this; changed on the scheduler's thread only (and by cancel).
     /** Null at an unlimited rate. */
     private final DrainRate rate;
+
     private final Deque<ServerSession> pending;
     /** Sessions asked, with how often, until they are gone, have left by migration, or it gave up on them. */
     private final Map<ServerSession, Integer> attempts = new HashMap<>();
@@ -76,9 +77,11 @@ public final class Drain {
     private final Set<ServerSession> mayFailYet = new HashSet<>();
     /** Sessions that failed since the last re-ask, to be asked again at the next beat. */
     private final Set<ServerSession> failed = new LinkedHashSet<>();
+
     private long askFailedAt;
     /** Failed sessions back in {@link #pending}, not asked again yet. */
     private final Set<ServerSession> queuedAgain = new HashSet<>();
+
     private final SessionsOnTheirWay onTheirWay = new SessionsOnTheirWay(MOVING_FOR_AT_MOST_NANOS);
     private ScheduledFuture<?> wakeUp;
     private long wakeUpAt;
@@ -87,8 +90,12 @@ public final class Drain {
      * @param exportsInFlight how many of the server's sessions are REQUESTED and not yet exported
      * @param scheduler       the drain's own thread: everything it does runs there
      */
-    Drain(List<String> targets, double ratePerSecond, List<ServerSession> sessions, LongSupplier exportsInFlight,
-          ScheduledExecutorService scheduler) {
+    Drain(
+            List<String> targets,
+            double ratePerSecond,
+            List<ServerSession> sessions,
+            LongSupplier exportsInFlight,
+            ScheduledExecutorService scheduler) {
         this.targets = List.copyOf(targets);
         this.ratePerSecond = ratePerSecond;
         this.rate = ratePerSecond > 0 ? new DrainRate(ratePerSecond, startedNanos) : null;
@@ -187,7 +194,8 @@ public final class Drain {
     }
 
     private void askNext(long now) {
-        int room = (int) Math.min(Math.max(0, MAX_EXPORTS_IN_FLIGHT - exportsInFlight.getAsLong()),
+        int room = (int) Math.min(
+                Math.max(0, MAX_EXPORTS_IN_FLIGHT - exportsInFlight.getAsLong()),
                 Math.max(0, MAX_MOVING - onTheirWay.count(now)));
         int allowed = rate == null ? Integer.MAX_VALUE : rate.take(now);
         int budget = Math.min(allowed, room);
@@ -213,7 +221,8 @@ public final class Drain {
     private void wakeUpForTime(long now) {
         long in = Long.MAX_VALUE;
         if (rate != null && rate.waitingForTokens()) in = rate.nanosUntilNextLook(now);
-        if (!pending.isEmpty() && onTheirWay.count(now) >= MAX_MOVING) in = Math.min(in, onTheirWay.nanosUntilOldestStops(now));
+        if (!pending.isEmpty() && onTheirWay.count(now) >= MAX_MOVING)
+            in = Math.min(in, onTheirWay.nanosUntilOldestStops(now));
         if (!failed.isEmpty()) in = Math.min(in, Math.max(0, askFailedAt - now));
         if (in == Long.MAX_VALUE) return;
         if (wakeUp != null) {
@@ -236,12 +245,31 @@ public final class Drain {
         if (wakeUp != null) wakeUp.cancel(false);
     }
 
-    public List<String> targets() { return targets; }
-    public double ratePerSecond() { return ratePerSecond; }
-    public int requested() { return requested.get(); }
-    public synchronized int notYetRequested() { return pending.size(); }
-    public boolean cancelled() { return cancelled; }
+    public List<String> targets() {
+        return targets;
+    }
+
+    public double ratePerSecond() {
+        return ratePerSecond;
+    }
+
+    public int requested() {
+        return requested.get();
+    }
+
+    public synchronized int notYetRequested() {
+        return pending.size();
+    }
+
+    public boolean cancelled() {
+        return cancelled;
+    }
     /** Sessions that failed to migrate {@link #MAX_ATTEMPTS} times and stay on this server. */
-    public int gaveUp() { return gaveUp.get(); }
-    public long elapsedMillis() { return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos); }
+    public int gaveUp() {
+        return gaveUp.get();
+    }
+
+    public long elapsedMillis() {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
+    }
 }

@@ -40,7 +40,9 @@ final class DrainRate {
         waitingForTokens = waiting;
     }
 
-    boolean waitingForTokens() { return waitingForTokens; }
+    boolean waitingForTokens() {
+        return waitingForTokens;
+    }
 
     /** @return nanoseconds from {@code now} until the drain should look again for its next token */
     long nanosUntilNextLook(long now) {

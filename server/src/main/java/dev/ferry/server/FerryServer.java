@@ -16,9 +16,6 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,6 +27,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Ferry server: accepts client sessions, runs the application's {@link SessionHandler}, and
@@ -67,7 +66,9 @@ public final class FerryServer implements AutoCloseable {
         });
         boolean epoll = Epoll.isAvailable();
         DefaultThreadFactory threads = new DefaultThreadFactory("ferry-io-" + options.serverName(), true);
-        this.group = epoll ? new EpollEventLoopGroup(options.ioThreads(), threads) : new NioEventLoopGroup(options.ioThreads(), threads);
+        this.group = epoll
+                ? new EpollEventLoopGroup(options.ioThreads(), threads)
+                : new NioEventLoopGroup(options.ioThreads(), threads);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
@@ -75,26 +76,40 @@ public final class FerryServer implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, FrameSizeEstimator.INSTANCE)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                .childOption(
+                        ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(options.writeBufferLowWaterMark(), options.writeBufferHighWaterMark()))
                 .childHandler(new ServerChannelInitializer(rt, tls));
         try {
-            this.listener = bootstrap.bind(options.bindHost(), options.port()).sync().channel();
+            this.listener =
+                    bootstrap.bind(options.bindHost(), options.port()).sync().channel();
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             scheduler.shutdownNow();
             throw e;
         }
         InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
-        rt.advertisedAddress = options.advertisedAddress() != null ? options.advertisedAddress()
+        rt.advertisedAddress = options.advertisedAddress() != null
+                ? options.advertisedAddress()
                 : bound.getHostString() + ":" + bound.getPort();
         // Connect to the store now rather than on the first migration, and say so if it is down.
         rt.store.ping().whenComplete((ok, failure) -> {
-            if (failure != null) log.warn("{}: context store {} is not reachable yet: {}", options.serverName(), rt.store.describe(), failure.toString());
+            if (failure != null)
+                log.warn(
+                        "{}: context store {} is not reachable yet: {}",
+                        options.serverName(),
+                        rt.store.describe(),
+                        failure.toString());
         });
-        log.info("{} listening on {} ({}, advertised {}), store {}, timers idle-migration={}s session-idle={}s",
-                options.serverName(), bound, tls == null ? "plain TCP" : tls, rt.advertisedAddress, rt.store.describe(),
-                rt.timers.idleMigration().toSeconds(), rt.timers.sessionIdle().toSeconds());
+        log.info(
+                "{} listening on {} ({}, advertised {}), store {}, timers idle-migration={}s session-idle={}s",
+                options.serverName(),
+                bound,
+                tls == null ? "plain TCP" : tls,
+                rt.advertisedAddress,
+                rt.store.describe(),
+                rt.timers.idleMigration().toSeconds(),
+                rt.timers.sessionIdle().toSeconds());
     }
 
     /** Binds and starts serving. */
@@ -107,36 +122,73 @@ public final class FerryServer implements AutoCloseable {
         }
     }
 
-    public String name() { return rt.name(); }
-    public InetSocketAddress localAddress() { return (InetSocketAddress) listener.localAddress(); }
+    public String name() {
+        return rt.name();
+    }
+
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) listener.localAddress();
+    }
     /** host:port that peers send migrating clients to. */
-    public String advertisedAddress() { return rt.advertisedAddress; }
-    public MigrationTimers timers() { return rt.timers; }
-    public ServerMetrics metrics() { return rt.metrics; }
+    public String advertisedAddress() {
+        return rt.advertisedAddress;
+    }
+
+    public MigrationTimers timers() {
+        return rt.timers;
+    }
+
+    public ServerMetrics metrics() {
+        return rt.metrics;
+    }
 
     /** Whether this server saves every session at each command boundary ({@link ServerOptions#writeThrough()}). */
-    public boolean writeThrough() { return rt.options.writeThrough(); }
+    public boolean writeThrough() {
+        return rt.options.writeThrough();
+    }
 
     /** The client port's TLS (reloads of renewed certificates included), if it serves TLS. */
-    public java.util.Optional<ServerTls> tls() { return java.util.Optional.ofNullable(tls); }
-    public MeterRegistry meterRegistry() { return registry; }
+    public java.util.Optional<ServerTls> tls() {
+        return java.util.Optional.ofNullable(tls);
+    }
+
+    public MeterRegistry meterRegistry() {
+        return registry;
+    }
     /** The metrics in Prometheus text format. */
-    public String scrapeMetrics() { return registry.scrape(); }
-    public String storeDescription() { return rt.store.describe(); }
+    public String scrapeMetrics() {
+        return registry.scrape();
+    }
+
+    public String storeDescription() {
+        return rt.store.describe();
+    }
 
     /** The store this server exports to and claims from (readiness pings it). */
-    public dev.ferry.store.ContextStore contextStore() { return rt.store; }
+    public dev.ferry.store.ContextStore contextStore() {
+        return rt.store;
+    }
 
     /** Whether new sessions are accepted (false once a drain started). */
-    public boolean isServing() { return rt.serving && !closed; }
+    public boolean isServing() {
+        return rt.serving && !closed;
+    }
 
-    public int sessionCount() { return rt.sessions.size(); }
+    public int sessionCount() {
+        return rt.sessions.size();
+    }
 
-    public Map<MigrationState, Long> sessionCountsByState() { return rt.metrics.sessionsByState(); }
+    public Map<MigrationState, Long> sessionCountsByState() {
+        return rt.metrics.sessionsByState();
+    }
 
-    public Optional<Session> session(SessionId id) { return Optional.ofNullable(rt.sessions.get(id)); }
+    public Optional<Session> session(SessionId id) {
+        return Optional.ofNullable(rt.sessions.get(id));
+    }
 
-    public Collection<Session> sessions() { return List.copyOf(rt.sessions.values()); }
+    public Collection<Session> sessions() {
+        return List.copyOf(rt.sessions.values());
+    }
 
     /** Asks the named sessions to migrate. @return how many were asked */
     public int migrate(Collection<SessionId> ids, List<String> targets) {
@@ -166,20 +218,31 @@ public final class FerryServer implements AutoCloseable {
      * {@code ratePerSecond} a second (0 or less: all at once). Replaces a running drain.
      */
     public synchronized Drain drain(List<String> targets, double ratePerSecond) {
-        if (targets == null || targets.isEmpty()) throw new IllegalArgumentException("a drain needs at least one target");
+        if (targets == null || targets.isEmpty())
+            throw new IllegalArgumentException("a drain needs at least one target");
         rt.serving = false;
         if (drain != null) drain.cancel();
-        drain = new Drain(targets, ratePerSecond, new ArrayList<>(rt.sessions.values()),
-                () -> rt.metrics.sessions(MigrationState.REQUESTED), scheduler);
+        drain = new Drain(
+                targets,
+                ratePerSecond,
+                new ArrayList<>(rt.sessions.values()),
+                () -> rt.metrics.sessions(MigrationState.REQUESTED),
+                scheduler);
         rt.sessionWatcher = drain::sessionChanged;
         drain.start();
-        log.info("{}: draining {} sessions to {} at {}/s", name(), rt.sessions.size(), targets,
+        log.info(
+                "{}: draining {} sessions to {} at {}/s",
+                name(),
+                rt.sessions.size(),
+                targets,
                 ratePerSecond <= 0 ? "unlimited" : ratePerSecond);
         return drain;
     }
 
     /** The running or last drain, if any. */
-    public Optional<Drain> currentDrain() { return Optional.ofNullable(drain); }
+    public Optional<Drain> currentDrain() {
+        return Optional.ofNullable(drain);
+    }
 
     /**
      * Stops the drain, calls off every migration the clients have not started, and takes new
@@ -201,7 +264,9 @@ public final class FerryServer implements AutoCloseable {
         addresses.stream().filter(a -> !a.equals(rt.advertisedAddress)).forEach(peers::add);
     }
 
-    public List<String> peers() { return List.copyOf(peers); }
+    public List<String> peers() {
+        return List.copyOf(peers);
+    }
 
     /**
      * What a SIGTERM does: drain to the known peers (or, with none or migration disabled, close

@@ -1,7 +1,6 @@
 package dev.ferry.server;
 
 import dev.ferry.protocol.Severity;
-
 import java.time.Duration;
 
 /**

@@ -37,5 +37,7 @@ enum SavedCopy {
     }
 
     /** Whether the save is deleted when the connection closes (unless the session has migrated: then it is the target's). */
-    boolean deletedAtClose() { return this == SAVED_ENDED; }
+    boolean deletedAtClose() {
+        return this == SAVED_ENDED;
+    }
 }

@@ -1,12 +1,11 @@
 package dev.ferry.server;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs one session's tasks one at a time, in submission order, on a shared executor (virtual
@@ -33,7 +32,7 @@ final class SerialExecutor implements Executor {
     }
 
     private void drain() {
-        for (;;) {
+        for (; ; ) {
             Runnable task;
             while ((task = tasks.poll()) != null) {
                 try {

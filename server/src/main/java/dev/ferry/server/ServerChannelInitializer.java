@@ -9,7 +9,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
-
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,12 +43,15 @@ final class ServerChannelInitializer extends ChannelInitializer<SocketChannel> {
 
     /** Everything after TLS, in order; also used by tests that run sessions on an embedded channel. */
     static void addSessionHandlers(ChannelPipeline pipeline, ServerRuntime rt) {
-        pipeline
-                .addLast("flush-consolidation", new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true))
+        pipeline.addLast(
+                        "flush-consolidation",
+                        new FlushConsolidationHandler(
+                                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true))
                 .addLast("frame-decoder", new FrameDecoder(rt.options.maxFrameLength()))
                 .addLast("frame-encoder", FrameEncoder.INSTANCE);
         if (!rt.options.idleTimeout().isZero()) {
-            pipeline.addLast("idle", new IdleStateHandler(rt.options.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS));
+            pipeline.addLast(
+                    "idle", new IdleStateHandler(rt.options.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS));
         }
         pipeline.addLast("session", new ConnectionHandler(rt));
     }

@@ -3,7 +3,6 @@ package dev.ferry.server;
 import dev.ferry.protocol.ProtocolVersion;
 import dev.ferry.server.tls.TlsOptions;
 import dev.ferry.store.ContextStore;
-
 import java.time.Duration;
 import java.util.Objects;
 
@@ -49,31 +48,81 @@ public final class ServerOptions {
         this.claimConfirmTimeout = b.claimConfirmTimeout;
     }
 
-    public static Builder builder() { return new Builder(); }
+    public static Builder builder() {
+        return new Builder();
+    }
 
-    public String bindHost() { return bindHost; }
-    public int port() { return port; }
+    public String bindHost() {
+        return bindHost;
+    }
+
+    public int port() {
+        return port;
+    }
     /** host:port clients are sent to when sessions migrate here; null = the bound address. */
-    public String advertisedAddress() { return advertisedAddress; }
-    public String serverName() { return serverName; }
-    public MigrationTimers timers() { return timers; }
-    public int maxFrameLength() { return maxFrameLength; }
-    public int maxSessions() { return maxSessions; }
-    public Duration handshakeTimeout() { return handshakeTimeout; }
+    public String advertisedAddress() {
+        return advertisedAddress;
+    }
+
+    public String serverName() {
+        return serverName;
+    }
+
+    public MigrationTimers timers() {
+        return timers;
+    }
+
+    public int maxFrameLength() {
+        return maxFrameLength;
+    }
+
+    public int maxSessions() {
+        return maxSessions;
+    }
+
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
     /** How long a session may send nothing before the server ends it; zero = never (the default). */
-    public Duration idleTimeout() { return idleTimeout; }
-    public Duration storeTimeout() { return storeTimeout; }
-    public int ioThreads() { return ioThreads; }
-    public int writeBufferLowWaterMark() { return writeBufferLowWaterMark; }
-    public int writeBufferHighWaterMark() { return writeBufferHighWaterMark; }
-    public ContextStore contextStore() { return contextStore; }
-    public SessionHandler handler() { return handler; }
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    public Duration storeTimeout() {
+        return storeTimeout;
+    }
+
+    public int ioThreads() {
+        return ioThreads;
+    }
+
+    public int writeBufferLowWaterMark() {
+        return writeBufferLowWaterMark;
+    }
+
+    public int writeBufferHighWaterMark() {
+        return writeBufferHighWaterMark;
+    }
+
+    public ContextStore contextStore() {
+        return contextStore;
+    }
+
+    public SessionHandler handler() {
+        return handler;
+    }
     /** TLS on the client port, or null for plain TCP (the default). */
-    public TlsOptions tls() { return tls; }
+    public TlsOptions tls() {
+        return tls;
+    }
     /** Whether every session's context is saved to the store at each command boundary (see {@link Builder#writeThrough}). */
-    public boolean writeThrough() { return writeThrough; }
+    public boolean writeThrough() {
+        return writeThrough;
+    }
     /** How long a resume's claim may stay unconfirmed before another server may take it over (see {@link Builder#claimConfirmTimeout}). */
-    public Duration claimConfirmTimeout() { return claimConfirmTimeout; }
+    public Duration claimConfirmTimeout() {
+        return claimConfirmTimeout;
+    }
 
     public static final class Builder {
         private String bindHost = "127.0.0.1";
@@ -98,7 +147,10 @@ public final class ServerOptions {
         private Builder() {}
 
         /** Address to listen on (default 127.0.0.1). */
-        public Builder bindHost(String host) { this.bindHost = Objects.requireNonNull(host, "bindHost"); return this; }
+        public Builder bindHost(String host) {
+            this.bindHost = Objects.requireNonNull(host, "bindHost");
+            return this;
+        }
 
         /** Port to listen on; 0 (default) picks a free one. */
         public Builder port(int port) {
@@ -107,7 +159,10 @@ public final class ServerOptions {
             return this;
         }
 
-        public Builder advertisedAddress(String hostPort) { this.advertisedAddress = hostPort; return this; }
+        public Builder advertisedAddress(String hostPort) {
+            this.advertisedAddress = hostPort;
+            return this;
+        }
 
         /** Shown to clients in WELCOME and used as the claimant name in the store (e.g. the pod name). */
         public Builder serverName(String name) {
@@ -116,7 +171,10 @@ public final class ServerOptions {
             return this;
         }
 
-        public Builder timers(MigrationTimers timers) { this.timers = Objects.requireNonNull(timers, "timers"); return this; }
+        public Builder timers(MigrationTimers timers) {
+            this.timers = Objects.requireNonNull(timers, "timers");
+            return this;
+        }
 
         public Builder maxFrameLength(int bytes) {
             if (bytes < 1024) throw new IllegalArgumentException("maxFrameLength must be >= 1024, was " + bytes);
@@ -130,20 +188,27 @@ public final class ServerOptions {
             return this;
         }
 
-        public Builder handshakeTimeout(Duration timeout) { this.handshakeTimeout = positive("handshakeTimeout", timeout); return this; }
+        public Builder handshakeTimeout(Duration timeout) {
+            this.handshakeTimeout = positive("handshakeTimeout", timeout);
+            return this;
+        }
 
         /**
          * Ends a session that sends nothing for this long (GOODBYE IDLE_TIMEOUT). Zero, the
          * default, keeps idle sessions forever: long-lived idle sessions are what Ferry carries.
          */
         public Builder idleTimeout(Duration timeout) {
-            if (timeout == null || timeout.isNegative()) throw new IllegalArgumentException("idleTimeout must be zero or positive, was " + timeout);
+            if (timeout == null || timeout.isNegative())
+                throw new IllegalArgumentException("idleTimeout must be zero or positive, was " + timeout);
             this.idleTimeout = timeout;
             return this;
         }
 
         /** Longest wait for one context store operation before the migration counts as FAILED. */
-        public Builder storeTimeout(Duration timeout) { this.storeTimeout = positive("storeTimeout", timeout); return this; }
+        public Builder storeTimeout(Duration timeout) {
+            this.storeTimeout = positive("storeTimeout", timeout);
+            return this;
+        }
 
         public Builder ioThreads(int n) {
             if (n < 1) throw new IllegalArgumentException("ioThreads must be >= 1, was " + n);
@@ -152,22 +217,32 @@ public final class ServerOptions {
         }
 
         public Builder writeBufferWaterMarks(int low, int high) {
-            if (low < 1 || high < low) throw new IllegalArgumentException("need 0 < low <= high, got " + low + ", " + high);
+            if (low < 1 || high < low)
+                throw new IllegalArgumentException("need 0 < low <= high, got " + low + ", " + high);
             this.writeBufferLowWaterMark = low;
             this.writeBufferHighWaterMark = high;
             return this;
         }
 
-        public Builder contextStore(ContextStore store) { this.contextStore = store; return this; }
+        public Builder contextStore(ContextStore store) {
+            this.contextStore = store;
+            return this;
+        }
 
-        public Builder handler(SessionHandler handler) { this.handler = handler; return this; }
+        public Builder handler(SessionHandler handler) {
+            this.handler = handler;
+            return this;
+        }
 
         /**
          * Serves the client port over TLS only (null: plain TCP). The TLS handshake counts towards
          * {@link #handshakeTimeout(Duration)}. Migration targets must then be TLS servers too:
          * the client uses one TLS setting for every connection.
          */
-        public Builder tls(TlsOptions tls) { this.tls = tls; return this; }
+        public Builder tls(TlsOptions tls) {
+            this.tls = tls;
+            return this;
+        }
 
         /**
          * Write-through (default off): the session's context is saved to the store when the session
@@ -177,7 +252,10 @@ public final class ServerOptions {
          * the store timeout). A save never overwrites a session another server took over; a session
          * that finds itself taken over ends here. Needs a session idle timer above 0.
          */
-        public Builder writeThrough(boolean on) { this.writeThrough = on; return this; }
+        public Builder writeThrough(boolean on) {
+            this.writeThrough = on;
+            return this;
+        }
 
         /**
          * A resume claims the session's context provisionally and confirms the claim once its
@@ -192,16 +270,19 @@ public final class ServerOptions {
         }
 
         public ServerOptions build() {
-            if (contextStore == null) throw new IllegalStateException("contextStore is required (use InMemoryContextStore for one process)");
+            if (contextStore == null)
+                throw new IllegalStateException("contextStore is required (use InMemoryContextStore for one process)");
             if (handler == null) throw new IllegalStateException("handler is required");
             if (writeThrough && timers.sessionIdle().isZero()) {
-                throw new IllegalStateException("writeThrough needs a session idle timer above 0: saved contexts live that long in the store");
+                throw new IllegalStateException(
+                        "writeThrough needs a session idle timer above 0: saved contexts live that long in the store");
             }
             return new ServerOptions(this);
         }
 
         private static Duration positive(String name, Duration d) {
-            if (d == null || d.isNegative() || d.isZero()) throw new IllegalArgumentException(name + " must be positive, was " + d);
+            if (d == null || d.isNegative() || d.isZero())
+                throw new IllegalArgumentException(name + " must be positive, was " + d);
             return d;
         }
     }

@@ -3,10 +3,8 @@ package dev.ferry.server;
 import dev.ferry.protocol.DoneFlags;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Severity;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -45,8 +43,15 @@ final class ServerRequest implements Request {
         this.cursor = cursor;
     }
 
-    @Override public int id() { return id; }
-    @Override public String command() { return command; }
+    @Override
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public String command() {
+        return command;
+    }
 
     @Override
     public byte[] cursor() {

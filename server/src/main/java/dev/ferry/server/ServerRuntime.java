@@ -2,7 +2,6 @@ package dev.ferry.server;
 
 import dev.ferry.protocol.SessionId;
 import dev.ferry.store.ContextStore;
-
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Map;
@@ -21,16 +20,21 @@ final class ServerRuntime {
     final ServerMetrics metrics;
     /** Runs application handlers and session tasks: virtual threads, or a test's own executor. */
     final ExecutorService virtualThreads;
+
     final Map<SessionId, ServerSession> sessions = new ConcurrentHashMap<>();
     final SecureRandom random = new SecureRandom();
     private final AtomicInteger migrationIds = new AtomicInteger();
     volatile boolean serving = true;
     volatile String advertisedAddress;
     /** Hears of every session's lifecycle changes (a drain, to ask the next sessions then); called under the session's lock. */
-    volatile Consumer<ServerSession> sessionWatcher = session -> { };
+    volatile Consumer<ServerSession> sessionWatcher = session -> {};
 
     ServerRuntime(ServerOptions options, ServerMetrics metrics) {
-        this(options, metrics, Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("ferry-session-", 0).factory()));
+        this(
+                options,
+                metrics,
+                Executors.newThreadPerTaskExecutor(
+                        Thread.ofVirtual().name("ferry-session-", 0).factory()));
     }
 
     /** For tests that drive sessions deterministically: every session task runs on {@code executor}. */
@@ -46,7 +50,9 @@ final class ServerRuntime {
     /** Marks a claim the source made to call its own migration off. */
     static final String CANCEL_CLAIM_SUFFIX = " (cancelled)";
 
-    String name() { return options.serverName(); }
+    String name() {
+        return options.serverName();
+    }
 
     /** Removes a session and wakes whoever waits for the server to empty (a SIGTERM drain). */
     void removeSession(SessionId id, ServerSession session) {
@@ -73,7 +79,9 @@ final class ServerRuntime {
         sessionWatcher.accept(session);
     }
 
-    String cancelClaimant() { return options.serverName() + CANCEL_CLAIM_SUFFIX; }
+    String cancelClaimant() {
+        return options.serverName() + CANCEL_CLAIM_SUFFIX;
+    }
 
     int nextMigrationId() {
         int id;

@@ -7,9 +7,6 @@ import dev.ferry.server.SessionLifecycle.Event;
 import dev.ferry.store.ClaimResult;
 import dev.ferry.store.ExportedContext;
 import io.netty.channel.Channel;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +16,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One client session on this server: its requests, its context, and its migration.
@@ -70,7 +69,13 @@ final class ServerSession implements Session {
     /** An export task waits in the executor's queue (it looks at the lifecycle again when it runs). */
     private boolean exportQueued;
 
-    ServerSession(ServerRuntime rt, Channel channel, SessionId id, byte[] tokenHash, SessionContext context, boolean resumed) {
+    ServerSession(
+            ServerRuntime rt,
+            Channel channel,
+            SessionId id,
+            byte[] tokenHash,
+            SessionContext context,
+            boolean resumed) {
         this.rt = rt;
         this.channel = channel;
         this.id = id;
@@ -85,14 +90,29 @@ final class ServerSession implements Session {
 
     // ---------------------------------------------------------------- Session API
 
-    @Override public SessionId id() { return id; }
-    @Override public SessionContext context() { return context; }
-    @Override public boolean resumed() { return resumed; }
+    @Override
+    public SessionId id() {
+        return id;
+    }
 
     @Override
-    public synchronized MigrationState migrationState() { return lifecycle.shown(); }
+    public SessionContext context() {
+        return context;
+    }
 
-    synchronized SessionLifecycle lifecycle() { return lifecycle; }
+    @Override
+    public boolean resumed() {
+        return resumed;
+    }
+
+    @Override
+    public synchronized MigrationState migrationState() {
+        return lifecycle.shown();
+    }
+
+    synchronized SessionLifecycle lifecycle() {
+        return lifecycle;
+    }
 
     /**
      * Whether the session may be ended for idleness: nothing running, nothing queued, and no
@@ -100,8 +120,11 @@ final class ServerSession implements Session {
      */
     synchronized boolean isIdle() {
         MigrationState state = lifecycle.shown();
-        return running == null && open.isEmpty() && (state == MigrationState.NONE || state == MigrationState.CANCELLED
-                || state == MigrationState.FAILED);
+        return running == null
+                && open.isEmpty()
+                && (state == MigrationState.NONE
+                        || state == MigrationState.CANCELLED
+                        || state == MigrationState.FAILED);
     }
 
     @Override
@@ -154,7 +177,8 @@ final class ServerSession implements Session {
         // target owns the session, never both.
         ClaimResult result;
         try {
-            result = rt.store.claim(id, tokenHash, rt.cancelClaimant(), rt.tombstoneTtl())
+            result = rt.store
+                    .claim(id, tokenHash, rt.cancelClaimant(), rt.tombstoneTtl())
                     .get(rt.options.storeTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             log.warn("session {}: cancel could not reach the context store: {}", id, e.toString());
@@ -173,8 +197,13 @@ final class ServerSession implements Session {
                 apply(Event.TAKEN_BACK);
                 if (lifecycle != SessionLifecycle.CANCELLED) {
                     // The client left while we claimed: put the context back for it.
-                    rt.store.export(id, new ExportedContext(tokenHash, ContextCodec.encode(context,
-                            exportedRequest == null ? null : exportedRequest.toInBatch())), rt.timers.exportTtl());
+                    rt.store.export(
+                            id,
+                            new ExportedContext(
+                                    tokenHash,
+                                    ContextCodec.encode(
+                                            context, exportedRequest == null ? null : exportedRequest.toInBatch())),
+                            rt.timers.exportTtl());
                     return false;
                 }
                 disarmDeadline();
@@ -229,7 +258,8 @@ final class ServerSession implements Session {
     void startResumed(ContextCodec.InBatch inBatch, int attentionRequestId) {
         executor.execute(() -> call("onResume", () -> rt.handler.onResume(this)));
         if (inBatch == null) return;
-        ServerRequest request = new ServerRequest(this, inBatch.requestId(), inBatch.command(), inBatch.rowsSent(), inBatch.cursor());
+        ServerRequest request =
+                new ServerRequest(this, inBatch.requestId(), inBatch.command(), inBatch.rowsSent(), inBatch.cursor());
         open.put(request.id(), request);
         if (attentionRequestId == inBatch.requestId()) {
             // The client cancelled it while moving: the attention DONE is ours to send, and nothing else.
@@ -386,7 +416,8 @@ final class ServerSession implements Session {
             case RUNNING -> {
                 if (request.done()) {
                     rt.metrics.missingDone.increment();
-                    log.warn("session {}: {} returned without a final DONE for {}; the SDK sent it", id, event, request);
+                    log.warn(
+                            "session {}: {} returned without a final DONE for {}; the SDK sent it", id, event, request);
                 }
             }
             case SUSPENDED -> {
@@ -396,7 +427,7 @@ final class ServerSession implements Session {
                 export(request);
                 return;
             }
-            default -> { }
+            default -> {}
         }
         idle(request);
     }
@@ -454,12 +485,16 @@ final class ServerSession implements Session {
         byte[] payload = ContextCodec.encode(context, inBatch == null ? null : inBatch.toInBatch());
         long started = System.nanoTime();
         try {
-            rt.store.export(id, new ExportedContext(tokenHash, payload), rt.timers.exportTtl())
+            rt.store
+                    .export(id, new ExportedContext(tokenHash, payload), rt.timers.exportTtl())
                     .get(rt.options.storeTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+            Throwable cause =
+                    e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
             synchronized (this) {
-                fail(Event.EXPORT_FAILED, "store_unavailable",
+                fail(
+                        Event.EXPORT_FAILED,
+                        "store_unavailable",
                         "could not export the context to " + rt.store.describe() + ": " + cause.getMessage());
             }
             if (inBatch != null) resumeLocally(inBatch);
@@ -488,9 +523,11 @@ final class ServerSession implements Session {
     }
 
     private Frame.Migrate migrateFrame(ServerRequest inBatch) {
-        long remaining = rt.timers.closesAtOnce() ? 0
+        long remaining = rt.timers.closesAtOnce()
+                ? 0
                 : Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineAtNanos - System.nanoTime()));
-        return new Frame.Migrate(migrationId, inBatch == null ? 0 : inBatch.id(), Math.min(remaining, 0xFFFF_FFFFL), targets);
+        return new Frame.Migrate(
+                migrationId, inBatch == null ? 0 : inBatch.id(), Math.min(remaining, 0xFFFF_FFFFL), targets);
     }
 
     private void armDeadline(Duration after) {
@@ -514,16 +551,25 @@ final class ServerSession implements Session {
             if (forMigration != migrationId || lifecycle.closed()) return;
             deadline = null;
             if (lifecycle == SessionLifecycle.REQUESTED) {
-                fail(Event.REQUEST_TIMED_OUT, holds > 0 ? "held" : "busy", "no migration point within "
-                        + rt.timers.requestBound().toSeconds() + " s (" + (holds > 0 ? "the application held the migration"
-                        : "a command without checkpoints was still running") + ")");
+                fail(
+                        Event.REQUEST_TIMED_OUT,
+                        holds > 0 ? "held" : "busy",
+                        "no migration point within "
+                                + rt.timers.requestBound().toSeconds() + " s ("
+                                + (holds > 0
+                                        ? "the application held the migration"
+                                        : "a command without checkpoints was still running")
+                                + ")");
                 return;
             }
             if (lifecycle != SessionLifecycle.READY) return; // CANCELLING: the claim under way decides
             if (rt.timers.sessionIdle().isZero()) {
                 // Session idle timer 0: a migration not done within the idle migration timer is invalid.
                 rt.store.delete(id);
-                fail(Event.EXPIRED, "expired", "the client did not move within the idle migration timer and the session idle timer is 0");
+                fail(
+                        Event.EXPIRED,
+                        "expired",
+                        "the client did not move within the idle migration timer and the session idle timer is 0");
             } else {
                 rt.store.expire(id, rt.timers.sessionIdle());
                 // Not a completed move: the client has not come yet and may resume within the session idle timer.
@@ -567,7 +613,8 @@ final class ServerSession implements Session {
         if (shownBefore != shownNow) {
             if (!from.closed()) rt.metrics.moved(shownBefore, shownNow);
             updateYield();
-            notifier.execute(() -> call("onMigrateState", () -> rt.handler.onMigrateState(this, shownBefore, shownNow)));
+            notifier.execute(
+                    () -> call("onMigrateState", () -> rt.handler.onMigrateState(this, shownBefore, shownNow)));
         }
         if (to.closed() && !from.closed()) rt.metrics.closed(shownNow);
         rt.sessionChanged(this);
@@ -578,7 +625,9 @@ final class ServerSession implements Session {
         yieldWanted = lifecycle.shown() == MigrationState.REQUESTED && holds == 0 && !rt.timers.migrationDisabled();
     }
 
-    boolean migrationWaiting() { return yieldWanted; }
+    boolean migrationWaiting() {
+        return yieldWanted;
+    }
 
     // ---------------------------------------------------------------- writing
 

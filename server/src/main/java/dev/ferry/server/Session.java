@@ -1,7 +1,6 @@
 package dev.ferry.server;
 
 import dev.ferry.protocol.SessionId;
-
 import java.util.List;
 
 /** A client session as its handlers see it. Methods may be called from any thread. */

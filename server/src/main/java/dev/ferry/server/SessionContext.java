@@ -37,19 +37,31 @@ public final class SessionContext {
         values.put(requireKey(key), value.getBytes(StandardCharsets.UTF_8));
     }
 
-    public void remove(String key) { values.remove(key); }
+    public void remove(String key) {
+        values.remove(key);
+    }
 
-    public boolean contains(String key) { return values.containsKey(key); }
+    public boolean contains(String key) {
+        return values.containsKey(key);
+    }
 
-    public Set<String> keys() { return Collections.unmodifiableSet(values.keySet()); }
+    public Set<String> keys() {
+        return Collections.unmodifiableSet(values.keySet());
+    }
 
-    public int size() { return values.size(); }
+    public int size() {
+        return values.size();
+    }
 
     /** Removes every key starting with {@code prefix}. */
-    public void removePrefix(String prefix) { values.keySet().removeIf(k -> k.startsWith(prefix)); }
+    public void removePrefix(String prefix) {
+        values.keySet().removeIf(k -> k.startsWith(prefix));
+    }
 
     /** Live view for the SDK's serializer; values are not copied. */
-    Map<String, byte[]> raw() { return values; }
+    Map<String, byte[]> raw() {
+        return values;
+    }
 
     private static String requireKey(String key) {
         if (key == null) throw new IllegalArgumentException("key must not be null");

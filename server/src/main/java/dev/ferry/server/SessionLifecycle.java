@@ -79,71 +79,87 @@ enum SessionLifecycle {
     }
 
     /** The state handlers see. */
-    MigrationState shown() { return shown; }
+    MigrationState shown() {
+        return shown;
+    }
 
     /** Whether the connection has closed. */
-    boolean closed() { return closed; }
+    boolean closed() {
+        return closed;
+    }
 
     /** Whether a command may run here now: the connection is open and the context has not left. */
-    boolean servesCommands() { return !closed && shown.servesCommands(); }
+    boolean servesCommands() {
+        return !closed && shown.servesCommands();
+    }
 
     /** @return the state after {@code event}, or null if the event does not apply to this state (nothing changes) */
     SessionLifecycle next(Event event) {
         return switch (this) {
-            case IDLE -> switch (event) {
-                case REQUEST -> REQUESTED;
-                case CLOSED -> CLOSED_IDLE;
-                default -> null;
-            };
-            case CANCELLED -> switch (event) {
-                case REQUEST -> REQUESTED;
-                case CLOSED -> CLOSED_CANCELLED;
-                default -> null;
-            };
-            case FAILED -> switch (event) {
-                case REQUEST -> REQUESTED;
-                case CLOSED -> CLOSED_FAILED;
-                default -> null;
-            };
-            case REQUESTED -> switch (event) {
-                case REQUEST -> REQUESTED;
-                case CANCEL -> CANCELLED;
-                case EXPORTED -> READY;
-                case EXPORT_FAILED, REQUEST_TIMED_OUT -> FAILED;
-                case CLOSED -> CLOSED_REQUESTED;
-                default -> null;
-            };
-            case READY -> switch (event) {
-                case REQUEST -> READY; // the client has not acted on MIGRATE yet: same context, new targets
-                case CANCEL -> CANCELLING;
-                case HANDED_OFF, CLIENT_MOVED -> MIGRATING;
-                case EXPIRED -> FAILED;
-                case CLOSED -> CLOSED_MIGRATING; // the client left after MIGRATE: it is on its way
-                default -> null;
-            };
-            case CANCELLING -> switch (event) {
-                // Not REQUEST, CANCEL or the idle migration timer: the claim under way decides.
-                case TAKEN_BACK -> CANCELLED;
-                case NOT_TAKEN_BACK -> READY;
-                case CLIENT_MOVED -> MIGRATING;
-                case CLOSED -> CLOSED_MIGRATING;
-                default -> null;
-            };
-            case MIGRATING -> switch (event) {
-                // A cancel's claim that ends after the client left changes nothing (a context it got back is put back).
-                case TAKEN_BACK, NOT_TAKEN_BACK -> MIGRATING;
-                case CLOSED -> CLOSED_MIGRATING;
-                default -> null;
-            };
-            case CLOSED_REQUESTED -> switch (event) {
-                case CANCEL -> CLOSED_CANCELLED;
-                case EXPORT_FAILED -> CLOSED_FAILED;
-                default -> null;
-            };
-            case CLOSED_MIGRATING -> switch (event) {
-                case TAKEN_BACK, NOT_TAKEN_BACK -> CLOSED_MIGRATING;
-                default -> null;
-            };
+            case IDLE ->
+                switch (event) {
+                    case REQUEST -> REQUESTED;
+                    case CLOSED -> CLOSED_IDLE;
+                    default -> null;
+                };
+            case CANCELLED ->
+                switch (event) {
+                    case REQUEST -> REQUESTED;
+                    case CLOSED -> CLOSED_CANCELLED;
+                    default -> null;
+                };
+            case FAILED ->
+                switch (event) {
+                    case REQUEST -> REQUESTED;
+                    case CLOSED -> CLOSED_FAILED;
+                    default -> null;
+                };
+            case REQUESTED ->
+                switch (event) {
+                    case REQUEST -> REQUESTED;
+                    case CANCEL -> CANCELLED;
+                    case EXPORTED -> READY;
+                    case EXPORT_FAILED, REQUEST_TIMED_OUT -> FAILED;
+                    case CLOSED -> CLOSED_REQUESTED;
+                    default -> null;
+                };
+            case READY ->
+                switch (event) {
+                    case REQUEST -> READY; // the client has not acted on MIGRATE yet: same context, new targets
+                    case CANCEL -> CANCELLING;
+                    case HANDED_OFF, CLIENT_MOVED -> MIGRATING;
+                    case EXPIRED -> FAILED;
+                    case CLOSED -> CLOSED_MIGRATING; // the client left after MIGRATE: it is on its way
+                    default -> null;
+                };
+            case CANCELLING ->
+                switch (event) {
+                    // Not REQUEST, CANCEL or the idle migration timer: the claim under way decides.
+                    case TAKEN_BACK -> CANCELLED;
+                    case NOT_TAKEN_BACK -> READY;
+                    case CLIENT_MOVED -> MIGRATING;
+                    case CLOSED -> CLOSED_MIGRATING;
+                    default -> null;
+                };
+            case MIGRATING ->
+                switch (event) {
+                    // A cancel's claim that ends after the client left changes nothing (a context it got back is put
+                    // back).
+                    case TAKEN_BACK, NOT_TAKEN_BACK -> MIGRATING;
+                    case CLOSED -> CLOSED_MIGRATING;
+                    default -> null;
+                };
+            case CLOSED_REQUESTED ->
+                switch (event) {
+                    case CANCEL -> CLOSED_CANCELLED;
+                    case EXPORT_FAILED -> CLOSED_FAILED;
+                    default -> null;
+                };
+            case CLOSED_MIGRATING ->
+                switch (event) {
+                    case TAKEN_BACK, NOT_TAKEN_BACK -> CLOSED_MIGRATING;
+                    default -> null;
+                };
             case CLOSED_IDLE, CLOSED_CANCELLED, CLOSED_FAILED -> null;
         };
     }

@@ -1,11 +1,10 @@
 package dev.ferry.server;
 
 import dev.ferry.store.ExportedContext;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Write-through for one session ({@link ServerOptions#writeThrough()}): its context is saved in the
@@ -27,7 +26,9 @@ final class WriteThrough {
         this.tokenHash = tokenHash;
     }
 
-    boolean enabled() { return rt.options.writeThrough(); }
+    boolean enabled() {
+        return rt.options.writeThrough();
+    }
 
     /**
      * Saves the context now, on the calling thread (a session task or a handler, not the event
@@ -39,13 +40,19 @@ final class WriteThrough {
         if (!enabled()) return true;
         synchronized (session) {
             if (saved == SavedCopy.TAKEN_OVER) return false; // ended here already: no second save, no second GOODBYE
-            if (!session.lifecycle().servesCommands()) return true; // gone, or leaving by migration: the export is the record now
+            if (!session.lifecycle().servesCommands())
+                return true; // gone, or leaving by migration: the export is the record now
         }
         long started = System.nanoTime();
         Boolean ok;
         try {
-            ok = rt.store.save(session.id(), new ExportedContext(tokenHash, ContextCodec.encode(session.context(), null)),
-                    rt.name(), List.of(rt.cancelClaimant()), rt.timers.exportTtl())
+            ok = rt.store
+                    .save(
+                            session.id(),
+                            new ExportedContext(tokenHash, ContextCodec.encode(session.context(), null)),
+                            rt.name(),
+                            List.of(rt.cancelClaimant()),
+                            rt.timers.exportTtl())
                     .get(rt.options.storeTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -54,7 +61,11 @@ final class WriteThrough {
         } catch (Exception e) {
             // The command's result stands; the session is not crash-safe until the next good save.
             rt.metrics.saveFailures.increment();
-            log.warn("session {}: write-through save to {} failed: {}", session.id(), rt.store.describe(), rootMessage(e));
+            log.warn(
+                    "session {}: write-through save to {} failed: {}",
+                    session.id(),
+                    rt.store.describe(),
+                    rootMessage(e));
             return true;
         } finally {
             rt.metrics.saveTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);

@@ -1,25 +1,24 @@
 package dev.ferry.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.ferry.protocol.DoneFlags;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.GoodbyeReason;
 import dev.ferry.protocol.ProtocolVersion;
 import dev.ferry.testkit.Waits;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
 
 /** Attention around a migration, cancel, and a held migration, frame by frame. */
 class AttentionAndCancelWireTest extends TwoServerWireTest {
 
     /** Reads rows of {@code requestId} until a MIGRATE arrives; returns it. */
     private static Frame.Migrate rowsUntilMigrate(WireClient c) {
-        for (;;) {
+        for (; ; ) {
             Frame f = c.next();
             if (f instanceof Frame.Migrate m) return m;
             assertThat(f).isInstanceOf(Frame.Row.class);
@@ -88,7 +87,8 @@ class AttentionAndCancelWireTest extends TwoServerWireTest {
 
             assertThat(source.cancelDrain()).isEqualTo(1);
             assertThat(c.next()).isEqualTo(new Frame.MigrateCancel(m.migrationId()));
-            assertThat(source.session(w.sessionId()).orElseThrow().migrationState()).isEqualTo(MigrationState.CANCELLED);
+            assertThat(source.session(w.sessionId()).orElseThrow().migrationState())
+                    .isEqualTo(MigrationState.CANCELLED);
             try (WireClient t = WireClient.connect(target.advertisedAddress())) {
                 t.send(new Frame.Resume(ProtocolVersion.CURRENT, w.sessionId(), w.resumeToken(), 0));
                 assertThat(t.expect(Frame.Error.class).code()).isEqualTo(ErrorCode.MIGRATION_CANCELLED);
@@ -109,7 +109,8 @@ class AttentionAndCancelWireTest extends TwoServerWireTest {
             c.untilFinal(1);
             source.migrate(1, List.of(target.advertisedAddress()));
             await().atMost(Waits.STATE).until(() -> source.metrics().migrationsFailed() == 1);
-            assertThat(source.session(w.sessionId()).orElseThrow().migrationState()).isEqualTo(MigrationState.FAILED);
+            assertThat(source.session(w.sessionId()).orElseThrow().migrationState())
+                    .isEqualTo(MigrationState.FAILED);
             assertThat(source.metrics().lastFailure()).contains("held");
             c.send(new Frame.Command(2, "SET still-here"));
             assertThat(c.untilFinal(2).getLast()).isEqualTo(new Frame.Done(2, DoneFlags.FINAL, 1));
@@ -129,7 +130,8 @@ class AttentionAndCancelWireTest extends TwoServerWireTest {
             c.send(new Frame.Command(1, "HOLD"));
             c.untilFinal(1);
             source.migrate(1, List.of(target.advertisedAddress()));
-            assertThat(source.session(w.sessionId()).orElseThrow().migrationState()).isEqualTo(MigrationState.REQUESTED);
+            assertThat(source.session(w.sessionId()).orElseThrow().migrationState())
+                    .isEqualTo(MigrationState.REQUESTED);
             c.send(new Frame.Command(2, "RELEASE"));
             assertThat(c.untilFinal(2).getLast()).isInstanceOf(Frame.Done.class);
             assertThat(c.expect(Frame.Migrate.class).inBatchRequestId()).isZero();

@@ -1,17 +1,18 @@
 package dev.ferry.server;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.concurrent.TimeUnit;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 
 /** A rate-limited drain's token bucket, on a clock that moves only when told. */
 class DrainRateTest {
     private static final long START = 1_000_000_000L;
 
-    private static long ms(long millis) { return TimeUnit.MILLISECONDS.toNanos(millis); }
+    private static long ms(long millis) {
+        return TimeUnit.MILLISECONDS.toNanos(millis);
+    }
 
     @Test
     void tokensComeDueAtTheRateWhileTheDrainWaitsForThem() {
@@ -37,7 +38,9 @@ class DrainRateTest {
     void aDrainHeldUpByItsOtherLimitsDoesNotCatchUpInABurst() {
         DrainRate rate = new DrainRate(1000, START);
         rate.waitingForTokens(false); // e.g. as many sessions on their way as allowed
-        assertThat(rate.take(START + ms(5_000))).as("one look's worth, not five seconds'").isEqualTo(2);
+        assertThat(rate.take(START + ms(5_000)))
+                .as("one look's worth, not five seconds'")
+                .isEqualTo(2);
     }
 
     @Test

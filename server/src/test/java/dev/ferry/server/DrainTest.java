@@ -1,5 +1,8 @@
 package dev.ferry.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.SessionId;
 import dev.ferry.store.ExportedContext;
@@ -7,16 +10,12 @@ import dev.ferry.store.ForwardingContextStore;
 import dev.ferry.store.InMemoryContextStore;
 import dev.ferry.store.StoreUnavailableException;
 import dev.ferry.testkit.Waits;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
 
 /**
  * A drain spreads sessions over its targets, asks again for those whose migration failed, and keeps
@@ -36,20 +35,27 @@ class DrainTest {
         @Override
         public CompletableFuture<Void> export(SessionId id, ExportedContext context, Duration ttl) {
             if (failuresLeft.getAndDecrement() > 0) {
-                return CompletableFuture.failedFuture(new StoreUnavailableException("flaky store: export refused", null));
+                return CompletableFuture.failedFuture(
+                        new StoreUnavailableException("flaky store: export refused", null));
             }
             return delegate.export(id, context, ttl);
         }
 
-        @Override public String describe() { return "flaky in-memory store"; }
+        @Override
+        public String describe() {
+            return "flaky in-memory store";
+        }
     }
 
     @Test
     void failedMigrationsAreAskedAgainAndSessionsSpreadOverTheTargets() {
         FlakyStore store = new FlakyStore(2);
         List<WireClient> clients = new ArrayList<>();
-        try (FerryServer source = FerryServer.start(ServerOptions.builder().serverName("source")
-                .contextStore(store).handler(new CountingHandler()).build())) {
+        try (FerryServer source = FerryServer.start(ServerOptions.builder()
+                .serverName("source")
+                .contextStore(store)
+                .handler(new CountingHandler())
+                .build())) {
             for (int i = 0; i < 6; i++) {
                 WireClient c = WireClient.connect(source.localAddress());
                 c.hello();
@@ -58,11 +64,13 @@ class DrainTest {
             Drain drain = source.drain(List.of("127.0.0.3:7000", "127.0.0.4:7000"), 0);
 
             List<String> firstTargets = new ArrayList<>();
-            for (WireClient c : clients) firstTargets.add(c.expect(Frame.Migrate.class).targets().getFirst());
+            for (WireClient c : clients)
+                firstTargets.add(c.expect(Frame.Migrate.class).targets().getFirst());
             assertThat(source.metrics().migrationsFailed()).isEqualTo(2);
             assertThat(drain.gaveUp()).isZero();
             assertThat(firstTargets).contains("127.0.0.3:7000", "127.0.0.4:7000");
-            await().atMost(Waits.STATE).until(() -> source.sessionCountsByState().get(MigrationState.READY) == 6);
+            await().atMost(Waits.STATE)
+                    .until(() -> source.sessionCountsByState().get(MigrationState.READY) == 6);
             assertThat(source.isServing()).isFalse();
         } finally {
             clients.forEach(WireClient::close);
@@ -73,9 +81,12 @@ class DrainTest {
     @Test
     void aSessionThatKeepsFailingIsAskedMaxAttemptsTimesAndThenStays() {
         FlakyStore store = new FlakyStore(Integer.MAX_VALUE);
-        try (FerryServer source = FerryServer.start(ServerOptions.builder().serverName("source")
-                .contextStore(store).handler(new CountingHandler()).build());
-             WireClient client = WireClient.connect(source.localAddress())) {
+        try (FerryServer source = FerryServer.start(ServerOptions.builder()
+                        .serverName("source")
+                        .contextStore(store)
+                        .handler(new CountingHandler())
+                        .build());
+                WireClient client = WireClient.connect(source.localAddress())) {
             client.hello();
             Drain drain = source.drain(List.of("127.0.0.3:7000"), 0);
 
@@ -93,8 +104,11 @@ class DrainTest {
         int sessions = Drain.MAX_MOVING + 6;
         InMemoryContextStore store = new InMemoryContextStore();
         List<WireClient> clients = new ArrayList<>();
-        try (FerryServer source = FerryServer.start(ServerOptions.builder().serverName("source")
-                .contextStore(store).handler(new CountingHandler()).build())) {
+        try (FerryServer source = FerryServer.start(ServerOptions.builder()
+                .serverName("source")
+                .contextStore(store)
+                .handler(new CountingHandler())
+                .build())) {
             for (int i = 0; i < sessions; i++) {
                 WireClient c = WireClient.connect(source.localAddress());
                 c.hello();
@@ -120,8 +134,11 @@ class DrainTest {
         double perSecond = 20;
         InMemoryContextStore store = new InMemoryContextStore();
         List<WireClient> clients = new ArrayList<>();
-        try (FerryServer source = FerryServer.start(ServerOptions.builder().serverName("source")
-                .contextStore(store).handler(new CountingHandler()).build())) {
+        try (FerryServer source = FerryServer.start(ServerOptions.builder()
+                .serverName("source")
+                .contextStore(store)
+                .handler(new CountingHandler())
+                .build())) {
             for (int i = 0; i < sessions; i++) {
                 WireClient c = WireClient.connect(source.localAddress());
                 c.hello();

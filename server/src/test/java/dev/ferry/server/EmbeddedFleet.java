@@ -8,7 +8,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,14 +39,19 @@ final class EmbeddedFleet implements AutoCloseable {
             this.channel = channel;
         }
 
-        boolean isOpen() { return channel.isActive(); }
+        boolean isOpen() {
+            return channel.isActive();
+        }
 
         @Override
-        public String toString() { return "link " + number + " to " + server.name(); }
+        public String toString() {
+            return "link " + number + " to " + server.name();
+        }
     }
 
     /** Every buffer of the fleet's channels comes from here, so a leak shows as memory still in use. */
     private final UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(false);
+
     private long clockNanos = 1_000_000_000L;
     final InMemoryContextStore store = new InMemoryContextStore(() -> clockNanos);
     final ManualExecutor tasks = new ManualExecutor();
@@ -119,7 +123,8 @@ final class EmbeddedFleet implements AutoCloseable {
     int settle(int maxTasks) {
         int ran = 0;
         for (int round = 0; ; round++) {
-            if (round > 100_000) throw new AssertionError("the fleet does not settle: " + tasks.queued() + " tasks queued");
+            if (round > 100_000)
+                throw new AssertionError("the fleet does not settle: " + tasks.queued() + " tasks queued");
             for (Link l : List.copyOf(links)) {
                 l.channel.runPendingTasks();
                 pump(l);

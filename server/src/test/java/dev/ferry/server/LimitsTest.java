@@ -1,5 +1,8 @@
 package dev.ferry.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.GoodbyeReason;
@@ -11,18 +14,14 @@ import dev.ferry.testkit.Waits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.UnaryOperator;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /** Configured limits are enforced: sessions per server, handshake time, idleness, slow readers. */
 class LimitsTest {
@@ -30,8 +29,11 @@ class LimitsTest {
     private FerryServer server;
 
     private FerryServer start(UnaryOperator<ServerOptions.Builder> options) {
-        server = FerryServer.start(options.apply(ServerOptions.builder().serverName("limits")
-                .contextStore(store).handler(new CountingHandler())).build());
+        server = FerryServer.start(options.apply(ServerOptions.builder()
+                        .serverName("limits")
+                        .contextStore(store)
+                        .handler(new CountingHandler()))
+                .build());
         return server;
     }
 
@@ -45,8 +47,8 @@ class LimitsTest {
     void aServerAtItsSessionLimitRefusesTheNextWithServerFull() {
         start(b -> b.maxSessions(2));
         try (WireClient a = WireClient.connect(server.localAddress());
-             WireClient b = WireClient.connect(server.localAddress());
-             WireClient c = WireClient.connect(server.localAddress())) {
+                WireClient b = WireClient.connect(server.localAddress());
+                WireClient c = WireClient.connect(server.localAddress())) {
             a.hello();
             b.hello();
             c.send(new Frame.Hello(ProtocolVersion.CURRENT, "third"));
@@ -122,7 +124,7 @@ class LimitsTest {
         List<Frame> frames = new java.util.ArrayList<>();
         byte[] chunk = new byte[64 * 1024];
         try {
-            for (;;) {
+            for (; ; ) {
                 int n = in.read(chunk);
                 if (n < 0) throw new AssertionError("connection closed before DONE; got " + frames.size() + " frames");
                 decoder.writeInbound(Unpooled.copiedBuffer(chunk, 0, n));

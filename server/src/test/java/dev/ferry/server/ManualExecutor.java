@@ -29,11 +29,35 @@ final class ManualExecutor extends AbstractExecutorService {
         return ran;
     }
 
-    int queued() { return tasks.size(); }
+    int queued() {
+        return tasks.size();
+    }
 
-    @Override public void shutdown() { shutdown = true; }
-    @Override public List<Runnable> shutdownNow() { shutdown = true; List<Runnable> left = List.copyOf(tasks); tasks.clear(); return left; }
-    @Override public boolean isShutdown() { return shutdown; }
-    @Override public boolean isTerminated() { return shutdown && tasks.isEmpty(); }
-    @Override public boolean awaitTermination(long timeout, TimeUnit unit) { return isTerminated(); }
+    @Override
+    public void shutdown() {
+        shutdown = true;
+    }
+
+    @Override
+    public List<Runnable> shutdownNow() {
+        shutdown = true;
+        List<Runnable> left = List.copyOf(tasks);
+        tasks.clear();
+        return left;
+    }
+
+    @Override
+    public boolean isShutdown() {
+        return shutdown;
+    }
+
+    @Override
+    public boolean isTerminated() {
+        return shutdown && tasks.isEmpty();
+    }
+
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) {
+        return isTerminated();
+    }
 }

@@ -1,16 +1,15 @@
 package dev.ferry.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.GoodbyeReason;
 import dev.ferry.protocol.ProtocolVersion;
 import dev.ferry.server.EmbeddedFleet.Link;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * The migration timers run on the event loop's scheduler, whose only clock is the monotonic ticker
@@ -25,7 +24,7 @@ class MonotonicTimersTest {
 
     @Test
     void theIdleMigrationTimerFiresExactlyWhenTheMonotonicClockSaysSo() {
-        try (EmbeddedFleet fleet = new EmbeddedFleet(new ScriptedHandler((s, r) -> { }), (link, f) -> received.add(f))) {
+        try (EmbeddedFleet fleet = new EmbeddedFleet(new ScriptedHandler((s, r) -> {}), (link, f) -> received.add(f))) {
             ServerRuntime a = fleet.servers.get(0);
             Link link = fleet.connect(a);
             fleet.send(link, new Frame.Hello(ProtocolVersion.CURRENT, "clock"));
@@ -40,11 +39,15 @@ class MonotonicTimersTest {
             assertThat(fleet.store.recordCount()).isEqualTo(1);
 
             fleet.advance(EmbeddedFleet.TIMERS.idleMigration().minus(Duration.ofMillis(1)));
-            assertThat(session.migrationState()).as("1 ms before the idle migration timer").isEqualTo(MigrationState.READY);
+            assertThat(session.migrationState())
+                    .as("1 ms before the idle migration timer")
+                    .isEqualTo(MigrationState.READY);
             assertThat(link.isOpen()).isTrue();
 
             fleet.advance(Duration.ofMillis(1));
-            assertThat(session.migrationState()).as("at the idle migration timer").isEqualTo(MigrationState.MIGRATING);
+            assertThat(session.migrationState())
+                    .as("at the idle migration timer")
+                    .isEqualTo(MigrationState.MIGRATING);
             assertThat(received).anyMatch(f -> f instanceof Frame.Goodbye g && g.reason() == GoodbyeReason.MIGRATING);
             assertThat(link.isOpen()).isFalse();
             assertThat(a.metrics.migrationsHandedOff()).isEqualTo(1);

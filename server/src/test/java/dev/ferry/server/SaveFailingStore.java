@@ -4,7 +4,6 @@ import dev.ferry.protocol.SessionId;
 import dev.ferry.store.ExportedContext;
 import dev.ferry.store.ForwardingContextStore;
 import dev.ferry.store.InMemoryContextStore;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -18,14 +17,19 @@ final class SaveFailingStore extends ForwardingContextStore {
     }
 
     /** Records in the in-memory store underneath. */
-    int recordCount() { return ((InMemoryContextStore) delegate).recordCount(); }
+    int recordCount() {
+        return ((InMemoryContextStore) delegate).recordCount();
+    }
 
     @Override
-    public CompletableFuture<Boolean> save(SessionId id, ExportedContext context, String owner, List<String> ownClaimants, Duration ttl) {
+    public CompletableFuture<Boolean> save(
+            SessionId id, ExportedContext context, String owner, List<String> ownClaimants, Duration ttl) {
         if (down) return CompletableFuture.failedFuture(new java.io.IOException("store unreachable (test)"));
         return delegate.save(id, context, owner, ownClaimants, ttl);
     }
 
     @Override
-    public String describe() { return "save-failing(" + delegate.describe() + ")"; }
+    public String describe() {
+        return "save-failing(" + delegate.describe() + ")";
+    }
 }

@@ -18,6 +18,7 @@ import java.util.function.BiConsumer;
 final class ScriptedHandler implements SessionHandler {
     /** Far above what the steps of one input can cause (each resume needs a migration or a cancel). */
     private static final int MAX_RESUMES_PER_REQUEST = 1_000;
+
     private final Map<Session, Session.MigrationHold> holds = new HashMap<>();
     private final BiConsumer<Session, Request> beforeRow;
     private final Map<String, Integer> resumes = new HashMap<>();
@@ -32,13 +33,26 @@ final class ScriptedHandler implements SessionHandler {
         String[] w = request.command().split(" ");
         switch (w[0]) {
             case "ROWS" -> rows(session, request, 0, Long.parseLong(w[1]));
-            case "SET" -> { session.context().putString("v", w[1]); request.done(); }
-            case "GET" -> { String v = session.context().getString("v"); if (v != null) request.row(v); request.done(); }
-            case "HOLD" -> { holds.computeIfAbsent(session, s -> s.holdMigration()); request.done(); }
+            case "SET" -> {
+                session.context().putString("v", w[1]);
+                request.done();
+            }
+            case "GET" -> {
+                String v = session.context().getString("v");
+                if (v != null) request.row(v);
+                request.done();
+            }
+            case "HOLD" -> {
+                holds.computeIfAbsent(session, s -> s.holdMigration());
+                request.done();
+            }
             case "RELEASE" -> {
                 Session.MigrationHold hold = holds.remove(session);
                 if (hold == null) request.fail("no hold to release");
-                else { hold.close(); request.done(); }
+                else {
+                    hold.close();
+                    request.done();
+                }
             }
             case "THROW" -> throw new IllegalStateException("scripted failure");
             case "FORGET" -> request.row("no final DONE from the handler");
@@ -67,7 +81,9 @@ final class ScriptedHandler implements SessionHandler {
     }
 
     /** What ran away (a request resumed in a loop), or null. */
-    String runaway() { return runaway; }
+    String runaway() {
+        return runaway;
+    }
 
     private void rows(Session session, Request request, long from, long n) {
         for (long i = from; i < n; i++) {

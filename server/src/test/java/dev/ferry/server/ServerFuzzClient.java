@@ -14,7 +14,6 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -33,7 +32,10 @@ import java.util.concurrent.TimeUnit;
 final class ServerFuzzClient implements AutoCloseable {
     /** Put in the queue when the connection has closed. */
     static final Object CLOSED = new Object() {
-        @Override public String toString() { return "<closed>"; }
+        @Override
+        public String toString() {
+            return "<closed>";
+        }
     };
 
     private final Channel channel;
@@ -41,8 +43,11 @@ final class ServerFuzzClient implements AutoCloseable {
     final List<Throwable> clientSideErrors = new CopyOnWriteArrayList<>();
     private boolean closedSeen;
 
-    private ServerFuzzClient(EventLoopGroup group, InetSocketAddress address, boolean autoRead) throws InterruptedException {
-        this.channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
+    private ServerFuzzClient(EventLoopGroup group, InetSocketAddress address, boolean autoRead)
+            throws InterruptedException {
+        this.channel = new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.AUTO_READ, autoRead)
                 .handler(new ChannelInitializer<SocketChannel>() {
@@ -64,7 +69,8 @@ final class ServerFuzzClient implements AutoCloseable {
 
                                     @Override
                                     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                        // An I/O error (a reset) is reported in the event queue; anything else is a finding.
+                                        // An I/O error (a reset) is reported in the event queue; anything else is a
+                                        // finding.
                                         if (cause instanceof IOException) events.add(cause);
                                         else clientSideErrors.add(cause);
                                         ctx.close();
@@ -72,7 +78,9 @@ final class ServerFuzzClient implements AutoCloseable {
                                 });
                     }
                 })
-                .connect(address).sync().channel();
+                .connect(address)
+                .sync()
+                .channel();
     }
 
     static ServerFuzzClient connect(EventLoopGroup group, InetSocketAddress address) {
@@ -89,7 +97,9 @@ final class ServerFuzzClient implements AutoCloseable {
         }
     }
 
-    static EventLoopGroup newGroup(int threads) { return new NioEventLoopGroup(threads); }
+    static EventLoopGroup newGroup(int threads) {
+        return new NioEventLoopGroup(threads);
+    }
 
     void send(Frame frame) {
         channel.writeAndFlush(frame).awaitUninterruptibly();
@@ -118,7 +128,9 @@ final class ServerFuzzClient implements AutoCloseable {
         channel.config().setAutoRead(true);
     }
 
-    boolean isOpen() { return channel.isActive(); }
+    boolean isOpen() {
+        return channel.isActive();
+    }
 
     @Override
     public void close() {

@@ -1,5 +1,8 @@
 package dev.ferry.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.ferry.protocol.DoneFlags;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
@@ -16,10 +19,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.TooLongFrameException;
-import org.junit.jupiter.api.Test;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -41,11 +40,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Throws random and mutated frame sequences at a real {@link FerryServer} over TCP on 127.0.0.1.
@@ -168,9 +166,12 @@ class ServerFuzzTest {
 
             for (ServerFuzzClient probe : probes) {
                 List<Object> seen = untilClosed(probe);
-                assertThat(seen).as("a connection that never finished its first frame")
-                        .anySatisfy(o -> assertThat(o).isInstanceOfSatisfying(Frame.Error.class,
-                                e -> assertThat(e.code()).isEqualTo(ErrorCode.HANDSHAKE_TIMEOUT)));
+                assertThat(seen)
+                        .as("a connection that never finished its first frame")
+                        .anySatisfy(o -> assertThat(o)
+                                .isInstanceOfSatisfying(
+                                        Frame.Error.class,
+                                        e -> assertThat(e.code()).isEqualTo(ErrorCode.HANDSHAKE_TIMEOUT)));
                 probe.close();
             }
 
@@ -179,8 +180,10 @@ class ServerFuzzTest {
                 ServerFuzzClient c = held.get(i);
                 c.send(new Frame.Command(1, "still there " + i));
                 assertThat(c.next(WAIT)).as("idle session %d: ROW", i).isInstanceOf(Frame.Row.class);
-                assertThat(c.next(WAIT)).as("idle session %d: DONE", i).isInstanceOfSatisfying(Frame.Done.class,
-                        d -> assertThat(d.isFinal()).isTrue());
+                assertThat(c.next(WAIT))
+                        .as("idle session %d: DONE", i)
+                        .isInstanceOfSatisfying(
+                                Frame.Done.class, d -> assertThat(d.isFinal()).isTrue());
                 c.close();
             }
             held.clear();
@@ -190,22 +193,40 @@ class ServerFuzzTest {
             // A fresh session works after the campaign.
             try (WireClient fresh = WireClient.connect(address)) {
                 fresh.hello();
-                List<Frame> answer = fresh.send(new Frame.Command(42, "after the storm")).untilFinal(42);
+                List<Frame> answer =
+                        fresh.send(new Frame.Command(42, "after the storm")).untilFinal(42);
                 assertThat(answer).hasSize(2);
-                assertThat(answer.get(0)).isInstanceOfSatisfying(Frame.Row.class,
-                        r -> assertThat(new String(r.data(), StandardCharsets.UTF_8)).isEqualTo("after the storm"));
+                assertThat(answer.get(0))
+                        .isInstanceOfSatisfying(
+                                Frame.Row.class,
+                                r -> assertThat(new String(r.data(), StandardCharsets.UTF_8))
+                                        .isEqualTo("after the storm"));
             }
             await().atMost(WAIT).until(() -> server.sessionCount() == 0);
 
-            System.out.printf("server fuzz: %,d connections (+%d held open, %d handshake probes) in %,d ms: "
+            System.out.printf(
+                    "server fuzz: %,d connections (+%d held open, %d handshake probes) in %,d ms: "
                             + "%,d frames/segments sent (%,d bytes), %,d of them decoded by the server, %,d frames received%n"
                             + "outcomes: %s%n",
-                    CONNECTIONS, IDLE_SESSIONS, HANDSHAKE_PROBES, campaignMs, segmentsSent.sum(), bytesSent.sum(),
-                    framesDecodedByServer.sum(), framesReceived.sum(), outcomes);
-            assertThat(findings).as("findings of campaign seed %d (rerun: -Dferry.fuzz.seed=%d; one connection: "
-                    + "-Dferry.fuzz.replay=SEED)", SEED, SEED).isEmpty();
+                    CONNECTIONS,
+                    IDLE_SESSIONS,
+                    HANDSHAKE_PROBES,
+                    campaignMs,
+                    segmentsSent.sum(),
+                    bytesSent.sum(),
+                    framesDecodedByServer.sum(),
+                    framesReceived.sum(),
+                    outcomes);
+            assertThat(findings)
+                    .as(
+                            "findings of campaign seed %d (rerun: -Dferry.fuzz.seed=%d; one connection: "
+                                    + "-Dferry.fuzz.replay=SEED)",
+                            SEED, SEED)
+                    .isEmpty();
             if (REPLAY == null) assertThat(segmentsSent.sum()).isGreaterThanOrEqualTo(100_000);
-            assertThat(dev.ferry.testkit.NettyLeaks.collect()).as("ByteBuf leaks reported while fuzzing").isEmpty();
+            assertThat(dev.ferry.testkit.NettyLeaks.collect())
+                    .as("ByteBuf leaks reported while fuzzing")
+                    .isEmpty();
         } finally {
             held.forEach(ServerFuzzClient::close);
             workers.shutdownNow();
@@ -226,8 +247,11 @@ class ServerFuzzTest {
     void errorFrameIsNotLostWhenTheClientKeepsSending() {
         EventLoopGroup group = ServerFuzzClient.newGroup(1);
         InMemoryContextStore store = new InMemoryContextStore();
-        FerryServer server = FerryServer.start(ServerOptions.builder().serverName("linger")
-                .contextStore(store).handler(new EchoHandler()).build());
+        FerryServer server = FerryServer.start(ServerOptions.builder()
+                .serverName("linger")
+                .contextStore(store)
+                .handler(new EchoHandler())
+                .build());
         try {
             int lost = 0;
             int rounds = 5;
@@ -238,21 +262,28 @@ class ServerFuzzTest {
                     await().atMost(WAIT).until(() -> server.sessionCount() == 1);
                     ByteArrayOutputStream out = new ByteArrayOutputStream();
                     out.writeBytes(encode(new Frame.Row(1, 0, new byte[0]))); // not allowed from a client
-                    for (int i = 1; i <= 2_000; i++) out.writeBytes(encode(new Frame.Command(i, "pipelined command " + i)));
+                    for (int i = 1; i <= 2_000; i++)
+                        out.writeBytes(encode(new Frame.Command(i, "pipelined command " + i)));
                     byte[] bytes = out.toByteArray();
                     c.sendRaw(bytes, 0, bytes.length);
                     await().atMost(WAIT).until(() -> server.sessionCount() == 0); // the server has closed
                     c.sendRaw(bytes, 0, 100); // still pipelining
                     c.startReading();
                     List<Object> seen = untilClosed(c);
-                    if (seen.stream().noneMatch(o -> o instanceof Frame.Error e && e.code() == ErrorCode.PROTOCOL_ERROR)) {
+                    if (seen.stream()
+                            .noneMatch(o -> o instanceof Frame.Error e && e.code() == ErrorCode.PROTOCOL_ERROR)) {
                         lost++;
-                        System.out.println("linger round " + round + ": no ERROR; client saw " + seen.stream()
-                                .map(o -> o instanceof Frame f ? f.type().name() : String.valueOf(o)).toList());
+                        System.out.println("linger round " + round + ": no ERROR; client saw "
+                                + seen.stream()
+                                        .map(o ->
+                                                o instanceof Frame f ? f.type().name() : String.valueOf(o))
+                                        .toList());
                     }
                 }
             }
-            assertThat(lost).as("rounds out of %d in which the ERROR answering a violation never reached the client", rounds).isZero();
+            assertThat(lost)
+                    .as("rounds out of %d in which the ERROR answering a violation never reached the client", rounds)
+                    .isZero();
             await().atMost(WAIT).until(() -> server.sessionCount() == 0);
         } finally {
             server.close();
@@ -302,7 +333,10 @@ class ServerFuzzTest {
                 segments++;
                 if (ending <= 8 && rnd.nextBoolean()) { // more input after the fatal frame: must be ignored
                     for (int i = rnd.nextInt(20); i >= 0; i--, segments++) {
-                        out.writeBytes(rnd.nextBoolean() ? validSegment(rnd, requests, sentIds) : random(rnd, 1 + rnd.nextInt(40)));
+                        out.writeBytes(
+                                rnd.nextBoolean()
+                                        ? validSegment(rnd, requests, sentIds)
+                                        : random(rnd, 1 + rnd.nextInt(40)));
                     }
                 }
             }
@@ -310,14 +344,17 @@ class ServerFuzzTest {
             out.writeBytes(encode(new Frame.Hello(rnd.nextBoolean() ? 0 : 2 + rnd.nextInt(0xFFFE), text(rnd, 10))));
             segments++;
         } else if (kind < 82) { // RESUME of a random or a live session, with a random token
-            SessionId id = rnd.nextBoolean() || liveIds.isEmpty() ? new SessionId(rnd.nextLong(), rnd.nextLong())
+            SessionId id = rnd.nextBoolean() || liveIds.isEmpty()
+                    ? new SessionId(rnd.nextLong(), rnd.nextLong())
                     : liveIds.get(rnd.nextInt(liveIds.size()));
             byte[] token = random(rnd, ResumeToken.BYTES);
             int version = rnd.nextInt(8) == 0 ? 7 : ProtocolVersion.CURRENT;
-            out.writeBytes(encode(new Frame.Resume(version, id, ResumeToken.of(token), rnd.nextInt(3) == 0 ? rnd.nextInt() : 0)));
+            out.writeBytes(encode(
+                    new Frame.Resume(version, id, ResumeToken.of(token), rnd.nextInt(3) == 0 ? rnd.nextInt() : 0)));
             segments++;
             if (rnd.nextInt(3) == 0) {
-                out.writeBytes(rnd.nextBoolean() ? encode(new Frame.Command(1, "x")) : random(rnd, 1 + rnd.nextInt(20)));
+                out.writeBytes(
+                        rnd.nextBoolean() ? encode(new Frame.Command(1, "x")) : random(rnd, 1 + rnd.nextInt(20)));
                 segments++;
             }
         } else if (kind < 94) { // a first frame that is not HELLO or RESUME
@@ -345,26 +382,36 @@ class ServerFuzzTest {
             case ERROR, TIMEOUT -> {
                 List<Object> seen = untilClosed(c);
                 check.all(seen);
-                List<Frame.Error> errors = seen.stream().filter(o -> o instanceof Frame.Error).map(o -> (Frame.Error) o).toList();
+                List<Frame.Error> errors = seen.stream()
+                        .filter(o -> o instanceof Frame.Error)
+                        .map(o -> (Frame.Error) o)
+                        .toList();
                 if (seen.isEmpty() || seen.get(seen.size() - 1) != ServerFuzzClient.CLOSED) {
                     finding(seed, "expected ERROR " + p.codes + " and a close; got " + seen);
                 } else if (errors.size() != 1) {
                     // Exactly one, also when none came: the server lingers after its ERROR, so a client
                     // still sending does not lose it to a reset (errorFrameIsNotLostWhenTheClientKeepsSending).
-                    finding(seed, "expected exactly one ERROR " + p.codes + " (" + p.why + ", kind " + kind + ", " + body.length + " bytes); got " + tail(seen));
+                    finding(
+                            seed,
+                            "expected exactly one ERROR " + p.codes + " (" + p.why + ", kind " + kind + ", "
+                                    + body.length + " bytes); got " + tail(seen));
                 } else {
                     Frame.Error e = errors.get(0);
-                    if (!p.codes.contains(e.code())) finding(seed, "expected ERROR " + p.codes + ", got " + e + " (" + p.why + ")");
+                    if (!p.codes.contains(e.code()))
+                        finding(seed, "expected ERROR " + p.codes + ", got " + e + " (" + p.why + ")");
                     if (e.requestId() != 0) finding(seed, "connection-level ERROR with requestId " + e.requestId());
                     if (e.text().isBlank()) finding(seed, "ERROR without a text: " + e);
-                    if (seen.get(seen.size() - 2) != e && !(seen.get(seen.size() - 2) instanceof Throwable)) finding(seed, "frames after the ERROR: " + seen);
+                    if (seen.get(seen.size() - 2) != e && !(seen.get(seen.size() - 2) instanceof Throwable))
+                        finding(seed, "frames after the ERROR: " + seen);
                 }
             }
             case CLOSE -> {
                 List<Object> seen = untilClosed(c);
                 check.all(seen);
-                if (seen.isEmpty() || seen.get(seen.size() - 1) != ServerFuzzClient.CLOSED) finding(seed, "GOODBYE did not close: " + seen);
-                if (seen.stream().anyMatch(o -> o instanceof Frame.Error)) finding(seed, "GOODBYE answered with an ERROR: " + seen);
+                if (seen.isEmpty() || seen.get(seen.size() - 1) != ServerFuzzClient.CLOSED)
+                    finding(seed, "GOODBYE did not close: " + seen);
+                if (seen.stream().anyMatch(o -> o instanceof Frame.Error))
+                    finding(seed, "GOODBYE answered with an ERROR: " + seen);
             }
             case OPEN, AMBIGUOUS -> {
                 int sync = 0x7000_0000 + rnd.nextInt(0x0FFF_FFFF);
@@ -393,15 +440,19 @@ class ServerFuzzTest {
                         }
                     }
                 }
-                if (p.kind == Prediction.Kind.OPEN) check.all(seen); // a reused request id makes the per-request rules moot
-                else check.received += (int) seen.stream().filter(o -> o instanceof Frame).count();
+                if (p.kind == Prediction.Kind.OPEN)
+                    check.all(seen); // a reused request id makes the per-request rules moot
+                else
+                    check.received +=
+                            (int) seen.stream().filter(o -> o instanceof Frame).count();
                 if (synced && rnd.nextBoolean()) {
                     c.send(new Frame.Goodbye(GoodbyeReason.CLOSE, "bye"));
                     List<Object> rest = untilClosed(c);
-                    if (rest.isEmpty() || rest.get(rest.size() - 1) != ServerFuzzClient.CLOSED) finding(seed, "GOODBYE did not close: " + rest);
+                    if (rest.isEmpty() || rest.get(rest.size() - 1) != ServerFuzzClient.CLOSED)
+                        finding(seed, "GOODBYE did not close: " + rest);
                 }
             }
-            case OPEN_WITH_PARTIAL_FRAME -> { } // nothing to wait for: the server waits for the rest; we close
+            case OPEN_WITH_PARTIAL_FRAME -> {} // nothing to wait for: the server waits for the rest; we close
         }
         framesReceived.add(check.received);
     }
@@ -415,7 +466,9 @@ class ServerFuzzTest {
         return seen;
     }
 
-    private static List<Object> tail(List<Object> l) { return l.subList(Math.max(0, l.size() - 5), l.size()); }
+    private static List<Object> tail(List<Object> l) {
+        return l.subList(Math.max(0, l.size() - 5), l.size());
+    }
 
     /** Per-request rules on what the server sent. */
     private final class Checker {
@@ -430,7 +483,9 @@ class ServerFuzzTest {
             this.welcomed = welcomed;
         }
 
-        boolean allFinal(List<Object> seen) { return missing(seen).isEmpty(); }
+        boolean allFinal(List<Object> seen) {
+            return missing(seen).isEmpty();
+        }
 
         Set<Integer> missing(List<Object> seen) {
             Set<Integer> open = new HashSet<>(requests.commands.keySet());
@@ -457,7 +512,8 @@ class ServerFuzzTest {
                     case Frame.Row r -> {
                         id = r.requestId();
                         long expected = rows.getOrDefault(id, 0L);
-                        if (r.seq() != expected) finding(seed, "request " + id + ": ROW seq " + r.seq() + ", expected " + expected);
+                        if (r.seq() != expected)
+                            finding(seed, "request " + id + ": ROW seq " + r.seq() + ", expected " + expected);
                         rows.put(id, expected + 1);
                         String text = requests.commands.get(id);
                         if (text != null && !text.equals(new String(r.data(), StandardCharsets.UTF_8))) {
@@ -471,7 +527,10 @@ class ServerFuzzTest {
                             continue;
                         }
                         if (d.isFinal() && !d.isAttention() && d.rowCount() != rows.getOrDefault(id, 0L)) {
-                            finding(seed, "request " + id + ": DONE rowCount " + d.rowCount() + " after " + rows.getOrDefault(id, 0L) + " rows");
+                            finding(
+                                    seed,
+                                    "request " + id + ": DONE rowCount " + d.rowCount() + " after "
+                                            + rows.getOrDefault(id, 0L) + " rows");
                         }
                         continue;
                     }
@@ -485,7 +544,8 @@ class ServerFuzzTest {
                     }
                 }
                 if (finished.contains(id)) finding(seed, "request " + id + ": " + f.type() + " after its final DONE");
-                if (!requests.commands.containsKey(id)) finding(seed, "request " + id + ": " + f.type() + " for a request never accepted");
+                if (!requests.commands.containsKey(id))
+                    finding(seed, "request " + id + ": " + f.type() + " for a request never accepted");
             }
         }
     }
@@ -493,7 +553,14 @@ class ServerFuzzTest {
     // ------------------------------------------------------------------ prediction
 
     private record Prediction(Kind kind, Set<ErrorCode> codes, int framesDecoded, String why) {
-        enum Kind { ERROR, TIMEOUT, CLOSE, OPEN, OPEN_WITH_PARTIAL_FRAME, AMBIGUOUS }
+        enum Kind {
+            ERROR,
+            TIMEOUT,
+            CLOSE,
+            OPEN,
+            OPEN_WITH_PARTIAL_FRAME,
+            AMBIGUOUS
+        }
     }
 
     /**
@@ -518,20 +585,27 @@ class ServerFuzzTest {
         boolean resuming = false;
         for (Frame f : frames) {
             if (resuming) {
-                return new Prediction(Prediction.Kind.ERROR, EnumSet.of(ErrorCode.SESSION_EXPIRED, ErrorCode.PROTOCOL_ERROR), decoded,
+                return new Prediction(
+                        Prediction.Kind.ERROR,
+                        EnumSet.of(ErrorCode.SESSION_EXPIRED, ErrorCode.PROTOCOL_ERROR),
+                        decoded,
                         "RESUME then " + f.type() + ": whichever the server sees first");
             }
             if (handshake) {
                 switch (f) {
                     case Frame.Hello h -> {
-                        if (!ProtocolVersion.isSupported(h.version())) return error(ErrorCode.UNSUPPORTED_VERSION, decoded, "HELLO v" + h.version());
+                        if (!ProtocolVersion.isSupported(h.version()))
+                            return error(ErrorCode.UNSUPPORTED_VERSION, decoded, "HELLO v" + h.version());
                         handshake = false;
                     }
                     case Frame.Resume r -> {
-                        if (!ProtocolVersion.isSupported(r.version())) return error(ErrorCode.UNSUPPORTED_VERSION, decoded, "RESUME v" + r.version());
+                        if (!ProtocolVersion.isSupported(r.version()))
+                            return error(ErrorCode.UNSUPPORTED_VERSION, decoded, "RESUME v" + r.version());
                         resuming = true;
                     }
-                    default -> { return error(ErrorCode.PROTOCOL_ERROR, decoded, f.type() + " as the first frame"); }
+                    default -> {
+                        return error(ErrorCode.PROTOCOL_ERROR, decoded, f.type() + " as the first frame");
+                    }
                 }
                 continue;
             }
@@ -541,20 +615,34 @@ class ServerFuzzTest {
                         return new Prediction(Prediction.Kind.AMBIGUOUS, Set.of(), decoded, "request id reused");
                     }
                 }
-                case Frame.Attention a -> { }
-                case Frame.Goodbye g -> { return new Prediction(Prediction.Kind.CLOSE, Set.of(), decoded, "GOODBYE"); }
-                default -> { return error(ErrorCode.PROTOCOL_ERROR, decoded, f.type() + " from a client"); }
+                case Frame.Attention a -> {}
+                case Frame.Goodbye g -> {
+                    return new Prediction(Prediction.Kind.CLOSE, Set.of(), decoded, "GOODBYE");
+                }
+                default -> {
+                    return error(ErrorCode.PROTOCOL_ERROR, decoded, f.type() + " from a client");
+                }
             }
         }
         if (failure != null) {
-            ErrorCode code = failure instanceof TooLongFrameException ? ErrorCode.FRAME_TOO_LARGE : ErrorCode.PROTOCOL_ERROR;
+            ErrorCode code =
+                    failure instanceof TooLongFrameException ? ErrorCode.FRAME_TOO_LARGE : ErrorCode.PROTOCOL_ERROR;
             EnumSet<ErrorCode> codes = EnumSet.of(code);
             if (resuming) codes.add(ErrorCode.SESSION_EXPIRED);
             return new Prediction(Prediction.Kind.ERROR, codes, decoded, failure.getMessage());
         }
         if (resuming) return error(ErrorCode.SESSION_EXPIRED, decoded, "RESUME of an unknown session");
-        if (handshake) return new Prediction(Prediction.Kind.TIMEOUT, EnumSet.of(ErrorCode.HANDSHAKE_TIMEOUT), decoded, "no complete first frame");
-        return new Prediction(consumed < body.length ? Prediction.Kind.OPEN_WITH_PARTIAL_FRAME : Prediction.Kind.OPEN, Set.of(), decoded, "");
+        if (handshake)
+            return new Prediction(
+                    Prediction.Kind.TIMEOUT,
+                    EnumSet.of(ErrorCode.HANDSHAKE_TIMEOUT),
+                    decoded,
+                    "no complete first frame");
+        return new Prediction(
+                consumed < body.length ? Prediction.Kind.OPEN_WITH_PARTIAL_FRAME : Prediction.Kind.OPEN,
+                Set.of(),
+                decoded,
+                "");
     }
 
     private static Prediction error(ErrorCode code, int decoded, String why) {
@@ -576,7 +664,12 @@ class ServerFuzzTest {
             return encode(new Frame.Attention(id));
         }
         // A mutated COMMAND or ATTENTION: often still a valid frame, sometimes not.
-        return mutate(rnd, encode(rnd.nextBoolean() ? new Frame.Attention(nonZero(rnd)) : new Frame.Command(requests.nextId++, text(rnd, 12))));
+        return mutate(
+                rnd,
+                encode(
+                        rnd.nextBoolean()
+                                ? new Frame.Attention(nonZero(rnd))
+                                : new Frame.Command(requests.nextId++, text(rnd, 12))));
     }
 
     private static byte[] badEnding(Random rnd, int ending, Requests requests) {
@@ -584,10 +677,13 @@ class ServerFuzzTest {
             case 4 -> encode(rnd.nextInt(4) == 0 ? handshakeFrame(rnd) : serverFrame(rnd));
             case 5 -> mutate(rnd, encode(new Frame.Command(requests.nextId++, text(rnd, 20))));
             case 6 -> random(rnd, 1 + rnd.nextInt(64));
-            case 7 -> encode(new Frame.Goodbye(GoodbyeReason.values()[rnd.nextInt(GoodbyeReason.values().length)], text(rnd, 10)));
+            case 7 ->
+                encode(new Frame.Goodbye(
+                        GoodbyeReason.values()[rnd.nextInt(GoodbyeReason.values().length)], text(rnd, 10)));
             case 8 -> { // a header above the cap, with some of its body
                 ByteBuf b = Unpooled.buffer();
-                b.writeInt(CAP + 1 + rnd.nextInt(rnd.nextBoolean() ? 10 : Integer.MAX_VALUE - CAP - 1)).writeByte(3);
+                b.writeInt(CAP + 1 + rnd.nextInt(rnd.nextBoolean() ? 10 : Integer.MAX_VALUE - CAP - 1))
+                        .writeByte(3);
                 b.writeBytes(random(rnd, rnd.nextInt(100)));
                 byte[] out = Arrays.copyOf(b.array(), b.writerIndex());
                 b.release();
@@ -610,8 +706,13 @@ class ServerFuzzTest {
     }
 
     private static Frame handshakeFrame(Random rnd) {
-        return rnd.nextBoolean() ? new Frame.Hello(ProtocolVersion.CURRENT, text(rnd, 8))
-                : new Frame.Resume(ProtocolVersion.CURRENT, new SessionId(rnd.nextLong(), rnd.nextLong()), ResumeToken.random(new SecureRandom()), 0);
+        return rnd.nextBoolean()
+                ? new Frame.Hello(ProtocolVersion.CURRENT, text(rnd, 8))
+                : new Frame.Resume(
+                        ProtocolVersion.CURRENT,
+                        new SessionId(rnd.nextLong(), rnd.nextLong()),
+                        ResumeToken.random(new SecureRandom()),
+                        0);
     }
 
     private static Frame serverFrame(Random rnd) {
@@ -624,14 +725,22 @@ class ServerFuzzTest {
             case 4 -> new Frame.MigrateCancel(rnd.nextInt());
             case 5 -> new Frame.Deferred(id);
             case 6 -> new Frame.Error(ErrorCode.values()[rnd.nextInt(ErrorCode.values().length)], 0, text(rnd, 10));
-            default -> new Frame.Welcome(1, new SessionId(rnd.nextLong(), rnd.nextLong()), ResumeToken.random(new SecureRandom()), "x", false);
+            default ->
+                new Frame.Welcome(
+                        1,
+                        new SessionId(rnd.nextLong(), rnd.nextLong()),
+                        ResumeToken.random(new SecureRandom()),
+                        "x",
+                        false);
         };
     }
 
     private static byte[] mutate(Random rnd, byte[] b) {
         b = b.clone();
         switch (rnd.nextInt(5)) {
-            case 0 -> { for (int k = 1 + rnd.nextInt(3); k > 0; k--) b[rnd.nextInt(b.length)] ^= (byte) (1 << rnd.nextInt(8)); }
+            case 0 -> {
+                for (int k = 1 + rnd.nextInt(3); k > 0; k--) b[rnd.nextInt(b.length)] ^= (byte) (1 << rnd.nextInt(8));
+            }
             case 1 -> { // shorter payload, patched length
                 int cut = 5 + rnd.nextInt(Math.max(1, b.length - 5));
                 b = Arrays.copyOf(b, Math.min(cut, b.length));
@@ -648,7 +757,10 @@ class ServerFuzzTest {
     }
 
     private static void putInt(byte[] b, int v) {
-        b[0] = (byte) (v >>> 24); b[1] = (byte) (v >>> 16); b[2] = (byte) (v >>> 8); b[3] = (byte) v;
+        b[0] = (byte) (v >>> 24);
+        b[1] = (byte) (v >>> 16);
+        b[2] = (byte) (v >>> 8);
+        b[3] = (byte) v;
     }
 
     private static int nonZero(Random rnd) {

@@ -1,20 +1,19 @@
 package dev.ferry.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.GoodbyeReason;
 import dev.ferry.protocol.ProtocolVersion;
 import dev.ferry.protocol.ResumeToken;
 import dev.ferry.testkit.Waits;
-import org.junit.jupiter.api.Test;
-
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
 
 /** The server's side of migration, frame by frame, with two servers sharing an in-memory store. */
 class ServerMigrationWireTest extends TwoServerWireTest {
@@ -42,8 +41,10 @@ class ServerMigrationWireTest extends TwoServerWireTest {
                 assertThat(c.awaitClosed(Duration.ofSeconds(5))).isTrue();
 
                 t.send(new Frame.Command(2, "GET"));
-                assertThat(t.untilFinal(2)).first().satisfies(f ->
-                        assertThat(new String(((Frame.Row) f).data())).isEqualTo("hello"));
+                assertThat(t.untilFinal(2))
+                        .first()
+                        .satisfies(f ->
+                                assertThat(new String(((Frame.Row) f).data())).isEqualTo("hello"));
             }
         }
         await().atMost(Waits.STATE).until(() -> source.sessionCount() == 0);
@@ -74,9 +75,12 @@ class ServerMigrationWireTest extends TwoServerWireTest {
             }
             source.migrate(1, List.of(target.advertisedAddress()));
             Frame.Migrate m;
-            for (;;) {
+            for (; ; ) {
                 f = c.next();
-                if (f instanceof Frame.Migrate mm) { m = mm; break; }
+                if (f instanceof Frame.Migrate mm) {
+                    m = mm;
+                    break;
+                }
                 seqs.add(((Frame.Row) f).seq());
             }
             assertThat(m.inBatchRequestId()).isEqualTo(9);
@@ -101,7 +105,8 @@ class ServerMigrationWireTest extends TwoServerWireTest {
             source.migrate(1, List.of(target.advertisedAddress()));
             c.expect(Frame.Migrate.class);
             try (WireClient wrong = WireClient.connect(target.advertisedAddress())) {
-                wrong.send(new Frame.Resume(ProtocolVersion.CURRENT, w.sessionId(), ResumeToken.random(new SecureRandom()), 0));
+                wrong.send(new Frame.Resume(
+                        ProtocolVersion.CURRENT, w.sessionId(), ResumeToken.random(new SecureRandom()), 0));
                 assertThat(wrong.expect(Frame.Error.class).code()).isEqualTo(ErrorCode.BAD_TOKEN);
             }
             try (WireClient first = WireClient.connect(target.advertisedAddress())) {
@@ -109,14 +114,17 @@ class ServerMigrationWireTest extends TwoServerWireTest {
                 assertThat(first.expect(Frame.Welcome.class).resumed()).isTrue();
                 // The target confirms its claim once its WELCOME is written; a RESUME racing that confirmation
                 // would get CLAIM_PENDING, and ALREADY_CLAIMED from then on.
-                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> {
-                    try (WireClient second = WireClient.connect(source.advertisedAddress())) {
-                        second.send(new Frame.Resume(ProtocolVersion.CURRENT, w.sessionId(), w.resumeToken(), 0));
-                        Frame.Error e = second.expect(Frame.Error.class);
-                        assertThat(e.code()).isEqualTo(ErrorCode.ALREADY_CLAIMED);
-                        assertThat(e.text()).contains("target");
-                    }
-                });
+                org.awaitility.Awaitility.await()
+                        .atMost(java.time.Duration.ofSeconds(10))
+                        .untilAsserted(() -> {
+                            try (WireClient second = WireClient.connect(source.advertisedAddress())) {
+                                second.send(
+                                        new Frame.Resume(ProtocolVersion.CURRENT, w.sessionId(), w.resumeToken(), 0));
+                                Frame.Error e = second.expect(Frame.Error.class);
+                                assertThat(e.code()).isEqualTo(ErrorCode.ALREADY_CLAIMED);
+                                assertThat(e.text()).contains("target");
+                            }
+                        });
             }
         }
     }

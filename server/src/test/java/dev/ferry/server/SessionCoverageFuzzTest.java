@@ -1,13 +1,13 @@
 package dev.ferry.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.ferry.testkit.FuzzRuns;
 import dev.ferry.testkit.NettyLeaks;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of the server's session state machine; the target, its steps

@@ -1,5 +1,7 @@
 package dev.ferry.server;
 
+import static dev.ferry.server.SessionOracle.check;
+
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
@@ -8,16 +10,12 @@ import dev.ferry.protocol.ProtocolVersion;
 import dev.ferry.protocol.ResumeToken;
 import dev.ferry.protocol.SessionId;
 import dev.ferry.server.EmbeddedFleet.Link;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import static dev.ferry.server.SessionOracle.check;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of the server's session state machine: each input is a
@@ -36,10 +34,19 @@ import static dev.ferry.server.SessionOracle.check;
 public final class SessionFuzzTarget {
     /** -Dorg.slf4j.simpleLogger.log.dev.ferry.server.SessionFuzzTarget=debug traces steps and frames of a replayed input. */
     private static final Logger log = LoggerFactory.getLogger(SessionFuzzTarget.class);
-    private static final String[] COMMANDS = {"ROWS 0", "ROWS 1", "ROWS 3", "ROWS 6", "SET x", "SET y", "GET", "HOLD",
-            "RELEASE", "THROW", "FORGET", "CLOSE", "NOPE"};
-    private static final Duration[] JUMPS = {Duration.ofMillis(1), Duration.ofMillis(1999), Duration.ofSeconds(2),
-            Duration.ofSeconds(5), Duration.ofSeconds(31), Duration.ofMinutes(20)};
+
+    private static final String[] COMMANDS = {
+        "ROWS 0", "ROWS 1", "ROWS 3", "ROWS 6", "SET x", "SET y", "GET", "HOLD", "RELEASE", "THROW", "FORGET", "CLOSE",
+        "NOPE"
+    };
+    private static final Duration[] JUMPS = {
+        Duration.ofMillis(1),
+        Duration.ofMillis(1999),
+        Duration.ofSeconds(2),
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(31),
+        Duration.ofMinutes(20)
+    };
     private static final int MAX_STEPS = 48;
 
     private SessionFuzzTarget() {}
@@ -72,10 +79,13 @@ public final class SessionFuzzTarget {
             this.data = data;
             this.oracle = new SessionOracle(writeThrough);
             this.handler = new ScriptedHandler(this::midCommand);
-            this.fleet = new EmbeddedFleet(handler, (link, frame) -> {
-                if (log.isDebugEnabled()) log.debug("  {} sends {}", link, frame);
-                oracle.onFrame(link, frame);
-            }, writeThrough);
+            this.fleet = new EmbeddedFleet(
+                    handler,
+                    (link, frame) -> {
+                        if (log.isDebugEnabled()) log.debug("  {} sends {}", link, frame);
+                        oracle.onFrame(link, frame);
+                    },
+                    writeThrough);
         }
 
         void play() {
@@ -85,15 +95,22 @@ public final class SessionFuzzTarget {
                     fleet.deliver();
                     check(handler.runaway() == null, handler::runaway);
                     for (ServerRuntime s : fleet.servers) {
-                        check(s.metrics.internalErrors() == 0, () -> s.name() + " counted an internal error (see the log)");
+                        check(
+                                s.metrics.internalErrors() == 0,
+                                () -> s.name() + " counted an internal error (see the log)");
                     }
                 }
                 fleet.settle(Integer.MAX_VALUE);
                 oracle.checkSettled();
             }
-            check(fleet.bytesInUse() == 0, () -> fleet.bytesInUse() + " bytes of ByteBufs not released after every channel closed");
+            check(
+                    fleet.bytesInUse() == 0,
+                    () -> fleet.bytesInUse() + " bytes of ByteBufs not released after every channel closed");
             for (ServerRuntime s : fleet.servers) {
-                check(s.sessions.isEmpty(), () -> s.name() + " still holds " + s.sessions.size() + " sessions after every connection closed");
+                check(
+                        s.sessions.isEmpty(),
+                        () -> s.name() + " still holds " + s.sessions.size()
+                                + " sessions after every connection closed");
                 check(s.metrics.internalErrors() == 0, () -> s.name() + " counted an internal error (see the log)");
             }
         }
@@ -108,12 +125,18 @@ public final class SessionFuzzTarget {
                 case 7 -> fleet.settle(data.consumeInt(0, 8));
                 case 8 -> fleet.settle(Integer.MAX_VALUE);
                 case 9 -> requestMigration(session());
-                case 10 -> { ServerSession s = session(); if (s != null) s.cancelMigration(); }
+                case 10 -> {
+                    ServerSession s = session();
+                    if (s != null) s.cancelMigration();
+                }
                 case 11 -> drain();
                 case 12 -> fleet.advance(data.pickValue(JUMPS));
                 case 13 -> goodbyeOrVanish();
                 case 14 -> violate();
-                default -> { ServerRuntime s = server(); s.serving = !s.serving; }
+                default -> {
+                    ServerRuntime s = server();
+                    s.serving = !s.serving;
+                }
             }
         }
 
@@ -121,7 +144,8 @@ public final class SessionFuzzTarget {
 
         private void hello() {
             Link link = fleet.connect(server());
-            Frame hello = new Frame.Hello(data.consumeBoolean() ? ProtocolVersion.CURRENT : data.consumeInt(0, 3), "fuzz");
+            Frame hello =
+                    new Frame.Hello(data.consumeBoolean() ? ProtocolVersion.CURRENT : data.consumeInt(0, 3), "fuzz");
             log.debug("  {}: {}", link, hello);
             oracle.sentOpening(link, hello);
             fleet.send(link, hello);
@@ -140,8 +164,8 @@ public final class SessionFuzzTarget {
                 id = s.id;
                 token = switch (data.consumeInt(0, 3)) {
                     case 0 -> ResumeToken.of(new byte[ResumeToken.BYTES]); // wrong
-                    case 1 -> data.pickValue(known).token;                 // another session's (or its own)
-                    default -> s.token;                                    // right
+                    case 1 -> data.pickValue(known).token; // another session's (or its own)
+                    default -> s.token; // right
                 };
                 if (data.consumeBoolean()) attention = s.carriedRequest;
             }
@@ -174,7 +198,9 @@ public final class SessionFuzzTarget {
             Link link = openLink();
             if (link == null) return;
             List<Integer> outstanding = oracle.outstanding(link);
-            int id = outstanding.isEmpty() || data.consumeBoolean() ? data.consumeInt(1, 64) : data.pickValue(outstanding);
+            int id = outstanding.isEmpty() || data.consumeBoolean()
+                    ? data.consumeInt(1, 64)
+                    : data.pickValue(outstanding);
             oracle.sentAttention(link, id);
             fleet.send(link, new Frame.Attention(id));
         }
@@ -201,7 +227,8 @@ public final class SessionFuzzTarget {
             Link link = anyLink();
             if (link == null || !link.isOpen()) return;
             SessionOracle.Conn c = oracle.conn(link);
-            if (c.goodbyeSent || c.ended || (c.opening != null && c.session == null)) return; // resuming: answer pending
+            if (c.goodbyeSent || c.ended || (c.opening != null && c.session == null))
+                return; // resuming: answer pending
             switch (data.consumeInt(0, 4)) {
                 case 0 -> {
                     oracle.expectError(link, ErrorCode.PROTOCOL_ERROR);
@@ -214,7 +241,13 @@ public final class SessionFuzzTarget {
                 }
                 case 2 -> {
                     oracle.expectError(link, ErrorCode.FRAME_TOO_LARGE);
-                    fleet.sendRaw(link, link.channel.alloc().buffer(5).writeInt(EmbeddedFleet.MAX_FRAME + 1).writeByte(3));
+                    fleet.sendRaw(
+                            link,
+                            link.channel
+                                    .alloc()
+                                    .buffer(5)
+                                    .writeInt(EmbeddedFleet.MAX_FRAME + 1)
+                                    .writeByte(3));
                 }
                 case 3 -> {
                     oracle.expectError(link, ErrorCode.PROTOCOL_ERROR);
@@ -254,18 +287,23 @@ public final class SessionFuzzTarget {
                 case 1 -> session.cancelMigration();
                 case 2 -> {
                     SessionOracle.Sess s = oracle.sessions.get(session.id());
-                    if (s != null && s.link.isOpen() && !oracle.conn(s.link).ended && oracle.conn(s.link).session == s) {
+                    if (s != null
+                            && s.link.isOpen()
+                            && !oracle.conn(s.link).ended
+                            && oracle.conn(s.link).session == s) {
                         oracle.sentAttention(s.link, request.id());
                         fleet.send(s.link, new Frame.Attention(request.id()));
                     }
                 }
-                default -> { }
+                default -> {}
             }
         }
 
         // -------------------------------------------------------------- picking
 
-        private ServerRuntime server() { return fleet.servers.get(data.consumeInt(0, 1)); }
+        private ServerRuntime server() {
+            return fleet.servers.get(data.consumeInt(0, 1));
+        }
 
         private Link anyLink() {
             return fleet.links.isEmpty() ? null : fleet.links.get(data.consumeInt(0, fleet.links.size() - 1));
@@ -276,7 +314,9 @@ public final class SessionFuzzTarget {
             Link link = anyLink();
             if (link == null || !link.isOpen()) return null;
             SessionOracle.Conn c = oracle.conn(link);
-            return c.session == null || c.ended || c.goodbyeSent || c.expectedError != null || c.abandoned ? null : link;
+            return c.session == null || c.ended || c.goodbyeSent || c.expectedError != null || c.abandoned
+                    ? null
+                    : link;
         }
 
         private ServerSession session() {

@@ -1,14 +1,5 @@
 package dev.ferry.server;
 
-import dev.ferry.server.SessionLifecycle.Event;
-import org.junit.jupiter.api.Test;
-
-import java.util.ArrayDeque;
-import java.util.EnumMap;
-import java.util.EnumSet;
-import java.util.Map;
-import java.util.Set;
-
 import static dev.ferry.server.SessionLifecycle.CANCELLED;
 import static dev.ferry.server.SessionLifecycle.CANCELLING;
 import static dev.ferry.server.SessionLifecycle.CLOSED_CANCELLED;
@@ -23,11 +14,20 @@ import static dev.ferry.server.SessionLifecycle.READY;
 import static dev.ferry.server.SessionLifecycle.REQUESTED;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferry.server.SessionLifecycle.Event;
+import java.util.ArrayDeque;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
 /** The session lifecycle's transition table, whole: every allowed move, and every other one refused. */
 class SessionLifecycleTest {
 
     /** Every allowed move; any (state, event) pair not listed here must be refused. */
-    private static final Map<SessionLifecycle, Map<Event, SessionLifecycle>> ALLOWED = new EnumMap<>(SessionLifecycle.class);
+    private static final Map<SessionLifecycle, Map<Event, SessionLifecycle>> ALLOWED =
+            new EnumMap<>(SessionLifecycle.class);
 
     static {
         allow(IDLE, Event.REQUEST, REQUESTED);
@@ -84,15 +84,23 @@ class SessionLifecycleTest {
         for (SessionLifecycle from : SessionLifecycle.values()) {
             for (Event event : Event.values()) {
                 if (ALLOWED.getOrDefault(from, Map.of()).containsKey(event)) continue;
-                assertThat(from.next(event)).as("%s on %s must be refused", from, event).isNull();
+                assertThat(from.next(event))
+                        .as("%s on %s must be refused", from, event)
+                        .isNull();
             }
         }
     }
 
     @Test
     void aSessionLeavingOrBeingCalledOffTakesNoNewRequest() {
-        for (SessionLifecycle s : EnumSet.of(CANCELLING, MIGRATING, CLOSED_IDLE, CLOSED_REQUESTED, CLOSED_MIGRATING,
-                CLOSED_CANCELLED, CLOSED_FAILED)) {
+        for (SessionLifecycle s : EnumSet.of(
+                CANCELLING,
+                MIGRATING,
+                CLOSED_IDLE,
+                CLOSED_REQUESTED,
+                CLOSED_MIGRATING,
+                CLOSED_CANCELLED,
+                CLOSED_FAILED)) {
             assertThat(s.next(Event.REQUEST)).as("%s on REQUEST", s).isNull();
         }
     }
@@ -104,12 +112,16 @@ class SessionLifecycleTest {
                 Map.entry(READY, MigrationState.READY), Map.entry(CANCELLING, MigrationState.READY),
                 Map.entry(MIGRATING, MigrationState.MIGRATING), Map.entry(CANCELLED, MigrationState.CANCELLED),
                 Map.entry(FAILED, MigrationState.FAILED), Map.entry(CLOSED_IDLE, MigrationState.NONE),
-                Map.entry(CLOSED_REQUESTED, MigrationState.REQUESTED), Map.entry(CLOSED_MIGRATING, MigrationState.MIGRATING),
-                Map.entry(CLOSED_CANCELLED, MigrationState.CANCELLED), Map.entry(CLOSED_FAILED, MigrationState.FAILED)));
+                Map.entry(CLOSED_REQUESTED, MigrationState.REQUESTED),
+                        Map.entry(CLOSED_MIGRATING, MigrationState.MIGRATING),
+                Map.entry(CLOSED_CANCELLED, MigrationState.CANCELLED),
+                        Map.entry(CLOSED_FAILED, MigrationState.FAILED)));
         for (SessionLifecycle s : SessionLifecycle.values()) {
             assertThat(s.shown()).as("%s shown", s).isEqualTo(shown.get(s));
             assertThat(s.closed()).as("%s closed", s).isEqualTo(s.name().startsWith("CLOSED_"));
-            assertThat(s.servesCommands()).as("%s serves commands", s).isEqualTo(!s.closed() && s.shown().servesCommands());
+            assertThat(s.servesCommands())
+                    .as("%s serves commands", s)
+                    .isEqualTo(!s.closed() && s.shown().servesCommands());
         }
     }
 
@@ -119,8 +131,10 @@ class SessionLifecycleTest {
             for (Event event : Event.values()) {
                 SessionLifecycle next = s.next(event);
                 if (next == null) continue;
-                if (s.closed()) assertThat(next.closed()).as("%s on %s", s, event).isTrue();
-                if (next.closed()) assertThat(next.shown()).as("%s on %s", s, event).isNotEqualTo(MigrationState.READY);
+                if (s.closed())
+                    assertThat(next.closed()).as("%s on %s", s, event).isTrue();
+                if (next.closed())
+                    assertThat(next.shown()).as("%s on %s", s, event).isNotEqualTo(MigrationState.READY);
             }
         }
     }
@@ -144,8 +158,12 @@ class SessionLifecycleTest {
         // NONE → REQUESTED → READY → MIGRATING, or → CANCELLED / FAILED (and from those a new request).
         Map<MigrationState, Set<MigrationState>> arrows = new EnumMap<>(MigrationState.class);
         arrows.put(MigrationState.NONE, EnumSet.of(MigrationState.REQUESTED));
-        arrows.put(MigrationState.REQUESTED, EnumSet.of(MigrationState.READY, MigrationState.CANCELLED, MigrationState.FAILED));
-        arrows.put(MigrationState.READY, EnumSet.of(MigrationState.MIGRATING, MigrationState.CANCELLED, MigrationState.FAILED));
+        arrows.put(
+                MigrationState.REQUESTED,
+                EnumSet.of(MigrationState.READY, MigrationState.CANCELLED, MigrationState.FAILED));
+        arrows.put(
+                MigrationState.READY,
+                EnumSet.of(MigrationState.MIGRATING, MigrationState.CANCELLED, MigrationState.FAILED));
         arrows.put(MigrationState.MIGRATING, EnumSet.noneOf(MigrationState.class));
         arrows.put(MigrationState.CANCELLED, EnumSet.of(MigrationState.REQUESTED));
         arrows.put(MigrationState.FAILED, EnumSet.of(MigrationState.REQUESTED));

@@ -6,7 +6,6 @@ import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.ResumeToken;
 import dev.ferry.protocol.SessionId;
 import dev.ferry.server.EmbeddedFleet.Link;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -85,6 +84,7 @@ final class SessionOracle {
     final Map<Link, Conn> conns = new IdentityHashMap<>();
     /** The servers save contexts on their own (write-through): a resume needs no migration first. */
     private final boolean writeThrough;
+
     long frames;
 
     SessionOracle() {
@@ -95,7 +95,9 @@ final class SessionOracle {
         this.writeThrough = writeThrough;
     }
 
-    Conn conn(Link link) { return conns.computeIfAbsent(link, l -> new Conn()); }
+    Conn conn(Link link) {
+        return conns.computeIfAbsent(link, l -> new Conn());
+    }
 
     // ------------------------------------------------------------------ what the client sends
 
@@ -135,7 +137,8 @@ final class SessionOracle {
                 c.ended = true;
                 check(e.requestId() == 0, () -> "a connection-level ERROR with requestId " + e.requestId() + ": " + e);
                 check(!e.text().isBlank(), () -> "an ERROR without text: " + e);
-                if (c.expectedError != null) check(e.code() == c.expectedError, () -> "expected " + c.expectedError + " but got " + e);
+                if (c.expectedError != null)
+                    check(e.code() == c.expectedError, () -> "expected " + c.expectedError + " but got " + e);
             }
             case Frame.Goodbye g -> {
                 c.ended = true;
@@ -152,16 +155,21 @@ final class SessionOracle {
             case Frame.Done d -> {
                 Req q = live(c, link, d.requestId(), f);
                 if (q == null) return;
-                if (DoneFlags.has(d.flags(), DoneFlags.ATTENTION)) check(q.attentionSent, () -> "an ATTENTION DONE nobody asked for: " + f);
+                if (DoneFlags.has(d.flags(), DoneFlags.ATTENTION))
+                    check(q.attentionSent, () -> "an ATTENTION DONE nobody asked for: " + f);
                 if (!d.isFinal()) return;
-                check(d.rowCount() == q.nextSeq, () -> "final DONE rowCount " + d.rowCount() + " after " + q.nextSeq + " rows: " + f);
+                check(
+                        d.rowCount() == q.nextSeq,
+                        () -> "final DONE rowCount " + d.rowCount() + " after " + q.nextSeq + " rows: " + f);
                 q.fin = true;
-                boolean ok = !DoneFlags.has(d.flags(), DoneFlags.ERROR) && !DoneFlags.has(d.flags(), DoneFlags.ATTENTION)
+                boolean ok = !DoneFlags.has(d.flags(), DoneFlags.ERROR)
+                        && !DoneFlags.has(d.flags(), DoneFlags.ATTENTION)
                         && !c.abandoned;
                 Sess s = c.session;
                 if (ok && q.command.startsWith("SET ")) s.value = q.command.substring(4);
                 if (ok && q.command.equals("GET")) {
-                    check(q.rows.equals(s.value == null ? List.of() : List.of(s.value)),
+                    check(
+                            q.rows.equals(s.value == null ? List.of() : List.of(s.value)),
                             () -> "GET returned " + q.rows + " but the session's value is " + s.value);
                 }
             }
@@ -180,7 +188,9 @@ final class SessionOracle {
                 s.carriedRequest = m.inBatchRequestId();
                 if (m.inBatchRequestId() != 0) {
                     Req q = s.requests.get(m.inBatchRequestId());
-                    check(q != null && !q.fin && q.link == link, () -> "MIGRATE carries request " + m.inBatchRequestId() + " that is not running here");
+                    check(
+                            q != null && !q.fin && q.link == link,
+                            () -> "MIGRATE carries request " + m.inBatchRequestId() + " that is not running here");
                     q.carried = true;
                 }
             }
@@ -189,8 +199,10 @@ final class SessionOracle {
                 // Like a repeated MIGRATE: a source that has not heard the client leave may cancel there,
                 // and take the session back; the client ignores frames on a connection it left.
                 if (s.link != link) return;
-                check(s.handedOut && mc.migrationId() == s.migrationId, () -> "MIGRATE_CANCEL of migration " + mc.migrationId()
-                        + " but the session's context is " + (s.handedOut ? "out for migration " + s.migrationId : "not out"));
+                check(
+                        s.handedOut && mc.migrationId() == s.migrationId,
+                        () -> "MIGRATE_CANCEL of migration " + mc.migrationId() + " but the session's context is "
+                                + (s.handedOut ? "out for migration " + s.migrationId : "not out"));
                 s.handedOut = false;
                 Req q = s.requests.get(s.carriedRequest);
                 if (q != null) q.carried = false; // the source runs it on
@@ -200,7 +212,9 @@ final class SessionOracle {
     }
 
     private void welcome(Link link, Conn c, Frame.Welcome w) {
-        check(c.session == null && c.opening != null, () -> "WELCOME " + (c.session != null ? "twice" : "without HELLO or RESUME"));
+        check(
+                c.session == null && c.opening != null,
+                () -> "WELCOME " + (c.session != null ? "twice" : "without HELLO or RESUME"));
         switch (c.opening) {
             case Frame.Hello h -> {
                 check(!w.resumed(), () -> "a HELLO answered with a resumed WELCOME");
@@ -210,11 +224,17 @@ final class SessionOracle {
                 c.session = s;
             }
             case Frame.Resume r -> {
-                check(w.resumed() && w.sessionId().equals(r.sessionId()), () -> "RESUME of " + r.sessionId() + " answered with " + w);
+                check(
+                        w.resumed() && w.sessionId().equals(r.sessionId()),
+                        () -> "RESUME of " + r.sessionId() + " answered with " + w);
                 Sess s = sessions.get(r.sessionId());
                 check(s != null, () -> "resumed session " + r.sessionId() + ", which never existed");
-                check(s.token.equals(r.resumeToken()), () -> "session " + s.id + " resumed with a token that is not its current one");
-                check(s.handedOut || writeThrough, () -> "session " + s.id + " resumed while its context was not handed out");
+                check(
+                        s.token.equals(r.resumeToken()),
+                        () -> "session " + s.id + " resumed with a token that is not its current one");
+                check(
+                        s.handedOut || writeThrough,
+                        () -> "session " + s.id + " resumed while its context was not handed out");
                 check(!w.resumeToken().equals(s.token), () -> "a resume did not rotate the token");
                 s.token = w.resumeToken();
                 s.handedOut = false;
@@ -257,12 +277,17 @@ final class SessionOracle {
         for (Map.Entry<Link, Conn> e : conns.entrySet()) {
             Link link = e.getKey();
             Conn c = e.getValue();
-            if (c.expectedError != null) check(c.ended && !link.isOpen(), () -> "a protocol violation was not answered with " + c.expectedError + " and a close");
+            if (c.expectedError != null)
+                check(
+                        c.ended && !link.isOpen(),
+                        () -> "a protocol violation was not answered with " + c.expectedError + " and a close");
             if (!link.isOpen() || c.ended || c.session == null || c.abandoned) continue;
             for (Map.Entry<Integer, Req> r : c.session.requests.entrySet()) {
                 Req q = r.getValue();
                 if (q.link != link) continue;
-                check(q.fin || q.carried, () -> "request " + r.getKey() + " (" + q.command + ") on a live connection has no final DONE");
+                check(
+                        q.fin || q.carried,
+                        () -> "request " + r.getKey() + " (" + q.command + ") on a live connection has no final DONE");
             }
         }
     }
@@ -276,9 +301,14 @@ final class SessionOracle {
     List<Integer> outstanding(Link link) {
         Sess s = conn(link).session;
         List<Integer> ids = new ArrayList<>();
-        if (s != null) s.requests.forEach((id, q) -> { if (!q.fin && !q.carried && q.link == link) ids.add(id); });
+        if (s != null)
+            s.requests.forEach((id, q) -> {
+                if (!q.fin && !q.carried && q.link == link) ids.add(id);
+            });
         return ids;
     }
 
-    Map<SessionId, Sess> sessionsView() { return new HashMap<>(sessions); }
+    Map<SessionId, Sess> sessionsView() {
+        return new HashMap<>(sessions);
+    }
 }

@@ -18,8 +18,12 @@ abstract class TwoServerWireTest {
     }
 
     protected FerryServer server(String name, MigrationTimers timers) {
-        return FerryServer.start(ServerOptions.builder().serverName(name).timers(timers)
-                .contextStore(store).handler(new CountingHandler()).build());
+        return FerryServer.start(ServerOptions.builder()
+                .serverName(name)
+                .timers(timers)
+                .contextStore(store)
+                .handler(new CountingHandler())
+                .build());
     }
 
     @AfterEach

@@ -14,7 +14,6 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,7 +37,9 @@ public final class WireClient implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
 
     private WireClient(InetSocketAddress address) throws InterruptedException {
-        this.channel = new Bootstrap().group(GROUP).channel(NioSocketChannel.class)
+        this.channel = new Bootstrap()
+                .group(GROUP)
+                .channel(NioSocketChannel.class)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -58,7 +59,9 @@ public final class WireClient implements AutoCloseable {
                                 });
                     }
                 })
-                .connect(address).sync().channel();
+                .connect(address)
+                .sync()
+                .channel();
     }
 
     public static WireClient connect(InetSocketAddress address) {
@@ -72,7 +75,8 @@ public final class WireClient implements AutoCloseable {
 
     public static WireClient connect(String hostPort) {
         int colon = hostPort.lastIndexOf(':');
-        return connect(new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1))));
+        return connect(
+                new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1))));
     }
 
     /** Connects and says HELLO; returns the WELCOME. */
@@ -113,7 +117,7 @@ public final class WireClient implements AutoCloseable {
     /** Every frame up to and including the final DONE of {@code requestId} (or a DEFERRED for it). */
     public List<Frame> untilFinal(int requestId) {
         List<Frame> frames = new ArrayList<>();
-        for (;;) {
+        for (; ; ) {
             Frame f = next();
             frames.add(f);
             if (f instanceof Frame.Done d && d.requestId() == requestId && d.isFinal()) return frames;
@@ -137,7 +141,9 @@ public final class WireClient implements AutoCloseable {
         }
     }
 
-    public boolean isOpen() { return channel.isActive(); }
+    public boolean isOpen() {
+        return channel.isActive();
+    }
 
     @Override
     public void close() {

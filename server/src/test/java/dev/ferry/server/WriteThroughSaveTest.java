@@ -1,19 +1,18 @@
 package dev.ferry.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.GoodbyeReason;
 import dev.ferry.store.ClaimResult;
 import dev.ferry.store.InMemoryContextStore;
 import dev.ferry.testkit.Waits;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Write-through on an embedded server with an in-memory store, seen from the wire: the context is
@@ -27,8 +26,12 @@ class WriteThroughSaveTest {
 
     @BeforeEach
     void start() {
-        server = FerryServer.start(ServerOptions.builder().serverName("wt").contextStore(store)
-                .handler(new CountingHandler()).writeThrough(true).build());
+        server = FerryServer.start(ServerOptions.builder()
+                .serverName("wt")
+                .contextStore(store)
+                .handler(new CountingHandler())
+                .writeThrough(true)
+                .build());
     }
 
     @AfterEach
@@ -55,7 +58,9 @@ class WriteThroughSaveTest {
             assertThat(server.metrics().contextSaveFailures()).isZero();
         }
         await().atMost(Waits.STATE).until(() -> server.sessionCount() == 0);
-        assertThat(store.recordCount()).as("a dropped connection keeps the saved context").isEqualTo(1);
+        assertThat(store.recordCount())
+                .as("a dropped connection keeps the saved context")
+                .isEqualTo(1);
     }
 
     @Test
@@ -75,14 +80,17 @@ class WriteThroughSaveTest {
             Frame.Welcome w = c.hello();
             run(c, 1, "SET a");
             // Another server resumed the session (the client came back there after a blip).
-            ClaimResult claimed = store.claim(w.sessionId(), w.resumeToken().sha256(), "other-server", Duration.ofSeconds(30)).join();
+            ClaimResult claimed = store.claim(
+                            w.sessionId(), w.resumeToken().sha256(), "other-server", Duration.ofSeconds(30))
+                    .join();
             assertThat(claimed).isInstanceOf(ClaimResult.Claimed.class);
 
             c.send(new Frame.Command(2, "SET b"));
             Frame f = c.next();
             while (!(f instanceof Frame.Goodbye)) {
                 assertThat(f instanceof Frame.Done d && d.isFinal())
-                        .as("no final DONE for a command whose save was refused: " + f).isFalse();
+                        .as("no final DONE for a command whose save was refused: " + f)
+                        .isFalse();
                 f = c.next();
             }
             Frame.Goodbye bye = (Frame.Goodbye) f;
@@ -96,9 +104,13 @@ class WriteThroughSaveTest {
     @Test
     void withTheStoreDownCommandsStillCompleteAndTheFailedSavesAreCounted() {
         SaveFailingStore failing = new SaveFailingStore();
-        try (FerryServer other = FerryServer.start(ServerOptions.builder().serverName("wt-down").contextStore(failing)
-                .handler(new CountingHandler()).writeThrough(true).build());
-             WireClient c = WireClient.connect(other.localAddress())) {
+        try (FerryServer other = FerryServer.start(ServerOptions.builder()
+                        .serverName("wt-down")
+                        .contextStore(failing)
+                        .handler(new CountingHandler())
+                        .writeThrough(true)
+                        .build());
+                WireClient c = WireClient.connect(other.localAddress())) {
             c.hello();
             await().atMost(Waits.STATE).until(() -> failing.recordCount() == 1);
             failing.down = true;
@@ -107,7 +119,9 @@ class WriteThroughSaveTest {
             assertThat(other.metrics().contextSaveFailures()).isEqualTo(1);
             failing.down = false;
             run(c, 2, "GET");
-            assertThat(other.metrics().contextSaveFailures()).as("the next good save makes it crash-safe again").isEqualTo(1);
+            assertThat(other.metrics().contextSaveFailures())
+                    .as("the next good save makes it crash-safe again")
+                    .isEqualTo(1);
         } finally {
             failing.close();
         }
@@ -119,50 +133,69 @@ class WriteThroughSaveTest {
         final java.util.concurrent.atomic.AtomicInteger confirmsAsked = new java.util.concurrent.atomic.AtomicInteger();
         final java.util.concurrent.atomic.AtomicInteger saves = new java.util.concurrent.atomic.AtomicInteger();
 
-        GatedConfirmStore(dev.ferry.store.ContextStore delegate) { super(delegate); }
+        GatedConfirmStore(dev.ferry.store.ContextStore delegate) {
+            super(delegate);
+        }
 
         @Override
-        public java.util.concurrent.CompletableFuture<Boolean> confirm(dev.ferry.protocol.SessionId id, String claimant, Duration tombstoneTtl) {
+        public java.util.concurrent.CompletableFuture<Boolean> confirm(
+                dev.ferry.protocol.SessionId id, String claimant, Duration tombstoneTtl) {
             confirmsAsked.incrementAndGet();
             return release.thenCompose(ignored -> delegate.confirm(id, claimant, tombstoneTtl));
         }
 
         @Override
-        public java.util.concurrent.CompletableFuture<Boolean> save(dev.ferry.protocol.SessionId id, dev.ferry.store.ExportedContext context,
-                String owner, List<String> ownClaimants, Duration ttl) {
+        public java.util.concurrent.CompletableFuture<Boolean> save(
+                dev.ferry.protocol.SessionId id,
+                dev.ferry.store.ExportedContext context,
+                String owner,
+                List<String> ownClaimants,
+                Duration ttl) {
             saves.incrementAndGet();
             return delegate.save(id, context, owner, ownClaimants, ttl);
         }
 
         @Override
-        public void close() { } // the shared in-memory store is closed by the test
+        public void close() {} // the shared in-memory store is closed by the test
     }
 
     @Test
     void aResumedIdleSessionIsSavedOnlyOnceItsClaimIsConfirmed() {
         GatedConfirmStore gated = new GatedConfirmStore(store);
-        try (FerryServer target = FerryServer.start(ServerOptions.builder().serverName("wt-target").contextStore(gated)
-                .handler(new CountingHandler()).writeThrough(true).build());
-             WireClient c = WireClient.connect(server.localAddress())) {
+        try (FerryServer target = FerryServer.start(ServerOptions.builder()
+                        .serverName("wt-target")
+                        .contextStore(gated)
+                        .handler(new CountingHandler())
+                        .writeThrough(true)
+                        .build());
+                WireClient c = WireClient.connect(server.localAddress())) {
             Frame.Welcome w = c.hello();
             run(c, 1, "SET a");
             server.migrate(1, List.of(target.advertisedAddress()));
             c.expect(Frame.Migrate.class);
             try (WireClient moved = WireClient.connect(target.localAddress())) {
-                moved.send(new Frame.Resume(dev.ferry.protocol.ProtocolVersion.CURRENT, w.sessionId(), w.resumeToken(), 0));
+                moved.send(new Frame.Resume(
+                        dev.ferry.protocol.ProtocolVersion.CURRENT, w.sessionId(), w.resumeToken(), 0));
                 assertThat(moved.expect(Frame.Welcome.class).resumed()).isTrue();
                 await().atMost(Waits.STATE).until(() -> gated.confirmsAsked.get() == 1);
 
                 // Unconfirmed: nothing saved, and the old token could still take the session over after the deadline.
                 assertThat(gated.saves.get()).isZero();
-                assertThat(store.claim(w.sessionId(), w.resumeToken().sha256(), "probe", Duration.ofSeconds(30), Duration.ofSeconds(5)).join())
+                assertThat(store.claim(
+                                        w.sessionId(),
+                                        w.resumeToken().sha256(),
+                                        "probe",
+                                        Duration.ofSeconds(30),
+                                        Duration.ofSeconds(5))
+                                .join())
                         .isInstanceOf(ClaimResult.Unconfirmed.class);
 
                 gated.release.complete(null);
                 await().atMost(Waits.STATE).until(() -> target.metrics().contextSaveAttempts() == 1);
                 assertThat(gated.saves.get()).isEqualTo(1);
                 // Saved under the new token: the old one opens nothing now.
-                assertThat(store.claim(w.sessionId(), w.resumeToken().sha256(), "probe", Duration.ofSeconds(30)).join())
+                assertThat(store.claim(w.sessionId(), w.resumeToken().sha256(), "probe", Duration.ofSeconds(30))
+                                .join())
                         .isInstanceOf(ClaimResult.BadToken.class);
             }
         }

@@ -1,13 +1,13 @@
 package dev.ferry.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.ferry.testkit.FuzzRuns;
 import dev.ferry.testkit.NettyLeaks;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@link SessionCoverageFuzzTest} with write-through on ({@link WriteThroughSessionFuzzTarget}).
@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class WriteThroughSessionCoverageFuzzTest {
     /** Fuzzing mode must run inputs beyond the corpus it starts from, or it did not fuzz. */
-    private static final FuzzRuns RUNS = new FuzzRuns(WriteThroughSessionCoverageFuzzTest.class, "sessionWithWriteThroughKeepsItsPromises");
+    private static final FuzzRuns RUNS =
+            new FuzzRuns(WriteThroughSessionCoverageFuzzTest.class, "sessionWithWriteThroughKeepsItsPromises");
 
     @BeforeAll
     static void leakDetection() {

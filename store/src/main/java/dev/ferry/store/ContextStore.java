@@ -1,7 +1,6 @@
 package dev.ferry.store;
 
 import dev.ferry.protocol.SessionId;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -37,7 +36,8 @@ public interface ContextStore extends AutoCloseable {
      * A {@code tombstoneTtl} of zero leaves no tombstone (a later claim then sees
      * {@link ClaimResult.Expired}); a negative one is an {@link IllegalArgumentException}.
      */
-    default CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl) {
+    default CompletableFuture<ClaimResult> claim(
+            SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl) {
         return claim(id, tokenSha256, claimant, tombstoneTtl, Duration.ZERO);
     }
 
@@ -51,8 +51,8 @@ public interface ContextStore extends AutoCloseable {
      * claiming it and telling the client: the client tries again elsewhere and that server takes
      * it over. A zero {@code confirmWithin} confirms at once.
      */
-    CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl,
-            Duration confirmWithin);
+    CompletableFuture<ClaimResult> claim(
+            SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl, Duration confirmWithin);
 
     /**
      * Confirms {@code claimant}'s provisional claim: the record becomes a tombstone kept for
@@ -74,7 +74,8 @@ public interface ContextStore extends AutoCloseable {
      * @return true if saved, false if the session belongs to another server
      * @throws IllegalArgumentException if {@code ttl} is not positive
      */
-    CompletableFuture<Boolean> save(SessionId id, ExportedContext context, String owner, List<String> ownClaimants, Duration ttl);
+    CompletableFuture<Boolean> save(
+            SessionId id, ExportedContext context, String owner, List<String> ownClaimants, Duration ttl);
 
     /** Sets a new TTL on an exported (unclaimed) record. @return false if there is none */
     CompletableFuture<Boolean> expire(SessionId id, Duration ttl);

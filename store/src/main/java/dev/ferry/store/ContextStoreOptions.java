@@ -74,15 +74,19 @@ public final class ContextStoreOptions {
     }
 
     public Builder toBuilder() {
-        return builder().uri(uri).keyPrefix(keyPrefix).commandTimeout(commandTimeout).connectTimeout(connectTimeout)
+        return builder()
+                .uri(uri)
+                .keyPrefix(keyPrefix)
+                .commandTimeout(commandTimeout)
+                .connectTimeout(connectTimeout)
                 .trustCaPem(trustCaPem);
     }
 
     @Override
     public String toString() {
         // The URI is left out on purpose: it may carry a password.
-        return "ContextStoreOptions[keyPrefix=" + keyPrefix + ", commandTimeout=" + commandTimeout
-                + ", connectTimeout=" + connectTimeout + (trustCaPem == null ? "" : ", trustCaPem=" + trustCaPem) + "]";
+        return "ContextStoreOptions[keyPrefix=" + keyPrefix + ", commandTimeout=" + commandTimeout + ", connectTimeout="
+                + connectTimeout + (trustCaPem == null ? "" : ", trustCaPem=" + trustCaPem) + "]";
     }
 
     public static final class Builder {
@@ -97,7 +101,8 @@ public final class ContextStoreOptions {
         /** CA (PEM) to trust for {@code rediss://}; null (default) = the JDK's trust store. */
         public Builder trustCaPem(Path caPem) {
             if (caPem != null && !Files.isReadable(caPem)) {
-                throw new IllegalArgumentException("the store's CA file " + caPem + " does not exist or is not readable");
+                throw new IllegalArgumentException(
+                        "the store's CA file " + caPem + " does not exist or is not readable");
             }
             this.trustCaPem = caPem;
             return this;

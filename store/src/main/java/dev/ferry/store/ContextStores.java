@@ -38,9 +38,9 @@ public final class ContextStores {
         ContextStore store = switch (parsed) {
             case StoreUri.Memory memory -> new InMemoryContextStore();
             case StoreUri.Single single ->
-                    new RedisContextStore(RedisConnector.single(single.redisUri(), options), options, parsed.describe());
+                new RedisContextStore(RedisConnector.single(single.redisUri(), options), options, parsed.describe());
             case StoreUri.Cluster cluster ->
-                    new RedisContextStore(RedisConnector.cluster(cluster.seeds(), options), options, parsed.describe());
+                new RedisContextStore(RedisConnector.cluster(cluster.seeds(), options), options, parsed.describe());
         };
         log.info("context store {}", store.describe());
         return store;

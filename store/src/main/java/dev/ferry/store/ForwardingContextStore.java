@@ -1,7 +1,6 @@
 package dev.ferry.store;
 
 import dev.ferry.protocol.SessionId;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -24,8 +23,8 @@ public abstract class ForwardingContextStore implements ContextStore {
     }
 
     @Override
-    public CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl,
-            Duration confirmWithin) {
+    public CompletableFuture<ClaimResult> claim(
+            SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl, Duration confirmWithin) {
         return delegate.claim(id, tokenSha256, claimant, tombstoneTtl, confirmWithin);
     }
 
@@ -35,7 +34,8 @@ public abstract class ForwardingContextStore implements ContextStore {
     }
 
     @Override
-    public CompletableFuture<Boolean> save(SessionId id, ExportedContext context, String owner, List<String> ownClaimants, Duration ttl) {
+    public CompletableFuture<Boolean> save(
+            SessionId id, ExportedContext context, String owner, List<String> ownClaimants, Duration ttl) {
         return delegate.save(id, context, owner, ownClaimants, ttl);
     }
 

@@ -1,7 +1,6 @@
 package dev.ferry.store;
 
 import dev.ferry.protocol.SessionId;
-
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.List;
@@ -28,7 +27,9 @@ public final class InMemoryContextStore implements ContextStore {
 
     private sealed interface Record {
         byte[] tokenSha256();
+
         byte[] payload();
+
         long expiresAtNanos();
     }
 
@@ -43,8 +44,14 @@ public final class InMemoryContextStore implements ContextStore {
      * Keeps the claim's token hash and payload so the same claimant can repeat a claim whose answer it lost.
      * {@code provisional}: not confirmed yet; then another claim may take it over from {@code confirmByNanos} on.
      */
-    private record Tombstone(String claimant, byte[] tokenSha256, byte[] payload, long expiresAtNanos,
-            boolean provisional, long confirmByNanos) implements Record {
+    private record Tombstone(
+            String claimant,
+            byte[] tokenSha256,
+            byte[] payload,
+            long expiresAtNanos,
+            boolean provisional,
+            long confirmByNanos)
+            implements Record {
         Tombstone(String claimant, byte[] tokenSha256, byte[] payload, long expiresAtNanos) {
             this(claimant, tokenSha256, payload, expiresAtNanos, false, 0);
         }
@@ -63,7 +70,8 @@ public final class InMemoryContextStore implements ContextStore {
             thread.setDaemon(true);
             return thread;
         });
-        sweeper.scheduleWithFixedDelay(this::sweepExpired, SWEEP_INTERVAL.toMillis(), SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        sweeper.scheduleWithFixedDelay(
+                this::sweepExpired, SWEEP_INTERVAL.toMillis(), SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -81,12 +89,16 @@ public final class InMemoryContextStore implements ContextStore {
         Objects.requireNonNull(context, "context");
         long ttlNanos = positiveNanos(ttl, "ttl");
         if (closed) return closedFuture();
-        records.put(id, new Exported(context.tokenSha256().clone(), context.payload().clone(), nanoTime.getAsLong() + ttlNanos));
+        records.put(
+                id,
+                new Exported(
+                        context.tokenSha256().clone(), context.payload().clone(), nanoTime.getAsLong() + ttlNanos));
         return CompletableFuture.completedFuture(null);
     }
 
     @Override
-    public CompletableFuture<Boolean> save(SessionId id, ExportedContext context, String owner, List<String> ownClaimants, Duration ttl) {
+    public CompletableFuture<Boolean> save(
+            SessionId id, ExportedContext context, String owner, List<String> ownClaimants, Duration ttl) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(context, "context");
         Objects.requireNonNull(owner, "owner");
@@ -109,8 +121,8 @@ public final class InMemoryContextStore implements ContextStore {
     }
 
     @Override
-    public CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl,
-            Duration confirmWithin) {
+    public CompletableFuture<ClaimResult> claim(
+            SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl, Duration confirmWithin) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(tokenSha256, "tokenSha256");
         Objects.requireNonNull(claimant, "claimant");
@@ -177,7 +189,9 @@ public final class InMemoryContextStore implements ContextStore {
                     if (!t.claimant().equals(claimant)) return record;
                     ours[0] = true;
                     if (!t.provisional()) return record;
-                    return tombstoneNanos == 0 ? null : new Tombstone(claimant, t.tokenSha256(), t.payload(), now + tombstoneNanos);
+                    return tombstoneNanos == 0
+                            ? null
+                            : new Tombstone(claimant, t.tokenSha256(), t.payload(), now + tombstoneNanos);
                 }
             }
         });
@@ -247,7 +261,8 @@ public final class InMemoryContextStore implements ContextStore {
     }
 
     private static <T> CompletableFuture<T> closedFuture() {
-        return CompletableFuture.failedFuture(new StoreUnavailableException("the in-memory context store is closed", null));
+        return CompletableFuture.failedFuture(
+                new StoreUnavailableException("the in-memory context store is closed", null));
     }
 
     static long positiveNanos(Duration d, String name) {
@@ -264,6 +279,8 @@ public final class InMemoryContextStore implements ContextStore {
 
     private static long saturatedNanos(Duration d) {
         // Cap at ~100 years so now + ttl cannot overflow the nanoTime arithmetic.
-        return d.compareTo(Duration.ofDays(36_500)) > 0 ? Duration.ofDays(36_500).toNanos() : d.toNanos();
+        return d.compareTo(Duration.ofDays(36_500)) > 0
+                ? Duration.ofDays(36_500).toNanos()
+                : d.toNanos();
     }
 }

@@ -11,7 +11,10 @@ record LuaScript(String name, byte[] source, String sha1) {
     static LuaScript of(String name, String source) {
         byte[] bytes = source.getBytes(StandardCharsets.UTF_8);
         try {
-            return new LuaScript(name, bytes, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(bytes)));
+            return new LuaScript(
+                    name,
+                    bytes,
+                    HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(bytes)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-1", e);
         }

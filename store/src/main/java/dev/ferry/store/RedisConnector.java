@@ -3,6 +3,7 @@ package dev.ferry.store;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
@@ -13,11 +14,9 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.DefaultClientResources;
-
+import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -41,9 +40,11 @@ final class RedisConnector {
     private CompletableFuture<? extends StatefulConnection<byte[], byte[]>> connection; // guarded by this
     private boolean closed; // guarded by this
 
-    private RedisConnector(ClientResources resources, AbstractRedisClient client,
-                           Supplier<CompletableFuture<? extends StatefulConnection<byte[], byte[]>>> connect,
-                           Function<StatefulConnection<byte[], byte[]>, RedisCommandsView> view) {
+    private RedisConnector(
+            ClientResources resources,
+            AbstractRedisClient client,
+            Supplier<CompletableFuture<? extends StatefulConnection<byte[], byte[]>>> connect,
+            Function<StatefulConnection<byte[], byte[]>, RedisCommandsView> view) {
         this.resources = resources;
         this.client = client;
         this.connect = connect;
@@ -63,7 +64,9 @@ final class RedisConnector {
                 .timeoutOptions(timeoutOptions(options))
                 .sslOptions(sslOptions(options))
                 .build());
-        return new RedisConnector(resources, client,
+        return new RedisConnector(
+                resources,
+                client,
                 () -> client.connectAsync(ByteArrayCodec.INSTANCE, uri).toCompletableFuture(),
                 c -> {
                     var async = ((StatefulRedisConnection<byte[], byte[]>) c).async();
@@ -86,10 +89,13 @@ final class RedisConnector {
                         .enableAllAdaptiveRefreshTriggers()
                         .build())
                 .build());
-        return new RedisConnector(resources, client,
+        return new RedisConnector(
+                resources,
+                client,
                 // An async cluster connect needs the topology first; loading it is async too, so
                 // no caller thread blocks on a cluster that is down.
-                () -> client.refreshPartitionsAsync().toCompletableFuture()
+                () -> client.refreshPartitionsAsync()
+                        .toCompletableFuture()
                         .thenCompose(loaded -> client.connectAsync(ByteArrayCodec.INSTANCE)),
                 c -> {
                     var async = ((StatefulRedisClusterConnection<byte[], byte[]>) c).async();
@@ -110,7 +116,10 @@ final class RedisConnector {
     }
 
     private static SocketOptions socketOptions(ContextStoreOptions options) {
-        return SocketOptions.builder().connectTimeout(options.connectTimeout()).keepAlive(true).build();
+        return SocketOptions.builder()
+                .connectTimeout(options.connectTimeout())
+                .keepAlive(true)
+                .build();
     }
 
     /**
@@ -124,7 +133,10 @@ final class RedisConnector {
     }
 
     private static TimeoutOptions timeoutOptions(ContextStoreOptions options) {
-        return TimeoutOptions.builder().timeoutCommands(true).fixedTimeout(options.commandTimeout()).build();
+        return TimeoutOptions.builder()
+                .timeoutCommands(true)
+                .fixedTimeout(options.commandTimeout())
+                .build();
     }
 
     /** The commands of the current connection, connecting first if there is none. */
@@ -132,7 +144,8 @@ final class RedisConnector {
         CompletableFuture<? extends StatefulConnection<byte[], byte[]>> current;
         synchronized (this) {
             if (closed) {
-                return CompletableFuture.failedFuture(new StoreUnavailableException("the context store is closed", null));
+                return CompletableFuture.failedFuture(
+                        new StoreUnavailableException("the context store is closed", null));
             }
             if (connection == null || connection.isCompletedExceptionally()) {
                 connection = connect.get();

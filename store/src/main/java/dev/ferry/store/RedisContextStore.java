@@ -4,9 +4,6 @@ import dev.ferry.protocol.SessionId;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -18,6 +15,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The context store on Redis (standalone, Sentinel or Cluster), through Lettuce's async API, so
@@ -44,7 +43,10 @@ public final class RedisContextStore implements ContextStore {
         this.connector = connector;
         this.keyPrefix = options.keyPrefix();
         this.description = description + " (prefix " + keyPrefix + ")";
-        this.deadlineMillis = options.connectTimeout().plus(options.commandTimeout()).plusMillis(500).toMillis();
+        this.deadlineMillis = options.connectTimeout()
+                .plus(options.commandTimeout())
+                .plusMillis(500)
+                .toMillis();
     }
 
     @Override
@@ -52,13 +54,20 @@ public final class RedisContextStore implements ContextStore {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(context, "context");
         byte[] ttlMillis = millis(InMemoryContextStore.positiveNanos(ttl, "ttl"));
-        return run("export", id, RedisScripts.EXPORT, ScriptOutputType.INTEGER,
-                context.tokenSha256(), context.payload(), ttlMillis)
+        return run(
+                        "export",
+                        id,
+                        RedisScripts.EXPORT,
+                        ScriptOutputType.INTEGER,
+                        context.tokenSha256(),
+                        context.payload(),
+                        ttlMillis)
                 .thenApply(ignored -> null);
     }
 
     @Override
-    public CompletableFuture<Boolean> save(SessionId id, ExportedContext context, String owner, List<String> ownClaimants, Duration ttl) {
+    public CompletableFuture<Boolean> save(
+            SessionId id, ExportedContext context, String owner, List<String> ownClaimants, Duration ttl) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(context, "context");
         Objects.requireNonNull(owner, "owner");
@@ -69,20 +78,29 @@ public final class RedisContextStore implements ContextStore {
         args[2] = ttlMillis;
         args[3] = owner.getBytes(StandardCharsets.UTF_8);
         args[4] = owner.getBytes(StandardCharsets.UTF_8); // its own claim counts as its own
-        for (int i = 0; i < ownClaimants.size(); i++) args[5 + i] = ownClaimants.get(i).getBytes(StandardCharsets.UTF_8);
-        return run("save", id, RedisScripts.SAVE, ScriptOutputType.INTEGER, args).thenApply(reply -> (Long) reply == 1L);
+        for (int i = 0; i < ownClaimants.size(); i++)
+            args[5 + i] = ownClaimants.get(i).getBytes(StandardCharsets.UTF_8);
+        return run("save", id, RedisScripts.SAVE, ScriptOutputType.INTEGER, args)
+                .thenApply(reply -> (Long) reply == 1L);
     }
 
     @Override
-    public CompletableFuture<ClaimResult> claim(SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl,
-            Duration confirmWithin) {
+    public CompletableFuture<ClaimResult> claim(
+            SessionId id, byte[] tokenSha256, String claimant, Duration tombstoneTtl, Duration confirmWithin) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(tokenSha256, "tokenSha256");
         Objects.requireNonNull(claimant, "claimant");
         byte[] tombstoneMillis = millisOrZero(InMemoryContextStore.nonNegativeNanos(tombstoneTtl, "tombstoneTtl"));
         byte[] confirmMillis = millisOrZero(InMemoryContextStore.nonNegativeNanos(confirmWithin, "confirmWithin"));
-        return run("claim", id, RedisScripts.CLAIM, ScriptOutputType.MULTI,
-                tokenSha256, claimant.getBytes(StandardCharsets.UTF_8), tombstoneMillis, confirmMillis)
+        return run(
+                        "claim",
+                        id,
+                        RedisScripts.CLAIM,
+                        ScriptOutputType.MULTI,
+                        tokenSha256,
+                        claimant.getBytes(StandardCharsets.UTF_8),
+                        tombstoneMillis,
+                        confirmMillis)
                 .thenApply(RedisContextStore::toClaimResult);
     }
 
@@ -91,8 +109,13 @@ public final class RedisContextStore implements ContextStore {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(claimant, "claimant");
         byte[] tombstoneMillis = millisOrZero(InMemoryContextStore.nonNegativeNanos(tombstoneTtl, "tombstoneTtl"));
-        return run("confirm", id, RedisScripts.CONFIRM, ScriptOutputType.INTEGER,
-                claimant.getBytes(StandardCharsets.UTF_8), tombstoneMillis)
+        return run(
+                        "confirm",
+                        id,
+                        RedisScripts.CONFIRM,
+                        ScriptOutputType.INTEGER,
+                        claimant.getBytes(StandardCharsets.UTF_8),
+                        tombstoneMillis)
                 .thenApply(reply -> (Long) reply == 1L);
     }
 
@@ -106,13 +129,15 @@ public final class RedisContextStore implements ContextStore {
         long code = (Long) items.getFirst();
         if (code == RedisScripts.CLAIMED) return new ClaimResult.Claimed((byte[]) items.get(1));
         if (code == RedisScripts.TAKEN_OVER) {
-            return new ClaimResult.Claimed((byte[]) items.get(1), new String((byte[]) items.get(2), StandardCharsets.UTF_8));
+            return new ClaimResult.Claimed(
+                    (byte[]) items.get(1), new String((byte[]) items.get(2), StandardCharsets.UTF_8));
         }
         if (code == RedisScripts.ALREADY_CLAIMED) {
             return new ClaimResult.AlreadyClaimed(new String((byte[]) items.get(1), StandardCharsets.UTF_8));
         }
         if (code == RedisScripts.UNCONFIRMED) {
-            return new ClaimResult.Unconfirmed(new String((byte[]) items.get(1), StandardCharsets.UTF_8),
+            return new ClaimResult.Unconfirmed(
+                    new String((byte[]) items.get(1), StandardCharsets.UTF_8),
                     Duration.ofMillis(Math.max(1, (Long) items.get(2))));
         }
         if (code == RedisScripts.BAD_TOKEN) return new ClaimResult.BadToken();
@@ -131,13 +156,17 @@ public final class RedisContextStore implements ContextStore {
     public CompletableFuture<Void> delete(SessionId id) {
         Objects.requireNonNull(id, "id");
         byte[] key = key(id);
-        return guarded("delete", connector.commands().thenCompose(c -> c.keys().del(key).toCompletableFuture()))
+        return guarded(
+                        "delete",
+                        connector.commands().thenCompose(c -> c.keys().del(key).toCompletableFuture()))
                 .thenApply(ignored -> null);
     }
 
     @Override
     public CompletableFuture<Void> ping() {
-        return guarded("ping", connector.commands().thenCompose(c -> c.base().ping().toCompletableFuture()))
+        return guarded(
+                        "ping",
+                        connector.commands().thenCompose(c -> c.base().ping().toCompletableFuture()))
                 .thenApply(ignored -> null);
     }
 
@@ -161,12 +190,18 @@ public final class RedisContextStore implements ContextStore {
      * Runs a script by its SHA; a server that does not have it yet (new, restarted, or another
      * Cluster node) answers NOSCRIPT, and EVAL then both runs and caches it.
      */
-    private CompletableFuture<Object> run(String operation, SessionId id, LuaScript script, ScriptOutputType type, byte[]... args) {
+    private CompletableFuture<Object> run(
+            String operation, SessionId id, LuaScript script, ScriptOutputType type, byte[]... args) {
         byte[][] keys = {key(id)};
-        CompletableFuture<Object> result = connector.commands().thenCompose(c ->
-                c.scripting().<Object>evalsha(script.sha1(), type, keys, args).toCompletableFuture()
+        CompletableFuture<Object> result = connector
+                .commands()
+                .thenCompose(c -> c.scripting()
+                        .<Object>evalsha(script.sha1(), type, keys, args)
+                        .toCompletableFuture()
                         .exceptionallyCompose(failure -> unwrap(failure) instanceof RedisNoScriptException
-                                ? c.scripting().<Object>eval(script.source(), type, keys, args).toCompletableFuture()
+                                ? c.scripting()
+                                        .<Object>eval(script.source(), type, keys, args)
+                                        .toCompletableFuture()
                                 : CompletableFuture.failedFuture(failure)));
         return guarded(operation, result);
     }
@@ -180,17 +215,21 @@ public final class RedisContextStore implements ContextStore {
     private Throwable translate(String operation, Throwable failure) {
         Throwable cause = unwrap(failure);
         if (cause instanceof StoreUnavailableException) return cause;
-        if (cause instanceof RedisException || cause instanceof IOException
-                || cause instanceof TimeoutException || cause instanceof CancellationException) {
+        if (cause instanceof RedisException
+                || cause instanceof IOException
+                || cause instanceof TimeoutException
+                || cause instanceof CancellationException) {
             // Lettuce's messages name hosts and ports, never passwords.
-            return new StoreUnavailableException("context store " + description + ": " + operation + " failed: " + cause, cause);
+            return new StoreUnavailableException(
+                    "context store " + description + ": " + operation + " failed: " + cause, cause);
         }
         return cause;
     }
 
     private static Throwable unwrap(Throwable failure) {
         Throwable cause = failure;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                && cause.getCause() != null) {
             cause = cause.getCause();
         }
         return cause;
@@ -204,5 +243,4 @@ public final class RedisContextStore implements ContextStore {
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
-
 }

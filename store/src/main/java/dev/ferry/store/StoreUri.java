@@ -1,7 +1,6 @@
 package dev.ferry.store;
 
 import io.lettuce.core.RedisURI;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,8 +37,10 @@ sealed interface StoreUri {
     record Cluster(List<RedisURI> seeds) implements StoreUri {
         @Override
         public String describe() {
-            return seeds.stream().map(u -> u.getHost() + ":" + u.getPort())
-                    .collect(Collectors.joining(",", seeds.getFirst().isSsl() ? "rediss-cluster://" : "redis-cluster://", ""));
+            return seeds.stream()
+                    .map(u -> u.getHost() + ":" + u.getPort())
+                    .collect(Collectors.joining(
+                            ",", seeds.getFirst().isSsl() ? "rediss-cluster://" : "redis-cluster://", ""));
         }
     }
 
@@ -62,8 +63,8 @@ sealed interface StoreUri {
         } catch (RuntimeException e) {
             // Lettuce's parser throws assorted exception types on garbage, and their messages
             // quote the URI, password included. Neither message nor cause goes any further.
-            throw new IllegalArgumentException("bad context store URI (not a valid URI: " + e.getClass().getSimpleName()
-                    + "); " + EXPECTED);
+            throw new IllegalArgumentException(
+                    "bad context store URI (not a valid URI: " + e.getClass().getSimpleName() + "); " + EXPECTED);
         }
     }
 
@@ -78,7 +79,8 @@ sealed interface StoreUri {
         RedisURI parsed = RedisURI.create(uri);
         if (sentinel) {
             if (parsed.getSentinels().isEmpty()) throw new Rejected("no sentinel host");
-            if (parsed.getSentinelMasterId() == null || parsed.getSentinelMasterId().isBlank()) {
+            if (parsed.getSentinelMasterId() == null
+                    || parsed.getSentinelMasterId().isBlank()) {
                 throw new Rejected("the sentinel form needs '#masterId'");
             }
             parsed.getSentinels().forEach(StoreUri::checkHostAndPort);
@@ -100,7 +102,8 @@ sealed interface StoreUri {
      * commas, credentials before the first.
      */
     private static StoreUri parseCluster(String uri, boolean tls) {
-        String rest = uri.substring(uri.indexOf("://") < 0 ? fail("missing '//' after the scheme") : uri.indexOf("://") + 3);
+        String rest =
+                uri.substring(uri.indexOf("://") < 0 ? fail("missing '//' after the scheme") : uri.indexOf("://") + 3);
         String userInfo = null;
         int at = rest.lastIndexOf('@');
         if (at >= 0) {
@@ -128,8 +131,8 @@ sealed interface StoreUri {
             boolean bracketed = host.length() > 2 && host.startsWith("[") && host.endsWith("]");
             String bare = bracketed ? host.substring(1, host.length() - 1) : host;
             if (!isHost(bare) || (bare.contains(":") && !bracketed)) throw new Rejected("bad host");
-            RedisURI.Builder builder = RedisURI.builder().withHost(bare)
-                    .withPort(port).withSsl(tls);
+            RedisURI.Builder builder =
+                    RedisURI.builder().withHost(bare).withPort(port).withSsl(tls);
             if (userInfo != null) withCredentials(builder, userInfo);
             seeds.add(builder.build());
         }
@@ -138,14 +141,16 @@ sealed interface StoreUri {
 
     private static void withCredentials(RedisURI.Builder builder, String userInfo) {
         // Percent-decoding only: '+' is a literal plus in a URI's user info, not a space.
-        String decoded = java.net.URLDecoder.decode(userInfo.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+        String decoded =
+                java.net.URLDecoder.decode(userInfo.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
         int colon = decoded.indexOf(':');
         if (colon < 0) {
             builder.withPassword(decoded.toCharArray());
         } else if (colon == 0) {
             builder.withPassword(decoded.substring(1).toCharArray());
         } else {
-            builder.withAuthentication(decoded.substring(0, colon), decoded.substring(colon + 1).toCharArray());
+            builder.withAuthentication(
+                    decoded.substring(0, colon), decoded.substring(colon + 1).toCharArray());
         }
     }
 
@@ -169,9 +174,14 @@ sealed interface StoreUri {
         StringBuilder out = new StringBuilder();
         if (!uri.getSentinels().isEmpty()) {
             out.append(uri.isSsl() ? "rediss-sentinel://" : "redis-sentinel://");
-            out.append(uri.getSentinels().stream().map(s -> s.getHost() + ":" + s.getPort()).collect(Collectors.joining(",")));
+            out.append(uri.getSentinels().stream()
+                    .map(s -> s.getHost() + ":" + s.getPort())
+                    .collect(Collectors.joining(",")));
         } else {
-            out.append(uri.isSsl() ? "rediss://" : "redis://").append(uri.getHost()).append(':').append(uri.getPort());
+            out.append(uri.isSsl() ? "rediss://" : "redis://")
+                    .append(uri.getHost())
+                    .append(':')
+                    .append(uri.getPort());
         }
         if (uri.getDatabase() != 0) out.append('/').append(uri.getDatabase());
         if (uri.getSentinelMasterId() != null) out.append('#').append(uri.getSentinelMasterId());

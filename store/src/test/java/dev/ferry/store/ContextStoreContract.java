@@ -1,10 +1,10 @@
 package dev.ferry.store;
 
-import dev.ferry.protocol.SessionId;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import dev.ferry.protocol.SessionId;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,10 +17,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * What every {@link ContextStore} must do, run against each implementation. Subclasses supply the
@@ -115,8 +114,11 @@ abstract class ContextStoreContract {
         assertThat(save(id, first, "server-a")).isTrue();
         ExportedContext second = new ExportedContext(first.tokenSha256(), randomBytes(50));
         assertThat(save(id, second, "server-a")).isTrue();
-        assertThat(((ClaimResult.Claimed) claim(id, first.tokenSha256(), "server-a#cancel")).payload()).isEqualTo(second.payload());
-        assertThat(save(id, second, "server-a")).as("after its own cancel claim").isTrue();
+        assertThat(((ClaimResult.Claimed) claim(id, first.tokenSha256(), "server-a#cancel")).payload())
+                .isEqualTo(second.payload());
+        assertThat(save(id, second, "server-a"))
+                .as("after its own cancel claim")
+                .isTrue();
         // A migration's export (no owner) is overwritten by the server that exported it, if it keeps the session.
         join(store.export(id, first, LONG_TTL));
         assertThat(save(id, first, "server-a")).isTrue();
@@ -130,7 +132,9 @@ abstract class ContextStoreContract {
         assertThat(claim(id, context.tokenSha256(), "server-b")).isInstanceOf(ClaimResult.Claimed.class);
 
         assertThat(save(id, newContext(), "server-a")).as("claimed by server-b").isFalse();
-        assertThat(save(id, context, "server-b")).as("the claimant saves over its claim").isTrue();
+        assertThat(save(id, context, "server-b"))
+                .as("the claimant saves over its claim")
+                .isTrue();
         assertThat(save(id, newContext(), "server-a")).as("saved by server-b").isFalse();
         ClaimResult result = claim(id, context.tokenSha256(), "server-c");
         assertThat(((ClaimResult.Claimed) result).payload()).isEqualTo(context.payload());
@@ -142,10 +146,12 @@ abstract class ContextStoreContract {
             SessionId id = newId();
             ExportedContext context = newContext();
             assertThat(save(id, context, "server-a")).isTrue();
-            CompletableFuture<ClaimResult> claim = CompletableFuture.supplyAsync(() -> claim(id, context.tokenSha256(), "server-b"));
+            CompletableFuture<ClaimResult> claim =
+                    CompletableFuture.supplyAsync(() -> claim(id, context.tokenSha256(), "server-b"));
             List<CompletableFuture<Boolean>> saves = new java.util.ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                saves.add(CompletableFuture.supplyAsync(() -> save(id, new ExportedContext(context.tokenSha256(), randomBytes(10)), "server-a")));
+                saves.add(CompletableFuture.supplyAsync(
+                        () -> save(id, new ExportedContext(context.tokenSha256(), randomBytes(10)), "server-a")));
             }
             assertThat(join(claim)).isInstanceOf(ClaimResult.Claimed.class);
             saves.forEach(CompletableFuture::join);
@@ -163,8 +169,10 @@ abstract class ContextStoreContract {
             ExportedContext context = new ExportedContext(randomBytes(32), payload);
             join(store.export(id, context, LONG_TTL));
             ClaimResult result = claim(id, context.tokenSha256(), "b");
-            assertThat(result).isInstanceOfSatisfying(ClaimResult.Claimed.class,
-                    claimed -> assertThat(claimed.payload()).isEqualTo(payload));
+            assertThat(result)
+                    .isInstanceOfSatisfying(
+                            ClaimResult.Claimed.class,
+                            claimed -> assertThat(claimed.payload()).isEqualTo(payload));
         }
     }
 
@@ -179,8 +187,10 @@ abstract class ContextStoreContract {
         payload[0] ^= 1;
         hash[0] ^= 1;
 
-        assertThat(claim(id, hashCopy, "b")).isInstanceOfSatisfying(ClaimResult.Claimed.class,
-                claimed -> assertThat(claimed.payload()).isEqualTo(expected));
+        assertThat(claim(id, hashCopy, "b"))
+                .isInstanceOfSatisfying(
+                        ClaimResult.Claimed.class,
+                        claimed -> assertThat(claimed.payload()).isEqualTo(expected));
     }
 
     @Test
@@ -194,8 +204,10 @@ abstract class ContextStoreContract {
         assertThat(claim(id, wrong, "attacker")).isInstanceOf(ClaimResult.BadToken.class);
         assertThat(claim(id, new byte[5], "attacker")).isInstanceOf(ClaimResult.BadToken.class);
 
-        assertThat(claim(id, context.tokenSha256(), "server-b")).isInstanceOfSatisfying(ClaimResult.Claimed.class,
-                claimed -> assertThat(claimed.payload()).isEqualTo(context.payload()));
+        assertThat(claim(id, context.tokenSha256(), "server-b"))
+                .isInstanceOfSatisfying(
+                        ClaimResult.Claimed.class,
+                        claimed -> assertThat(claimed.payload()).isEqualTo(context.payload()));
     }
 
     @Test
@@ -218,8 +230,10 @@ abstract class ContextStoreContract {
         join(store.export(id, context, LONG_TTL));
         assertThat(claim(id, context.tokenSha256(), "server-b")).isInstanceOf(ClaimResult.Claimed.class);
 
-        assertThat(claim(id, context.tokenSha256(), "server-b")).isInstanceOfSatisfying(ClaimResult.Claimed.class,
-                again -> assertThat(again.payload()).isEqualTo(context.payload()));
+        assertThat(claim(id, context.tokenSha256(), "server-b"))
+                .isInstanceOfSatisfying(
+                        ClaimResult.Claimed.class,
+                        again -> assertThat(again.payload()).isEqualTo(context.payload()));
         assertThat(claim(id, context.tokenSha256(), "server-c")).isEqualTo(new ClaimResult.AlreadyClaimed("server-b"));
     }
 
@@ -232,18 +246,22 @@ abstract class ContextStoreContract {
         SessionId id = newId();
         ExportedContext context = newContext();
         join(store.export(id, context, LONG_TTL));
-        assertThat(provisionalClaim(id, context.tokenSha256(), "server-b", LONG_TTL)).isInstanceOfSatisfying(ClaimResult.Claimed.class,
-                claimed -> assertThat(claimed.previousClaimant()).isNull());
+        assertThat(provisionalClaim(id, context.tokenSha256(), "server-b", LONG_TTL))
+                .isInstanceOfSatisfying(
+                        ClaimResult.Claimed.class,
+                        claimed -> assertThat(claimed.previousClaimant()).isNull());
 
-        assertThat(provisionalClaim(id, context.tokenSha256(), "server-c", LONG_TTL)).isInstanceOfSatisfying(ClaimResult.Unconfirmed.class,
-                pending -> {
+        assertThat(provisionalClaim(id, context.tokenSha256(), "server-c", LONG_TTL))
+                .isInstanceOfSatisfying(ClaimResult.Unconfirmed.class, pending -> {
                     assertThat(pending.claimant()).isEqualTo("server-b");
                     assertThat(pending.retryAfter()).isPositive().isLessThanOrEqualTo(LONG_TTL);
                 });
         // Without the token nobody learns more than "claimed", and nobody can wait it out.
-        assertThat(provisionalClaim(id, new byte[32], "server-c", LONG_TTL)).isEqualTo(new ClaimResult.AlreadyClaimed("server-b"));
+        assertThat(provisionalClaim(id, new byte[32], "server-c", LONG_TTL))
+                .isEqualTo(new ClaimResult.AlreadyClaimed("server-b"));
         // The claimant itself may repeat it (a lost answer).
-        assertThat(provisionalClaim(id, context.tokenSha256(), "server-b", LONG_TTL)).isInstanceOf(ClaimResult.Claimed.class);
+        assertThat(provisionalClaim(id, context.tokenSha256(), "server-b", LONG_TTL))
+                .isInstanceOf(ClaimResult.Claimed.class);
     }
 
     @Test
@@ -251,15 +269,22 @@ abstract class ContextStoreContract {
         SessionId id = newId();
         ExportedContext context = newContext();
         join(store.export(id, context, LONG_TTL));
-        assertThat(provisionalClaim(id, context.tokenSha256(), "dead-target", SHORT_TTL)).isInstanceOf(ClaimResult.Claimed.class);
+        assertThat(provisionalClaim(id, context.tokenSha256(), "dead-target", SHORT_TTL))
+                .isInstanceOf(ClaimResult.Claimed.class);
         letTimePass(SHORT_TTL);
 
-        await().atMost(WAIT).until(() -> !(provisionalClaim(id, context.tokenSha256(), "server-c", LONG_TTL) instanceof ClaimResult.Unconfirmed));
+        await().atMost(WAIT)
+                .until(() -> !(provisionalClaim(id, context.tokenSha256(), "server-c", LONG_TTL)
+                        instanceof ClaimResult.Unconfirmed));
         assertThat(probe(id)).isEqualTo(new ClaimResult.AlreadyClaimed("server-c"));
-        assertThat(provisionalClaim(id, context.tokenSha256(), "server-d", LONG_TTL)).isInstanceOf(ClaimResult.Unconfirmed.class);
-        assertThat(join(store.confirm(id, "dead-target", LONG_TTL))).as("the claimant that was taken over").isFalse();
+        assertThat(provisionalClaim(id, context.tokenSha256(), "server-d", LONG_TTL))
+                .isInstanceOf(ClaimResult.Unconfirmed.class);
+        assertThat(join(store.confirm(id, "dead-target", LONG_TTL)))
+                .as("the claimant that was taken over")
+                .isFalse();
         assertThat(join(store.confirm(id, "server-c", LONG_TTL))).isTrue();
-        assertThat(provisionalClaim(id, context.tokenSha256(), "server-d", LONG_TTL)).isEqualTo(new ClaimResult.AlreadyClaimed("server-c"));
+        assertThat(provisionalClaim(id, context.tokenSha256(), "server-d", LONG_TTL))
+                .isEqualTo(new ClaimResult.AlreadyClaimed("server-c"));
     }
 
     @Test
@@ -270,14 +295,16 @@ abstract class ContextStoreContract {
         provisionalClaim(id, context.tokenSha256(), "dead-target", SHORT_TTL);
         letTimePass(SHORT_TTL);
 
-        await().atMost(WAIT).untilAsserted(() -> assertThat(provisionalClaim(id, context.tokenSha256(), "server-c", Duration.ZERO))
-                .isInstanceOfSatisfying(ClaimResult.Claimed.class, claimed -> {
-                    assertThat(claimed.previousClaimant()).isEqualTo("dead-target");
-                    assertThat(claimed.payload()).isEqualTo(context.payload());
-                }));
+        await().atMost(WAIT)
+                .untilAsserted(() -> assertThat(provisionalClaim(id, context.tokenSha256(), "server-c", Duration.ZERO))
+                        .isInstanceOfSatisfying(ClaimResult.Claimed.class, claimed -> {
+                            assertThat(claimed.previousClaimant()).isEqualTo("dead-target");
+                            assertThat(claimed.payload()).isEqualTo(context.payload());
+                        }));
         // Claimed with confirmWithin 0: confirmed at once, nobody can take it over any more.
         letTimePass(SHORT_TTL);
-        assertThat(provisionalClaim(id, context.tokenSha256(), "server-d", LONG_TTL)).isEqualTo(new ClaimResult.AlreadyClaimed("server-c"));
+        assertThat(provisionalClaim(id, context.tokenSha256(), "server-d", LONG_TTL))
+                .isEqualTo(new ClaimResult.AlreadyClaimed("server-c"));
     }
 
     @Test
@@ -287,10 +314,13 @@ abstract class ContextStoreContract {
         join(store.export(id, context, LONG_TTL));
         provisionalClaim(id, context.tokenSha256(), "server-b", SHORT_TTL);
         assertThat(join(store.confirm(id, "server-b", LONG_TTL))).isTrue();
-        assertThat(join(store.confirm(id, "server-b", LONG_TTL))).as("confirming twice").isTrue();
+        assertThat(join(store.confirm(id, "server-b", LONG_TTL)))
+                .as("confirming twice")
+                .isTrue();
         letTimePass(SHORT_TTL.multipliedBy(2));
 
-        assertThat(provisionalClaim(id, context.tokenSha256(), "server-c", LONG_TTL)).isEqualTo(new ClaimResult.AlreadyClaimed("server-b"));
+        assertThat(provisionalClaim(id, context.tokenSha256(), "server-c", LONG_TTL))
+                .isEqualTo(new ClaimResult.AlreadyClaimed("server-b"));
         assertThat(join(store.confirm(id, "server-c", LONG_TTL))).isFalse();
     }
 
@@ -306,7 +336,8 @@ abstract class ContextStoreContract {
         assertThat(join(store.confirm(id, "server-b", LONG_TTL))).isTrue();
         assertThat(join(store.confirm(id, "server-c", LONG_TTL))).isFalse();
         // The old token no longer opens it; the saved one does.
-        assertThat(provisionalClaim(id, context.tokenSha256(), "server-c", LONG_TTL)).isInstanceOf(ClaimResult.BadToken.class);
+        assertThat(provisionalClaim(id, context.tokenSha256(), "server-c", LONG_TTL))
+                .isInstanceOf(ClaimResult.BadToken.class);
     }
 
     @Test
@@ -317,7 +348,9 @@ abstract class ContextStoreContract {
         provisionalClaim(id, context.tokenSha256(), "server-b", LONG_TTL);
         assertThat(join(store.confirm(id, "server-b", Duration.ZERO))).isTrue();
         assertThat(probe(id)).isInstanceOf(ClaimResult.Expired.class);
-        assertThat(join(store.confirm(newId(), "server-b", LONG_TTL))).as("nothing there").isFalse();
+        assertThat(join(store.confirm(newId(), "server-b", LONG_TTL)))
+                .as("nothing there")
+                .isFalse();
     }
 
     @Test
@@ -343,8 +376,10 @@ abstract class ContextStoreContract {
         join(store.export(id, second, LONG_TTL));
 
         assertThat(claim(id, first.tokenSha256(), "b")).isInstanceOf(ClaimResult.BadToken.class);
-        assertThat(claim(id, second.tokenSha256(), "b")).isInstanceOfSatisfying(ClaimResult.Claimed.class,
-                claimed -> assertThat(claimed.payload()).isEqualTo(second.payload()));
+        assertThat(claim(id, second.tokenSha256(), "b"))
+                .isInstanceOfSatisfying(
+                        ClaimResult.Claimed.class,
+                        claimed -> assertThat(claimed.payload()).isEqualTo(second.payload()));
     }
 
     @Test
@@ -357,8 +392,10 @@ abstract class ContextStoreContract {
         ExportedContext second = newContext();
         join(store.export(id, second, LONG_TTL));
 
-        assertThat(claim(id, second.tokenSha256(), "c")).isInstanceOfSatisfying(ClaimResult.Claimed.class,
-                claimed -> assertThat(claimed.payload()).isEqualTo(second.payload()));
+        assertThat(claim(id, second.tokenSha256(), "c"))
+                .isInstanceOfSatisfying(
+                        ClaimResult.Claimed.class,
+                        claimed -> assertThat(claimed.payload()).isEqualTo(second.payload()));
     }
 
     @Test
@@ -377,7 +414,8 @@ abstract class ContextStoreContract {
         SessionId id = newId();
         ExportedContext context = newContext();
         join(store.export(id, context, LONG_TTL));
-        assertThat(join(store.claim(id, context.tokenSha256(), "b", SHORT_TTL))).isInstanceOf(ClaimResult.Claimed.class);
+        assertThat(join(store.claim(id, context.tokenSha256(), "b", SHORT_TTL)))
+                .isInstanceOf(ClaimResult.Claimed.class);
         assertThat(probe(id)).isInstanceOf(ClaimResult.AlreadyClaimed.class);
         letTimePass(SHORT_TTL);
 
@@ -389,7 +427,8 @@ abstract class ContextStoreContract {
         SessionId id = newId();
         ExportedContext context = newContext();
         join(store.export(id, context, LONG_TTL));
-        assertThat(join(store.claim(id, context.tokenSha256(), "b", Duration.ZERO))).isInstanceOf(ClaimResult.Claimed.class);
+        assertThat(join(store.claim(id, context.tokenSha256(), "b", Duration.ZERO)))
+                .isInstanceOf(ClaimResult.Claimed.class);
         assertThat(probe(id)).isInstanceOf(ClaimResult.Expired.class);
     }
 
@@ -413,8 +452,7 @@ abstract class ContextStoreContract {
         letTimePass(SHORT_TTL.multipliedBy(2));
 
         // Holds well past the original TTL.
-        await().during(SHORT_TTL.multipliedBy(2)).atMost(WAIT)
-                .until(() -> probe(id) instanceof ClaimResult.BadToken);
+        await().during(SHORT_TTL.multipliedBy(2)).atMost(WAIT).until(() -> probe(id) instanceof ClaimResult.BadToken);
     }
 
     @Test
@@ -465,10 +503,13 @@ abstract class ContextStoreContract {
     @Test
     void rejectsNonsenseArguments() {
         SessionId id = newId();
-        assertThatThrownBy(() -> store.export(id, newContext(), Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> store.export(id, newContext(), Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.export(id, newContext(), Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.export(id, newContext(), Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> store.expire(id, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> store.claim(id, new byte[32], "b", Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.claim(id, new byte[32], "b", Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> store.claim(id, null, "b", LONG_TTL)).isInstanceOf(NullPointerException.class);
     }
 
@@ -515,8 +556,11 @@ abstract class ContextStoreContract {
                     forSession.add(r);
                     if (r instanceof ClaimResult.Claimed) winner = "server-" + t;
                 }
-                assertThat(forSession).filteredOn(r -> r instanceof ClaimResult.Claimed).hasSize(1);
-                assertThat(forSession).filteredOn(r -> !(r instanceof ClaimResult.Claimed))
+                assertThat(forSession)
+                        .filteredOn(r -> r instanceof ClaimResult.Claimed)
+                        .hasSize(1);
+                assertThat(forSession)
+                        .filteredOn(r -> !(r instanceof ClaimResult.Claimed))
                         .hasSize(threads - 1)
                         .containsOnly(new ClaimResult.AlreadyClaimed(winner));
             }

@@ -1,11 +1,11 @@
 package dev.ferry.store;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ContextStoresTest {
 
@@ -27,29 +27,53 @@ class ContextStoresTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-            "memory:", "MEMORY:", "memory://",
-            "redis://localhost", "redis://:secret@localhost:6380/2", "rediss://user:secret@redis.example:6380",
-            "redis-sentinel://:secret@s1:26379,s2:26380#mymaster", "redis-sentinel://s1#primary",
-            "redis-cluster://a:7000,b:7001,c:7002", "rediss-cluster://:secret@10.0.0.1:7000",
-            "redis-cluster://[::1]:7000"})
+    @ValueSource(
+            strings = {
+                "memory:",
+                "MEMORY:",
+                "memory://",
+                "redis://localhost",
+                "redis://:secret@localhost:6380/2",
+                "rediss://user:secret@redis.example:6380",
+                "redis-sentinel://:secret@s1:26379,s2:26380#mymaster",
+                "redis-sentinel://s1#primary",
+                "redis-cluster://a:7000,b:7001,c:7002",
+                "rediss-cluster://:secret@10.0.0.1:7000",
+                "redis-cluster://[::1]:7000"
+            })
     void acceptsTheDocumentedForms(String uri) {
         assertThat(ContextStores.validateUri(uri)).doesNotContain("secret");
     }
 
     @Test
     void describesWithoutSecrets() {
-        assertThat(ContextStores.validateUri("redis://:secret@localhost:6380/2")).isEqualTo("redis://localhost:6380/2");
+        assertThat(ContextStores.validateUri("redis://:secret@localhost:6380/2"))
+                .isEqualTo("redis://localhost:6380/2");
         assertThat(ContextStores.validateUri("redis-sentinel://:secret@s1:26379,s2:26380#mymaster"))
                 .isEqualTo("redis-sentinel://s1:26379,s2:26380#mymaster");
-        assertThat(ContextStores.validateUri("rediss-cluster://:secret@a:7000,b:7001")).isEqualTo("rediss-cluster://a:7000,b:7001");
+        assertThat(ContextStores.validateUri("rediss-cluster://:secret@a:7000,b:7001"))
+                .isEqualTo("rediss-cluster://a:7000,b:7001");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-            "", "   ", "localhost:6379", "http://localhost", "memory:extra", "redis://", "redis://:6379",
-            "redis://host:99999", "redis-sentinel://s1:26379", "redis-cluster://", "redis-cluster://a",
-            "redis-cluster://a:7000,", "redis-cluster://a:x", "redis-cluster://a:7000/0", "redis-cluster://a:0"})
+    @ValueSource(
+            strings = {
+                "",
+                "   ",
+                "localhost:6379",
+                "http://localhost",
+                "memory:extra",
+                "redis://",
+                "redis://:6379",
+                "redis://host:99999",
+                "redis-sentinel://s1:26379",
+                "redis-cluster://",
+                "redis-cluster://a",
+                "redis-cluster://a:7000,",
+                "redis-cluster://a:x",
+                "redis-cluster://a:7000/0",
+                "redis-cluster://a:0"
+            })
     void rejectsOtherFormsSayingWhatIsExpected(String uri) {
         assertThatThrownBy(() -> ContextStores.open(uri))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -60,7 +84,8 @@ class ContextStoresTest {
     @Test
     void rejectsNull() {
         assertThatThrownBy(() -> ContextStores.open((String) null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected one of");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("expected one of");
     }
 
     @Test

@@ -1,14 +1,13 @@
 package dev.ferry.store;
 
-import dev.ferry.protocol.SessionId;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferry.protocol.SessionId;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class InMemoryContextStoreTest extends ContextStoreContract {
     private final AtomicLong nanos = new AtomicLong(-5_000_000_000L); // any origin, even negative, must work
@@ -66,10 +65,12 @@ class InMemoryContextStoreTest extends ContextStoreContract {
     void aClosedStoreFailsWithStoreUnavailable() {
         store.close();
         CompletableFuture<Void> ping = store.ping();
-        assertThat(ping).failsWithin(Duration.ofSeconds(1))
+        assertThat(ping)
+                .failsWithin(Duration.ofSeconds(1))
                 .withThrowableOfType(ExecutionException.class)
                 .withCauseInstanceOf(StoreUnavailableException.class);
-        assertThat(store.claim(newId(), new byte[32], "b", Duration.ofSeconds(1))).isCompletedExceptionally();
+        assertThat(store.claim(newId(), new byte[32], "b", Duration.ofSeconds(1)))
+                .isCompletedExceptionally();
     }
 
     @Test

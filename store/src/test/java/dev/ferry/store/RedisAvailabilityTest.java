@@ -1,21 +1,20 @@
 package dev.ferry.store;
 
-import dev.ferry.protocol.SessionId;
-import dev.ferry.testkit.FreePorts;
-import dev.ferry.testkit.RedisServer;
-import dev.ferry.testkit.Waits;
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-
 import static dev.ferry.store.ContextStoreContract.join;
 import static dev.ferry.store.ContextStoreContract.newContext;
 import static dev.ferry.store.ContextStoreContract.newId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+
+import dev.ferry.protocol.SessionId;
+import dev.ferry.testkit.FreePorts;
+import dev.ferry.testkit.RedisServer;
+import dev.ferry.testkit.Waits;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
 
 /** The Redis store when Redis goes away, comes back, or was never there; and what it writes. */
 class RedisAvailabilityTest {
@@ -26,11 +25,15 @@ class RedisAvailabilityTest {
     private static final int PORT_ATTEMPTS = 3;
 
     private static ContextStoreOptions fastFailing() {
-        return ContextStoreOptions.builder().commandTimeout(TIMEOUT).connectTimeout(TIMEOUT).build();
+        return ContextStoreOptions.builder()
+                .commandTimeout(TIMEOUT)
+                .connectTimeout(TIMEOUT)
+                .build();
     }
 
     private static void assertUnavailable(CompletableFuture<?> future) {
-        assertThat(future).failsWithin(FAILS_WITHIN)
+        assertThat(future)
+                .failsWithin(FAILS_WITHIN)
                 .withThrowableOfType(ExecutionException.class)
                 .withCauseInstanceOf(StoreUnavailableException.class);
     }
@@ -40,13 +43,14 @@ class RedisAvailabilityTest {
         ExportedContext context = newContext();
         join(store.export(id, context, Duration.ofMinutes(1)));
         assertThat(join(store.claim(id, context.tokenSha256(), "b", Duration.ofMinutes(1))))
-                .isInstanceOfSatisfying(ClaimResult.Claimed.class, c -> assertThat(c.payload()).isEqualTo(context.payload()));
+                .isInstanceOfSatisfying(
+                        ClaimResult.Claimed.class, c -> assertThat(c.payload()).isEqualTo(context.payload()));
     }
 
     @Test
     void crashedRedisFailsEveryCallThenTheStoreRecoversWhenItReturns() {
         try (RedisServer redis = RedisServer.startDefault();
-             ContextStore store = ContextStores.open(redis.uri(), fastFailing())) {
+                ContextStore store = ContextStores.open(redis.uri(), fastFailing())) {
             assertRoundTrip(store);
             SessionId id = newId();
             ExportedContext context = newContext();
@@ -72,7 +76,7 @@ class RedisAvailabilityTest {
     @Test
     void gracefullyStoppedRedisFailsCallsToo() {
         try (RedisServer redis = RedisServer.startDefault();
-             ContextStore store = ContextStores.open(redis.uri(), fastFailing())) {
+                ContextStore store = ContextStores.open(redis.uri(), fastFailing())) {
             join(store.ping());
             redis.stop();
             assertUnavailable(store.claim(newId(), new byte[32], "b", Duration.ofMinutes(1)));
@@ -111,7 +115,8 @@ class RedisAvailabilityTest {
 
     @Test
     void passwordFromTheUriIsUsedAndNeverDescribed() {
-        try (RedisServer redis = RedisServer.builder().password("pa+ss:w0rd").build().start()) {
+        try (RedisServer redis =
+                RedisServer.builder().password("pa+ss:w0rd").build().start()) {
             String uri = "redis://:" + "pa%2Bss%3Aw0rd" + "@127.0.0.1:" + redis.port();
             try (ContextStore store = ContextStores.open(uri, fastFailing())) {
                 assertRoundTrip(store);
@@ -120,7 +125,8 @@ class RedisAvailabilityTest {
             try (ContextStore wrong = ContextStores.open("redis://:nope@127.0.0.1:" + redis.port(), fastFailing())) {
                 CompletableFuture<Void> ping = wrong.ping();
                 assertUnavailable(ping);
-                assertThat(ping.handle((ok, e) -> e.getCause().getMessage()).join()).doesNotContain("nope");
+                assertThat(ping.handle((ok, e) -> e.getCause().getMessage()).join())
+                        .doesNotContain("nope");
             }
         }
     }
@@ -128,8 +134,9 @@ class RedisAvailabilityTest {
     @Test
     void recordIsOneHashUnderThePrefixWithTheSessionAsHashTag() {
         try (RedisServer redis = RedisServer.startDefault();
-             ContextStore store = ContextStores.open(redis.uri(),
-                     ContextStoreOptions.builder().keyPrefix("test:ctx:").build())) {
+                ContextStore store = ContextStores.open(
+                        redis.uri(),
+                        ContextStoreOptions.builder().keyPrefix("test:ctx:").build())) {
             SessionId id = newId();
             ExportedContext context = newContext();
             join(store.export(id, context, Duration.ofSeconds(60)));
@@ -153,7 +160,7 @@ class RedisAvailabilityTest {
     @Test
     void scriptsAreReloadedAfterTheServerForgetsThem() {
         try (RedisServer redis = RedisServer.startDefault();
-             ContextStore store = ContextStores.open(redis.uri(), fastFailing())) {
+                ContextStore store = ContextStores.open(redis.uri(), fastFailing())) {
             assertRoundTrip(store);
             assertThat(redis.command("SCRIPT", "FLUSH")).isEqualTo("OK");
             assertRoundTrip(store);

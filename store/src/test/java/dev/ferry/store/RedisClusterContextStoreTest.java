@@ -1,15 +1,14 @@
 package dev.ferry.store;
 
-import dev.ferry.testkit.RedisCluster;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferry.testkit.RedisCluster;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 class RedisClusterContextStoreTest extends ContextStoreContract {
     static RedisCluster cluster;

@@ -2,9 +2,8 @@ package dev.ferry.store;
 
 import dev.ferry.testkit.RedisServer;
 import dev.ferry.testkit.RedisServerExtension;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.time.Duration;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(RedisServerExtension.class)
 class RedisStandaloneContextStoreTest extends ContextStoreContract {

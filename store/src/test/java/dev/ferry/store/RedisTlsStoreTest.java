@@ -1,19 +1,18 @@
 package dev.ferry.store;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.ferry.protocol.SessionId;
 import dev.ferry.testkit.RedisServer;
 import dev.ferry.testkit.TestPki;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** The Redis store against a redis-server that speaks TLS only and requires a password. */
 class RedisTlsStoreTest {
@@ -37,8 +36,11 @@ class RedisTlsStoreTest {
     }
 
     private static ContextStoreOptions options(TestPki trust) {
-        return ContextStoreOptions.builder().trustCaPem(trust.caPem())
-                .commandTimeout(Duration.ofSeconds(2)).connectTimeout(Duration.ofSeconds(2)).build();
+        return ContextStoreOptions.builder()
+                .trustCaPem(trust.caPem())
+                .commandTimeout(Duration.ofSeconds(2))
+                .connectTimeout(Duration.ofSeconds(2))
+                .build();
     }
 
     @Test
@@ -49,10 +51,14 @@ class RedisTlsStoreTest {
             store.ping().get(5, TimeUnit.SECONDS);
             SessionId id = SessionId.random(new SecureRandom());
             byte[] hash = new byte[32];
-            store.export(id, new ExportedContext(hash, new byte[] {1, 2, 3}), Duration.ofSeconds(60)).get(5, TimeUnit.SECONDS);
-            ClaimResult claimed = store.claim(id, hash, "tls-test", Duration.ofSeconds(60)).get(5, TimeUnit.SECONDS);
-            assertThat(claimed).isInstanceOfSatisfying(ClaimResult.Claimed.class,
-                    c -> assertThat(c.payload()).containsExactly(1, 2, 3));
+            store.export(id, new ExportedContext(hash, new byte[] {1, 2, 3}), Duration.ofSeconds(60))
+                    .get(5, TimeUnit.SECONDS);
+            ClaimResult claimed =
+                    store.claim(id, hash, "tls-test", Duration.ofSeconds(60)).get(5, TimeUnit.SECONDS);
+            assertThat(claimed)
+                    .isInstanceOfSatisfying(
+                            ClaimResult.Claimed.class,
+                            c -> assertThat(c.payload()).containsExactly(1, 2, 3));
         }
     }
 
@@ -66,7 +72,9 @@ class RedisTlsStoreTest {
                     .satisfies(e -> {
                         assertThat(e.getCause()).isInstanceOf(StoreUnavailableException.class);
                         for (Throwable t = e; t != null; t = t.getCause()) {
-                            assertThat(String.valueOf(t.getMessage())).doesNotContain(wrong).doesNotContain(PASSWORD);
+                            assertThat(String.valueOf(t.getMessage()))
+                                    .doesNotContain(wrong)
+                                    .doesNotContain(PASSWORD);
                         }
                     });
             assertThat(store.describe()).doesNotContain(wrong);
@@ -85,7 +93,9 @@ class RedisTlsStoreTest {
 
     @Test
     void missingCaFileIsAClearConfigurationError() {
-        assertThatThrownBy(() -> ContextStoreOptions.builder().trustCaPem(pki.directory().resolve("nope.pem")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nope.pem");
+        assertThatThrownBy(() ->
+                        ContextStoreOptions.builder().trustCaPem(pki.directory().resolve("nope.pem")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("nope.pem");
     }
 }

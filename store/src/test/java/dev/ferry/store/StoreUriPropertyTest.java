@@ -1,13 +1,13 @@
 package dev.ferry.store;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Whatever the input, the URI parser accepts it or says what it expected; nothing else escapes. */
 class StoreUriPropertyTest {
@@ -52,8 +52,19 @@ class StoreUriPropertyTest {
 
     @Provide
     Arbitrary<String> uriLike() {
-        Arbitrary<String> scheme = Arbitraries.of("memory:", "memory://", "redis://", "rediss://", "redis-sentinel://",
-                "rediss-sentinel://", "redis-cluster://", "rediss-cluster://", "redis:", "http://", "", "REDIS://");
+        Arbitrary<String> scheme = Arbitraries.of(
+                "memory:",
+                "memory://",
+                "redis://",
+                "rediss://",
+                "redis-sentinel://",
+                "rediss-sentinel://",
+                "redis-cluster://",
+                "rediss-cluster://",
+                "redis:",
+                "http://",
+                "",
+                "REDIS://");
         Arbitrary<String> tail = Arbitraries.strings()
                 .withChars("abc:/@#,?=[]%.0123456789 \t-_+{}\\")
                 .ofMaxLength(40);
@@ -63,7 +74,8 @@ class StoreUriPropertyTest {
     @Provide
     Arbitrary<String> withSecret() {
         Arbitrary<String> scheme = Arbitraries.of("redis://", "rediss://", "redis-sentinel://", "redis-cluster://");
-        Arbitrary<String> tail = Arbitraries.strings().withChars("abc:/@#,?=[]%.0123456789").ofMaxLength(25);
+        Arbitrary<String> tail =
+                Arbitraries.strings().withChars("abc:/@#,?=[]%.0123456789").ofMaxLength(25);
         return Combinators.combine(scheme, tail).as((s, t) -> s + ":" + SECRET + "@" + t);
     }
 }

@@ -1,8 +1,5 @@
 package dev.ferry.testkit;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
@@ -11,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Counts the inputs a Jazzer {@code @FuzzTest} executes and, in fuzzing mode, checks that it
@@ -28,6 +27,7 @@ public final class FuzzRuns {
     private final AtomicLong executed = new AtomicLong();
     /** Counted when the test class initialises, before Jazzer adds to the corpus. */
     private final long seeds;
+
     private final long generated;
 
     /** Create it in a static field of the fuzz test class, so the corpus is counted before the run. */
@@ -53,16 +53,27 @@ public final class FuzzRuns {
     public void assertFuzzedBeyondCorpus() {
         long inputs = executed.get();
         if (!fuzzing()) {
-            log.info("{}.{}: {} inputs replayed (regression mode, JAZZER_FUZZ off)", testClass.getSimpleName(), method, inputs);
+            log.info(
+                    "{}.{}: {} inputs replayed (regression mode, JAZZER_FUZZ off)",
+                    testClass.getSimpleName(),
+                    method,
+                    inputs);
             return;
         }
         long corpus = seeds + generated + 1; // Jazzer also runs the empty input
-        log.info("{}.{}: {} inputs executed in fuzzing mode; corpus at the start {} ({} checked in, {} generated earlier, the empty input)",
-                testClass.getSimpleName(), method, inputs, corpus, seeds, generated);
+        log.info(
+                "{}.{}: {} inputs executed in fuzzing mode; corpus at the start {} ({} checked in, {} generated earlier, the empty input)",
+                testClass.getSimpleName(),
+                method,
+                inputs,
+                corpus,
+                seeds,
+                generated);
         if (inputs <= corpus) {
-            throw new AssertionError(testClass.getSimpleName() + "." + method + " executed " + inputs
-                    + " inputs in fuzzing mode, no more than its corpus of " + corpus
-                    + ": Jazzer replayed inputs but did not fuzz (was the test skipped, or another @FuzzTest fuzzed in this JVM?)");
+            throw new AssertionError(
+                    testClass.getSimpleName() + "." + method + " executed " + inputs
+                            + " inputs in fuzzing mode, no more than its corpus of " + corpus
+                            + ": Jazzer replayed inputs but did not fuzz (was the test skipped, or another @FuzzTest fuzzed in this JVM?)");
         }
     }
 

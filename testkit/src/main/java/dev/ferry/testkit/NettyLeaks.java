@@ -1,17 +1,16 @@
 package dev.ferry.testkit;
 
+import static org.awaitility.Awaitility.await;
+
 import io.netty.buffer.AbstractByteBuf;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
-
 import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-
-import static org.awaitility.Awaitility.await;
 
 /**
  * Counts the leak reports of Netty's ByteBuf leak detector (paranoid in surefire), so a test fails
@@ -56,12 +55,15 @@ public final class NettyLeaks {
         install();
         CANARY_SEEN.set(false);
         leakCanary();
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            System.gc();
-            // Paranoid detection drains its reference queue on every tracked allocation.
-            for (int i = 0; i < 16; i++) PooledByteBufAllocator.DEFAULT.directBuffer(8).release();
-            return CANARY_SEEN.get();
-        });
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    System.gc();
+                    // Paranoid detection drains its reference queue on every tracked allocation.
+                    for (int i = 0; i < 16; i++)
+                        PooledByteBufAllocator.DEFAULT.directBuffer(8).release();
+                    return CANARY_SEEN.get();
+                });
         return List.copyOf(LEAKS);
     }
 

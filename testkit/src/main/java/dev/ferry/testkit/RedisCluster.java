@@ -1,8 +1,5 @@
 package dev.ferry.testkit;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -10,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A real Redis Cluster of {@code N} masters (no replicas), each its own {@link RedisServer} on
@@ -43,8 +42,7 @@ public final class RedisCluster implements AutoCloseable {
                 // clusterNode(): the bus port is picked with the port, and again with it after a clash.
                 nodes.add(RedisServer.builder()
                         .clusterNode()
-                        .args("--cluster-config-file", "nodes.conf",
-                                "--cluster-node-timeout", "5000")
+                        .args("--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000")
                         .start());
             }
             RedisCluster cluster = new RedisCluster(nodes);
@@ -71,10 +69,12 @@ public final class RedisCluster implements AutoCloseable {
                 throw new IllegalStateException("redis-cli --cluster create did not finish:\n" + output);
             }
             if (cli.exitValue() != 0) {
-                throw new IllegalStateException("redis-cli --cluster create failed (exit " + cli.exitValue() + "):\n" + output);
+                throw new IllegalStateException(
+                        "redis-cli --cluster create failed (exit " + cli.exitValue() + "):\n" + output);
             }
         } catch (IOException e) {
-            throw new IllegalStateException("cannot run '" + redisCli() + "' (install redis-tools or set REDIS_CLI)", e);
+            throw new IllegalStateException(
+                    "cannot run '" + redisCli() + "' (install redis-tools or set REDIS_CLI)", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating the cluster", e);
@@ -132,6 +132,8 @@ public final class RedisCluster implements AutoCloseable {
 
     @Override
     public String toString() {
-        return nodes.stream().map(n -> Integer.toString(n.port())).collect(Collectors.joining(",", "RedisCluster[", "]"));
+        return nodes.stream()
+                .map(n -> Integer.toString(n.port()))
+                .collect(Collectors.joining(",", "RedisCluster[", "]"));
     }
 }

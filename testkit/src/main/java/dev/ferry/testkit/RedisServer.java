@@ -1,8 +1,5 @@
 package dev.ferry.testkit;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +12,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A real {@code redis-server} process for tests, bound to 127.0.0.1 on a free port, with no
@@ -50,6 +49,7 @@ public final class RedisServer implements AutoCloseable {
     private final boolean portChosenByUs;
     /** Cluster mode: the bus port, picked with the port and picked again with it after a clash. */
     private final boolean clusterBus;
+
     private final Path directory;
     private int port;
     private int clusterBusPort;
@@ -61,7 +61,8 @@ public final class RedisServer implements AutoCloseable {
         this.binary = builder.binary != null ? builder.binary : defaultBinary();
         this.tlsPki = builder.tlsPki;
         // TLS tests also exercise AUTH: a TLS server always has a password, random unless one was set.
-        this.password = builder.password != null || tlsPki == null ? builder.password
+        this.password = builder.password != null || tlsPki == null
+                ? builder.password
                 : "pw-" + Long.toHexString(new java.security.SecureRandom().nextLong());
         this.extraArgs = List.copyOf(builder.extraArgs);
         this.startupTimeout = builder.startupTimeout;
@@ -106,8 +107,10 @@ public final class RedisServer implements AutoCloseable {
                 if ((!portChosenByUs && !clusterBus) || hasStartedBefore || attempt == PORT_CLASH_ATTEMPTS) {
                     throw new IllegalStateException(e.getMessage());
                 }
-                log.debug("port {} (or cluster bus port {}) was taken before redis-server bound it; trying others",
-                        port, clusterBusPort);
+                log.debug(
+                        "port {} (or cluster bus port {}) was taken before redis-server bound it; trying others",
+                        port,
+                        clusterBusPort);
                 if (portChosenByUs) port = FreePorts.next();
                 if (clusterBus) clusterBusPort = FreePorts.next();
             }
@@ -116,18 +119,35 @@ public final class RedisServer implements AutoCloseable {
 
     private void launchAndAwaitPing() {
         Path logFile = logFile();
-        List<String> command = new ArrayList<>(List.of(binary,
-                "--bind", HOST,
-                "--save", "",
-                "--appendonly", "no",
-                "--protected-mode", "yes",
-                "--daemonize", "no",
-                "--dir", directory.toString()));
+        List<String> command = new ArrayList<>(List.of(
+                binary,
+                "--bind",
+                HOST,
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+                "--daemonize",
+                "no",
+                "--dir",
+                directory.toString()));
         if (tlsCert != null) {
             // TLS only: the plain port is off, so a test cannot pass by falling back to plain TCP.
-            command.addAll(List.of("--port", "0", "--tls-port", Integer.toString(port),
-                    "--tls-cert-file", tlsCert.certPem().toString(), "--tls-key-file", tlsCert.keyPem().toString(),
-                    "--tls-ca-cert-file", tlsPki.caPem().toString(), "--tls-auth-clients", "no"));
+            command.addAll(List.of(
+                    "--port",
+                    "0",
+                    "--tls-port",
+                    Integer.toString(port),
+                    "--tls-cert-file",
+                    tlsCert.certPem().toString(),
+                    "--tls-key-file",
+                    tlsCert.keyPem().toString(),
+                    "--tls-ca-cert-file",
+                    tlsPki.caPem().toString(),
+                    "--tls-auth-clients",
+                    "no"));
         } else {
             command.addAll(List.of("--port", Integer.toString(port)));
         }
@@ -147,7 +167,8 @@ public final class RedisServer implements AutoCloseable {
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .start();
         } catch (IOException e) {
-            throw new IllegalStateException("cannot run '" + binary + "' (install redis-server or set REDIS_SERVER)", e);
+            throw new IllegalStateException(
+                    "cannot run '" + binary + "' (install redis-server or set REDIS_SERVER)", e);
         }
         ProcessReaper.track(started);
         long deadline = System.nanoTime() + startupTimeout.toNanos();
@@ -176,8 +197,8 @@ public final class RedisServer implements AutoCloseable {
         }
         started.destroyForcibly();
         awaitExit(started);
-        throw new IllegalStateException("redis-server on port " + port + " did not answer PING within "
-                + startupTimeout + " (" + lastProblem + "); last lines of " + logFile + ":\n" + logTail());
+        throw new IllegalStateException("redis-server on port " + port + " did not answer PING within " + startupTimeout
+                + " (" + lastProblem + "); last lines of " + logFile + ":\n" + logTail());
     }
 
     /** A short back-off between polls; bounded by the startup deadline, not a wait for state. */
@@ -201,7 +222,8 @@ public final class RedisServer implements AutoCloseable {
      * that need to look at or poke the data directly.
      */
     public RespConnection connect(Duration timeout) throws IOException {
-        RespConnection connection = tlsPki == null ? RespConnection.open(HOST, port, timeout)
+        RespConnection connection = tlsPki == null
+                ? RespConnection.open(HOST, port, timeout)
                 : RespConnection.open(HOST, port, timeout, tlsPki.trustingContext());
         if (password != null) {
             Object reply = connection.command("AUTH", password);
@@ -270,8 +292,7 @@ public final class RedisServer implements AutoCloseable {
     /** {@code redis://127.0.0.1:PORT} ({@code rediss://} with TLS), with {@code :password@} if the server has one. */
     public String uri() {
         String scheme = tlsPki == null ? "redis://" : "rediss://";
-        return password == null ? scheme + HOST + ":" + port
-                : scheme + ":" + password + "@" + HOST + ":" + port;
+        return password == null ? scheme + HOST + ":" + port : scheme + ":" + password + "@" + HOST + ":" + port;
     }
 
     /** Whether the server speaks TLS only (built with {@link Builder#tls(TestPki)}). */
@@ -304,7 +325,8 @@ public final class RedisServer implements AutoCloseable {
 
     private void deleteDirectory() {
         try (Stream<Path> paths = Files.walk(directory)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            paths.sorted(Comparator.reverseOrder())
+                    .forEach(path -> path.toFile().delete());
         } catch (IOException e) {
             log.debug("could not delete {}", directory, e);
         }

@@ -1,15 +1,14 @@
 package dev.ferry.testkit;
 
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
-
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
-import java.util.function.Supplier;
 
 /**
  * Starts one {@link RedisServer} before the test class and stops it after the class.
@@ -31,7 +30,8 @@ import java.util.function.Supplier;
  * }</pre>
  */
 public class RedisServerExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
-    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(RedisServerExtension.class);
+    private static final ExtensionContext.Namespace NAMESPACE =
+            ExtensionContext.Namespace.create(RedisServerExtension.class);
     private static final String KEY = "server";
 
     private final Supplier<RedisServer.Builder> options;
@@ -49,7 +49,8 @@ public class RedisServerExtension implements BeforeAllCallback, AfterAllCallback
     /** The running server; only valid between BeforeAll and AfterAll. */
     public RedisServer server() {
         RedisServer current = server;
-        if (current == null) throw new IllegalStateException("the Redis server is started in BeforeAll; it is not running now");
+        if (current == null)
+            throw new IllegalStateException("the Redis server is started in BeforeAll; it is not running now");
         return current;
     }
 
@@ -83,7 +84,9 @@ public class RedisServerExtension implements BeforeAllCallback, AfterAllCallback
         for (Class<?> c = testClass; c != null && c != Object.class; c = c.getSuperclass()) {
             for (Field field : c.getDeclaredFields()) {
                 int modifiers = field.getModifiers();
-                if (field.getType() == RedisServer.class && Modifier.isStatic(modifiers) && !Modifier.isFinal(modifiers)) {
+                if (field.getType() == RedisServer.class
+                        && Modifier.isStatic(modifiers)
+                        && !Modifier.isFinal(modifiers)) {
                     field.setAccessible(true);
                     field.set(null, redis);
                 }

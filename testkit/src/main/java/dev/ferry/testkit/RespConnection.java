@@ -56,14 +56,16 @@ public final class RespConnection implements AutoCloseable {
      * Connects over TLS (for a redis-server started with {@code RedisServer.Builder#tls}), trusting
      * what {@code tls} trusts and checking the host name or IP against the certificate.
      */
-    public static RespConnection open(String host, int port, Duration timeout, javax.net.ssl.SSLContext tls) throws IOException {
+    public static RespConnection open(String host, int port, Duration timeout, javax.net.ssl.SSLContext tls)
+            throws IOException {
         int millis = (int) Math.max(1, timeout.toMillis());
         Socket plain = new Socket();
         try {
             plain.connect(new InetSocketAddress(host, port), millis);
             plain.setSoTimeout(millis);
             plain.setTcpNoDelay(true);
-            javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(plain, host, port, true);
+            javax.net.ssl.SSLSocket socket =
+                    (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(plain, host, port, true);
             javax.net.ssl.SSLParameters params = socket.getSSLParameters();
             params.setEndpointIdentificationAlgorithm("HTTPS");
             socket.setSSLParameters(params);

@@ -1,22 +1,5 @@
 package dev.ferry.testkit;
 
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
@@ -39,6 +22,22 @@ import java.util.Date;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * A throw-away PKI for tests: a CA made at test time and leaf certificates it signs, written as PEM
@@ -65,7 +64,8 @@ public final class TestPki implements AutoCloseable {
     private final KeyPair caKeys;
     private final Path caPem;
 
-    private TestPki(Path directory, String caName) throws GeneralSecurityException, IOException, OperatorCreationException {
+    private TestPki(Path directory, String caName)
+            throws GeneralSecurityException, IOException, OperatorCreationException {
         this.directory = directory;
         this.caKeys = newKeyPair();
         X500Name name = new X500Name("CN=" + caName);
@@ -97,11 +97,17 @@ public final class TestPki implements AutoCloseable {
     }
 
     /** The CA certificate (PEM): what clients trust. */
-    public Path caPem() { return caPem; }
+    public Path caPem() {
+        return caPem;
+    }
 
-    public X509Certificate caCertificate() { return caCert; }
+    public X509Certificate caCertificate() {
+        return caCert;
+    }
 
-    public Path directory() { return directory; }
+    public Path directory() {
+        return directory;
+    }
 
     /**
      * A server certificate for {@code DNS:localhost} and the given IP addresses (at least
@@ -147,7 +153,8 @@ public final class TestPki implements AutoCloseable {
             b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purposes));
             b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
             if (!sans.isEmpty()) {
-                b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(GeneralName[]::new)));
+                b.addExtension(
+                        Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(GeneralName[]::new)));
             }
             X509Certificate cert = sign(b, caKeys.getPrivate());
             String file = name.replaceAll("[^A-Za-z0-9._-]", "_");
@@ -170,8 +177,13 @@ public final class TestPki implements AutoCloseable {
     private static JcaX509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys) {
         Instant now = Instant.now();
         // Back-dated a little so a certificate made this millisecond is valid on a clock a bit behind.
-        return new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(SERIALS.incrementAndGet()),
-                Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(VALIDITY)), subject, keys.getPublic());
+        return new JcaX509v3CertificateBuilder(
+                issuer,
+                BigInteger.valueOf(SERIALS.incrementAndGet()),
+                Date.from(now.minus(Duration.ofHours(1))),
+                Date.from(now.plus(VALIDITY)),
+                subject,
+                keys.getPublic());
     }
 
     private static X509Certificate sign(JcaX509v3CertificateBuilder b, PrivateKey key)
@@ -187,8 +199,12 @@ public final class TestPki implements AutoCloseable {
     }
 
     private static void writePem(Path file, String type, byte[] der) throws IOException {
-        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
-        Files.writeString(file, "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n", StandardCharsets.US_ASCII);
+        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(der);
+        Files.writeString(
+                file,
+                "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n",
+                StandardCharsets.US_ASCII);
     }
 
     /** Deletes the directory with every key and certificate. */

@@ -1,17 +1,16 @@
 package dev.ferry.testkit;
 
-import org.junit.jupiter.api.Test;
-
-import java.io.IOException;
-import java.net.Socket;
-import java.time.Duration;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
 
 class RedisServerTest {
 
@@ -45,7 +44,8 @@ class RedisServerTest {
             assertEquals("redis://:s3cret@127.0.0.1:" + redis.port(), redis.uri());
             assertEquals("PONG", redis.command("PING"));
             try (RespConnection anonymous = RespConnection.open(redis.host(), redis.port(), Duration.ofSeconds(2))) {
-                RespConnection.RespError error = assertInstanceOf(RespConnection.RespError.class, anonymous.command("GET", "x"));
+                RespConnection.RespError error =
+                        assertInstanceOf(RespConnection.RespError.class, anonymous.command("GET", "x"));
                 assertTrue(error.message().startsWith("NOAUTH"), error.message());
             }
         }
@@ -53,7 +53,10 @@ class RedisServerTest {
 
     @Test
     void startupFailureCarriesTheServersLog() {
-        RedisServer broken = RedisServer.builder().args("--no-such-option", "x").startupTimeout(Duration.ofSeconds(5)).build();
+        RedisServer broken = RedisServer.builder()
+                .args("--no-such-option", "x")
+                .startupTimeout(Duration.ofSeconds(5))
+                .build();
         try (broken) {
             IllegalStateException e = assertThrows(IllegalStateException.class, broken::start);
             assertTrue(e.getMessage().contains("no-such-option"), e.getMessage());
@@ -63,7 +66,8 @@ class RedisServerTest {
 
     @Test
     void twoServersGetDifferentPorts() {
-        try (RedisServer a = RedisServer.startDefault(); RedisServer b = RedisServer.startDefault()) {
+        try (RedisServer a = RedisServer.startDefault();
+                RedisServer b = RedisServer.startDefault()) {
             assertNotEquals(a.port(), b.port());
         }
     }

@@ -1,19 +1,19 @@
 package dev.ferry.testkit;
 
-import org.junit.jupiter.api.Test;
-
-import java.io.IOException;
-import java.time.Duration;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
 
 class RedisServerTlsTest {
 
     @Test
     void tlsServerAnswersOverTlsWithPasswordAndRefusesPlainTcp() throws IOException {
-        try (TestPki pki = TestPki.create(); RedisServer redis = RedisServer.builder().tls(pki).start()) {
+        try (TestPki pki = TestPki.create();
+                RedisServer redis = RedisServer.builder().tls(pki).start()) {
             assertTrue(redis.uri().startsWith("rediss://:" + redis.password() + "@127.0.0.1:"), redis.uri());
             assertEquals("OK", redis.command("SET", "k", "v"));
             assertEquals("v", redis.command("GET", "k"));
@@ -22,19 +22,27 @@ class RedisServerTlsTest {
                 assertThrows(IOException.class, () -> plain.command("PING"));
             }
             // Over TLS but without AUTH the password is enforced.
-            try (RespConnection noAuth = RespConnection.open(redis.host(), redis.port(), Duration.ofSeconds(2), pki.trustingContext())) {
+            try (RespConnection noAuth =
+                    RespConnection.open(redis.host(), redis.port(), Duration.ofSeconds(2), pki.trustingContext())) {
                 Object reply = noAuth.command("GET", "k");
-                assertTrue(reply instanceof RespConnection.RespError e && e.message().startsWith("NOAUTH"), String.valueOf(reply));
+                assertTrue(
+                        reply instanceof RespConnection.RespError e
+                                && e.message().startsWith("NOAUTH"),
+                        String.valueOf(reply));
             }
         }
     }
 
     @Test
     void aClientTrustingAnotherCaIsRefused() {
-        try (TestPki pki = TestPki.create(); TestPki other = TestPki.create("Other CA");
-             RedisServer redis = RedisServer.builder().tls(pki).start()) {
-            assertThrows(javax.net.ssl.SSLException.class,
-                    () -> RespConnection.open(redis.host(), redis.port(), Duration.ofSeconds(2), other.trustingContext()).close());
+        try (TestPki pki = TestPki.create();
+                TestPki other = TestPki.create("Other CA");
+                RedisServer redis = RedisServer.builder().tls(pki).start()) {
+            assertThrows(
+                    javax.net.ssl.SSLException.class,
+                    () -> RespConnection.open(
+                                    redis.host(), redis.port(), Duration.ofSeconds(2), other.trustingContext())
+                            .close());
         }
     }
 }

@@ -6,9 +6,17 @@ import java.util.List;
  * One scenario's result as written to {@code bench/results/<scenario>.json}: the shape shared by
  * every benchmark (data plane and operator), so the report generator needs nothing else.
  */
-public record BenchResult(String scenario, String title, String measuredAt, String command, Machine machine,
-                          String baselineLabel, List<Figure> figures, List<Chart> charts, List<String> notes,
-                          Provenance provenance) {
+public record BenchResult(
+        String scenario,
+        String title,
+        String measuredAt,
+        String command,
+        Machine machine,
+        String baselineLabel,
+        List<Figure> figures,
+        List<Chart> charts,
+        List<String> notes,
+        Provenance provenance) {
 
     public BenchResult {
         figures = List.copyOf(figures);
@@ -17,8 +25,16 @@ public record BenchResult(String scenario, String title, String measuredAt, Stri
     }
 
     /** A result whose provenance is stamped when it is written ({@link ResultFiles#write}). */
-    public BenchResult(String scenario, String title, String measuredAt, String command, Machine machine,
-                       String baselineLabel, List<Figure> figures, List<Chart> charts, List<String> notes) {
+    public BenchResult(
+            String scenario,
+            String title,
+            String measuredAt,
+            String command,
+            Machine machine,
+            String baselineLabel,
+            List<Figure> figures,
+            List<Chart> charts,
+            List<String> notes) {
         this(scenario, title, measuredAt, command, machine, baselineLabel, figures, charts, notes, null);
     }
 

@@ -1,16 +1,15 @@
 package dev.ferry.bench.report;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
 
 /**
  * Draws one chart of a result as a PNG with XChart. Histograms are drawn as steps over their
@@ -27,8 +26,13 @@ final class ChartRenderer {
     static Path render(BenchResult.Chart chart, Path dir) throws IOException {
         System.setProperty("java.awt.headless", "true");
         Files.createDirectories(dir);
-        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(chart.title())
-                .xAxisTitle(chart.xLabel()).yAxisTitle(chart.yLabel()).build();
+        XYChart c = new XYChartBuilder()
+                .width(WIDTH)
+                .height(HEIGHT)
+                .title(chart.title())
+                .xAxisTitle(chart.xLabel())
+                .yAxisTitle(chart.yLabel())
+                .build();
         c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         boolean histogram = chart.kind().equals("histogram");
@@ -43,13 +47,15 @@ final class ChartRenderer {
                 x = steps[0];
                 y = steps[1];
             }
-            if (c.getStyler().isXAxisLogarithmic()) x = Arrays.stream(x).map(v -> Math.max(v, 1e-3)).toArray();
+            if (c.getStyler().isXAxisLogarithmic())
+                x = Arrays.stream(x).map(v -> Math.max(v, 1e-3)).toArray();
             XYSeries series = c.addSeries(s.name(), x, y);
             series.setMarker(SeriesMarkers.NONE);
             if (histogram) series.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Step);
             drawn++;
         }
-        if (drawn == 0) c.addSeries("(no data)", new double[] {0}, new double[] {0}).setMarker(SeriesMarkers.NONE);
+        if (drawn == 0)
+            c.addSeries("(no data)", new double[] {0}, new double[] {0}).setMarker(SeriesMarkers.NONE);
         Path file = dir.resolve(chart.id() + ".png");
         try (var out = Files.newOutputStream(file)) {
             BitmapEncoder.saveBitmap(c, out, BitmapEncoder.BitmapFormat.PNG);
@@ -64,7 +70,8 @@ final class ChartRenderer {
      */
     static double[][] steps(double[] upper, double[] counts) {
         int n = upper.length;
-        double lower0 = n > 1 && upper[0] > 0 && upper[1] > upper[0] ? upper[0] * upper[0] / upper[1]
+        double lower0 = n > 1 && upper[0] > 0 && upper[1] > upper[0]
+                ? upper[0] * upper[0] / upper[1]
                 : n > 1 ? upper[0] - (upper[1] - upper[0]) : upper[0] / 2;
         double[] x = new double[n + 2];
         double[] y = new double[n + 2];

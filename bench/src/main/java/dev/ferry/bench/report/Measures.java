@@ -1,7 +1,5 @@
 package dev.ferry.bench.report;
 
-import org.HdrHistogram.AbstractHistogram;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +7,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import org.HdrHistogram.AbstractHistogram;
 
 /** What every scenario records the same way: the machine, and histograms/timelines as chart series. */
 public final class Measures {
@@ -36,7 +35,8 @@ public final class Measures {
     }
 
     public static BenchResult.Machine machine(double[] loadBefore) {
-        return new BenchResult.Machine(Runtime.getRuntime().availableProcessors(), Runtime.version().toString(), loadBefore, loadAverage());
+        return new BenchResult.Machine(
+                Runtime.getRuntime().availableProcessors(), Runtime.version().toString(), loadBefore, loadAverage());
     }
 
     public static String now() {
@@ -97,7 +97,8 @@ public final class Measures {
         return micros.getTotalCount() == 0 ? 0 : micros.getValueAtPercentile(percentile) / 1000.0;
     }
 
-    public static BenchResult.Figure figure(String name, String unit, Double ferry, Double baseline, String target, Boolean met) {
+    public static BenchResult.Figure figure(
+            String name, String unit, Double ferry, Double baseline, String target, Boolean met) {
         return new BenchResult.Figure(name, unit, ferry, baseline, target, met);
     }
 }

@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * @param arguments  the benchmark's own command line, exactly as it was given
  * @param smoke      true when the sizes were a smoke run (check that it works), not a measurement to compare
  */
-public record Provenance(String commit, Boolean dirty, List<String> dirtyPaths, String jvm, List<String> arguments, boolean smoke) {
+public record Provenance(
+        String commit, Boolean dirty, List<String> dirtyPaths, String jvm, List<String> arguments, boolean smoke) {
     static final int MAX_DIRTY_PATHS = 40;
 
     public Provenance {
@@ -32,8 +33,12 @@ public record Provenance(String commit, Boolean dirty, List<String> dirtyPaths, 
         String commit = git("rev-parse", "HEAD");
         // Only tracked files: build output and logs that git ignores or does not know do not make a build differ.
         String status = commit == null ? null : git("status", "--porcelain", "--untracked-files=no");
-        List<String> paths = status == null ? List.of()
-                : status.lines().map(l -> l.length() > 3 ? l.substring(3) : l).limit(MAX_DIRTY_PATHS).toList();
+        List<String> paths = status == null
+                ? List.of()
+                : status.lines()
+                        .map(l -> l.length() > 3 ? l.substring(3) : l)
+                        .limit(MAX_DIRTY_PATHS)
+                        .toList();
         Boolean dirty = status == null ? null : !status.isBlank();
         return new Provenance(commit == null ? null : commit.strip(), dirty, paths, currentJvm(), arguments, smoke);
     }
@@ -49,7 +54,9 @@ public record Provenance(String commit, Boolean dirty, List<String> dirtyPaths, 
         command[0] = "git";
         System.arraycopy(args, 0, command, 1, args.length);
         try {
-            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Process p = new ProcessBuilder(command)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) return null;
             return out;

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,7 +33,8 @@ public final class ResultFiles {
     }
 
     /** The order of the report: the headline scenarios first, anything else after them by name. */
-    static final List<String> ORDER = List.of("idle-drain", "in-batch", "rollout", "capacity", "throughput", "slow-readers", "operator-cost");
+    static final List<String> ORDER =
+            List.of("idle-drain", "in-batch", "rollout", "capacity", "throughput", "slow-readers", "operator-cost");
 
     /** A result and the name of the file it was read from (one scenario may have several, e.g. both rollout orders). */
     public record ResultFile(String fileName, BenchResult result) {}
@@ -48,14 +48,17 @@ public final class ResultFiles {
         if (!Files.isDirectory(dir)) throw new IOException(dir + " is not a directory of result files");
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
+            files = s.filter(p -> p.getFileName().toString().endsWith(".json"))
+                    .sorted()
+                    .toList();
         }
         List<ResultFile> results = new ArrayList<>();
         for (Path f : files) results.add(new ResultFile(f.getFileName().toString(), read(f)));
         results.sort(java.util.Comparator.comparingInt((ResultFile r) -> {
-            int i = ORDER.indexOf(r.result().scenario());
-            return i < 0 ? ORDER.size() : i;
-        }).thenComparing(r -> r.result().command().contains("--baseline-first"))); // the default order first
+                    int i = ORDER.indexOf(r.result().scenario());
+                    return i < 0 ? ORDER.size() : i;
+                })
+                .thenComparing(r -> r.result().command().contains("--baseline-first"))); // the default order first
 
         return results;
     }
@@ -75,16 +78,23 @@ public final class ResultFiles {
         Fields f = new Fields(file);
         if (root == null || !root.isObject()) throw new ResultFormatException(file, "", "must hold one JSON object");
         JsonNode m = f.object(root, "machine", "machine");
-        BenchResult.Machine machine = new BenchResult.Machine(f.integer(m, "cpus", "machine.cpus"), f.string(m, "java", "machine.java"),
-                f.load(m, "loadBefore", "machine.loadBefore"), f.load(m, "loadAfter", "machine.loadAfter"));
+        BenchResult.Machine machine = new BenchResult.Machine(
+                f.integer(m, "cpus", "machine.cpus"),
+                f.string(m, "java", "machine.java"),
+                f.load(m, "loadBefore", "machine.loadBefore"),
+                f.load(m, "loadAfter", "machine.loadAfter"));
         List<BenchResult.Figure> figures = new ArrayList<>();
         JsonNode fs = f.array(root, "figures", "figures");
         for (int i = 0; i < fs.size(); i++) {
             String at = "figures[" + i + "]";
             JsonNode n = f.element(fs, i, at);
-            figures.add(new BenchResult.Figure(f.string(n, "name", at + ".name"), f.string(n, "unit", at + ".unit"),
-                    f.numberOrNull(n, "ferry", at + ".ferry"), f.numberOrNull(n, "baseline", at + ".baseline"),
-                    f.stringOrNull(n, "target", at + ".target"), f.booleanOrNull(n, "met", at + ".met")));
+            figures.add(new BenchResult.Figure(
+                    f.string(n, "name", at + ".name"),
+                    f.string(n, "unit", at + ".unit"),
+                    f.numberOrNull(n, "ferry", at + ".ferry"),
+                    f.numberOrNull(n, "baseline", at + ".baseline"),
+                    f.stringOrNull(n, "target", at + ".target"),
+                    f.booleanOrNull(n, "met", at + ".met")));
         }
         List<BenchResult.Chart> charts = new ArrayList<>();
         JsonNode cs = f.array(root, "charts", "charts");
@@ -93,10 +103,15 @@ public final class ResultFiles {
             JsonNode c = f.element(cs, i, at);
             String id = f.string(c, "id", at + ".id");
             if (!id.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-                throw new ResultFormatException(file, at + ".id", "must be letters, digits, '.', '_' or '-' (it names a PNG file), was '" + id + "'");
+                throw new ResultFormatException(
+                        file,
+                        at + ".id",
+                        "must be letters, digits, '.', '_' or '-' (it names a PNG file), was '" + id + "'");
             }
             String kind = f.string(c, "kind", at + ".kind");
-            if (!KINDS.contains(kind)) throw new ResultFormatException(file, at + ".kind", "must be 'line' or 'histogram', was '" + kind + "'");
+            if (!KINDS.contains(kind))
+                throw new ResultFormatException(
+                        file, at + ".kind", "must be 'line' or 'histogram', was '" + kind + "'");
             List<BenchResult.Series> series = new ArrayList<>();
             JsonNode ss = f.array(c, "series", at + ".series");
             for (int j = 0; j < ss.size(); j++) {
@@ -105,12 +120,18 @@ public final class ResultFiles {
                 double[] x = f.numbers(s, "x", sat + ".x");
                 double[] y = f.numbers(s, "y", sat + ".y");
                 if (x.length != y.length) {
-                    throw new ResultFormatException(file, sat + ".y", "has " + y.length + " values but x has " + x.length);
+                    throw new ResultFormatException(
+                            file, sat + ".y", "has " + y.length + " values but x has " + x.length);
                 }
                 series.add(new BenchResult.Series(f.string(s, "name", sat + ".name"), x, y));
             }
-            charts.add(new BenchResult.Chart(id, f.string(c, "title", at + ".title"), kind,
-                    f.string(c, "xLabel", at + ".xLabel"), f.string(c, "yLabel", at + ".yLabel"), series));
+            charts.add(new BenchResult.Chart(
+                    id,
+                    f.string(c, "title", at + ".title"),
+                    kind,
+                    f.string(c, "xLabel", at + ".xLabel"),
+                    f.string(c, "yLabel", at + ".yLabel"),
+                    series));
         }
         List<String> notes = new ArrayList<>();
         JsonNode ns = f.array(root, "notes", "notes");
@@ -120,11 +141,20 @@ public final class ResultFiles {
         }
         String scenario = f.string(root, "scenario", "scenario");
         if (!scenario.matches("[a-z0-9][a-z0-9-]*")) {
-            throw new ResultFormatException(file, "scenario", "must be lower-case letters, digits and '-', was '" + scenario + "'");
+            throw new ResultFormatException(
+                    file, "scenario", "must be lower-case letters, digits and '-', was '" + scenario + "'");
         }
-        return new BenchResult(scenario, f.string(root, "title", "title"), f.string(root, "measuredAt", "measuredAt"),
-                f.string(root, "command", "command"), machine, f.stringOrNull(root, "baselineLabel", "baselineLabel"),
-                figures, charts, notes, provenance(f, root));
+        return new BenchResult(
+                scenario,
+                f.string(root, "title", "title"),
+                f.string(root, "measuredAt", "measuredAt"),
+                f.string(root, "command", "command"),
+                machine,
+                f.stringOrNull(root, "baselineLabel", "baselineLabel"),
+                figures,
+                charts,
+                notes,
+                provenance(f, root));
     }
 
     /** Optional: files written before provenance was recorded have none (the report says "not recorded"). */
@@ -137,11 +167,15 @@ public final class ResultFiles {
             throw new ResultFormatException(f.file(), "provenance.dirty", "must be true, false or null");
         }
         JsonNode smoke = p.get("smoke");
-        if (smoke != null && !smoke.isBoolean()) throw new ResultFormatException(f.file(), "provenance.smoke", "must be true or false");
-        return new Provenance(f.optionalString(p, "commit", "provenance.commit"),
+        if (smoke != null && !smoke.isBoolean())
+            throw new ResultFormatException(f.file(), "provenance.smoke", "must be true or false");
+        return new Provenance(
+                f.optionalString(p, "commit", "provenance.commit"),
                 dirty == null || dirty.isNull() ? null : dirty.asBoolean(),
-                f.strings(p, "dirtyPaths", "provenance.dirtyPaths"), f.optionalString(p, "jvm", "provenance.jvm"),
-                f.strings(p, "arguments", "provenance.arguments"), smoke != null && smoke.asBoolean());
+                f.strings(p, "dirtyPaths", "provenance.dirtyPaths"),
+                f.optionalString(p, "jvm", "provenance.jvm"),
+                f.strings(p, "arguments", "provenance.arguments"),
+                smoke != null && smoke.asBoolean());
     }
 
     /** Typed access to fields, failing with the field's path. */
@@ -185,7 +219,8 @@ public final class ResultFiles {
 
         int integer(JsonNode parent, String name, String at) {
             JsonNode n = present(parent, name, at);
-            if (!n.canConvertToInt() || !n.isIntegralNumber()) throw new ResultFormatException(file, at, "must be an integer");
+            if (!n.canConvertToInt() || !n.isIntegralNumber())
+                throw new ResultFormatException(file, at, "must be an integer");
             return n.asInt();
         }
 
@@ -226,7 +261,8 @@ public final class ResultFiles {
             if (!n.isArray()) throw new ResultFormatException(file, at, "must be an array of strings");
             List<String> v = new ArrayList<>();
             for (int i = 0; i < n.size(); i++) {
-                if (!n.get(i).isTextual()) throw new ResultFormatException(file, at + "[" + i + "]", "must be a string");
+                if (!n.get(i).isTextual())
+                    throw new ResultFormatException(file, at + "[" + i + "]", "must be a string");
                 v.add(n.get(i).asText());
             }
             return v;
@@ -234,7 +270,8 @@ public final class ResultFiles {
 
         double[] load(JsonNode parent, String name, String at) {
             double[] v = numbers(parent, name, at);
-            if (v.length != 3) throw new ResultFormatException(file, at, "must hold 3 load averages (1, 5, 15 min), held " + v.length);
+            if (v.length != 3)
+                throw new ResultFormatException(file, at, "must hold 3 load averages (1, 5, 15 min), held " + v.length);
             return v;
         }
     }

@@ -4,7 +4,6 @@ import dev.ferry.server.MigrationState;
 import dev.ferry.server.Request;
 import dev.ferry.server.Session;
 import dev.ferry.server.SessionHandler;
-
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Locale;
@@ -32,7 +31,9 @@ public final class BenchHandler implements SessionHandler {
     }
 
     @Override
-    public void onConnect(Session session) { reference.onConnect(session); }
+    public void onConnect(Session session) {
+        reference.onConnect(session);
+    }
 
     @Override
     public void onCommand(Session session, Request request) throws Exception {
@@ -52,7 +53,9 @@ public final class BenchHandler implements SessionHandler {
     }
 
     @Override
-    public void onAttention(Session session, Request request) { reference.onAttention(session, request); }
+    public void onAttention(Session session, Request request) {
+        reference.onAttention(session, request);
+    }
 
     @Override
     public void onMigrateState(Session session, MigrationState from, MigrationState to) {
@@ -63,7 +66,9 @@ public final class BenchHandler implements SessionHandler {
     }
 
     @Override
-    public void onResume(Session session) { reference.onResume(session); }
+    public void onResume(Session session) {
+        reference.onResume(session);
+    }
 
     @Override
     public void onMigrateResume(Session session, Request request) throws Exception {
@@ -76,7 +81,9 @@ public final class BenchHandler implements SessionHandler {
     }
 
     @Override
-    public void onDisconnect(Session session, MigrationState state) { reference.onDisconnect(session, state); }
+    public void onDisconnect(Session session, MigrationState state) {
+        reference.onDisconnect(session, state);
+    }
 
     /**
      * Rows {@code next .. end-1}, one every {@code delayMs} (the first at once), with a checkpoint
@@ -102,7 +109,11 @@ public final class BenchHandler implements SessionHandler {
     }
 
     private static byte[] cursor(long next, long end, long delayMs) {
-        return ByteBuffer.allocate(24).putLong(next).putLong(end).putLong(delayMs).array();
+        return ByteBuffer.allocate(24)
+                .putLong(next)
+                .putLong(end)
+                .putLong(delayMs)
+                .array();
     }
 
     private static long number(String word, long max) {

@@ -1,13 +1,12 @@
 package dev.ferry.bench.report;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * docs/benchmarks.md is exactly what the report renders from bench/results/*.json and the
@@ -31,7 +30,8 @@ class BenchmarksDocTest {
         String actual = Files.readString(root.resolve("docs/benchmarks.md"), StandardCharsets.UTF_8);
 
         assertThat(actual)
-                .as("docs/benchmarks.md differs from what `scripts/bench.sh --report` renders from bench/results; rerun it")
+                .as(
+                        "docs/benchmarks.md differs from what `scripts/bench.sh --report` renders from bench/results; rerun it")
                 .isEqualTo(expected);
     }
 }

@@ -1,19 +1,19 @@
 package dev.ferry.bench.report;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Histograms and event times become chart series the report can draw. */
 class MeasuresTest {
     @Test
     void histogramCountsLandInTheirMillisecondBuckets() {
         Histogram micros = new Histogram(3);
-        micros.recordValue(900);      // 0.9 ms -> bucket <= 1
-        micros.recordValue(1_500);    // 1.5 ms -> <= 2
-        micros.recordValue(1_900);    // 1.9 ms -> <= 2
-        micros.recordValue(40_000);   // 40 ms  -> <= 50
+        micros.recordValue(900); // 0.9 ms -> bucket <= 1
+        micros.recordValue(1_500); // 1.5 ms -> <= 2
+        micros.recordValue(1_900); // 1.9 ms -> <= 2
+        micros.recordValue(40_000); // 40 ms  -> <= 50
 
         BenchResult.Series s = Measures.histogramMillis("pause", micros);
 

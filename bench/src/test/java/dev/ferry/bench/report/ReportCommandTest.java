@@ -1,8 +1,7 @@
 package dev.ferry.bench.report;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -10,9 +9,9 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** The report command turns result files in the shared shape into Markdown and PNG charts. */
 class ReportCommandTest {
@@ -33,8 +32,15 @@ class ReportCommandTest {
         Files.writeString(dir.resolve("header.md"), "# Benchmark results\n\nMaintained method text.\n");
         CommandLine cli = new CommandLine(new ReportCommand());
         cli.setErr(new PrintWriter(err));
-        return cli.execute("--results", results.toString(), "--out", dir.resolve("docs/benchmarks.md").toString(),
-                "--charts", dir.resolve("docs/bench").toString(), "--header", dir.resolve("header.md").toString());
+        return cli.execute(
+                "--results",
+                results.toString(),
+                "--out",
+                dir.resolve("docs/benchmarks.md").toString(),
+                "--charts",
+                dir.resolve("docs/bench").toString(),
+                "--header",
+                dir.resolve("header.md").toString());
     }
 
     @Test
@@ -69,29 +75,35 @@ class ReportCommandTest {
     void aWrongFieldFailsNamingTheFileAndTheField() throws Exception {
         Path results = results();
         Path bad = results.resolve("broken.json");
-        Files.writeString(bad, Files.readString(results.resolve("rollout.json"))
-                .replace("\"ferry\": 1.6", "\"ferry\": \"fast\""));
+        Files.writeString(
+                bad,
+                Files.readString(results.resolve("rollout.json")).replace("\"ferry\": 1.6", "\"ferry\": \"fast\""));
         StringWriter err = new StringWriter();
 
         assertThat(report(results, err)).isNotZero();
 
-        assertThat(err.toString()).contains(bad.toString()).contains("field 'figures[1].ferry' must be a number or null");
+        assertThat(err.toString())
+                .contains(bad.toString())
+                .contains("field 'figures[1].ferry' must be a number or null");
         assertThat(dir.resolve("docs/benchmarks.md")).doesNotExist();
     }
 
     @Test
     void missingAndMistypedFieldsAreNamed() throws Exception {
         Path f = Path.of("bench/results/x.json");
-        String ok = new String(getClass().getResourceAsStream("/report/fixture.json").readAllBytes(), StandardCharsets.UTF_8);
+        String ok = new String(
+                getClass().getResourceAsStream("/report/fixture.json").readAllBytes(), StandardCharsets.UTF_8);
         assertThatThrownBy(() -> ResultFiles.parse(f, ok.replace("\"cpus\": 2,", "")))
-                .isInstanceOf(ResultFormatException.class).hasMessage("bench/results/x.json: field 'machine.cpus' is missing");
+                .isInstanceOf(ResultFormatException.class)
+                .hasMessage("bench/results/x.json: field 'machine.cpus' is missing");
         assertThatThrownBy(() -> ResultFiles.parse(f, ok.replace("\"kind\": \"line\"", "\"kind\": \"pie\"")))
                 .hasMessageContaining("field 'charts[0].kind' must be 'line' or 'histogram', was 'pie'");
         assertThatThrownBy(() -> ResultFiles.parse(f, ok.replace("\"y\": [1000, 990, 0]", "\"y\": [1000]")))
                 .hasMessageContaining("field 'charts[0].series[0].y' has 1 values but x has 3");
         assertThatThrownBy(() -> ResultFiles.parse(f, ok.replace("[1.2, 1.0, 0.9]", "[1.2]")))
                 .hasMessageContaining("field 'machine.loadBefore' must hold 3 load averages");
-        assertThatThrownBy(() -> ResultFiles.parse(f, ok.replace("\"id\": \"rollout-sessions-per-pod\"", "\"id\": \"../x\"")))
+        assertThatThrownBy(() ->
+                        ResultFiles.parse(f, ok.replace("\"id\": \"rollout-sessions-per-pod\"", "\"id\": \"../x\"")))
                 .hasMessageContaining("field 'charts[0].id' must be letters");
         assertThatThrownBy(() -> ResultFiles.parse(f, "{\"scenario\": "))
                 .hasMessageStartingWith("bench/results/x.json: is not valid JSON");
@@ -101,10 +113,16 @@ class ReportCommandTest {
     void headlineScenariosComeFirstWhateverTheirFileNames() throws Exception {
         Path results = results();
         String fixture = Files.readString(results.resolve("rollout.json"));
-        Files.writeString(results.resolve("a-extra.json"), fixture.replace("\"scenario\": \"rollout\"", "\"scenario\": \"a-extra\""));
-        Files.writeString(results.resolve("z-idle.json"), fixture.replace("\"scenario\": \"rollout\"", "\"scenario\": \"idle-drain\""));
+        Files.writeString(
+                results.resolve("a-extra.json"),
+                fixture.replace("\"scenario\": \"rollout\"", "\"scenario\": \"a-extra\""));
+        Files.writeString(
+                results.resolve("z-idle.json"),
+                fixture.replace("\"scenario\": \"rollout\"", "\"scenario\": \"idle-drain\""));
 
-        assertThat(ResultFiles.readAll(results)).extracting(f -> f.result().scenario()).containsExactly("idle-drain", "rollout", "a-extra");
+        assertThat(ResultFiles.readAll(results))
+                .extracting(f -> f.result().scenario())
+                .containsExactly("idle-drain", "rollout", "a-extra");
     }
 
     @Test

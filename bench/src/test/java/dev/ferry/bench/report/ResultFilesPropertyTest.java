@@ -1,17 +1,16 @@
 package dev.ferry.bench.report;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
 
 /** Whatever a result file holds, reading it either succeeds or fails with a ResultFormatException naming the file. */
 class ResultFilesPropertyTest {
@@ -38,7 +37,9 @@ class ResultFilesPropertyTest {
 
     @Provide
     Arbitrary<String> mutations() {
-        return Arbitraries.integers().between(0, FIXTURE.length() - 1).tuple2()
+        return Arbitraries.integers()
+                .between(0, FIXTURE.length() - 1)
+                .tuple2()
                 .flatMap(t -> Arbitraries.of("", "null", "1", "\"x\"", "[]", "{}", "true", ",", "-1.5e3")
                         .map(insert -> {
                             int from = Math.min(t.get1(), t.get2());

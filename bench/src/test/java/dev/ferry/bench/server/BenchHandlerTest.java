@@ -1,5 +1,7 @@
 package dev.ferry.bench.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.ferry.client.ClientOptions;
 import dev.ferry.client.FerryClient;
 import dev.ferry.client.FerrySession;
@@ -8,13 +10,10 @@ import dev.ferry.reference.ReferenceHandler;
 import dev.ferry.server.FerryServer;
 import dev.ferry.server.ServerOptions;
 import dev.ferry.store.InMemoryContextStore;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** The benchmark's handler: the reference commands unchanged, STREAMFROM from a position, and every move decision recorded. */
 class BenchHandlerTest {
@@ -22,10 +21,15 @@ class BenchHandlerTest {
     void streamFromSendsTheRowsFromItsFirstPositionWithThePositionAsPayload() {
         MoveDecisions decisions = new MoveDecisions();
         try (InMemoryContextStore store = new InMemoryContextStore();
-             FerryServer server = FerryServer.start(ServerOptions.builder().serverName("pod").contextStore(store)
-                     .handler(new BenchHandler(new ReferenceHandler("pod"), decisions)).build());
-             FerryClient client = FerryClient.create(ClientOptions.builder().serviceAddress(server.advertisedAddress()).build());
-             FerrySession s = client.connect()) {
+                FerryServer server = FerryServer.start(ServerOptions.builder()
+                        .serverName("pod")
+                        .contextStore(store)
+                        .handler(new BenchHandler(new ReferenceHandler("pod"), decisions))
+                        .build());
+                FerryClient client = FerryClient.create(ClientOptions.builder()
+                        .serviceAddress(server.advertisedAddress())
+                        .build());
+                FerrySession s = client.connect()) {
             List<String> rows = new ArrayList<>();
             for (Row r : s.execute("STREAMFROM 7 3 1").rows()) rows.add(r.seq() + "=" + r.text());
             assertThat(rows).containsExactly("0=7", "1=8", "2=9");

@@ -9,6 +9,11 @@ import dev.ferry.client.Result;
 import dev.ferry.client.ResultStream;
 import dev.ferry.client.Row;
 import dev.ferry.client.ServerMessage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
@@ -19,12 +24,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.Locale;
-import java.util.concurrent.Callable;
 
 /**
  * An interactive Ferry shell: each line is sent as one command, rows and messages are printed as
@@ -45,12 +44,17 @@ public final class FerryShell implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Path historyFile = history != null ? history : Path.of(System.getProperty("user.home"), ".ferry_history");
-        ClientOptions options = ClientOptions.builder().serviceAddress(address).readAhead(!noReadAhead)
-                .clientName("ferry-shell").build();
+        ClientOptions options = ClientOptions.builder()
+                .serviceAddress(address)
+                .readAhead(!noReadAhead)
+                .clientName("ferry-shell")
+                .build();
         try (Terminal terminal = TerminalBuilder.builder().system(true).build();
-             FerryClient client = FerryClient.create(options)) {
-            LineReader reader = LineReaderBuilder.builder().terminal(terminal)
-                    .variable(LineReader.HISTORY_FILE, historyFile).build();
+                FerryClient client = FerryClient.create(options)) {
+            LineReader reader = LineReaderBuilder.builder()
+                    .terminal(terminal)
+                    .variable(LineReader.HISTORY_FILE, historyFile)
+                    .build();
             PrintWriter out = terminal.writer();
             FerrySession session;
             try {
@@ -60,7 +64,9 @@ public final class FerryShell implements Callable<Integer> {
                 out.flush();
                 return 2;
             }
-            out.printf("connected to %s (%s), session %s%n", session.serverName(), session.serverAddress(), session.sessionId());
+            out.printf(
+                    "connected to %s (%s), session %s%n",
+                    session.serverName(), session.serverAddress(), session.sessionId());
             out.flush();
             // The listener runs on the event loop; printing may wait for the terminal, so it goes elsewhere.
             session.onMigration(e -> Thread.ofVirtual().start(() -> reader.printAbove(describe(e))));
@@ -72,8 +78,14 @@ public final class FerryShell implements Callable<Integer> {
     }
 
     static String describe(MigrationEvent e) {
-        return String.format(Locale.ROOT, "-- migrated %s (%s) -> %s (%s), pause %.2f ms", e.fromServer(), e.fromAddress(),
-                e.toServer(), e.toAddress(), e.pause().toNanos() / 1e6);
+        return String.format(
+                Locale.ROOT,
+                "-- migrated %s (%s) -> %s (%s), pause %.2f ms",
+                e.fromServer(),
+                e.fromAddress(),
+                e.toServer(),
+                e.toAddress(),
+                e.pause().toNanos() / 1e6);
     }
 
     private static void repl(Terminal terminal, LineReader reader, FerrySession session, PrintWriter out) {
@@ -112,10 +124,12 @@ public final class FerryShell implements Callable<Integer> {
                 out.flush();
             }
             Result r = rs.awaitOutcome();
-            for (ServerMessage m : r.messages()) out.println("[" + m.severity().name().toLowerCase(Locale.ROOT) + "] " + m.text());
+            for (ServerMessage m : r.messages())
+                out.println("[" + m.severity().name().toLowerCase(Locale.ROOT) + "] " + m.text());
             double ms = (System.nanoTime() - t0) / 1e6;
             String status = r.cancelled() ? "cancelled" : r.error() ? "failed" : "ok";
-            out.printf(Locale.ROOT, "(%s, %d row%s, %.1f ms)%n", status, r.rowCount(), r.rowCount() == 1 ? "" : "s", ms);
+            out.printf(
+                    Locale.ROOT, "(%s, %d row%s, %.1f ms)%n", status, r.rowCount(), r.rowCount() == 1 ? "" : "s", ms);
         } catch (FerryException e) {
             out.println("error: " + e.getMessage());
         } finally {

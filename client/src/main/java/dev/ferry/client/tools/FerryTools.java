@@ -4,14 +4,19 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Main class of the client's command-line jar: {@code shell} and {@code load}. */
-@Command(name = "ferry", mixinStandardHelpOptions = true, subcommands = {FerryShell.class, LoadGenerator.class},
+@Command(
+        name = "ferry",
+        mixinStandardHelpOptions = true,
+        subcommands = {FerryShell.class, LoadGenerator.class},
         description = "Ferry client tools.")
 public final class FerryTools implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public void run() { spec.commandLine().usage(System.out); }
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
 
     public static void main(String[] args) {
         quietLogging();

@@ -18,7 +18,9 @@ final class Json {
         return this;
     }
 
-    String close() { return sb.append('}').toString(); }
+    String close() {
+        return sb.append('}').toString();
+    }
 
     private static void value(StringBuilder sb, Object v) {
         switch (v) {

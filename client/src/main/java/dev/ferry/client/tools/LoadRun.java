@@ -9,11 +9,6 @@ import dev.ferry.client.FerrySession;
 import dev.ferry.client.ResumeRefusedException;
 import dev.ferry.client.SessionExpiredException;
 import dev.ferry.client.SessionLostException;
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -26,6 +21,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A closed-loop load run against a server speaking the reference server's commands: N sessions,
@@ -43,7 +42,17 @@ public final class LoadRun {
     private static final int MAX_SAMPLES = 20;
 
     /** Commands of the reference server the mix can use. TXN is BEGIN, INCR, COMMIT. */
-    public enum Op { PING, ECHO, SET, GET, INCR, STREAM, SLEEP, TXN, WHOAMI }
+    public enum Op {
+        PING,
+        ECHO,
+        SET,
+        GET,
+        INCR,
+        STREAM,
+        SLEEP,
+        TXN,
+        WHOAMI
+    }
 
     private final Options options;
     private final Recorder latencyRecorder = new Recorder(3);
@@ -58,16 +67,26 @@ public final class LoadRun {
     private final String runId = Long.toHexString(System.nanoTime());
     private volatile boolean stopped;
 
-    public LoadRun(Options options) { this.options = Objects.requireNonNull(options, "options"); }
+    public LoadRun(Options options) {
+        this.options = Objects.requireNonNull(options, "options");
+    }
 
-    public Options options() { return options; }
+    public Options options() {
+        return options;
+    }
 
     /** Ends the run early; {@link #run()} returns soon after, when each session's command ends. */
-    public void stop() { stopped = true; }
+    public void stop() {
+        stopped = true;
+    }
 
-    public long commandsOk() { return ok.get(); }
+    public long commandsOk() {
+        return ok.get();
+    }
 
-    public long commandsFailed() { return failed.get(); }
+    public long commandsFailed() {
+        return failed.get();
+    }
 
     /** Command latency (microseconds) recorded since the previous call. */
     public synchronized Histogram intervalLatency() {
@@ -78,9 +97,14 @@ public final class LoadRun {
 
     /** Runs with a client of its own, built from the options, and closes it at the end. */
     public Result run() {
-        ClientOptions co = ClientOptions.builder().serviceAddress(options.address()).readAhead(options.readAhead())
-                .eventLoopThreads(options.eventLoopThreads()).connectTimeout(options.connectTimeout())
-                .commandTimeout(options.commandTimeout()).clientName("ferry-load").build();
+        ClientOptions co = ClientOptions.builder()
+                .serviceAddress(options.address())
+                .readAhead(options.readAhead())
+                .eventLoopThreads(options.eventLoopThreads())
+                .connectTimeout(options.connectTimeout())
+                .commandTimeout(options.commandTimeout())
+                .clientName("ferry-load")
+                .build();
         try (FerryClient client = FerryClient.create(co)) {
             return run(client);
         }
@@ -121,13 +145,28 @@ public final class LoadRun {
         ClientMetrics.Snapshot after = client.metrics().snapshot();
         Map<String, Long> errorCounts = new LinkedHashMap<>();
         errors.forEach((k, v) -> errorCounts.put(k, v.get()));
-        return new Result(options.sessions(), sessionsFailed.get(), elapsed, ok.get(), failed.get(), violations.get(), reconnects.get(),
-                latency, millis(latency, 50), millis(latency, 99), millis(latency, 99.9), latency.getMaxValue() / 1000.0,
+        return new Result(
+                options.sessions(),
+                sessionsFailed.get(),
+                elapsed,
+                ok.get(),
+                failed.get(),
+                violations.get(),
+                reconnects.get(),
+                latency,
+                millis(latency, 50),
+                millis(latency, 99),
+                millis(latency, 99.9),
+                latency.getMaxValue() / 1000.0,
                 after.migrationsCompleted() - before.migrationsCompleted(),
                 after.migrationsFailed() - before.migrationsFailed(),
-                after.duplicateRows() - before.duplicateRows(), after.seqGaps() - before.seqGaps(),
-                after.pauseP50Millis(), after.pauseP99Millis(), after.pauseMaxMillis(),
-                Map.copyOf(errorCounts), List.copyOf(violationSamples));
+                after.duplicateRows() - before.duplicateRows(),
+                after.seqGaps() - before.seqGaps(),
+                after.pauseP50Millis(),
+                after.pauseP99Millis(),
+                after.pauseMaxMillis(),
+                Map.copyOf(errorCounts),
+                List.copyOf(violationSamples));
     }
 
     private static double millis(Histogram h, double percentile) {
@@ -158,6 +197,7 @@ public final class LoadRun {
         private Long counter = 0L;
         /** The value of valueKey as last SET; null = never set in this session. */
         private String lastSet;
+
         private boolean lastSetKnown = true;
 
         Worker(FerryClient client, int index, long endNanos) {
@@ -204,7 +244,8 @@ public final class LoadRun {
                     case GET -> {
                         dev.ferry.client.Result r = timed("GET " + valueKey);
                         if (lastSetKnown && !Objects.equals(lastSet, r.firstText())) {
-                            violation("session " + index + ": GET returned " + r.firstText() + ", last SET was " + lastSet);
+                            violation("session " + index + ": GET returned " + r.firstText() + ", last SET was "
+                                    + lastSet);
                         }
                     }
                     case INCR -> incr();
@@ -246,22 +287,25 @@ public final class LoadRun {
                 return;
             }
             if (before != null && now != before + 1) {
-                violation("session " + index + ": INCR " + counterKey + " returned " + now + ", expected " + (before + 1)
-                        + " (the session's state did not survive, or a command ran twice)");
+                violation("session " + index + ": INCR " + counterKey + " returned " + now + ", expected "
+                        + (before + 1) + " (the session's state did not survive, or a command ran twice)");
             }
             counter = now;
         }
 
         private void stream() {
             int n = options.streamRows();
-            String cmd = options.streamDelayMillis() > 0 ? "STREAM " + n + " " + options.streamDelayMillis() : "STREAM " + n;
+            String cmd =
+                    options.streamDelayMillis() > 0 ? "STREAM " + n + " " + options.streamDelayMillis() : "STREAM " + n;
             dev.ferry.client.Result r = timed(cmd);
             boolean inOrder = r.rows().size() == n;
             for (int i = 0; inOrder && i < n; i++) {
-                inOrder = r.rows().get(i).seq() == i && Integer.toString(i).equals(r.rows().get(i).text());
+                inOrder = r.rows().get(i).seq() == i
+                        && Integer.toString(i).equals(r.rows().get(i).text());
             }
             if (!inOrder) {
-                violation("session " + index + ": " + cmd + " returned " + r.rows().size() + " rows, not 0.." + (n - 1) + " in order");
+                violation("session " + index + ": " + cmd + " returned "
+                        + r.rows().size() + " rows, not 0.." + (n - 1) + " in order");
             }
         }
 
@@ -301,15 +345,26 @@ public final class LoadRun {
      *
      * @param mix relative weight of each operation; operations absent or 0 are not used
      */
-    public record Options(String address, int sessions, Duration duration, boolean readAhead, Map<Op, Integer> mix,
-                          int streamRows, int streamDelayMillis, int sleepMillis, Duration thinkTime,
-                          int eventLoopThreads, Duration connectTimeout, Duration commandTimeout) {
+    public record Options(
+            String address,
+            int sessions,
+            Duration duration,
+            boolean readAhead,
+            Map<Op, Integer> mix,
+            int streamRows,
+            int streamDelayMillis,
+            int sleepMillis,
+            Duration thinkTime,
+            int eventLoopThreads,
+            Duration connectTimeout,
+            Duration commandTimeout) {
         public Options {
             Objects.requireNonNull(address, "address");
             if (sessions < 1) throw new IllegalArgumentException("sessions must be >= 1");
             Objects.requireNonNull(duration, "duration");
             mix = Map.copyOf(mix);
-            if (mix.values().stream().mapToInt(Integer::intValue).sum() <= 0) throw new IllegalArgumentException("the mix is empty");
+            if (mix.values().stream().mapToInt(Integer::intValue).sum() <= 0)
+                throw new IllegalArgumentException("the mix is empty");
             if (streamRows < 0) throw new IllegalArgumentException("streamRows must be >= 0");
         }
 
@@ -341,53 +396,163 @@ public final class LoadRun {
         }
 
         public static Options defaults(String address) {
-            return new Options(address, 10, Duration.ofSeconds(10), true, defaultMix(), 20, 0, 10, Duration.ZERO, 1,
-                    Duration.ofSeconds(5), Duration.ofSeconds(30));
+            return new Options(
+                    address,
+                    10,
+                    Duration.ofSeconds(10),
+                    true,
+                    defaultMix(),
+                    20,
+                    0,
+                    10,
+                    Duration.ZERO,
+                    1,
+                    Duration.ofSeconds(5),
+                    Duration.ofSeconds(30));
         }
 
         public Options withSessions(int n) {
-            return new Options(address, n, duration, readAhead, mix, streamRows, streamDelayMillis, sleepMillis, thinkTime,
-                    eventLoopThreads, connectTimeout, commandTimeout);
+            return new Options(
+                    address,
+                    n,
+                    duration,
+                    readAhead,
+                    mix,
+                    streamRows,
+                    streamDelayMillis,
+                    sleepMillis,
+                    thinkTime,
+                    eventLoopThreads,
+                    connectTimeout,
+                    commandTimeout);
         }
 
         public Options withDuration(Duration d) {
-            return new Options(address, sessions, d, readAhead, mix, streamRows, streamDelayMillis, sleepMillis, thinkTime,
-                    eventLoopThreads, connectTimeout, commandTimeout);
+            return new Options(
+                    address,
+                    sessions,
+                    d,
+                    readAhead,
+                    mix,
+                    streamRows,
+                    streamDelayMillis,
+                    sleepMillis,
+                    thinkTime,
+                    eventLoopThreads,
+                    connectTimeout,
+                    commandTimeout);
         }
 
         public Options withReadAhead(boolean r) {
-            return new Options(address, sessions, duration, r, mix, streamRows, streamDelayMillis, sleepMillis, thinkTime,
-                    eventLoopThreads, connectTimeout, commandTimeout);
+            return new Options(
+                    address,
+                    sessions,
+                    duration,
+                    r,
+                    mix,
+                    streamRows,
+                    streamDelayMillis,
+                    sleepMillis,
+                    thinkTime,
+                    eventLoopThreads,
+                    connectTimeout,
+                    commandTimeout);
         }
 
         public Options withMix(Map<Op, Integer> m) {
-            return new Options(address, sessions, duration, readAhead, m, streamRows, streamDelayMillis, sleepMillis, thinkTime,
-                    eventLoopThreads, connectTimeout, commandTimeout);
+            return new Options(
+                    address,
+                    sessions,
+                    duration,
+                    readAhead,
+                    m,
+                    streamRows,
+                    streamDelayMillis,
+                    sleepMillis,
+                    thinkTime,
+                    eventLoopThreads,
+                    connectTimeout,
+                    commandTimeout);
         }
 
         public Options withStream(int rows, int delayMillis) {
-            return new Options(address, sessions, duration, readAhead, mix, rows, delayMillis, sleepMillis, thinkTime,
-                    eventLoopThreads, connectTimeout, commandTimeout);
+            return new Options(
+                    address,
+                    sessions,
+                    duration,
+                    readAhead,
+                    mix,
+                    rows,
+                    delayMillis,
+                    sleepMillis,
+                    thinkTime,
+                    eventLoopThreads,
+                    connectTimeout,
+                    commandTimeout);
         }
 
         public Options withSleepMillis(int ms) {
-            return new Options(address, sessions, duration, readAhead, mix, streamRows, streamDelayMillis, ms, thinkTime,
-                    eventLoopThreads, connectTimeout, commandTimeout);
+            return new Options(
+                    address,
+                    sessions,
+                    duration,
+                    readAhead,
+                    mix,
+                    streamRows,
+                    streamDelayMillis,
+                    ms,
+                    thinkTime,
+                    eventLoopThreads,
+                    connectTimeout,
+                    commandTimeout);
         }
 
         public Options withThinkTime(Duration t) {
-            return new Options(address, sessions, duration, readAhead, mix, streamRows, streamDelayMillis, sleepMillis, t,
-                    eventLoopThreads, connectTimeout, commandTimeout);
+            return new Options(
+                    address,
+                    sessions,
+                    duration,
+                    readAhead,
+                    mix,
+                    streamRows,
+                    streamDelayMillis,
+                    sleepMillis,
+                    t,
+                    eventLoopThreads,
+                    connectTimeout,
+                    commandTimeout);
         }
 
         public Options withEventLoopThreads(int n) {
-            return new Options(address, sessions, duration, readAhead, mix, streamRows, streamDelayMillis, sleepMillis, thinkTime,
-                    n, connectTimeout, commandTimeout);
+            return new Options(
+                    address,
+                    sessions,
+                    duration,
+                    readAhead,
+                    mix,
+                    streamRows,
+                    streamDelayMillis,
+                    sleepMillis,
+                    thinkTime,
+                    n,
+                    connectTimeout,
+                    commandTimeout);
         }
 
         public Options withCommandTimeout(Duration t) {
-            return new Options(address, sessions, duration, readAhead, mix, streamRows, streamDelayMillis, sleepMillis, thinkTime,
-                    eventLoopThreads, connectTimeout, t);
+            return new Options(
+                    address,
+                    sessions,
+                    duration,
+                    readAhead,
+                    mix,
+                    streamRows,
+                    streamDelayMillis,
+                    sleepMillis,
+                    thinkTime,
+                    eventLoopThreads,
+                    connectTimeout,
+                    t);
         }
 
         /** Each operation repeated by its weight, for a uniform pick. */
@@ -402,11 +567,28 @@ public final class LoadRun {
      * The outcome of a run. Latency figures are milliseconds; {@code latencyMicros} is the whole
      * histogram in microseconds. Migration figures count only this run.
      */
-    public record Result(int sessions, long sessionsFailed, Duration elapsed, long commandsOk, long commandsFailed, long invariantViolations,
-                         long reconnects, Histogram latencyMicros, double latencyP50Millis, double latencyP99Millis,
-                         double latencyP999Millis, double latencyMaxMillis, long migrations, long migrationsFailed,
-                         long duplicateRows, long seqGaps, double pauseP50Millis, double pauseP99Millis,
-                         double pauseMaxMillis, Map<String, Long> errors, List<String> violationSamples) {
+    public record Result(
+            int sessions,
+            long sessionsFailed,
+            Duration elapsed,
+            long commandsOk,
+            long commandsFailed,
+            long invariantViolations,
+            long reconnects,
+            Histogram latencyMicros,
+            double latencyP50Millis,
+            double latencyP99Millis,
+            double latencyP999Millis,
+            double latencyMaxMillis,
+            long migrations,
+            long migrationsFailed,
+            long duplicateRows,
+            long seqGaps,
+            double pauseP50Millis,
+            double pauseP99Millis,
+            double pauseMaxMillis,
+            Map<String, Long> errors,
+            List<String> violationSamples) {
 
         public double commandsPerSecond() {
             double s = elapsed.toNanos() / 1e9;
@@ -415,37 +597,78 @@ public final class LoadRun {
 
         /** True when every session ran to the end, every command succeeded and no invariant was violated. */
         public boolean clean() {
-            return sessionsFailed == 0 && commandsFailed == 0 && invariantViolations == 0 && duplicateRows == 0 && seqGaps == 0;
+            return sessionsFailed == 0
+                    && commandsFailed == 0
+                    && invariantViolations == 0
+                    && duplicateRows == 0
+                    && seqGaps == 0;
         }
 
         public String toJson() {
             Json j = new Json();
-            j.field("sessions", sessions).field("sessionsFailed", sessionsFailed).field("elapsedSeconds", elapsed.toMillis() / 1000.0)
-                    .field("commandsOk", commandsOk).field("commandsFailed", commandsFailed)
+            j.field("sessions", sessions)
+                    .field("sessionsFailed", sessionsFailed)
+                    .field("elapsedSeconds", elapsed.toMillis() / 1000.0)
+                    .field("commandsOk", commandsOk)
+                    .field("commandsFailed", commandsFailed)
                     .field("commandsPerSecond", commandsPerSecond())
-                    .field("invariantViolations", invariantViolations).field("reconnects", reconnects)
-                    .field("latencyP50Millis", latencyP50Millis).field("latencyP99Millis", latencyP99Millis)
-                    .field("latencyP999Millis", latencyP999Millis).field("latencyMaxMillis", latencyMaxMillis)
-                    .field("migrations", migrations).field("migrationsFailed", migrationsFailed)
-                    .field("duplicateRows", duplicateRows).field("seqGaps", seqGaps)
-                    .field("pauseP50Millis", pauseP50Millis).field("pauseP99Millis", pauseP99Millis)
+                    .field("invariantViolations", invariantViolations)
+                    .field("reconnects", reconnects)
+                    .field("latencyP50Millis", latencyP50Millis)
+                    .field("latencyP99Millis", latencyP99Millis)
+                    .field("latencyP999Millis", latencyP999Millis)
+                    .field("latencyMaxMillis", latencyMaxMillis)
+                    .field("migrations", migrations)
+                    .field("migrationsFailed", migrationsFailed)
+                    .field("duplicateRows", duplicateRows)
+                    .field("seqGaps", seqGaps)
+                    .field("pauseP50Millis", pauseP50Millis)
+                    .field("pauseP99Millis", pauseP99Millis)
                     .field("pauseMaxMillis", pauseMaxMillis)
-                    .field("errors", errors).field("violationSamples", violationSamples);
+                    .field("errors", errors)
+                    .field("violationSamples", violationSamples);
             return j.close();
         }
 
         public String toText() {
             StringBuilder sb = new StringBuilder();
-            sb.append(String.format(java.util.Locale.ROOT, "sessions %d (%d stopped on an error), %.1f s%n", sessions, sessionsFailed, elapsed.toMillis() / 1000.0));
-            sb.append(String.format(java.util.Locale.ROOT, "commands ok %d, failed %d (%.0f/s)%n", commandsOk, commandsFailed, commandsPerSecond()));
-            sb.append(String.format(java.util.Locale.ROOT, "latency ms p50 %.3f  p99 %.3f  p999 %.3f  max %.3f%n",
-                    latencyP50Millis, latencyP99Millis, latencyP999Millis, latencyMaxMillis));
-            sb.append(String.format(java.util.Locale.ROOT, "migrations %d (failed %d), pause ms p50 %.3f  p99 %.3f  max %.3f%n",
-                    migrations, migrationsFailed, pauseP50Millis, pauseP99Millis, pauseMaxMillis));
-            sb.append(String.format(java.util.Locale.ROOT, "invariant violations %d, duplicate rows %d, seq gaps %d, reconnects %d%n",
-                    invariantViolations, duplicateRows, seqGaps, reconnects));
+            sb.append(String.format(
+                    java.util.Locale.ROOT,
+                    "sessions %d (%d stopped on an error), %.1f s%n",
+                    sessions,
+                    sessionsFailed,
+                    elapsed.toMillis() / 1000.0));
+            sb.append(String.format(
+                    java.util.Locale.ROOT,
+                    "commands ok %d, failed %d (%.0f/s)%n",
+                    commandsOk,
+                    commandsFailed,
+                    commandsPerSecond()));
+            sb.append(String.format(
+                    java.util.Locale.ROOT,
+                    "latency ms p50 %.3f  p99 %.3f  p999 %.3f  max %.3f%n",
+                    latencyP50Millis,
+                    latencyP99Millis,
+                    latencyP999Millis,
+                    latencyMaxMillis));
+            sb.append(String.format(
+                    java.util.Locale.ROOT,
+                    "migrations %d (failed %d), pause ms p50 %.3f  p99 %.3f  max %.3f%n",
+                    migrations,
+                    migrationsFailed,
+                    pauseP50Millis,
+                    pauseP99Millis,
+                    pauseMaxMillis));
+            sb.append(String.format(
+                    java.util.Locale.ROOT,
+                    "invariant violations %d, duplicate rows %d, seq gaps %d, reconnects %d%n",
+                    invariantViolations,
+                    duplicateRows,
+                    seqGaps,
+                    reconnects));
             if (!errors.isEmpty()) sb.append("errors ").append(errors).append(System.lineSeparator());
-            for (String v : violationSamples) sb.append("  violation: ").append(v).append(System.lineSeparator());
+            for (String v : violationSamples)
+                sb.append("  violation: ").append(v).append(System.lineSeparator());
             return sb.toString();
         }
     }

@@ -1,21 +1,20 @@
 package dev.ferry.client.tools;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.ferry.client.MiniServerAccess;
 import dev.ferry.protocol.SessionId;
 import dev.ferry.testkit.Waits;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class LoadRunTest {
 
@@ -25,10 +24,15 @@ class LoadRunTest {
         Map<SessionId, Map<String, String>> store = new ConcurrentHashMap<>();
         int n = 20;
         try (MiniServerAccess a = MiniServerAccess.start("a", store);
-             MiniServerAccess b = MiniServerAccess.start("b", store);
-             var executor = Executors.newVirtualThreadPerTaskExecutor()) {
-            LoadRun run = new LoadRun(LoadRun.Options.defaults(a.address()).withSessions(n).withDuration(Duration.ofSeconds(60))
-                    .withReadAhead(readAhead).withSleepMillis(2).withStream(5, 0).withCommandTimeout(Duration.ofSeconds(10)));
+                MiniServerAccess b = MiniServerAccess.start("b", store);
+                var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            LoadRun run = new LoadRun(LoadRun.Options.defaults(a.address())
+                    .withSessions(n)
+                    .withDuration(Duration.ofSeconds(60))
+                    .withReadAhead(readAhead)
+                    .withSleepMillis(2)
+                    .withStream(5, 0)
+                    .withCommandTimeout(Duration.ofSeconds(10)));
             CompletableFuture<LoadRun.Result> result = CompletableFuture.supplyAsync(run::run, executor);
 
             await().atMost(Waits.STATE).until(() -> a.sessions() == n && run.commandsOk() > 200);
@@ -57,7 +61,9 @@ class LoadRunTest {
     @Test
     void mixSpecIsParsed() {
         assertThat(LoadRun.Options.parseMix("ping=2, incr=4,stream"))
-                .containsEntry(LoadRun.Op.PING, 2).containsEntry(LoadRun.Op.INCR, 4).containsEntry(LoadRun.Op.STREAM, 1)
+                .containsEntry(LoadRun.Op.PING, 2)
+                .containsEntry(LoadRun.Op.INCR, 4)
+                .containsEntry(LoadRun.Op.STREAM, 1)
                 .hasSize(3);
     }
 

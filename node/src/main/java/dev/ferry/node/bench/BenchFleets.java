@@ -19,8 +19,15 @@ final class BenchFleets {
      * @param memoryLimit the container's memory limit, e.g. {@code 512Mi}; the image's JVM takes 75 % of it as heap
      * @param cpuRequest  what the scheduler reserves per pod, e.g. {@code 100m} (no CPU limit: no throttling)
      */
-    static String manifest(String name, int replicas, String image, int idleMigrationSeconds, int sessionIdleSeconds,
-                           int migrationRatePerSecond, String cpuRequest, String memoryLimit) {
+    static String manifest(
+            String name,
+            int replicas,
+            String image,
+            int idleMigrationSeconds,
+            int sessionIdleSeconds,
+            int migrationRatePerSecond,
+            String cpuRequest,
+            String memoryLimit) {
         return """
                 apiVersion: ferry.dev/v1alpha1
                 kind: ServerFleet
@@ -63,8 +70,18 @@ final class BenchFleets {
                         - name: tmp
                           emptyDir:
                             sizeLimit: 64Mi
-                """.formatted(name, replicas, NodeCluster.STORE_URI, idleMigrationSeconds, sessionIdleSeconds, migrationRatePerSecond,
+                """.formatted(
+                name,
+                replicas,
+                NodeCluster.STORE_URI,
+                idleMigrationSeconds,
+                sessionIdleSeconds,
+                migrationRatePerSecond,
                 // SIGTERM makes a server drain for up to the idle migration timer: the grace period must outlast it.
-                idleMigrationSeconds + 30, image, cpuRequest, memoryLimit, memoryLimit);
+                idleMigrationSeconds + 30,
+                image,
+                cpuRequest,
+                memoryLimit,
+                memoryLimit);
     }
 }

@@ -11,7 +11,9 @@ import picocli.CommandLine.Command;
  * node cluster (scripts/node.sh), run inside its network namespace by scripts/bench-operator.sh. Library logging
  * goes to {@code node/target/bench/<scenario>.log}; the terminal shows the benchmark's own progress.
  */
-@Command(name = "ferry-node-bench", mixinStandardHelpOptions = true,
+@Command(
+        name = "ferry-node-bench",
+        mixinStandardHelpOptions = true,
         description = "Operator benchmarks on the node cluster: rollout, operator-cost.",
         subcommands = {RolloutBenchmark.class, OperatorCostBenchmark.class})
 public final class BenchMain {
@@ -39,7 +41,9 @@ public final class BenchMain {
         if (System.getProperty("org.slf4j.simpleLogger.logFile") != null) return;
         Path dir = Path.of(System.getProperty("ferry.repo.root", "."), "node/target/bench");
         Files.createDirectories(dir);
-        System.setProperty("org.slf4j.simpleLogger.logFile", dir.resolve(scenario.replaceAll("[^a-z-]", "") + ".log").toString());
+        System.setProperty(
+                "org.slf4j.simpleLogger.logFile",
+                dir.resolve(scenario.replaceAll("[^a-z-]", "") + ".log").toString());
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {

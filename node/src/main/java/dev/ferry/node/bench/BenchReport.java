@@ -35,8 +35,18 @@ final class BenchReport {
     record Machine(int cpus, String java, double[] loadBefore, double[] loadAfter) {}
 
     @JsonInclude(JsonInclude.Include.ALWAYS)
-    record Document(String scenario, String title, String measuredAt, String command, Machine machine, String baselineLabel,
-                    List<Figure> figures, List<Chart> charts, List<String> notes, Provenance provenance, Map<String, Object> run) {}
+    record Document(
+            String scenario,
+            String title,
+            String measuredAt,
+            String command,
+            Machine machine,
+            String baselineLabel,
+            List<Figure> figures,
+            List<Chart> charts,
+            List<String> notes,
+            Provenance provenance,
+            Map<String, Object> run) {}
 
     private final String scenario;
     private final String title;
@@ -86,9 +96,22 @@ final class BenchReport {
 
     /** Writes {@code <dir>/<fileName>}, pretty-printed UTF-8; returns the file. */
     Path write(Path dir, String fileName) {
-        Document doc = new Document(scenario, title, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), command,
-                new Machine(Runtime.getRuntime().availableProcessors(), Runtime.version().toString(), loadBefore, LoadAverage.now()),
-                baselineLabel, figures, charts, notes, provenance, run);
+        Document doc = new Document(
+                scenario,
+                title,
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+                command,
+                new Machine(
+                        Runtime.getRuntime().availableProcessors(),
+                        Runtime.version().toString(),
+                        loadBefore,
+                        LoadAverage.now()),
+                baselineLabel,
+                figures,
+                charts,
+                notes,
+                provenance,
+                run);
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         Path file = dir.resolve(fileName);
         try {
@@ -103,10 +126,17 @@ final class BenchReport {
     /** The figures as an aligned table for the terminal. */
     String summary() {
         StringBuilder sb = new StringBuilder(title).append(System.lineSeparator());
-        sb.append(String.format(Locale.ROOT, "  %-56s %14s %14s  %-10s %s%n", "figure", "ferry", "baseline", "target", "met"));
+        sb.append(String.format(
+                Locale.ROOT, "  %-56s %14s %14s  %-10s %s%n", "figure", "ferry", "baseline", "target", "met"));
         for (Figure f : figures) {
-            sb.append(String.format(Locale.ROOT, "  %-56s %14s %14s  %-10s %s%n", f.name() + " (" + f.unit() + ")", text(f.ferry()),
-                    text(f.baseline()), f.target() == null ? "" : f.target(), f.met() == null ? "" : f.met() ? "yes" : "NO"));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "  %-56s %14s %14s  %-10s %s%n",
+                    f.name() + " (" + f.unit() + ")",
+                    text(f.ferry()),
+                    text(f.baseline()),
+                    f.target() == null ? "" : f.target(),
+                    f.met() == null ? "" : f.met() ? "yes" : "NO"));
         }
         for (String n : notes) {
             sb.append("  note: ").append(n).append(System.lineSeparator());
@@ -116,7 +146,9 @@ final class BenchReport {
 
     private static String text(Double v) {
         if (v == null) return "-";
-        return v == Math.rint(v) && Math.abs(v) < 1e12 ? Long.toString(v.longValue()) : String.format(Locale.ROOT, "%.3f", v);
+        return v == Math.rint(v) && Math.abs(v) < 1e12
+                ? Long.toString(v.longValue())
+                : String.format(Locale.ROOT, "%.3f", v);
     }
 
     /** Three decimals are all a benchmark on a shared machine can claim. */

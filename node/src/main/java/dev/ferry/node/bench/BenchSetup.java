@@ -19,8 +19,13 @@ final class BenchSetup {
      * shared cluster. On a cluster without it, installs it as the README says.
      */
     static void ensureFerry(NodeCluster cluster, Duration timeout) {
-        boolean installed = cluster.client().apps().deployments().inNamespace(NodeCluster.FERRY_NAMESPACE)
-                .withName(NodeCluster.OPERATOR).get() != null;
+        boolean installed = cluster.client()
+                        .apps()
+                        .deployments()
+                        .inNamespace(NodeCluster.FERRY_NAMESPACE)
+                        .withName(NodeCluster.OPERATOR)
+                        .get()
+                != null;
         if (installed) {
             cluster.awaitAvailable(NodeCluster.FERRY_NAMESPACE, NodeCluster.OPERATOR, 2, timeout);
             cluster.awaitAvailable(NodeCluster.FERRY_NAMESPACE, NodeCluster.REDIS, 1, timeout);

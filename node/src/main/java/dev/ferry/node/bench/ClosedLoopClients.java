@@ -76,7 +76,8 @@ final class ClosedLoopClients implements AutoCloseable {
             Thread.ofVirtual().name("bench-user-", i).start(u::run);
         }
         if (!connected.await(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            throw new IllegalStateException(connected.getCount() + " of " + users + " sessions not open after " + connectTimeout);
+            throw new IllegalStateException(
+                    connected.getCount() + " of " + users + " sessions not open after " + connectTimeout);
         }
     }
 
@@ -123,8 +124,17 @@ final class ClosedLoopClients implements AutoCloseable {
         }
         Map<String, Long> errorCounts = new TreeMap<>();
         errors.forEach((k, v) -> errorCounts.put(k, v.get()));
-        return new Outcome(commandsOk.get(), commandsFailed.get(), violations.get(), sessionsLost, statesLost, usersWithLostState,
-                Map.copyOf(migrationsPerUser), migrationPauseMicros.copy(), reconnectGapMicros.copy(), errorCounts);
+        return new Outcome(
+                commandsOk.get(),
+                commandsFailed.get(),
+                violations.get(),
+                sessionsLost,
+                statesLost,
+                usersWithLostState,
+                Map.copyOf(migrationsPerUser),
+                migrationPauseMicros.copy(),
+                reconnectGapMicros.copy(),
+                errorCounts);
     }
 
     /**
@@ -136,8 +146,16 @@ final class ClosedLoopClients implements AutoCloseable {
      * @param migrationsPerUser number of users by how many times their sessions migrated
      * @param reconnectGapMicros per lost session: from the failed command to the first success on a new session
      */
-    record Outcome(long commandsOk, long commandsFailed, long wrongAnswers, long sessionsLost, long stateLosses, long usersWithLostState,
-            Map<Integer, Integer> migrationsPerUser, Histogram migrationPauseMicros, Histogram reconnectGapMicros,
+    record Outcome(
+            long commandsOk,
+            long commandsFailed,
+            long wrongAnswers,
+            long sessionsLost,
+            long stateLosses,
+            long usersWithLostState,
+            Map<Integer, Integer> migrationsPerUser,
+            Histogram migrationPauseMicros,
+            Histogram reconnectGapMicros,
             Map<String, Long> errors) {}
 
     @Override
@@ -148,13 +166,21 @@ final class ClosedLoopClients implements AutoCloseable {
     }
 
     private FerryClient clientFor(String address) {
-        return clients.computeIfAbsent(address, a -> FerryClient.create(
-                ClientOptions.builder().serviceAddress(a).readAhead(true).clientName("ferry-bench").eventLoopThreads(2)
-                        .connectTimeout(Duration.ofSeconds(10)).commandTimeout(Duration.ofSeconds(30)).build()));
+        return clients.computeIfAbsent(
+                address,
+                a -> FerryClient.create(ClientOptions.builder()
+                        .serviceAddress(a)
+                        .readAhead(true)
+                        .clientName("ferry-bench")
+                        .eventLoopThreads(2)
+                        .connectTimeout(Duration.ofSeconds(10))
+                        .commandTimeout(Duration.ofSeconds(30))
+                        .build()));
     }
 
     private void countError(Throwable e) {
-        errors.computeIfAbsent(e.getClass().getSimpleName(), k -> new AtomicLong()).incrementAndGet();
+        errors.computeIfAbsent(e.getClass().getSimpleName(), k -> new AtomicLong())
+                .incrementAndGet();
     }
 
     /** One simulated user and what it knows its session holds. */
@@ -168,6 +194,7 @@ final class ClosedLoopClients implements AutoCloseable {
         private long stateLosses;
         /** Last value SET, null before the first SET; valueKnown false after a SET of uncertain outcome. */
         private String value;
+
         private boolean valueKnown = true;
         /** The counter as last seen; null when an INCR's outcome is unknown. */
         private Long counter = 0L;
@@ -213,7 +240,8 @@ final class ClosedLoopClients implements AutoCloseable {
 
         private void open() {
             FerrySession s = clientFor(serviceAddress).connect();
-            s.onMigration(e -> migrationPauseMicros.recordValue(Math.max(0, e.pause().toNanos() / 1000)));
+            s.onMigration(
+                    e -> migrationPauseMicros.recordValue(Math.max(0, e.pause().toNanos() / 1000)));
             session = s;
         }
 
@@ -274,10 +302,12 @@ final class ClosedLoopClients implements AutoCloseable {
             Result r = timed("STREAM " + STREAM_ROWS);
             boolean complete = r.rows().size() == STREAM_ROWS;
             for (int i = 0; complete && i < STREAM_ROWS; i++) {
-                complete = r.rows().get(i).seq() == i && Integer.toString(i).equals(r.rows().get(i).text());
+                complete = r.rows().get(i).seq() == i
+                        && Integer.toString(i).equals(r.rows().get(i).text());
             }
             if (!complete) {
-                violation("STREAM " + STREAM_ROWS + " returned " + r.rows().size() + " rows, not 0.." + (STREAM_ROWS - 1) + " in order");
+                violation("STREAM " + STREAM_ROWS + " returned " + r.rows().size() + " rows, not 0.."
+                        + (STREAM_ROWS - 1) + " in order");
             }
         }
 
@@ -316,7 +346,8 @@ final class ClosedLoopClients implements AutoCloseable {
                 Result r = timed("GET " + varKey);
                 reconnectGapMicros.recordValue(Math.max(0, (System.nanoTime() - failedAt) / 1000));
                 if (lastValue != null && !lastValue.equals(r.firstText())) {
-                    stateLost("after a new session GET " + varKey + " returned " + r.firstText() + ", last SET " + lastValue);
+                    stateLost("after a new session GET " + varKey + " returned " + r.firstText() + ", last SET "
+                            + lastValue);
                 }
             } catch (FerryException e) {
                 commandsFailed.incrementAndGet();

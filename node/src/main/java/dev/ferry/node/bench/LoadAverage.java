@@ -12,7 +12,9 @@ final class LoadAverage {
     static double[] now() {
         try {
             String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return new double[] {Double.parseDouble(parts[0]), Double.parseDouble(parts[1]), Double.parseDouble(parts[2])};
+            return new double[] {
+                Double.parseDouble(parts[0]), Double.parseDouble(parts[1]), Double.parseDouble(parts[2])
+            };
         } catch (IOException | RuntimeException e) {
             return new double[0]; // not Linux: the JSON then says nothing about load
         }

@@ -31,47 +31,73 @@ record OperatorReplica(String pod, String node, String podIp, String uid, String
 
     private static final String CONTAINER = "operator";
     private static final String SELECTOR = "app.kubernetes.io/name";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The container's cgroup figures at {@code cpuAt} and {@code memoryAt} (the kubelet's read times). */
-    record CgroupStats(Instant cpuAt, double cpuCoreSeconds, Instant memoryAt, double workingSetBytes, double rssBytes) {}
+    record CgroupStats(
+            Instant cpuAt, double cpuCoreSeconds, Instant memoryAt, double workingSetBytes, double rssBytes) {}
 
     /** The operator's running pods, by name. */
     static List<OperatorReplica> list(NodeCluster cluster) {
-        return cluster.client().pods().inNamespace(NodeCluster.FERRY_NAMESPACE).withLabel(SELECTOR, NodeCluster.OPERATOR).list().getItems()
+        return cluster
+                .client()
+                .pods()
+                .inNamespace(NodeCluster.FERRY_NAMESPACE)
+                .withLabel(SELECTOR, NodeCluster.OPERATOR)
+                .list()
+                .getItems()
                 .stream()
-                .filter(p -> p.getMetadata().getDeletionTimestamp() == null && "Running".equals(p.getStatus().getPhase()))
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null
+                        && "Running".equals(p.getStatus().getPhase()))
                 .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
                 .map(OperatorReplica::of)
                 .toList();
     }
 
     private static OperatorReplica of(Pod p) {
-        String id = p.getStatus().getContainerStatuses().stream().filter(c -> CONTAINER.equals(c.getName())).findFirst()
-                .map(c -> c.getContainerID()).orElse("");
-        return new OperatorReplica(p.getMetadata().getName(), p.getSpec().getNodeName(), p.getStatus().getPodIP(), p.getMetadata().getUid(),
-                p.getStatus().getQosClass(), id.replaceFirst("^[a-z]+://", ""));
+        String id = p.getStatus().getContainerStatuses().stream()
+                .filter(c -> CONTAINER.equals(c.getName()))
+                .findFirst()
+                .map(c -> c.getContainerID())
+                .orElse("");
+        return new OperatorReplica(
+                p.getMetadata().getName(),
+                p.getSpec().getNodeName(),
+                p.getStatus().getPodIP(),
+                p.getMetadata().getUid(),
+                p.getStatus().getQosClass(),
+                id.replaceFirst("^[a-z]+://", ""));
     }
 
     /** The holder of the operator's leader-election Lease (the replica that reconciles), or null. */
     static String leader(NodeCluster cluster) {
-        Lease lease = cluster.client().leases().inNamespace(NodeCluster.FERRY_NAMESPACE).withName(NodeCluster.OPERATOR).get();
+        Lease lease = cluster.client()
+                .leases()
+                .inNamespace(NodeCluster.FERRY_NAMESPACE)
+                .withName(NodeCluster.OPERATOR)
+                .get();
         return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
     }
 
     /** The container's cgroup as the kubelet (cgroupfs driver, cgroup v1) lays it out under the node's cgroup root. */
     String cgroupPath() {
-        String root = "/" + node; // scripts/node.sh gives node K the kubelet cgroupRoot /ferry-node-K, named like the node
-        return root + "/kubepods/" + (qosClass.equals("Guaranteed") ? "" : qosClass.toLowerCase(java.util.Locale.ROOT) + "/") + "pod" + uid + "/"
-                + containerId;
+        String root =
+                "/" + node; // scripts/node.sh gives node K the kubelet cgroupRoot /ferry-node-K, named like the node
+        return root + "/kubepods/"
+                + (qosClass.equals("Guaranteed") ? "" : qosClass.toLowerCase(java.util.Locale.ROOT) + "/") + "pod" + uid
+                + "/" + containerId;
     }
 
     /** A scrape of the replica's {@code /q/metrics}. */
     PrometheusText metrics() {
         try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + podIp + ":8080/q/metrics"))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://" + podIp + ":8080/q/metrics"))
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) throw new IllegalStateException(pod + " /q/metrics answered " + r.statusCode());
             return PrometheusText.parse(r.body());
         } catch (IOException e) {
@@ -92,8 +118,11 @@ record OperatorReplica(String pod, String node, String podIp, String uid, String
                     if (!CONTAINER.equals(c.path("name").asText())) continue;
                     JsonNode cpu = c.path("cpu");
                     JsonNode memory = c.path("memory");
-                    return new CgroupStats(Instant.parse(cpu.path("time").asText()), cpu.path("usageCoreNanoSeconds").asDouble() / 1e9,
-                            Instant.parse(memory.path("time").asText()), memory.path("workingSetBytes").asDouble(),
+                    return new CgroupStats(
+                            Instant.parse(cpu.path("time").asText()),
+                            cpu.path("usageCoreNanoSeconds").asDouble() / 1e9,
+                            Instant.parse(memory.path("time").asText()),
+                            memory.path("workingSetBytes").asDouble(),
                             memory.path("rssBytes").asDouble());
                 }
             }

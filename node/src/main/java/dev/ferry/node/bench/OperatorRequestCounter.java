@@ -42,6 +42,7 @@ final class OperatorRequestCounter implements AutoCloseable {
     private static final String LEADER_ELECTION_ROLE = "ferry-operator-leader-election";
     /** The built-in schema that serves ServiceAccounts; its priority level is the one the operator's requests keep. */
     private static final String SERVICE_ACCOUNTS_SCHEMA = "service-accounts";
+
     private static final int FIRST_PRECEDENCE = 8000;
     private static final String DISPATCHED = "apiserver_flowcontrol_dispatched_requests_total";
 
@@ -49,11 +50,17 @@ final class OperatorRequestCounter implements AutoCloseable {
     record Counts(Map<String, Long> byVerbAndResource, long leases, long elsewhere) {
         /** Requests that are not watches: each a round trip the operator waited for. */
         long requests() {
-            return byVerbAndResource.entrySet().stream().filter(e -> !e.getKey().startsWith("WATCH ")).mapToLong(Map.Entry::getValue).sum();
+            return byVerbAndResource.entrySet().stream()
+                    .filter(e -> !e.getKey().startsWith("WATCH "))
+                    .mapToLong(Map.Entry::getValue)
+                    .sum();
         }
 
         long watches() {
-            return byVerbAndResource.entrySet().stream().filter(e -> e.getKey().startsWith("WATCH ")).mapToLong(Map.Entry::getValue).sum();
+            return byVerbAndResource.entrySet().stream()
+                    .filter(e -> e.getKey().startsWith("WATCH "))
+                    .mapToLong(Map.Entry::getValue)
+                    .sum();
         }
 
         /** Non-zero entries only, for the notes. */
@@ -83,10 +90,24 @@ final class OperatorRequestCounter implements AutoCloseable {
     /** Installs the FlowSchemas for the operator's requests in {@code namespace} and waits until the API server uses them. */
     static OperatorRequestCounter install(NodeCluster cluster, String namespace) {
         removeStale(cluster);
-        String priorityLevel = cluster.client().resources(FlowSchema.class).withName(SERVICE_ACCOUNTS_SCHEMA).require()
-                .getSpec().getPriorityLevelConfiguration().getName();
-        ClusterRole role = cluster.client().rbac().clusterRoles().withName(NodeCluster.OPERATOR).require();
-        Role leaderElection = cluster.client().rbac().roles().inNamespace(NodeCluster.FERRY_NAMESPACE).withName(LEADER_ELECTION_ROLE).require();
+        String priorityLevel = cluster.client()
+                .resources(FlowSchema.class)
+                .withName(SERVICE_ACCOUNTS_SCHEMA)
+                .require()
+                .getSpec()
+                .getPriorityLevelConfiguration()
+                .getName();
+        ClusterRole role = cluster.client()
+                .rbac()
+                .clusterRoles()
+                .withName(NodeCluster.OPERATOR)
+                .require();
+        Role leaderElection = cluster.client()
+                .rbac()
+                .roles()
+                .inNamespace(NodeCluster.FERRY_NAMESPACE)
+                .withName(LEADER_ELECTION_ROLE)
+                .require();
         OperatorRequestCounter counter = new OperatorRequestCounter(cluster);
         String run = Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36, 36 * 36 * 36 * 36), 36);
         int precedence = FIRST_PRECEDENCE;
@@ -95,18 +116,39 @@ final class OperatorRequestCounter implements AutoCloseable {
                 for (String resource : rule.getResources()) {
                     for (String verb : rule.getVerbs()) {
                         String key = verb.toUpperCase(Locale.ROOT) + " " + resource;
-                        counter.create("ferry-bench-" + run + "-" + (precedence - FIRST_PRECEDENCE), key, precedence++, priorityLevel,
-                                resourceRule(List.of(verb), rule.getApiGroups(), List.of(resource), List.of(namespace), false));
+                        counter.create(
+                                "ferry-bench-" + run + "-" + (precedence - FIRST_PRECEDENCE),
+                                key,
+                                precedence++,
+                                priorityLevel,
+                                resourceRule(
+                                        List.of(verb),
+                                        rule.getApiGroups(),
+                                        List.of(resource),
+                                        List.of(namespace),
+                                        false));
                     }
                 }
             }
             for (PolicyRule rule : leaderElection.getRules()) {
-                counter.create("ferry-bench-" + run + "-leases-" + (precedence - FIRST_PRECEDENCE), "leases", precedence++, priorityLevel,
-                        resourceRule(rule.getVerbs(), rule.getApiGroups(), rule.getResources(), List.of(NodeCluster.FERRY_NAMESPACE), false));
+                counter.create(
+                        "ferry-bench-" + run + "-leases-" + (precedence - FIRST_PRECEDENCE),
+                        "leases",
+                        precedence++,
+                        priorityLevel,
+                        resourceRule(
+                                rule.getVerbs(),
+                                rule.getApiGroups(),
+                                rule.getResources(),
+                                List.of(NodeCluster.FERRY_NAMESPACE),
+                                false));
             }
             PolicyRulesWithSubjects everything = new PolicyRulesWithSubjectsBuilder(
-                    resourceRule(List.of("*"), List.of("*"), List.of("*"), List.of("*"), true))
-                    .addNewNonResourceRule().withVerbs("*").withNonResourceURLs("*").endNonResourceRule()
+                            resourceRule(List.of("*"), List.of("*"), List.of("*"), List.of("*"), true))
+                    .addNewNonResourceRule()
+                    .withVerbs("*")
+                    .withNonResourceURLs("*")
+                    .endNonResourceRule()
                     .build();
             counter.create("ferry-bench-" + run + "-elsewhere", "elsewhere", precedence, priorityLevel, everything);
             counter.awaitInUse(Duration.ofMinutes(1));
@@ -114,24 +156,46 @@ final class OperatorRequestCounter implements AutoCloseable {
             counter.close();
             throw e;
         }
-        log.info("{} FlowSchemas count the operator's requests (priority level {})", counter.schemas.size(), priorityLevel);
+        log.info(
+                "{} FlowSchemas count the operator's requests (priority level {})",
+                counter.schemas.size(),
+                priorityLevel);
         return counter;
     }
 
-    private static PolicyRulesWithSubjects resourceRule(List<String> verbs, List<String> apiGroups, List<String> resources,
-                                                       List<String> namespaces, boolean clusterScope) {
+    private static PolicyRulesWithSubjects resourceRule(
+            List<String> verbs,
+            List<String> apiGroups,
+            List<String> resources,
+            List<String> namespaces,
+            boolean clusterScope) {
         return new PolicyRulesWithSubjectsBuilder()
-                .addNewSubject().withKind("ServiceAccount").withNewServiceAccount(SERVICE_ACCOUNT, NodeCluster.FERRY_NAMESPACE).endSubject()
-                .addNewResourceRule().withVerbs(verbs).withApiGroups(apiGroups).withResources(resources).withNamespaces(namespaces)
-                .withClusterScope(clusterScope).endResourceRule()
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withNewServiceAccount(SERVICE_ACCOUNT, NodeCluster.FERRY_NAMESPACE)
+                .endSubject()
+                .addNewResourceRule()
+                .withVerbs(verbs)
+                .withApiGroups(apiGroups)
+                .withResources(resources)
+                .withNamespaces(namespaces)
+                .withClusterScope(clusterScope)
+                .endResourceRule()
                 .build();
     }
 
     private void create(String name, String key, int precedence, String priorityLevel, PolicyRulesWithSubjects rules) {
         FlowSchema schema = new FlowSchemaBuilder()
-                .withNewMetadata().withName(name).addToLabels(LABEL, LABEL_VALUE).endMetadata()
-                .withNewSpec().withMatchingPrecedence(precedence).withNewPriorityLevelConfiguration(priorityLevel)
-                .withNewDistinguisherMethod("ByUser").withRules(rules).endSpec()
+                .withNewMetadata()
+                .withName(name)
+                .addToLabels(LABEL, LABEL_VALUE)
+                .endMetadata()
+                .withNewSpec()
+                .withMatchingPrecedence(precedence)
+                .withNewPriorityLevelConfiguration(priorityLevel)
+                .withNewDistinguisherMethod("ByUser")
+                .withRules(rules)
+                .endSpec()
                 .build();
         cluster.client().resources(FlowSchema.class).resource(schema).create();
         schemas.put(name, key);
@@ -139,11 +203,20 @@ final class OperatorRequestCounter implements AutoCloseable {
 
     /** The API server's configuration controller marks each schema it has taken in (condition Dangling). */
     private void awaitInUse(Duration timeout) {
-        NodeCluster.await(schemas.size() + " FlowSchemas taken in by the API server", timeout, () -> schemas.keySet().stream().allMatch(name -> {
-            FlowSchema s = cluster.client().resources(FlowSchema.class).withName(name).get();
-            return s != null && s.getStatus() != null && s.getStatus().getConditions() != null
-                    && s.getStatus().getConditions().stream().anyMatch(c -> "Dangling".equals(c.getType()) && "False".equals(c.getStatus()));
-        }));
+        NodeCluster.await(
+                schemas.size() + " FlowSchemas taken in by the API server",
+                timeout,
+                () -> schemas.keySet().stream().allMatch(name -> {
+                    FlowSchema s = cluster.client()
+                            .resources(FlowSchema.class)
+                            .withName(name)
+                            .get();
+                    return s != null
+                            && s.getStatus() != null
+                            && s.getStatus().getConditions() != null
+                            && s.getStatus().getConditions().stream()
+                                    .anyMatch(c -> "Dangling".equals(c.getType()) && "False".equals(c.getStatus()));
+                }));
     }
 
     /** The counters now (cumulative since each schema was created). */
@@ -170,10 +243,17 @@ final class OperatorRequestCounter implements AutoCloseable {
 
     /** Schemas a killed run left behind: they would still take the operator's requests. */
     private static void removeStale(NodeCluster cluster) {
-        var stale = cluster.client().resources(FlowSchema.class).withLabel(LABEL, LABEL_VALUE).list().getItems();
+        var stale = cluster.client()
+                .resources(FlowSchema.class)
+                .withLabel(LABEL, LABEL_VALUE)
+                .list()
+                .getItems();
         if (!stale.isEmpty()) {
             log.info("removing {} FlowSchemas an earlier run left", stale.size());
-            cluster.client().resources(FlowSchema.class).withLabel(LABEL, LABEL_VALUE).delete();
+            cluster.client()
+                    .resources(FlowSchema.class)
+                    .withLabel(LABEL, LABEL_VALUE)
+                    .delete();
         }
     }
 

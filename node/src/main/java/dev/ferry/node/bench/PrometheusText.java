@@ -108,7 +108,10 @@ final class PrometheusText {
 
     /** Sum of every sample named {@code name} whose labels pass {@code labels}. */
     double sum(String name, Predicate<Map<String, String>> labels) {
-        return samples.stream().filter(s -> s.name().equals(name) && labels.test(s.labels())).mapToDouble(Sample::value).sum();
+        return samples.stream()
+                .filter(s -> s.name().equals(name) && labels.test(s.labels()))
+                .mapToDouble(Sample::value)
+                .sum();
     }
 
     double sum(String name) {
@@ -117,7 +120,12 @@ final class PrometheusText {
 
     /** Names of the samples that contain {@code part}: to find a metric whose exact name depends on versions. */
     List<String> namesContaining(String part) {
-        return samples.stream().map(Sample::name).filter(n -> n.contains(part)).distinct().sorted().toList();
+        return samples.stream()
+                .map(Sample::name)
+                .filter(n -> n.contains(part))
+                .distinct()
+                .sorted()
+                .toList();
     }
 
     /** Cumulative bucket counts of histogram {@code name} (without {@code _bucket}), by upper bound, summed over label sets. */
@@ -138,7 +146,9 @@ final class PrometheusText {
      * interpolated linearly inside the bucket as Prometheus' histogram_quantile does; NaN without any.
      */
     static double quantile(double q, TreeMap<Double, Double> before, TreeMap<Double, Double> after) {
-        double total = after.lastEntry() == null ? 0 : after.lastEntry().getValue() - before.getOrDefault(after.lastKey(), 0.0);
+        double total = after.lastEntry() == null
+                ? 0
+                : after.lastEntry().getValue() - before.getOrDefault(after.lastKey(), 0.0);
         if (total <= 0) {
             return Double.NaN;
         }
@@ -152,7 +162,9 @@ final class PrometheusText {
                     return lowerBound;
                 }
                 double inBucket = count - lowerCount;
-                return inBucket <= 0 ? e.getKey() : lowerBound + (e.getKey() - lowerBound) * (rank - lowerCount) / inBucket;
+                return inBucket <= 0
+                        ? e.getKey()
+                        : lowerBound + (e.getKey() - lowerBound) * (rank - lowerCount) / inBucket;
             }
             lowerBound = e.getKey();
             lowerCount = count;

@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
  * bench/results/*.json, see bench's {@code dev.ferry.bench.report.Provenance}): the commit checked out, whether
  * tracked files differed from it, the JVM, the benchmark's exact arguments, and whether the sizes were a smoke run.
  */
-record Provenance(String commit, Boolean dirty, List<String> dirtyPaths, String jvm, List<String> arguments, boolean smoke) {
+record Provenance(
+        String commit, Boolean dirty, List<String> dirtyPaths, String jvm, List<String> arguments, boolean smoke) {
 
     /** As many changed paths as the report generator shows. */
     static final int MAX_DIRTY_PATHS = 40;
@@ -27,8 +28,12 @@ record Provenance(String commit, Boolean dirty, List<String> dirtyPaths, String 
         String commit = git(repo, "rev-parse", "HEAD");
         // Tracked files only: build output and logs git ignores or does not know do not make a build differ.
         String status = commit == null ? null : git(repo, "status", "--porcelain", "--untracked-files=no");
-        List<String> paths = status == null ? List.of()
-                : status.lines().map(l -> l.length() > 3 ? l.substring(3) : l).limit(MAX_DIRTY_PATHS).toList();
+        List<String> paths = status == null
+                ? List.of()
+                : status.lines()
+                        .map(l -> l.length() > 3 ? l.substring(3) : l)
+                        .limit(MAX_DIRTY_PATHS)
+                        .toList();
         Boolean dirty = status == null ? null : !status.isBlank();
         return new Provenance(commit == null ? null : commit.strip(), dirty, paths, currentJvm(), arguments, smoke);
     }
@@ -52,7 +57,9 @@ record Provenance(String commit, Boolean dirty, List<String> dirtyPaths, String 
         command[2] = repo.toString();
         System.arraycopy(args, 0, command, 3, args.length);
         try {
-            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Process p = new ProcessBuilder(command)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) return null;
             return out;

@@ -21,7 +21,14 @@ final class RolloutTimeline implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RolloutTimeline.class);
 
     /** One sample; {@code seconds} relative to {@link #markZero()} (negative before it). */
-    record Sample(long atNanos, double seconds, String phase, double p50Millis, double p99Millis, double maxMillis, long commands,
+    record Sample(
+            long atNanos,
+            double seconds,
+            String phase,
+            double p50Millis,
+            double p99Millis,
+            double maxMillis,
+            long commands,
             Map<String, Integer> sessionsPerPod) {}
 
     private final ClosedLoopClients clients;
@@ -57,8 +64,15 @@ final class RolloutTimeline implements AutoCloseable {
     /** The samples so far, their seconds counted from the last {@link #markZero()}. */
     synchronized List<Sample> samples() {
         return samples.stream()
-                .map(s -> new Sample(s.atNanos(), (s.atNanos() - zeroNanos) / 1e9, s.phase(), s.p50Millis(), s.p99Millis(), s.maxMillis(),
-                        s.commands(), s.sessionsPerPod()))
+                .map(s -> new Sample(
+                        s.atNanos(),
+                        (s.atNanos() - zeroNanos) / 1e9,
+                        s.phase(),
+                        s.p50Millis(),
+                        s.p99Millis(),
+                        s.maxMillis(),
+                        s.commands(),
+                        s.sessionsPerPod()))
                 .toList();
     }
 
@@ -88,8 +102,15 @@ final class RolloutTimeline implements AutoCloseable {
         Histogram h = clients.intervalLatency();
         phases.computeIfAbsent(phase, p -> new Histogram(3)).add(h);
         long now = System.nanoTime();
-        samples.add(new Sample(now, (now - zeroNanos) / 1e9, phase, millis(h, 50), millis(h, 99),
-                h.getMaxValue() / 1000.0, h.getTotalCount(), clients.sessionsPerServer()));
+        samples.add(new Sample(
+                now,
+                (now - zeroNanos) / 1e9,
+                phase,
+                millis(h, 50),
+                millis(h, 99),
+                h.getMaxValue() / 1000.0,
+                h.getTotalCount(),
+                clients.sessionsPerServer()));
     }
 
     static double millis(Histogram h, double percentile) {

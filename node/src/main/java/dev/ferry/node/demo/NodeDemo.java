@@ -34,7 +34,9 @@ import picocli.CommandLine.Option;
  * scale-down with {@code kubectl scale}, with the pods, sessions, moves and the operator's Events shown live and a
  * summary at the end. Exit code 0 only when no command failed, no answer was wrong and no session was lost.
  */
-@Command(name = "ferry-node-demo", mixinStandardHelpOptions = true,
+@Command(
+        name = "ferry-node-demo",
+        mixinStandardHelpOptions = true,
         description = "Ferry on a real Kubernetes node: install, a fleet, clients, a rolling upgrade and a scale-down.")
 public final class NodeDemo implements Callable<Integer> {
 
@@ -45,16 +47,28 @@ public final class NodeDemo implements Callable<Integer> {
     @Option(names = "--clients", defaultValue = "300", description = "client sessions (default ${DEFAULT-VALUE})")
     int clients;
 
-    @Option(names = "--namespace", defaultValue = "ferry-demo", description = "namespace of the demo fleet (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--namespace",
+            defaultValue = "ferry-demo",
+            description = "namespace of the demo fleet (default ${DEFAULT-VALUE})")
     String namespace;
 
-    @Option(names = "--warm-up-seconds", defaultValue = "8", description = "load before the rolling upgrade (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--warm-up-seconds",
+            defaultValue = "8",
+            description = "load before the rolling upgrade (default ${DEFAULT-VALUE})")
     int warmUpSeconds;
 
-    @Option(names = "--cool-down-seconds", defaultValue = "5", description = "load after the scale-down (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--cool-down-seconds",
+            defaultValue = "5",
+            description = "load after the scale-down (default ${DEFAULT-VALUE})")
     int coolDownSeconds;
 
-    @Option(names = "--think-time-ms", defaultValue = "20", description = "pause between a client's rounds of commands (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--think-time-ms",
+            defaultValue = "20",
+            description = "pause between a client's rounds of commands (default ${DEFAULT-VALUE})")
     int thinkTimeMillis;
 
     private final PrintStream out = System.out;
@@ -76,17 +90,20 @@ public final class NodeDemo implements Callable<Integer> {
             cluster.installFerry(STEP_TIMEOUT);
             say("operator (2 replicas, leader election) and Redis available in ferry-system");
 
-            say("building version 2 of the server image for the upgrade (podman build) and importing it into the nodes");
+            say(
+                    "building version 2 of the server image for the upgrade (podman build) and importing it into the nodes");
             String image2 = ServerImages.secondBuild(cluster, IMAGE_1, "2");
 
             freshNamespace(cluster);
             command("kubectl apply -n %s -f %s", namespace, FLEET_FILE);
-            fleet = Fleet.apply(cluster, namespace, Files.readString(cluster.repo().resolve(FLEET_FILE)));
+            fleet = Fleet.apply(
+                    cluster, namespace, Files.readString(cluster.repo().resolve(FLEET_FILE)));
             FleetStatus ready = fleet.awaitSettled(3, STEP_TIMEOUT);
             fleet.awaitServiceRoutes(3, STEP_TIMEOUT);
             say("fleet %s Available: 3 pods of revision %s", fleet.name(), shortRevision(ready.updateRevision()));
 
-            ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("demo-progress").unstarted(r));
+            ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
+                    r -> Thread.ofPlatform().daemon().name("demo-progress").unstarted(r));
             ticker.scheduleAtFixedRate(() -> tick(cluster), 1, 1, TimeUnit.SECONDS);
             try {
                 String address = fleet.serviceDnsAddress();
@@ -95,7 +112,8 @@ public final class NodeDemo implements Callable<Integer> {
                 pause(warmUpSeconds);
 
                 say("== rolling upgrade: server image %s -> %s", IMAGE_1, image2);
-                command("kubectl patch -n %s serverfleet/%s --type=json -p '[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"%s\"}]'",
+                command(
+                        "kubectl patch -n %s serverfleet/%s --type=json -p '[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"%s\"}]'",
                         namespace, fleet.name(), image2);
                 fleet.setImage(image2);
                 FleetStatus upgraded = fleet.awaitSettled(3, STEP_TIMEOUT);
@@ -116,7 +134,8 @@ public final class NodeDemo implements Callable<Integer> {
                 ticker.shutdownNow();
                 if (load != null) load.close();
                 command("kubectl delete namespace %s --wait=false", namespace);
-                cluster.kubectl().attempt(null, Duration.ofMinutes(1), "delete", "namespace", namespace, "--wait=false");
+                cluster.kubectl()
+                        .attempt(null, Duration.ofMinutes(1), "delete", "namespace", namespace, "--wait=false");
             }
         }
     }
@@ -143,27 +162,49 @@ public final class NodeDemo implements Callable<Integer> {
         StringBuilder line = new StringBuilder();
         FleetStatus s = fleet.status();
         line.append(String.format(Locale.ROOT, "sessions %4d", s.sessionCount()));
-        for (FleetStatus.Pod p : s.pods().stream().sorted(Comparator.comparing(FleetStatus.Pod::name)).toList()) {
-            line.append(String.format(Locale.ROOT, " | %s %s %-8s %3d", shortPod(p.name()), shortRevision(p.revision()), p.phase(), p.sessionCount()));
+        for (FleetStatus.Pod p : s.pods().stream()
+                .sorted(Comparator.comparing(FleetStatus.Pod::name))
+                .toList()) {
+            line.append(String.format(
+                    Locale.ROOT,
+                    " | %s %s %-8s %3d",
+                    shortPod(p.name()),
+                    shortRevision(p.revision()),
+                    p.phase(),
+                    p.sessionCount()));
         }
         CheckedSessions l = load;
         if (l != null) {
             Histogram interval = l.intervalLatency();
             double p99 = interval.getTotalCount() == 0 ? 0 : interval.getValueAtPercentile(99) / 1000.0;
             worstP99Millis = Math.max(worstP99Millis, p99);
-            line.append(String.format(Locale.ROOT, "  || ok %7d failed %d moves %4d p99 %6.1f ms", l.commandsOk(), l.commandsFailed(), l.moves(), p99));
+            line.append(String.format(
+                    Locale.ROOT,
+                    "  || ok %7d failed %d moves %4d p99 %6.1f ms",
+                    l.commandsOk(),
+                    l.commandsFailed(),
+                    l.moves(),
+                    p99));
         }
         say("%s", line);
     }
 
     private void printEvents(NodeCluster cluster) {
         List<Event> fresh = new ArrayList<>();
-        for (Event e : cluster.client().events().v1().events().inNamespace(namespace).list().getItems()) {
+        for (Event e : cluster.client()
+                .events()
+                .v1()
+                .events()
+                .inNamespace(namespace)
+                .list()
+                .getItems()) {
             if (seenEvents.add(e.getMetadata().getUid())) fresh.add(e);
         }
         fresh.sort(Comparator.comparing(NodeDemo::eventTime));
         for (Event e : fresh) {
-            String about = e.getRegarding() == null ? "" : e.getRegarding().getKind() + "/" + e.getRegarding().getName();
+            String about = e.getRegarding() == null
+                    ? ""
+                    : e.getRegarding().getKind() + "/" + e.getRegarding().getName();
             String note = e.getNote() == null ? "" : e.getNote();
             if (note.length() > 140) note = note.substring(0, 137) + "...";
             say("  [event] %-18s %-40s %s", e.getReason(), about, note);
@@ -172,22 +213,40 @@ public final class NodeDemo implements Callable<Integer> {
 
     private int summary(CheckedSessions.Summary s, FleetStatus status) {
         ClientMetrics.Snapshot c = s.client();
-        boolean clean = s.commandsFailed() == 0 && s.wrongAnswers() == 0 && s.sessionsLost() == 0 && c.migrationsFailed() == 0
-                && c.duplicateRows() == 0 && c.seqGaps() == 0;
+        boolean clean = s.commandsFailed() == 0
+                && s.wrongAnswers() == 0
+                && s.sessionsLost() == 0
+                && c.migrationsFailed() == 0
+                && c.duplicateRows() == 0
+                && c.seqGaps() == 0;
         out.println();
         out.println("== summary");
         out.printf(Locale.ROOT, "  clients                 %d (through the Service, cluster DNS name)%n", s.sessions());
         out.printf(Locale.ROOT, "  commands run            %d, every answer checked%n", s.commandsOk());
-        out.printf(Locale.ROOT, "  commands failed         %d (wrong answers %d)%n", s.commandsFailed(), s.wrongAnswers());
+        out.printf(
+                Locale.ROOT, "  commands failed         %d (wrong answers %d)%n", s.commandsFailed(), s.wrongAnswers());
         out.printf(Locale.ROOT, "  sessions lost           %d%n", s.sessionsLost());
-        out.printf(Locale.ROOT, "  migrations              %d (%.2f per client; failed %d), moves per client %s%n", s.moves(),
-                (double) s.moves() / s.sessions(), c.migrationsFailed(), s.sessionsByMoves());
-        out.printf(Locale.ROOT, "  longest pause           %.1f ms (p99 %.1f ms)%n", c.pauseMaxMillis(), c.pauseP99Millis());
-        out.printf(Locale.ROOT, "  stream rows             duplicated %d, missing %d%n", c.duplicateRows(), c.seqGaps());
+        out.printf(
+                Locale.ROOT,
+                "  migrations              %d (%.2f per client; failed %d), moves per client %s%n",
+                s.moves(),
+                (double) s.moves() / s.sessions(),
+                c.migrationsFailed(),
+                s.sessionsByMoves());
+        out.printf(
+                Locale.ROOT,
+                "  longest pause           %.1f ms (p99 %.1f ms)%n",
+                c.pauseMaxMillis(),
+                c.pauseP99Millis());
+        out.printf(
+                Locale.ROOT, "  stream rows             duplicated %d, missing %d%n", c.duplicateRows(), c.seqGaps());
         out.printf(Locale.ROOT, "  worst 1-second p99      %.1f ms (command latency)%n", worstP99Millis);
         out.printf(Locale.ROOT, "  server versions         %s%n", s.sessionsByVersion());
-        out.printf(Locale.ROOT, "  fleet migrations        completed %d, failed %d (operator's count)%n",
-                status.migrations().completedCount(), status.migrations().failedCount());
+        out.printf(
+                Locale.ROOT,
+                "  fleet migrations        completed %d, failed %d (operator's count)%n",
+                status.migrations().completedCount(),
+                status.migrations().failedCount());
         for (Map.Entry<String, Long> e : s.sessionsByPod().entrySet()) {
             out.printf(Locale.ROOT, "  sessions on %-24s %d%n", e.getKey(), e.getValue());
         }
@@ -211,7 +270,8 @@ public final class NodeDemo implements Callable<Integer> {
     }
 
     private static Instant eventTime(Event e) {
-        if (e.getEventTime() != null && e.getEventTime().getTime() != null) return Instant.parse(e.getEventTime().getTime());
+        if (e.getEventTime() != null && e.getEventTime().getTime() != null)
+            return Instant.parse(e.getEventTime().getTime());
         if (e.getDeprecatedLastTimestamp() != null) return Instant.parse(e.getDeprecatedLastTimestamp());
         return Instant.EPOCH;
     }

@@ -34,7 +34,8 @@ class PrometheusTextTest {
     void sumsSamplesByNameAndLabels() {
         PrometheusText m = PrometheusText.parse(SCRAPE);
 
-        assertThat(m.sum("jvm_memory_used_bytes", l -> "heap".equals(l.get("area")))).isEqualTo(3145728.0);
+        assertThat(m.sum("jvm_memory_used_bytes", l -> "heap".equals(l.get("area"))))
+                .isEqualTo(3145728.0);
         assertThat(m.sum("jvm_memory_used_bytes")).isEqualTo(3145728.0 + 5.0e7);
         assertThat(m.sum("jvm_threads_live_threads")).isEqualTo(40.0);
         assertThat(m.sum("absent")).isZero();
@@ -45,7 +46,9 @@ class PrometheusTextTest {
     void labelValuesKeepEscapedQuotesCommasAndSpaces() {
         PrometheusText m = PrometheusText.parse(SCRAPE);
 
-        assertThat(m.samples()).filteredOn(s -> s.name().equals("weird")).singleElement()
+        assertThat(m.samples())
+                .filteredOn(s -> s.name().equals("weird"))
+                .singleElement()
                 .satisfies(s -> {
                     assertThat(s.labels()).containsExactly(Map.entry("path", "a \"quoted\" b, c=d"));
                     assertThat(s.value()).isEqualTo(3.0);
@@ -85,7 +88,9 @@ class PrometheusTextTest {
                 text.append(render(s)).append('\n');
             }
 
-            assertThat(PrometheusText.parse(text.toString()).samples()).as(text.toString()).isEqualTo(samples);
+            assertThat(PrometheusText.parse(text.toString()).samples())
+                    .as(text.toString())
+                    .isEqualTo(samples);
         }
     }
 
@@ -104,7 +109,8 @@ class PrometheusTextTest {
                 assertThat(e).hasMessageStartingWith("not a Prometheus sample line: ");
             }
         }
-        assertThatThrownBy(() -> PrometheusText.parse("up{job=\"x\" 1")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> PrometheusText.parse("up{job=\"x\" 1"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("up{job=\"x\" 1");
         assertThatThrownBy(() -> PrometheusText.parse("up one")).isInstanceOf(IllegalArgumentException.class);
     }
@@ -123,7 +129,9 @@ class PrometheusTextTest {
         if (!s.labels().isEmpty()) {
             b.append('{');
             List<String> parts = new ArrayList<>();
-            s.labels().forEach((k, v) -> parts.add(k + "=\"" + v.replace("\\", "\\\\").replace("\"", "\\\"") + "\""));
+            s.labels()
+                    .forEach((k, v) ->
+                            parts.add(k + "=\"" + v.replace("\\", "\\\\").replace("\"", "\\\"") + "\""));
             b.append(String.join(",", parts)).append('}');
         }
         return b.append(' ').append(String.format(Locale.ROOT, "%s", s.value())).toString();

@@ -28,76 +28,94 @@ import org.jboss.logging.Logger;
  * instead of watching; an idle reconcile costs no request.
  */
 public final class AdminTokenDependent extends PerResourcePollingDependentResource<Secret, ServerFleet, String>
-    implements Creator<Secret, ServerFleet>, Updater<Secret, ServerFleet> {
+        implements Creator<Secret, ServerFleet>, Updater<Secret, ServerFleet> {
 
-  private static final Logger log = Logger.getLogger(AdminTokenDependent.class);
+    private static final Logger log = Logger.getLogger(AdminTokenDependent.class);
 
-  private final String instance;
-  private volatile KubernetesClient client;
+    private final String instance;
+    private volatile KubernetesClient client;
 
-  /** {@code instance} names this operator replica in the Events it writes. */
-  public AdminTokenDependent(String instance) {
-    super(Secret.class, FleetTls.RECHECK, s -> s.getMetadata().getName());
-    this.instance = instance;
-  }
-
-  @Override
-  protected ExternalResourceCachingEventSource<Secret, ServerFleet, String> createEventSource(EventSourceContext<ServerFleet> context) {
-    client = context.getClient();
-    return super.createEventSource(context);
-  }
-
-  @Override
-  public Set<Secret> fetchResources(ServerFleet fleet) {
-    Secret secret = client.secrets().inNamespace(fleet.getMetadata().getNamespace()).withName(AdminTokenSecret.name(fleet)).get();
-    return secret == null ? Set.of() : Set.of(secret);
-  }
-
-  /** A new random token each call: only used when the Secret is missing or holds no token. */
-  @Override
-  protected Secret desired(ServerFleet fleet, Context<ServerFleet> context) {
-    return AdminTokenSecret.desired(fleet, AdminTokenSecret.newToken());
-  }
-
-  /** The Secret satisfies the fleet while it holds a token, whatever the token is. */
-  @Override
-  public Matcher.Result<Secret> match(Secret actual, ServerFleet fleet, Context<ServerFleet> context) {
-    return Matcher.Result.nonComputed(AdminTokenSecret.token(actual).isPresent());
-  }
-
-  @Override
-  public Secret create(Secret desired, ServerFleet fleet, Context<ServerFleet> context) {
-    try {
-      Secret created = context.getClient().secrets().resource(desired).create();
-      told(fleet, context, created);
-      return created;
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 409) {
-        throw e;
-      }
-      // Created by an earlier reconciliation the poll has not seen yet: the existing token stays.
-      return context.getClient().secrets().inNamespace(desired.getMetadata().getNamespace())
-          .withName(desired.getMetadata().getName()).get();
+    /** {@code instance} names this operator replica in the Events it writes. */
+    public AdminTokenDependent(String instance) {
+        super(Secret.class, FleetTls.RECHECK, s -> s.getMetadata().getName());
+        this.instance = instance;
     }
-  }
 
-  @Override
-  public Secret update(Secret actual, Secret desired, ServerFleet fleet, Context<ServerFleet> context) {
-    Secret written =
-        context.getClient().secrets().resource(desired)
-            .fieldManager(context.getControllerConfiguration().fieldManager()).forceConflicts().serverSideApply();
-    told(fleet, context, written);
-    return written;
-  }
+    @Override
+    protected ExternalResourceCachingEventSource<Secret, ServerFleet, String> createEventSource(
+            EventSourceContext<ServerFleet> context) {
+        client = context.getClient();
+        return super.createEventSource(context);
+    }
 
-  /** The token the fleet's Secret holds, once the Secret is there. */
-  public Optional<String> token(ServerFleet fleet, Context<ServerFleet> context) {
-    return getSecondaryResource(fleet, context).flatMap(AdminTokenSecret::token);
-  }
+    @Override
+    public Set<Secret> fetchResources(ServerFleet fleet) {
+        Secret secret = client.secrets()
+                .inNamespace(fleet.getMetadata().getNamespace())
+                .withName(AdminTokenSecret.name(fleet))
+                .get();
+        return secret == null ? Set.of() : Set.of(secret);
+    }
 
-  private void told(ServerFleet fleet, Context<ServerFleet> context, Secret secret) {
-    log.infof("Created admin token Secret %s/%s", secret.getMetadata().getNamespace(), secret.getMetadata().getName());
-    new FleetEvents(context.getClient(), instance).normal(fleet, "AdminTokenCreated", "Create", secret,
-        "Generated the admin API token in Secret " + secret.getMetadata().getName() + ".");
-  }
+    /** A new random token each call: only used when the Secret is missing or holds no token. */
+    @Override
+    protected Secret desired(ServerFleet fleet, Context<ServerFleet> context) {
+        return AdminTokenSecret.desired(fleet, AdminTokenSecret.newToken());
+    }
+
+    /** The Secret satisfies the fleet while it holds a token, whatever the token is. */
+    @Override
+    public Matcher.Result<Secret> match(Secret actual, ServerFleet fleet, Context<ServerFleet> context) {
+        return Matcher.Result.nonComputed(AdminTokenSecret.token(actual).isPresent());
+    }
+
+    @Override
+    public Secret create(Secret desired, ServerFleet fleet, Context<ServerFleet> context) {
+        try {
+            Secret created = context.getClient().secrets().resource(desired).create();
+            told(fleet, context, created);
+            return created;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            // Created by an earlier reconciliation the poll has not seen yet: the existing token stays.
+            return context.getClient()
+                    .secrets()
+                    .inNamespace(desired.getMetadata().getNamespace())
+                    .withName(desired.getMetadata().getName())
+                    .get();
+        }
+    }
+
+    @Override
+    public Secret update(Secret actual, Secret desired, ServerFleet fleet, Context<ServerFleet> context) {
+        Secret written = context.getClient()
+                .secrets()
+                .resource(desired)
+                .fieldManager(context.getControllerConfiguration().fieldManager())
+                .forceConflicts()
+                .serverSideApply();
+        told(fleet, context, written);
+        return written;
+    }
+
+    /** The token the fleet's Secret holds, once the Secret is there. */
+    public Optional<String> token(ServerFleet fleet, Context<ServerFleet> context) {
+        return getSecondaryResource(fleet, context).flatMap(AdminTokenSecret::token);
+    }
+
+    private void told(ServerFleet fleet, Context<ServerFleet> context, Secret secret) {
+        log.infof(
+                "Created admin token Secret %s/%s",
+                secret.getMetadata().getNamespace(), secret.getMetadata().getName());
+        new FleetEvents(context.getClient(), instance)
+                .normal(
+                        fleet,
+                        "AdminTokenCreated",
+                        "Create",
+                        secret,
+                        "Generated the admin API token in Secret "
+                                + secret.getMetadata().getName() + ".");
+    }
 }

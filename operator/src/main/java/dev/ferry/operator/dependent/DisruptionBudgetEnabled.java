@@ -14,8 +14,11 @@ import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
  */
 public final class DisruptionBudgetEnabled implements Condition<PodDisruptionBudget, ServerFleet> {
 
-  @Override
-  public boolean isMet(DependentResource<PodDisruptionBudget, ServerFleet> budget, ServerFleet fleet, Context<ServerFleet> context) {
-    return FleetDisruptionBudget.enabled(fleet);
-  }
+    @Override
+    public boolean isMet(
+            DependentResource<PodDisruptionBudget, ServerFleet> budget,
+            ServerFleet fleet,
+            Context<ServerFleet> context) {
+        return FleetDisruptionBudget.enabled(fleet);
+    }
 }

@@ -15,65 +15,67 @@ import org.jboss.logging.Logger;
  */
 public class OwnedResourceDependent<R extends HasMetadata> extends CRUDKubernetesDependentResource<R, ServerFleet> {
 
-  private static final Logger log = Logger.getLogger(OwnedResourceDependent.class);
+    private static final Logger log = Logger.getLogger(OwnedResourceDependent.class);
 
-  private final Function<ServerFleet, R> builder;
-  private final String eventKind;
-  private final String instance;
+    private final Function<ServerFleet, R> builder;
+    private final String eventKind;
+    private final String instance;
 
-  /**
-   * @param eventKind the kind as Events name it (the reasons are this with Created, Updated, Deleted)
-   * @param instance names this operator replica in the Events it writes
-   */
-  public OwnedResourceDependent(Class<R> type, String name, Function<ServerFleet, R> builder, String eventKind, String instance) {
-    super(type, name);
-    this.builder = builder;
-    this.eventKind = eventKind;
-    this.instance = instance;
-  }
-
-  @Override
-  protected R desired(ServerFleet fleet, Context<ServerFleet> context) {
-    return builder.apply(fleet);
-  }
-
-  @Override
-  public R create(R desired, ServerFleet fleet, Context<ServerFleet> context) {
-    R created = super.create(desired, fleet, context);
-    told(fleet, context, created, "Created", "Create", describe(created));
-    return created;
-  }
-
-  @Override
-  public R update(R actual, R desired, ServerFleet fleet, Context<ServerFleet> context) {
-    R updated = super.update(actual, desired, fleet, context);
-    told(fleet, context, updated, "Updated", "Update", describe(updated));
-    return updated;
-  }
-
-  @Override
-  protected void handleDelete(ServerFleet fleet, R secondary, Context<ServerFleet> context) {
-    super.handleDelete(fleet, secondary, context);
-    if (secondary != null) {
-      told(fleet, context, secondary, "Deleted", "Delete", whyDeleted(fleet));
+    /**
+     * @param eventKind the kind as Events name it (the reasons are this with Created, Updated, Deleted)
+     * @param instance names this operator replica in the Events it writes
+     */
+    public OwnedResourceDependent(
+            Class<R> type, String name, Function<ServerFleet, R> builder, String eventKind, String instance) {
+        super(type, name);
+        this.builder = builder;
+        this.eventKind = eventKind;
+        this.instance = instance;
     }
-  }
 
-  /** What the Event adds after the object's name, such as its settings. */
-  protected String describe(R object) {
-    return "";
-  }
+    @Override
+    protected R desired(ServerFleet fleet, Context<ServerFleet> context) {
+        return builder.apply(fleet);
+    }
 
-  /** Why the object goes while its fleet stays. */
-  protected String whyDeleted(ServerFleet fleet) {
-    return "";
-  }
+    @Override
+    public R create(R desired, ServerFleet fleet, Context<ServerFleet> context) {
+        R created = super.create(desired, fleet, context);
+        told(fleet, context, created, "Created", "Create", describe(created));
+        return created;
+    }
 
-  private void told(ServerFleet fleet, Context<ServerFleet> context, R object, String verb, String action, String more) {
-    String kind = object.getKind();
-    String name = object.getMetadata().getName();
-    log.infof("%s %s %s/%s", verb, kind, object.getMetadata().getNamespace(), name);
-    new FleetEvents(context.getClient(), instance)
-        .normal(fleet, eventKind + verb, action, object, verb + " " + kind + " " + name + more + ".");
-  }
+    @Override
+    public R update(R actual, R desired, ServerFleet fleet, Context<ServerFleet> context) {
+        R updated = super.update(actual, desired, fleet, context);
+        told(fleet, context, updated, "Updated", "Update", describe(updated));
+        return updated;
+    }
+
+    @Override
+    protected void handleDelete(ServerFleet fleet, R secondary, Context<ServerFleet> context) {
+        super.handleDelete(fleet, secondary, context);
+        if (secondary != null) {
+            told(fleet, context, secondary, "Deleted", "Delete", whyDeleted(fleet));
+        }
+    }
+
+    /** What the Event adds after the object's name, such as its settings. */
+    protected String describe(R object) {
+        return "";
+    }
+
+    /** Why the object goes while its fleet stays. */
+    protected String whyDeleted(ServerFleet fleet) {
+        return "";
+    }
+
+    private void told(
+            ServerFleet fleet, Context<ServerFleet> context, R object, String verb, String action, String more) {
+        String kind = object.getKind();
+        String name = object.getMetadata().getName();
+        log.infof("%s %s %s/%s", verb, kind, object.getMetadata().getNamespace(), name);
+        new FleetEvents(context.getClient(), instance)
+                .normal(fleet, eventKind + verb, action, object, verb + " " + kind + " " + name + more + ".");
+    }
 }

@@ -10,12 +10,12 @@ import java.util.List;
  */
 public record DrainPlan(int podsToCreate, List<Pod> victims, DrainReason reason, List<Pod> displaced) {
 
-  public DrainPlan {
-    victims = List.copyOf(victims);
-    displaced = List.copyOf(displaced);
-  }
+    public DrainPlan {
+        victims = List.copyOf(victims);
+        displaced = List.copyOf(displaced);
+    }
 
-  public DrainPlan(int podsToCreate, List<Pod> victims, DrainReason reason) {
-    this(podsToCreate, victims, reason, List.of());
-  }
+    public DrainPlan(int podsToCreate, List<Pod> victims, DrainReason reason) {
+        this(podsToCreate, victims, reason, List.of());
+    }
 }

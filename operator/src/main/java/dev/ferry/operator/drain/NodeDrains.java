@@ -14,33 +14,33 @@ import java.util.Set;
  */
 public final class NodeDrains {
 
-  /** Taint keys that announce a drain: the cordon taint and Ferry's own. */
-  public static final Set<String> DRAIN_TAINT_KEYS = Set.of("node.kubernetes.io/unschedulable", "ferry.dev/drain");
-  /** Taint effects that count: the node takes no new pods, or evicts them. */
-  public static final Set<String> DRAIN_TAINT_EFFECTS = Set.of("NoSchedule", "NoExecute");
+    /** Taint keys that announce a drain: the cordon taint and Ferry's own. */
+    public static final Set<String> DRAIN_TAINT_KEYS = Set.of("node.kubernetes.io/unschedulable", "ferry.dev/drain");
+    /** Taint effects that count: the node takes no new pods, or evicts them. */
+    public static final Set<String> DRAIN_TAINT_EFFECTS = Set.of("NoSchedule", "NoExecute");
 
-  private NodeDrains() {}
+    private NodeDrains() {}
 
-  public static boolean isDraining(Node node) {
-    return why(node).isPresent();
-  }
-
-  /** Why the node counts as draining ("cordoned", "tainted ferry.dev/drain:NoSchedule"); empty when it does not. */
-  public static Optional<String> why(Node node) {
-    if (node == null || node.getSpec() == null) {
-      return Optional.empty();
+    public static boolean isDraining(Node node) {
+        return why(node).isPresent();
     }
-    List<String> reasons = new ArrayList<>();
-    if (Boolean.TRUE.equals(node.getSpec().getUnschedulable())) {
-      reasons.add("cordoned");
-    }
-    if (node.getSpec().getTaints() != null) {
-      for (Taint t : node.getSpec().getTaints()) {
-        if (DRAIN_TAINT_KEYS.contains(t.getKey()) && DRAIN_TAINT_EFFECTS.contains(t.getEffect())) {
-          reasons.add("tainted " + t.getKey() + ":" + t.getEffect());
+
+    /** Why the node counts as draining ("cordoned", "tainted ferry.dev/drain:NoSchedule"); empty when it does not. */
+    public static Optional<String> why(Node node) {
+        if (node == null || node.getSpec() == null) {
+            return Optional.empty();
         }
-      }
+        List<String> reasons = new ArrayList<>();
+        if (Boolean.TRUE.equals(node.getSpec().getUnschedulable())) {
+            reasons.add("cordoned");
+        }
+        if (node.getSpec().getTaints() != null) {
+            for (Taint t : node.getSpec().getTaints()) {
+                if (DRAIN_TAINT_KEYS.contains(t.getKey()) && DRAIN_TAINT_EFFECTS.contains(t.getEffect())) {
+                    reasons.add("tainted " + t.getKey() + ":" + t.getEffect());
+                }
+            }
+        }
+        return reasons.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", reasons));
     }
-    return reasons.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", reasons));
-  }
 }

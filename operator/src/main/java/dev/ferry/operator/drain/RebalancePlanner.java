@@ -20,72 +20,76 @@ import java.util.Map;
  */
 public final class RebalancePlanner {
 
-  private RebalancePlanner() {}
+    private RebalancePlanner() {}
 
-  /**
-   * @param busy a drain, rollout, node drain or pod creation is under way: never rebalance then
-   * @param budget sessions this round may move (at least 1)
-   */
-  public static RebalancePlan plan(ServerFleet fleet, FleetPods pods, boolean busy, int budget) {
-    List<Pod> pending = pods.active().stream().filter(RebalanceState::isPending).toList();
-    if (pending.isEmpty()) {
-      return RebalancePlan.none();
+    /**
+     * @param busy a drain, rollout, node drain or pod creation is under way: never rebalance then
+     * @param budget sessions this round may move (at least 1)
+     */
+    public static RebalancePlan plan(ServerFleet fleet, FleetPods pods, boolean busy, int budget) {
+        List<Pod> pending =
+                pods.active().stream().filter(RebalanceState::isPending).toList();
+        if (pending.isEmpty()) {
+            return RebalancePlan.none();
+        }
+        ServerFleetSpec spec = fleet.getSpec();
+        if (spec.getRebalance() == null
+                || !Boolean.TRUE.equals(spec.getRebalance().getEnabled())) {
+            return RebalancePlan.finished("rebalancing was turned off", pending, 0);
+        }
+        if (spec.getIdleMigrationTimerSeconds() == 0 && spec.getSessionIdleTimerSeconds() == 0) {
+            return RebalancePlan.finished("migration is disabled (both timers are 0)", pending, 0);
+        }
+        if (busy) {
+            return RebalancePlan.waiting("a drain, rollout or pod creation is under way", pending);
+        }
+        List<Pod> serving = pods.targets();
+        if (!serving.containsAll(pending)) {
+            return RebalancePlan.waiting("new pods are not serving yet", pending);
+        }
+        for (Pod pod : serving) {
+            PodAdminStatus status = pods.status(pod);
+            if (status == null) {
+                return RebalancePlan.waiting("pod " + FleetPods.name(pod) + " did not report its sessions", pending);
+            }
+            if (status.migrationsInFlight() > 0) {
+                return RebalancePlan.waiting(
+                        "the last round is settling (" + status.migrationsInFlight() + " sessions of "
+                                + FleetPods.name(pod) + " migrating)",
+                        pending);
+            }
+        }
+        long total = serving.stream().mapToLong(pods::sessions).sum();
+        long average = total / serving.size();
+        long tolerance = Math.max(1, average / 10);
+        long needed = pending.stream()
+                .mapToLong(p -> Math.max(0, average - pods.sessions(p)))
+                .sum();
+        boolean farBelow = pending.stream().anyMatch(p -> average - pods.sessions(p) > tolerance);
+        List<Pod> donors = serving.stream()
+                .filter(p -> !RebalanceState.isPending(p) && pods.sessions(p) > average)
+                .sorted(Comparator.<Pod>comparingLong(p -> -pods.sessions(p)).thenComparing(FleetPods::name))
+                .toList();
+        long excess = donors.stream().mapToLong(p -> pods.sessions(p) - average).sum();
+        if (!farBelow || excess == 0) {
+            return RebalancePlan.finished("within " + tolerance + " of the average", pending, average);
+        }
+        long round = Math.min(Math.max(1, budget), Math.min(needed, excess));
+        Map<String, Integer> moves = new LinkedHashMap<>();
+        long left = round;
+        for (Pod donor : donors) {
+            long over = pods.sessions(donor) - average;
+            // Share by excess, rounded up, so a small round still takes from the most loaded pod first.
+            long share = Math.min(left, Math.min(over, (round * over + excess - 1) / excess));
+            if (share > 0) {
+                moves.put(FleetPods.name(donor), (int) share);
+                left -= share;
+            }
+        }
+        List<String> targets = pending.stream()
+                .filter(p -> average - pods.sessions(p) > 0)
+                .map(p -> DrainTargets.address(fleet, p))
+                .toList();
+        return new RebalancePlan(RebalancePlan.Step.MOVE, "", pending, moves, targets, average);
     }
-    ServerFleetSpec spec = fleet.getSpec();
-    if (spec.getRebalance() == null || !Boolean.TRUE.equals(spec.getRebalance().getEnabled())) {
-      return RebalancePlan.finished("rebalancing was turned off", pending, 0);
-    }
-    if (spec.getIdleMigrationTimerSeconds() == 0 && spec.getSessionIdleTimerSeconds() == 0) {
-      return RebalancePlan.finished("migration is disabled (both timers are 0)", pending, 0);
-    }
-    if (busy) {
-      return RebalancePlan.waiting("a drain, rollout or pod creation is under way", pending);
-    }
-    List<Pod> serving = pods.targets();
-    if (!serving.containsAll(pending)) {
-      return RebalancePlan.waiting("new pods are not serving yet", pending);
-    }
-    for (Pod pod : serving) {
-      PodAdminStatus status = pods.status(pod);
-      if (status == null) {
-        return RebalancePlan.waiting("pod " + FleetPods.name(pod) + " did not report its sessions", pending);
-      }
-      if (status.migrationsInFlight() > 0) {
-        return RebalancePlan.waiting("the last round is settling (" + status.migrationsInFlight() + " sessions of "
-            + FleetPods.name(pod) + " migrating)", pending);
-      }
-    }
-    long total = serving.stream().mapToLong(pods::sessions).sum();
-    long average = total / serving.size();
-    long tolerance = Math.max(1, average / 10);
-    long needed = pending.stream().mapToLong(p -> Math.max(0, average - pods.sessions(p))).sum();
-    boolean farBelow = pending.stream().anyMatch(p -> average - pods.sessions(p) > tolerance);
-    List<Pod> donors =
-        serving.stream()
-            .filter(p -> !RebalanceState.isPending(p) && pods.sessions(p) > average)
-            .sorted(Comparator.<Pod>comparingLong(p -> -pods.sessions(p)).thenComparing(FleetPods::name))
-            .toList();
-    long excess = donors.stream().mapToLong(p -> pods.sessions(p) - average).sum();
-    if (!farBelow || excess == 0) {
-      return RebalancePlan.finished("within " + tolerance + " of the average", pending, average);
-    }
-    long round = Math.min(Math.max(1, budget), Math.min(needed, excess));
-    Map<String, Integer> moves = new LinkedHashMap<>();
-    long left = round;
-    for (Pod donor : donors) {
-      long over = pods.sessions(donor) - average;
-      // Share by excess, rounded up, so a small round still takes from the most loaded pod first.
-      long share = Math.min(left, Math.min(over, (round * over + excess - 1) / excess));
-      if (share > 0) {
-        moves.put(FleetPods.name(donor), (int) share);
-        left -= share;
-      }
-    }
-    List<String> targets =
-        pending.stream()
-            .filter(p -> average - pods.sessions(p) > 0)
-            .map(p -> DrainTargets.address(fleet, p))
-            .toList();
-    return new RebalancePlan(RebalancePlan.Step.MOVE, "", pending, moves, targets, average);
-  }
 }

@@ -25,92 +25,117 @@ import org.jboss.logging.Logger;
  */
 public final class Rebalancer {
 
-  private static final Logger log = Logger.getLogger(Rebalancer.class);
+    private static final Logger log = Logger.getLogger(Rebalancer.class);
 
-  /** Fleet uid → when its next round may start. */
-  private final Map<String, Instant> nextRound = new ConcurrentHashMap<>();
+    /** Fleet uid → when its next round may start. */
+    private final Map<String, Instant> nextRound = new ConcurrentHashMap<>();
 
-  /** Drops a deleted fleet's pacing. */
-  public void forget(String fleetUid) {
-    nextRound.remove(fleetUid);
-  }
+    /** Drops a deleted fleet's pacing. */
+    public void forget(String fleetUid) {
+        nextRound.remove(fleetUid);
+    }
 
-  public boolean tracks(String fleetUid) {
-    return nextRound.containsKey(fleetUid);
-  }
+    public boolean tracks(String fleetUid) {
+        return nextRound.containsKey(fleetUid);
+    }
 
-  /**
-   * One step of the fleet's rebalance, if any; returns what was done (admin call failures are added
-   * to {@code failures}).
-   */
-  public RebalancePlan step(
-      ServerFleet fleet,
-      FleetPods pods,
-      boolean busy,
-      Instant now,
-      PodAdminClient admin,
-      PodWrites writes,
-      FleetEvents events,
-      List<String> failures) {
-    String uid = fleet.getMetadata().getUid();
-    int rate = fleet.getSpec().getRebalance() == null ? 1 : Math.max(1, fleet.getSpec().getRebalance().getRatePerSecond());
-    RebalancePlan plan = RebalancePlanner.plan(fleet, pods, busy, rate);
-    switch (plan.step()) {
-      case NONE -> nextRound.remove(uid);
-      case WAIT -> log.debugf("Rebalance of %s waits: %s", fleet.getMetadata().getName(), plan.why());
-      case FINISHED -> finish(fleet, pods, plan, writes, events);
-      case MOVE -> {
-        Instant next = nextRound.get(uid);
-        if (next != null && now.isBefore(next)) {
-          return RebalancePlan.waiting("pacing at " + rate + " sessions/s", plan.receivers());
+    /**
+     * One step of the fleet's rebalance, if any; returns what was done (admin call failures are added
+     * to {@code failures}).
+     */
+    public RebalancePlan step(
+            ServerFleet fleet,
+            FleetPods pods,
+            boolean busy,
+            Instant now,
+            PodAdminClient admin,
+            PodWrites writes,
+            FleetEvents events,
+            List<String> failures) {
+        String uid = fleet.getMetadata().getUid();
+        int rate = fleet.getSpec().getRebalance() == null
+                ? 1
+                : Math.max(1, fleet.getSpec().getRebalance().getRatePerSecond());
+        RebalancePlan plan = RebalancePlanner.plan(fleet, pods, busy, rate);
+        switch (plan.step()) {
+            case NONE -> nextRound.remove(uid);
+            case WAIT ->
+                log.debugf("Rebalance of %s waits: %s", fleet.getMetadata().getName(), plan.why());
+            case FINISHED -> finish(fleet, pods, plan, writes, events);
+            case MOVE -> {
+                Instant next = nextRound.get(uid);
+                if (next != null && now.isBefore(next)) {
+                    return RebalancePlan.waiting("pacing at " + rate + " sessions/s", plan.receivers());
+                }
+                move(fleet, pods, plan, rate, admin, events, failures);
+                nextRound.put(uid, now.plus(Duration.ofMillis(plan.total() * 1000L / rate)));
+            }
         }
-        move(fleet, pods, plan, rate, admin, events, failures);
-        nextRound.put(uid, now.plus(Duration.ofMillis(plan.total() * 1000L / rate)));
-      }
+        return plan;
     }
-    return plan;
-  }
 
-  private void move(
-      ServerFleet fleet, FleetPods pods, RebalancePlan plan, int rate, PodAdminClient admin, FleetEvents events, List<String> failures) {
-    List<String> asked = new ArrayList<>();
-    for (Map.Entry<String, Integer> move : plan.moves().entrySet()) {
-      Pod donor = pods.all().stream().filter(p -> FleetPods.name(p).equals(move.getKey())).findFirst().orElseThrow();
-      try {
-        admin.migrate(FleetPods.podIP(donor), move.getValue(), plan.targets()).join();
-        asked.add(move.getKey() + " " + move.getValue());
-      } catch (CompletionException e) {
-        String message = Objects.requireNonNullElse(e.getCause(), e).getMessage();
-        log.warnf("Rebalance: cannot ask pod %s to migrate sessions: %s", move.getKey(), message);
-        failures.add(move.getKey() + ": migrate: " + message);
-      }
+    private void move(
+            ServerFleet fleet,
+            FleetPods pods,
+            RebalancePlan plan,
+            int rate,
+            PodAdminClient admin,
+            FleetEvents events,
+            List<String> failures) {
+        List<String> asked = new ArrayList<>();
+        for (Map.Entry<String, Integer> move : plan.moves().entrySet()) {
+            Pod donor = pods.all().stream()
+                    .filter(p -> FleetPods.name(p).equals(move.getKey()))
+                    .findFirst()
+                    .orElseThrow();
+            try {
+                admin.migrate(FleetPods.podIP(donor), move.getValue(), plan.targets())
+                        .join();
+                asked.add(move.getKey() + " " + move.getValue());
+            } catch (CompletionException e) {
+                String message = Objects.requireNonNullElse(e.getCause(), e).getMessage();
+                log.warnf("Rebalance: cannot ask pod %s to migrate sessions: %s", move.getKey(), message);
+                failures.add(move.getKey() + ": migrate: " + message);
+            }
+        }
+        if (asked.isEmpty()) {
+            return;
+        }
+        String receivers = String.join(
+                ", ",
+                plan.receivers().stream()
+                        .map(p -> FleetPods.name(p) + " (" + Math.max(0, pods.sessions(p)) + " sessions)")
+                        .toList());
+        log.infof("Rebalance of %s: moving %s to %s", fleet.getMetadata().getName(), asked, plan.targets());
+        events.normal(
+                fleet,
+                "RebalanceStep",
+                "Rebalance",
+                null,
+                "Rebalance round: moving " + plan.total() + " sessions (" + String.join(", ", asked)
+                        + ") to new pod(s) " + receivers + "; fleet average " + plan.average()
+                        + " sessions per pod, at " + rate + " sessions/s.");
     }
-    if (asked.isEmpty()) {
-      return;
-    }
-    String receivers = String.join(", ", plan.receivers().stream()
-        .map(p -> FleetPods.name(p) + " (" + Math.max(0, pods.sessions(p)) + " sessions)").toList());
-    log.infof("Rebalance of %s: moving %s to %s", fleet.getMetadata().getName(), asked, plan.targets());
-    events.normal(fleet, "RebalanceStep", "Rebalance", null,
-        "Rebalance round: moving " + plan.total() + " sessions (" + String.join(", ", asked) + ") to new pod(s) " + receivers
-            + "; fleet average " + plan.average() + " sessions per pod, at " + rate + " sessions/s.");
-  }
 
-  private void finish(ServerFleet fleet, FleetPods pods, RebalancePlan plan, PodWrites writes, FleetEvents events) {
-    nextRound.remove(fleet.getMetadata().getUid());
-    List<String> done = new ArrayList<>();
-    Map<String, String> removeMark = new HashMap<>();
-    removeMark.put(RebalanceState.ANNOTATION, null);
-    for (Pod pod : plan.receivers()) {
-      if (writes.patchMetadata(pod, Map.of(), removeMark) != null) {
-        done.add(FleetPods.name(pod) + " (" + Math.max(0, pods.sessions(pod)) + " sessions)");
-      }
+    private void finish(ServerFleet fleet, FleetPods pods, RebalancePlan plan, PodWrites writes, FleetEvents events) {
+        nextRound.remove(fleet.getMetadata().getUid());
+        List<String> done = new ArrayList<>();
+        Map<String, String> removeMark = new HashMap<>();
+        removeMark.put(RebalanceState.ANNOTATION, null);
+        for (Pod pod : plan.receivers()) {
+            if (writes.patchMetadata(pod, Map.of(), removeMark) != null) {
+                done.add(FleetPods.name(pod) + " (" + Math.max(0, pods.sessions(pod)) + " sessions)");
+            }
+        }
+        if (!done.isEmpty()) {
+            log.infof("Rebalance of %s finished: %s", fleet.getMetadata().getName(), plan.why());
+            events.normal(
+                    fleet,
+                    "RebalanceFinished",
+                    "Rebalance",
+                    null,
+                    "Rebalance finished (" + plan.why() + "): new pod(s) " + String.join(", ", done)
+                            + "; fleet average " + plan.average() + " sessions per pod.");
+        }
     }
-    if (!done.isEmpty()) {
-      log.infof("Rebalance of %s finished: %s", fleet.getMetadata().getName(), plan.why());
-      events.normal(fleet, "RebalanceFinished", "Rebalance", null,
-          "Rebalance finished (" + plan.why() + "): new pod(s) " + String.join(", ", done) + "; fleet average "
-              + plan.average() + " sessions per pod.");
-    }
-  }
 }

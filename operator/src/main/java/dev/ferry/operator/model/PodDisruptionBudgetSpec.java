@@ -13,30 +13,30 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PodDisruptionBudgetSpec {
 
-  @JsonPropertyDescription("Whether the operator keeps a PodDisruptionBudget for the fleet.")
-  @Default("false")
-  private Boolean enabled = false;
+    @JsonPropertyDescription("Whether the operator keeps a PodDisruptionBudget for the fleet.")
+    @Default("false")
+    private Boolean enabled = false;
 
-  @JsonPropertyDescription("The budget's maxUnavailable: a number of pods, or a percentage such as '10%'.")
-  @Default("1")
-  @ValidationRule(
-      value = UpdateStrategySpec.COUNT_OR_PERCENT,
-      message = "podDisruptionBudget.maxUnavailable must be a non-negative integer or a percentage such as '10%'")
-  private IntOrString maxUnavailable = new IntOrString(1);
+    @JsonPropertyDescription("The budget's maxUnavailable: a number of pods, or a percentage such as '10%'.")
+    @Default("1")
+    @ValidationRule(
+            value = UpdateStrategySpec.COUNT_OR_PERCENT,
+            message = "podDisruptionBudget.maxUnavailable must be a non-negative integer or a percentage such as '10%'")
+    private IntOrString maxUnavailable = new IntOrString(1);
 
-  public Boolean getEnabled() {
-    return enabled;
-  }
+    public Boolean getEnabled() {
+        return enabled;
+    }
 
-  public void setEnabled(Boolean enabled) {
-    this.enabled = enabled;
-  }
+    public void setEnabled(Boolean enabled) {
+        this.enabled = enabled;
+    }
 
-  public IntOrString getMaxUnavailable() {
-    return maxUnavailable;
-  }
+    public IntOrString getMaxUnavailable() {
+        return maxUnavailable;
+    }
 
-  public void setMaxUnavailable(IntOrString maxUnavailable) {
-    this.maxUnavailable = maxUnavailable;
-  }
+    public void setMaxUnavailable(IntOrString maxUnavailable) {
+        this.maxUnavailable = maxUnavailable;
+    }
 }

@@ -10,29 +10,29 @@ import io.fabric8.generator.annotation.Min;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RebalanceSpec {
 
-  @JsonPropertyDescription("Whether sessions are moved onto new pods after a scale-up.")
-  @Default("false")
-  private Boolean enabled = false;
+    @JsonPropertyDescription("Whether sessions are moved onto new pods after a scale-up.")
+    @Default("false")
+    private Boolean enabled = false;
 
-  @JsonPropertyDescription("Sessions per second a rebalance moves, over the whole fleet.")
-  @Min(1)
-  @Max(1000000)
-  @Default("100")
-  private Integer ratePerSecond = 100;
+    @JsonPropertyDescription("Sessions per second a rebalance moves, over the whole fleet.")
+    @Min(1)
+    @Max(1000000)
+    @Default("100")
+    private Integer ratePerSecond = 100;
 
-  public Boolean getEnabled() {
-    return enabled;
-  }
+    public Boolean getEnabled() {
+        return enabled;
+    }
 
-  public void setEnabled(Boolean enabled) {
-    this.enabled = enabled;
-  }
+    public void setEnabled(Boolean enabled) {
+        this.enabled = enabled;
+    }
 
-  public Integer getRatePerSecond() {
-    return ratePerSecond;
-  }
+    public Integer getRatePerSecond() {
+        return ratePerSecond;
+    }
 
-  public void setRatePerSecond(Integer ratePerSecond) {
-    this.ratePerSecond = ratePerSecond;
-  }
+    public void setRatePerSecond(Integer ratePerSecond) {
+        this.ratePerSecond = ratePerSecond;
+    }
 }

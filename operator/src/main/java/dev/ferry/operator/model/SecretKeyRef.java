@@ -10,38 +10,38 @@ import io.fabric8.generator.annotation.Size;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SecretKeyRef {
 
-  @JsonPropertyDescription("Name of the Secret.")
-  @Required
-  @Size(min = 1, max = 253)
-  @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
-  private String name;
+    @JsonPropertyDescription("Name of the Secret.")
+    @Required
+    @Size(min = 1, max = 253)
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    private String name;
 
-  @JsonPropertyDescription("Key within the Secret.")
-  @Required
-  @Size(min = 1, max = 253)
-  @Pattern("^[-._a-zA-Z0-9]+$")
-  private String key;
+    @JsonPropertyDescription("Key within the Secret.")
+    @Required
+    @Size(min = 1, max = 253)
+    @Pattern("^[-._a-zA-Z0-9]+$")
+    private String key;
 
-  public SecretKeyRef() {}
+    public SecretKeyRef() {}
 
-  public SecretKeyRef(String name, String key) {
-    this.name = name;
-    this.key = key;
-  }
+    public SecretKeyRef(String name, String key) {
+        this.name = name;
+        this.key = key;
+    }
 
-  public String getName() {
-    return name;
-  }
+    public String getName() {
+        return name;
+    }
 
-  public void setName(String name) {
-    this.name = name;
-  }
+    public void setName(String name) {
+        this.name = name;
+    }
 
-  public String getKey() {
-    return key;
-  }
+    public String getKey() {
+        return key;
+    }
 
-  public void setKey(String key) {
-    this.key = key;
-  }
+    public void setKey(String key) {
+        this.key = key;
+    }
 }

@@ -18,26 +18,34 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("serverfleets")
 @ShortNames("sf")
 @ValidationRule(
-    value = "self.metadata.name.matches('^[a-z]([-a-z0-9]{0,50}[a-z0-9])?$')",
-    message =
-        "metadata.name must be a DNS label of at most 52 characters that starts with a letter"
-            + " (it names the fleet's Services and prefixes its pod names)")
+        value = "self.metadata.name.matches('^[a-z]([-a-z0-9]{0,50}[a-z0-9])?$')",
+        message = "metadata.name must be a DNS label of at most 52 characters that starts with a letter"
+                + " (it names the fleet's Services and prefixes its pod names)")
 @AdditionalPrinterColumn(name = "Desired", jsonPath = ".spec.replicas", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.readyReplicas", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+        name = "Ready",
+        jsonPath = ".status.readyReplicas",
+        type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Sessions", jsonPath = ".status.sessions", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(
-    name = "Migrating",
-    jsonPath = ".status.migrations.inFlight",
-    type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Updated", jsonPath = ".status.updatedReplicas", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+        name = "Migrating",
+        jsonPath = ".status.migrations.inFlight",
+        type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+        name = "Updated",
+        jsonPath = ".status.updatedReplicas",
+        type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+        name = "Age",
+        jsonPath = ".metadata.creationTimestamp",
+        type = AdditionalPrinterColumn.Type.DATE)
 public class ServerFleet extends CustomResource<ServerFleetSpec, ServerFleetStatus> implements Namespaced {
 
-  public static final String GROUP = "ferry.dev";
-  public static final String VERSION = "v1alpha1";
+    public static final String GROUP = "ferry.dev";
+    public static final String VERSION = "v1alpha1";
 
-  @Override
-  protected ServerFleetStatus initStatus() {
-    return new ServerFleetStatus();
-  }
+    @Override
+    protected ServerFleetStatus initStatus() {
+        return new ServerFleetStatus();
+    }
 }

@@ -15,24 +15,26 @@ import java.util.stream.Collectors;
  */
 public final class DeletedPods {
 
-  private final Map<String, String> fleetByPod = new ConcurrentHashMap<>();
+    private final Map<String, String> fleetByPod = new ConcurrentHashMap<>();
 
-  public void add(Pod pod, String fleetUid) {
-    fleetByPod.put(pod.getMetadata().getUid(), fleetUid);
-  }
+    public void add(Pod pod, String fleetUid) {
+        fleetByPod.put(pod.getMetadata().getUid(), fleetUid);
+    }
 
-  /** {@code cached} without the pods deleted here; forgets those the cache no longer lists. */
-  public List<Pod> withoutDeleted(String fleetUid, List<Pod> cached) {
-    Set<String> present = cached.stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet());
-    fleetByPod.entrySet().removeIf(e -> e.getValue().equals(fleetUid) && !present.contains(e.getKey()));
-    return cached.stream().filter(p -> !fleetByPod.containsKey(p.getMetadata().getUid())).toList();
-  }
+    /** {@code cached} without the pods deleted here; forgets those the cache no longer lists. */
+    public List<Pod> withoutDeleted(String fleetUid, List<Pod> cached) {
+        Set<String> present = cached.stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet());
+        fleetByPod.entrySet().removeIf(e -> e.getValue().equals(fleetUid) && !present.contains(e.getKey()));
+        return cached.stream()
+                .filter(p -> !fleetByPod.containsKey(p.getMetadata().getUid()))
+                .toList();
+    }
 
-  public void forget(String fleetUid) {
-    fleetByPod.values().removeIf(fleetUid::equals);
-  }
+    public void forget(String fleetUid) {
+        fleetByPod.values().removeIf(fleetUid::equals);
+    }
 
-  public boolean tracks(String fleetUid) {
-    return fleetByPod.containsValue(fleetUid);
-  }
+    public boolean tracks(String fleetUid) {
+        return fleetByPod.containsValue(fleetUid);
+    }
 }

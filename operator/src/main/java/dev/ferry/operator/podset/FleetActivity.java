@@ -12,20 +12,21 @@ import java.util.List;
 /** Whether a fleet's pods are changing, as the pods themselves show it: then they are watched closely. */
 public final class FleetActivity {
 
-  private FleetActivity() {}
+    private FleetActivity() {}
 
-  /**
-   * A pod drains, starts, is being deleted, runs an old revision or waits for a rebalance, or the
-   * fleet has not as many pods as it wants.
-   */
-  public static boolean isChanging(ServerFleet fleet, List<Pod> pods) {
-    String revision = PodRevision.of(FleetPod.template(fleet));
-    long active = pods.stream().filter(PodPhases::isActive).count();
-    return active != fleet.getSpec().getReplicas()
-        || pods.stream().anyMatch(p -> p.getMetadata().getDeletionTimestamp() != null
-            || DrainRecord.of(p).isPresent()
-            || !PodPhases.isReady(p)
-            || !revision.equals(PodPhases.revision(p))
-            || RebalanceState.isPending(p));
-  }
+    /**
+     * A pod drains, starts, is being deleted, runs an old revision or waits for a rebalance, or the
+     * fleet has not as many pods as it wants.
+     */
+    public static boolean isChanging(ServerFleet fleet, List<Pod> pods) {
+        String revision = PodRevision.of(FleetPod.template(fleet));
+        long active = pods.stream().filter(PodPhases::isActive).count();
+        return active != fleet.getSpec().getReplicas()
+                || pods.stream()
+                        .anyMatch(p -> p.getMetadata().getDeletionTimestamp() != null
+                                || DrainRecord.of(p).isPresent()
+                                || !PodPhases.isReady(p)
+                                || !revision.equals(PodPhases.revision(p))
+                                || RebalanceState.isPending(p));
+    }
 }

@@ -57,224 +57,255 @@ import org.jboss.logging.Logger;
  */
 public final class PodSetReconciliation {
 
-  private static final Logger log = Logger.getLogger(PodSetReconciliation.class);
-  /** How old the session counts a plan acts on may be. */
-  static final Duration FRESH = PodAdminStatusSource.BUSY_PERIOD.multipliedBy(2);
+    private static final Logger log = Logger.getLogger(PodSetReconciliation.class);
+    /** How old the session counts a plan acts on may be. */
+    static final Duration FRESH = PodAdminStatusSource.BUSY_PERIOD.multipliedBy(2);
 
-  /** What outlives a reconciliation: owned by the reconciler, one of each per operator. */
-  public record Shared(Rebalancer rebalancer, AdminHealth adminHealth, MigrationTotals migrationTotals) {}
+    /** What outlives a reconciliation: owned by the reconciler, one of each per operator. */
+    public record Shared(Rebalancer rebalancer, AdminHealth adminHealth, MigrationTotals migrationTotals) {}
 
-  /** The new status, and whether something is under way (reconcile again soon). */
-  public record Result(ServerFleetStatus status, boolean busy) {}
+    /** The new status, and whether something is under way (reconcile again soon). */
+    public record Result(ServerFleetStatus status, boolean busy) {}
 
-  private final ServerFleet fleet;
-  private final FleetPodCache cache;
-  private final KubernetesClient client;
-  private final FleetEvents events;
-  private final PodAdminClient admin;
-  private final PodAdminStatusSource adminStatuses;
-  private final Shared shared;
-  private final Instant now;
-  private final String revision;
-  private final PodWrites writes;
-  private final DrainController drains;
-  private final List<String> adminFailures = new ArrayList<>();
+    private final ServerFleet fleet;
+    private final FleetPodCache cache;
+    private final KubernetesClient client;
+    private final FleetEvents events;
+    private final PodAdminClient admin;
+    private final PodAdminStatusSource adminStatuses;
+    private final Shared shared;
+    private final Instant now;
+    private final String revision;
+    private final PodWrites writes;
+    private final DrainController drains;
+    private final List<String> adminFailures = new ArrayList<>();
 
-  private Map<String, PodAdminStatus> statuses = Map.of();
-  private Map<String, Instant> fetchedAt = Map.of();
-  private Map<String, String> drainingNodes = Map.of();
-  private DrainPlan plan;
-  private RebalancePlan rebalance = RebalancePlan.none();
-  private AdminHealth.Verdict health;
-  private boolean waitingForCounts;
+    private Map<String, PodAdminStatus> statuses = Map.of();
+    private Map<String, Instant> fetchedAt = Map.of();
+    private Map<String, String> drainingNodes = Map.of();
+    private DrainPlan plan;
+    private RebalancePlan rebalance = RebalancePlan.none();
+    private AdminHealth.Verdict health;
+    private boolean waitingForCounts;
 
-  public PodSetReconciliation(
-      ServerFleet fleet,
-      FleetPodCache cache,
-      KubernetesClient client,
-      FleetEvents events,
-      PodAdminClient admin,
-      PodAdminStatusSource adminStatuses,
-      Shared shared,
-      Instant now) {
-    this.fleet = fleet;
-    this.adminStatuses = adminStatuses;
-    this.cache = cache;
-    this.client = client;
-    this.events = events;
-    this.admin = admin;
-    this.shared = shared;
-    this.now = now;
-    this.revision = PodRevision.of(FleetPod.template(fleet));
-    this.writes = new PodWrites(client, cache);
-    this.drains = new DrainController(fleet, writes, events, admin);
-  }
-
-  /** Runs every step and returns the fleet's new status. */
-  public Result run() {
-    observe();
-    advanceDrains();
-    plan();
-    createPods();
-    markVictims();
-    syncPeers();
-    rebalance();
-    checkAdminHealth();
-    return status();
-  }
-
-  void observe() {
-    Set<PodAdminReport> reports = adminStatuses.getSecondaryResources(fleet);
-    statuses = PodAdminStatusSource.statuses(reports);
-    Map<String, Instant> at = new HashMap<>();
-    reports.forEach(r -> at.put(r.pod(), r.fetchedAt()));
-    fetchedAt = at;
-    adminFailures.addAll(PodAdminStatusSource.failures(reports));
-    drainingNodes = cache.drainingNodes();
-  }
-
-  void advanceDrains() {
-    drains.advance(pods(), now);
-  }
-
-  /**
-   * Plans from the pods' session counts, so it acts only on counts read within {@link #FRESH}: older
-   * ones (a settled fleet is polled every {@link PodAdminStatusSource#STEADY_PERIOD}) could pick the
-   * wrong pod to remove or miss the sessions a new pod should get. Then the pods are polled at once and
-   * the plan waits for the next reconciliation.
-   */
-  void plan() {
-    plan = DrainPlanner.plan(fleet, pods());
-    boolean acts = plan.podsToCreate() > 0 || !plan.victims().isEmpty();
-    Instant readBy = now.minus(FRESH);
-    if (acts && fetchedAt.values().stream().anyMatch(at -> at.isBefore(readBy))) {
-      log.debugf("ServerFleet %s/%s: session counts older than %s; planning after a fresh poll",
-          fleet.getMetadata().getNamespace(), fleet.getMetadata().getName(), FRESH);
-      adminStatuses.pollSoon(fleet);
-      plan = new DrainPlan(0, List.of(), plan.reason(), plan.displaced());
-      waitingForCounts = true;
+    public PodSetReconciliation(
+            ServerFleet fleet,
+            FleetPodCache cache,
+            KubernetesClient client,
+            FleetEvents events,
+            PodAdminClient admin,
+            PodAdminStatusSource adminStatuses,
+            Shared shared,
+            Instant now) {
+        this.fleet = fleet;
+        this.adminStatuses = adminStatuses;
+        this.cache = cache;
+        this.client = client;
+        this.events = events;
+        this.admin = admin;
+        this.shared = shared;
+        this.now = now;
+        this.revision = PodRevision.of(FleetPod.template(fleet));
+        this.writes = new PodWrites(client, cache);
+        this.drains = new DrainController(fleet, writes, events, admin);
     }
-  }
 
-  void createPods() {
-    if (plan.podsToCreate() == 0) {
-      return;
+    /** Runs every step and returns the fleet's new status. */
+    public Result run() {
+        observe();
+        advanceDrains();
+        plan();
+        createPods();
+        markVictims();
+        syncPeers();
+        rebalance();
+        checkAdminHealth();
+        return status();
     }
-    if (cache.missesPods(client)) {
-      log.infof("ServerFleet %s/%s: the pod cache lags the API server; creating pods in a later reconciliation",
-          fleet.getMetadata().getNamespace(), fleet.getMetadata().getName());
-      return;
+
+    void observe() {
+        Set<PodAdminReport> reports = adminStatuses.getSecondaryResources(fleet);
+        statuses = PodAdminStatusSource.statuses(reports);
+        Map<String, Instant> at = new HashMap<>();
+        reports.forEach(r -> at.put(r.pod(), r.fetchedAt()));
+        fetchedAt = at;
+        adminFailures.addAll(PodAdminStatusSource.failures(reports));
+        drainingNodes = cache.drainingNodes();
     }
-    FleetPods view = pods();
-    boolean rebalanceOnto = rebalanceAfterScaleUp(view);
-    int active = view.active().size();
-    for (int i = 0; i < plan.podsToCreate(); i++) {
-      Pod desired = FleetPod.desired(fleet);
-      if (rebalanceOnto) {
-        Map<String, String> annotations = new HashMap<>(Objects.requireNonNullElse(desired.getMetadata().getAnnotations(), Map.of()));
-        annotations.put(RebalanceState.ANNOTATION, RebalanceState.PENDING);
-        desired.getMetadata().setAnnotations(annotations);
-      }
-      Pod pod = client.resource(desired).create();
-      cache.created(pod);
-      log.infof("Created pod %s/%s", pod.getMetadata().getNamespace(), pod.getMetadata().getName());
-      events.normal(fleet, "PodCreated", "Create", pod,
-          "Created pod " + pod.getMetadata().getName() + " (revision " + PodPhases.revision(pod) + "): "
-              + (active + i + 1) + " active, " + fleet.getSpec().getReplicas() + " wanted." + replacing()
-              + (rebalanceOnto ? " Sessions will be rebalanced onto it once it serves." : ""));
+
+    void advanceDrains() {
+        drains.advance(pods(), now);
     }
-  }
 
-  void markVictims() {
-    drains.mark(plan.victims(), plan.reason(), this::nodeNote, now);
-    if (drains.wantsFreshStatus()) {
-      adminStatuses.pollSoon(fleet);
+    /**
+     * Plans from the pods' session counts, so it acts only on counts read within {@link #FRESH}: older
+     * ones (a settled fleet is polled every {@link PodAdminStatusSource#STEADY_PERIOD}) could pick the
+     * wrong pod to remove or miss the sessions a new pod should get. Then the pods are polled at once and
+     * the plan waits for the next reconciliation.
+     */
+    void plan() {
+        plan = DrainPlanner.plan(fleet, pods());
+        boolean acts = plan.podsToCreate() > 0 || !plan.victims().isEmpty();
+        Instant readBy = now.minus(FRESH);
+        if (acts && fetchedAt.values().stream().anyMatch(at -> at.isBefore(readBy))) {
+            log.debugf(
+                    "ServerFleet %s/%s: session counts older than %s; planning after a fresh poll",
+                    fleet.getMetadata().getNamespace(), fleet.getMetadata().getName(), FRESH);
+            adminStatuses.pollSoon(fleet);
+            plan = new DrainPlan(0, List.of(), plan.reason(), plan.displaced());
+            waitingForCounts = true;
+        }
     }
-  }
 
-  void syncPeers() {
-    List<String> failures = PeerSync.sync(fleet, pods(), admin);
-    if (!failures.isEmpty()) {
-      events.warning(fleet, "PeersUpdateFailed", "UpdatePeers", null, "Cannot update peers: " + String.join("; ", failures));
+    void createPods() {
+        if (plan.podsToCreate() == 0) {
+            return;
+        }
+        if (cache.missesPods(client)) {
+            log.infof(
+                    "ServerFleet %s/%s: the pod cache lags the API server; creating pods in a later reconciliation",
+                    fleet.getMetadata().getNamespace(), fleet.getMetadata().getName());
+            return;
+        }
+        FleetPods view = pods();
+        boolean rebalanceOnto = rebalanceAfterScaleUp(view);
+        int active = view.active().size();
+        for (int i = 0; i < plan.podsToCreate(); i++) {
+            Pod desired = FleetPod.desired(fleet);
+            if (rebalanceOnto) {
+                Map<String, String> annotations = new HashMap<>(
+                        Objects.requireNonNullElse(desired.getMetadata().getAnnotations(), Map.of()));
+                annotations.put(RebalanceState.ANNOTATION, RebalanceState.PENDING);
+                desired.getMetadata().setAnnotations(annotations);
+            }
+            Pod pod = client.resource(desired).create();
+            cache.created(pod);
+            log.infof(
+                    "Created pod %s/%s",
+                    pod.getMetadata().getNamespace(), pod.getMetadata().getName());
+            events.normal(
+                    fleet,
+                    "PodCreated",
+                    "Create",
+                    pod,
+                    "Created pod " + pod.getMetadata().getName() + " (revision " + PodPhases.revision(pod) + "): "
+                            + (active + i + 1) + " active, " + fleet.getSpec().getReplicas() + " wanted." + replacing()
+                            + (rebalanceOnto ? " Sessions will be rebalanced onto it once it serves." : ""));
+        }
     }
-    failures.forEach(f -> adminFailures.add(f.replaceFirst(": ", ": peers: ")));
-  }
 
-  void rebalance() {
-    rebalance = shared.rebalancer().step(fleet, pods(), changing(), now, admin, writes, events, adminFailures);
-  }
-
-  void checkAdminHealth() {
-    adminFailures.addAll(drains.callFailures());
-    health = shared.adminHealth().record(fleet, adminFailures);
-    switch (health.change()) {
-      case DEGRADED -> {
-        log.warnf("ServerFleet %s/%s: %s", fleet.getMetadata().getNamespace(), fleet.getMetadata().getName(), health.degraded().orElse(""));
-        events.warning(fleet, "AdminCallsFailing", "Poll", null, health.degraded().orElse(""));
-      }
-      case RECOVERED -> events.normal(fleet, "AdminCallsRecovered", "Poll", null, "Every pod's admin API answers again.");
-      case NONE -> { }
+    void markVictims() {
+        drains.mark(plan.victims(), plan.reason(), this::nodeNote, now);
+        if (drains.wantsFreshStatus()) {
+            adminStatuses.pollSoon(fleet);
+        }
     }
-  }
 
-  Result status() {
-    Map<String, Long> sessions = new HashMap<>();
-    statuses.forEach((pod, s) -> sessions.put(pod, s.sessions()));
-    long inFlight = statuses.values().stream().mapToLong(PodAdminStatus::migrationsInFlight).sum();
-    FleetObservation seen =
-        new FleetObservation(
-            cache.owned(),
-            revision,
-            sessions,
-            shared.migrationTotals().add(fleet, drains.migrated(), drains.failed(), inFlight),
-            health.degraded().orElse(null));
-    ServerFleetStatus status = FleetStatusCalculator.compute(fleet, seen, now);
-    boolean busy = changing() || !adminFailures.isEmpty() || rebalance.step() != RebalancePlan.Step.NONE;
-    return new Result(status, busy);
-  }
-
-  /** The pods as the drain logic sees them now (the cache reflects this reconciliation's own writes). */
-  private FleetPods pods() {
-    return new FleetPods(cache.drainable(), statuses, revision, drainingNodes.keySet(), fetchedAt);
-  }
-
-  /** Pods are being created, drained or replaced. */
-  private boolean changing() {
-    FleetPods after = pods();
-    return drains.inProgress()
-        || waitingForCounts
-        || !after.draining().isEmpty()
-        || plan.podsToCreate() > 0
-        || !plan.displaced().isEmpty()
-        || !plan.victims().isEmpty()
-        || after.active().stream().anyMatch(p -> !after.isNew(p));
-  }
-
-  /**
-   * Whether the pods this plan creates get sessions moved onto them: a scale-up (not a rollout or node
-   * drain) of a fleet with rebalance on, whose serving pods hold sessions.
-   */
-  private boolean rebalanceAfterScaleUp(FleetPods view) {
-    return fleet.getSpec().getRebalance() != null
-        && Boolean.TRUE.equals(fleet.getSpec().getRebalance().getEnabled())
-        && plan.reason() == DrainReason.ScaleDown
-        && plan.displaced().isEmpty()
-        && view.active().stream().allMatch(view::isNew)
-        && view.serving().stream().anyMatch(p -> view.sessions(p) > 0);
-  }
-
-  /** For the PodCreated Event of replacements: which pods on which nodes they replace. */
-  private String replacing() {
-    if (plan.reason() != DrainReason.NodeDrain || plan.displaced().isEmpty()) {
-      return "";
+    void syncPeers() {
+        List<String> failures = PeerSync.sync(fleet, pods(), admin);
+        if (!failures.isEmpty()) {
+            events.warning(
+                    fleet,
+                    "PeersUpdateFailed",
+                    "UpdatePeers",
+                    null,
+                    "Cannot update peers: " + String.join("; ", failures));
+        }
+        failures.forEach(f -> adminFailures.add(f.replaceFirst(": ", ": peers: ")));
     }
-    return " Replaces pod(s) on draining nodes: "
-        + String.join(", ", plan.displaced().stream().map(p -> p.getMetadata().getName() + " " + nodeNote(p)).toList())
-        + ".";
-  }
 
-  private String nodeNote(Pod pod) {
-    String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
-    return node == null || !drainingNodes.containsKey(node) ? "" : "(node " + node + " is " + drainingNodes.get(node) + ")";
-  }
+    void rebalance() {
+        rebalance = shared.rebalancer().step(fleet, pods(), changing(), now, admin, writes, events, adminFailures);
+    }
+
+    void checkAdminHealth() {
+        adminFailures.addAll(drains.callFailures());
+        health = shared.adminHealth().record(fleet, adminFailures);
+        switch (health.change()) {
+            case DEGRADED -> {
+                log.warnf(
+                        "ServerFleet %s/%s: %s",
+                        fleet.getMetadata().getNamespace(),
+                        fleet.getMetadata().getName(),
+                        health.degraded().orElse(""));
+                events.warning(
+                        fleet,
+                        "AdminCallsFailing",
+                        "Poll",
+                        null,
+                        health.degraded().orElse(""));
+            }
+            case RECOVERED ->
+                events.normal(fleet, "AdminCallsRecovered", "Poll", null, "Every pod's admin API answers again.");
+            case NONE -> {}
+        }
+    }
+
+    Result status() {
+        Map<String, Long> sessions = new HashMap<>();
+        statuses.forEach((pod, s) -> sessions.put(pod, s.sessions()));
+        long inFlight = statuses.values().stream()
+                .mapToLong(PodAdminStatus::migrationsInFlight)
+                .sum();
+        FleetObservation seen = new FleetObservation(
+                cache.owned(),
+                revision,
+                sessions,
+                shared.migrationTotals().add(fleet, drains.migrated(), drains.failed(), inFlight),
+                health.degraded().orElse(null));
+        ServerFleetStatus status = FleetStatusCalculator.compute(fleet, seen, now);
+        boolean busy = changing() || !adminFailures.isEmpty() || rebalance.step() != RebalancePlan.Step.NONE;
+        return new Result(status, busy);
+    }
+
+    /** The pods as the drain logic sees them now (the cache reflects this reconciliation's own writes). */
+    private FleetPods pods() {
+        return new FleetPods(cache.drainable(), statuses, revision, drainingNodes.keySet(), fetchedAt);
+    }
+
+    /** Pods are being created, drained or replaced. */
+    private boolean changing() {
+        FleetPods after = pods();
+        return drains.inProgress()
+                || waitingForCounts
+                || !after.draining().isEmpty()
+                || plan.podsToCreate() > 0
+                || !plan.displaced().isEmpty()
+                || !plan.victims().isEmpty()
+                || after.active().stream().anyMatch(p -> !after.isNew(p));
+    }
+
+    /**
+     * Whether the pods this plan creates get sessions moved onto them: a scale-up (not a rollout or node
+     * drain) of a fleet with rebalance on, whose serving pods hold sessions.
+     */
+    private boolean rebalanceAfterScaleUp(FleetPods view) {
+        return fleet.getSpec().getRebalance() != null
+                && Boolean.TRUE.equals(fleet.getSpec().getRebalance().getEnabled())
+                && plan.reason() == DrainReason.ScaleDown
+                && plan.displaced().isEmpty()
+                && view.active().stream().allMatch(view::isNew)
+                && view.serving().stream().anyMatch(p -> view.sessions(p) > 0);
+    }
+
+    /** For the PodCreated Event of replacements: which pods on which nodes they replace. */
+    private String replacing() {
+        if (plan.reason() != DrainReason.NodeDrain || plan.displaced().isEmpty()) {
+            return "";
+        }
+        return " Replaces pod(s) on draining nodes: "
+                + String.join(
+                        ", ",
+                        plan.displaced().stream()
+                                .map(p -> p.getMetadata().getName() + " " + nodeNote(p))
+                                .toList())
+                + ".";
+    }
+
+    private String nodeNote(Pod pod) {
+        String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
+        return node == null || !drainingNodes.containsKey(node)
+                ? ""
+                : "(node " + node + " is " + drainingNodes.get(node) + ")";
+    }
 }

@@ -12,29 +12,28 @@ import io.fabric8.kubernetes.api.model.ServicePortBuilder;
  */
 public final class AdminService {
 
-  public static final String PORT_NAME = "admin";
+    public static final String PORT_NAME = "admin";
 
-  private AdminService() {}
+    private AdminService() {}
 
-  public static String name(ServerFleet fleet) {
-    return fleet.getMetadata().getName() + "-admin";
-  }
+    public static String name(ServerFleet fleet) {
+        return fleet.getMetadata().getName() + "-admin";
+    }
 
-  public static Service desired(ServerFleet fleet) {
-    return new ServiceBuilder()
-        .withMetadata(FleetLabels.ownedMetadata(fleet, name(fleet)))
-        .withNewSpec()
-        .withClusterIP("None")
-        .withPublishNotReadyAddresses(true)
-        .withSelector(FleetLabels.podSelector(fleet))
-        .withPorts(
-            new ServicePortBuilder()
-                .withName(PORT_NAME)
-                .withProtocol("TCP")
-                .withPort(fleet.getSpec().getAdminPort())
-                .withTargetPort(new IntOrString(FleetPod.ADMIN_PORT_NAME))
-                .build())
-        .endSpec()
-        .build();
-  }
+    public static Service desired(ServerFleet fleet) {
+        return new ServiceBuilder()
+                .withMetadata(FleetLabels.ownedMetadata(fleet, name(fleet)))
+                .withNewSpec()
+                .withClusterIP("None")
+                .withPublishNotReadyAddresses(true)
+                .withSelector(FleetLabels.podSelector(fleet))
+                .withPorts(new ServicePortBuilder()
+                        .withName(PORT_NAME)
+                        .withProtocol("TCP")
+                        .withPort(fleet.getSpec().getAdminPort())
+                        .withTargetPort(new IntOrString(FleetPod.ADMIN_PORT_NAME))
+                        .build())
+                .endSpec()
+                .build();
+    }
 }

@@ -14,39 +14,39 @@ import java.util.Map;
  */
 public final class ClientService {
 
-  public static final String PORT_NAME = "client";
+    public static final String PORT_NAME = "client";
 
-  private ClientService() {}
+    private ClientService() {}
 
-  public static String name(ServerFleet fleet) {
-    return fleet.getMetadata().getName();
-  }
+    public static String name(ServerFleet fleet) {
+        return fleet.getMetadata().getName();
+    }
 
-  /** Cluster DNS name and port of the Service: the address advertised with {@code advertise: Service}. */
-  public static String address(ServerFleet fleet) {
-    return name(fleet) + "." + fleet.getMetadata().getNamespace() + ".svc:" + fleet.getSpec().getClientPort();
-  }
+    /** Cluster DNS name and port of the Service: the address advertised with {@code advertise: Service}. */
+    public static String address(ServerFleet fleet) {
+        return name(fleet) + "." + fleet.getMetadata().getNamespace() + ".svc:"
+                + fleet.getSpec().getClientPort();
+    }
 
-  public static Map<String, String> selector(ServerFleet fleet) {
-    Map<String, String> selector = new LinkedHashMap<>(FleetLabels.podSelector(fleet));
-    selector.put(FleetLabels.SERVING, "true");
-    return selector;
-  }
+    public static Map<String, String> selector(ServerFleet fleet) {
+        Map<String, String> selector = new LinkedHashMap<>(FleetLabels.podSelector(fleet));
+        selector.put(FleetLabels.SERVING, "true");
+        return selector;
+    }
 
-  public static Service desired(ServerFleet fleet) {
-    return new ServiceBuilder()
-        .withMetadata(FleetLabels.ownedMetadata(fleet, name(fleet)))
-        .withNewSpec()
-        .withType("ClusterIP")
-        .withSelector(selector(fleet))
-        .withPorts(
-            new ServicePortBuilder()
-                .withName(PORT_NAME)
-                .withProtocol("TCP")
-                .withPort(fleet.getSpec().getClientPort())
-                .withTargetPort(new IntOrString(FleetPod.CLIENT_PORT_NAME))
-                .build())
-        .endSpec()
-        .build();
-  }
+    public static Service desired(ServerFleet fleet) {
+        return new ServiceBuilder()
+                .withMetadata(FleetLabels.ownedMetadata(fleet, name(fleet)))
+                .withNewSpec()
+                .withType("ClusterIP")
+                .withSelector(selector(fleet))
+                .withPorts(new ServicePortBuilder()
+                        .withName(PORT_NAME)
+                        .withProtocol("TCP")
+                        .withPort(fleet.getSpec().getClientPort())
+                        .withTargetPort(new IntOrString(FleetPod.CLIENT_PORT_NAME))
+                        .build())
+                .endSpec()
+                .build();
+    }
 }

@@ -15,30 +15,31 @@ import java.util.Objects;
  */
 public final class FleetDisruptionBudget {
 
-  private FleetDisruptionBudget() {}
+    private FleetDisruptionBudget() {}
 
-  public static String name(ServerFleet fleet) {
-    return fleet.getMetadata().getName();
-  }
+    public static String name(ServerFleet fleet) {
+        return fleet.getMetadata().getName();
+    }
 
-  public static boolean enabled(ServerFleet fleet) {
-    PodDisruptionBudgetSpec spec = fleet.getSpec().getPodDisruptionBudget();
-    return spec != null && Boolean.TRUE.equals(spec.getEnabled());
-  }
+    public static boolean enabled(ServerFleet fleet) {
+        PodDisruptionBudgetSpec spec = fleet.getSpec().getPodDisruptionBudget();
+        return spec != null && Boolean.TRUE.equals(spec.getEnabled());
+    }
 
-  /** The budget the fleet asks for (whether or not it is enabled). */
-  public static PodDisruptionBudget desired(ServerFleet fleet) {
-    PodDisruptionBudgetSpec spec = fleet.getSpec().getPodDisruptionBudget();
-    IntOrString maxUnavailable =
-        spec == null ? new IntOrString(1) : Objects.requireNonNullElse(spec.getMaxUnavailable(), new IntOrString(1));
-    return new PodDisruptionBudgetBuilder()
-        .withMetadata(FleetLabels.ownedMetadata(fleet, name(fleet)))
-        .withNewSpec()
-        .withNewSelector()
-        .withMatchLabels(FleetLabels.podSelector(fleet))
-        .endSelector()
-        .withMaxUnavailable(maxUnavailable)
-        .endSpec()
-        .build();
-  }
+    /** The budget the fleet asks for (whether or not it is enabled). */
+    public static PodDisruptionBudget desired(ServerFleet fleet) {
+        PodDisruptionBudgetSpec spec = fleet.getSpec().getPodDisruptionBudget();
+        IntOrString maxUnavailable = spec == null
+                ? new IntOrString(1)
+                : Objects.requireNonNullElse(spec.getMaxUnavailable(), new IntOrString(1));
+        return new PodDisruptionBudgetBuilder()
+                .withMetadata(FleetLabels.ownedMetadata(fleet, name(fleet)))
+                .withNewSpec()
+                .withNewSelector()
+                .withMatchLabels(FleetLabels.podSelector(fleet))
+                .endSelector()
+                .withMaxUnavailable(maxUnavailable)
+                .endSpec()
+                .build();
+    }
 }

@@ -11,13 +11,13 @@ import java.util.Map;
  */
 public final class RebalanceState {
 
-  public static final String ANNOTATION = "ferry.dev/rebalance";
-  public static final String PENDING = "Pending";
+    public static final String ANNOTATION = "ferry.dev/rebalance";
+    public static final String PENDING = "Pending";
 
-  private RebalanceState() {}
+    private RebalanceState() {}
 
-  public static boolean isPending(Pod pod) {
-    Map<String, String> annotations = pod.getMetadata().getAnnotations();
-    return annotations != null && PENDING.equals(annotations.get(ANNOTATION));
-  }
+    public static boolean isPending(Pod pod) {
+        Map<String, String> annotations = pod.getMetadata().getAnnotations();
+        return annotations != null && PENDING.equals(annotations.get(ANNOTATION));
+    }
 }

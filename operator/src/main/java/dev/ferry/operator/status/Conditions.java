@@ -14,45 +14,45 @@ import java.util.Objects;
  */
 public final class Conditions {
 
-  private final List<Condition> previous;
-  private final long generation;
-  private final Instant now;
-  private final List<Condition> result = new ArrayList<>();
+    private final List<Condition> previous;
+    private final long generation;
+    private final Instant now;
+    private final List<Condition> result = new ArrayList<>();
 
-  public Conditions(List<Condition> previous, long generation, Instant now) {
-    this.previous = previous == null ? List.of() : previous;
-    this.generation = generation;
-    this.now = now.truncatedTo(ChronoUnit.SECONDS);
-  }
-
-  public Conditions set(ConditionType type, boolean status, String reason, String message) {
-    String value = status ? "True" : "False";
-    String since =
-        find(previous, type)
-            .filter(c -> value.equals(c.getStatus()) && c.getLastTransitionTime() != null)
-            .map(Condition::getLastTransitionTime)
-            .orElse(now.toString());
-    Condition condition =
-        new ConditionBuilder()
-            .withType(type.name())
-            .withStatus(value)
-            .withReason(reason)
-            .withMessage(message)
-            .withObservedGeneration(generation)
-            .withLastTransitionTime(since)
-            .build();
-    result.add(condition);
-    return this;
-  }
-
-  public List<Condition> build() {
-    return List.copyOf(result);
-  }
-
-  public static java.util.Optional<Condition> find(List<Condition> conditions, ConditionType type) {
-    if (conditions == null) {
-      return java.util.Optional.empty();
+    public Conditions(List<Condition> previous, long generation, Instant now) {
+        this.previous = previous == null ? List.of() : previous;
+        this.generation = generation;
+        this.now = now.truncatedTo(ChronoUnit.SECONDS);
     }
-    return conditions.stream().filter(c -> Objects.equals(type.name(), c.getType())).findFirst();
-  }
+
+    public Conditions set(ConditionType type, boolean status, String reason, String message) {
+        String value = status ? "True" : "False";
+        String since = find(previous, type)
+                .filter(c -> value.equals(c.getStatus()) && c.getLastTransitionTime() != null)
+                .map(Condition::getLastTransitionTime)
+                .orElse(now.toString());
+        Condition condition = new ConditionBuilder()
+                .withType(type.name())
+                .withStatus(value)
+                .withReason(reason)
+                .withMessage(message)
+                .withObservedGeneration(generation)
+                .withLastTransitionTime(since)
+                .build();
+        result.add(condition);
+        return this;
+    }
+
+    public List<Condition> build() {
+        return List.copyOf(result);
+    }
+
+    public static java.util.Optional<Condition> find(List<Condition> conditions, ConditionType type) {
+        if (conditions == null) {
+            return java.util.Optional.empty();
+        }
+        return conditions.stream()
+                .filter(c -> Objects.equals(type.name(), c.getType()))
+                .findFirst();
+    }
 }

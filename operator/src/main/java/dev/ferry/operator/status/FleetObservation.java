@@ -12,19 +12,20 @@ import java.util.Map;
  * they failed in several reconciliations in a row (null otherwise).
  */
 public record FleetObservation(
-    List<Pod> pods,
-    String updateRevision,
-    Map<String, Long> sessionsByPod,
-    MigrationCounts migrations,
-    String adminFailures) {
+        List<Pod> pods,
+        String updateRevision,
+        Map<String, Long> sessionsByPod,
+        MigrationCounts migrations,
+        String adminFailures) {
 
-  public FleetObservation {
-    pods = List.copyOf(pods);
-    sessionsByPod = Map.copyOf(sessionsByPod);
-  }
+    public FleetObservation {
+        pods = List.copyOf(pods);
+        sessionsByPod = Map.copyOf(sessionsByPod);
+    }
 
-  /** Admin API calls all answered (or failed too few times in a row to report). */
-  public FleetObservation(List<Pod> pods, String updateRevision, Map<String, Long> sessionsByPod, MigrationCounts migrations) {
-    this(pods, updateRevision, sessionsByPod, migrations, null);
-  }
+    /** Admin API calls all answered (or failed too few times in a row to report). */
+    public FleetObservation(
+            List<Pod> pods, String updateRevision, Map<String, Long> sessionsByPod, MigrationCounts migrations) {
+        this(pods, updateRevision, sessionsByPod, migrations, null);
+    }
 }

@@ -24,75 +24,80 @@ import javax.net.ssl.X509TrustManager;
  */
 public final class FleetTrust {
 
-  private FleetTrust() {}
+    private FleetTrust() {}
 
-  /** An SSLContext for a client that trusts only {@code caPem} and requires {@code expectedName} in the leaf. */
-  public static SSLContext sslContext(String caPem, String expectedName) {
-    try {
-      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-      store.load(null, null);
-      List<X509Certificate> cas = FleetCertificates.certificates(caPem);
-      for (int i = 0; i < cas.size(); i++) {
-        store.setCertificateEntry("ca-" + i, cas.get(i));
-      }
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(store);
-      X509TrustManager chain = (X509TrustManager) tmf.getTrustManagers()[0];
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(null, new TrustManager[] {new NamedFleet(chain, expectedName)}, new SecureRandom());
-      return ctx;
-    } catch (GeneralSecurityException | java.io.IOException e) {
-      throw new IllegalArgumentException("cannot trust the fleet CA: " + e.getMessage(), e);
-    }
-  }
-
-  /** The chain check of the JDK (PKIX against the fleet CA only), then the fleet's name in the leaf. */
-  static final class NamedFleet extends X509ExtendedTrustManager {
-    private final X509TrustManager chain;
-    private final String expectedName;
-
-    NamedFleet(X509TrustManager chain, String expectedName) {
-      this.chain = chain;
-      this.expectedName = expectedName;
+    /** An SSLContext for a client that trusts only {@code caPem} and requires {@code expectedName} in the leaf. */
+    public static SSLContext sslContext(String caPem, String expectedName) {
+        try {
+            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+            store.load(null, null);
+            List<X509Certificate> cas = FleetCertificates.certificates(caPem);
+            for (int i = 0; i < cas.size(); i++) {
+                store.setCertificateEntry("ca-" + i, cas.get(i));
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(store);
+            X509TrustManager chain = (X509TrustManager) tmf.getTrustManagers()[0];
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[] {new NamedFleet(chain, expectedName)}, new SecureRandom());
+            return ctx;
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new IllegalArgumentException("cannot trust the fleet CA: " + e.getMessage(), e);
+        }
     }
 
-    @Override
-    public void checkServerTrusted(X509Certificate[] certs, String authType) throws CertificateException {
-      chain.checkServerTrusted(certs, authType);
-      Set<String> names = FleetCertificates.dnsNames(certs[0]);
-      if (!names.contains(expectedName)) {
-        throw new CertificateException("the pod's certificate names " + names + ", not this fleet's " + expectedName);
-      }
-    }
+    /** The chain check of the JDK (PKIX against the fleet CA only), then the fleet's name in the leaf. */
+    static final class NamedFleet extends X509ExtendedTrustManager {
+        private final X509TrustManager chain;
+        private final String expectedName;
 
-    @Override
-    public void checkServerTrusted(X509Certificate[] certs, String authType, Socket socket) throws CertificateException {
-      checkServerTrusted(certs, authType);
-    }
+        NamedFleet(X509TrustManager chain, String expectedName) {
+            this.chain = chain;
+            this.expectedName = expectedName;
+        }
 
-    @Override
-    public void checkServerTrusted(X509Certificate[] certs, String authType, SSLEngine engine) throws CertificateException {
-      checkServerTrusted(certs, authType);
-    }
+        @Override
+        public void checkServerTrusted(X509Certificate[] certs, String authType) throws CertificateException {
+            chain.checkServerTrusted(certs, authType);
+            Set<String> names = FleetCertificates.dnsNames(certs[0]);
+            if (!names.contains(expectedName)) {
+                throw new CertificateException(
+                        "the pod's certificate names " + names + ", not this fleet's " + expectedName);
+            }
+        }
 
-    @Override
-    public void checkClientTrusted(X509Certificate[] certs, String authType) throws CertificateException {
-      throw new CertificateException("the operator's admin client does not accept connections");
-    }
+        @Override
+        public void checkServerTrusted(X509Certificate[] certs, String authType, Socket socket)
+                throws CertificateException {
+            checkServerTrusted(certs, authType);
+        }
 
-    @Override
-    public void checkClientTrusted(X509Certificate[] certs, String authType, Socket socket) throws CertificateException {
-      checkClientTrusted(certs, authType);
-    }
+        @Override
+        public void checkServerTrusted(X509Certificate[] certs, String authType, SSLEngine engine)
+                throws CertificateException {
+            checkServerTrusted(certs, authType);
+        }
 
-    @Override
-    public void checkClientTrusted(X509Certificate[] certs, String authType, SSLEngine engine) throws CertificateException {
-      checkClientTrusted(certs, authType);
-    }
+        @Override
+        public void checkClientTrusted(X509Certificate[] certs, String authType) throws CertificateException {
+            throw new CertificateException("the operator's admin client does not accept connections");
+        }
 
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return chain.getAcceptedIssuers();
+        @Override
+        public void checkClientTrusted(X509Certificate[] certs, String authType, Socket socket)
+                throws CertificateException {
+            checkClientTrusted(certs, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] certs, String authType, SSLEngine engine)
+                throws CertificateException {
+            checkClientTrusted(certs, authType);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return chain.getAcceptedIssuers();
+        }
     }
-  }
 }

@@ -28,98 +28,120 @@ import org.junit.jupiter.api.Test;
 /** The poller against a real HTTP admin endpoint on loopback. */
 class PodAdminStatusSourceTest {
 
-  private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Duration WAIT = Duration.ofSeconds(30);
 
-  private final AtomicLong sessions = new AtomicLong(5);
-  private final AtomicInteger requests = new AtomicInteger();
-  private final AtomicBoolean busy = new AtomicBoolean(true);
-  private final List<Event> events = new CopyOnWriteArrayList<>();
-  private HttpServer server;
-  private ServerFleet fleet;
-  private PodAdminStatusSource source;
+    private final AtomicLong sessions = new AtomicLong(5);
+    private final AtomicInteger requests = new AtomicInteger();
+    private final AtomicBoolean busy = new AtomicBoolean(true);
+    private final List<Event> events = new CopyOnWriteArrayList<>();
+    private HttpServer server;
+    private ServerFleet fleet;
+    private PodAdminStatusSource source;
 
-  @BeforeEach
-  void start() throws IOException {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/v1/status", exchange -> {
-      requests.incrementAndGet();
-      byte[] body = ("{\"sessions\":{\"total\":" + sessions.get() + ",\"byState\":{}},\"serving\":true,"
-          + "\"migrations\":{\"requested\":0,\"completed\":0,\"failed\":0,\"handedOff\":0},\"peers\":[]}")
-          .getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
-    server.start();
-    fleet = Fleets.valid("f", 1);
-    fleet.getMetadata().setNamespace("ns");
-    fleet.getMetadata().setUid("uid-f");
-    fleet.getSpec().setAdminPort(server.getAddress().getPort());
-    Pod pod = new PodBuilder().withNewMetadata().withName("f-a").endMetadata()
-        .withNewStatus().withPhase("Running").withPodIP("127.0.0.1")
-        .addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus().build();
-    source = new PodAdminStatusSource(new PodAdminStatusSource.Fleets() {
-      @Override
-      public List<Pod> pods(ResourceID id) {
-        return List.of(pod);
-      }
+    @BeforeEach
+    void start() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/v1/status", exchange -> {
+            requests.incrementAndGet();
+            byte[] body = ("{\"sessions\":{\"total\":" + sessions.get() + ",\"byState\":{}},\"serving\":true,"
+                            + "\"migrations\":{\"requested\":0,\"completed\":0,\"failed\":0,\"handedOff\":0},\"peers\":[]}")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        fleet = Fleets.valid("f", 1);
+        fleet.getMetadata().setNamespace("ns");
+        fleet.getMetadata().setUid("uid-f");
+        fleet.getSpec().setAdminPort(server.getAddress().getPort());
+        Pod pod = new PodBuilder()
+                .withNewMetadata()
+                .withName("f-a")
+                .endMetadata()
+                .withNewStatus()
+                .withPhase("Running")
+                .withPodIP("127.0.0.1")
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("True")
+                .endCondition()
+                .endStatus()
+                .build();
+        source = new PodAdminStatusSource(
+                new PodAdminStatusSource.Fleets() {
+                    @Override
+                    public List<Pod> pods(ResourceID id) {
+                        return List.of(pod);
+                    }
 
-      @Override
-      public Optional<PodAdminClient> admin(ResourceID id) {
-        return Optional.of(new PodAdminClient("token", fleet.getSpec().getAdminPort()));
-      }
+                    @Override
+                    public Optional<PodAdminClient> admin(ResourceID id) {
+                        return Optional.of(
+                                new PodAdminClient("token", fleet.getSpec().getAdminPort()));
+                    }
 
-      @Override
-      public boolean busy(ResourceID id) {
-        return busy.get();
-      }
-    }, Clock.systemUTC());
-    source.setEventHandler(events::add);
-    source.start();
-  }
+                    @Override
+                    public boolean busy(ResourceID id) {
+                        return busy.get();
+                    }
+                },
+                Clock.systemUTC());
+        source.setEventHandler(events::add);
+        source.start();
+    }
 
-  @AfterEach
-  void stop() {
-    source.stop();
-    server.stop(0);
-  }
+    @AfterEach
+    void stop() {
+        source.stop();
+        server.stop(0);
+    }
 
-  @Test
-  void aBusyFleetIsPolledAgainAndAgainAndAChangedAnswerTriggersAReconciliation() {
-    source.onResourceCreated(fleet);
+    @Test
+    void aBusyFleetIsPolledAgainAndAgainAndAChangedAnswerTriggersAReconciliation() {
+        source.onResourceCreated(fleet);
 
-    await("three polls of a busy fleet").atMost(WAIT).until(() -> requests.get() >= 3);
-    assertThat(PodAdminStatusSource.statuses(source.getSecondaryResources(fleet))).containsKey("f-a");
-    int eventsBefore = events.size();
-    assertThat(eventsBefore).as("only the first answer was news").isEqualTo(1);
+        await("three polls of a busy fleet").atMost(WAIT).until(() -> requests.get() >= 3);
+        assertThat(PodAdminStatusSource.statuses(source.getSecondaryResources(fleet)))
+                .containsKey("f-a");
+        int eventsBefore = events.size();
+        assertThat(eventsBefore).as("only the first answer was news").isEqualTo(1);
 
-    sessions.set(0);
-    await("a reconciliation for the changed answer").atMost(WAIT).until(() -> events.size() > eventsBefore);
-    assertThat(PodAdminStatusSource.statuses(source.getSecondaryResources(fleet)).get("f-a").sessions()).isZero();
-  }
+        sessions.set(0);
+        await("a reconciliation for the changed answer").atMost(WAIT).until(() -> events.size() > eventsBefore);
+        assertThat(PodAdminStatusSource.statuses(source.getSecondaryResources(fleet))
+                        .get("f-a")
+                        .sessions())
+                .isZero();
+    }
 
-  @Test
-  void pollSoonPollsBeforeTheSteadyPeriodAndADeletedFleetIsNotPolledAgain() {
-    busy.set(false);
-    source.onResourceCreated(fleet);
-    await("the first poll").atMost(WAIT).until(() -> requests.get() >= 1);
-    int afterFirst = requests.get();
+    @Test
+    void pollSoonPollsBeforeTheSteadyPeriodAndADeletedFleetIsNotPolledAgain() {
+        busy.set(false);
+        source.onResourceCreated(fleet);
+        await("the first poll").atMost(WAIT).until(() -> requests.get() >= 1);
+        int afterFirst = requests.get();
 
-    source.pollSoon(fleet);
-    await("a poll long before the steady period").atMost(PodAdminStatusSource.STEADY_PERIOD.dividedBy(2))
-        .until(() -> requests.get() > afterFirst);
+        source.pollSoon(fleet);
+        await("a poll long before the steady period")
+                .atMost(PodAdminStatusSource.STEADY_PERIOD.dividedBy(2))
+                .until(() -> requests.get() > afterFirst);
 
-    source.onResourceDeleted(fleet);
-    assertThat(source.tracks(ResourceID.fromResource(fleet))).isFalse();
-  }
+        source.onResourceDeleted(fleet);
+        assertThat(source.tracks(ResourceID.fromResource(fleet))).isFalse();
+    }
 
-  @Test
-  void aReadyPodThatDoesNotAnswerIsAFailure() {
-    server.stop(0);
-    source.onResourceCreated(fleet);
+    @Test
+    void aReadyPodThatDoesNotAnswerIsAFailure() {
+        server.stop(0);
+        source.onResourceCreated(fleet);
 
-    await("a failed poll").atMost(WAIT).until(() -> !source.getSecondaryResources(fleet).isEmpty());
-    assertThat(PodAdminStatusSource.failures(source.getSecondaryResources(fleet))).singleElement()
-        .asString().startsWith("f-a: status: ");
-  }
+        await("a failed poll")
+                .atMost(WAIT)
+                .until(() -> !source.getSecondaryResources(fleet).isEmpty());
+        assertThat(PodAdminStatusSource.failures(source.getSecondaryResources(fleet)))
+                .singleElement()
+                .asString()
+                .startsWith("f-a: status: ");
+    }
 }

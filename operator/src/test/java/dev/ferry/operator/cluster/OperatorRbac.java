@@ -24,68 +24,91 @@ import java.util.List;
  */
 public final class OperatorRbac {
 
-  public static final String SERVICE_ACCOUNT = "ferry-operator";
+    public static final String SERVICE_ACCOUNT = "ferry-operator";
 
-  private OperatorRbac() {}
+    private OperatorRbac() {}
 
-  public static Path file() {
-    return ServerFleetCrd.repoRoot().resolve("deploy/rbac.yaml");
-  }
-
-  /**
-   * The leader-election Role and RoleBinding of rbac.yaml (written for ferry-system), moved into the
-   * test namespace: the lease lives next to the operator.
-   */
-  public static void grantLeaderElection(KubernetesClient admin, String namespace) {
-    try (InputStream in = Files.newInputStream(file())) {
-      grantLeaderElection(admin, admin.load(in).items(), namespace);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    public static Path file() {
+        return ServerFleetCrd.repoRoot().resolve("deploy/rbac.yaml");
     }
-  }
 
-  private static void grantLeaderElection(KubernetesClient admin, List<HasMetadata> objects, String namespace) {
-    Role role = objects.stream().filter(Role.class::isInstance).map(Role.class::cast).findFirst().orElseThrow();
-    admin.resource(new RoleBuilder(role).editMetadata().withNamespace(namespace).endMetadata().build())
-        .forceConflicts().serverSideApply();
-    RoleBinding template =
-        objects.stream().filter(RoleBinding.class::isInstance).map(RoleBinding.class::cast).findFirst().orElseThrow();
-    admin.resource(
-            new RoleBindingBuilder(template)
-                .editMetadata().withNamespace(namespace).endMetadata()
-                .withSubjects(new SubjectBuilder().withKind("ServiceAccount").withName(SERVICE_ACCOUNT).withNamespace(namespace).build())
-                .build())
-        .forceConflicts().serverSideApply();
-  }
-
-  /** Binds the operator's ClusterRole (and its leader-election Role, in {@code ns}) to {@value #SERVICE_ACCOUNT} in {@code ns}; returns that SA's client. */
-  public static KubernetesClient grant(TestNamespace ns) {
-    KubernetesClient admin = ns.client();
-    List<HasMetadata> objects;
-    try (InputStream in = Files.newInputStream(file())) {
-      objects = admin.load(in).items();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    /**
+     * The leader-election Role and RoleBinding of rbac.yaml (written for ferry-system), moved into the
+     * test namespace: the lease lives next to the operator.
+     */
+    public static void grantLeaderElection(KubernetesClient admin, String namespace) {
+        try (InputStream in = Files.newInputStream(file())) {
+            grantLeaderElection(admin, admin.load(in).items(), namespace);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
-    ClusterRole role =
-        objects.stream().filter(ClusterRole.class::isInstance).map(ClusterRole.class::cast).findFirst().orElseThrow();
-    admin.resource(role).forceConflicts().serverSideApply();
-    ClusterRoleBinding template =
-        objects.stream()
-            .filter(ClusterRoleBinding.class::isInstance)
-            .map(ClusterRoleBinding.class::cast)
-            .findFirst()
-            .orElseThrow();
-    // Same role reference; the subject is this namespace's ServiceAccount, the name unique per namespace.
-    ClusterRoleBinding binding =
-        new ClusterRoleBindingBuilder(template)
-            .editMetadata()
-            .withName(template.getMetadata().getName() + "-" + ns.name())
-            .endMetadata()
-            .withSubjects(new SubjectBuilder().withKind("ServiceAccount").withName(SERVICE_ACCOUNT).withNamespace(ns.name()).build())
-            .build();
-    admin.resource(binding).forceConflicts().serverSideApply();
-    grantLeaderElection(admin, objects, ns.name());
-    return ns.clientForServiceAccount(SERVICE_ACCOUNT);
-  }
+
+    private static void grantLeaderElection(KubernetesClient admin, List<HasMetadata> objects, String namespace) {
+        Role role = objects.stream()
+                .filter(Role.class::isInstance)
+                .map(Role.class::cast)
+                .findFirst()
+                .orElseThrow();
+        admin.resource(new RoleBuilder(role)
+                        .editMetadata()
+                        .withNamespace(namespace)
+                        .endMetadata()
+                        .build())
+                .forceConflicts()
+                .serverSideApply();
+        RoleBinding template = objects.stream()
+                .filter(RoleBinding.class::isInstance)
+                .map(RoleBinding.class::cast)
+                .findFirst()
+                .orElseThrow();
+        admin.resource(new RoleBindingBuilder(template)
+                        .editMetadata()
+                        .withNamespace(namespace)
+                        .endMetadata()
+                        .withSubjects(new SubjectBuilder()
+                                .withKind("ServiceAccount")
+                                .withName(SERVICE_ACCOUNT)
+                                .withNamespace(namespace)
+                                .build())
+                        .build())
+                .forceConflicts()
+                .serverSideApply();
+    }
+
+    /** Binds the operator's ClusterRole (and its leader-election Role, in {@code ns}) to {@value #SERVICE_ACCOUNT} in {@code ns}; returns that SA's client. */
+    public static KubernetesClient grant(TestNamespace ns) {
+        KubernetesClient admin = ns.client();
+        List<HasMetadata> objects;
+        try (InputStream in = Files.newInputStream(file())) {
+            objects = admin.load(in).items();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ClusterRole role = objects.stream()
+                .filter(ClusterRole.class::isInstance)
+                .map(ClusterRole.class::cast)
+                .findFirst()
+                .orElseThrow();
+        admin.resource(role).forceConflicts().serverSideApply();
+        ClusterRoleBinding template = objects.stream()
+                .filter(ClusterRoleBinding.class::isInstance)
+                .map(ClusterRoleBinding.class::cast)
+                .findFirst()
+                .orElseThrow();
+        // Same role reference; the subject is this namespace's ServiceAccount, the name unique per namespace.
+        ClusterRoleBinding binding = new ClusterRoleBindingBuilder(template)
+                .editMetadata()
+                .withName(template.getMetadata().getName() + "-" + ns.name())
+                .endMetadata()
+                .withSubjects(new SubjectBuilder()
+                        .withKind("ServiceAccount")
+                        .withName(SERVICE_ACCOUNT)
+                        .withNamespace(ns.name())
+                        .build())
+                .build();
+        admin.resource(binding).forceConflicts().serverSideApply();
+        grantLeaderElection(admin, objects, ns.name());
+        return ns.clientForServiceAccount(SERVICE_ACCOUNT);
+    }
 }

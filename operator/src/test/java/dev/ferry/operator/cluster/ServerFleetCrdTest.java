@@ -22,255 +22,258 @@ import org.junit.jupiter.api.Test;
 @WithControlPlane
 class ServerFleetCrdTest {
 
-  @BeforeAll
-  static void installCrd(KubernetesClient client) {
-    ServerFleetCrd.install(client);
-  }
+    @BeforeAll
+    static void installCrd(KubernetesClient client) {
+        ServerFleetCrd.install(client);
+    }
 
-  @Test
-  void timerAboveTheRangeIsRejected(KubernetesClient client) {
-    Map<String, Object> spec = Fleets.rawSpec();
-    spec.put("idleMigrationTimerSeconds", 40000);
+    @Test
+    void timerAboveTheRangeIsRejected(KubernetesClient client) {
+        Map<String, Object> spec = Fleets.rawSpec();
+        spec.put("idleMigrationTimerSeconds", 40000);
 
-    assertRejected(
-        client,
-        "timer",
-        spec,
-        "ServerFleet.ferry.dev \"timer\" is invalid: spec.idleMigrationTimerSeconds: Invalid value: 40000:"
-            + " spec.idleMigrationTimerSeconds in body should be less than or equal to 32767");
-  }
+        assertRejected(
+                client,
+                "timer",
+                spec,
+                "ServerFleet.ferry.dev \"timer\" is invalid: spec.idleMigrationTimerSeconds: Invalid value: 40000:"
+                        + " spec.idleMigrationTimerSeconds in body should be less than or equal to 32767");
+    }
 
-  @Test
-  void maxSurgeAndMaxUnavailableBothZeroAreRejected(KubernetesClient client) {
-    Map<String, Object> spec = Fleets.rawSpec();
-    spec.put("updateStrategy", Map.of("maxSurge", 0, "maxUnavailable", "0%"));
+    @Test
+    void maxSurgeAndMaxUnavailableBothZeroAreRejected(KubernetesClient client) {
+        Map<String, Object> spec = Fleets.rawSpec();
+        spec.put("updateStrategy", Map.of("maxSurge", 0, "maxUnavailable", "0%"));
 
-    assertRejected(
-        client,
-        "stuck",
-        spec,
-        "ServerFleet.ferry.dev \"stuck\" is invalid: spec.updateStrategy: Invalid value: \"object\":"
-            + " updateStrategy.maxSurge and updateStrategy.maxUnavailable must not both be 0:"
-            + " a rolling update could then neither add a pod nor remove one");
-  }
+        assertRejected(
+                client,
+                "stuck",
+                spec,
+                "ServerFleet.ferry.dev \"stuck\" is invalid: spec.updateStrategy: Invalid value: \"object\":"
+                        + " updateStrategy.maxSurge and updateStrategy.maxUnavailable must not both be 0:"
+                        + " a rolling update could then neither add a pod nor remove one");
+    }
 
-  @Test
-  void maxSurgeZeroAloneIsRejectedBecauseMaxUnavailableDefaultsToZero(KubernetesClient client) {
-    Map<String, Object> spec = Fleets.rawSpec();
-    spec.put("updateStrategy", Map.of("maxSurge", 0));
+    @Test
+    void maxSurgeZeroAloneIsRejectedBecauseMaxUnavailableDefaultsToZero(KubernetesClient client) {
+        Map<String, Object> spec = Fleets.rawSpec();
+        spec.put("updateStrategy", Map.of("maxSurge", 0));
 
-    assertRejected(
-        client,
-        "surge-zero",
-        spec,
-        "ServerFleet.ferry.dev \"surge-zero\" is invalid: spec.updateStrategy: Invalid value: \"object\":"
-            + " updateStrategy.maxSurge and updateStrategy.maxUnavailable must not both be 0:"
-            + " a rolling update could then neither add a pod nor remove one");
-  }
+        assertRejected(
+                client,
+                "surge-zero",
+                spec,
+                "ServerFleet.ferry.dev \"surge-zero\" is invalid: spec.updateStrategy: Invalid value: \"object\":"
+                        + " updateStrategy.maxSurge and updateStrategy.maxUnavailable must not both be 0:"
+                        + " a rolling update could then neither add a pod nor remove one");
+    }
 
-  @Test
-  void malformedPercentageIsRejected(KubernetesClient client) {
-    Map<String, Object> spec = Fleets.rawSpec();
-    spec.put("updateStrategy", Map.of("maxSurge", "150%"));
+    @Test
+    void malformedPercentageIsRejected(KubernetesClient client) {
+        Map<String, Object> spec = Fleets.rawSpec();
+        spec.put("updateStrategy", Map.of("maxSurge", "150%"));
 
-    assertRejected(
-        client,
-        "percent",
-        spec,
-        "ServerFleet.ferry.dev \"percent\" is invalid: spec.updateStrategy.maxSurge: Invalid value: \"\":"
-            + " maxSurge must be a non-negative integer or a percentage such as '25%'");
-  }
+        assertRejected(
+                client,
+                "percent",
+                spec,
+                "ServerFleet.ferry.dev \"percent\" is invalid: spec.updateStrategy.maxSurge: Invalid value: \"\":"
+                        + " maxSurge must be a non-negative integer or a percentage such as '25%'");
+    }
 
-  @Test
-  void aFleetWithoutStoreIsRejected(KubernetesClient client) {
-    Map<String, Object> spec = Fleets.rawSpec();
-    spec.remove("contextStore");
+    @Test
+    void aFleetWithoutStoreIsRejected(KubernetesClient client) {
+        Map<String, Object> spec = Fleets.rawSpec();
+        spec.remove("contextStore");
 
-    assertRejected(
-        client,
-        "no-store",
-        spec,
-        "ServerFleet.ferry.dev \"no-store\" is invalid: spec: Invalid value: \"object\":"
-            + " spec.contextStore is required: set contextStore.uri (such as redis://redis:6379) or contextStore.secretKeyRef");
-  }
+        assertRejected(
+                client,
+                "no-store",
+                spec,
+                "ServerFleet.ferry.dev \"no-store\" is invalid: spec: Invalid value: \"object\":"
+                        + " spec.contextStore is required: set contextStore.uri (such as redis://redis:6379) or contextStore.secretKeyRef");
+    }
 
-  @Test
-  void anEmptyStoreIsRejected(KubernetesClient client) {
-    Map<String, Object> spec = Fleets.rawSpec();
-    spec.put("contextStore", Map.of());
+    @Test
+    void anEmptyStoreIsRejected(KubernetesClient client) {
+        Map<String, Object> spec = Fleets.rawSpec();
+        spec.put("contextStore", Map.of());
 
-    assertRejected(
-        client,
-        "empty-store",
-        spec,
-        "ServerFleet.ferry.dev \"empty-store\" is invalid: spec.contextStore: Invalid value: \"object\":"
-            + " set exactly one of contextStore.uri and contextStore.secretKeyRef");
-  }
+        assertRejected(
+                client,
+                "empty-store",
+                spec,
+                "ServerFleet.ferry.dev \"empty-store\" is invalid: spec.contextStore: Invalid value: \"object\":"
+                        + " set exactly one of contextStore.uri and contextStore.secretKeyRef");
+    }
 
-  @Test
-  void aUriAndASecretTogetherAreRejected(KubernetesClient client) {
-    Map<String, Object> spec = Fleets.rawSpec();
-    spec.put(
-        "contextStore",
-        Map.of("uri", "redis://redis:6379", "secretKeyRef", Map.of("name", "store", "key", "uri")));
+    @Test
+    void aUriAndASecretTogetherAreRejected(KubernetesClient client) {
+        Map<String, Object> spec = Fleets.rawSpec();
+        spec.put(
+                "contextStore",
+                Map.of("uri", "redis://redis:6379", "secretKeyRef", Map.of("name", "store", "key", "uri")));
 
-    assertRejected(
-        client,
-        "two-stores",
-        spec,
-        "ServerFleet.ferry.dev \"two-stores\" is invalid: spec.contextStore: Invalid value: \"object\":"
-            + " set exactly one of contextStore.uri and contextStore.secretKeyRef");
-  }
+        assertRejected(
+                client,
+                "two-stores",
+                spec,
+                "ServerFleet.ferry.dev \"two-stores\" is invalid: spec.contextStore: Invalid value: \"object\":"
+                        + " set exactly one of contextStore.uri and contextStore.secretKeyRef");
+    }
 
-  @Test
-  void anUnknownStoreSchemeIsRejected(KubernetesClient client) {
-    Map<String, Object> spec = Fleets.rawSpec();
-    spec.put("contextStore", Map.of("uri", "mysql://db:3306"));
+    @Test
+    void anUnknownStoreSchemeIsRejected(KubernetesClient client) {
+        Map<String, Object> spec = Fleets.rawSpec();
+        spec.put("contextStore", Map.of("uri", "mysql://db:3306"));
 
-    assertRejected(
-        client,
-        "bad-scheme",
-        spec,
-        "ServerFleet.ferry.dev \"bad-scheme\" is invalid: spec.contextStore.uri: Invalid value: \"mysql://db:3306\":"
-            + " spec.contextStore.uri in body should match '^(memory:|redis://|rediss://|redis-sentinel://|redis-cluster://).*$'");
-  }
+        assertRejected(
+                client,
+                "bad-scheme",
+                spec,
+                "ServerFleet.ferry.dev \"bad-scheme\" is invalid: spec.contextStore.uri: Invalid value: \"mysql://db:3306\":"
+                        + " spec.contextStore.uri in body should match '^(memory:|redis://|rediss://|redis-sentinel://|redis-cluster://).*$'");
+    }
 
-  @Test
-  void negativeReplicasAreRejected(KubernetesClient client) {
-    Map<String, Object> spec = Fleets.rawSpec();
-    spec.put("replicas", -1);
+    @Test
+    void negativeReplicasAreRejected(KubernetesClient client) {
+        Map<String, Object> spec = Fleets.rawSpec();
+        spec.put("replicas", -1);
 
-    assertRejected(
-        client,
-        "negative",
-        spec,
-        // The second message comes from the scale subresource's own check of specReplicasPath.
-        "ServerFleet.ferry.dev \"negative\" is invalid: [spec.replicas: Invalid value: -1:"
-            + " spec.replicas in body should be greater than or equal to 0,"
-            + " .spec.replicas: Invalid value: -1: should be a non-negative integer]");
-  }
+        assertRejected(
+                client,
+                "negative",
+                spec,
+                // The second message comes from the scale subresource's own check of specReplicasPath.
+                "ServerFleet.ferry.dev \"negative\" is invalid: [spec.replicas: Invalid value: -1:"
+                        + " spec.replicas in body should be greater than or equal to 0,"
+                        + " .spec.replicas: Invalid value: -1: should be a non-negative integer]");
+    }
 
-  @Test
-  void aTemplateWithoutContainersIsRejected(KubernetesClient client) {
-    Map<String, Object> spec = Fleets.rawSpec();
-    spec.put("template", Map.of("spec", Map.of("containers", List.of())));
+    @Test
+    void aTemplateWithoutContainersIsRejected(KubernetesClient client) {
+        Map<String, Object> spec = Fleets.rawSpec();
+        spec.put("template", Map.of("spec", Map.of("containers", List.of())));
 
-    assertRejected(
-        client,
-        "no-containers",
-        spec,
-        "ServerFleet.ferry.dev \"no-containers\" is invalid: spec.template: Invalid value: \"object\":"
-            + " template.spec.containers must hold the server container (named 'server', or the first container)");
-  }
+        assertRejected(
+                client,
+                "no-containers",
+                spec,
+                "ServerFleet.ferry.dev \"no-containers\" is invalid: spec.template: Invalid value: \"object\":"
+                        + " template.spec.containers must hold the server container (named 'server', or the first container)");
+    }
 
-  @Test
-  void anOverlongNameIsRejected(KubernetesClient client) {
-    String name = "f".repeat(60);
+    @Test
+    void anOverlongNameIsRejected(KubernetesClient client) {
+        String name = "f".repeat(60);
 
-    assertRejected(
-        client,
-        name,
-        Fleets.rawSpec(),
-        "ServerFleet.ferry.dev \"" + name + "\" is invalid: <nil>: Invalid value: \"object\":"
-            + " metadata.name must be a DNS label of at most 52 characters that starts with a letter"
-            + " (it names the fleet's Services and prefixes its pod names)");
-  }
+        assertRejected(
+                client,
+                name,
+                Fleets.rawSpec(),
+                "ServerFleet.ferry.dev \"" + name + "\" is invalid: <nil>: Invalid value: \"object\":"
+                        + " metadata.name must be a DNS label of at most 52 characters that starts with a letter"
+                        + " (it names the fleet's Services and prefixes its pod names)");
+    }
 
-  @Test
-  void aClaimConfirmTimeoutOfZeroIsRejected(KubernetesClient client) {
-    Map<String, Object> spec = Fleets.rawSpec();
-    spec.put("claimConfirmTimeoutSeconds", 0);
+    @Test
+    void aClaimConfirmTimeoutOfZeroIsRejected(KubernetesClient client) {
+        Map<String, Object> spec = Fleets.rawSpec();
+        spec.put("claimConfirmTimeoutSeconds", 0);
 
-    assertRejected(
-        client,
-        "claim-zero",
-        spec,
-        "ServerFleet.ferry.dev \"claim-zero\" is invalid: spec.claimConfirmTimeoutSeconds: Invalid value: 0:"
-            + " spec.claimConfirmTimeoutSeconds in body should be greater than or equal to 1");
-  }
+        assertRejected(
+                client,
+                "claim-zero",
+                spec,
+                "ServerFleet.ferry.dev \"claim-zero\" is invalid: spec.claimConfirmTimeoutSeconds: Invalid value: 0:"
+                        + " spec.claimConfirmTimeoutSeconds in body should be greater than or equal to 1");
+    }
 
-  @Test
-  void writeThroughWithSessionIdleTimerZeroIsRejected(KubernetesClient client) {
-    Map<String, Object> spec = Fleets.rawSpec();
-    spec.put("contextStore", Map.of("uri", "redis://redis:6379", "writeThrough", true));
-    spec.put("sessionIdleTimerSeconds", 0);
+    @Test
+    void writeThroughWithSessionIdleTimerZeroIsRejected(KubernetesClient client) {
+        Map<String, Object> spec = Fleets.rawSpec();
+        spec.put("contextStore", Map.of("uri", "redis://redis:6379", "writeThrough", true));
+        spec.put("sessionIdleTimerSeconds", 0);
 
-    assertRejected(
-        client,
-        "wt-zero",
-        spec,
-        "ServerFleet.ferry.dev \"wt-zero\" is invalid: spec: Invalid value: \"object\":"
-            + " contextStore.writeThrough needs sessionIdleTimerSeconds above 0: saved sessions live that long in the store");
-  }
+        assertRejected(
+                client,
+                "wt-zero",
+                spec,
+                "ServerFleet.ferry.dev \"wt-zero\" is invalid: spec: Invalid value: \"object\":"
+                        + " contextStore.writeThrough needs sessionIdleTimerSeconds above 0: saved sessions live that long in the store");
+    }
 
-  @Test
-  void providedTlsWithoutASecretIsRejected(KubernetesClient client) {
-    Map<String, Object> spec = Fleets.rawSpec();
-    spec.put("tls", Map.of("mode", "Provided"));
+    @Test
+    void providedTlsWithoutASecretIsRejected(KubernetesClient client) {
+        Map<String, Object> spec = Fleets.rawSpec();
+        spec.put("tls", Map.of("mode", "Provided"));
 
-    assertRejected(
-        client,
-        "tls-no-secret",
-        spec,
-        "ServerFleet.ferry.dev \"tls-no-secret\" is invalid: spec.tls: Invalid value: \"object\":"
-            + " tls.secretName is required when tls.mode is Provided: name a kubernetes.io/tls Secret with tls.crt, tls.key and ca.crt");
-  }
+        assertRejected(
+                client,
+                "tls-no-secret",
+                spec,
+                "ServerFleet.ferry.dev \"tls-no-secret\" is invalid: spec.tls: Invalid value: \"object\":"
+                        + " tls.secretName is required when tls.mode is Provided: name a kubernetes.io/tls Secret with tls.crt, tls.key and ca.crt");
+    }
 
-  @Test
-  void aSecretNameWithGeneratedTlsIsRejected(KubernetesClient client) {
-    Map<String, Object> spec = Fleets.rawSpec();
-    spec.put("tls", Map.of("mode", "Generated", "secretName", "mine"));
+    @Test
+    void aSecretNameWithGeneratedTlsIsRejected(KubernetesClient client) {
+        Map<String, Object> spec = Fleets.rawSpec();
+        spec.put("tls", Map.of("mode", "Generated", "secretName", "mine"));
 
-    assertRejected(
-        client,
-        "tls-generated-name",
-        spec,
-        "ServerFleet.ferry.dev \"tls-generated-name\" is invalid: spec.tls: Invalid value: \"object\":"
-            + " tls.secretName is only read when tls.mode is Provided; with Generated the operator keeps the Secret <fleet>-tls itself");
-  }
+        assertRejected(
+                client,
+                "tls-generated-name",
+                spec,
+                "ServerFleet.ferry.dev \"tls-generated-name\" is invalid: spec.tls: Invalid value: \"object\":"
+                        + " tls.secretName is only read when tls.mode is Provided; with Generated the operator keeps the Secret <fleet>-tls itself");
+    }
 
-  @Test
-  void aMinimalFleetGetsEveryDefault(KubernetesClient client) {
-    GenericKubernetesResource created =
-        client.genericKubernetesResources(Fleets.CONTEXT).resource(Fleets.raw("defaults", Fleets.rawSpec())).create();
+    @Test
+    void aMinimalFleetGetsEveryDefault(KubernetesClient client) {
+        GenericKubernetesResource created = client.genericKubernetesResources(Fleets.CONTEXT)
+                .resource(Fleets.raw("defaults", Fleets.rawSpec()))
+                .create();
 
-    @SuppressWarnings("unchecked")
-    Map<String, Object> spec = (Map<String, Object>) created.getAdditionalProperties().get("spec");
-    assertThat(spec)
-        .containsEntry("clientPort", 7000)
-        .containsEntry("adminPort", 7001)
-        .containsEntry("idleMigrationTimerSeconds", 60)
-        .containsEntry("sessionIdleTimerSeconds", 600)
-        .containsEntry("migrationRatePerSecond", 1000)
-        .containsEntry("claimConfirmTimeoutSeconds", 5)
-        .containsEntry("advertise", "Pod")
-        .containsEntry("scaleDownPolicy", "FewestSessions")
-        .containsEntry("updateStrategy", Map.of("maxSurge", 1, "maxUnavailable", 0, "paused", false))
-        .containsEntry("rebalance", Map.of("enabled", false, "ratePerSecond", 100))
-        .containsEntry("podDisruptionBudget", Map.of("enabled", false, "maxUnavailable", 1))
-        .containsEntry("tls", Map.of("mode", "Disabled"));
-  }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> spec =
+                (Map<String, Object>) created.getAdditionalProperties().get("spec");
+        assertThat(spec)
+                .containsEntry("clientPort", 7000)
+                .containsEntry("adminPort", 7001)
+                .containsEntry("idleMigrationTimerSeconds", 60)
+                .containsEntry("sessionIdleTimerSeconds", 600)
+                .containsEntry("migrationRatePerSecond", 1000)
+                .containsEntry("claimConfirmTimeoutSeconds", 5)
+                .containsEntry("advertise", "Pod")
+                .containsEntry("scaleDownPolicy", "FewestSessions")
+                .containsEntry("updateStrategy", Map.of("maxSurge", 1, "maxUnavailable", 0, "paused", false))
+                .containsEntry("rebalance", Map.of("enabled", false, "ratePerSecond", 100))
+                .containsEntry("podDisruptionBudget", Map.of("enabled", false, "maxUnavailable", 1))
+                .containsEntry("tls", Map.of("mode", "Disabled"));
+    }
 
-  @Test
-  void bothTimersZeroIsAcceptedItDisablesMigration(KubernetesClient client) {
-    Map<String, Object> spec = new LinkedHashMap<>(Fleets.rawSpec());
-    spec.put("idleMigrationTimerSeconds", 0);
-    spec.put("sessionIdleTimerSeconds", 0);
-    spec.put("updateStrategy", Map.of("maxSurge", "25%", "maxUnavailable", 0));
+    @Test
+    void bothTimersZeroIsAcceptedItDisablesMigration(KubernetesClient client) {
+        Map<String, Object> spec = new LinkedHashMap<>(Fleets.rawSpec());
+        spec.put("idleMigrationTimerSeconds", 0);
+        spec.put("sessionIdleTimerSeconds", 0);
+        spec.put("updateStrategy", Map.of("maxSurge", "25%", "maxUnavailable", 0));
 
-    GenericKubernetesResource created =
-        client.genericKubernetesResources(Fleets.CONTEXT).resource(Fleets.raw("no-migration", spec)).create();
+        GenericKubernetesResource created = client.genericKubernetesResources(Fleets.CONTEXT)
+                .resource(Fleets.raw("no-migration", spec))
+                .create();
 
-    assertThat(created.getMetadata().getUid()).isNotBlank();
-  }
+        assertThat(created.getMetadata().getUid()).isNotBlank();
+    }
 
-  private static void assertRejected(KubernetesClient client, String name, Map<String, Object> spec, String message) {
-    assertThatThrownBy(() -> client.genericKubernetesResources(Fleets.CONTEXT).resource(Fleets.raw(name, spec)).create())
-        .isInstanceOfSatisfying(
-            KubernetesClientException.class,
-            e -> {
-              assertThat(e.getCode()).isEqualTo(422);
-              assertThat(e.getStatus().getMessage()).isEqualTo(message);
-            });
-  }
+    private static void assertRejected(KubernetesClient client, String name, Map<String, Object> spec, String message) {
+        assertThatThrownBy(() -> client.genericKubernetesResources(Fleets.CONTEXT)
+                        .resource(Fleets.raw(name, spec))
+                        .create())
+                .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+                    assertThat(e.getCode()).isEqualTo(422);
+                    assertThat(e.getStatus().getMessage()).isEqualTo(message);
+                });
+    }
 }

@@ -35,286 +35,351 @@ import org.junit.jupiter.api.Test;
 @WithControlPlane
 class ServerFleetReconcilerTest {
 
-  private static final Duration WAIT = Duration.ofSeconds(60);
-  private static FleetOperator operator;
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static FleetOperator operator;
 
-  @BeforeAll
-  static void startOperator(TestNamespace ns) {
-    ServerFleetCrd.install(ns.client());
-    operator = FleetOperator.start(OperatorRbac.grant(ns), ns.name());
-  }
-
-  @AfterAll
-  static void stopOperator() {
-    if (operator != null) {
-      operator.close();
-    }
-  }
-
-  @Test
-  void aFleetGetsItsTokenSecretServicesAndPods(KubernetesClient client, TestNamespace ns) {
-    ServerFleet fleet = client.resource(Fleets.valid("alpha", 3)).create();
-
-    List<Pod> pods = awaitPods(client, "alpha", 3);
-    ServerFleetStatus status = awaitStatus(client, "alpha", s -> s.getPods().size() == 3);
-
-    Secret secret = client.secrets().withName("alpha-admin-token").get();
-    assertThat(AdminTokenSecret.token(secret)).get().asString().hasSize(43);
-    assertOwnedBy(secret.getMetadata().getOwnerReferences().get(0), fleet);
-
-    Service clientService = client.services().withName("alpha").get();
-    assertThat(clientService.getSpec().getSelector())
-        .isEqualTo(Map.of("ferry.dev/fleet", "alpha", "ferry.dev/serving", "true"));
-    assertThat(clientService.getSpec().getPorts()).singleElement().satisfies(p -> {
-      assertThat(p.getPort()).isEqualTo(7000);
-      assertThat(p.getTargetPort().getStrVal()).isEqualTo("client");
-    });
-    assertOwnedBy(clientService.getMetadata().getOwnerReferences().get(0), fleet);
-
-    Service adminService = client.services().withName("alpha-admin").get();
-    assertThat(adminService.getSpec().getClusterIP()).isEqualTo("None");
-    assertThat(adminService.getSpec().getPublishNotReadyAddresses()).isTrue();
-    assertThat(adminService.getSpec().getSelector()).isEqualTo(Map.of("ferry.dev/fleet", "alpha"));
-    assertThat(adminService.getSpec().getPorts().get(0).getPort()).isEqualTo(7001);
-
-    for (Pod pod : pods) {
-      assertThat(pod.getMetadata().getName()).matches("alpha-[bcdfghjklmnpqrstvwxz2456789]{5}");
-      assertThat(pod.getMetadata().getLabels())
-          .containsEntry("ferry.dev/fleet", "alpha")
-          .containsEntry("ferry.dev/serving", "true")
-          .containsEntry("ferry.dev/revision", status.getUpdateRevision())
-          .containsEntry("app", "ferry-test");
-      assertOwnedBy(pod.getMetadata().getOwnerReferences().get(0), fleet);
-      Container server = pod.getSpec().getContainers().get(0);
-      assertThat(server.getImage()).isEqualTo(Fleets.IMAGE);
-      assertThat(env(server, "POD_IP").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.podIP");
-      assertThat(env(server, "FERRY_SERVER_NAME").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
-      assertThat(env(server, "FERRY_BIND").getValue()).isEqualTo("0.0.0.0");
-      assertThat(env(server, "FERRY_ADVERTISED_ADDRESS").getValue()).isEqualTo("$(POD_IP):7000");
-      assertThat(env(server, "FERRY_PORT").getValue()).isEqualTo("7000");
-      assertThat(env(server, "FERRY_ADMIN_PORT").getValue()).isEqualTo("7001");
-      assertThat(env(server, "FERRY_STORE_URI").getValue()).isEqualTo("redis://redis:6379");
-      assertThat(env(server, "FERRY_IDLE_MIGRATION_TIMER").getValue()).isEqualTo("60");
-      assertThat(env(server, "FERRY_SESSION_IDLE_TIMER").getValue()).isEqualTo("600");
-      assertThat(env(server, "FERRY_DRAIN_RATE").getValue()).isEqualTo("1000");
-      assertThat(env(server, "FERRY_ADMIN_TOKEN").getValueFrom().getSecretKeyRef().getName()).isEqualTo("alpha-admin-token");
-      assertThat(env(server, "FERRY_ADMIN_TOKEN").getValueFrom().getSecretKeyRef().getKey()).isEqualTo("token");
-      assertThat(env(server, "FERRY_MAX_SESSIONS").getValue()).as("the template's own env is kept").isEqualTo("5000");
-      assertThat(server.getPorts()).extracting(p -> p.getName() + ":" + p.getContainerPort()).contains("client:7000", "admin:7001");
-      assertThat(server.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/healthz/ready");
-      assertThat(server.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("admin");
-      assertThat(pod.getSpec().getTerminationGracePeriodSeconds()).isEqualTo(90L);
+    @BeforeAll
+    static void startOperator(TestNamespace ns) {
+        ServerFleetCrd.install(ns.client());
+        operator = FleetOperator.start(OperatorRbac.grant(ns), ns.name());
     }
 
-    long generation = client.resources(ServerFleet.class).withName("alpha").get().getMetadata().getGeneration();
-    assertThat(status.getObservedGeneration()).isEqualTo(generation);
-    assertThat(status.getSelector()).isEqualTo("ferry.dev/fleet=alpha");
-    assertThat(status.getReplicas()).isEqualTo(3);
-    assertThat(status.getReadyReplicas()).isZero();
-    assertThat(status.getUpdatedReplicas()).isEqualTo(3);
-    assertThat(status.getCurrentRevision()).isEqualTo(status.getUpdateRevision()).matches("[0-9a-f]{10}");
-    assertThat(status.getSessions()).isZero();
-    assertThat(status.getPods()).extracting(p -> p.getPhase()).containsOnly(FleetPodPhase.Starting);
-    assertThat(status.getConditions()).allSatisfy(c -> assertThat(c.getObservedGeneration()).isEqualTo(generation));
-    assertCondition(status, "Available", "False", "MinimumReplicasUnavailable");
-    assertCondition(status, "Progressing", "True", "WaitingForPods");
-    assertCondition(status, "Draining", "False", "NoDrain");
-    assertCondition(status, "MigrationDisabled", "False", "TimersSet");
-    assertCondition(status, "ReconcileError", "False", "ReconcileSucceeded");
-    assertThat(condition(status, "Available").getMessage()).isEqualTo("0 of 3 pods are ready and serving; at least 3 are needed.");
+    @AfterAll
+    static void stopOperator() {
+        if (operator != null) {
+            operator.close();
+        }
+    }
 
-    await("events for alpha")
-        .atMost(WAIT)
-        .untilAsserted(
-            () ->
-                assertThat(eventReasons(client, "alpha"))
-                    .contains("AdminTokenCreated", "ServiceCreated", "PodCreated")
-                    .filteredOn("PodCreated"::equals)
-                    .hasSize(3));
-  }
+    @Test
+    void aFleetGetsItsTokenSecretServicesAndPods(KubernetesClient client, TestNamespace ns) {
+        ServerFleet fleet = client.resource(Fleets.valid("alpha", 3)).create();
 
-  @Test
-  void theScaleSubresourceRaisesThePodCount(KubernetesClient client) {
-    client.resource(Fleets.valid("beta", 1)).create();
-    awaitPods(client, "beta", 1);
+        List<Pod> pods = awaitPods(client, "alpha", 3);
+        ServerFleetStatus status = awaitStatus(client, "alpha", s -> s.getPods().size() == 3);
 
-    client.resources(ServerFleet.class).withName("beta").scale(3);
+        Secret secret = client.secrets().withName("alpha-admin-token").get();
+        assertThat(AdminTokenSecret.token(secret)).get().asString().hasSize(43);
+        assertOwnedBy(secret.getMetadata().getOwnerReferences().get(0), fleet);
 
-    awaitPods(client, "beta", 3);
-    ServerFleetStatus status = awaitStatus(client, "beta", s -> s.getReplicas() != null && s.getReplicas() == 3);
-    assertThat(status.getObservedGeneration()).isEqualTo(2L);
-    Scale scale = client.resources(ServerFleet.class).withName("beta").scale();
-    assertThat(scale.getSpec().getReplicas()).isEqualTo(3);
-    assertThat(scale.getStatus().getReplicas()).isEqualTo(3);
-    assertThat(scale.getStatus().getSelector()).isEqualTo("ferry.dev/fleet=beta");
-  }
-
-  @Test
-  void aDeletedPodIsReplacedAndTheTokenIsKept(KubernetesClient client) {
-    client.resource(Fleets.valid("gamma", 2)).create();
-    List<Pod> before = awaitPods(client, "gamma", 2);
-    String token = AdminTokenSecret.token(client.secrets().withName("gamma-admin-token").get()).orElseThrow();
-
-    client.resource(before.get(0)).withGracePeriod(0).delete();
-
-    await("a replacement pod")
-        .atMost(WAIT)
-        .until(
-            () -> {
-              List<String> names = pods(client, "gamma").stream().map(p -> p.getMetadata().getName()).toList();
-              return names.size() == 2 && !names.contains(before.get(0).getMetadata().getName());
-            });
-    assertThat(AdminTokenSecret.token(client.secrets().withName("gamma-admin-token").get())).contains(token);
-  }
-
-  @Test
-  void bothTimersZeroReportMigrationDisabledAndServiceAdvertising(KubernetesClient client, TestNamespace ns) {
-    ServerFleet fleet = Fleets.valid("delta", 1);
-    fleet.getSpec().setIdleMigrationTimerSeconds(0);
-    fleet.getSpec().setSessionIdleTimerSeconds(0);
-    fleet.getSpec().setAdvertise(Advertise.Service);
-    client.resource(fleet).create();
-
-    Pod pod = awaitPods(client, "delta", 1).get(0);
-    ServerFleetStatus status = awaitStatus(client, "delta", s -> s.getPods().size() == 1);
-
-    assertCondition(status, "MigrationDisabled", "True", "BothTimersZero");
-    assertThat(env(pod.getSpec().getContainers().get(0), "FERRY_ADVERTISED_ADDRESS").getValue())
-        .isEqualTo("delta." + ns.name() + ".svc:7000");
-    assertThat(pod.getSpec().getTerminationGracePeriodSeconds()).isEqualTo(30L);
-  }
-
-  @Test
-  void aClientServiceChangedBySomeoneElseIsRestored(KubernetesClient client) {
-    client.resource(Fleets.valid("zeta", 1)).create();
-    await("client Service of zeta").atMost(WAIT).until(() -> client.services().withName("zeta").get() != null);
-
-    // Without the serving label in its selector the Service would send clients to draining pods.
-    client.services().withName("zeta").edit(s -> {
-      s.getSpec().setSelector(Map.of("ferry.dev/fleet", "zeta"));
-      return s;
-    });
-
-    await("selector restored")
-        .atMost(WAIT)
-        .untilAsserted(
-            () ->
-                assertThat(client.services().withName("zeta").get().getSpec().getSelector())
-                    .isEqualTo(Map.of("ferry.dev/fleet", "zeta", "ferry.dev/serving", "true")));
-  }
-
-  @Test
-  void anUnchangedFleetIsNotRewritten(KubernetesClient client) {
-    client.resource(Fleets.valid("epsilon", 1)).create();
-    Pod pod = awaitPods(client, "epsilon", 1).get(0);
-    awaitStatus(client, "epsilon", s -> s.getPods().size() == 1);
-    // Settled: the fleet's resourceVersion is the same on two polls in a row.
-    java.util.concurrent.atomic.AtomicReference<String> seen = new java.util.concurrent.atomic.AtomicReference<>();
-    await("the fleet settles").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(700))
-        .until(() -> {
-          String now = fleetVersion(client, "epsilon");
-          return now.equals(seen.getAndSet(now));
+        Service clientService = client.services().withName("alpha").get();
+        assertThat(clientService.getSpec().getSelector())
+                .isEqualTo(Map.of("ferry.dev/fleet", "alpha", "ferry.dev/serving", "true"));
+        assertThat(clientService.getSpec().getPorts()).singleElement().satisfies(p -> {
+            assertThat(p.getPort()).isEqualTo(7000);
+            assertThat(p.getTargetPort().getStrVal()).isEqualTo("client");
         });
-    String version = seen.get();
+        assertOwnedBy(clientService.getMetadata().getOwnerReferences().get(0), fleet);
 
-    // A pod event makes the operator reconcile the fleet again; nothing it reports has changed,
-    // so the fleet must stay exactly as it is for the whole window.
-    client.pods().withName(pod.getMetadata().getName()).edit(p -> {
-      p.getMetadata().getAnnotations().put("test.ferry.dev/poke", "1");
-      return p;
-    });
-    await("the fleet is not rewritten").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
-        .until(() -> fleetVersion(client, "epsilon").equals(version));
-    assertThat(pods(client, "epsilon")).hasSize(1);
-  }
+        Service adminService = client.services().withName("alpha-admin").get();
+        assertThat(adminService.getSpec().getClusterIP()).isEqualTo("None");
+        assertThat(adminService.getSpec().getPublishNotReadyAddresses()).isTrue();
+        assertThat(adminService.getSpec().getSelector()).isEqualTo(Map.of("ferry.dev/fleet", "alpha"));
+        assertThat(adminService.getSpec().getPorts().get(0).getPort()).isEqualTo(7001);
 
-  private static String fleetVersion(KubernetesClient client, String name) {
-    return client.resources(ServerFleet.class).withName(name).get().getMetadata().getResourceVersion();
-  }
+        for (Pod pod : pods) {
+            assertThat(pod.getMetadata().getName()).matches("alpha-[bcdfghjklmnpqrstvwxz2456789]{5}");
+            assertThat(pod.getMetadata().getLabels())
+                    .containsEntry("ferry.dev/fleet", "alpha")
+                    .containsEntry("ferry.dev/serving", "true")
+                    .containsEntry("ferry.dev/revision", status.getUpdateRevision())
+                    .containsEntry("app", "ferry-test");
+            assertOwnedBy(pod.getMetadata().getOwnerReferences().get(0), fleet);
+            Container server = pod.getSpec().getContainers().get(0);
+            assertThat(server.getImage()).isEqualTo(Fleets.IMAGE);
+            assertThat(env(server, "POD_IP").getValueFrom().getFieldRef().getFieldPath())
+                    .isEqualTo("status.podIP");
+            assertThat(env(server, "FERRY_SERVER_NAME")
+                            .getValueFrom()
+                            .getFieldRef()
+                            .getFieldPath())
+                    .isEqualTo("metadata.name");
+            assertThat(env(server, "FERRY_BIND").getValue()).isEqualTo("0.0.0.0");
+            assertThat(env(server, "FERRY_ADVERTISED_ADDRESS").getValue()).isEqualTo("$(POD_IP):7000");
+            assertThat(env(server, "FERRY_PORT").getValue()).isEqualTo("7000");
+            assertThat(env(server, "FERRY_ADMIN_PORT").getValue()).isEqualTo("7001");
+            assertThat(env(server, "FERRY_STORE_URI").getValue()).isEqualTo("redis://redis:6379");
+            assertThat(env(server, "FERRY_IDLE_MIGRATION_TIMER").getValue()).isEqualTo("60");
+            assertThat(env(server, "FERRY_SESSION_IDLE_TIMER").getValue()).isEqualTo("600");
+            assertThat(env(server, "FERRY_DRAIN_RATE").getValue()).isEqualTo("1000");
+            assertThat(env(server, "FERRY_ADMIN_TOKEN")
+                            .getValueFrom()
+                            .getSecretKeyRef()
+                            .getName())
+                    .isEqualTo("alpha-admin-token");
+            assertThat(env(server, "FERRY_ADMIN_TOKEN")
+                            .getValueFrom()
+                            .getSecretKeyRef()
+                            .getKey())
+                    .isEqualTo("token");
+            assertThat(env(server, "FERRY_MAX_SESSIONS").getValue())
+                    .as("the template's own env is kept")
+                    .isEqualTo("5000");
+            assertThat(server.getPorts())
+                    .extracting(p -> p.getName() + ":" + p.getContainerPort())
+                    .contains("client:7000", "admin:7001");
+            assertThat(server.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/healthz/ready");
+            assertThat(server.getReadinessProbe().getHttpGet().getPort().getStrVal())
+                    .isEqualTo("admin");
+            assertThat(pod.getSpec().getTerminationGracePeriodSeconds()).isEqualTo(90L);
+        }
 
-  @Test
-  void adminCallsFailingAgainAndAgainShowAsAConditionAndADeletedFleetIsForgotten(KubernetesClient client) {
-    ServerFleet fleet = client.resource(Fleets.valid("eta", 1)).create();
-    Pod pod = awaitPods(client, "eta", 1).get(0);
-    // The pod "runs" and is ready at an address where no admin API answers.
-    client.pods().withName(pod.getMetadata().getName()).editStatus(p -> {
-      p.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder()
-          .withPhase("Running")
-          .withPodIP("127.0.0.254")
-          .addNewPodIP("127.0.0.254")
-          .addNewCondition().withType("Ready").withStatus("True").endCondition()
-          .build());
-      return p;
-    });
+        long generation = client.resources(ServerFleet.class)
+                .withName("alpha")
+                .get()
+                .getMetadata()
+                .getGeneration();
+        assertThat(status.getObservedGeneration()).isEqualTo(generation);
+        assertThat(status.getSelector()).isEqualTo("ferry.dev/fleet=alpha");
+        assertThat(status.getReplicas()).isEqualTo(3);
+        assertThat(status.getReadyReplicas()).isZero();
+        assertThat(status.getUpdatedReplicas()).isEqualTo(3);
+        assertThat(status.getCurrentRevision())
+                .isEqualTo(status.getUpdateRevision())
+                .matches("[0-9a-f]{10}");
+        assertThat(status.getSessions()).isZero();
+        assertThat(status.getPods()).extracting(p -> p.getPhase()).containsOnly(FleetPodPhase.Starting);
+        assertThat(status.getConditions())
+                .allSatisfy(c -> assertThat(c.getObservedGeneration()).isEqualTo(generation));
+        assertCondition(status, "Available", "False", "MinimumReplicasUnavailable");
+        assertCondition(status, "Progressing", "True", "WaitingForPods");
+        assertCondition(status, "Draining", "False", "NoDrain");
+        assertCondition(status, "MigrationDisabled", "False", "TimersSet");
+        assertCondition(status, "ReconcileError", "False", "ReconcileSucceeded");
+        assertThat(condition(status, "Available").getMessage())
+                .isEqualTo("0 of 3 pods are ready and serving; at least 3 are needed.");
 
-    ServerFleetStatus status =
-        awaitStatus(client, "eta", s -> s.getConditions().stream().anyMatch(c -> "ReconcileError".equals(c.getType()) && "True".equals(c.getStatus())));
-    assertThat(status.getConditions()).filteredOn(c -> "ReconcileError".equals(c.getType())).singleElement().satisfies(c -> {
-      assertThat(c.getReason()).isEqualTo("AdminCallsFailing");
-      assertThat(c.getMessage()).contains("reconciliations in a row").contains(pod.getMetadata().getName() + ": status: ");
-    });
-    await("AdminCallsFailing event").atMost(WAIT).until(() -> client.events().v1().events().list().getItems().stream()
-        .anyMatch(e -> "AdminCallsFailing".equals(e.getReason()) && e.getRegarding() != null && "eta".equals(e.getRegarding().getName())));
-    assertThat(operator.reconciler().tracks(fleet.getMetadata().getUid())).isTrue();
+        await("events for alpha")
+                .atMost(WAIT)
+                .untilAsserted(() -> assertThat(eventReasons(client, "alpha"))
+                        .contains("AdminTokenCreated", "ServiceCreated", "PodCreated")
+                        .filteredOn("PodCreated"::equals)
+                        .hasSize(3));
+    }
 
-    client.resources(ServerFleet.class).withName("eta").delete();
-    await("the operator forgets the deleted fleet").atMost(WAIT)
-        .until(() -> !operator.reconciler().tracks(fleet.getMetadata().getUid()));
-  }
+    @Test
+    void theScaleSubresourceRaisesThePodCount(KubernetesClient client) {
+        client.resource(Fleets.valid("beta", 1)).create();
+        awaitPods(client, "beta", 1);
 
-  private static List<Pod> pods(KubernetesClient client, String fleet) {
-    return client.pods().withLabel("ferry.dev/fleet", fleet).list().getItems().stream()
-        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-        .toList();
-  }
+        client.resources(ServerFleet.class).withName("beta").scale(3);
 
-  private static List<Pod> awaitPods(KubernetesClient client, String fleet, int count) {
-    await(count + " pods of " + fleet).atMost(WAIT).until(() -> pods(client, fleet).size() == count);
-    return pods(client, fleet);
-  }
+        awaitPods(client, "beta", 3);
+        ServerFleetStatus status = awaitStatus(client, "beta", s -> s.getReplicas() != null && s.getReplicas() == 3);
+        assertThat(status.getObservedGeneration()).isEqualTo(2L);
+        Scale scale = client.resources(ServerFleet.class).withName("beta").scale();
+        assertThat(scale.getSpec().getReplicas()).isEqualTo(3);
+        assertThat(scale.getStatus().getReplicas()).isEqualTo(3);
+        assertThat(scale.getStatus().getSelector()).isEqualTo("ferry.dev/fleet=beta");
+    }
 
-  private static ServerFleetStatus awaitStatus(KubernetesClient client, String fleet, Predicate<ServerFleetStatus> done) {
-    await("status of " + fleet)
-        .atMost(WAIT)
-        .until(
-            () -> {
-              ServerFleet f = client.resources(ServerFleet.class).withName(fleet).get();
-              return f.getStatus() != null
-                  && f.getStatus().getObservedGeneration() != null
-                  && f.getStatus().getObservedGeneration().equals(f.getMetadata().getGeneration())
-                  && done.test(f.getStatus());
-            });
-    return client.resources(ServerFleet.class).withName(fleet).get().getStatus();
-  }
+    @Test
+    void aDeletedPodIsReplacedAndTheTokenIsKept(KubernetesClient client) {
+        client.resource(Fleets.valid("gamma", 2)).create();
+        List<Pod> before = awaitPods(client, "gamma", 2);
+        String token = AdminTokenSecret.token(
+                        client.secrets().withName("gamma-admin-token").get())
+                .orElseThrow();
 
-  private static EnvVar env(Container c, String name) {
-    return c.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst().orElseThrow(() -> new AssertionError("no env " + name));
-  }
+        client.resource(before.get(0)).withGracePeriod(0).delete();
 
-  private static void assertOwnedBy(io.fabric8.kubernetes.api.model.OwnerReference ref, ServerFleet fleet) {
-    assertThat(ref.getKind()).isEqualTo("ServerFleet");
-    assertThat(ref.getApiVersion()).isEqualTo("ferry.dev/v1alpha1");
-    assertThat(ref.getName()).isEqualTo(fleet.getMetadata().getName());
-    assertThat(ref.getUid()).isEqualTo(fleet.getMetadata().getUid());
-    assertThat(ref.getController()).isTrue();
-  }
+        await("a replacement pod").atMost(WAIT).until(() -> {
+            List<String> names = pods(client, "gamma").stream()
+                    .map(p -> p.getMetadata().getName())
+                    .toList();
+            return names.size() == 2
+                    && !names.contains(before.get(0).getMetadata().getName());
+        });
+        assertThat(AdminTokenSecret.token(
+                        client.secrets().withName("gamma-admin-token").get()))
+                .contains(token);
+    }
 
-  private static Condition condition(ServerFleetStatus status, String type) {
-    Optional<Condition> c = status.getConditions().stream().filter(x -> type.equals(x.getType())).findFirst();
-    return c.orElseThrow(() -> new AssertionError("no condition " + type + " in " + status.getConditions()));
-  }
+    @Test
+    void bothTimersZeroReportMigrationDisabledAndServiceAdvertising(KubernetesClient client, TestNamespace ns) {
+        ServerFleet fleet = Fleets.valid("delta", 1);
+        fleet.getSpec().setIdleMigrationTimerSeconds(0);
+        fleet.getSpec().setSessionIdleTimerSeconds(0);
+        fleet.getSpec().setAdvertise(Advertise.Service);
+        client.resource(fleet).create();
 
-  private static void assertCondition(ServerFleetStatus status, String type, String value, String reason) {
-    Condition c = condition(status, type);
-    assertThat(c.getStatus()).as(type).isEqualTo(value);
-    assertThat(c.getReason()).as(type).isEqualTo(reason);
-    assertThat(c.getLastTransitionTime()).as(type).isNotBlank();
-  }
+        Pod pod = awaitPods(client, "delta", 1).get(0);
+        ServerFleetStatus status = awaitStatus(client, "delta", s -> s.getPods().size() == 1);
 
-  private static List<String> eventReasons(KubernetesClient client, String fleet) {
-    return client.events().v1().events().list().getItems().stream()
-        .filter(e -> e.getRegarding() != null && fleet.equals(e.getRegarding().getName()))
-        .map(e -> e.getReason())
-        .toList();
-  }
+        assertCondition(status, "MigrationDisabled", "True", "BothTimersZero");
+        assertThat(env(pod.getSpec().getContainers().get(0), "FERRY_ADVERTISED_ADDRESS")
+                        .getValue())
+                .isEqualTo("delta." + ns.name() + ".svc:7000");
+        assertThat(pod.getSpec().getTerminationGracePeriodSeconds()).isEqualTo(30L);
+    }
+
+    @Test
+    void aClientServiceChangedBySomeoneElseIsRestored(KubernetesClient client) {
+        client.resource(Fleets.valid("zeta", 1)).create();
+        await("client Service of zeta")
+                .atMost(WAIT)
+                .until(() -> client.services().withName("zeta").get() != null);
+
+        // Without the serving label in its selector the Service would send clients to draining pods.
+        client.services().withName("zeta").edit(s -> {
+            s.getSpec().setSelector(Map.of("ferry.dev/fleet", "zeta"));
+            return s;
+        });
+
+        await("selector restored")
+                .atMost(WAIT)
+                .untilAsserted(() -> assertThat(client.services()
+                                .withName("zeta")
+                                .get()
+                                .getSpec()
+                                .getSelector())
+                        .isEqualTo(Map.of("ferry.dev/fleet", "zeta", "ferry.dev/serving", "true")));
+    }
+
+    @Test
+    void anUnchangedFleetIsNotRewritten(KubernetesClient client) {
+        client.resource(Fleets.valid("epsilon", 1)).create();
+        Pod pod = awaitPods(client, "epsilon", 1).get(0);
+        awaitStatus(client, "epsilon", s -> s.getPods().size() == 1);
+        // Settled: the fleet's resourceVersion is the same on two polls in a row.
+        java.util.concurrent.atomic.AtomicReference<String> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        await("the fleet settles")
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(700))
+                .until(() -> {
+                    String now = fleetVersion(client, "epsilon");
+                    return now.equals(seen.getAndSet(now));
+                });
+        String version = seen.get();
+
+        // A pod event makes the operator reconcile the fleet again; nothing it reports has changed,
+        // so the fleet must stay exactly as it is for the whole window.
+        client.pods().withName(pod.getMetadata().getName()).edit(p -> {
+            p.getMetadata().getAnnotations().put("test.ferry.dev/poke", "1");
+            return p;
+        });
+        await("the fleet is not rewritten")
+                .during(Duration.ofSeconds(3))
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> fleetVersion(client, "epsilon").equals(version));
+        assertThat(pods(client, "epsilon")).hasSize(1);
+    }
+
+    private static String fleetVersion(KubernetesClient client, String name) {
+        return client.resources(ServerFleet.class)
+                .withName(name)
+                .get()
+                .getMetadata()
+                .getResourceVersion();
+    }
+
+    @Test
+    void adminCallsFailingAgainAndAgainShowAsAConditionAndADeletedFleetIsForgotten(KubernetesClient client) {
+        ServerFleet fleet = client.resource(Fleets.valid("eta", 1)).create();
+        Pod pod = awaitPods(client, "eta", 1).get(0);
+        // The pod "runs" and is ready at an address where no admin API answers.
+        client.pods().withName(pod.getMetadata().getName()).editStatus(p -> {
+            p.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+                    .withPhase("Running")
+                    .withPodIP("127.0.0.254")
+                    .addNewPodIP("127.0.0.254")
+                    .addNewCondition()
+                    .withType("Ready")
+                    .withStatus("True")
+                    .endCondition()
+                    .build());
+            return p;
+        });
+
+        ServerFleetStatus status = awaitStatus(
+                client,
+                "eta",
+                s -> s.getConditions().stream()
+                        .anyMatch(c -> "ReconcileError".equals(c.getType()) && "True".equals(c.getStatus())));
+        assertThat(status.getConditions())
+                .filteredOn(c -> "ReconcileError".equals(c.getType()))
+                .singleElement()
+                .satisfies(c -> {
+                    assertThat(c.getReason()).isEqualTo("AdminCallsFailing");
+                    assertThat(c.getMessage())
+                            .contains("reconciliations in a row")
+                            .contains(pod.getMetadata().getName() + ": status: ");
+                });
+        await("AdminCallsFailing event")
+                .atMost(WAIT)
+                .until(() -> client.events().v1().events().list().getItems().stream()
+                        .anyMatch(e -> "AdminCallsFailing".equals(e.getReason())
+                                && e.getRegarding() != null
+                                && "eta".equals(e.getRegarding().getName())));
+        assertThat(operator.reconciler().tracks(fleet.getMetadata().getUid())).isTrue();
+
+        client.resources(ServerFleet.class).withName("eta").delete();
+        await("the operator forgets the deleted fleet")
+                .atMost(WAIT)
+                .until(() -> !operator.reconciler().tracks(fleet.getMetadata().getUid()));
+    }
+
+    private static List<Pod> pods(KubernetesClient client, String fleet) {
+        return client.pods().withLabel("ferry.dev/fleet", fleet).list().getItems().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                .toList();
+    }
+
+    private static List<Pod> awaitPods(KubernetesClient client, String fleet, int count) {
+        await(count + " pods of " + fleet)
+                .atMost(WAIT)
+                .until(() -> pods(client, fleet).size() == count);
+        return pods(client, fleet);
+    }
+
+    private static ServerFleetStatus awaitStatus(
+            KubernetesClient client, String fleet, Predicate<ServerFleetStatus> done) {
+        await("status of " + fleet).atMost(WAIT).until(() -> {
+            ServerFleet f = client.resources(ServerFleet.class).withName(fleet).get();
+            return f.getStatus() != null
+                    && f.getStatus().getObservedGeneration() != null
+                    && f.getStatus()
+                            .getObservedGeneration()
+                            .equals(f.getMetadata().getGeneration())
+                    && done.test(f.getStatus());
+        });
+        return client.resources(ServerFleet.class).withName(fleet).get().getStatus();
+    }
+
+    private static EnvVar env(Container c, String name) {
+        return c.getEnv().stream()
+                .filter(e -> e.getName().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no env " + name));
+    }
+
+    private static void assertOwnedBy(io.fabric8.kubernetes.api.model.OwnerReference ref, ServerFleet fleet) {
+        assertThat(ref.getKind()).isEqualTo("ServerFleet");
+        assertThat(ref.getApiVersion()).isEqualTo("ferry.dev/v1alpha1");
+        assertThat(ref.getName()).isEqualTo(fleet.getMetadata().getName());
+        assertThat(ref.getUid()).isEqualTo(fleet.getMetadata().getUid());
+        assertThat(ref.getController()).isTrue();
+    }
+
+    private static Condition condition(ServerFleetStatus status, String type) {
+        Optional<Condition> c = status.getConditions().stream()
+                .filter(x -> type.equals(x.getType()))
+                .findFirst();
+        return c.orElseThrow(() -> new AssertionError("no condition " + type + " in " + status.getConditions()));
+    }
+
+    private static void assertCondition(ServerFleetStatus status, String type, String value, String reason) {
+        Condition c = condition(status, type);
+        assertThat(c.getStatus()).as(type).isEqualTo(value);
+        assertThat(c.getReason()).as(type).isEqualTo(reason);
+        assertThat(c.getLastTransitionTime()).as(type).isNotBlank();
+    }
+
+    private static List<String> eventReasons(KubernetesClient client, String fleet) {
+        return client.events().v1().events().list().getItems().stream()
+                .filter(e -> e.getRegarding() != null
+                        && fleet.equals(e.getRegarding().getName()))
+                .map(e -> e.getReason())
+                .toList();
+    }
 }

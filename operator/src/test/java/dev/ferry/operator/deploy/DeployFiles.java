@@ -6,20 +6,20 @@ import java.nio.file.Path;
 /** Where deploy/ is. */
 final class DeployFiles {
 
-  static final String NAMESPACE = "ferry-system";
-  static final String OPERATOR = "ferry-operator";
+    static final String NAMESPACE = "ferry-system";
+    static final String OPERATOR = "ferry-operator";
 
-  private DeployFiles() {}
+    private DeployFiles() {}
 
-  static Path repoRoot() {
-    return ServerFleetCrd.repoRoot();
-  }
+    static Path repoRoot() {
+        return ServerFleetCrd.repoRoot();
+    }
 
-  static Path deployDir() {
-    return repoRoot().resolve("deploy");
-  }
+    static Path deployDir() {
+        return repoRoot().resolve("deploy");
+    }
 
-  static Path examplesDir() {
-    return deployDir().resolve("examples");
-  }
+    static Path examplesDir() {
+        return deployDir().resolve("examples");
+    }
 }

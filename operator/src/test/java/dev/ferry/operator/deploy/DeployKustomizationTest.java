@@ -32,188 +32,227 @@ import org.junit.jupiter.api.Test;
 @WithControlPlane
 class DeployKustomizationTest {
 
-  private static Kubectl kubectl;
-  private static List<HasMetadata> rendered;
-  private static Kubectl.Result applied;
+    private static Kubectl kubectl;
+    private static List<HasMetadata> rendered;
+    private static Kubectl.Result applied;
 
-  @BeforeAll
-  static void install(TestNamespace ns) {
-    kubectl = new Kubectl(ns.controlPlane());
-    String yaml = kubectl.run("kustomize", "deploy/").assertSuccess().stdout();
-    rendered = ns.client().load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items();
-    // --force-conflicts: other tests of the same control plane apply the same CRD and ClusterRole with the client.
-    applied = kubectl.run("apply", "--server-side", "--force-conflicts", "-k", "deploy/");
-    ServerFleetCrd.install(ns.client()); // waits until the CRD is established
-  }
+    @BeforeAll
+    static void install(TestNamespace ns) {
+        kubectl = new Kubectl(ns.controlPlane());
+        String yaml = kubectl.run("kustomize", "deploy/").assertSuccess().stdout();
+        rendered = ns.client()
+                .load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)))
+                .items();
+        // --force-conflicts: other tests of the same control plane apply the same CRD and ClusterRole with the client.
+        applied = kubectl.run("apply", "--server-side", "--force-conflicts", "-k", "deploy/");
+        ServerFleetCrd.install(ns.client()); // waits until the CRD is established
+    }
 
-  @Test
-  void rendersTheCrdNamespaceRbacOperatorAndRedis() {
-    assertThat(rendered.stream().map(o -> o.getKind() + "/" + o.getMetadata().getName()))
-        .containsExactlyInAnyOrder(
-            "Namespace/ferry-system",
-            "CustomResourceDefinition/serverfleets.ferry.dev",
-            "ServiceAccount/ferry-operator",
-            "ClusterRole/ferry-operator",
-            "ClusterRoleBinding/ferry-operator",
-            "Role/ferry-operator-leader-election",
-            "RoleBinding/ferry-operator-leader-election",
-            "Deployment/ferry-operator",
-            "Deployment/ferry-redis",
-            "Service/ferry-redis",
-            "NetworkPolicy/ferry-redis");
-    assertThat(rendered)
-        .filteredOn(o -> o.getMetadata().getNamespace() != null)
-        .allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo(NAMESPACE));
-  }
+    @Test
+    void rendersTheCrdNamespaceRbacOperatorAndRedis() {
+        assertThat(rendered.stream()
+                        .map(o -> o.getKind() + "/" + o.getMetadata().getName()))
+                .containsExactlyInAnyOrder(
+                        "Namespace/ferry-system",
+                        "CustomResourceDefinition/serverfleets.ferry.dev",
+                        "ServiceAccount/ferry-operator",
+                        "ClusterRole/ferry-operator",
+                        "ClusterRoleBinding/ferry-operator",
+                        "Role/ferry-operator-leader-election",
+                        "RoleBinding/ferry-operator-leader-election",
+                        "Deployment/ferry-operator",
+                        "Deployment/ferry-redis",
+                        "Service/ferry-redis",
+                        "NetworkPolicy/ferry-redis");
+        assertThat(rendered)
+                .filteredOn(o -> o.getMetadata().getNamespace() != null)
+                .allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo(NAMESPACE));
+    }
 
-  @Test
-  void theOperatorDeploymentIsHardenedAndProbedOnQuarkusHealth() {
-    Deployment d = deployment(OPERATOR);
-    PodSpec pod = d.getSpec().getTemplate().getSpec();
-    Container c = pod.getContainers().getFirst();
-    assertThat(c.getImage()).isEqualTo("localhost/ferry/operator:0.1.0-SNAPSHOT");
-    assertThat(pod.getServiceAccountName()).isEqualTo(OPERATOR);
-    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
-    assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(65532L);
-    assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
-    assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
-    assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
-    assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
-    assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
-    assertThat(c.getResources().getLimits()).containsKey("memory");
-    assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
-    assertThat(c.getEnv())
-        .anySatisfy(e -> {
-          assertThat(e.getName()).isEqualTo("POD_NAME");
-          assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
+    @Test
+    void theOperatorDeploymentIsHardenedAndProbedOnQuarkusHealth() {
+        Deployment d = deployment(OPERATOR);
+        PodSpec pod = d.getSpec().getTemplate().getSpec();
+        Container c = pod.getContainers().getFirst();
+        assertThat(c.getImage()).isEqualTo("localhost/ferry/operator:0.1.0-SNAPSHOT");
+        assertThat(pod.getServiceAccountName()).isEqualTo(OPERATOR);
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(65532L);
+        assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+        assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
+        assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
+        assertThat(c.getResources().getLimits()).containsKey("memory");
+        assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
+        assertThat(c.getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("POD_NAME");
+            assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
         });
-    assertThat(c.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
+        assertThat(c.getVolumeMounts())
+                .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
 
-    Container redis = deployment("ferry-redis").getSpec().getTemplate().getSpec().getContainers().getFirst();
-    assertThat(redis.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
-    assertThat(deployment("ferry-redis").getSpec().getTemplate().getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
-    assertThat(redis.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/data"));
-  }
-
-  @Test
-  void applyServerSideCreatesEveryObject(KubernetesClient admin) {
-    applied.assertSuccess();
-    for (HasMetadata o : rendered) {
-      assertThat(admin.resource(o).get()).as(o.getKind() + "/" + o.getMetadata().getName()).isNotNull();
+        Container redis = deployment("ferry-redis")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .getFirst();
+        assertThat(redis.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(deployment("ferry-redis")
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getSecurityContext()
+                        .getRunAsNonRoot())
+                .isTrue();
+        assertThat(redis.getVolumeMounts())
+                .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/data"));
     }
-    // Applying again is a no-op that succeeds (the install path is re-runnable).
-    kubectl.run("apply", "--server-side", "--force-conflicts", "-k", "deploy/").assertSuccess();
-    Deployment live = admin.apps().deployments().inNamespace(NAMESPACE).withName(OPERATOR).get();
-    assertThat(live.getSpec().getTemplate().getSpec().getContainers().getFirst().getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
-  }
 
-  @Test
-  void theInstalledServiceAccountHasExactlyWhatTheReconcilerNeeds(TestNamespace ns, KubernetesClient admin) {
-    applied.assertSuccess();
-    String fleets = ns.name();
-    Map<String, Boolean> expected =
-        Map.ofEntries(
-            // what the reconciler does (ServerFleetReconcilerTest runs it under the same ClusterRole)
-            Map.entry("ferry.dev serverfleets  list " + fleets, true),
-            Map.entry("ferry.dev serverfleets  watch " + fleets, true),
-            Map.entry("ferry.dev serverfleets status patch " + fleets, true),
-            Map.entry(" pods  create " + fleets, true),
-            Map.entry(" pods  watch " + fleets, true),
-            Map.entry(" pods  patch " + fleets, true),
-            Map.entry(" pods  delete " + fleets, true),
-            Map.entry(" services  create " + fleets, true),
-            Map.entry(" services  patch " + fleets, true),
-            Map.entry(" secrets  get " + fleets, true),
-            Map.entry(" secrets  create " + fleets, true),
-            Map.entry("events.k8s.io events  create " + fleets, true),
-            Map.entry(" nodes  watch ", true),
-            Map.entry("policy poddisruptionbudgets  watch " + fleets, true),
-            Map.entry("policy poddisruptionbudgets  patch " + fleets, true),
-            Map.entry("policy poddisruptionbudgets  delete " + fleets, true),
-            Map.entry("coordination.k8s.io leases  update " + NAMESPACE, true),
-            Map.entry("coordination.k8s.io leases  create " + NAMESPACE, true),
-            // and what it must not
-            Map.entry(" nodes  delete ", false),
-            Map.entry(" nodes  patch ", false),
-            Map.entry(" secrets  list " + fleets, false),
-            Map.entry(" secrets  watch " + fleets, false),
-            Map.entry(" secrets  delete " + fleets, false),
-            Map.entry(" pods exec create " + fleets, false),
-            // it drains pods itself and never evicts: a budget holds back others, not the operator
-            Map.entry(" pods eviction create " + fleets, false),
-            Map.entry("ferry.dev serverfleets  patch " + fleets, false),
-            Map.entry("ferry.dev serverfleets  delete " + fleets, false),
-            Map.entry("coordination.k8s.io leases  create " + fleets, false),
-            Map.entry("apps deployments  create " + fleets, false),
-            Map.entry(" configmaps  list " + fleets, false),
-            Map.entry("rbac.authorization.k8s.io clusterroles  list ", false),
-            Map.entry("rbac.authorization.k8s.io clusterrolebindings  create ", false),
-            Map.entry("apiextensions.k8s.io customresourcedefinitions  delete ", false));
-    Map<String, Boolean> actual =
-        expected.keySet().stream().collect(Collectors.toMap(k -> k, k -> allowed(admin, k)));
-    assertThat(actual).containsExactlyInAnyOrderEntriesOf(expected);
-
-    // A real token of the installed ServiceAccount works, and is refused what RBAC does not grant.
-    try (KubernetesClient operator =
-        new io.fabric8.kubernetes.client.KubernetesClientBuilder()
-            .withConfig(ns.controlPlane().tokenConfig(fleets, ns.controlPlane().serviceAccountToken(NAMESPACE, OPERATOR, java.time.Duration.ofMinutes(10))))
-            .build()) {
-      assertThat(operator.pods().inNamespace(fleets).list().getItems()).isNotNull();
-      assertThat(operator.nodes().list().getItems()).isNotNull();
-      org.assertj.core.api.Assertions.assertThatThrownBy(() -> operator.secrets().inNamespace(fleets).list())
-          .hasMessageContaining("system:serviceaccount:" + NAMESPACE + ":" + OPERATOR)
-          .hasMessageContaining("cannot list resource \"secrets\"");
+    @Test
+    void applyServerSideCreatesEveryObject(KubernetesClient admin) {
+        applied.assertSuccess();
+        for (HasMetadata o : rendered) {
+            assertThat(admin.resource(o).get())
+                    .as(o.getKind() + "/" + o.getMetadata().getName())
+                    .isNotNull();
+        }
+        // Applying again is a no-op that succeeds (the install path is re-runnable).
+        kubectl.run("apply", "--server-side", "--force-conflicts", "-k", "deploy/")
+                .assertSuccess();
+        Deployment live = admin.apps()
+                .deployments()
+                .inNamespace(NAMESPACE)
+                .withName(OPERATOR)
+                .get();
+        assertThat(live.getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .getFirst()
+                        .getSecurityContext()
+                        .getReadOnlyRootFilesystem())
+                .isTrue();
     }
-  }
 
-  @Test
-  void theExamplesApplyAndAnInvalidFleetIsRejected(TestNamespace ns) throws Exception {
-    Kubectl.Result examples =
-        kubectl.run("apply", "--server-side", "--dry-run=server", "-n", ns.name(), "-k", "deploy/examples/").assertSuccess();
-    assertThat(examples.stdout())
-        .contains("serverfleet.ferry.dev/basic serverside-applied")
-        .contains("serverfleet.ferry.dev/no-migration serverside-applied")
-        .contains("networkpolicy.networking.k8s.io/ferry-fleet-admin serverside-applied");
+    @Test
+    void theInstalledServiceAccountHasExactlyWhatTheReconcilerNeeds(TestNamespace ns, KubernetesClient admin) {
+        applied.assertSuccess();
+        String fleets = ns.name();
+        Map<String, Boolean> expected = Map.ofEntries(
+                // what the reconciler does (ServerFleetReconcilerTest runs it under the same ClusterRole)
+                Map.entry("ferry.dev serverfleets  list " + fleets, true),
+                Map.entry("ferry.dev serverfleets  watch " + fleets, true),
+                Map.entry("ferry.dev serverfleets status patch " + fleets, true),
+                Map.entry(" pods  create " + fleets, true),
+                Map.entry(" pods  watch " + fleets, true),
+                Map.entry(" pods  patch " + fleets, true),
+                Map.entry(" pods  delete " + fleets, true),
+                Map.entry(" services  create " + fleets, true),
+                Map.entry(" services  patch " + fleets, true),
+                Map.entry(" secrets  get " + fleets, true),
+                Map.entry(" secrets  create " + fleets, true),
+                Map.entry("events.k8s.io events  create " + fleets, true),
+                Map.entry(" nodes  watch ", true),
+                Map.entry("policy poddisruptionbudgets  watch " + fleets, true),
+                Map.entry("policy poddisruptionbudgets  patch " + fleets, true),
+                Map.entry("policy poddisruptionbudgets  delete " + fleets, true),
+                Map.entry("coordination.k8s.io leases  update " + NAMESPACE, true),
+                Map.entry("coordination.k8s.io leases  create " + NAMESPACE, true),
+                // and what it must not
+                Map.entry(" nodes  delete ", false),
+                Map.entry(" nodes  patch ", false),
+                Map.entry(" secrets  list " + fleets, false),
+                Map.entry(" secrets  watch " + fleets, false),
+                Map.entry(" secrets  delete " + fleets, false),
+                Map.entry(" pods exec create " + fleets, false),
+                // it drains pods itself and never evicts: a budget holds back others, not the operator
+                Map.entry(" pods eviction create " + fleets, false),
+                Map.entry("ferry.dev serverfleets  patch " + fleets, false),
+                Map.entry("ferry.dev serverfleets  delete " + fleets, false),
+                Map.entry("coordination.k8s.io leases  create " + fleets, false),
+                Map.entry("apps deployments  create " + fleets, false),
+                Map.entry(" configmaps  list " + fleets, false),
+                Map.entry("rbac.authorization.k8s.io clusterroles  list ", false),
+                Map.entry("rbac.authorization.k8s.io clusterrolebindings  create ", false),
+                Map.entry("apiextensions.k8s.io customresourcedefinitions  delete ", false));
+        Map<String, Boolean> actual =
+                expected.keySet().stream().collect(Collectors.toMap(k -> k, k -> allowed(admin, k)));
+        assertThat(actual).containsExactlyInAnyOrderEntriesOf(expected);
 
-    String basic = Files.readString(DeployFiles.examplesDir().resolve("basic-fleet.yaml"));
-    String noStore = basic.replace("  contextStore:\n    uri: redis://ferry-redis.ferry-system:6379\n", "");
-    assertThat(noStore).isNotEqualTo(basic);
-    Kubectl.Result rejected = kubectl.runWithInput(noStore, "apply", "--server-side", "--dry-run=server", "-n", ns.name(), "-f", "-");
-    assertThat(rejected.exitCode()).isNotZero();
-    assertThat(rejected.stderr()).contains("spec.contextStore is required");
+        // A real token of the installed ServiceAccount works, and is refused what RBAC does not grant.
+        try (KubernetesClient operator = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+                .withConfig(ns.controlPlane()
+                        .tokenConfig(
+                                fleets,
+                                ns.controlPlane()
+                                        .serviceAccountToken(NAMESPACE, OPERATOR, java.time.Duration.ofMinutes(10))))
+                .build()) {
+            assertThat(operator.pods().inNamespace(fleets).list().getItems()).isNotNull();
+            assertThat(operator.nodes().list().getItems()).isNotNull();
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                            () -> operator.secrets().inNamespace(fleets).list())
+                    .hasMessageContaining("system:serviceaccount:" + NAMESPACE + ":" + OPERATOR)
+                    .hasMessageContaining("cannot list resource \"secrets\"");
+        }
+    }
 
-    String badAdvertise = basic.replace("  replicas: 3\n", "  replicas: 3\n  advertise: NodePort\n");
-    Kubectl.Result rejected2 = kubectl.runWithInput(badAdvertise, "apply", "--server-side", "--dry-run=server", "-n", ns.name(), "-f", "-");
-    assertThat(rejected2.exitCode()).isNotZero();
-    assertThat(rejected2.stderr()).contains("spec.advertise").contains("Unsupported value: \"NodePort\"");
-  }
+    @Test
+    void theExamplesApplyAndAnInvalidFleetIsRejected(TestNamespace ns) throws Exception {
+        Kubectl.Result examples = kubectl.run(
+                        "apply", "--server-side", "--dry-run=server", "-n", ns.name(), "-k", "deploy/examples/")
+                .assertSuccess();
+        assertThat(examples.stdout())
+                .contains("serverfleet.ferry.dev/basic serverside-applied")
+                .contains("serverfleet.ferry.dev/no-migration serverside-applied")
+                .contains("networkpolicy.networking.k8s.io/ferry-fleet-admin serverside-applied");
 
-  private static Deployment deployment(String name) {
-    return rendered.stream()
-        .filter(Deployment.class::isInstance)
-        .map(Deployment.class::cast)
-        .filter(d -> d.getMetadata().getName().equals(name))
-        .findFirst()
-        .orElseThrow();
-  }
+        String basic = Files.readString(DeployFiles.examplesDir().resolve("basic-fleet.yaml"));
+        String noStore = basic.replace("  contextStore:\n    uri: redis://ferry-redis.ferry-system:6379\n", "");
+        assertThat(noStore).isNotEqualTo(basic);
+        Kubectl.Result rejected =
+                kubectl.runWithInput(noStore, "apply", "--server-side", "--dry-run=server", "-n", ns.name(), "-f", "-");
+        assertThat(rejected.exitCode()).isNotZero();
+        assertThat(rejected.stderr()).contains("spec.contextStore is required");
 
-  /** "group resource subresource verb namespace" asked for the ServiceAccount deploy/ installs. */
-  private static boolean allowed(KubernetesClient admin, String query) {
-    String[] q = query.split(" ", -1);
-    SubjectAccessReview review =
-        new SubjectAccessReviewBuilder()
-            .withNewSpec()
-            .withUser("system:serviceaccount:" + NAMESPACE + ":" + OPERATOR)
-            .withGroups("system:serviceaccounts", "system:serviceaccounts:" + NAMESPACE, "system:authenticated")
-            .withNewResourceAttributes()
-            .withGroup(q[0])
-            .withResource(q[1])
-            .withSubresource(q[2].isEmpty() ? null : q[2])
-            .withVerb(q[3])
-            .withNamespace(q[4].isEmpty() ? null : q[4])
-            .endResourceAttributes()
-            .endSpec()
-            .build();
-    return admin.authorization().v1().subjectAccessReview().create(review).getStatus().getAllowed();
-  }
+        String badAdvertise = basic.replace("  replicas: 3\n", "  replicas: 3\n  advertise: NodePort\n");
+        Kubectl.Result rejected2 = kubectl.runWithInput(
+                badAdvertise, "apply", "--server-side", "--dry-run=server", "-n", ns.name(), "-f", "-");
+        assertThat(rejected2.exitCode()).isNotZero();
+        assertThat(rejected2.stderr()).contains("spec.advertise").contains("Unsupported value: \"NodePort\"");
+    }
+
+    private static Deployment deployment(String name) {
+        return rendered.stream()
+                .filter(Deployment.class::isInstance)
+                .map(Deployment.class::cast)
+                .filter(d -> d.getMetadata().getName().equals(name))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    /** "group resource subresource verb namespace" asked for the ServiceAccount deploy/ installs. */
+    private static boolean allowed(KubernetesClient admin, String query) {
+        String[] q = query.split(" ", -1);
+        SubjectAccessReview review = new SubjectAccessReviewBuilder()
+                .withNewSpec()
+                .withUser("system:serviceaccount:" + NAMESPACE + ":" + OPERATOR)
+                .withGroups("system:serviceaccounts", "system:serviceaccounts:" + NAMESPACE, "system:authenticated")
+                .withNewResourceAttributes()
+                .withGroup(q[0])
+                .withResource(q[1])
+                .withSubresource(q[2].isEmpty() ? null : q[2])
+                .withVerb(q[3])
+                .withNamespace(q[4].isEmpty() ? null : q[4])
+                .endResourceAttributes()
+                .endSpec()
+                .build();
+        return admin.authorization()
+                .v1()
+                .subjectAccessReview()
+                .create(review)
+                .getStatus()
+                .getAllowed();
+    }
 }

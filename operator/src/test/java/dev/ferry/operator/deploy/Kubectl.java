@@ -12,64 +12,63 @@ import java.util.concurrent.TimeUnit;
 /** The kubectl that scripts/control-plane.sh installs beside the API server, run against the harness's admin kubeconfig. */
 final class Kubectl {
 
-  record Result(int exitCode, String stdout, String stderr) {
-    Result assertSuccess() {
-      if (exitCode != 0) {
-        throw new AssertionError("kubectl failed (" + exitCode + "):\n" + stderr + "\n" + stdout);
-      }
-      return this;
-    }
-  }
-
-  private final ControlPlane controlPlane;
-
-  Kubectl(ControlPlane controlPlane) {
-    this.controlPlane = controlPlane;
-  }
-
-  Path binary() {
-    return controlPlane.settings().binaryDir().resolve("kubectl");
-  }
-
-  Result run(String... args) {
-    return runWithInput(null, args);
-  }
-
-  /** Runs kubectl with {@code stdin} (may be null) from the repository root, bounded to 120 s. */
-  Result runWithInput(String stdin, String... args) {
-    List<String> command = new ArrayList<>();
-    command.add(binary().toString());
-    command.add("--kubeconfig=" + controlPlane.kubeconfigFile());
-    command.addAll(List.of(args));
-    try {
-      Path out = Files.createTempFile("kubectl", ".out");
-      Path err = Files.createTempFile("kubectl", ".err");
-      try {
-        Process p =
-            new ProcessBuilder(command)
-                .directory(DeployFiles.repoRoot().toFile())
-                .redirectOutput(out.toFile())
-                .redirectError(err.toFile())
-                .start();
-        try (var in = p.getOutputStream()) {
-          if (stdin != null) {
-            in.write(stdin.getBytes(StandardCharsets.UTF_8));
-          }
+    record Result(int exitCode, String stdout, String stderr) {
+        Result assertSuccess() {
+            if (exitCode != 0) {
+                throw new AssertionError("kubectl failed (" + exitCode + "):\n" + stderr + "\n" + stdout);
+            }
+            return this;
         }
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-          throw new AssertionError("kubectl did not finish in 120 s: " + command);
-        }
-        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
-      } finally {
-        Files.deleteIfExists(out);
-        Files.deleteIfExists(err);
-      }
-    } catch (IOException e) {
-      throw new AssertionError("cannot run " + command, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
     }
-  }
+
+    private final ControlPlane controlPlane;
+
+    Kubectl(ControlPlane controlPlane) {
+        this.controlPlane = controlPlane;
+    }
+
+    Path binary() {
+        return controlPlane.settings().binaryDir().resolve("kubectl");
+    }
+
+    Result run(String... args) {
+        return runWithInput(null, args);
+    }
+
+    /** Runs kubectl with {@code stdin} (may be null) from the repository root, bounded to 120 s. */
+    Result runWithInput(String stdin, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(binary().toString());
+        command.add("--kubeconfig=" + controlPlane.kubeconfigFile());
+        command.addAll(List.of(args));
+        try {
+            Path out = Files.createTempFile("kubectl", ".out");
+            Path err = Files.createTempFile("kubectl", ".err");
+            try {
+                Process p = new ProcessBuilder(command)
+                        .directory(DeployFiles.repoRoot().toFile())
+                        .redirectOutput(out.toFile())
+                        .redirectError(err.toFile())
+                        .start();
+                try (var in = p.getOutputStream()) {
+                    if (stdin != null) {
+                        in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+                if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new AssertionError("kubectl did not finish in 120 s: " + command);
+                }
+                return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+            } finally {
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + command, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
 }

@@ -29,60 +29,78 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public class ControlPlaneOperatorResource implements QuarkusTestResourceLifecycleManager {
 
-  /** The namespace the Quarkus operator watches; the test reads it from here. */
-  public static volatile String namespace;
+    /** The namespace the Quarkus operator watches; the test reads it from here. */
+    public static volatile String namespace;
 
-  @Override
-  public Map<String, String> start() {
-    ControlPlane cp = ControlPlane.get();
-    KubernetesClient admin = cp.adminClient();
-    ServerFleetCrd.install(admin);
-    namespace = "quarkus-operator-" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 24), 36);
-    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).create();
-    admin
-        .serviceAccounts()
-        .inNamespace(namespace)
-        .resource(new ServiceAccountBuilder().withNewMetadata().withName(OperatorRbac.SERVICE_ACCOUNT).endMetadata().build())
-        .create();
-    List<HasMetadata> rbac;
-    try (InputStream in = Files.newInputStream(OperatorRbac.file())) {
-      rbac = admin.load(in).items();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    ClusterRole role = rbac.stream().filter(ClusterRole.class::isInstance).map(ClusterRole.class::cast).findFirst().orElseThrow();
-    admin.resource(role).forceConflicts().serverSideApply();
-    admin
-        .resource(
-            new ClusterRoleBindingBuilder()
-                .withNewMetadata()
-                .withName("ferry-operator-" + namespace)
-                .endMetadata()
-                .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", role.getMetadata().getName())
-                .withSubjects(
-                    new SubjectBuilder()
-                        .withKind("ServiceAccount")
-                        .withName(OperatorRbac.SERVICE_ACCOUNT)
-                        .withNamespace(namespace)
+    @Override
+    public Map<String, String> start() {
+        ControlPlane cp = ControlPlane.get();
+        KubernetesClient admin = cp.adminClient();
+        ServerFleetCrd.install(admin);
+        namespace = "quarkus-operator-"
+                + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 24), 36);
+        admin.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(namespace)
+                        .endMetadata()
                         .build())
-                .build())
-        .forceConflicts()
-        .serverSideApply();
-    // Leader election (active only where a test profile turns it on): the lease next to the operator.
-    OperatorRbac.grantLeaderElection(admin, namespace);
-    String token = cp.serviceAccountToken(namespace, OperatorRbac.SERVICE_ACCOUNT, Duration.ofHours(1));
-    Map<String, String> config = new java.util.LinkedHashMap<>(ControlPlane.quarkusClientProperties(cp.tokenConfig(namespace, token)));
-    config.put("quarkus.operator-sdk.controllers.serverfleet.namespaces", namespace);
-    config.put("ferry.leader-election.lease-namespace", namespace);
-    return config;
-  }
-
-  @Override
-  public void stop() {
-    if (namespace != null && ControlPlane.isRunning()) {
-      KubernetesClient admin = ControlPlane.get().adminClient();
-      admin.rbac().clusterRoleBindings().withName("ferry-operator-" + namespace).delete();
-      admin.namespaces().withName(namespace).delete();
+                .create();
+        admin.serviceAccounts()
+                .inNamespace(namespace)
+                .resource(new ServiceAccountBuilder()
+                        .withNewMetadata()
+                        .withName(OperatorRbac.SERVICE_ACCOUNT)
+                        .endMetadata()
+                        .build())
+                .create();
+        List<HasMetadata> rbac;
+        try (InputStream in = Files.newInputStream(OperatorRbac.file())) {
+            rbac = admin.load(in).items();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ClusterRole role = rbac.stream()
+                .filter(ClusterRole.class::isInstance)
+                .map(ClusterRole.class::cast)
+                .findFirst()
+                .orElseThrow();
+        admin.resource(role).forceConflicts().serverSideApply();
+        admin.resource(new ClusterRoleBindingBuilder()
+                        .withNewMetadata()
+                        .withName("ferry-operator-" + namespace)
+                        .endMetadata()
+                        .withNewRoleRef(
+                                "rbac.authorization.k8s.io",
+                                "ClusterRole",
+                                role.getMetadata().getName())
+                        .withSubjects(new SubjectBuilder()
+                                .withKind("ServiceAccount")
+                                .withName(OperatorRbac.SERVICE_ACCOUNT)
+                                .withNamespace(namespace)
+                                .build())
+                        .build())
+                .forceConflicts()
+                .serverSideApply();
+        // Leader election (active only where a test profile turns it on): the lease next to the operator.
+        OperatorRbac.grantLeaderElection(admin, namespace);
+        String token = cp.serviceAccountToken(namespace, OperatorRbac.SERVICE_ACCOUNT, Duration.ofHours(1));
+        Map<String, String> config =
+                new java.util.LinkedHashMap<>(ControlPlane.quarkusClientProperties(cp.tokenConfig(namespace, token)));
+        config.put("quarkus.operator-sdk.controllers.serverfleet.namespaces", namespace);
+        config.put("ferry.leader-election.lease-namespace", namespace);
+        return config;
     }
-  }
+
+    @Override
+    public void stop() {
+        if (namespace != null && ControlPlane.isRunning()) {
+            KubernetesClient admin = ControlPlane.get().adminClient();
+            admin.rbac()
+                    .clusterRoleBindings()
+                    .withName("ferry-operator-" + namespace)
+                    .delete();
+            admin.namespaces().withName(namespace).delete();
+        }
+    }
 }

@@ -28,32 +28,49 @@ import org.junit.jupiter.api.Test;
 @org.junit.jupiter.api.Order(1)
 class QuarkusLeaderElectionTest {
 
-  public static class LeaderElected implements QuarkusTestProfile {
-    @Override
-    public Map<String, String> getConfigOverrides() {
-      return Map.of(
-          "quarkus.operator-sdk.activate-leader-election-for-profiles", "test",
-          "ferry.leader-election.lease-name", "quarkus-operator",
-          // JOSDK would otherwise System.exit when this app stops (and gives up the lease) before the next test.
-          "ferry.leader-election.exit-on-lost-lease", "false");
+    public static class LeaderElected implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(
+                    "quarkus.operator-sdk.activate-leader-election-for-profiles", "test",
+                    "ferry.leader-election.lease-name", "quarkus-operator",
+                    // JOSDK would otherwise System.exit when this app stops (and gives up the lease) before the next
+                    // test.
+                    "ferry.leader-election.exit-on-lost-lease", "false");
+        }
     }
-  }
 
-  @Test
-  void theOperatorHoldsTheLeaseAndReconciles() {
-    String ns = ControlPlaneOperatorResource.namespace;
-    try (KubernetesClient admin = ControlPlane.get().newAdminClient(ns)) {
-      Lease lease = await("the lease taken").atMost(Duration.ofSeconds(60)).until(
-          () -> admin.resources(Lease.class).withName("quarkus-operator").get(),
-          l -> l != null && l.getSpec().getHolderIdentity() != null && !l.getSpec().getHolderIdentity().isBlank());
-      // application.properties' timing reached JOSDK.
-      assertThat(lease.getSpec().getLeaseDurationSeconds()).isEqualTo(15);
+    @Test
+    void theOperatorHoldsTheLeaseAndReconciles() {
+        String ns = ControlPlaneOperatorResource.namespace;
+        try (KubernetesClient admin = ControlPlane.get().newAdminClient(ns)) {
+            Lease lease = await("the lease taken")
+                    .atMost(Duration.ofSeconds(60))
+                    .until(
+                            () -> admin.resources(Lease.class)
+                                    .withName("quarkus-operator")
+                                    .get(),
+                            l -> l != null
+                                    && l.getSpec().getHolderIdentity() != null
+                                    && !l.getSpec().getHolderIdentity().isBlank());
+            // application.properties' timing reached JOSDK.
+            assertThat(lease.getSpec().getLeaseDurationSeconds()).isEqualTo(15);
 
-      admin.resource(Fleets.valid("elected", 1)).create();
-      await("the leader reconciles").atMost(Duration.ofSeconds(60))
-          .until(() -> admin.pods().withLabel("ferry.dev/fleet", "elected").list().getItems().size() == 1);
-      assertThat(admin.resources(Lease.class).withName("quarkus-operator").get().getSpec().getHolderIdentity())
-          .isEqualTo(lease.getSpec().getHolderIdentity());
+            admin.resource(Fleets.valid("elected", 1)).create();
+            await("the leader reconciles")
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> admin.pods()
+                                    .withLabel("ferry.dev/fleet", "elected")
+                                    .list()
+                                    .getItems()
+                                    .size()
+                            == 1);
+            assertThat(admin.resources(Lease.class)
+                            .withName("quarkus-operator")
+                            .get()
+                            .getSpec()
+                            .getHolderIdentity())
+                    .isEqualTo(lease.getSpec().getHolderIdentity());
+        }
     }
-  }
 }

@@ -27,38 +27,41 @@ import org.junit.jupiter.api.Test;
 @org.junit.jupiter.api.Order(1)
 class QuarkusOperatorTest {
 
-  @Test
-  void theQuarkusOperatorCreatesTheFleetsPods() {
-    String ns = ControlPlaneOperatorResource.namespace;
-    try (KubernetesClient admin = ControlPlane.get().newAdminClient(ns)) {
-      admin.resource(Fleets.valid("quarkus", 2)).create();
+    @Test
+    void theQuarkusOperatorCreatesTheFleetsPods() {
+        String ns = ControlPlaneOperatorResource.namespace;
+        try (KubernetesClient admin = ControlPlane.get().newAdminClient(ns)) {
+            admin.resource(Fleets.valid("quarkus", 2)).create();
 
-      await("2 pods and a status")
-          .atMost(Duration.ofSeconds(60))
-          .until(
-              () -> {
-                ServerFleet f = admin.resources(ServerFleet.class).withName("quarkus").get();
-                return admin.pods().withLabel("ferry.dev/fleet", "quarkus").list().getItems().size() == 2
-                    && f.getStatus() != null
-                    && f.getStatus().getReplicas() != null
-                    && f.getStatus().getReplicas() == 2;
-              });
-      assertThat(admin.services().withName("quarkus").get()).isNotNull();
-      assertThat(admin.secrets().withName("quarkus-admin-token").get()).isNotNull();
+            await("2 pods and a status").atMost(Duration.ofSeconds(60)).until(() -> {
+                ServerFleet f =
+                        admin.resources(ServerFleet.class).withName("quarkus").get();
+                return admin.pods()
+                                        .withLabel("ferry.dev/fleet", "quarkus")
+                                        .list()
+                                        .getItems()
+                                        .size()
+                                == 2
+                        && f.getStatus() != null
+                        && f.getStatus().getReplicas() != null
+                        && f.getStatus().getReplicas() == 2;
+            });
+            assertThat(admin.services().withName("quarkus").get()).isNotNull();
+            assertThat(admin.secrets().withName("quarkus-admin-token").get()).isNotNull();
+        }
     }
-  }
 
-  @TestHTTPResource("/q/metrics")
-  URI metrics;
+    @TestHTTPResource("/q/metrics")
+    URI metrics;
 
-  @Test
-  void theOperatorExportsPrometheusMetrics() throws Exception {
-    HttpResponse<String> scrape = HttpClient.newHttpClient()
-        .send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(scrape.statusCode()).isEqualTo(200);
-    // JOSDK's reconciler metrics (through QOSDK's Micrometer binding) next to the JVM's.
-    assertThat(scrape.body())
-        .contains("operator_sdk_reconciliations_queue_size_serverfleet")
-        .contains("jvm_memory_used_bytes");
-  }
+    @Test
+    void theOperatorExportsPrometheusMetrics() throws Exception {
+        HttpResponse<String> scrape = HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(scrape.statusCode()).isEqualTo(200);
+        // JOSDK's reconciler metrics (through QOSDK's Micrometer binding) next to the JVM's.
+        assertThat(scrape.body())
+                .contains("operator_sdk_reconciliations_queue_size_serverfleet")
+                .contains("jvm_memory_used_bytes");
+    }
 }

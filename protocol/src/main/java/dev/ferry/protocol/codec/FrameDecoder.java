@@ -13,7 +13,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -47,7 +46,8 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     private boolean failed;
 
     public FrameDecoder(int maxFrameLength) {
-        if (maxFrameLength < 64) throw new IllegalArgumentException("maxFrameLength must be >= 64, was " + maxFrameLength);
+        if (maxFrameLength < 64)
+            throw new IllegalArgumentException("maxFrameLength must be >= 64, was " + maxFrameLength);
         this.maxFrameLength = maxFrameLength;
     }
 
@@ -65,7 +65,8 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         }
         if (length > maxFrameLength) {
             fail(in);
-            throw new TooLongFrameException("frame length " + length + " exceeds the limit of " + maxFrameLength + " bytes");
+            throw new TooLongFrameException(
+                    "frame length " + length + " exceeds the limit of " + maxFrameLength + " bytes");
         }
         if (in.readableBytes() > HEADER) {
             // An unknown type is known to be fatal as soon as its byte is here: do not wait for up
@@ -100,8 +101,8 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         WireReader r = new WireReader(frame, type.name());
         Frame f = switch (type) {
             case HELLO -> new Frame.Hello(r.u16("version"), r.str16("clientName"));
-            case WELCOME -> new Frame.Welcome(r.u16("version"), sessionId(r), token(r), r.str16("serverName"),
-                    bool(r, "resumed"));
+            case WELCOME ->
+                new Frame.Welcome(r.u16("version"), sessionId(r), token(r), r.str16("serverName"), bool(r, "resumed"));
             case COMMAND -> new Frame.Command(requestId(r), r.text("text"));
             case ROW -> new Frame.Row(requestId(r), r.nonNegativeU64("seq"), r.bytes32("data"));
             case MESSAGE -> new Frame.Message(requestId(r), severity(r), r.text("text"));

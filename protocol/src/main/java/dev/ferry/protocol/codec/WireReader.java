@@ -2,7 +2,6 @@ package dev.ferry.protocol.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.CorruptedFrameException;
-
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -75,7 +74,8 @@ final class WireReader {
     private int bytesLength(String field) {
         long length = u32AsLong(field + " length");
         if (length > in.readableBytes()) {
-            throw corrupt(field + " length " + length + " exceeds the " + in.readableBytes() + " bytes left in the frame");
+            throw corrupt(
+                    field + " length " + length + " exceeds the " + in.readableBytes() + " bytes left in the frame");
         }
         return (int) length;
     }
@@ -84,7 +84,8 @@ final class WireReader {
         need(length, field);
         ByteBuffer nio = in.nioBuffer(in.readerIndex(), length);
         try {
-            String s = StandardCharsets.UTF_8.newDecoder()
+            String s = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(nio)

@@ -1,5 +1,9 @@
 package dev.ferry.protocol.codec;
 
+import static dev.ferry.protocol.codec.TestFrames.encode;
+import static dev.ferry.protocol.codec.TestFrames.hex;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.FrameType;
 import io.netty.buffer.ByteBuf;
@@ -9,15 +13,10 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-
-import static dev.ferry.protocol.codec.TestFrames.encode;
-import static dev.ferry.protocol.codec.TestFrames.hex;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * What a {@link FrameDecoder} must do with any byte stream, checked on one input: shared by the
@@ -35,7 +34,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * </ul>
  */
 final class DecoderOracle {
-    enum Outcome { CLEAN, INCOMPLETE, TOO_LONG, CORRUPTED }
+    enum Outcome {
+        CLEAN,
+        INCOMPLETE,
+        TOO_LONG,
+        CORRUPTED
+    }
 
     record Result(Outcome outcome, int frames, int fragments, int bytes) {}
 
@@ -50,7 +54,9 @@ final class DecoderOracle {
         try {
             int at = 0;
             do {
-                int n = Math.min(input.length - at, rnd.nextInt(4) == 0 ? 1 + rnd.nextInt(3) : 1 + rnd.nextInt(input.length + 1));
+                int n = Math.min(
+                        input.length - at,
+                        rnd.nextInt(4) == 0 ? 1 + rnd.nextInt(3) : 1 + rnd.nextInt(input.length + 1));
                 ByteBuf b = fragment(input, at, n, rnd);
                 fed.add(b);
                 at += n;
@@ -58,41 +64,59 @@ final class DecoderOracle {
                 try {
                     ch.writeInbound(b);
                 } catch (Throwable t) {
-                    assertThat(failure).as("a second exception after %s", failure).isNull();
+                    assertThat(failure)
+                            .as("a second exception after %s", failure)
+                            .isNull();
                     failure = t;
                 }
                 for (Object o; (o = ch.readInbound()) != null; ) {
                     // Frames before the bad one in the same fragment are delivered; none in later fragments.
-                    assertThat(failedEarlier).as("frame %s decoded after the failure %s", o, failure).isFalse();
+                    assertThat(failedEarlier)
+                            .as("frame %s decoded after the failure %s", o, failure)
+                            .isFalse();
                     assertThat(o).isInstanceOf(Frame.class);
                     decoded.add((Frame) o);
                 }
             } while (at < input.length);
             ch.checkException();
         } finally {
-            assertThat(ch.finishAndReleaseAll()).as("messages left in the channel").isFalse();
+            assertThat(ch.finishAndReleaseAll())
+                    .as("messages left in the channel")
+                    .isFalse();
             for (ByteBuf b : fed) {
-                if (b != Unpooled.EMPTY_BUFFER) assertThat(b.refCnt()).as("refCnt of a fed %s", b).isZero();
+                if (b != Unpooled.EMPTY_BUFFER)
+                    assertThat(b.refCnt()).as("refCnt of a fed %s", b).isZero();
             }
         }
 
         byte[] prefix = encode(decoded);
-        assertThat(Arrays.equals(prefix, 0, prefix.length, input, 0, Math.min(prefix.length, input.length)) && prefix.length <= input.length)
-                .as("decoded frames %s re-encode to a prefix of the input", decoded).isTrue();
+        assertThat(Arrays.equals(prefix, 0, prefix.length, input, 0, Math.min(prefix.length, input.length))
+                        && prefix.length <= input.length)
+                .as("decoded frames %s re-encode to a prefix of the input", decoded)
+                .isTrue();
         byte[] rest = Arrays.copyOfRange(input, prefix.length, input.length);
 
         if (failure == null) {
             if (rest.length == 0) return new Result(Outcome.CLEAN, decoded.size(), fed.size(), input.length);
             if (rest.length >= 4) {
                 long length = u32(rest, 0);
-                assertThat(length).as("undecoded rest %s: a valid length", hex(rest)).isBetween(1L, (long) cap);
-                assertThat((long) rest.length).as("undecoded rest %s is incomplete", hex(rest)).isLessThan(4 + length);
-                if (rest.length > 4) assertThat(FrameType.of(rest[4] & 0xFF)).as("undecoded rest %s: known type", hex(rest)).isNotNull();
+                assertThat(length)
+                        .as("undecoded rest %s: a valid length", hex(rest))
+                        .isBetween(1L, (long) cap);
+                assertThat((long) rest.length)
+                        .as("undecoded rest %s is incomplete", hex(rest))
+                        .isLessThan(4 + length);
+                if (rest.length > 4)
+                    assertThat(FrameType.of(rest[4] & 0xFF))
+                            .as("undecoded rest %s: known type", hex(rest))
+                            .isNotNull();
             }
             return new Result(Outcome.INCOMPLETE, decoded.size(), fed.size(), input.length);
         }
         assertThat(failure).isInstanceOfAny(TooLongFrameException.class, CorruptedFrameException.class);
-        assertThat(failure.getCause()).as("a decoder exception wrapping %s", failure.getCause()).isNull();
+        assertThat(failure.getCause())
+                .as("a decoder exception wrapping %s", failure.getCause())
+                .isNull();
         assertThat(failure.getMessage()).isNotBlank();
         assertThat(rest.length).as("failed on an undecoded rest").isGreaterThanOrEqualTo(4);
         long length = u32(rest, 0);
@@ -118,14 +142,24 @@ final class DecoderOracle {
                 if (n >= 2) {
                     int half = n / 2;
                     CompositeByteBuf c = PooledByteBufAllocator.DEFAULT.compositeDirectBuffer();
-                    c.addComponent(true, PooledByteBufAllocator.DEFAULT.directBuffer(half).writeBytes(input, at, half));
-                    c.addComponent(true, PooledByteBufAllocator.DEFAULT.directBuffer(n - half).writeBytes(input, at + half, n - half));
+                    c.addComponent(
+                            true,
+                            PooledByteBufAllocator.DEFAULT.directBuffer(half).writeBytes(input, at, half));
+                    c.addComponent(
+                            true,
+                            PooledByteBufAllocator.DEFAULT
+                                    .directBuffer(n - half)
+                                    .writeBytes(input, at + half, n - half));
                     return c;
                 }
-                return PooledByteBufAllocator.DEFAULT.directBuffer(Math.max(1, n)).writeBytes(input, at, n);
+                return PooledByteBufAllocator.DEFAULT
+                        .directBuffer(Math.max(1, n))
+                        .writeBytes(input, at, n);
             }
             default -> {
-                return PooledByteBufAllocator.DEFAULT.directBuffer(Math.max(1, n)).writeBytes(input, at, n);
+                return PooledByteBufAllocator.DEFAULT
+                        .directBuffer(Math.max(1, n))
+                        .writeBytes(input, at, n);
             }
         }
     }

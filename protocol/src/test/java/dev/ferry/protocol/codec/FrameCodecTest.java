@@ -1,6 +1,13 @@
 package dev.ferry.protocol.codec;
 
-import dev.ferry.testkit.NettyLeaks;
+import static dev.ferry.protocol.codec.TestFrames.encode;
+import static dev.ferry.protocol.codec.TestFrames.frame;
+import static dev.ferry.protocol.codec.TestFrames.hex;
+import static dev.ferry.protocol.codec.TestFrames.same;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
 import dev.ferry.protocol.DoneFlags;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
@@ -10,6 +17,7 @@ import dev.ferry.protocol.ProtocolVersion;
 import dev.ferry.protocol.ResumeToken;
 import dev.ferry.protocol.SessionId;
 import dev.ferry.protocol.Severity;
+import dev.ferry.testkit.NettyLeaks;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
@@ -19,14 +27,6 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -39,14 +39,13 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-
-import static dev.ferry.protocol.codec.TestFrames.encode;
-import static dev.ferry.protocol.codec.TestFrames.frame;
-import static dev.ferry.protocol.codec.TestFrames.hex;
-import static dev.ferry.protocol.codec.TestFrames.same;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@link FrameDecoder} and {@link FrameEncoder} on an {@link EmbeddedChannel}: round trips, the
@@ -56,34 +55,44 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 class FrameCodecTest {
     private static final int CAP = ProtocolVersion.DEFAULT_MAX_FRAME_LENGTH;
     private static final SessionId SID = new SessionId(0x0123456789abcdefL, 0xfedcba9876543210L);
-    private static final ResumeToken TOKEN = ResumeToken.of(IntStream.range(0, 32).collect(
-            ByteArrayOutputStream::new, (o, i) -> o.write(0xE0 + i), (a, b) -> a.writeBytes(b.toByteArray())).toByteArray());
+    private static final ResumeToken TOKEN = ResumeToken.of(IntStream.range(0, 32)
+            .collect(ByteArrayOutputStream::new, (o, i) -> o.write(0xE0 + i), (a, b) -> a.writeBytes(b.toByteArray()))
+            .toByteArray());
     private static final String MULTI_BYTE = "héllo – Grüße, 日本語, 🚀🦀 ∑";
 
     private final List<ByteBuf> fed = new ArrayList<>();
     private final List<EmbeddedChannel> channels = new ArrayList<>();
 
     @BeforeAll
-    static void hookLeakDetector() { NettyLeaks.install(); }
+    static void hookLeakDetector() {
+        NettyLeaks.install();
+    }
 
     @AfterEach
     void everyBufferReleased() {
         for (EmbeddedChannel ch : channels) {
-            assertThat(ch.finishAndReleaseAll()).as("nothing left in the channel").isFalse();
+            assertThat(ch.finishAndReleaseAll())
+                    .as("nothing left in the channel")
+                    .isFalse();
         }
-        for (ByteBuf b : fed) assertThat(b.refCnt()).as("refCnt of a buffer fed to the decoder").isZero();
+        for (ByteBuf b : fed)
+            assertThat(b.refCnt()).as("refCnt of a buffer fed to the decoder").isZero();
         fed.clear(); // released pooled buffers are recycled: holding them would hide leaks from the detector
         channels.clear();
     }
 
     @AfterAll
     static void noLeaks() {
-        assertThat(NettyLeaks.collect()).as("ByteBuf leaks reported by the paranoid leak detector").isEmpty();
+        assertThat(NettyLeaks.collect())
+                .as("ByteBuf leaks reported by the paranoid leak detector")
+                .isEmpty();
     }
 
     // ------------------------------------------------------------------ helpers
 
-    private EmbeddedChannel channel() { return channel(CAP); }
+    private EmbeddedChannel channel() {
+        return channel(CAP);
+    }
 
     private EmbeddedChannel channel(int cap) {
         EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(cap), FrameEncoder.INSTANCE);
@@ -146,8 +155,14 @@ class FrameCodecTest {
             f.add(new Frame.Row(id, 0, new byte[0]));
             f.add(new Frame.Row(id, Long.MAX_VALUE, allBytes));
             for (Severity s : Severity.values()) f.add(new Frame.Message(id, s, s == Severity.INFO ? "" : MULTI_BYTE));
-            for (int flags : new int[] {0, DoneFlags.FINAL, DoneFlags.ERROR, DoneFlags.FINAL | DoneFlags.ERROR,
-                    DoneFlags.FINAL | DoneFlags.ATTENTION, DoneFlags.KNOWN}) {
+            for (int flags : new int[] {
+                0,
+                DoneFlags.FINAL,
+                DoneFlags.ERROR,
+                DoneFlags.FINAL | DoneFlags.ERROR,
+                DoneFlags.FINAL | DoneFlags.ATTENTION,
+                DoneFlags.KNOWN
+            }) {
                 f.add(new Frame.Done(id, flags, flags == 0 ? 0 : Long.MAX_VALUE));
             }
             f.add(new Frame.Attention(id));
@@ -163,9 +178,13 @@ class FrameCodecTest {
         f.add(new Frame.Message(3, Severity.ERROR, str(100_001, "日")));
         f.add(new Frame.Migrate(0, 0, 0, List.of("")));
         f.add(new Frame.Migrate(-1, -1, 0xFFFF_FFFFL, List.of("127.0.0.2:7000")));
-        f.add(new Frame.Migrate(Integer.MIN_VALUE, 42, 60_000,
+        f.add(new Frame.Migrate(
+                Integer.MIN_VALUE,
+                42,
+                60_000,
                 IntStream.range(0, 16).mapToObj(i -> "10.0.0." + i + ":7000").toList()));
-        List<String> big = new ArrayList<>(Collections.nCopies(15, max16FourByte)); // 16 of them would pass the 1 MiB cap
+        List<String> big =
+                new ArrayList<>(Collections.nCopies(15, max16FourByte)); // 16 of them would pass the 1 MiB cap
         big.add(MULTI_BYTE);
         f.add(new Frame.Migrate(1, 2, 3, big));
         for (GoodbyeReason r : GoodbyeReason.values()) f.add(new Frame.Goodbye(r, r.name()));
@@ -184,14 +203,20 @@ class FrameCodecTest {
         EmbeddedChannel ch = channel();
         for (Frame frame : edgeFrames()) {
             byte[] wire = encodeOutbound(ch, frame);
-            assertThat(wire).as("channel encoder = static encode for %s", frame.type()).isEqualTo(encode(frame));
-            assertThat(java.nio.ByteBuffer.wrap(wire).getInt()).as("length field").isEqualTo(wire.length - 4);
+            assertThat(wire)
+                    .as("channel encoder = static encode for %s", frame.type())
+                    .isEqualTo(encode(frame));
+            assertThat(java.nio.ByteBuffer.wrap(wire).getInt())
+                    .as("length field")
+                    .isEqualTo(wire.length - 4);
             assertThat(wire[4] & 0xFF).as("type byte").isEqualTo(frame.type().code());
 
             assertThat(ch.writeInbound(buf(wire))).isTrue();
             List<Frame> decoded = readAll(ch);
             assertThat(decoded).hasSize(1);
-            assertThat(same(decoded.get(0), frame)).as("decoded %s", frame.type()).isTrue();
+            assertThat(same(decoded.get(0), frame))
+                    .as("decoded %s", frame.type())
+                    .isTrue();
             assertThat(encode(decoded.get(0))).isEqualTo(wire);
         }
     }
@@ -199,11 +224,14 @@ class FrameCodecTest {
     @Test
     void str16LimitIsEnforcedWhenTheFrameIsBuilt() {
         assertThatThrownBy(() -> new Frame.Hello(1, "a".repeat(0x10000)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("65535");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("65535");
         assertThatThrownBy(() -> new Frame.Goodbye(GoodbyeReason.CLOSE, "€".repeat(21_846)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("65535");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("65535");
         assertThatThrownBy(() -> new Frame.Migrate(1, 0, 0, Collections.nCopies(17, "a")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1..16");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("1..16");
         assertThatThrownBy(() -> new Frame.Command(0, "x")).isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -246,11 +274,14 @@ class FrameCodecTest {
             ch.writeInbound(buf(wire));
             List<Frame> decoded = readAll(ch);
             assertThat(decoded).as("example %d: %s", i, hex(wire)).hasSize(1);
-            assertThat(same(decoded.get(0), expected.get(i))).as("example %d decodes to %s", i, decoded.get(0)).isTrue();
+            assertThat(same(decoded.get(0), expected.get(i)))
+                    .as("example %d decodes to %s", i, decoded.get(0))
+                    .isTrue();
             assertThat(hex(encodeOutbound(ch, expected.get(i)))).isEqualTo(hex(wire));
         }
         // The FrameDecoder javadoc repeats the first example.
-        assertThat(hex(encode(new Frame.Command(7, "PING")))).isEqualTo("00 00 00 0d 03 00 00 00 07 00 00 00 04 50 49 4e 47");
+        assertThat(hex(encode(new Frame.Command(7, "PING"))))
+                .isEqualTo("00 00 00 0d 03 00 00 00 07 00 00 00 04 50 49 4e 47");
     }
 
     // ------------------------------------------------------------------ fragmentation
@@ -274,10 +305,14 @@ class FrameCodecTest {
                 EmbeddedChannel ch = channel();
                 ch.writeInbound(buf(Arrays.copyOfRange(wire, 0, split)));
                 if (split < wire.length) {
-                    assertThat(readAll(ch)).as("%s split at %d: nothing before the last byte", frame.type(), split).isEmpty();
+                    assertThat(readAll(ch))
+                            .as("%s split at %d: nothing before the last byte", frame.type(), split)
+                            .isEmpty();
                     ch.writeInbound(buf(Arrays.copyOfRange(wire, split, wire.length)));
                 }
-                assertThat(same(readAll(ch), List.of(frame))).as("%s split at %d", frame.type(), split).isTrue();
+                assertThat(same(readAll(ch), List.of(frame)))
+                        .as("%s split at %d", frame.type(), split)
+                        .isTrue();
             }
         }
     }
@@ -350,9 +385,13 @@ class FrameCodecTest {
         return cat(new byte[] {(byte) (utf8.length >> 8), (byte) utf8.length}, utf8);
     }
 
-    private static byte[] u32(long v) { return new byte[] {(byte) (v >> 24), (byte) (v >> 16), (byte) (v >> 8), (byte) v}; }
+    private static byte[] u32(long v) {
+        return new byte[] {(byte) (v >> 24), (byte) (v >> 16), (byte) (v >> 8), (byte) v};
+    }
 
-    private static byte[] u64(long v) { return cat(u32(v >>> 32), u32(v)); }
+    private static byte[] u64(long v) {
+        return cat(u32(v >>> 32), u32(v));
+    }
 
     private static byte[] migrate(int n) {
         ByteArrayOutputStream p = new ByteArrayOutputStream();
@@ -373,50 +412,251 @@ class FrameCodecTest {
                 bad("length 0", u32(0), CorruptedFrameException.class, "length 0"),
                 bad("length cap+1, header only", u32(CAP + 1L), TooLongFrameException.class, "1048577", "1048576"),
                 bad("length 2^32-1, header only", u32(0xFFFF_FFFFL), TooLongFrameException.class, "4294967295"),
-                bad("unknown type 0x00", frame(0x00, new byte[0]), CorruptedFrameException.class, "unknown frame type 0x00"),
-                bad("unknown type 0x0e", frame(0x0E, new byte[] {1, 2, 3}), CorruptedFrameException.class, "unknown frame type 0x0e"),
-                bad("unknown type 0xff", frame(0xFF, new byte[0]), CorruptedFrameException.class, "unknown frame type 0xff"),
-                bad("unknown type, body not sent yet", cat(u32(1000), new byte[] {0x42}), CorruptedFrameException.class, "unknown frame type 0x42"),
-                bad("truncated COMMAND: no text", frame(0x03, u32(7)), CorruptedFrameException.class, "COMMAND", "truncated", "text length"),
-                bad("truncated HELLO: half a version", frame(0x01, new byte[] {0}), CorruptedFrameException.class, "HELLO", "truncated", "version"),
-                bad("truncated ATTENTION: empty", frame(0x07, new byte[0]), CorruptedFrameException.class, "ATTENTION", "truncated", "requestId"),
-                bad("truncated RESUME: short token", frame(0x0A, cat(new byte[] {0, 1}, new byte[16], new byte[31])), CorruptedFrameException.class, "RESUME", "truncated", "resumeToken"),
-                bad("text length beyond the frame", frame(0x03, cat(u32(7), u32(5), "PING".getBytes(StandardCharsets.US_ASCII))), CorruptedFrameException.class, "COMMAND", "text length 5", "4 bytes left"),
-                bad("text length 2^32-1", frame(0x05, cat(u32(7), new byte[] {0}, u32(0xFFFF_FFFFL))), CorruptedFrameException.class, "MESSAGE", "4294967295"),
-                bad("bytes32 length beyond the frame", frame(0x04, cat(u32(7), u64(0), u32(100), new byte[10])), CorruptedFrameException.class, "ROW", "data length 100"),
-                bad("str16 length beyond the frame", frame(0x01, cat(new byte[] {0, 1}, new byte[] {0, 9}, "abc".getBytes(StandardCharsets.US_ASCII))), CorruptedFrameException.class, "HELLO", "clientName", "truncated"),
-                bad("trailing byte after ATTENTION", frame(0x07, cat(u32(7), new byte[] {0})), CorruptedFrameException.class, "ATTENTION", "1 unexpected trailing bytes"),
-                bad("trailing bytes after COMMAND", frame(0x03, cat(u32(7), text4, new byte[3])), CorruptedFrameException.class, "COMMAND", "3 unexpected trailing bytes"),
-                bad("invalid UTF-8: lone continuation", frame(0x01, cat(new byte[] {0, 1}, str16(new byte[] {'a', (byte) 0x80}))), CorruptedFrameException.class, "HELLO", "clientName is not valid UTF-8"),
-                bad("invalid UTF-8: C3 28", frame(0x03, cat(u32(7), u32(2), new byte[] {(byte) 0xC3, 0x28})), CorruptedFrameException.class, "COMMAND", "text is not valid UTF-8"),
-                bad("invalid UTF-8: overlong NUL", frame(0x0C, cat(new byte[] {0}, str16(new byte[] {(byte) 0xC0, (byte) 0x80}))), CorruptedFrameException.class, "GOODBYE", "not valid UTF-8"),
-                bad("invalid UTF-8: encoded surrogate", frame(0x0D, cat(new byte[] {0, 1}, u32(0), u32(3), new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80})), CorruptedFrameException.class, "ERROR", "not valid UTF-8"),
-                bad("invalid UTF-8: cut multi-byte", frame(0x05, cat(u32(1), new byte[] {1}, u32(2), new byte[] {(byte) 0xE2, (byte) 0x82})), CorruptedFrameException.class, "MESSAGE", "not valid UTF-8"),
-                bad("invalid UTF-8: F8", frame(0x02, cat(new byte[] {0, 1}, session, str16(new byte[] {(byte) 0xF8}), new byte[] {0})), CorruptedFrameException.class, "WELCOME", "serverName is not valid UTF-8"),
-                bad("invalid UTF-8 in a MIGRATE target", frame(0x08, cat(u32(1), u32(0), u32(0), new byte[] {1}, str16(new byte[] {(byte) 0xFF}))), CorruptedFrameException.class, "MIGRATE", "target is not valid UTF-8"),
-                bad("unknown DONE flag 0x08", frame(0x06, cat(u32(7), new byte[] {0x09}, u64(1))), CorruptedFrameException.class, "DONE", "unknown DONE flags 0x09"),
-                bad("unknown DONE flag 0x80", frame(0x06, cat(u32(7), new byte[] {(byte) 0x81}, u64(1))), CorruptedFrameException.class, "unknown DONE flags 0x81"),
-                bad("ATTENTION DONE without FINAL", frame(0x06, cat(u32(7), new byte[] {0x04}, u64(0))), CorruptedFrameException.class, "DONE", "ATTENTION", "FINAL"),
-                bad("MIGRATE with 0 targets", migrate(0), CorruptedFrameException.class, "MIGRATE", "target count 0", "1..16"),
-                bad("MIGRATE with 17 targets", migrate(17), CorruptedFrameException.class, "MIGRATE", "target count 17", "1..16"),
+                bad(
+                        "unknown type 0x00",
+                        frame(0x00, new byte[0]),
+                        CorruptedFrameException.class,
+                        "unknown frame type 0x00"),
+                bad(
+                        "unknown type 0x0e",
+                        frame(0x0E, new byte[] {1, 2, 3}),
+                        CorruptedFrameException.class,
+                        "unknown frame type 0x0e"),
+                bad(
+                        "unknown type 0xff",
+                        frame(0xFF, new byte[0]),
+                        CorruptedFrameException.class,
+                        "unknown frame type 0xff"),
+                bad(
+                        "unknown type, body not sent yet",
+                        cat(u32(1000), new byte[] {0x42}),
+                        CorruptedFrameException.class,
+                        "unknown frame type 0x42"),
+                bad(
+                        "truncated COMMAND: no text",
+                        frame(0x03, u32(7)),
+                        CorruptedFrameException.class,
+                        "COMMAND",
+                        "truncated",
+                        "text length"),
+                bad(
+                        "truncated HELLO: half a version",
+                        frame(0x01, new byte[] {0}),
+                        CorruptedFrameException.class,
+                        "HELLO",
+                        "truncated",
+                        "version"),
+                bad(
+                        "truncated ATTENTION: empty",
+                        frame(0x07, new byte[0]),
+                        CorruptedFrameException.class,
+                        "ATTENTION",
+                        "truncated",
+                        "requestId"),
+                bad(
+                        "truncated RESUME: short token",
+                        frame(0x0A, cat(new byte[] {0, 1}, new byte[16], new byte[31])),
+                        CorruptedFrameException.class,
+                        "RESUME",
+                        "truncated",
+                        "resumeToken"),
+                bad(
+                        "text length beyond the frame",
+                        frame(0x03, cat(u32(7), u32(5), "PING".getBytes(StandardCharsets.US_ASCII))),
+                        CorruptedFrameException.class,
+                        "COMMAND",
+                        "text length 5",
+                        "4 bytes left"),
+                bad(
+                        "text length 2^32-1",
+                        frame(0x05, cat(u32(7), new byte[] {0}, u32(0xFFFF_FFFFL))),
+                        CorruptedFrameException.class,
+                        "MESSAGE",
+                        "4294967295"),
+                bad(
+                        "bytes32 length beyond the frame",
+                        frame(0x04, cat(u32(7), u64(0), u32(100), new byte[10])),
+                        CorruptedFrameException.class,
+                        "ROW",
+                        "data length 100"),
+                bad(
+                        "str16 length beyond the frame",
+                        frame(
+                                0x01,
+                                cat(new byte[] {0, 1}, new byte[] {0, 9}, "abc".getBytes(StandardCharsets.US_ASCII))),
+                        CorruptedFrameException.class,
+                        "HELLO",
+                        "clientName",
+                        "truncated"),
+                bad(
+                        "trailing byte after ATTENTION",
+                        frame(0x07, cat(u32(7), new byte[] {0})),
+                        CorruptedFrameException.class,
+                        "ATTENTION",
+                        "1 unexpected trailing bytes"),
+                bad(
+                        "trailing bytes after COMMAND",
+                        frame(0x03, cat(u32(7), text4, new byte[3])),
+                        CorruptedFrameException.class,
+                        "COMMAND",
+                        "3 unexpected trailing bytes"),
+                bad(
+                        "invalid UTF-8: lone continuation",
+                        frame(0x01, cat(new byte[] {0, 1}, str16(new byte[] {'a', (byte) 0x80}))),
+                        CorruptedFrameException.class,
+                        "HELLO",
+                        "clientName is not valid UTF-8"),
+                bad(
+                        "invalid UTF-8: C3 28",
+                        frame(0x03, cat(u32(7), u32(2), new byte[] {(byte) 0xC3, 0x28})),
+                        CorruptedFrameException.class,
+                        "COMMAND",
+                        "text is not valid UTF-8"),
+                bad(
+                        "invalid UTF-8: overlong NUL",
+                        frame(0x0C, cat(new byte[] {0}, str16(new byte[] {(byte) 0xC0, (byte) 0x80}))),
+                        CorruptedFrameException.class,
+                        "GOODBYE",
+                        "not valid UTF-8"),
+                bad(
+                        "invalid UTF-8: encoded surrogate",
+                        frame(0x0D, cat(new byte[] {0, 1}, u32(0), u32(3), new byte[] {
+                            (byte) 0xED, (byte) 0xA0, (byte) 0x80
+                        })),
+                        CorruptedFrameException.class,
+                        "ERROR",
+                        "not valid UTF-8"),
+                bad(
+                        "invalid UTF-8: cut multi-byte",
+                        frame(0x05, cat(u32(1), new byte[] {1}, u32(2), new byte[] {(byte) 0xE2, (byte) 0x82})),
+                        CorruptedFrameException.class,
+                        "MESSAGE",
+                        "not valid UTF-8"),
+                bad(
+                        "invalid UTF-8: F8",
+                        frame(0x02, cat(new byte[] {0, 1}, session, str16(new byte[] {(byte) 0xF8}), new byte[] {0})),
+                        CorruptedFrameException.class,
+                        "WELCOME",
+                        "serverName is not valid UTF-8"),
+                bad(
+                        "invalid UTF-8 in a MIGRATE target",
+                        frame(0x08, cat(u32(1), u32(0), u32(0), new byte[] {1}, str16(new byte[] {(byte) 0xFF}))),
+                        CorruptedFrameException.class,
+                        "MIGRATE",
+                        "target is not valid UTF-8"),
+                bad(
+                        "unknown DONE flag 0x08",
+                        frame(0x06, cat(u32(7), new byte[] {0x09}, u64(1))),
+                        CorruptedFrameException.class,
+                        "DONE",
+                        "unknown DONE flags 0x09"),
+                bad(
+                        "unknown DONE flag 0x80",
+                        frame(0x06, cat(u32(7), new byte[] {(byte) 0x81}, u64(1))),
+                        CorruptedFrameException.class,
+                        "unknown DONE flags 0x81"),
+                bad(
+                        "ATTENTION DONE without FINAL",
+                        frame(0x06, cat(u32(7), new byte[] {0x04}, u64(0))),
+                        CorruptedFrameException.class,
+                        "DONE",
+                        "ATTENTION",
+                        "FINAL"),
+                bad(
+                        "MIGRATE with 0 targets",
+                        migrate(0),
+                        CorruptedFrameException.class,
+                        "MIGRATE",
+                        "target count 0",
+                        "1..16"),
+                bad(
+                        "MIGRATE with 17 targets",
+                        migrate(17),
+                        CorruptedFrameException.class,
+                        "MIGRATE",
+                        "target count 17",
+                        "1..16"),
                 bad("MIGRATE with 255 targets", migrate(255), CorruptedFrameException.class, "target count 255"),
-                bad("requestId 0 in COMMAND", frame(0x03, cat(id0, text4)), CorruptedFrameException.class, "COMMAND", "requestId 0"),
-                bad("requestId 0 in ROW", frame(0x04, cat(id0, u64(0), u32(0))), CorruptedFrameException.class, "ROW", "requestId 0"),
-                bad("requestId 0 in MESSAGE", frame(0x05, cat(id0, new byte[] {0}, u32(0))), CorruptedFrameException.class, "MESSAGE", "requestId 0"),
-                bad("requestId 0 in DONE", frame(0x06, cat(id0, new byte[] {1}, u64(0))), CorruptedFrameException.class, "DONE", "requestId 0"),
-                bad("requestId 0 in ATTENTION", frame(0x07, id0), CorruptedFrameException.class, "ATTENTION", "requestId 0"),
-                bad("requestId 0 in DEFERRED", frame(0x0B, id0), CorruptedFrameException.class, "DEFERRED", "requestId 0"),
-                bad("seq above 2^63-1", frame(0x04, cat(u32(7), u64(-1), u32(0))), CorruptedFrameException.class, "ROW", "seq", "18446744073709551615"),
-                bad("rowCount above 2^63-1", frame(0x06, cat(u32(7), new byte[] {1}, u64(Long.MIN_VALUE))), CorruptedFrameException.class, "DONE", "rowCount", "9223372036854775808"),
-                bad("bool 2", frame(0x02, cat(new byte[] {0, 1}, session, str16(new byte[0]), new byte[] {2})), CorruptedFrameException.class, "WELCOME", "resumed must be 0 or 1, was 2"),
-                bad("unknown severity", frame(0x05, cat(u32(7), new byte[] {3}, u32(0))), CorruptedFrameException.class, "MESSAGE", "unknown severity 3"),
-                bad("unknown goodbye reason", frame(0x0C, cat(new byte[] {5}, str16(new byte[0]))), CorruptedFrameException.class, "GOODBYE", "unknown goodbye reason 5"),
-                bad("unknown error code", frame(0x0D, cat(new byte[] {0, 99}, u32(0), u32(0))), CorruptedFrameException.class, "ERROR", "unknown error code 99"));
+                bad(
+                        "requestId 0 in COMMAND",
+                        frame(0x03, cat(id0, text4)),
+                        CorruptedFrameException.class,
+                        "COMMAND",
+                        "requestId 0"),
+                bad(
+                        "requestId 0 in ROW",
+                        frame(0x04, cat(id0, u64(0), u32(0))),
+                        CorruptedFrameException.class,
+                        "ROW",
+                        "requestId 0"),
+                bad(
+                        "requestId 0 in MESSAGE",
+                        frame(0x05, cat(id0, new byte[] {0}, u32(0))),
+                        CorruptedFrameException.class,
+                        "MESSAGE",
+                        "requestId 0"),
+                bad(
+                        "requestId 0 in DONE",
+                        frame(0x06, cat(id0, new byte[] {1}, u64(0))),
+                        CorruptedFrameException.class,
+                        "DONE",
+                        "requestId 0"),
+                bad(
+                        "requestId 0 in ATTENTION",
+                        frame(0x07, id0),
+                        CorruptedFrameException.class,
+                        "ATTENTION",
+                        "requestId 0"),
+                bad(
+                        "requestId 0 in DEFERRED",
+                        frame(0x0B, id0),
+                        CorruptedFrameException.class,
+                        "DEFERRED",
+                        "requestId 0"),
+                bad(
+                        "seq above 2^63-1",
+                        frame(0x04, cat(u32(7), u64(-1), u32(0))),
+                        CorruptedFrameException.class,
+                        "ROW",
+                        "seq",
+                        "18446744073709551615"),
+                bad(
+                        "rowCount above 2^63-1",
+                        frame(0x06, cat(u32(7), new byte[] {1}, u64(Long.MIN_VALUE))),
+                        CorruptedFrameException.class,
+                        "DONE",
+                        "rowCount",
+                        "9223372036854775808"),
+                bad(
+                        "bool 2",
+                        frame(0x02, cat(new byte[] {0, 1}, session, str16(new byte[0]), new byte[] {2})),
+                        CorruptedFrameException.class,
+                        "WELCOME",
+                        "resumed must be 0 or 1, was 2"),
+                bad(
+                        "unknown severity",
+                        frame(0x05, cat(u32(7), new byte[] {3}, u32(0))),
+                        CorruptedFrameException.class,
+                        "MESSAGE",
+                        "unknown severity 3"),
+                bad(
+                        "unknown goodbye reason",
+                        frame(0x0C, cat(new byte[] {5}, str16(new byte[0]))),
+                        CorruptedFrameException.class,
+                        "GOODBYE",
+                        "unknown goodbye reason 5"),
+                bad(
+                        "unknown error code",
+                        frame(0x0D, cat(new byte[] {0, 99}, u32(0), u32(0))),
+                        CorruptedFrameException.class,
+                        "ERROR",
+                        "unknown error code 99"));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("malformed")
-    void malformedInputFailsWithAMessageThatNamesTheProblem(String name, byte[] wire, Class<? extends DecoderException> type, String[] message) {
+    void malformedInputFailsWithAMessageThatNamesTheProblem(
+            String name, byte[] wire, Class<? extends DecoderException> type, String[] message) {
         for (int mode = 0; mode < 3; mode++) { // whole, one byte at a time, after a valid frame in the same buffer
             EmbeddedChannel ch = channel();
             Throwable thrown = null;
@@ -430,21 +670,27 @@ class FrameCodecTest {
                     decoded.addAll(readAll(ch));
                 }
             } else {
-                thrown = catchThrowable(() -> ch.writeInbound(buf(cat(encode(new Frame.Attention(5)), wire, encode(new Frame.Attention(6))))));
+                thrown = catchThrowable(() -> ch.writeInbound(
+                        buf(cat(encode(new Frame.Attention(5)), wire, encode(new Frame.Attention(6))))));
             }
             decoded.addAll(readAll(ch));
             assertThat(thrown).as("%s (mode %d)", name, mode).isInstanceOf(type);
             assertThat(thrown.getMessage()).as(name).contains(message);
-            assertThat(thrown.getCause()).as("%s: found by the decoder's own checks, not a wrapped %s", name, thrown.getCause()).isNull();
+            assertThat(thrown.getCause())
+                    .as("%s: found by the decoder's own checks, not a wrapped %s", name, thrown.getCause())
+                    .isNull();
             assertThat(same(decoded, mode == 2 ? List.of(new Frame.Attention(5)) : List.of()))
-                    .as("%s (mode %d): frames before the bad one are delivered, none after: %s", name, mode, decoded).isTrue();
+                    .as("%s (mode %d): frames before the bad one are delivered, none after: %s", name, mode, decoded)
+                    .isTrue();
             assertDiscardsFromNowOn(ch);
         }
     }
 
     private void assertDiscardsFromNowOn(EmbeddedChannel ch) {
         byte[] valid = encode(someFrames());
-        assertThat(ch.writeInbound(buf(valid))).as("a failed decoder delivers nothing more").isFalse();
+        assertThat(ch.writeInbound(buf(valid)))
+                .as("a failed decoder delivers nothing more")
+                .isFalse();
         assertThat(ch.writeInbound(buf(u32(0)))).isFalse(); // and fails no more
         ch.checkException();
         assertThat(ch.<Object>readInbound()).isNull();
@@ -455,7 +701,9 @@ class FrameCodecTest {
         EmbeddedChannel ch = channel(64);
         ch.writeInbound(buf(new byte[] {0, 0}));
         assertThatThrownBy(() -> ch.writeInbound(buf(new byte[] {0, 65})))
-                .isInstanceOf(TooLongFrameException.class).hasMessageContaining("65").hasMessageContaining("64");
+                .isInstanceOf(TooLongFrameException.class)
+                .hasMessageContaining("65")
+                .hasMessageContaining("64");
         assertDiscardsFromNowOn(ch);
     }
 

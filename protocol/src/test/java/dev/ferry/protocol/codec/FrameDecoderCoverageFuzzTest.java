@@ -1,13 +1,13 @@
 package dev.ferry.protocol.codec;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.ferry.testkit.FuzzRuns;
 import dev.ferry.testkit.NettyLeaks;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Coverage-guided fuzzing of the frame decoder with Jazzer: libFuzzer mutates the bytes towards
@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class FrameDecoderCoverageFuzzTest {
     /** Fuzzing mode must run inputs beyond the corpus it starts from, or it did not fuzz. */
-    private static final FuzzRuns RUNS = new FuzzRuns(FrameDecoderCoverageFuzzTest.class, "decoderAcceptsFramesOrFailsCleanly");
+    private static final FuzzRuns RUNS =
+            new FuzzRuns(FrameDecoderCoverageFuzzTest.class, "decoderAcceptsFramesOrFailsCleanly");
 
     @BeforeAll
     static void leakDetection() {

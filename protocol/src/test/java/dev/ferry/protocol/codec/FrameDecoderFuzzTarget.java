@@ -3,7 +3,6 @@ package dev.ferry.protocol.codec;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import dev.ferry.protocol.ProtocolVersion;
 import dev.ferry.testkit.NettyLeaks;
-
 import java.util.List;
 import java.util.Random;
 

@@ -1,16 +1,16 @@
 package dev.ferry.protocol.codec;
 
-import dev.ferry.testkit.NettyLeaks;
+import static dev.ferry.protocol.codec.TestFrames.hex;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.ferry.protocol.Frame;
-import dev.ferry.protocol.FrameType;
 import dev.ferry.protocol.ProtocolVersion;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.CorruptedFrameException;
-import io.netty.handler.codec.TooLongFrameException;
+import dev.ferry.testkit.NettyLeaks;
+import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -18,17 +18,6 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
-
-import java.io.ByteArrayOutputStream;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Random;
-import java.util.concurrent.atomic.AtomicLong;
-
-import static dev.ferry.protocol.codec.TestFrames.encode;
-import static dev.ferry.protocol.codec.TestFrames.hex;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Decoder fuzz: {@value #TRIES} × {@value #INPUTS_PER_TRY} inputs — random bytes and mutated
@@ -60,16 +49,26 @@ class FrameDecoderFuzzTest {
     @AfterContainer
     static void report() {
         long ms = (System.nanoTime() - startedNanos) / 1_000_000;
-        System.out.printf("decoder fuzz: %,d inputs (%,d bytes in %,d fragments) in %,d ms: %,d frames decoded; "
+        System.out.printf(
+                "decoder fuzz: %,d inputs (%,d bytes in %,d fragments) in %,d ms: %,d frames decoded; "
                         + "outcomes: %,d TooLongFrame, %,d CorruptedFrame, %,d clean, %,d ended inside a frame%n",
-                INPUTS.get(), BYTES.get(), FRAGMENTS.get(), ms, FRAMES.get(), TOO_LONG.get(), CORRUPTED.get(),
-                CLEAN.get(), INCOMPLETE.get());
+                INPUTS.get(),
+                BYTES.get(),
+                FRAGMENTS.get(),
+                ms,
+                FRAMES.get(),
+                TOO_LONG.get(),
+                CORRUPTED.get(),
+                CLEAN.get(),
+                INCOMPLETE.get());
         assertThat(INPUTS.get()).as("fuzz inputs").isGreaterThanOrEqualTo(100_000);
         assertThat(NettyLeaks.collect()).as("ByteBuf leaks").isEmpty();
     }
 
     @Provide
-    Arbitrary<List<Frame>> seedFrames() { return FrameArbitraries.frame().list().ofMinSize(1).ofMaxSize(6); }
+    Arbitrary<List<Frame>> seedFrames() {
+        return FrameArbitraries.frame().list().ofMinSize(1).ofMaxSize(6);
+    }
 
     @Property(tries = TRIES, shrinking = ShrinkingMode.OFF)
     void decoderFailsOnlyWithDecoderExceptions(@ForAll("seedFrames") List<Frame> frames, @ForAll long seed) {
@@ -107,7 +106,10 @@ class FrameDecoderFuzzTest {
         int n = rnd.nextInt(80);
         byte[] b = randomBytes(rnd, 5 + n);
         int length = rnd.nextInt(4) == 0 ? rnd.nextInt(200) : 1 + n;
-        b[0] = 0; b[1] = 0; b[2] = (byte) (length >> 8); b[3] = (byte) length;
+        b[0] = 0;
+        b[1] = 0;
+        b[2] = (byte) (length >> 8);
+        b[3] = (byte) length;
         b[4] = (byte) rnd.nextInt(16);
         return b;
     }
@@ -121,7 +123,8 @@ class FrameDecoderFuzzTest {
             }
             case 1 -> { // interesting byte values
                 byte[] values = {0, 1, 0x7F, (byte) 0x80, (byte) 0xFE, (byte) 0xFF, 0x10, 0x11};
-                for (int k = 1 + rnd.nextInt(3); k > 0; k--) b[rnd.nextInt(b.length)] = values[rnd.nextInt(values.length)];
+                for (int k = 1 + rnd.nextInt(3); k > 0; k--)
+                    b[rnd.nextInt(b.length)] = values[rnd.nextInt(values.length)];
             }
             case 2 -> { // truncation
                 return Arrays.copyOf(b, rnd.nextInt(b.length));
@@ -159,7 +162,10 @@ class FrameDecoderFuzzTest {
             }
             case 7 -> { // insert random bytes
                 int at = rnd.nextInt(b.length + 1);
-                return concat(List.of(Arrays.copyOf(b, at), randomBytes(rnd, 1 + rnd.nextInt(8)), Arrays.copyOfRange(b, at, b.length)));
+                return concat(List.of(
+                        Arrays.copyOf(b, at),
+                        randomBytes(rnd, 1 + rnd.nextInt(8)),
+                        Arrays.copyOfRange(b, at, b.length)));
             }
             default -> { // duplicate or delete a range
                 int i = rnd.nextInt(b.length), j = i + rnd.nextInt(b.length - i + 1);
@@ -177,11 +183,12 @@ class FrameDecoderFuzzTest {
         FRAGMENTS.addAndGet(r.fragments());
         FRAMES.addAndGet(r.frames());
         (switch (r.outcome()) {
-            case CLEAN -> CLEAN;
-            case INCOMPLETE -> INCOMPLETE;
-            case TOO_LONG -> TOO_LONG;
-            case CORRUPTED -> CORRUPTED;
-        }).incrementAndGet();
+                    case CLEAN -> CLEAN;
+                    case INCOMPLETE -> INCOMPLETE;
+                    case TOO_LONG -> TOO_LONG;
+                    case CORRUPTED -> CORRUPTED;
+                })
+                .incrementAndGet();
     }
 
     // ------------------------------------------------------------------ bytes
@@ -198,9 +205,14 @@ class FrameDecoderFuzzTest {
         return out.toByteArray();
     }
 
-    private static long u32(byte[] b, int at) { return DecoderOracle.u32(b, at); }
+    private static long u32(byte[] b, int at) {
+        return DecoderOracle.u32(b, at);
+    }
 
     private static void putU32(byte[] b, int at, long v) {
-        b[at] = (byte) (v >> 24); b[at + 1] = (byte) (v >> 16); b[at + 2] = (byte) (v >> 8); b[at + 3] = (byte) v;
+        b[at] = (byte) (v >> 24);
+        b[at + 1] = (byte) (v >> 16);
+        b[at + 2] = (byte) (v >> 8);
+        b[at + 3] = (byte) v;
     }
 }

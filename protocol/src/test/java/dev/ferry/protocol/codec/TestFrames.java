@@ -4,7 +4,6 @@ import dev.ferry.protocol.Frame;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -63,5 +62,7 @@ final class TestFrames {
         return out;
     }
 
-    static String repeat(String s, int times) { return s.repeat(times); }
+    static String repeat(String s, int times) {
+        return s.repeat(times);
+    }
 }

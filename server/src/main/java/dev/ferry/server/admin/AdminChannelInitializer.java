@@ -6,7 +6,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
-
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,7 +17,7 @@ final class AdminChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final AdminOptions options;
     private final AdminRouter router;
     private final ServerTls tls;
-    private final TlsFailureHandler tlsFailures = new TlsFailureHandler(reason -> { });
+    private final TlsFailureHandler tlsFailures = new TlsFailureHandler(reason -> {});
 
     /** @param tls null for plain HTTP */
     AdminChannelInitializer(AdminOptions options, AdminRouter router, ServerTls tls) {

@@ -5,12 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.protocol.SessionId;
 import dev.ferry.server.Drain;
 import dev.ferry.server.FerryServer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What each endpoint does to the {@link FerryServer}. Reads run where they are called (the event
@@ -36,19 +35,26 @@ final class AdminEndpoints {
 
     CompletableFuture<AdminResponse> ready(AdminRequest request) {
         if (!server.isServing()) {
-            return done(AdminResponse.json(503, Json.object()
-                    .put("status", "NOT_READY")
-                    .put("serving", false)
-                    .put("error", "the server is draining or stopping and takes no new sessions; "
-                            + "it becomes ready again when the drain is cancelled (DELETE /v1/drain)")));
+            return done(
+                    AdminResponse.json(
+                            503,
+                            Json.object()
+                                    .put("status", "NOT_READY")
+                                    .put("serving", false)
+                                    .put(
+                                            "error",
+                                            "the server is draining or stopping and takes no new sessions; "
+                                                    + "it becomes ready again when the drain is cancelled (DELETE /v1/drain)")));
         }
         return storeHealth.check().thenApply(result -> {
             ObjectNode body = Json.object().put("serving", true);
             if (!storeHealth.checksStore()) {
                 return AdminResponse.json(200, body.put("status", "READY").put("store", "UNCHECKED"));
             }
-            if (result.up()) return AdminResponse.json(200, body.put("status", "READY").put("store", "UP"));
-            return AdminResponse.json(503, body.put("status", "NOT_READY").put("store", "DOWN").put("error", result.problem()));
+            if (result.up())
+                return AdminResponse.json(200, body.put("status", "READY").put("store", "UP"));
+            return AdminResponse.json(
+                    503, body.put("status", "NOT_READY").put("store", "DOWN").put("error", result.problem()));
         });
     }
 
@@ -118,16 +124,18 @@ final class AdminEndpoints {
     }
 
     private CompletableFuture<AdminResponse> offLoop(Supplier<AdminResponse> work) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return work.get();
-            } catch (IllegalArgumentException e) {
-                // The SDK refused an input our validation let through: still the caller's input.
-                return AdminResponse.error(400, e.getMessage());
-            } catch (IllegalStateException e) {
-                return AdminResponse.error(409, "the server cannot do that now: " + e.getMessage());
-            }
-        }, blocking);
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return work.get();
+                    } catch (IllegalArgumentException e) {
+                        // The SDK refused an input our validation let through: still the caller's input.
+                        return AdminResponse.error(400, e.getMessage());
+                    } catch (IllegalStateException e) {
+                        return AdminResponse.error(409, "the server cannot do that now: " + e.getMessage());
+                    }
+                },
+                blocking);
     }
 
     private static CompletableFuture<AdminResponse> done(AdminResponse response) {

@@ -20,11 +20,19 @@ final class AdminException extends Exception {
         this.headers = Map.copyOf(headers);
     }
 
-    static AdminException badRequest(String message) { return new AdminException(400, message); }
+    static AdminException badRequest(String message) {
+        return new AdminException(400, message);
+    }
 
-    int status() { return status; }
+    int status() {
+        return status;
+    }
 
-    Map<String, String> headers() { return headers; }
+    Map<String, String> headers() {
+        return headers;
+    }
 
-    AdminResponse toResponse() { return AdminResponse.error(status, getMessage(), headers); }
+    AdminResponse toResponse() {
+        return AdminResponse.error(status, getMessage(), headers);
+    }
 }

@@ -20,15 +20,14 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The "admin" handler: one per connection. Hands each request to the {@link AdminRouter} and
@@ -75,7 +74,11 @@ final class AdminHttpHandler extends ChannelInboundHandlerAdapter {
 
     private static Pending pending(FullHttpRequest request) {
         if (request.decoderResult().isFailure()) {
-            return new Pending(HttpVersion.HTTP_1_1, false, null, malformed(request.decoderResult().cause()));
+            return new Pending(
+                    HttpVersion.HTTP_1_1,
+                    false,
+                    null,
+                    malformed(request.decoderResult().cause()));
         }
         AdminRequest adminRequest = new AdminRequest(
                 request.method().name().toUpperCase(Locale.ROOT),
@@ -99,7 +102,9 @@ final class AdminHttpHandler extends ChannelInboundHandlerAdapter {
                 ? CompletableFuture.completedFuture(next.answer())
                 : router.handle(next.request());
         answer.whenComplete((response, error) -> {
-            AdminResponse r = error == null ? response : AdminResponse.error(500, "internal error: " + error + "; see the server log");
+            AdminResponse r = error == null
+                    ? response
+                    : AdminResponse.error(500, "internal error: " + error + "; see the server log");
             if (ctx.executor().inEventLoop()) write(ctx, next, r);
             else ctx.executor().execute(() -> write(ctx, next, r));
         });
@@ -107,14 +112,15 @@ final class AdminHttpHandler extends ChannelInboundHandlerAdapter {
 
     private void write(ChannelHandlerContext ctx, Pending request, AdminResponse answer) {
         if (closing || !ctx.channel().isActive()) return;
-        FullHttpResponse response = new DefaultFullHttpResponse(request.version(),
-                HttpResponseStatus.valueOf(answer.status()), Unpooled.wrappedBuffer(answer.body()));
+        FullHttpResponse response = new DefaultFullHttpResponse(
+                request.version(), HttpResponseStatus.valueOf(answer.status()), Unpooled.wrappedBuffer(answer.body()));
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, answer.contentType())
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, answer.body().length)
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
                 .set("X-Content-Type-Options", "nosniff");
-        for (Map.Entry<String, String> h : answer.headers().entrySet()) response.headers().set(h.getKey(), h.getValue());
+        for (Map.Entry<String, String> h : answer.headers().entrySet())
+            response.headers().set(h.getKey(), h.getValue());
         if (!request.keepAlive()) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (request.version().equals(HttpVersion.HTTP_1_0)) {
@@ -135,7 +141,8 @@ final class AdminHttpHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof IdleStateEvent) {
             if (!busy && waiting.isEmpty()) {
-                log.debug("admin: closing idle connection from {}", ctx.channel().remoteAddress());
+                log.debug(
+                        "admin: closing idle connection from {}", ctx.channel().remoteAddress());
                 ctx.close();
             }
             return;
@@ -149,7 +156,10 @@ final class AdminHttpHandler extends ChannelInboundHandlerAdapter {
         if (cause instanceof IOException || cause instanceof PrematureChannelClosureException) {
             log.debug("admin: connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
-            log.warn("admin: closing connection from {} after an error", ctx.channel().remoteAddress(), cause);
+            log.warn(
+                    "admin: closing connection from {} after an error",
+                    ctx.channel().remoteAddress(),
+                    cause);
         }
         closing = true;
         ctx.close();
@@ -160,7 +170,8 @@ final class AdminHttpHandler extends ChannelInboundHandlerAdapter {
             return AdminResponse.error(414, "request line too long: " + cause.getMessage() + "; use a shorter URI");
         }
         if (cause instanceof TooLongHttpHeaderException) {
-            return AdminResponse.error(431, "request headers too large: " + cause.getMessage() + "; send fewer or smaller headers");
+            return AdminResponse.error(
+                    431, "request headers too large: " + cause.getMessage() + "; send fewer or smaller headers");
         }
         String what = cause instanceof TooLongFrameException ? "too long" : "malformed";
         return AdminResponse.error(400, "the HTTP request is " + what + ": " + cause.getMessage());

@@ -1,7 +1,6 @@
 package dev.ferry.server.admin;
 
 import dev.ferry.server.tls.TlsOptions;
-
 import java.time.Duration;
 import java.util.Objects;
 
@@ -36,25 +35,49 @@ public final class AdminOptions {
         this.tls = b.tls;
     }
 
-    public static Builder builder() { return new Builder(); }
+    public static Builder builder() {
+        return new Builder();
+    }
 
-    public String bindHost() { return bindHost; }
+    public String bindHost() {
+        return bindHost;
+    }
     /** 0 = an ephemeral port; read the bound one from {@link AdminServer#localAddress()}. */
-    public int port() { return port; }
+    public int port() {
+        return port;
+    }
     /** The token callers must send as {@code Authorization: Bearer <token>}; null only when auth is off. */
-    public String bearerToken() { return bearerToken; }
-    public boolean insecureNoAuth() { return insecureNoAuth; }
-    public int maxBodyBytes() { return maxBodyBytes; }
+    public String bearerToken() {
+        return bearerToken;
+    }
+
+    public boolean insecureNoAuth() {
+        return insecureNoAuth;
+    }
+
+    public int maxBodyBytes() {
+        return maxBodyBytes;
+    }
     /** Sustained rate of mutating requests (POST, PUT, DELETE) for the whole server; bursts up to one second's worth. */
-    public double requestsPerSecond() { return requestsPerSecond; }
+    public double requestsPerSecond() {
+        return requestsPerSecond;
+    }
     /** How long readiness waits for the context store to answer a ping. */
-    public Duration storePingTimeout() { return storePingTimeout; }
+    public Duration storePingTimeout() {
+        return storePingTimeout;
+    }
     /** How long a store ping result is reused, so frequent probes do not hammer the store. */
-    public Duration storePingCacheTtl() { return storePingCacheTtl; }
+    public Duration storePingCacheTtl() {
+        return storePingCacheTtl;
+    }
     /** A connection that sends no complete request for this long is closed (also bounds slow senders). */
-    public Duration idleTimeout() { return idleTimeout; }
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
     /** HTTPS when set; null = plain HTTP. */
-    public TlsOptions tls() { return tls; }
+    public TlsOptions tls() {
+        return tls;
+    }
 
     @Override
     public String toString() {
@@ -62,7 +85,8 @@ public final class AdminOptions {
         return "AdminOptions[" + bindHost + ":" + port + ", auth=" + (insecureNoAuth ? "OFF" : "bearer")
                 + ", maxBodyBytes=" + maxBodyBytes + ", requestsPerSecond=" + requestsPerSecond
                 + ", storePingTimeout=" + storePingTimeout + ", storePingCacheTtl=" + storePingCacheTtl
-                + ", idleTimeout=" + idleTimeout + ", " + (tls == null ? "http" : tls.mutual() ? "https+mTLS" : "https") + "]";
+                + ", idleTimeout=" + idleTimeout + ", " + (tls == null ? "http" : tls.mutual() ? "https+mTLS" : "https")
+                + "]";
     }
 
     public static final class Builder {
@@ -83,7 +107,10 @@ public final class AdminOptions {
          * Serves HTTPS only (null: plain HTTP, the default). Kubelet probes then need
          * {@code scheme: HTTPS}; they do not check the certificate, so mTLS here would lock them out.
          */
-        public Builder tls(TlsOptions tls) { this.tls = tls; return this; }
+        public Builder tls(TlsOptions tls) {
+            this.tls = tls;
+            return this;
+        }
 
         /** Address to listen on (default 127.0.0.1; a pod uses 0.0.0.0). */
         public Builder bindHost(String host) {
@@ -102,7 +129,8 @@ public final class AdminOptions {
         /** The fleet's admin token (from the operator's Secret). */
         public Builder bearerToken(String token) {
             if (token == null || token.isBlank()) {
-                throw new IllegalArgumentException("bearerToken must not be blank (use insecureNoAuth() for local development)");
+                throw new IllegalArgumentException(
+                        "bearerToken must not be blank (use insecureNoAuth() for local development)");
             }
             if (!token.equals(token.strip())) {
                 throw new IllegalArgumentException("bearerToken must not start or end with whitespace");
@@ -135,25 +163,34 @@ public final class AdminOptions {
             return this;
         }
 
-        public Builder storePingTimeout(Duration timeout) { this.storePingTimeout = positive("storePingTimeout", timeout); return this; }
+        public Builder storePingTimeout(Duration timeout) {
+            this.storePingTimeout = positive("storePingTimeout", timeout);
+            return this;
+        }
 
         public Builder storePingCacheTtl(Duration ttl) {
-            if (ttl == null || ttl.isNegative()) throw new IllegalArgumentException("storePingCacheTtl must be >= 0, was " + ttl);
+            if (ttl == null || ttl.isNegative())
+                throw new IllegalArgumentException("storePingCacheTtl must be >= 0, was " + ttl);
             this.storePingCacheTtl = ttl;
             return this;
         }
 
-        public Builder idleTimeout(Duration timeout) { this.idleTimeout = positive("idleTimeout", timeout); return this; }
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = positive("idleTimeout", timeout);
+            return this;
+        }
 
         public AdminOptions build() {
             if (bearerToken == null && !insecureNoAuth) {
-                throw new IllegalStateException("bearerToken is required (or call insecureNoAuth() for local development)");
+                throw new IllegalStateException(
+                        "bearerToken is required (or call insecureNoAuth() for local development)");
             }
             return new AdminOptions(this);
         }
 
         private static Duration positive(String name, Duration d) {
-            if (d == null || d.isNegative() || d.isZero()) throw new IllegalArgumentException(name + " must be positive, was " + d);
+            if (d == null || d.isNegative() || d.isZero())
+                throw new IllegalArgumentException(name + " must be positive, was " + d);
             return Objects.requireNonNull(d);
         }
     }

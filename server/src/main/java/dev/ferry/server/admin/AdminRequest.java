@@ -11,5 +11,7 @@ package dev.ferry.server.admin;
  * @param body          the body bytes (empty when none)
  */
 record AdminRequest(String method, String path, String authorization, String contentType, byte[] body) {
-    boolean hasBody() { return body.length > 0; }
+    boolean hasBody() {
+        return body.length > 0;
+    }
 }

@@ -1,7 +1,6 @@
 package dev.ferry.server.admin;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,14 +1,13 @@
 package dev.ferry.server.admin;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Maps a request to its endpoint and applies, in this order: unknown path (404), wrong method
@@ -47,9 +46,17 @@ final class AdminRouter {
         write("PUT", "/v1/peers", endpoints::setPeers);
     }
 
-    private void open(String method, String path, Endpoint e) { add(method, path, new Route(false, false, e)); }
-    private void read(String method, String path, Endpoint e) { add(method, path, new Route(true, false, e)); }
-    private void write(String method, String path, Endpoint e) { add(method, path, new Route(true, true, e)); }
+    private void open(String method, String path, Endpoint e) {
+        add(method, path, new Route(false, false, e));
+    }
+
+    private void read(String method, String path, Endpoint e) {
+        add(method, path, new Route(true, false, e));
+    }
+
+    private void write(String method, String path, Endpoint e) {
+        add(method, path, new Route(true, true, e));
+    }
 
     private void add(String method, String path, Route route) {
         routes.computeIfAbsent(path, p -> new LinkedHashMap<>()).put(method, route);
@@ -68,23 +75,29 @@ final class AdminRouter {
     private CompletableFuture<AdminResponse> dispatch(AdminRequest request) throws AdminException {
         Map<String, Route> byMethod = routes.get(request.path());
         if (byMethod == null) {
-            throw new AdminException(404, "no such endpoint: " + shown(request.path())
-                    + "; the admin API serves /healthz/live, /healthz/ready, /metrics, /v1/status, /v1/sessions, "
-                    + "/v1/drain, /v1/migrate and /v1/peers");
+            throw new AdminException(
+                    404,
+                    "no such endpoint: " + shown(request.path())
+                            + "; the admin API serves /healthz/live, /healthz/ready, /metrics, /v1/status, /v1/sessions, "
+                            + "/v1/drain, /v1/migrate and /v1/peers");
         }
         Route route = byMethod.get(request.method());
         if (route == null) {
             String allow = String.join(", ", byMethod.keySet());
-            throw new AdminException(405, "method " + shown(request.method()) + " is not allowed on " + request.path()
-                    + "; use " + allow, Map.of("Allow", allow));
+            throw new AdminException(
+                    405,
+                    "method " + shown(request.method()) + " is not allowed on " + request.path() + "; use " + allow,
+                    Map.of("Allow", allow));
         }
         if (route.authenticated()) auth.check(request.authorization());
         if (route.mutating()) {
             long waitNanos = mutationLimit.tryAcquire();
             if (waitNanos > 0) {
                 long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(waitNanos + 999_999_999L));
-                throw new AdminException(429, "too many changing requests (POST, PUT, DELETE); retry after "
-                        + seconds + " s", Map.of("Retry-After", Long.toString(seconds)));
+                throw new AdminException(
+                        429,
+                        "too many changing requests (POST, PUT, DELETE); retry after " + seconds + " s",
+                        Map.of("Retry-After", Long.toString(seconds)));
             }
             checkContentType(request);
         }
@@ -96,8 +109,10 @@ final class AdminRouter {
         if (!request.hasBody() || request.contentType() == null) return;
         String mediaType = request.contentType().split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
         if (!mediaType.equals("application/json")) {
-            throw new AdminException(415, "request body must be JSON: send 'Content-Type: application/json', not "
-                    + shown(request.contentType()));
+            throw new AdminException(
+                    415,
+                    "request body must be JSON: send 'Content-Type: application/json', not "
+                            + shown(request.contentType()));
         }
     }
 
@@ -105,8 +120,10 @@ final class AdminRouter {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof AdminException e) return e.toResponse();
         log.error("admin: {} {} failed", request.method(), shown(request.path()), cause);
-        return AdminResponse.error(500, "internal error while handling " + request.method() + " " + shown(request.path())
-                + ": " + cause + "; see the server log");
+        return AdminResponse.error(
+                500,
+                "internal error while handling " + request.method() + " " + shown(request.path()) + ": " + cause
+                        + "; see the server log");
     }
 
     /** Echoing caller input into messages: keep it short. */

@@ -13,13 +13,12 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The admin HTTP API of a {@link FerryServer}, on its own port: health probes, Prometheus
@@ -44,10 +43,14 @@ public final class AdminServer implements AutoCloseable {
 
     private AdminServer(AdminOptions options, FerryServer server, ContextStore store) throws InterruptedException {
         ServerTls tls = options.tls() == null ? null : ServerTls.create(options.tls());
-        StoreHealth storeHealth = new StoreHealth(store, options.storePingTimeout(), options.storePingCacheTtl(), System::nanoTime);
+        StoreHealth storeHealth =
+                new StoreHealth(store, options.storePingTimeout(), options.storePingCacheTtl(), System::nanoTime);
         BearerAuth auth = BearerAuth.of(options);
-        this.blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("ferry-admin-", 0).factory());
-        AdminRouter router = new AdminRouter(new AdminEndpoints(server, storeHealth, blocking), auth,
+        this.blocking = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("ferry-admin-", 0).factory());
+        AdminRouter router = new AdminRouter(
+                new AdminEndpoints(server, storeHealth, blocking),
+                auth,
                 new TokenBucket(options.requestsPerSecond(), System::nanoTime));
         boolean epoll = Epoll.isAvailable();
         DefaultThreadFactory threads = new DefaultThreadFactory("ferry-admin-io-" + server.name(), true);
@@ -59,18 +62,23 @@ public final class AdminServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new AdminChannelInitializer(options, router, tls));
         try {
-            this.listener = bootstrap.bind(options.bindHost(), options.port()).sync().channel();
+            this.listener =
+                    bootstrap.bind(options.bindHost(), options.port()).sync().channel();
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             blocking.shutdownNow();
             throw e;
         }
         if (!auth.enabled()) {
-            log.warn("{}: admin API on {} has authentication TURNED OFF (insecureNoAuth); anyone who can reach it "
-                    + "can drain this server. Use it only on a developer machine.", server.name(), listener.localAddress());
+            log.warn(
+                    "{}: admin API on {} has authentication TURNED OFF (insecureNoAuth); anyone who can reach it "
+                            + "can drain this server. Use it only on a developer machine.",
+                    server.name(),
+                    listener.localAddress());
         }
         if (!storeHealth.checksStore()) {
-            log.warn("{}: admin API was started without the context store; readiness will not check the store",
+            log.warn(
+                    "{}: admin API was started without the context store; readiness will not check the store",
                     server.name());
         }
         log.info("{}: admin API listening on {} ({})", server.name(), listener.localAddress(), options);
@@ -95,7 +103,9 @@ public final class AdminServer implements AutoCloseable {
         return start(options, server, server.contextStore());
     }
 
-    public InetSocketAddress localAddress() { return (InetSocketAddress) listener.localAddress(); }
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) listener.localAddress();
+    }
 
     /** Stops listening and closes every admin connection. Work already handed to a virtual thread finishes on its own. */
     @Override

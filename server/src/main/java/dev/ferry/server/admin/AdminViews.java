@@ -6,7 +6,6 @@ import dev.ferry.server.FerryServer;
 import dev.ferry.server.MigrationState;
 import dev.ferry.server.MigrationTimers;
 import dev.ferry.server.ServerMetrics;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -28,23 +28,35 @@ final class BearerAuth {
         return new BearerAuth(options.insecureNoAuth() ? null : sha256(options.bearerToken()));
     }
 
-    boolean enabled() { return expectedHash != null; }
+    boolean enabled() {
+        return expectedHash != null;
+    }
 
     /** @throws AdminException 401 with a {@code WWW-Authenticate} challenge when the header is missing or wrong */
     void check(String authorization) throws AdminException {
         if (expectedHash == null) return;
         if (authorization == null || authorization.isBlank()) {
-            throw new AdminException(401, "missing Authorization header: send 'Authorization: Bearer <token>' "
-                    + "with the fleet's admin token", CHALLENGE);
+            throw new AdminException(
+                    401,
+                    "missing Authorization header: send 'Authorization: Bearer <token>' "
+                            + "with the fleet's admin token",
+                    CHALLENGE);
         }
         if (authorization.length() < SCHEME.length()
-                || !authorization.substring(0, SCHEME.length()).toLowerCase(Locale.ROOT).equals(SCHEME)) {
-            throw new AdminException(401, "the Authorization header must use the Bearer scheme: "
-                    + "'Authorization: Bearer <token>'", CHALLENGE);
+                || !authorization
+                        .substring(0, SCHEME.length())
+                        .toLowerCase(Locale.ROOT)
+                        .equals(SCHEME)) {
+            throw new AdminException(
+                    401,
+                    "the Authorization header must use the Bearer scheme: " + "'Authorization: Bearer <token>'",
+                    CHALLENGE);
         }
         String presented = authorization.substring(SCHEME.length()).strip();
         if (!MessageDigest.isEqual(expectedHash, sha256(presented))) {
-            throw new AdminException(401, "invalid bearer token in the Authorization header: use the admin token from the fleet's Secret",
+            throw new AdminException(
+                    401,
+                    "invalid bearer token in the Authorization header: use the admin token from the fleet's Secret",
                     INVALID_TOKEN_CHALLENGE);
         }
     }

@@ -28,7 +28,8 @@ final class BodyLimitAggregator extends HttpObjectAggregator {
 
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-        ctx.fireChannelRead(new OversizedRequest(oversized.protocolVersion(), HttpUtil.isKeepAlive(oversized), maxContentLength()));
+        ctx.fireChannelRead(
+                new OversizedRequest(oversized.protocolVersion(), HttpUtil.isKeepAlive(oversized), maxContentLength()));
     }
 
     /** {@code Expect: 100-continue} with a too large Content-Length: answered here, before any body is sent. */
@@ -38,9 +39,10 @@ final class BodyLimitAggregator extends HttpObjectAggregator {
         if (response instanceof HttpResponse r && r.status().equals(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE)) {
             ReferenceCountUtil.release(response);
             byte[] body = Json.bytes(Json.object().put("error", OversizedRequest.message(maxContentLength)));
-            FullHttpResponse json = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                    Unpooled.wrappedBuffer(body));
-            json.headers().set(HttpHeaderNames.CONTENT_TYPE, AdminResponse.JSON)
+            FullHttpResponse json = new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Unpooled.wrappedBuffer(body));
+            json.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, AdminResponse.JSON)
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
             return json;
         }

@@ -1,7 +1,6 @@
 package dev.ferry.server.admin;
 
 import dev.ferry.protocol.Frame;
-
 import java.util.List;
 import java.util.Set;
 
@@ -14,7 +13,10 @@ record DrainRequest(List<String> targets, double ratePerSecond) {
     static DrainRequest parse(AdminRequest request) throws AdminException {
         JsonBody body = JsonBody.parse(request, Set.of("targets", "ratePerSecond"), EXAMPLE);
         List<String> targets = body.stringList("targets", 1, Frame.Migrate.MAX_TARGETS, TargetAddress::check);
-        double rate = body.number("ratePerSecond", 0, MAX_RATE,
+        double rate = body.number(
+                "ratePerSecond",
+                0,
+                MAX_RATE,
                 "of sessions asked to migrate per second, from 0 to " + (long) MAX_RATE + " (0 = all at once)");
         return new DrainRequest(targets, rate);
     }

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
@@ -27,9 +26,13 @@ final class Json {
 
     private Json() {}
 
-    static ObjectNode object() { return MAPPER.createObjectNode(); }
+    static ObjectNode object() {
+        return MAPPER.createObjectNode();
+    }
 
-    static ArrayNode array() { return MAPPER.createArrayNode(); }
+    static ArrayNode array() {
+        return MAPPER.createArrayNode();
+    }
 
     static byte[] bytes(JsonNode node) {
         try {
@@ -44,8 +47,10 @@ final class Json {
         try {
             return MAPPER.readTree(body);
         } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? ""
-                    : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+            String where = e.getLocation() == null
+                    ? ""
+                    : " (line " + e.getLocation().getLineNr() + ", column "
+                            + e.getLocation().getColumnNr() + ")";
             throw AdminException.badRequest("request body is not valid JSON" + where + ": " + e.getOriginalMessage());
         } catch (IOException e) {
             throw AdminException.badRequest("request body could not be read as JSON: " + e.getMessage());

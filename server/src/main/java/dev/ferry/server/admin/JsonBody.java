@@ -2,7 +2,6 @@ package dev.ferry.server.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -42,7 +41,8 @@ final class JsonBody {
             throw AdminException.badRequest("request body is empty; expected a JSON object, e.g. " + example);
         }
         if (!root.isObject()) {
-            throw AdminException.badRequest("request body must be a JSON object, got " + Json.describe(root) + "; e.g. " + example);
+            throw AdminException.badRequest(
+                    "request body must be a JSON object, got " + Json.describe(root) + "; e.g. " + example);
         }
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String name = names.next();
@@ -110,13 +110,13 @@ final class JsonBody {
     }
 
     private AdminException wrongType(String field, String expected, JsonNode got) {
-        return AdminException.badRequest("field '" + field + "' must be " + expected + ", got " + Json.describe(got)
-                + "; e.g. " + example);
+        return AdminException.badRequest(
+                "field '" + field + "' must be " + expected + ", got " + Json.describe(got) + "; e.g. " + example);
     }
 
     private AdminException outOfRange(String field, String expected, JsonNode got) {
-        return AdminException.badRequest("field '" + field + "' must be " + expected + ", got " + Json.describe(got)
-                + "; e.g. " + example);
+        return AdminException.badRequest(
+                "field '" + field + "' must be " + expected + ", got " + Json.describe(got) + "; e.g. " + example);
     }
 
     private static String abbreviate(String s) {

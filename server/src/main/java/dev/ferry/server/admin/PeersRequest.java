@@ -11,6 +11,8 @@ record PeersRequest(List<String> peers) {
     static PeersRequest parse(AdminRequest request) throws AdminException {
         JsonBody body = JsonBody.parse(request, Set.of("peers"), EXAMPLE);
         // An empty list is allowed: it says "no peers", so a SIGTERM closes sessions instead.
-        return new PeersRequest(body.stringList("peers", 0, MAX_PEERS, TargetAddress::check).stream().distinct().toList());
+        return new PeersRequest(body.stringList("peers", 0, MAX_PEERS, TargetAddress::check).stream()
+                .distinct()
+                .toList());
     }
 }

@@ -1,7 +1,6 @@
 package dev.ferry.server.admin;
 
 import dev.ferry.store.ContextStore;
-
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -17,7 +16,9 @@ import java.util.function.LongSupplier;
 final class StoreHealth {
     /** The outcome of one ping: {@code problem} is null when the store answered in time. */
     record Result(String problem) {
-        boolean up() { return problem == null; }
+        boolean up() {
+            return problem == null;
+        }
     }
 
     private final ContextStore store;
@@ -35,7 +36,9 @@ final class StoreHealth {
         this.nanoTime = nanoTime;
     }
 
-    boolean checksStore() { return store != null; }
+    boolean checksStore() {
+        return store != null;
+    }
 
     synchronized CompletableFuture<Result> check() {
         if (store == null) return CompletableFuture.completedFuture(new Result(null));
@@ -62,7 +65,8 @@ final class StoreHealth {
     private String describe(Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof TimeoutException) {
-            return "the context store (" + store.describe() + ") did not answer a ping within " + timeout.toMillis() + " ms";
+            return "the context store (" + store.describe() + ") did not answer a ping within " + timeout.toMillis()
+                    + " ms";
         }
         return "the context store (" + store.describe() + ") is unreachable: " + cause;
     }

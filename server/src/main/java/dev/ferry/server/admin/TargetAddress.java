@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
 final class TargetAddress {
     /** Longest DNS name (253) plus ":65535"; also well inside the wire format's str16. */
     static final int MAX_LENGTH = 253 + 6;
+
     private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?");
 
@@ -17,15 +18,17 @@ final class TargetAddress {
 
     static void check(String field, String value) throws AdminException {
         if (value.length() > MAX_LENGTH) {
-            throw AdminException.badRequest("field '" + field + "' is too long (" + value.length() + " characters, at most "
-                    + MAX_LENGTH + "); expected \"host:port\"");
+            throw AdminException.badRequest("field '" + field + "' is too long (" + value.length()
+                    + " characters, at most " + MAX_LENGTH + "); expected \"host:port\"");
         }
         int colon = value.lastIndexOf(':');
         if (colon < 0) throw bad(field, value, "it has no port");
         String host = value.substring(0, colon);
         String port = value.substring(colon + 1);
         if (host.startsWith("[")) {
-            if (!host.endsWith("]") || host.length() < 3 || !IPV6.matcher(host.substring(1, host.length() - 1)).matches()) {
+            if (!host.endsWith("]")
+                    || host.length() < 3
+                    || !IPV6.matcher(host.substring(1, host.length() - 1)).matches()) {
                 throw bad(field, value, "a bracketed host must be an IPv6 address like [fd00::1]");
             }
         } else if (host.isEmpty()) {
@@ -44,7 +47,7 @@ final class TargetAddress {
 
     private static AdminException bad(String field, String value, String why) {
         String shown = value.length() <= 80 ? value : value.substring(0, 77) + "...";
-        return AdminException.badRequest("field '" + field + "' must be \"host:port\" (e.g. \"10.0.0.2:7000\"), got \""
-                + shown + "\": " + why);
+        return AdminException.badRequest(
+                "field '" + field + "' must be \"host:port\" (e.g. \"10.0.0.2:7000\"), got \"" + shown + "\": " + why);
     }
 }

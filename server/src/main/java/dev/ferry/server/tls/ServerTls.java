@@ -6,10 +6,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import javax.net.ssl.SSLException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,6 +24,9 @@ import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A server-side TLS context built from {@link TlsOptions}; hands out one {@link SslHandler} per
@@ -54,6 +53,7 @@ public final class ServerTls {
     private volatile long nextCheckNanos;
     /** Fingerprint of files that failed to load, so the same bad files are reported once. */
     private volatile byte[] rejected;
+
     private volatile String lastReloadFailure;
 
     private ServerTls(TlsOptions options, Loaded loaded) {
@@ -114,8 +114,10 @@ public final class ServerTls {
         } catch (IllegalArgumentException e) {
             rejected = fingerprint;
             lastReloadFailure = e.getMessage();
-            log.warn("TLS: the changed files do not make a usable certificate ({}); new connections keep the certificate"
-                    + " loaded before until the files change again", e.getMessage());
+            log.warn(
+                    "TLS: the changed files do not make a usable certificate ({}); new connections keep the certificate"
+                            + " loaded before until the files change again",
+                    e.getMessage());
             return false;
         }
         rejected = null;
@@ -126,12 +128,18 @@ public final class ServerTls {
     }
 
     /** How many times a changed certificate was loaded since the server started. */
-    public long reloads() { return reloads.get(); }
+    public long reloads() {
+        return reloads.get();
+    }
 
     /** Why the last look at changed files did not load them, or null. */
-    public String lastReloadFailure() { return lastReloadFailure; }
+    public String lastReloadFailure() {
+        return lastReloadFailure;
+    }
 
-    public TlsOptions options() { return options; }
+    public TlsOptions options() {
+        return options;
+    }
 
     @Override
     public String toString() {
@@ -140,7 +148,8 @@ public final class ServerTls {
 
     private static SslContext build(TlsOptions options, TlsFiles files) {
         try {
-            SslContextBuilder b = SslContextBuilder.forServer(new ByteArrayInputStream(files.chain()), new ByteArrayInputStream(files.key()))
+            SslContextBuilder b = SslContextBuilder.forServer(
+                            new ByteArrayInputStream(files.chain()), new ByteArrayInputStream(files.key()))
                     .sslProvider(SslProvider.JDK)
                     .protocols("TLSv1.3", "TLSv1.2");
             if (options.mutual()) {
@@ -160,7 +169,9 @@ public final class ServerTls {
      */
     private static void requireKeyMatchesCertificate(TlsFiles files) throws GeneralSecurityException {
         X509Certificate leaf = (X509Certificate) CertificateFactory.getInstance("X.509")
-                .generateCertificates(new ByteArrayInputStream(files.chain())).iterator().next();
+                .generateCertificates(new ByteArrayInputStream(files.chain()))
+                .iterator()
+                .next();
         PublicKey publicKey = leaf.getPublicKey();
         PrivateKey privateKey = KeyFactory.getInstance(publicKey.getAlgorithm())
                 .generatePrivate(new PKCS8EncodedKeySpec(pkcs8(files.key())));
@@ -179,7 +190,8 @@ public final class ServerTls {
         verifier.update(probe);
         if (!verifier.verify(signature)) {
             throw new IllegalArgumentException("the private key does not belong to the certificate "
-                    + leaf.getSubjectX500Principal().getName() + " (a certificate and key from different Secrets or renewals?)");
+                    + leaf.getSubjectX500Principal().getName()
+                    + " (a certificate and key from different Secrets or renewals?)");
         }
     }
 
@@ -191,7 +203,8 @@ public final class ServerTls {
             throw new IllegalArgumentException("the key file is not a PKCS#8 PEM key (-----BEGIN PRIVATE KEY-----);"
                     + " convert it with: openssl pkcs8 -topk8 -nocrypt -in key.pem");
         }
-        return java.util.Base64.getMimeDecoder().decode(text.substring(begin + "-----BEGIN PRIVATE KEY-----".length(), end));
+        return java.util.Base64.getMimeDecoder()
+                .decode(text.substring(begin + "-----BEGIN PRIVATE KEY-----".length(), end));
     }
 
     private static String problem(TlsOptions options, Exception e) {
@@ -202,7 +215,9 @@ public final class ServerTls {
     /** The bytes of the files, read together so that the context and its fingerprint match. */
     private record TlsFiles(byte[] chain, byte[] key, byte[] clientCa) {
         static TlsFiles read(TlsOptions options) throws IOException {
-            return new TlsFiles(Files.readAllBytes(options.certChainPem()), Files.readAllBytes(options.keyPem()),
+            return new TlsFiles(
+                    Files.readAllBytes(options.certChainPem()),
+                    Files.readAllBytes(options.keyPem()),
                     options.mutual() ? Files.readAllBytes(options.clientCaPem()) : new byte[0]);
         }
 
@@ -210,7 +225,8 @@ public final class ServerTls {
             try {
                 MessageDigest sha = MessageDigest.getInstance("SHA-256");
                 for (byte[] part : new byte[][] {chain, key, clientCa}) {
-                    sha.update(java.nio.ByteBuffer.allocate(4).putInt(part.length).array());
+                    sha.update(
+                            java.nio.ByteBuffer.allocate(4).putInt(part.length).array());
                     sha.update(part);
                 }
                 return sha.digest();

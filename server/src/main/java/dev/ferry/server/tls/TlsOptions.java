@@ -41,7 +41,8 @@ public record TlsOptions(Path certChainPem, Path keyPem, Path clientCaPem, Durat
 
     /** The same identity, and clients must present a certificate signed by {@code clientCaPem}. */
     public TlsOptions withClientCa(Path clientCaPem) {
-        return new TlsOptions(certChainPem, keyPem, Objects.requireNonNull(clientCaPem, "clientCaPem"), reloadCheckInterval);
+        return new TlsOptions(
+                certChainPem, keyPem, Objects.requireNonNull(clientCaPem, "clientCaPem"), reloadCheckInterval);
     }
 
     /** The same files, checked for a renewed certificate at most this often (zero: on every connection). */
@@ -49,7 +50,9 @@ public record TlsOptions(Path certChainPem, Path keyPem, Path clientCaPem, Durat
         return new TlsOptions(certChainPem, keyPem, clientCaPem, interval);
     }
 
-    public boolean mutual() { return clientCaPem != null; }
+    public boolean mutual() {
+        return clientCaPem != null;
+    }
 
     private static void requireReadable(String what, Path file) {
         if (!Files.isReadable(file)) {

@@ -1,6 +1,13 @@
 package dev.ferry.server.admin;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -9,23 +16,19 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.util.List;
-import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 /** Everything but health and metrics needs the bearer token; a refused request changes nothing. */
 class AdminAuthTest {
     private AdminTestServer t;
 
     @BeforeEach
-    void start() { t = AdminTestServer.start(); }
+    void start() {
+        t = AdminTestServer.start();
+    }
 
     @AfterEach
-    void stop() { t.close(); }
+    void stop() {
+        t.close();
+    }
 
     static Stream<Arguments> protectedEndpoints() {
         List<String[]> endpoints = List.of(
@@ -38,25 +41,29 @@ class AdminAuthTest {
                 new String[] {"GET", "/v1/peers", null},
                 new String[] {"PUT", "/v1/peers", "{\"peers\":[\"127.0.0.1:7001\"]}"});
         // Each endpoint with: no header, a wrong token, a token of another length, the wrong scheme.
-        return endpoints.stream().flatMap(e -> Stream.of(
-                Arguments.of(e[0], e[1], e[2], null),
-                Arguments.of(e[0], e[1], e[2], "Bearer wrong-token-7f3a9d"),
-                Arguments.of(e[0], e[1], e[2], "Bearer " + AdminTestServer.TOKEN + "x"),
-                Arguments.of(e[0], e[1], e[2], "Basic " + AdminTestServer.TOKEN)));
+        return endpoints.stream()
+                .flatMap(e -> Stream.of(
+                        Arguments.of(e[0], e[1], e[2], null),
+                        Arguments.of(e[0], e[1], e[2], "Bearer wrong-token-7f3a9d"),
+                        Arguments.of(e[0], e[1], e[2], "Bearer " + AdminTestServer.TOKEN + "x"),
+                        Arguments.of(e[0], e[1], e[2], "Basic " + AdminTestServer.TOKEN)));
     }
 
     @ParameterizedTest(name = "{0} {1} with Authorization={3}")
     @MethodSource("protectedEndpoints")
     void protectedEndpointRefusesAMissingOrWrongToken(String method, String path, String body, String authorization) {
         HttpRequest.Builder b = HttpRequest.newBuilder(t.uri(path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) b.header("Content-Type", "application/json");
         if (authorization != null) b.header("Authorization", authorization);
 
         HttpResponse<String> r = t.send(b.build());
 
         assertThat(r.statusCode()).isEqualTo(401);
-        assertThat(r.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+        assertThat(r.headers().firstValue("WWW-Authenticate"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
         assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
         JsonNode error = AdminTestServer.json(r);
         assertThat(error.get("error").asText()).contains("Authorization").doesNotContain(AdminTestServer.TOKEN);
@@ -82,7 +89,8 @@ class AdminAuthTest {
     @Test
     void theSchemeNameIsCaseInsensitive() {
         HttpResponse<String> r = t.send(HttpRequest.newBuilder(t.uri("/v1/sessions"))
-                .header("Authorization", "bearer " + AdminTestServer.TOKEN).build());
+                .header("Authorization", "bearer " + AdminTestServer.TOKEN)
+                .build());
 
         assertThat(r.statusCode()).isEqualTo(200);
     }
@@ -100,9 +108,10 @@ class AdminAuthTest {
     @Test
     void aTokenIsRequiredUnlessAuthIsExplicitlyOff() {
         assertThatThrownBy(() -> AdminOptions.builder().build())
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("insecureNoAuth");
-        assertThatThrownBy(() -> AdminOptions.builder().bearerToken(" "))
-                .isInstanceOf(IllegalArgumentException.class);
-        assertThat(AdminOptions.builder().bearerToken("s3cret").build().toString()).doesNotContain("s3cret");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("insecureNoAuth");
+        assertThatThrownBy(() -> AdminOptions.builder().bearerToken(" ")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(AdminOptions.builder().bearerToken("s3cret").build().toString())
+                .doesNotContain("s3cret");
     }
 }

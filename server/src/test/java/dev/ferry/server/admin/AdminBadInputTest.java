@@ -1,26 +1,29 @@
 package dev.ferry.server.admin;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 /** Every refusal is JSON with a message that says what is wrong, and changes nothing. */
 class AdminBadInputTest {
     private AdminTestServer t;
 
     @BeforeEach
-    void start() { t = AdminTestServer.start(b -> b.maxBodyBytes(4096)); }
+    void start() {
+        t = AdminTestServer.start(b -> b.maxBodyBytes(4096));
+    }
 
     @AfterEach
-    void stop() { t.close(); }
+    void stop() {
+        t.close();
+    }
 
     private static String error(HttpResponse<String> r) {
         assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
@@ -85,7 +88,8 @@ class AdminBadInputTest {
     void anEmptyBodyIsRefusedWithAnExample() {
         HttpRequest request = HttpRequest.newBuilder(t.uri("/v1/drain"))
                 .header("Authorization", "Bearer " + AdminTestServer.TOKEN)
-                .POST(HttpRequest.BodyPublishers.noBody()).build();
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build();
 
         HttpResponse<String> r = t.send(request);
 
@@ -98,7 +102,8 @@ class AdminBadInputTest {
         HttpRequest request = HttpRequest.newBuilder(t.uri("/v1/peers"))
                 .header("Authorization", "Bearer " + AdminTestServer.TOKEN)
                 .header("Content-Type", "application/x-www-form-urlencoded")
-                .PUT(HttpRequest.BodyPublishers.ofString("peers=a:1")).build();
+                .PUT(HttpRequest.BodyPublishers.ofString("peers=a:1"))
+                .build();
 
         HttpResponse<String> r = t.send(request);
 
@@ -136,12 +141,14 @@ class AdminBadInputTest {
     void tooManyChangingRequestsGet429WithRetryAfter() {
         // One token, refilled once every 100 s: the second request cannot get one.
         try (AdminTestServer slow = AdminTestServer.start(b -> b.requestsPerSecond(0.01))) {
-            assertThat(slow.send("PUT", "/v1/peers", "{\"peers\":[\"a:1\"]}").statusCode()).isEqualTo(200);
+            assertThat(slow.send("PUT", "/v1/peers", "{\"peers\":[\"a:1\"]}").statusCode())
+                    .isEqualTo(200);
 
             HttpResponse<String> r = slow.send("PUT", "/v1/peers", "{\"peers\":[\"b:2\"]}");
 
             assertThat(r.statusCode()).isEqualTo(429);
-            assertThat(r.headers().firstValue("Retry-After")).hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isBetween(1L, 100L));
+            assertThat(r.headers().firstValue("Retry-After"))
+                    .hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isBetween(1L, 100L));
             assertThat(error(r)).contains("retry after");
             assertThat(slow.server.peers()).containsExactly("a:1");
             // Reads are not limited.

@@ -1,13 +1,12 @@
 package dev.ferry.server.admin;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.time.Duration;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** HTTP/1.1 connection handling: keep-alive, pipelining order, close, malformed requests, idle timeout. */
 class AdminConnectionTest {
@@ -16,10 +15,14 @@ class AdminConnectionTest {
     private AdminTestServer t;
 
     @BeforeEach
-    void start() { t = AdminTestServer.start(b -> b.idleTimeout(Duration.ofMillis(300))); }
+    void start() {
+        t = AdminTestServer.start(b -> b.idleTimeout(Duration.ofMillis(300)));
+    }
 
     @AfterEach
-    void stop() { t.close(); }
+    void stop() {
+        t.close();
+    }
 
     @Test
     void keepAliveServesSeveralRequestsOnOneConnection() throws IOException {

@@ -1,21 +1,20 @@
 package dev.ferry.server.admin;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.protocol.Frame;
 import dev.ferry.server.Drain;
 import dev.ferry.server.MigrationState;
 import dev.ferry.server.WireClient;
 import dev.ferry.testkit.Waits;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** Drain, cancel, migrate and peers, with live sessions; every effect is checked on the FerryServer. */
 class AdminControlTest {
@@ -25,7 +24,9 @@ class AdminControlTest {
     private final List<WireClient> clients = new ArrayList<>();
 
     @BeforeEach
-    void start() { t = AdminTestServer.start(); }
+    void start() {
+        t = AdminTestServer.start();
+    }
 
     @AfterEach
     void stop() {
@@ -56,21 +57,31 @@ class AdminControlTest {
         for (WireClient c : clients) {
             assertThat(c.expect(Frame.Migrate.class).targets()).containsExactly(PEER);
         }
-        await().atMost(Waits.STATE).until(() -> t.server.currentDrain().orElseThrow().requested() == 2);
+        await().atMost(Waits.STATE)
+                .until(() -> t.server.currentDrain().orElseThrow().requested() == 2);
         JsonNode status = AdminTestServer.json(t.get("/v1/status"));
         assertThat(status.get("serving").asBoolean()).isFalse();
         assertThat(status.get("drain").get("requested").asInt()).isEqualTo(2);
         assertThat(status.get("drain").get("finished").asBoolean()).isTrue();
-        assertThat(status.get("writeThrough").get("enabled").asBoolean()).as("off unless configured").isFalse();
+        assertThat(status.get("writeThrough").get("enabled").asBoolean())
+                .as("off unless configured")
+                .isFalse();
         assertThat(status.get("writeThrough").get("attempts").asLong()).isZero();
-        assertThat(AdminTestServer.json(t.get("/v1/drain")).get("drain").get("targets").get(0).asText()).isEqualTo(PEER);
+        assertThat(AdminTestServer.json(t.get("/v1/drain"))
+                        .get("drain")
+                        .get("targets")
+                        .get(0)
+                        .asText())
+                .isEqualTo(PEER);
     }
 
     @Test
     void cancelStopsTheDrainCallsOffMigrationsAndServesAgain() {
         connect();
         await().atMost(Waits.STATE).until(() -> t.server.sessionCount() == 1);
-        assertThat(t.send("POST", "/v1/drain", "{\"targets\":[\"" + PEER + "\"],\"ratePerSecond\":0}").statusCode()).isEqualTo(202);
+        assertThat(t.send("POST", "/v1/drain", "{\"targets\":[\"" + PEER + "\"],\"ratePerSecond\":0}")
+                        .statusCode())
+                .isEqualTo(202);
         clients.getFirst().expect(Frame.Migrate.class);
 
         HttpResponse<String> r = t.send("DELETE", "/v1/drain", null);
@@ -78,7 +89,8 @@ class AdminControlTest {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(AdminTestServer.json(r).get("cancelled").asInt()).isEqualTo(1);
         assertThat(t.server.isServing()).isTrue();
-        assertThat(t.server.currentDrain()).hasValueSatisfying(d -> assertThat(d.cancelled()).isTrue());
+        assertThat(t.server.currentDrain())
+                .hasValueSatisfying(d -> assertThat(d.cancelled()).isTrue());
         clients.getFirst().expect(Frame.MigrateCancel.class);
         await().atMost(Waits.STATE).until(() -> t.server.sessionCountsByState().get(MigrationState.CANCELLED) == 1);
     }
@@ -105,15 +117,18 @@ class AdminControlTest {
         await().atMost(Waits.STATE).until(() -> t.server.sessionCount() == 2);
         String unknown = "0123456789abcdef0123456789abcdef";
 
-        HttpResponse<String> r = t.send("POST", "/v1/migrate", "{\"sessions\":[\"" + moving.sessionId() + "\",\""
-                + unknown + "\"],\"targets\":[\"" + PEER + "\"]}");
+        HttpResponse<String> r = t.send(
+                "POST",
+                "/v1/migrate",
+                "{\"sessions\":[\"" + moving.sessionId() + "\",\"" + unknown + "\"],\"targets\":[\"" + PEER + "\"]}");
 
         assertThat(r.statusCode()).isEqualTo(200);
         JsonNode body = AdminTestServer.json(r);
         assertThat(body.get("requested").asInt()).isEqualTo(1);
         assertThat(body.get("notFound").get(0).asText()).isEqualTo(unknown);
         assertThat(clients.getFirst().expect(Frame.Migrate.class).targets()).containsExactly(PEER);
-        assertThat(t.server.session(moving.sessionId()).orElseThrow().migrationState()).isNotEqualTo(MigrationState.NONE);
+        assertThat(t.server.session(moving.sessionId()).orElseThrow().migrationState())
+                .isNotEqualTo(MigrationState.NONE);
         assertThat(clients.get(1).drainReceived()).isEmpty();
     }
 

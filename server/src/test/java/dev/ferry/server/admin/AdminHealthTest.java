@@ -1,12 +1,11 @@
 package dev.ferry.server.admin;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** Liveness, readiness (serving + store ping, cached) and the Prometheus endpoint. */
 class AdminHealthTest {
@@ -26,7 +25,8 @@ class AdminHealthTest {
         try (AdminTestServer t = AdminTestServer.start()) {
             assertThat(t.send("GET", "/healthz/ready", null, null).statusCode()).isEqualTo(200);
 
-            assertThat(t.send("POST", "/v1/drain", "{\"targets\":[\"127.0.0.1:7001\"],\"ratePerSecond\":0}").statusCode())
+            assertThat(t.send("POST", "/v1/drain", "{\"targets\":[\"127.0.0.1:7001\"],\"ratePerSecond\":0}")
+                            .statusCode())
                     .isEqualTo(202);
             HttpResponse<String> draining = t.send("GET", "/healthz/ready", null, null);
 
@@ -71,7 +71,8 @@ class AdminHealthTest {
         try (AdminTestServer t = AdminTestServer.start(b -> b.storePingCacheTtl(Duration.ofMinutes(5)))) {
             int before = t.store.pings();
             for (int i = 0; i < 5; i++) {
-                assertThat(t.send("GET", "/healthz/ready", null, null).statusCode()).isEqualTo(200);
+                assertThat(t.send("GET", "/healthz/ready", null, null).statusCode())
+                        .isEqualTo(200);
             }
 
             assertThat(t.store.pings() - before).isEqualTo(1);

@@ -8,7 +8,6 @@ import dev.ferry.server.ServerOptions;
 import dev.ferry.server.Session;
 import dev.ferry.server.SessionHandler;
 import dev.ferry.store.InMemoryContextStore;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -29,36 +28,54 @@ final class AdminTestServer implements AutoCloseable {
     final PingableStore store;
     final FerryServer server;
     final AdminServer admin;
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     private AdminTestServer(UnaryOperator<AdminOptions.Builder> options) {
         this.store = new PingableStore(new InMemoryContextStore());
-        this.server = FerryServer.start(ServerOptions.builder().serverName("admin-test")
-                .contextStore(store).handler(new DoneHandler()).build());
+        this.server = FerryServer.start(ServerOptions.builder()
+                .serverName("admin-test")
+                .contextStore(store)
+                .handler(new DoneHandler())
+                .build());
         try {
-            this.admin = AdminServer.start(options.apply(AdminOptions.builder().bearerToken(TOKEN)).build(), server, store);
+            this.admin = AdminServer.start(
+                    options.apply(AdminOptions.builder().bearerToken(TOKEN)).build(), server, store);
         } catch (RuntimeException e) {
             server.close();
             throw e;
         }
     }
 
-    static AdminTestServer start() { return new AdminTestServer(b -> b); }
+    static AdminTestServer start() {
+        return new AdminTestServer(b -> b);
+    }
 
-    static AdminTestServer start(UnaryOperator<AdminOptions.Builder> options) { return new AdminTestServer(options); }
+    static AdminTestServer start(UnaryOperator<AdminOptions.Builder> options) {
+        return new AdminTestServer(options);
+    }
 
     URI uri(String path) {
         return URI.create("http://127.0.0.1:" + admin.localAddress().getPort() + path);
     }
 
-    HttpResponse<String> get(String path) { return send("GET", path, null, TOKEN); }
+    HttpResponse<String> get(String path) {
+        return send("GET", path, null, TOKEN);
+    }
 
-    HttpResponse<String> send(String method, String path, String body) { return send(method, path, body, TOKEN); }
+    HttpResponse<String> send(String method, String path, String body) {
+        return send(method, path, body, TOKEN);
+    }
 
     /** @param token null sends no Authorization header */
     HttpResponse<String> send(String method, String path, String body, String token) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path))
+                .timeout(Duration.ofSeconds(10))
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) b.header("Content-Type", "application/json");
         if (token != null) b.header("Authorization", "Bearer " + token);
         return send(b.build());
@@ -75,7 +92,9 @@ final class AdminTestServer implements AutoCloseable {
         }
     }
 
-    static JsonNode json(HttpResponse<String> response) { return json(response.body()); }
+    static JsonNode json(HttpResponse<String> response) {
+        return json(response.body());
+    }
 
     static JsonNode json(String body) {
         try {
@@ -99,9 +118,13 @@ final class AdminTestServer implements AutoCloseable {
     /** The least an application can be: every command just ends. */
     static final class DoneHandler implements SessionHandler {
         @Override
-        public void onCommand(Session session, Request request) { request.done(); }
+        public void onCommand(Session session, Request request) {
+            request.done();
+        }
 
         @Override
-        public void onMigrateResume(Session session, Request request) { request.done(); }
+        public void onMigrateResume(Session session, Request request) {
+            request.done();
+        }
     }
 }

@@ -19,7 +19,9 @@ import java.util.Map;
 final class RawHttp implements AutoCloseable {
     /** One parsed response; header names are lower-case. */
     record Response(int status, Map<String, String> headers, String body) {
-        String header(String name) { return headers.get(name.toLowerCase(Locale.ROOT)); }
+        String header(String name) {
+            return headers.get(name.toLowerCase(Locale.ROOT));
+        }
     }
 
     private final Socket socket;
@@ -36,7 +38,9 @@ final class RawHttp implements AutoCloseable {
         }
     }
 
-    RawHttp write(String text) { return write(text.getBytes(StandardCharsets.UTF_8)); }
+    RawHttp write(String text) {
+        return write(text.getBytes(StandardCharsets.UTF_8));
+    }
 
     RawHttp write(byte[] bytes) {
         try {
@@ -65,7 +69,9 @@ final class RawHttp implements AutoCloseable {
         Map<String, String> headers = new LinkedHashMap<>();
         for (String h = line(); h != null && !h.isEmpty(); h = line()) {
             int colon = h.indexOf(':');
-            headers.put(h.substring(0, colon).strip().toLowerCase(Locale.ROOT), h.substring(colon + 1).strip());
+            headers.put(
+                    h.substring(0, colon).strip().toLowerCase(Locale.ROOT),
+                    h.substring(colon + 1).strip());
         }
         int length = headRequest || status < 200 ? 0 : Integer.parseInt(headers.getOrDefault("content-length", "0"));
         byte[] body = in.readNBytes(length);
@@ -73,7 +79,9 @@ final class RawHttp implements AutoCloseable {
         return new Response(status, headers, new String(body, StandardCharsets.UTF_8));
     }
 
-    Response read() throws IOException { return read(false); }
+    Response read() throws IOException {
+        return read(false);
+    }
 
     /** Whether the server closed the connection (blocks until it does, or fails after 5 s). */
     boolean closedByServer() throws IOException {

@@ -1,10 +1,9 @@
 package dev.ferry.server.admin;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.atomic.AtomicLong;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class TokenBucketTest {
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
