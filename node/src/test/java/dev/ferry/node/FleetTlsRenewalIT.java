@@ -38,8 +38,8 @@ class FleetTlsRenewalIT extends FerryOnNode {
     /** The CRD's default spec.clientPort, which the manifest leaves alone: TLS only when tls.mode is set. */
     private static final int CLIENT_PORT = 7000;
     /**
-     * The operator reads the fleet's TLS Secrets again only every 5 minutes (FleetTls.RECHECK: it may get Secrets but
-     * not watch them), on a reconcile that comes every 15 s when the fleet is steady; room on top for a loaded machine.
+     * The operator reads each of a fleet's Secrets again only every 5 minutes (it may get Secrets but not watch them),
+     * and a deletion it reads starts a reconcile at once; room on top for a loaded machine.
      */
     private static final Duration OPERATOR_REISSUE = Duration.ofMinutes(7);
     /**

@@ -17,7 +17,6 @@ import dev.ferry.operator.resources.FleetLabels;
 import dev.ferry.operator.resources.FleetTlsSecrets;
 import dev.ferry.operator.status.ConditionType;
 import dev.ferry.operator.status.Conditions;
-import dev.ferry.operator.tls.FleetTls;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.Node;
@@ -46,8 +45,8 @@ import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
- * Reconciles a {@link ServerFleet} in three parts: the objects it owns besides its pods ({@link
- * OwnedResources}: a workflow of dependent resources), its TLS Secrets ({@link FleetTls}), and its pods
+ * Reconciles a {@link ServerFleet} in two parts: the objects it owns besides its pods ({@link
+ * OwnedResources}: a workflow of dependent resources, its Secrets, Services and budget), and its pods
  * ({@link PodSetReconciliation}: a pipeline of named steps that creates, drains and deletes pods and
  * computes the status). The status is written by a patch, only when it changed.
  */
@@ -68,7 +67,6 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
     private final String instance;
 
     private final OwnedResources owned;
-    private final FleetTls tls = new FleetTls();
     private final DeletedPods deletedPods = new DeletedPods();
     private final PodSetReconciliation.Shared podSet =
             new PodSetReconciliation.Shared(new Rebalancer(), new AdminHealth(), new MigrationTotals());
@@ -142,16 +140,7 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
 
         @Override
         public Optional<PodAdminClient> admin(ResourceID id) {
-            return fleets.get(id)
-                    .flatMap(fleet -> owned.knownToken(fleet)
-                            .flatMap(token -> tls.verifiedCa(fleet)
-                                    .map(ca -> ca.map(pem -> new PodAdminClient(
-                                                    token,
-                                                    fleet.getSpec().getAdminPort(),
-                                                    pem,
-                                                    FleetTlsSecrets.expectedName(fleet)))
-                                            .orElseGet(() -> new PodAdminClient(
-                                                    token, fleet.getSpec().getAdminPort())))));
+            return fleets.get(id).flatMap(fleet -> owned.knownAccess(fleet).map(access -> adminClient(fleet, access)));
         }
 
         @Override
@@ -170,7 +159,6 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
 
     /** Drops what this operator keeps about a fleet that is gone. */
     void forget(String fleetUid) {
-        tls.forget(fleetUid);
         deletedPods.forget(fleetUid);
         podSet.migrationTotals().forget(fleetUid);
         podSet.adminHealth().forget(fleetUid);
@@ -180,8 +168,7 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
 
     /** Whether this operator keeps per-fleet state for the fleet (tests check nothing leaks). */
     public boolean tracks(String fleetUid) {
-        return tls.tracks(fleetUid)
-                || deletedPods.tracks(fleetUid)
+        return deletedPods.tracks(fleetUid)
                 || podSet.migrationTotals().tracks(fleetUid)
                 || podSet.adminHealth().tracks(fleetUid)
                 || podSet.rebalancer().tracks(fleetUid);
@@ -207,16 +194,7 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
         }
         Instant now = Instant.now();
         FleetEvents events = new FleetEvents(context.getClient(), instance);
-        String token = owned.reconcile(fleet, context);
-        Optional<String> fleetCa = tls.ensure(
-                fleet,
-                context.getClient(),
-                (f, reason, secret, note) -> events.normal(f, reason, "Create", secret, note),
-                now,
-                FIELD_MANAGER);
-        PodAdminClient admin = fleetCa.map(ca -> new PodAdminClient(
-                        token, fleet.getSpec().getAdminPort(), ca, FleetTlsSecrets.expectedName(fleet)))
-                .orElseGet(() -> new PodAdminClient(token, fleet.getSpec().getAdminPort()));
+        PodAdminClient admin = adminClient(fleet, owned.reconcile(fleet, context));
 
         PodSetReconciliation.Result result = new PodSetReconciliation(
                         fleet,
@@ -234,6 +212,14 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
             return UpdateControl.<ServerFleet>noUpdate().rescheduleAfter(next);
         }
         return UpdateControl.patchStatus(withStatus(fleet, result.status())).rescheduleAfter(next);
+    }
+
+    /** A client of the fleet's pods' admin API: HTTPS checked against the fleet's CA when TLS is on. */
+    private static PodAdminClient adminClient(ServerFleet fleet, OwnedResources.AdminAccess access) {
+        int port = fleet.getSpec().getAdminPort();
+        return access.caPem()
+                .map(ca -> new PodAdminClient(access.token(), port, ca, FleetTlsSecrets.expectedName(fleet)))
+                .orElseGet(() -> new PodAdminClient(access.token(), port));
     }
 
     /** Records the failure in the ReconcileError condition; JOSDK retries with back-off. */

@@ -3,58 +3,35 @@ package dev.ferry.operator.dependent;
 import dev.ferry.operator.FleetEvents;
 import dev.ferry.operator.model.ServerFleet;
 import dev.ferry.operator.resources.AdminTokenSecret;
-import dev.ferry.operator.tls.FleetTls;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.dependent.Creator;
 import io.javaoperatorsdk.operator.processing.dependent.Matcher;
 import io.javaoperatorsdk.operator.processing.dependent.Updater;
-import io.javaoperatorsdk.operator.processing.dependent.external.PerResourcePollingDependentResource;
-import io.javaoperatorsdk.operator.processing.event.source.ExternalResourceCachingEventSource;
 import java.util.Optional;
-import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
  * The Secret with the fleet's admin API token: created once with 256 random bits and kept, since a
  * new token would lock the operator out of pods that still run with the old one. Only a Secret that
  * lost its token is written again.
- *
- * <p>The operator may only {@code get} Secrets by name (no list or watch: it must not be able to read
- * the cluster's Secrets), so this dependent polls its one Secret every {@link FleetTls#RECHECK}
- * instead of watching; an idle reconcile costs no request.
  */
-public final class AdminTokenDependent extends PerResourcePollingDependentResource<Secret, ServerFleet, String>
+public final class AdminTokenDependent extends PolledSecretDependent
         implements Creator<Secret, ServerFleet>, Updater<Secret, ServerFleet> {
 
     private static final Logger log = Logger.getLogger(AdminTokenDependent.class);
 
     private final String instance;
-    private volatile KubernetesClient client;
 
     /** {@code instance} names this operator replica in the Events it writes. */
     public AdminTokenDependent(String instance) {
-        super(Secret.class, FleetTls.RECHECK, s -> s.getMetadata().getName());
         this.instance = instance;
     }
 
     @Override
-    protected ExternalResourceCachingEventSource<Secret, ServerFleet, String> createEventSource(
-            EventSourceContext<ServerFleet> context) {
-        client = context.getClient();
-        return super.createEventSource(context);
-    }
-
-    @Override
-    public Set<Secret> fetchResources(ServerFleet fleet) {
-        Secret secret = client.secrets()
-                .inNamespace(fleet.getMetadata().getNamespace())
-                .withName(AdminTokenSecret.name(fleet))
-                .get();
-        return secret == null ? Set.of() : Set.of(secret);
+    Optional<String> secretName(ServerFleet fleet) {
+        return Optional.of(AdminTokenSecret.name(fleet));
     }
 
     /** A new random token each call: only used when the Secret is missing or holds no token. */
@@ -90,19 +67,14 @@ public final class AdminTokenDependent extends PerResourcePollingDependentResour
 
     @Override
     public Secret update(Secret actual, Secret desired, ServerFleet fleet, Context<ServerFleet> context) {
-        Secret written = context.getClient()
-                .secrets()
-                .resource(desired)
-                .fieldManager(context.getControllerConfiguration().fieldManager())
-                .forceConflicts()
-                .serverSideApply();
+        Secret written = apply(desired, context);
         told(fleet, context, written);
         return written;
     }
 
-    /** The token the fleet's Secret holds, once the Secret is there. */
-    public Optional<String> token(ServerFleet fleet, Context<ServerFleet> context) {
-        return getSecondaryResource(fleet, context).flatMap(AdminTokenSecret::token);
+    /** The fleet's admin token as last read, without a request once it was read. */
+    public Optional<String> token(ServerFleet fleet) {
+        return current(fleet).flatMap(AdminTokenSecret::token);
     }
 
     private void told(ServerFleet fleet, Context<ServerFleet> context, Secret secret) {

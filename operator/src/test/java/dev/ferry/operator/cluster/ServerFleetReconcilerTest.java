@@ -9,7 +9,11 @@ import dev.ferry.operator.model.Advertise;
 import dev.ferry.operator.model.FleetPodPhase;
 import dev.ferry.operator.model.ServerFleet;
 import dev.ferry.operator.model.ServerFleetStatus;
+import dev.ferry.operator.model.TlsMode;
+import dev.ferry.operator.model.TlsSpec;
 import dev.ferry.operator.resources.AdminTokenSecret;
+import dev.ferry.operator.resources.FleetTlsSecrets;
+import dev.ferry.operator.tls.FleetCertificates;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -317,6 +321,113 @@ class ServerFleetReconcilerTest {
         await("the operator forgets the deleted fleet")
                 .atMost(WAIT)
                 .until(() -> !operator.reconciler().tracks(fleet.getMetadata().getUid()));
+    }
+
+    @Test
+    void aGeneratedFleetGetsItsCaAndAServingCertificateIssuedOnce(KubernetesClient client, TestNamespace ns)
+            throws Exception {
+        ServerFleet fleet = Fleets.valid("theta", 1);
+        TlsSpec tls = new TlsSpec();
+        tls.setMode(TlsMode.Generated);
+        fleet.getSpec().setTls(tls);
+        client.resource(fleet).create();
+
+        Pod pod = awaitPods(client, "theta", 1).get(0);
+        awaitStatus(client, "theta", s -> s.getPods().size() == 1);
+        Secret ca = client.secrets().withName("theta-ca").get();
+        Secret serving = client.secrets().withName("theta-tls").get();
+        assertThat(serving.getType()).isEqualTo("kubernetes.io/tls");
+        String caPem = FleetTlsSecrets.text(ca, FleetTlsSecrets.CA_CERT).orElseThrow();
+        assertThat(FleetTlsSecrets.text(serving, FleetTlsSecrets.CA_CERT)).contains(caPem);
+        String cert = FleetTlsSecrets.text(serving, FleetTlsSecrets.TLS_CERT).orElseThrow();
+        assertThat(FleetCertificates.dnsNames(FleetCertificates.certificate(cert)))
+                .contains("theta." + ns.name() + ".svc", "theta-admin." + ns.name() + ".svc");
+        assertThat(FleetCertificates.needsRenewal(
+                        cert, caPem, FleetTlsSecrets.dnsNames(fleetNamed(client, "theta")), java.time.Instant.now()))
+                .isFalse();
+        assertThat(pod.getSpec().getVolumes())
+                .extracting(v -> v.getSecret() == null ? null : v.getSecret().getSecretName())
+                .contains("theta-tls");
+
+        // Reconciled again (a pod event): the Secrets as read satisfy the fleet, nothing is issued again.
+        client.pods().withName(pod.getMetadata().getName()).edit(p -> {
+            p.getMetadata().getAnnotations().put("test.ferry.dev/poke", "1");
+            return p;
+        });
+        await("the CA and certificate Events")
+                .atMost(WAIT)
+                .until(() -> eventReasons(client, "theta").containsAll(List.of("FleetCaCreated", "CertificateIssued")));
+        await("nothing issued again")
+                .during(Duration.ofSeconds(3))
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> client.secrets()
+                                .withName("theta-tls")
+                                .get()
+                                .getMetadata()
+                                .getResourceVersion()
+                                .equals(serving.getMetadata().getResourceVersion())
+                        && client.secrets()
+                                .withName("theta-ca")
+                                .get()
+                                .getMetadata()
+                                .getResourceVersion()
+                                .equals(ca.getMetadata().getResourceVersion()));
+        assertThat(eventReasons(client, "theta"))
+                .filteredOn(r -> r.equals("FleetCaCreated") || r.equals("CertificateIssued"))
+                .containsExactlyInAnyOrder("FleetCaCreated", "CertificateIssued");
+    }
+
+    @Test
+    void aProvidedFleetSaysWhatIsMissingAndGoesOnOnceTheSecretExists(KubernetesClient client, TestNamespace ns)
+            throws Exception {
+        ServerFleet fleet = Fleets.valid("iota", 1);
+        TlsSpec tls = new TlsSpec();
+        tls.setMode(TlsMode.Provided);
+        tls.setSecretName("iota-own-tls");
+        fleet.getSpec().setTls(tls);
+        client.resource(fleet).create();
+
+        // A failed reconciliation records only its condition (no observedGeneration: nothing was observed).
+        await("ReconcileError of iota").atMost(WAIT).until(() -> {
+            ServerFleetStatus s = fleetNamed(client, "iota").getStatus();
+            return s != null
+                    && s.getConditions().stream()
+                            .anyMatch(c -> "ReconcileError".equals(c.getType()) && "True".equals(c.getStatus()));
+        });
+        ServerFleetStatus refused = fleetNamed(client, "iota").getStatus();
+        assertThat(condition(refused, "ReconcileError").getMessage())
+                .contains("tls.secretName: Secret " + ns.name() + "/iota-own-tls does not exist")
+                .contains("tls.crt, tls.key (PKCS#8) and ca.crt");
+        assertThat(pods(client, "iota")).isEmpty();
+
+        // The user's Secret, made the way a user's CA would make it: read within the poll for a missing Secret.
+        FleetCertificates.Issued userCa = FleetCertificates.newCa(ns.name(), "user", java.time.Instant.now());
+        FleetCertificates.Issued userCert =
+                FleetCertificates.issueServing(userCa, List.of("iota." + ns.name() + ".svc"), java.time.Instant.now());
+        client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                        .withNewMetadata()
+                        .withName("iota-own-tls")
+                        .endMetadata()
+                        .withType("kubernetes.io/tls")
+                        .addToStringData("tls.crt", userCert.certificatePem())
+                        .addToStringData("tls.key", userCert.privateKeyPem())
+                        .addToStringData("ca.crt", userCa.certificatePem())
+                        .build())
+                .create();
+
+        Pod pod = awaitPods(client, "iota", 1).get(0);
+        ServerFleetStatus status = awaitStatus(client, "iota", s -> s.getPods().size() == 1);
+        assertCondition(status, "ReconcileError", "False", "ReconcileSucceeded");
+        assertThat(pod.getSpec().getVolumes())
+                .extracting(v -> v.getSecret() == null ? null : v.getSecret().getSecretName())
+                .contains("iota-own-tls");
+        assertThat(client.secrets().withName("iota-ca").get())
+                .as("no CA of its own")
+                .isNull();
+    }
+
+    private static ServerFleet fleetNamed(KubernetesClient client, String name) {
+        return client.resources(ServerFleet.class).withName(name).get();
     }
 
     private static List<Pod> pods(KubernetesClient client, String fleet) {
