@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -60,6 +61,8 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
     static final Duration BUSY_REQUEUE = Duration.ofSeconds(1);
     /** Otherwise: how often session counts in the status are refreshed. */
     static final Duration STEADY_REQUEUE = Duration.ofSeconds(15);
+    /** Name of the HorizontalPodAutoscaler event source. */
+    static final String AUTOSCALERS = "autoscalers";
     /** Name of the event source that only sees fleets being deleted. */
     static final String FLEET_DELETIONS = "fleet-deletions";
 
@@ -103,6 +106,13 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
                                 (Node now, Node before) -> NodeDrains.isDraining(now) != NodeDrains.isDraining(before))
                         .build(),
                 context);
+        // HorizontalPodAutoscalers that target a fleet: the operator's own autoscaler stands aside for them.
+        var autoscalers = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(HorizontalPodAutoscaler.class, ServerFleet.class)
+                        .withName(AUTOSCALERS)
+                        .withSecondaryToPrimaryMapper(ServerFleetReconciler::scaledFleet)
+                        .build(),
+                context);
         // Fleet deletions: nothing to reconcile (owner references remove what the fleet owned), but the
         // per-fleet state kept here goes. The filter forgets and never triggers a reconciliation.
         var deletions = new InformerEventSource<>(
@@ -118,7 +128,8 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
                         .build(),
                 context);
         adminStatuses = new PodAdminStatusSource(new PolledFleets(context.getPrimaryCache(), pods), Clock.systemUTC());
-        List<EventSource<?, ServerFleet>> sources = new ArrayList<>(List.of(pods, nodes, deletions, adminStatuses));
+        List<EventSource<?, ServerFleet>> sources =
+                new ArrayList<>(List.of(pods, nodes, autoscalers, deletions, adminStatuses));
         sources.addAll(owned.eventSources(context));
         return sources;
     }
@@ -172,6 +183,15 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
                 || podSet.migrationTotals().tracks(fleetUid)
                 || podSet.adminHealth().tracks(fleetUid)
                 || podSet.rebalancer().tracks(fleetUid);
+    }
+
+    /** The fleet a HorizontalPodAutoscaler scales, if its target is a ServerFleet. */
+    private static Set<ResourceID> scaledFleet(HorizontalPodAutoscaler hpa) {
+        var ref = hpa.getSpec() == null ? null : hpa.getSpec().getScaleTargetRef();
+        if (ref == null || !"ServerFleet".equals(ref.getKind()) || ref.getName() == null) {
+            return Set.of();
+        }
+        return Set.of(new ResourceID(ref.getName(), hpa.getMetadata().getNamespace()));
     }
 
     /** The fleets with a pod on {@code node}. */

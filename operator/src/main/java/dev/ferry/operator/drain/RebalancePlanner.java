@@ -33,8 +33,7 @@ public final class RebalancePlanner {
             return RebalancePlan.none();
         }
         ServerFleetSpec spec = fleet.getSpec();
-        if (spec.getRebalance() == null
-                || !Boolean.TRUE.equals(spec.getRebalance().getEnabled())) {
+        if (!enabled(spec)) {
             return RebalancePlan.finished("rebalancing was turned off", pending, 0);
         }
         if (spec.getIdleMigrationTimerSeconds() == 0 && spec.getSessionIdleTimerSeconds() == 0) {
@@ -91,5 +90,15 @@ public final class RebalancePlanner {
                 .map(p -> DrainTargets.address(fleet, p))
                 .toList();
         return new RebalancePlan(RebalancePlan.Step.MOVE, "", pending, moves, targets, average);
+    }
+
+    /**
+     * Whether sessions move onto the pods a scale-up adds: with spec.rebalance.enabled, and always with
+     * spec.autoscaling (a pod added for the sessions is of no use until some of them move onto it).
+     */
+    public static boolean enabled(ServerFleetSpec spec) {
+        return spec.getAutoscaling() != null
+                || (spec.getRebalance() != null
+                        && Boolean.TRUE.equals(spec.getRebalance().getEnabled()));
     }
 }

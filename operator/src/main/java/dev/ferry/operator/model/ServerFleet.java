@@ -23,6 +23,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
                 + " (it names the fleet's Services and prefixes its pod names)")
 @AdditionalPrinterColumn(name = "Desired", jsonPath = ".spec.replicas", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(
+        name = "Recommended",
+        jsonPath = ".status.autoscaling.recommendedReplicas",
+        type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
         name = "Ready",
         jsonPath = ".status.readyReplicas",
         type = AdditionalPrinterColumn.Type.INTEGER)

@@ -26,8 +26,9 @@ public class ServerFleetSpec {
 
     public static final int MAX_TIMER_SECONDS = 32767;
 
-    @JsonPropertyDescription("Number of server pods. Changed by hand or by HPA/KEDA through the scale subresource;"
-            + " pods removed by a scale-down first migrate their sessions to the remaining pods.")
+    @JsonPropertyDescription(
+            "Number of server pods. Changed by hand, by the operator with spec.autoscaling, or by HPA/KEDA"
+                    + " through the scale subresource; pods removed by a scale-down first migrate their sessions to the remaining pods.")
     @SpecReplicas
     @Min(0)
     @Max(10000)
@@ -119,9 +120,22 @@ public class ServerFleetSpec {
     @Default("{}")
     private PodDisruptionBudgetSpec podDisruptionBudget = new PodDisruptionBudgetSpec();
 
+    @JsonPropertyDescription(
+            "The operator's own autoscaler, on the pods' session counts: it sets replicas within minReplicas and"
+                    + " maxReplicas. Leave it out when a HorizontalPodAutoscaler scales the fleet.")
+    private AutoscalingSpec autoscaling;
+
     @JsonPropertyDescription("TLS on the client and admin ports: off, a CA the operator generates, or your own Secret.")
     @Default("{}")
     private TlsSpec tls = new TlsSpec();
+
+    public AutoscalingSpec getAutoscaling() {
+        return autoscaling;
+    }
+
+    public void setAutoscaling(AutoscalingSpec autoscaling) {
+        this.autoscaling = autoscaling;
+    }
 
     public TlsSpec getTls() {
         return tls;

@@ -47,11 +47,14 @@ public class ServerFleetStatus {
     @JsonPropertyDescription("Session migrations of drains and rebalances.")
     private MigrationCounts migrations;
 
+    @JsonPropertyDescription("What the operator's autoscaler saw and did, with spec.autoscaling.")
+    private AutoscalingStatus autoscaling;
+
     @JsonPropertyDescription("The fleet's pods, by name.")
     private List<FleetPodStatus> pods = new ArrayList<>();
 
     @JsonPropertyDescription(
-            "Available, Progressing, Draining, MigrationDisabled and ReconcileError, each with the generation it describes.")
+            "Available, Progressing, Draining, MigrationDisabled, Rebalancing, Autoscaling and ReconcileError, each with the generation it describes.")
     private List<Condition> conditions = new ArrayList<>();
 
     public Long getObservedGeneration() {
@@ -116,6 +119,14 @@ public class ServerFleetStatus {
 
     public void setSessions(Long sessions) {
         this.sessions = sessions;
+    }
+
+    public AutoscalingStatus getAutoscaling() {
+        return autoscaling;
+    }
+
+    public void setAutoscaling(AutoscalingStatus autoscaling) {
+        this.autoscaling = autoscaling;
     }
 
     public MigrationCounts getMigrations() {

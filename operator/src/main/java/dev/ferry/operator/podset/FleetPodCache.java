@@ -6,6 +6,7 @@ import dev.ferry.operator.model.ServerFleet;
 import dev.ferry.operator.resources.FleetLabels;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -52,6 +53,13 @@ public final class FleetPodCache implements PodWrites.CacheUpdates {
     /** The pods drains and plans work with: deleted ones are left out until the cache forgets them. */
     public List<Pod> drainable() {
         return deleted.withoutDeleted(fleet.getMetadata().getUid(), owned());
+    }
+
+    /** The HorizontalPodAutoscalers whose scaleTargetRef is the fleet. */
+    public List<HorizontalPodAutoscaler> autoscalers() {
+        return context.getSecondaryResourcesAsStream(HorizontalPodAutoscaler.class)
+                .filter(h -> FleetAutoscaling.targets(h, fleet))
+                .toList();
     }
 
     /** The cordoned or drain-tainted nodes the fleet's pods run on, with why (node name → reason). */

@@ -14,6 +14,7 @@ import dev.ferry.operator.drain.MigrationTotals;
 import dev.ferry.operator.drain.PeerSync;
 import dev.ferry.operator.drain.PodWrites;
 import dev.ferry.operator.drain.RebalancePlan;
+import dev.ferry.operator.drain.RebalancePlanner;
 import dev.ferry.operator.drain.Rebalancer;
 import dev.ferry.operator.model.ServerFleet;
 import dev.ferry.operator.model.ServerFleetStatus;
@@ -21,6 +22,7 @@ import dev.ferry.operator.resources.DrainReason;
 import dev.ferry.operator.resources.FleetPod;
 import dev.ferry.operator.resources.PodRevision;
 import dev.ferry.operator.resources.RebalanceState;
+import dev.ferry.operator.status.AutoscalingReport;
 import dev.ferry.operator.status.FleetObservation;
 import dev.ferry.operator.status.FleetStatusCalculator;
 import dev.ferry.operator.status.PodPhases;
@@ -43,6 +45,7 @@ import org.jboss.logging.Logger;
  *   <li>{@link #observe}: the pods, the nodes they run on, and what each pod's admin API last
  *       reported ({@link PodAdminStatusSource} polls them);
  *   <li>{@link #advanceDrains}: one step of every drain under way ({@link DrainController});
+ *   <li>{@link #autoscale}: with spec.autoscaling, replicas from the sessions ({@link FleetAutoscaling});
  *   <li>{@link #plan}: pods to create and pods to drain ({@link DrainPlanner});
  *   <li>{@link #createPods}: scale-up, replacements, rollout surge;
  *   <li>{@link #markVictims}: the pods chosen for removal stop taking clients and start their drain;
@@ -87,6 +90,7 @@ public final class PodSetReconciliation {
     private RebalancePlan rebalance = RebalancePlan.none();
     private AdminHealth.Verdict health;
     private boolean waitingForCounts;
+    private AutoscalingReport autoscaling;
 
     public PodSetReconciliation(
             ServerFleet fleet,
@@ -114,6 +118,7 @@ public final class PodSetReconciliation {
     public Result run() {
         observe();
         advanceDrains();
+        autoscale();
         plan();
         createPods();
         markVictims();
@@ -135,6 +140,16 @@ public final class PodSetReconciliation {
 
     void advanceDrains() {
         drains.advance(pods(), now);
+    }
+
+    /**
+     * Sets spec.replicas from the sessions when the fleet asks for it; the write starts another
+     * reconciliation, which plans with the new replicas.
+     */
+    void autoscale() {
+        FleetPods view = pods();
+        boolean settled = FleetAutoscaling.settled(view, fleet.getSpec().getReplicas(), drains.inProgress());
+        autoscaling = FleetAutoscaling.step(fleet, view, settled, cache.autoscalers(), client, events, now);
     }
 
     /**
@@ -252,7 +267,8 @@ public final class PodSetReconciliation {
                 revision,
                 sessions,
                 shared.migrationTotals().add(fleet, drains.migrated(), drains.failed(), inFlight),
-                health.degraded().orElse(null));
+                health.degraded().orElse(null),
+                autoscaling);
         ServerFleetStatus status = FleetStatusCalculator.compute(fleet, seen, now);
         boolean busy = changing() || !adminFailures.isEmpty() || rebalance.step() != RebalancePlan.Step.NONE;
         return new Result(status, busy);
@@ -280,8 +296,7 @@ public final class PodSetReconciliation {
      * drain) of a fleet with rebalance on, whose serving pods hold sessions.
      */
     private boolean rebalanceAfterScaleUp(FleetPods view) {
-        return fleet.getSpec().getRebalance() != null
-                && Boolean.TRUE.equals(fleet.getSpec().getRebalance().getEnabled())
+        return RebalancePlanner.enabled(fleet.getSpec())
                 && plan.reason() == DrainReason.ScaleDown
                 && plan.displaced().isEmpty()
                 && view.active().stream().allMatch(view::isNew)

@@ -16,6 +16,13 @@ public enum ConditionType {
      */
     Rebalancing,
     /**
+     * Who scales the fleet: True with spec.autoscaling (reason SessionTarget) or when a
+     * HorizontalPodAutoscaler targets it (reason HorizontalPodAutoscaler); False when both would, in
+     * which case the operator's autoscaler stands aside (reason ConflictingAutoscalers). Absent when
+     * nothing autoscales the fleet.
+     */
+    Autoscaling,
+    /**
      * The last reconciliation failed, or the pods' admin API calls failed in several reconciliations
      * in a row (reason AdminCallsFailing); the message says why.
      */

@@ -1,5 +1,6 @@
 package dev.ferry.operator.status;
 
+import dev.ferry.operator.drain.RebalancePlanner;
 import dev.ferry.operator.model.FleetPodPhase;
 import dev.ferry.operator.model.FleetPodStatus;
 import dev.ferry.operator.model.MigrationCounts;
@@ -54,6 +55,8 @@ public final class FleetStatusCalculator {
                         seen.sessionsByPod().getOrDefault(p.getMetadata().getName(), 0L),
                         PodPhases.revision(p)))
                 .toList());
+        status.setAutoscaling(
+                seen.autoscaling() == null ? null : seen.autoscaling().status());
         status.setConditions(conditions(fleet, seen, active.size(), ready, updated, previous, generation, now));
         return status;
     }
@@ -183,8 +186,7 @@ public final class FleetStatusCalculator {
                     "Sessions migrate off pods before they are removed.");
         }
 
-        if (spec.getRebalance() != null
-                && Boolean.TRUE.equals(spec.getRebalance().getEnabled())) {
+        if (RebalancePlanner.enabled(spec)) {
             List<String> waiting = seen.pods().stream()
                     .filter(p -> PodPhases.isActive(p) && RebalanceState.isPending(p))
                     .map(p -> p.getMetadata().getName())
@@ -200,6 +202,11 @@ public final class FleetStatusCalculator {
                         "Moving sessions onto new pod(s) " + String.join(", ", waiting) + " at "
                                 + spec.getRebalance().getRatePerSecond() + " sessions/s.");
             }
+        }
+
+        if (seen.autoscaling() != null) {
+            AutoscalingReport a = seen.autoscaling();
+            c.set(ConditionType.Autoscaling, a.active(), a.reason(), a.message());
         }
 
         if (seen.adminFailures() != null) {

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ferry.controlplane.WithControlPlane;
+import dev.ferry.operator.model.ServerFleet;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -265,6 +267,65 @@ class ServerFleetCrdTest {
                 .create();
 
         assertThat(created.getMetadata().getUid()).isNotBlank();
+    }
+
+    @Test
+    void autoscalingWithMinAboveMaxIsRejected(KubernetesClient client) {
+        Map<String, Object> spec = Fleets.rawSpec();
+        spec.put("autoscaling", Map.of("minReplicas", 5, "maxReplicas", 3, "targetSessionsPerPod", 1000));
+
+        assertRejected(
+                client,
+                "auto-bounds",
+                spec,
+                "ServerFleet.ferry.dev \"auto-bounds\" is invalid: spec.autoscaling: Invalid value: \"object\":"
+                        + " autoscaling.minReplicas must not be above autoscaling.maxReplicas; lower minReplicas or"
+                        + " raise maxReplicas");
+    }
+
+    @Test
+    void autoscalingWithATargetOfZeroIsRejected(KubernetesClient client) {
+        Map<String, Object> spec = Fleets.rawSpec();
+        spec.put("autoscaling", Map.of("maxReplicas", 3, "targetSessionsPerPod", 0));
+
+        assertRejected(
+                client,
+                "auto-zero",
+                spec,
+                "ServerFleet.ferry.dev \"auto-zero\" is invalid: spec.autoscaling.targetSessionsPerPod: Invalid"
+                        + " value: 0: spec.autoscaling.targetSessionsPerPod in body should be greater than or equal"
+                        + " to 1");
+    }
+
+    @Test
+    void autoscalingWithoutMaxReplicasIsRejected(KubernetesClient client) {
+        Map<String, Object> spec = Fleets.rawSpec();
+        spec.put("autoscaling", Map.of("targetSessionsPerPod", 500));
+
+        assertRejected(
+                client,
+                "auto-nomax",
+                spec,
+                "ServerFleet.ferry.dev \"auto-nomax\" is invalid: spec.autoscaling: Invalid value: \"object\":"
+                        + " autoscaling needs maxReplicas (the most pods) and targetSessionsPerPod (the sessions per"
+                        + " pod to aim at)");
+    }
+
+    @Test
+    void autoscalingGetsItsDefaults(KubernetesClient client) {
+        Map<String, Object> spec = Fleets.rawSpec();
+        spec.put("autoscaling", Map.of("maxReplicas", 8, "targetSessionsPerPod", 500));
+
+        ServerFleet fleet = client.resource(Serialization.unmarshal(
+                        Serialization.asJson(Fleets.raw("auto-defaults", spec)), ServerFleet.class))
+                .create();
+
+        var autoscaling = fleet.getSpec().getAutoscaling();
+        assertThat(autoscaling.getMinReplicas()).isEqualTo(1);
+        assertThat(autoscaling.getScaleUp().getStabilizationWindowSeconds()).isZero();
+        assertThat(autoscaling.getScaleUp().getMaxStep()).isEqualTo(4);
+        assertThat(autoscaling.getScaleDown().getStabilizationWindowSeconds()).isEqualTo(300);
+        assertThat(autoscaling.getScaleDown().getMaxStep()).isEqualTo(1);
     }
 
     private static void assertRejected(KubernetesClient client, String name, Map<String, Object> spec, String message) {

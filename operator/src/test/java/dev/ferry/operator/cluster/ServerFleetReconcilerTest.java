@@ -426,6 +426,101 @@ class ServerFleetReconcilerTest {
                 .isNull();
     }
 
+    @Test
+    void autoscalingRaisesReplicasToItsMinimumAndSaysWhy(KubernetesClient client) {
+        ServerFleet fleet = Fleets.valid("kappa", 1);
+        fleet.getSpec().setAutoscaling(autoscaling(2, 4, 100));
+        client.resource(fleet).create();
+
+        awaitPods(client, "kappa", 2);
+        String why = "Scaled from 1 to 2: replicas were below autoscaling.minReplicas.";
+        assertThat(fleetNamed(client, "kappa").getSpec().getReplicas()).isEqualTo(2);
+        ServerFleetStatus status = awaitStatus(
+                client,
+                "kappa",
+                s -> s.getAutoscaling() != null && why.equals(s.getAutoscaling().getLastScale()));
+        assertThat(status.getAutoscaling().getLastScaleTime()).isNotBlank();
+        assertCondition(status, "Autoscaling", "True", "SessionTarget");
+        await("the Autoscaled Event")
+                .atMost(WAIT)
+                .until(() -> eventNotes(client, "kappa", "Autoscaled").contains(why));
+    }
+
+    @Test
+    void aHorizontalPodAutoscalerOnTheFleetMakesTheOperatorsAutoscalerStandAside(KubernetesClient client) {
+        client.resource(new io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder()
+                        .withNewMetadata()
+                        .withName("lambda-cpu")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withNewScaleTargetRef()
+                        .withApiVersion("ferry.dev/v1alpha1")
+                        .withKind("ServerFleet")
+                        .withName("lambda")
+                        .endScaleTargetRef()
+                        .withMinReplicas(1)
+                        .withMaxReplicas(3)
+                        .addNewMetric()
+                        .withType("Resource")
+                        .withNewResource()
+                        .withName("cpu")
+                        .withNewTarget()
+                        .withType("Utilization")
+                        .withAverageUtilization(80)
+                        .endTarget()
+                        .endResource()
+                        .endMetric()
+                        .endSpec()
+                        .build())
+                .create();
+        ServerFleet fleet = Fleets.valid("lambda", 1);
+        fleet.getSpec().setAutoscaling(autoscaling(2, 4, 100));
+        client.resource(fleet).create();
+
+        ServerFleetStatus status = awaitStatus(
+                client, "lambda", s -> s.getConditions().stream().anyMatch(c -> "Autoscaling".equals(c.getType())));
+        assertCondition(status, "Autoscaling", "False", "ConflictingAutoscalers");
+        assertThat(condition(status, "Autoscaling").getMessage())
+                .contains("HorizontalPodAutoscaler lambda-cpu scales this fleet too")
+                .contains("remove spec.autoscaling or the HorizontalPodAutoscaler");
+        assertThat(fleetNamed(client, "lambda").getSpec().getReplicas())
+                .as("below minReplicas, yet left to the HorizontalPodAutoscaler")
+                .isEqualTo(1);
+        await("the ConflictingAutoscalers Event")
+                .atMost(WAIT)
+                .until(() -> eventReasons(client, "lambda").contains("ConflictingAutoscalers"));
+
+        // Without spec.autoscaling the HorizontalPodAutoscaler alone scales it, and the condition says so.
+        client.resources(ServerFleet.class).withName("lambda").edit(f -> {
+            f.getSpec().setAutoscaling(null);
+            return f;
+        });
+        ServerFleetStatus alone = awaitStatus(
+                client,
+                "lambda",
+                s -> s.getConditions().stream()
+                        .anyMatch(c -> "Autoscaling".equals(c.getType()) && "True".equals(c.getStatus())));
+        assertCondition(alone, "Autoscaling", "True", "HorizontalPodAutoscaler");
+        assertThat(alone.getAutoscaling()).isNull();
+    }
+
+    private static dev.ferry.operator.model.AutoscalingSpec autoscaling(int min, int max, int target) {
+        var autoscaling = new dev.ferry.operator.model.AutoscalingSpec();
+        autoscaling.setMinReplicas(min);
+        autoscaling.setMaxReplicas(max);
+        autoscaling.setTargetSessionsPerPod(target);
+        return autoscaling;
+    }
+
+    private static List<String> eventNotes(KubernetesClient client, String fleet, String reason) {
+        return client.events().v1().events().list().getItems().stream()
+                .filter(e -> e.getRegarding() != null
+                        && fleet.equals(e.getRegarding().getName())
+                        && reason.equals(e.getReason()))
+                .map(e -> e.getNote())
+                .toList();
+    }
+
     private static ServerFleet fleetNamed(KubernetesClient client, String name) {
         return client.resources(ServerFleet.class).withName(name).get();
     }

@@ -195,7 +195,8 @@ class FleetStatusCalculatorTest {
                 revision,
                 Map.of(),
                 new MigrationCounts(),
-                "Admin API calls failed in 3 reconciliations in a row: f-a: status: timeout");
+                "Admin API calls failed in 3 reconciliations in a row: f-a: status: timeout",
+                null);
         ServerFleetStatus status = FleetStatusCalculator.compute(fleet, failing, T0);
         assertThat(status.getConditions())
                 .filteredOn(c -> c.getType().equals("ReconcileError"))
