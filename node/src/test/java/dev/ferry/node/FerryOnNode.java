@@ -4,6 +4,11 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one fixture of the node tier: the cluster that scripts/node.sh runs (the build brings it up before this tier),
@@ -11,7 +16,10 @@ import org.junit.jupiter.api.TestInstance;
  * test class, deleted afterwards.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(FerryOnNode.ClusterStateOnFailure.class)
 public abstract class FerryOnNode {
+
+    private static final Logger log = LoggerFactory.getLogger(FerryOnNode.class);
 
     /** Generous for a loaded 2-core machine: JVMs start, images unpack, drains wait for clients. */
     protected static final Duration SETTLE = Duration.ofMinutes(4);
@@ -43,6 +51,63 @@ public abstract class FerryOnNode {
     @AfterAll
     void deleteNamespace() {
         if (namespace != null) cluster().deleteNamespace(namespace);
+    }
+
+    /**
+     * Logs what a failed scenario leaves behind before its namespace goes: the fleets with their status, the pods
+     * with their annotations, the namespace's Events, and the operator's log lines about the namespace.
+     */
+    static final class ClusterStateOnFailure implements TestWatcher {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            Object test = context.getTestInstance().orElse(null);
+            if (!(test instanceof FerryOnNode node) || node.namespace == null || cluster == null) {
+                return;
+            }
+            Kubectl kubectl = cluster.kubectl();
+            String ns = node.namespace;
+            log.warn(
+                    "{} failed; the state of namespace {}:\n{}\n{}\n{}\n{}",
+                    context.getDisplayName(),
+                    ns,
+                    kubectl.run("-n", ns, "get", "serverfleets", "-o", "yaml").out(),
+                    kubectl.run(
+                                    "-n",
+                                    ns,
+                                    "get",
+                                    "pods",
+                                    "-o",
+                                    "custom-columns=NAME:.metadata.name,PHASE:.status.phase,"
+                                            + "IP:.status.podIP,ANNOTATIONS:.metadata.annotations")
+                            .out(),
+                    kubectl.run("-n", ns, "get", "events", "--sort-by=.metadata.creationTimestamp")
+                            .out(),
+                    operatorLog(kubectl, ns));
+        }
+
+        private static String operatorLog(Kubectl kubectl, String ns) {
+            StringBuilder lines = new StringBuilder();
+            for (String pod : kubectl.run(
+                            "-n",
+                            "ferry-system",
+                            "get",
+                            "pods",
+                            "-l",
+                            "app.kubernetes.io/name=ferry-operator",
+                            "-o",
+                            "name")
+                    .out()
+                    .split("\\s+")) {
+                if (pod.isBlank()) continue;
+                lines.append("--- ").append(pod).append('\n');
+                kubectl.run("-n", "ferry-system", "logs", pod, "--tail=2000")
+                        .out()
+                        .lines()
+                        .filter(l -> l.contains(ns) || l.contains("ERROR") || l.contains("Rebalance"))
+                        .forEach(l -> lines.append(l).append('\n'));
+            }
+            return lines.toString();
+        }
     }
 
     /**

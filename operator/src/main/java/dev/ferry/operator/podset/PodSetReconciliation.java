@@ -293,14 +293,16 @@ public final class PodSetReconciliation {
 
     /**
      * Whether the pods this plan creates get sessions moved onto them: a scale-up (not a rollout or node
-     * drain) of a fleet with rebalance on, whose serving pods hold sessions.
+     * drain, nor the fleet's first pods) of a fleet with rebalance on. The sessions to move are counted
+     * once the new pods serve ({@link RebalancePlanner}), not now: clients that connect while the pods
+     * start are as much the fleet's load as those counted before.
      */
     private boolean rebalanceAfterScaleUp(FleetPods view) {
         return RebalancePlanner.enabled(fleet.getSpec())
                 && plan.reason() == DrainReason.ScaleDown
                 && plan.displaced().isEmpty()
                 && view.active().stream().allMatch(view::isNew)
-                && view.serving().stream().anyMatch(p -> view.sessions(p) > 0);
+                && !view.serving().isEmpty();
     }
 
     /** For the PodCreated Event of replacements: which pods on which nodes they replace. */
