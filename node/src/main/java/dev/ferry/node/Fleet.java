@@ -64,7 +64,8 @@ public final class Fleet {
     /** The status as the operator last wrote it (empty before its first reconcile). */
     public FleetStatus status() {
         Object status = get().getAdditionalProperties().get("status");
-        if (status == null) return new FleetStatus(null, null, null, null, null, null, null, null, null, null, null);
+        if (status == null)
+            return new FleetStatus(null, null, null, null, null, null, null, null, null, null, null, null);
         return cluster.client().getKubernetesSerialization().convertValue(status, FleetStatus.class);
     }
 
@@ -87,6 +88,12 @@ public final class Fleet {
     /** {@code kubectl scale serverfleet/NAME --replicas=N}: through the scale subresource, as an HPA does. */
     public void scale(int replicas) {
         cluster.kubectl().run("scale", "-n", namespace, "serverfleet/" + name, "--replicas=" + replicas);
+    }
+
+    /** spec.replicas as the API server holds it now (an autoscaler may have changed it). */
+    public int specReplicas() {
+        Object spec = get().getAdditionalProperties().get("spec");
+        return ((Number) ((java.util.Map<?, ?>) spec).get("replicas")).intValue();
     }
 
     /** Changes the server container's image ({@code kubectl patch} of the template): a rolling upgrade. */

@@ -21,13 +21,18 @@ public record FleetStatus(
         Long sessions,
         Migrations migrations,
         List<Pod> pods,
-        List<Condition> conditions) {
+        List<Condition> conditions,
+        Autoscaling autoscaling) {
 
     public FleetStatus {
         pods = pods == null ? List.of() : List.copyOf(pods);
         conditions = conditions == null ? List.of() : List.copyOf(conditions);
         migrations = migrations == null ? new Migrations(0L, 0L, 0L) : migrations;
     }
+
+    /** {@code status.autoscaling}: what the operator's own autoscaler recommends and its last change. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Autoscaling(Integer recommendedReplicas, String lastScaleTime, String lastScale) {}
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Pod(String name, String phase, Long sessions, String revision) {

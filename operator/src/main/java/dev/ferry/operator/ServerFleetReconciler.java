@@ -155,6 +155,13 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
         }
 
         @Override
+        public boolean autoscaled(ResourceID id) {
+            return fleets.get(id)
+                    .map(fleet -> fleet.getSpec().getAutoscaling() != null)
+                    .orElse(false);
+        }
+
+        @Override
         public boolean busy(ResourceID id) {
             return fleets.get(id)
                     .map(fleet -> FleetActivity.isChanging(fleet, podsOf(fleet)))

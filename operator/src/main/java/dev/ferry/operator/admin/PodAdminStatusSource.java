@@ -31,7 +31,8 @@ import org.jboss.logging.Logger;
  * calling the pods itself.
  *
  * <p>A fleet whose pods are changing (a drain, a rollout, pods starting) is polled every {@link
- * #BUSY_PERIOD}, a settled one every {@link #STEADY_PERIOD}; {@link #pollSoon} asks for the next poll
+ * #BUSY_PERIOD}, a settled one every {@link #STEADY_PERIOD}, or every {@link #AUTOSCALED_PERIOD} when
+ * its sessions drive its replicas; {@link #pollSoon} asks for the next poll
  * at once (the reconciliation that marks a pod for draining wants its session count fresh).
  */
 public final class PodAdminStatusSource extends AbstractEventSource<PodAdminReport, ServerFleet>
@@ -40,6 +41,8 @@ public final class PodAdminStatusSource extends AbstractEventSource<PodAdminRepo
     public static final String NAME = "pod-admin-status";
     public static final Duration BUSY_PERIOD = Duration.ofSeconds(1);
     public static final Duration STEADY_PERIOD = Duration.ofSeconds(15);
+    /** A settled fleet with spec.autoscaling: how soon the autoscaler sees a change in the load. */
+    public static final Duration AUTOSCALED_PERIOD = Duration.ofSeconds(5);
 
     private static final Logger log = Logger.getLogger(PodAdminStatusSource.class);
 
@@ -53,6 +56,11 @@ public final class PodAdminStatusSource extends AbstractEventSource<PodAdminRepo
 
         /** Pods are being created, drained or replaced: poll often. */
         boolean busy(ResourceID fleet);
+
+        /** The fleet's own autoscaler acts on its session counts: poll a settled fleet sooner. */
+        default boolean autoscaled(ResourceID fleet) {
+            return false;
+        }
     }
 
     private record Polled(Map<String, PodAdminReport> reports, ScheduledFuture<?> next) {}
@@ -148,7 +156,14 @@ public final class PodAdminStatusSource extends AbstractEventSource<PodAdminRepo
         } catch (RuntimeException e) {
             log.warnf(e, "Polling the pods of %s failed", id);
         }
-        schedule(id, fleets.busy(id) ? BUSY_PERIOD : STEADY_PERIOD, true);
+        schedule(id, period(id), true);
+    }
+
+    private Duration period(ResourceID id) {
+        if (fleets.busy(id)) {
+            return BUSY_PERIOD;
+        }
+        return fleets.autoscaled(id) ? AUTOSCALED_PERIOD : STEADY_PERIOD;
     }
 
     private Map<String, PodAdminReport> poll(ResourceID id, boolean propagate) {

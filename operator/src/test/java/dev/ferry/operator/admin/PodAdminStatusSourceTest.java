@@ -33,6 +33,7 @@ class PodAdminStatusSourceTest {
     private final AtomicLong sessions = new AtomicLong(5);
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicBoolean busy = new AtomicBoolean(true);
+    private final AtomicBoolean autoscaled = new AtomicBoolean(false);
     private final List<Event> events = new CopyOnWriteArrayList<>();
     private HttpServer server;
     private ServerFleet fleet;
@@ -85,6 +86,11 @@ class PodAdminStatusSourceTest {
                     public boolean busy(ResourceID id) {
                         return busy.get();
                     }
+
+                    @Override
+                    public boolean autoscaled(ResourceID id) {
+                        return autoscaled.get();
+                    }
                 },
                 Clock.systemUTC());
         source.setEventHandler(events::add);
@@ -129,6 +135,20 @@ class PodAdminStatusSourceTest {
 
         source.onResourceDeleted(fleet);
         assertThat(source.tracks(ResourceID.fromResource(fleet))).isFalse();
+    }
+
+    @Test
+    void aSettledFleetThatAutoscalesIsPolledWithinTheAutoscaledPeriod() {
+        busy.set(false);
+        autoscaled.set(true);
+        source.onResourceCreated(fleet);
+        await("the first poll").atMost(WAIT).until(() -> requests.get() >= 1);
+        int afterFirst = requests.get();
+
+        // Between the autoscaled period (5 s) and the steady one (15 s), with room for a loaded machine.
+        await("the next poll of an autoscaled fleet")
+                .atMost(PodAdminStatusSource.STEADY_PERIOD.minusSeconds(3))
+                .until(() -> requests.get() > afterFirst);
     }
 
     @Test
