@@ -208,6 +208,7 @@ class DeployKustomizationTest {
                 .assertSuccess();
         assertThat(examples.stdout())
                 .contains("serverfleet.ferry.dev/basic serverside-applied")
+                .contains("serverfleet.ferry.dev/autoscaled serverside-applied")
                 .contains("serverfleet.ferry.dev/no-migration serverside-applied")
                 .contains("networkpolicy.networking.k8s.io/ferry-fleet-admin serverside-applied");
 
