@@ -3,7 +3,8 @@
 # nodes (kubelet, containerd, kube-proxy, CoreDNS) in network namespaces of their own; Ferry is installed the way
 # the README says (kubectl apply -k deploy/: the operator image with two replicas, and Redis); the example fleet
 # deploy/examples/basic-fleet.yaml gets a few hundred clients through its Service, then a rolling upgrade to a new
-# server image and a scale-down with kubectl, with live progress, the operator's Events and a summary (commands
+# server image, a scale-down with kubectl, and autoscaling on sessions (as many clients again scale the fleet up,
+# their leaving scales it down), with live progress, the operator's Events and a summary (commands
 # run, commands failed, migrations, longest pause). The cluster goes down at the end (--keep leaves it up).
 #
 #   scripts/demo.sh [--clients N] [--keep] [--help]   the cluster demo (node/src/main/java/.../demo/NodeDemo.java)
@@ -37,7 +38,7 @@ for arg in "$@"; do
   case "$arg" in
     --keep) keep=true ;;
     -h|--help)
-      sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
       exec "$JAVA_HOME/bin/java" -jar node/target/ferry-node-demo.jar --help 2>/dev/null || exit 0 ;;
     *) demo_args+=("$arg") ;;
   esac

@@ -96,6 +96,11 @@ public final class Fleet {
         return ((Number) ((java.util.Map<?, ?>) spec).get("replicas")).intValue();
     }
 
+    /** {@code kubectl patch --type=merge -p PATCH} of the fleet. */
+    public void patch(String mergePatch) {
+        cluster.kubectl().run("patch", "-n", namespace, "serverfleet/" + name, "--type=merge", "-p", mergePatch);
+    }
+
     /** Changes the server container's image ({@code kubectl patch} of the template): a rolling upgrade. */
     public void setImage(String image) {
         cluster.kubectl()

@@ -30,14 +30,16 @@ import picocli.CommandLine.Option;
 /**
  * The README's demo on a real cluster (scripts/node.sh): Ferry installed with {@code kubectl apply -k deploy/} (the
  * operator from its image, two replicas, and Redis), {@code deploy/examples/basic-fleet.yaml} applied, a few
- * hundred clients coming in through the fleet's Service, then a rolling upgrade to a new server image and a
- * scale-down with {@code kubectl scale}, with the pods, sessions, moves and the operator's Events shown live and a
+ * hundred clients coming in through the fleet's Service, then a rolling upgrade to a new server image, a
+ * scale-down with {@code kubectl scale}, and autoscaling on sessions (as many clients again scale the fleet up, their
+ * leaving scales it down), with the pods, sessions, moves and the operator's Events shown live and a
  * summary at the end. Exit code 0 only when no command failed, no answer was wrong and no session was lost.
  */
 @Command(
         name = "ferry-node-demo",
         mixinStandardHelpOptions = true,
-        description = "Ferry on a real Kubernetes node: install, a fleet, clients, a rolling upgrade and a scale-down.")
+        description = "Ferry on a real Kubernetes node: install, a fleet, clients, a rolling upgrade, a scale-down and"
+                + " autoscaling on sessions.")
 public final class NodeDemo implements Callable<Integer> {
 
     private static final String FLEET_FILE = "deploy/examples/basic-fleet.yaml";
@@ -64,6 +66,12 @@ public final class NodeDemo implements Callable<Integer> {
             defaultValue = "5",
             description = "load after the scale-down (default ${DEFAULT-VALUE})")
     int coolDownSeconds;
+
+    @Option(
+            names = "--scale-down-window-seconds",
+            defaultValue = "20",
+            description = "the autoscaler's scale-down stabilisation window in the demo (default ${DEFAULT-VALUE})")
+    int scaleDownWindowSeconds;
 
     @Option(
             names = "--think-time-ms",
@@ -124,12 +132,14 @@ public final class NodeDemo implements Callable<Integer> {
                 fleet.scale(2);
                 fleet.awaitSettled(2, STEP_TIMEOUT);
                 say("scaled down to 2 pods");
+
+                CheckedSessions.Summary surgeSummary = autoscaleAct();
                 pause(coolDownSeconds);
 
                 CheckedSessions.Summary summary = load.stop(Duration.ofMinutes(2));
                 ticker.shutdownNow();
                 tick(cluster);
-                return summary(summary, fleet.status());
+                return summary(summary, surgeSummary, fleet.status());
             } finally {
                 ticker.shutdownNow();
                 if (load != null) load.close();
@@ -137,6 +147,50 @@ public final class NodeDemo implements Callable<Integer> {
                 cluster.kubectl()
                         .attempt(null, Duration.ofMinutes(1), "delete", "namespace", namespace, "--wait=false");
             }
+        }
+    }
+
+    /**
+     * Autoscaling on sessions: the operator is told to keep about half the clients per pod (2 pods for them); as
+     * many clients again make it scale to 4, and rebalance fills the new pods; when they leave it scales back to 2
+     * after the scale-down window, one pod at a time, each drained first. Returns what the extra clients saw.
+     */
+    private CheckedSessions.Summary autoscaleAct() throws InterruptedException {
+        int target = Math.max(1, clients / 2);
+        String autoscaling = "{\"spec\":{\"autoscaling\":{\"minReplicas\":1,\"maxReplicas\":4,\"targetSessionsPerPod\":"
+                + target + ",\"scaleDown\":{\"stabilizationWindowSeconds\":" + scaleDownWindowSeconds + "}}}}";
+        say("== autoscaling on sessions: about %d sessions per pod, 1 to 4 pods", target);
+        command("kubectl patch -n %s serverfleet/%s --type=merge -p '%s'", namespace, fleet.name(), autoscaling);
+        fleet.patch(autoscaling);
+        pause(warmUpSeconds);
+
+        String address = fleet.serviceDnsAddress();
+        say("== %d more clients: %d sessions call for 4 pods", clients, 2 * clients);
+        try (CheckedSessions surge = CheckedSessions.start(address, clients, Duration.ofMillis(thinkTimeMillis))) {
+            NodeCluster.await("the autoscaler raising replicas to 4", STEP_TIMEOUT, () -> fleet.specReplicas() == 4);
+            fleet.awaitSettled(4, STEP_TIMEOUT);
+            NodeCluster.await(
+                    "rebalance onto the new pods",
+                    STEP_TIMEOUT,
+                    () -> fleet.status()
+                            .conditionOf("Rebalancing")
+                            .map(c -> "False".equals(c.status()))
+                            .orElse(false));
+            say(
+                    "scaled up to 4 pods and rebalanced: sessions per pod %s",
+                    fleet.status().sessionsByPod().values());
+            pause(warmUpSeconds);
+            say(
+                    "== the %d extra clients leave; the autoscaler waits %d s, then removes one pod at a time",
+                    clients, scaleDownWindowSeconds);
+            CheckedSessions.Summary surgeSummary = surge.stop(Duration.ofMinutes(2));
+            surge.close();
+            NodeCluster.await(
+                    "the autoscaler scaling back to 2",
+                    STEP_TIMEOUT,
+                    () -> fleet.specReplicas() == 2 && fleet.status().settled(fleet.generation(), 2));
+            say("scaled down to 2 pods by the autoscaler");
+            return surgeSummary;
         }
     }
 
@@ -161,7 +215,7 @@ public final class NodeDemo implements Callable<Integer> {
     private void printProgress() {
         StringBuilder line = new StringBuilder();
         FleetStatus s = fleet.status();
-        line.append(String.format(Locale.ROOT, "sessions %4d", s.sessionCount()));
+        line.append(String.format(Locale.ROOT, "replicas %d sessions %4d", fleet.specReplicas(), s.sessionCount()));
         for (FleetStatus.Pod p : s.pods().stream()
                 .sorted(Comparator.comparing(FleetStatus.Pod::name))
                 .toList()) {
@@ -211,14 +265,19 @@ public final class NodeDemo implements Callable<Integer> {
         }
     }
 
-    private int summary(CheckedSessions.Summary s, FleetStatus status) {
+    private static boolean clean(CheckedSessions.Summary s) {
         ClientMetrics.Snapshot c = s.client();
-        boolean clean = s.commandsFailed() == 0
+        return s.commandsFailed() == 0
                 && s.wrongAnswers() == 0
                 && s.sessionsLost() == 0
                 && c.migrationsFailed() == 0
                 && c.duplicateRows() == 0
                 && c.seqGaps() == 0;
+    }
+
+    private int summary(CheckedSessions.Summary s, CheckedSessions.Summary surge, FleetStatus status) {
+        ClientMetrics.Snapshot c = s.client();
+        boolean clean = clean(s) && clean(surge);
         out.println();
         out.println("== summary");
         out.printf(Locale.ROOT, "  clients                 %d (through the Service, cluster DNS name)%n", s.sessions());
@@ -247,6 +306,15 @@ public final class NodeDemo implements Callable<Integer> {
                 "  fleet migrations        completed %d, failed %d (operator's count)%n",
                 status.migrations().completedCount(),
                 status.migrations().failedCount());
+        out.printf(
+                Locale.ROOT,
+                "  extra clients (autoscaling) %d: commands run %d, failed %d, lost %d, migrations %d (failed %d)%n",
+                surge.sessions(),
+                surge.commandsOk(),
+                surge.commandsFailed() + surge.wrongAnswers(),
+                surge.sessionsLost(),
+                surge.moves(),
+                surge.client().migrationsFailed());
         for (Map.Entry<String, Long> e : s.sessionsByPod().entrySet()) {
             out.printf(Locale.ROOT, "  sessions on %-24s %d%n", e.getKey(), e.getValue());
         }
