@@ -71,8 +71,9 @@ public final class DrainController {
     }
 
     /** Takes {@code victims} out of service and records the drain on them, with a note per pod for the Event. */
-    public void mark(List<Pod> victims, DrainReason reason, Function<Pod, String> note, Instant now) {
+    public void mark(List<Pod> victims, Function<Pod, DrainReason> reasons, Function<Pod, String> note, Instant now) {
         for (Pod pod : victims) {
+            DrainReason reason = reasons.apply(pod);
             Pod marked = pods.patchMetadata(
                     pod,
                     Map.of(FleetLabels.SERVING, "false"),

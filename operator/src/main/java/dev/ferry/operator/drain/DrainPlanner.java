@@ -15,7 +15,8 @@ import java.util.List;
  * Decides the next steps of a fleet (no side effects): pods to create and pods to drain.
  *
  * <ul>
- *   <li>Node drain first (active pods on cordoned or drain-tainted nodes): create their replacements
+ *   <li>Node drain and evictions first (active pods on cordoned or drain-tainted nodes, and pods whose
+ *       eviction the webhook refused: {@link FleetPods#displaced()}): create their replacements
  *       (the scheduler places them elsewhere), and drain a displaced pod only while the serving pods
  *       elsewhere plus the displaced ones still serving stay at replicas, i.e. once a replacement is
  *       ready. Displaced pods that are not ready go at once (they hold no clients).
@@ -92,6 +93,7 @@ public final class DrainPlanner {
         budget = Math.max(0, Math.min(budget, servingDisplaced.size()));
         victims.addAll(
                 order(servingDisplaced, pods, ScaleDownPolicy.FewestSessions).subList(0, budget));
+        // One plan reason for both kinds of displaced pod; DrainPlan.reasonFor tells an evicted one apart.
         return new DrainPlan(replacements, victims, DrainReason.NodeDrain, displaced);
     }
 

@@ -2,6 +2,7 @@ package dev.ferry.operator.drain;
 
 import dev.ferry.operator.admin.PodAdminStatus;
 import dev.ferry.operator.resources.DrainState;
+import dev.ferry.operator.resources.EvictionRequest;
 import dev.ferry.operator.status.PodPhases;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Instant;
@@ -54,14 +55,22 @@ public record FleetPods(
         return node != null && drainingNodes.contains(node);
     }
 
-    /** Active pods on draining nodes: they are replaced, then drained. */
+    /**
+     * Active pods that have to go although nobody scaled the fleet down: on draining nodes, or marked by
+     * a refused eviction ({@link EvictionRequest}). They are replaced, then drained.
+     */
     public List<Pod> displaced() {
-        return active().stream().filter(this::onDrainingNode).toList();
+        return active().stream().filter(this::isDisplaced).toList();
     }
 
-    /** Serving pods that can take sessions: not on a draining node. */
+    /** On a draining node or evicted: the pod is on its way out and takes no sessions from others. */
+    public boolean isDisplaced(Pod pod) {
+        return onDrainingNode(pod) || EvictionRequest.isRequested(pod);
+    }
+
+    /** Serving pods that can take sessions: not on a draining node, not evicted. */
     public List<Pod> targets() {
-        return serving().stream().filter(p -> !onDrainingNode(p)).toList();
+        return serving().stream().filter(p -> !isDisplaced(p)).toList();
     }
 
     static String nodeName(Pod pod) {

@@ -2,6 +2,7 @@ package dev.ferry.operator.podset;
 
 import dev.ferry.operator.model.ServerFleet;
 import dev.ferry.operator.resources.DrainRecord;
+import dev.ferry.operator.resources.EvictionRequest;
 import dev.ferry.operator.resources.FleetPod;
 import dev.ferry.operator.resources.PodRevision;
 import dev.ferry.operator.resources.RebalanceState;
@@ -15,7 +16,8 @@ public final class FleetActivity {
     private FleetActivity() {}
 
     /**
-     * A pod drains, starts, is being deleted, runs an old revision or waits for a rebalance, or the
+     * A pod drains, starts, is being deleted, runs an old revision, waits for a rebalance or for its
+     * replacement after a refused eviction, or the
      * fleet has not as many pods as it wants.
      */
     public static boolean isChanging(ServerFleet fleet, List<Pod> pods) {
@@ -27,6 +29,7 @@ public final class FleetActivity {
                                 || DrainRecord.of(p).isPresent()
                                 || !PodPhases.isReady(p)
                                 || !revision.equals(PodPhases.revision(p))
-                                || RebalanceState.isPending(p));
+                                || RebalanceState.isPending(p)
+                                || EvictionRequest.isRequested(p));
     }
 }

@@ -132,7 +132,9 @@ final class FleetAutoscaling {
                 && active.size() == replicas
                 && active.stream().allMatch(view::isNew)
                 && view.serving().size() == active.size()
-                && active.stream().noneMatch(RebalanceState::isPending);
+                && active.stream().noneMatch(RebalanceState::isPending)
+                // A pod on a draining node or evicted is about to be replaced: not settled either.
+                && view.displaced().isEmpty();
     }
 
     /** The fleet's sessions; empty while an active pod has not reported its count. */

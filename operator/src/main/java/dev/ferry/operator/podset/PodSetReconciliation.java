@@ -19,6 +19,7 @@ import dev.ferry.operator.drain.Rebalancer;
 import dev.ferry.operator.model.ServerFleet;
 import dev.ferry.operator.model.ServerFleetStatus;
 import dev.ferry.operator.resources.DrainReason;
+import dev.ferry.operator.resources.EvictionRequest;
 import dev.ferry.operator.resources.FleetPod;
 import dev.ferry.operator.resources.PodRevision;
 import dev.ferry.operator.resources.RebalanceState;
@@ -210,7 +211,7 @@ public final class PodSetReconciliation {
     }
 
     void markVictims() {
-        drains.mark(plan.victims(), plan.reason(), this::nodeNote, now);
+        drains.mark(plan.victims(), plan::reasonFor, this::displacedNote, now);
         if (drains.wantsFreshStatus()) {
             adminStatuses.pollSoon(fleet);
         }
@@ -310,19 +311,27 @@ public final class PodSetReconciliation {
         if (plan.reason() != DrainReason.NodeDrain || plan.displaced().isEmpty()) {
             return "";
         }
-        return " Replaces pod(s) on draining nodes: "
+        return " Replaces pod(s) on draining nodes or evicted: "
                 + String.join(
                         ", ",
                         plan.displaced().stream()
-                                .map(p -> p.getMetadata().getName() + " " + nodeNote(p))
+                                .map(p -> p.getMetadata().getName() + " " + displacedNote(p))
                                 .toList())
                 + ".";
     }
 
-    private String nodeNote(Pod pod) {
+    /** Why a displaced pod goes: its node's drain, a refused eviction, or both. */
+    private String displacedNote(Pod pod) {
+        List<String> why = new ArrayList<>();
         String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
-        return node == null || !drainingNodes.containsKey(node)
-                ? ""
-                : "(node " + node + " is " + drainingNodes.get(node) + ")";
+        if (node != null && drainingNodes.containsKey(node)) {
+            why.add("node " + node + " is " + drainingNodes.get(node));
+        }
+        if (EvictionRequest.isRequested(pod)) {
+            why.add("its eviction was refused at "
+                    + EvictionRequest.requestedAt(pod).map(Instant::toString).orElse("an unknown time")
+                    + " so that it drains first");
+        }
+        return why.isEmpty() ? "" : "(" + String.join("; ", why) + ")";
     }
 }

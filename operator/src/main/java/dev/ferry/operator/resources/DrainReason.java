@@ -7,5 +7,12 @@ public enum DrainReason {
     /** The pod runs an old revision of the template; its sessions go to new-revision pods only. */
     Rollout,
     /** The pod's node is cordoned or carries a drain taint. */
-    NodeDrain
+    NodeDrain,
+    /**
+     * Someone asked the API server to evict the pod ({@code kubectl drain}, a cluster autoscaler): the
+     * eviction webhook refused it and marked the pod {@link EvictionRequest#ANNOTATION}; it is replaced
+     * and drained like a pod on a draining node. An operator that does not know this value reads it as
+     * {@link #ScaleDown} (the drain goes on the same way; only Events name it differently).
+     */
+    Eviction
 }

@@ -62,8 +62,13 @@ public final class FleetCertificates {
 
     /** A new CA named after the fleet. */
     public static Issued newCa(String namespace, String fleet, Instant now) {
+        return newCa("ferry fleet CA " + namespace + "/" + fleet, now);
+    }
+
+    /** A new CA with the common name {@code commonName} (the operator's webhook has its own). */
+    public static Issued newCa(String commonName, Instant now) {
         KeyPair keys = newKeyPair();
-        X500Name name = new X500Name("CN=ferry fleet CA " + namespace + "/" + fleet + ",O=ferry.dev");
+        X500Name name = new X500Name("CN=" + commonName + ",O=ferry.dev");
         try {
             JcaX509v3CertificateBuilder b = builder(name, name, keys, now, CA_VALIDITY);
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
@@ -78,7 +83,11 @@ public final class FleetCertificates {
         }
     }
 
-    /** A serving certificate for {@code dnsNames} (the first is also its CN), signed by {@code ca}. */
+    /**
+     * A serving certificate for {@code dnsNames} (the first is also its CN), signed by {@code ca}. A name
+     * that is an IP address literal becomes an IP address entry, which is what a client connecting to
+     * that address checks (the API server calling a webhook at https://127.0.0.1:PORT in tests).
+     */
     public static Issued issueServing(Issued ca, List<String> dnsNames, Instant now) {
         if (dnsNames.isEmpty()) {
             throw new IllegalArgumentException("a serving certificate needs at least one DNS name");
@@ -101,7 +110,7 @@ public final class FleetCertificates {
             b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
             b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
             GeneralName[] sans = dnsNames.stream()
-                    .map(n -> new GeneralName(GeneralName.dNSName, n))
+                    .map(n -> new GeneralName(isIpLiteral(n) ? GeneralName.iPAddress : GeneralName.dNSName, n))
                     .toArray(GeneralName[]::new);
             b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans));
             return new Issued(
@@ -125,7 +134,7 @@ public final class FleetCertificates {
             Instant until = cert.getNotAfter().toInstant();
             Instant renewAt =
                     from.plus(Duration.between(from, until).multipliedBy(2).dividedBy(3));
-            return !now.isBefore(renewAt) || !dnsNames(cert).equals(new TreeSet<>(dnsNames));
+            return !now.isBefore(renewAt) || !subjectNames(cert).equals(new TreeSet<>(dnsNames));
         } catch (RuntimeException | GeneralSecurityException e) {
             return true;
         }
@@ -156,6 +165,29 @@ public final class FleetCertificates {
             return out;
         }
         return out;
+    }
+
+    /** The DNS names and IP addresses a certificate's subjectAltName holds. */
+    static Set<String> subjectNames(X509Certificate cert) {
+        Set<String> out = dnsNames(cert);
+        try {
+            Collection<List<?>> sans = cert.getSubjectAlternativeNames();
+            if (sans != null) {
+                for (List<?> san : sans) {
+                    if (Integer.valueOf(7).equals(san.get(0))) {
+                        out.add(String.valueOf(san.get(1)));
+                    }
+                }
+            }
+        } catch (GeneralSecurityException e) {
+            return out;
+        }
+        return out;
+    }
+
+    /** An IPv4 dotted quad or an IPv6 literal (no name lookup). */
+    static boolean isIpLiteral(String name) {
+        return name.matches("\\d{1,3}(\\.\\d{1,3}){3}") || (name.contains(":") && name.matches("[0-9a-fA-F:.]+"));
     }
 
     /** The certificates of a PEM bundle. */

@@ -33,8 +33,8 @@ public final class OperatorRbac {
     }
 
     /**
-     * The leader-election Role and RoleBinding of rbac.yaml (written for ferry-system), moved into the
-     * test namespace: the lease lives next to the operator.
+     * The Roles and RoleBindings of rbac.yaml (written for ferry-system: leader election, the webhook's
+     * Secret), moved into the test namespace: the lease and the Secret live next to the operator.
      */
     public static void grantLeaderElection(KubernetesClient admin, String namespace) {
         try (InputStream in = Files.newInputStream(file())) {
@@ -45,23 +45,29 @@ public final class OperatorRbac {
     }
 
     private static void grantLeaderElection(KubernetesClient admin, List<HasMetadata> objects, String namespace) {
-        Role role = objects.stream()
+        List<Role> roles = objects.stream()
                 .filter(Role.class::isInstance)
                 .map(Role.class::cast)
-                .findFirst()
-                .orElseThrow();
-        admin.resource(new RoleBuilder(role)
-                        .editMetadata()
-                        .withNamespace(namespace)
-                        .endMetadata()
-                        .build())
-                .forceConflicts()
-                .serverSideApply();
-        RoleBinding template = objects.stream()
+                .toList();
+        for (Role role : roles) {
+            admin.resource(new RoleBuilder(role)
+                            .editMetadata()
+                            .withNamespace(namespace)
+                            .endMetadata()
+                            .build())
+                    .forceConflicts()
+                    .serverSideApply();
+        }
+        List<RoleBinding> bindings = objects.stream()
                 .filter(RoleBinding.class::isInstance)
                 .map(RoleBinding.class::cast)
-                .findFirst()
-                .orElseThrow();
+                .toList();
+        for (RoleBinding template : bindings) {
+            bind(admin, template, namespace);
+        }
+    }
+
+    private static void bind(KubernetesClient admin, RoleBinding template, String namespace) {
         admin.resource(new RoleBindingBuilder(template)
                         .editMetadata()
                         .withNamespace(namespace)

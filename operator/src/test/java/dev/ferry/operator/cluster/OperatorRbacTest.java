@@ -6,9 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.ferry.controlplane.TestNamespace;
 import dev.ferry.controlplane.WithControlPlane;
 import dev.ferry.operator.model.ServerFleet;
+import dev.ferry.operator.webhook.WebhookCertificates;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -82,6 +85,23 @@ class OperatorRbacTest {
         assertForbidden(() -> operator.secrets().list(), "cannot list resource \"secrets\"");
         assertForbidden(
                 () -> operator.secrets().withName("someone-elses").delete(), "cannot delete resource \"secrets\"");
+    }
+
+    @Test
+    void mayTouchOnlyItsOwnWebhookConfiguration() {
+        var configurations = operator.admissionRegistration().v1().validatingWebhookConfigurations();
+        assertForbidden(() -> configurations.list(), "cannot list resource \"validatingwebhookconfigurations\"");
+        assertForbidden(
+                () -> configurations
+                        .withName("someone-elses-webhook")
+                        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"labels\":{\"x\":\"y\"}}}"),
+                // Fabric8 reads before it patches: another webhook configuration cannot even be read.
+                "cannot get resource \"validatingwebhookconfigurations\"");
+        assertForbidden(
+                () -> configurations.withName(WebhookCertificates.CONFIGURATION).delete(),
+                "cannot delete resource \"validatingwebhookconfigurations\"");
+        // Secrets: update only on the webhook's own (DeployKustomizationTest asks the API server by name);
+        // patch, which the fleets' Secrets need, is not limited by name.
     }
 
     @Test

@@ -7,9 +7,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ferry.controlplane.TestNamespace;
 import dev.ferry.controlplane.WithControlPlane;
 import dev.ferry.operator.cluster.ServerFleetCrd;
+import dev.ferry.operator.webhook.WebhookCertificates;
+import dev.ferry.operator.webhook.WebhookServer;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
@@ -20,6 +24,7 @@ import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -60,6 +65,10 @@ class DeployKustomizationTest {
                         "ClusterRoleBinding/ferry-operator",
                         "Role/ferry-operator-leader-election",
                         "RoleBinding/ferry-operator-leader-election",
+                        "Role/ferry-operator-webhook",
+                        "RoleBinding/ferry-operator-webhook",
+                        "Service/ferry-operator-webhook",
+                        "ValidatingWebhookConfiguration/ferry-eviction",
                         "Deployment/ferry-operator",
                         "Deployment/ferry-redis",
                         "Service/ferry-redis",
@@ -91,6 +100,14 @@ class DeployKustomizationTest {
         });
         assertThat(c.getVolumeMounts())
                 .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
+        assertThat(c.getPorts()).anySatisfy(p -> {
+            assertThat(p.getName()).isEqualTo("webhook");
+            assertThat(p.getContainerPort()).isEqualTo(9443);
+        });
+        assertThat(c.getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("POD_NAMESPACE");
+            assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
+        });
 
         Container redis = deployment("ferry-redis")
                 .getSpec()
@@ -162,6 +179,25 @@ class DeployKustomizationTest {
                 Map.entry("policy poddisruptionbudgets  delete " + fleets, true),
                 Map.entry("coordination.k8s.io leases  update " + NAMESPACE, true),
                 Map.entry("coordination.k8s.io leases  create " + NAMESPACE, true),
+                // the eviction webhook: its Secret in its own namespace, and only its own configuration
+                Map.entry(" secrets  create " + NAMESPACE, true),
+                Map.entry(" secrets  update " + NAMESPACE + " " + WebhookCertificates.SECRET, true),
+                Map.entry(
+                        "admissionregistration.k8s.io validatingwebhookconfigurations  get  "
+                                + WebhookCertificates.CONFIGURATION,
+                        true),
+                Map.entry(
+                        "admissionregistration.k8s.io validatingwebhookconfigurations  patch  "
+                                + WebhookCertificates.CONFIGURATION,
+                        true),
+                Map.entry("admissionregistration.k8s.io validatingwebhookconfigurations  patch  other", false),
+                Map.entry("admissionregistration.k8s.io validatingwebhookconfigurations  list ", false),
+                Map.entry(
+                        "admissionregistration.k8s.io validatingwebhookconfigurations  delete  "
+                                + WebhookCertificates.CONFIGURATION,
+                        false),
+                Map.entry("admissionregistration.k8s.io mutatingwebhookconfigurations  patch ", false),
+                Map.entry(" secrets  update " + fleets + " other", false),
                 // and what it must not
                 Map.entry(" nodes  delete ", false),
                 Map.entry(" nodes  patch ", false),
@@ -227,6 +263,115 @@ class DeployKustomizationTest {
         assertThat(rejected2.stderr()).contains("spec.advertise").contains("Unsupported value: \"NodePort\"");
     }
 
+    @Test
+    void theEvictionWebhookIsIgnoredWhenDownAndItsCaBundleSurvivesAReapply(TestNamespace ns, KubernetesClient admin) {
+        applied.assertSuccess();
+        ValidatingWebhookConfiguration rendered = webhookConfiguration();
+        assertThat(rendered.getWebhooks()).singleElement().satisfies(w -> {
+            assertThat(w.getFailurePolicy()).isEqualTo("Ignore");
+            assertThat(w.getTimeoutSeconds()).isEqualTo(5);
+            assertThat(w.getSideEffects()).isEqualTo("NoneOnDryRun");
+            assertThat(w.getMatchPolicy()).isEqualTo("Equivalent");
+            assertThat(w.getAdmissionReviewVersions()).containsExactly("v1");
+            assertThat(w.getClientConfig().getCaBundle())
+                    .as("the operator patches it in")
+                    .isNull();
+            assertThat(w.getClientConfig().getService().getName()).isEqualTo(WebhookCertificates.SERVICE);
+            assertThat(w.getClientConfig().getService().getNamespace()).isEqualTo(NAMESPACE);
+            assertThat(w.getClientConfig().getService().getPath()).isEqualTo(WebhookServer.PATH);
+            assertThat(w.getRules()).singleElement().satisfies(r -> {
+                assertThat(r.getApiGroups()).containsExactly("");
+                assertThat(r.getApiVersions()).containsExactly("v1");
+                assertThat(r.getOperations()).containsExactly("CREATE");
+                assertThat(r.getResources()).containsExactly("pods/eviction");
+            });
+            assertThat(w.getNamespaceSelector().getMatchExpressions())
+                    .singleElement()
+                    .satisfies(e -> {
+                        assertThat(e.getKey()).isEqualTo("kubernetes.io/metadata.name");
+                        assertThat(e.getOperator()).isEqualTo("NotIn");
+                        assertThat(e.getValues()).containsExactly("kube-system");
+                    });
+        });
+        Service service = rendered(Service.class, WebhookCertificates.SERVICE);
+        assertThat(service.getSpec().getSelector()).containsEntry("app.kubernetes.io/name", OPERATOR);
+        assertThat(service.getSpec().getPorts()).singleElement().satisfies(p -> {
+            assertThat(p.getPort()).isEqualTo(443);
+            assertThat(p.getTargetPort().getStrVal()).isEqualTo("webhook");
+        });
+
+        // The operator's own ServiceAccount (a real token) publishes the CA, as a replica does at start ...
+        String ca = WebhookCertificates.issue(
+                        NAMESPACE,
+                        WebhookCertificates.dnsNames(WebhookCertificates.SERVICE, NAMESPACE),
+                        java.time.Instant.now())
+                .caPem();
+        String bundle = java.util.Base64.getEncoder().encodeToString(ca.getBytes(StandardCharsets.US_ASCII));
+        try (KubernetesClient operator = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+                .withConfig(ns.controlPlane()
+                        .tokenConfig(
+                                NAMESPACE,
+                                ns.controlPlane()
+                                        .serviceAccountToken(NAMESPACE, OPERATOR, java.time.Duration.ofMinutes(10))))
+                .build()) {
+            assertThat(WebhookCertificates.publishCaBundle(operator, WebhookCertificates.CONFIGURATION, ca))
+                    .isTrue();
+        }
+        assertThat(liveCaBundle(admin)).isEqualTo(bundle);
+
+        // ... and installing again, server-side (the install path) or client-side, leaves it in place.
+        kubectl.run("apply", "--server-side", "--force-conflicts", "-k", "deploy/")
+                .assertSuccess();
+        assertThat(liveCaBundle(admin)).as("after kubectl apply --server-side").isEqualTo(bundle);
+        String webhookYaml = kubectl.run("kustomize", "deploy/").assertSuccess().stdout();
+        String onlyTheConfiguration = java.util.Arrays.stream(webhookYaml.split("(?m)^---$"))
+                .filter(doc -> doc.contains("kind: ValidatingWebhookConfiguration"))
+                .findFirst()
+                .orElseThrow();
+        kubectl.runWithInput(onlyTheConfiguration, "apply", "-f", "-").assertSuccess();
+        kubectl.runWithInput(onlyTheConfiguration, "apply", "-f", "-").assertSuccess();
+        assertThat(liveCaBundle(admin))
+                .as("after client-side kubectl apply, twice")
+                .isEqualTo(bundle);
+    }
+
+    /** The configuration is cluster-wide: other test classes of this control plane must not meet it. */
+    @AfterAll
+    static void removeTheWebhookConfiguration(dev.ferry.controlplane.ControlPlane controlPlane) {
+        controlPlane
+                .adminClient()
+                .admissionRegistration()
+                .v1()
+                .validatingWebhookConfigurations()
+                .withName(WebhookCertificates.CONFIGURATION)
+                .delete();
+    }
+
+    private static String liveCaBundle(KubernetesClient admin) {
+        return admin.admissionRegistration()
+                .v1()
+                .validatingWebhookConfigurations()
+                .withName(WebhookCertificates.CONFIGURATION)
+                .get()
+                .getWebhooks()
+                .getFirst()
+                .getClientConfig()
+                .getCaBundle();
+    }
+
+    private static ValidatingWebhookConfiguration webhookConfiguration() {
+        return rendered(ValidatingWebhookConfiguration.class, WebhookCertificates.CONFIGURATION);
+    }
+
+    private static <T extends HasMetadata> T rendered(Class<T> type, String name) {
+        return rendered.stream()
+                .filter(type::isInstance)
+                .map(type::cast)
+                .filter(o -> o.getMetadata().getName().equals(name))
+                .findFirst()
+                .orElseThrow();
+    }
+
     private static Deployment deployment(String name) {
         return rendered.stream()
                 .filter(Deployment.class::isInstance)
@@ -236,7 +381,7 @@ class DeployKustomizationTest {
                 .orElseThrow();
     }
 
-    /** "group resource subresource verb namespace" asked for the ServiceAccount deploy/ installs. */
+    /** "group resource subresource verb namespace [name]" asked for the ServiceAccount deploy/ installs. */
     private static boolean allowed(KubernetesClient admin, String query) {
         String[] q = query.split(" ", -1);
         SubjectAccessReview review = new SubjectAccessReviewBuilder()
@@ -249,6 +394,7 @@ class DeployKustomizationTest {
                 .withSubresource(q[2].isEmpty() ? null : q[2])
                 .withVerb(q[3])
                 .withNamespace(q[4].isEmpty() ? null : q[4])
+                .withName(q.length > 5 && !q[5].isEmpty() ? q[5] : null)
                 .endResourceAttributes()
                 .endSpec()
                 .build();

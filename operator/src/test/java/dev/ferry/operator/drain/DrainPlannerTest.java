@@ -9,6 +9,7 @@ import dev.ferry.operator.model.ServerFleet;
 import dev.ferry.operator.resources.DrainReason;
 import dev.ferry.operator.resources.DrainRecord;
 import dev.ferry.operator.resources.DrainState;
+import dev.ferry.operator.resources.EvictionRequest;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -197,6 +198,64 @@ class DrainPlannerTest {
                 .as("the not-ready pod goes at once; b waits for a replacement")
                 .extracting(p -> p.getMetadata().getName())
                 .containsExactly("c");
+    }
+
+    @Test
+    void anEvictedPodIsReplacedFirstAndDrainsAsAnEvictionOnceTheReplacementIsReady() {
+        ServerFleet fleet = fleet(2);
+        List<Pod> pods = List.of(pod("a", OLD, true, null), evicted(pod("b", OLD, true, null)));
+        DrainPlan surge = DrainPlanner.plan(fleet, new FleetPods(pods, sessions(Map.of("a", 5L, "b", 30L)), OLD));
+        assertThat(surge.podsToCreate()).as("one replacement").isEqualTo(1);
+        assertThat(surge.victims())
+                .as("nothing drains before the replacement is ready")
+                .isEmpty();
+        assertThat(surge.displaced()).extracting(p -> p.getMetadata().getName()).containsExactly("b");
+
+        List<Pod> ready = new ArrayList<>(pods);
+        ready.add(pod("c", OLD, true, null));
+        FleetPods view = new FleetPods(ready, sessions(Map.of("a", 5L, "b", 30L, "c", 0L)), OLD);
+        DrainPlan drain = DrainPlanner.plan(fleet, view);
+        assertThat(drain.podsToCreate()).isZero();
+        assertThat(drain.victims()).extracting(p -> p.getMetadata().getName()).containsExactly("b");
+        assertThat(drain.reasonFor(drain.victims().getFirst())).isEqualTo(DrainReason.Eviction);
+        assertThat(view.targets())
+                .as("an evicted pod takes no sessions")
+                .extracting(p -> p.getMetadata().getName())
+                .containsExactlyInAnyOrder("a", "c");
+
+        // On a cordoned node too (kubectl drain cordons, then evicts): the eviction names it.
+        Pod cordonedOnly = on(pod("d", OLD, true, null), "n1");
+        Pod cordonedAndEvicted = on(evicted(pod("e", OLD, true, null)), "n1");
+        List<Pod> both =
+                List.of(cordonedOnly, cordonedAndEvicted, pod("f", OLD, true, null), pod("g", OLD, true, null));
+        DrainPlan mixed = DrainPlanner.plan(fleet, new FleetPods(both, Map.of(), OLD, Set.of("n1")));
+        assertThat(mixed.victims()).hasSize(2);
+        assertThat(mixed.reasonFor(cordonedOnly)).isEqualTo(DrainReason.NodeDrain);
+        assertThat(mixed.reasonFor(cordonedAndEvicted)).isEqualTo(DrainReason.Eviction);
+        assertThat(new DrainPlan(0, List.of(), DrainReason.ScaleDown).reasonFor(cordonedAndEvicted))
+                .as("only a displaced pod's drain is named after its eviction")
+                .isEqualTo(DrainReason.ScaleDown);
+
+        // An evicted pod that is not ready goes at once; one already marked is no longer displaced.
+        List<Pod> notReady = List.of(pod("a", OLD, true, null), evicted(pod("b", OLD, false, null)));
+        DrainPlan atOnce = DrainPlanner.plan(fleet, new FleetPods(notReady, Map.of(), OLD));
+        assertThat(atOnce.victims()).extracting(p -> p.getMetadata().getName()).containsExactly("b");
+        List<Pod> marked = List.of(
+                pod("a", OLD, true, null),
+                evicted(pod("b", OLD, true, DrainState.Requested)),
+                pod("c", OLD, true, null));
+        DrainPlan after = DrainPlanner.plan(fleet, new FleetPods(marked, Map.of(), OLD));
+        assertThat(after.victims()).isEmpty();
+        assertThat(after.displaced()).isEmpty();
+        assertThat(after.podsToCreate()).isZero();
+    }
+
+    private static Pod evicted(Pod pod) {
+        return new PodBuilder(pod)
+                .editMetadata()
+                .addToAnnotations(EvictionRequest.ANNOTATION, "2026-12-06T21:00:00Z")
+                .endMetadata()
+                .build();
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.ferry.operator.model.ServerFleet;
 import dev.ferry.operator.resources.DrainReason;
 import dev.ferry.operator.resources.DrainRecord;
 import dev.ferry.operator.resources.DrainState;
+import dev.ferry.operator.resources.EvictionRequest;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.time.Instant;
@@ -99,6 +100,37 @@ class DrainStepTest {
         assertThat(step)
                 .isInstanceOfSatisfying(
                         DrainStep.Watch.class, w -> assertThat(w.askAgain()).isTrue());
+    }
+
+    @Test
+    void anEvictedPodDrainsToServingPodsThatAreNeitherEvictedNorOnADrainingNode() {
+        Pod evicted = new io.fabric8.kubernetes.api.model.PodBuilder(pod("old", REV, true, DrainState.Requested))
+                .editMetadata()
+                .addToAnnotations(EvictionRequest.ANNOTATION, T0.toString())
+                .endMetadata()
+                .build();
+        Pod alsoEvicted = new io.fabric8.kubernetes.api.model.PodBuilder(pod("other", REV, true, null))
+                .editMetadata()
+                .addToAnnotations(EvictionRequest.ANNOTATION, T0.toString())
+                .endMetadata()
+                .build();
+        FleetPods pods = new FleetPods(
+                List.of(evicted, alsoEvicted, peer),
+                Map.of(
+                        "old", status(7, 0, 0, 0, 0),
+                        "other", status(0, 0, 0, 0, 0),
+                        "peer", status(3, 0, 0, 0, 0)),
+                REV);
+
+        DrainStep step = DrainStep.next(fleet, pods, evicted, DrainRecord.requested(DrainReason.Eviction, T0), T0);
+
+        assertThat(step).isInstanceOfSatisfying(DrainStep.Start.class, start -> {
+            assertThat(start.targets())
+                    .as("only the peer: the other evicted pod is on its way out too")
+                    .containsExactly(DrainTargets.address(fleet, peer));
+            assertThat(start.sessions()).isEqualTo(7);
+        });
+        assertThat(DrainTargets.peersOf(fleet, pods, peer)).isEmpty();
     }
 
     private DrainRecord draining(DrainRecord.Counters atStart) {

@@ -61,6 +61,22 @@ class DrainRecordTest {
     }
 
     @Test
+    void anEvictionDrainIsVersionOneJsonAndReadsTheSameInBothForms() {
+        DrainRecord record = DrainRecord.requested(DrainReason.Eviction, T0)
+                .draining(T0.plusSeconds(2), List.of("10.244.0.7:7000"), 30, DrainRecord.Counters.ZERO);
+        assertThat(record.toJson()).startsWith("{\"version\":1,\"state\":\"Draining\",\"reason\":\"Eviction\",");
+        assertThat(DrainRecord.parse(record.toJson())).isEqualTo(record);
+        assertThat(DrainRecord.of(
+                                pod(Map.of("ferry.dev/drain-state", "Draining", "ferry.dev/drain-reason", "Eviction")))
+                        .map(DrainRecord::reason))
+                .contains(DrainReason.Eviction);
+        // What an operator without the value does with it: the drain goes on, as a scale-down.
+        assertThat(DrainRecord.parse(record.toJson().replace("\"Eviction\"", "\"SomethingNewer\""))
+                        .reason())
+                .isEqualTo(DrainReason.ScaleDown);
+    }
+
+    @Test
     void writingARecordRemovesTheOnePerFieldAnnotations() {
         Map<String, String> patch =
                 DrainRecord.requested(DrainReason.ScaleDown, T0).patchAnnotations();
