@@ -4,7 +4,7 @@
 # bench/results/<file>.json (figures next to their baseline from the same run, charts, notes, commit and arguments)
 # and prints a summary; the bench module's report generator turns the JSON into docs/benchmarks.md.
 #
-#   scripts/bench-operator.sh [rollout|operator-cost|all] [--clients N] [--quick] [--no-build] [other options]
+#   scripts/bench-operator.sh [rollout|operator-cost|autoscale|all] [--clients N] [--quick] [--no-build] [other options]
 #
 #   rollout         rolling upgrade of a 3-pod ServerFleet by a new server image under N busy clients (default 3000),
 #                   and in the same run the same rollout with both timers 0 (migration disabled) as the baseline.
@@ -13,11 +13,15 @@
 #                   runs only that order.
 #   operator-cost   the operator (2 replicas in ferry-system) with 20 ServerFleets vs 1: API requests by verb and
 #                   resource, reconciles and their latency, CPU and memory (bench/results/operator-cost.json)
-#   all             both (the default)
+#   autoscale       a surge of clients on a 1-pod fleet: spec.autoscaling on sessions per pod against, in the same
+#                   run, the same fleet scaled by a HorizontalPodAutoscaler on CPU (bench/results/autoscale.json;
+#                   --baseline-first runs the HPA's fleet first and writes autoscale-baseline-first.json). Needs
+#                   metrics-server on the cluster (metrics.k8s.io), which scripts/node.sh does not install; not in "all"
+#   all             rollout and operator-cost (the default)
 #   --quick         a small run of each (300 clients, 4 fleets, short windows) to check that it works; it writes
 #                   node/target/bench/results-quick/, not bench/results/
 #   --no-build      use the jar and images as they are (e.g. on a cluster shared with someone who builds)
-#   --help          this; scripts/bench-operator.sh rollout --help (or operator-cost --help): the benchmark's options
+#   --help          this; scripts/bench-operator.sh rollout --help (or operator-cost, autoscale): the benchmark's options
 #
 # Sets up what it needs first, like scripts/demo.sh: Podman and the base images (scripts/containers.sh), the build of
 # the server and operator images and of node/target/ferry-node-bench.jar (skipping tests) when they are missing or
@@ -30,10 +34,10 @@ source scripts/env.sh
 
 scenario=all
 case "${1:-}" in
-  rollout|operator-cost|all) scenario=$1; shift ;;
-  -h|--help) sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  rollout|operator-cost|autoscale|all) scenario=$1; shift ;;
+  -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
   -*|"") ;;
-  *) echo "unknown scenario '$1': use rollout, operator-cost or all (see --help)" >&2; exit 2 ;;
+  *) echo "unknown scenario '$1': use rollout, operator-cost, autoscale or all (see --help)" >&2; exit 2 ;;
 esac
 
 build=true
@@ -128,5 +132,13 @@ if [ "$scenario" = operator-cost ] || [ "$scenario" = all ]; then
   fi
   echo "== operator-cost (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   run operator-cost --command "scripts/bench-operator.sh operator-cost${cost_args[*]:+ ${cost_args[*]}}" ${cost_args[@]+"${cost_args[@]}"} || status=$?
+fi
+if [ "$scenario" = autoscale ]; then
+  # One order per run: Ferry's fleet first, unless --baseline-first alone was given.
+  flag=()
+  [ "${orders[*]}" = baseline-first ] && flag=(--baseline-first)
+  command="scripts/bench-operator.sh autoscale${flag[*]:+ ${flag[*]}}${args[*]:+ ${args[*]}}"
+  echo "== autoscale${flag[*]:+ ${flag[*]}} (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  run autoscale ${flag[@]+"${flag[@]}"} --command "$command" ${args[@]+"${args[@]}"} || status=$?
 fi
 exit $status

@@ -69,6 +69,21 @@ public final class Fleet {
         return cluster.client().getKubernetesSerialization().convertValue(status, FleetStatus.class);
     }
 
+    /** spec.replicas and the status from one read of the fleet, so the two belong together. */
+    public record State(int specReplicas, FleetStatus status) {}
+
+    /** One read of the fleet: spec.replicas and the status as the operator last wrote it. */
+    public State state() {
+        GenericKubernetesResource r = get();
+        Object spec = r.getAdditionalProperties().get("spec");
+        int replicas = ((Number) ((java.util.Map<?, ?>) spec).get("replicas")).intValue();
+        Object status = r.getAdditionalProperties().get("status");
+        FleetStatus s = status == null
+                ? new FleetStatus(null, null, null, null, null, null, null, null, null, null, null, null)
+                : cluster.client().getKubernetesSerialization().convertValue(status, FleetStatus.class);
+        return new State(replicas, s);
+    }
+
     /** Waits until the fleet has settled at {@code replicas} pods of its current spec, and returns that status. */
     public FleetStatus awaitSettled(int replicas, Duration timeout) {
         long generation = generation();

@@ -194,12 +194,16 @@ public final class MarkdownReport {
         return b.toString();
     }
 
+    /** Scenarios that run Ferry's fleet and the baseline's one after the other, in either order. */
+    static final Set<String> ORDERED_SCENARIOS = Set.of("rollout", "autoscale");
+
     /**
-     * The rollout benchmark runs one fleet after the other and the first one's steady state is
-     * disturbed by the start of everything; which ran first is part of the result.
+     * The rollout and autoscale benchmarks run one fleet after the other and the first one meets a
+     * colder cluster (the rollout's steady state is disturbed by the start of everything); which
+     * ran first is part of the result.
      */
     static String rolloutOrder(BenchResult r) {
-        if (!r.scenario().equals("rollout")) return "";
+        if (!ORDERED_SCENARIOS.contains(r.scenario())) return "";
         return r.command().contains("--baseline-first")
                 ? " — baseline fleet first (--baseline-first)"
                 : " — Ferry fleet first (the default order)";

@@ -33,16 +33,23 @@ public final class ResultFiles {
     }
 
     /** The order of the report: the headline scenarios first, anything else after them by name. */
-    static final List<String> ORDER =
-            List.of("idle-drain", "in-batch", "rollout", "capacity", "throughput", "slow-readers", "operator-cost");
+    static final List<String> ORDER = List.of(
+            "idle-drain",
+            "in-batch",
+            "rollout",
+            "autoscale",
+            "capacity",
+            "throughput",
+            "slow-readers",
+            "operator-cost");
 
     /** A result and the name of the file it was read from (one scenario may have several, e.g. both rollout orders). */
     public record ResultFile(String fileName, BenchResult result) {}
 
     /**
      * Every {@code *.json} in {@code dir}: the scenarios in {@link #ORDER} first, then the others;
-     * files of the same scenario by file name, except that a rollout in the default order comes
-     * before one run with {@code --baseline-first}.
+     * files of the same scenario by file name, except that a rollout or autoscale run in the default
+     * order comes before one run with {@code --baseline-first}.
      */
     public static List<ResultFile> readAll(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) throw new IOException(dir + " is not a directory of result files");

@@ -119,10 +119,16 @@ class ReportCommandTest {
         Files.writeString(
                 results.resolve("z-idle.json"),
                 fixture.replace("\"scenario\": \"rollout\"", "\"scenario\": \"idle-drain\""));
+        Files.writeString(
+                results.resolve("autoscale.json"),
+                fixture.replace("\"scenario\": \"rollout\"", "\"scenario\": \"autoscale\""));
+        Files.writeString(
+                results.resolve("operator-cost.json"),
+                fixture.replace("\"scenario\": \"rollout\"", "\"scenario\": \"operator-cost\""));
 
         assertThat(ResultFiles.readAll(results))
                 .extracting(f -> f.result().scenario())
-                .containsExactly("idle-drain", "rollout", "a-extra");
+                .containsExactly("idle-drain", "rollout", "autoscale", "operator-cost", "a-extra");
     }
 
     @Test

@@ -124,6 +124,32 @@ class ReportProvenanceTest {
     }
 
     @Test
+    void bothAutoscaleOrdersAreRenderedAndNamedTheDefaultOrderFirst() throws Exception {
+        Path results = Files.createDirectories(dir.resolve("results"));
+        String autoscale = FIXTURE.replace("\"scenario\": \"rollout\"", "\"scenario\": \"autoscale\"");
+        Files.writeString(
+                results.resolve("autoscale-baseline-first.json"),
+                autoscale.replace(
+                        "\"command\": \"scripts/bench.sh rollout\"",
+                        "\"command\": \"scripts/bench-operator.sh autoscale --baseline-first\""));
+        Files.writeString(
+                results.resolve("autoscale.json"),
+                autoscale.replace(
+                        "\"command\": \"scripts/bench.sh rollout\"",
+                        "\"command\": \"scripts/bench-operator.sh autoscale\""));
+
+        List<ResultFiles.ResultFile> files = ResultFiles.readAll(results);
+        String md = render(files);
+
+        assertThat(files)
+                .extracting(ResultFiles.ResultFile::fileName)
+                .containsExactly("autoscale.json", "autoscale-baseline-first.json");
+        assertThat(md).contains(" — Ferry fleet first (the default order)");
+        assertThat(md).contains(" — baseline fleet first (--baseline-first)");
+        assertThat(md.indexOf("Ferry fleet first")).isLessThan(md.indexOf("baseline fleet first"));
+    }
+
+    @Test
     void bothRolloutOrdersAreRenderedAndNamed() throws Exception {
         Path results = Files.createDirectories(dir.resolve("results"));
         Files.writeString(

@@ -28,6 +28,33 @@ final class BenchFleets {
             int migrationRatePerSecond,
             String cpuRequest,
             String memoryLimit) {
+        return manifest(
+                name,
+                replicas,
+                image,
+                idleMigrationSeconds,
+                sessionIdleSeconds,
+                migrationRatePerSecond,
+                cpuRequest,
+                memoryLimit,
+                "");
+    }
+
+    /**
+     * The same fleet with more of its spec: {@code extraSpec} is YAML of fields under {@code spec} (such as
+     * {@code autoscaling:} or {@code rebalance:}), each line indented by two spaces as under {@code spec:}, ending in
+     * a newline; empty for none.
+     */
+    static String manifest(
+            String name,
+            int replicas,
+            String image,
+            int idleMigrationSeconds,
+            int sessionIdleSeconds,
+            int migrationRatePerSecond,
+            String cpuRequest,
+            String memoryLimit,
+            String extraSpec) {
         return """
                 apiVersion: ferry.dev/v1alpha1
                 kind: ServerFleet
@@ -41,7 +68,7 @@ final class BenchFleets {
                   idleMigrationTimerSeconds: %d
                   sessionIdleTimerSeconds: %d
                   migrationRatePerSecond: %d
-                  template:
+                %s  template:
                     spec:
                       terminationGracePeriodSeconds: %d
                       securityContext:
@@ -77,6 +104,7 @@ final class BenchFleets {
                 idleMigrationSeconds,
                 sessionIdleSeconds,
                 migrationRatePerSecond,
+                extraSpec,
                 // SIGTERM makes a server drain for up to the idle migration timer: the grace period must outlast it.
                 idleMigrationSeconds + 30,
                 image,

@@ -7,15 +7,15 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code java -jar node/target/ferry-node-bench.jar rollout|operator-cost [options]}: the operator benchmarks on the
+ * {@code java -jar node/target/ferry-node-bench.jar rollout|operator-cost|autoscale [options]}: the operator benchmarks on the
  * node cluster (scripts/node.sh), run inside its network namespace by scripts/bench-operator.sh. Library logging
  * goes to {@code node/target/bench/<scenario>.log}; the terminal shows the benchmark's own progress.
  */
 @Command(
         name = "ferry-node-bench",
         mixinStandardHelpOptions = true,
-        description = "Operator benchmarks on the node cluster: rollout, operator-cost.",
-        subcommands = {RolloutBenchmark.class, OperatorCostBenchmark.class})
+        description = "Operator benchmarks on the node cluster: rollout, operator-cost, autoscale.",
+        subcommands = {RolloutBenchmark.class, OperatorCostBenchmark.class, AutoscaleBenchmark.class})
 public final class BenchMain {
 
     private static List<String> arguments = List.of();
