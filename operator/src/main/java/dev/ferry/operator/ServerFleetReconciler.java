@@ -28,6 +28,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -238,7 +239,11 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
         if (sameJson(result.status(), fleet.getStatus())) {
             return UpdateControl.<ServerFleet>noUpdate().rescheduleAfter(next);
         }
-        return UpdateControl.patchStatus(withStatus(fleet, result.status())).rescheduleAfter(next);
+        // The status carries what the next reconciliation builds on (the autoscaler's recommendations and
+        // its last change): patched and cached, so that a reconciliation the scale itself triggers does not
+        // start from the status as it was before and write that back.
+        PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(fleet, withStatus(fleet, result.status()), context);
+        return UpdateControl.<ServerFleet>noUpdate().rescheduleAfter(next);
     }
 
     /** A client of the fleet's pods' admin API: HTTPS checked against the fleet's CA when TLS is on. */
