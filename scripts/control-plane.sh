@@ -2,8 +2,9 @@
 # Builds Ferry's test control plane from source with this machine's Go toolchain:
 # kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kubelet and kube-proxy from the
 # k8s.io/kubernetes module, etcd from go.etcd.io/etcd/server/v3, CoreDNS (a cluster's plugins only)
-# from github.com/coredns/coredns, and installs them where Fabric8 kube-api-test looks for them in
-# offline mode:  ~/.kubeapitest/k8s/<KUBE_VERSION>-linux-amd64/  (scripts/node.sh uses them too)
+# from github.com/coredns/coredns, metrics-server from sigs.k8s.io/metrics-server, and installs them
+# where Fabric8 kube-api-test looks for them in offline mode:
+# ~/.kubeapitest/k8s/<KUBE_VERSION>-linux-amd64/  (scripts/node.sh uses them too)
 #
 # Why from source: no prebuilt Kubernetes binary or container image can be fetched here,
 # but the Go module proxy can be reached. The build modules live in scripts/control-plane/.
@@ -21,6 +22,8 @@ KUBE_VERSION=1.34.4
 ETCD_VERSION=3.6.5
 # The cluster DNS of scripts/node.sh (its k8s.io modules are pinned to v0.${KUBE_VERSION#1.}).
 COREDNS_VERSION=1.14.1
+# The resource metrics API (metrics.k8s.io) of scripts/node.sh (k8s.io modules pinned like CoreDNS's).
+METRICS_SERVER_VERSION=0.8.0
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RECIPE_DIR="$ROOT/scripts/control-plane"
@@ -33,7 +36,7 @@ FORCE=false
 PREPARE_ONLY=false
 
 usage() {
-  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   cat <<EOF
 
   --print-version  print the Kubernetes version this script installs (${KUBE_VERSION}) and exit
@@ -82,7 +85,7 @@ GO_VERSION="$("$GO" env GOVERSION)"
 # the versions, the Go version and a hash of exactly those files, so adding a wrapper (say
 # cmd/kube-scheduler) rebuilds that wrapper only.
 KUBE_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy)
-BINARIES=("${KUBE_BINARIES[@]}" etcd coredns)
+BINARIES=("${KUBE_BINARIES[@]}" etcd coredns metrics-server)
 
 recipe_files() { # binary -> recipe files (relative to RECIPE_DIR), NUL-separated
   case "$1" in
@@ -90,7 +93,7 @@ recipe_files() { # binary -> recipe files (relative to RECIPE_DIR), NUL-separate
       (cd "$RECIPE_DIR" && find kubernetes/go.mod kubernetes/go.sum kubernetes/internal "kubernetes/cmd/$1" \
          -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0) ;;
     kubectl|kubelet|kube-proxy) (cd "$RECIPE_DIR" && printf '%s\0' kubernetes/go.mod kubernetes/go.sum kubernetes/tools.go) ;;
-    etcd|coredns) (cd "$RECIPE_DIR" && find "$1" -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0) ;;
+    etcd|coredns|metrics-server) (cd "$RECIPE_DIR" && find "$1" -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0) ;;
     *) die "unknown binary $1" ;;
   esac
 }
@@ -102,6 +105,7 @@ stamp_line() { # binary -> its line in the stamp file
   case "$1" in
     etcd) version="v${ETCD_VERSION}" ;;
     coredns) version="v${COREDNS_VERSION}" ;;
+    metrics-server) version="v${METRICS_SERVER_VERSION}" ;;
   esac
   echo "$1 version=${version} go=${GO_VERSION} recipe=$(recipe_files "$1" | hash_files)"
 }
@@ -113,6 +117,7 @@ version_ok() { # binary path -> whether it reports the version it should
     kubectl) out="$("$2" version --client 2>&1)" && [[ "$out" == *"Client Version: v${KUBE_VERSION}"* ]] ;;
     etcd) out="$("$2" --version 2>&1)" && [[ "$out" == *"etcd Version: ${ETCD_VERSION}"* ]] ;;
     coredns) out="$("$2" -version 2>&1)" && [ "$(head -n1 <<<"$out")" = "CoreDNS-${COREDNS_VERSION}" ] ;;
+    metrics-server) out="$("$2" --version 2>&1)" && [ "$out" = "v${METRICS_SERVER_VERSION}" ] ;;
   esac
 }
 
@@ -122,7 +127,8 @@ version_ok() { # binary path -> whether it reports the version it should
 legacy_stamp_text() {
   local h
   h="$(cd "$RECIPE_DIR" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) \
-        -not -path './kubernetes/cmd/kube-scheduler/*' -not -path './coredns/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
+        -not -path './kubernetes/cmd/kube-scheduler/*' -not -path './coredns/*' \
+        -not -path './metrics-server/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
   echo "kubernetes=v${KUBE_VERSION} etcd=v${ETCD_VERSION} go=${GO_VERSION} recipe=${h}"
 }
 LEGACY_BINARIES=" kube-apiserver kube-controller-manager kubectl etcd "
@@ -144,7 +150,7 @@ for b in "${BINARIES[@]}"; do
 done
 
 if [ ${#NEEDED[@]} -eq 0 ] && ! $PREPARE_ONLY; then
-  log "up to date: $INSTALL_DIR (${BINARIES[*]}; kubernetes v${KUBE_VERSION}, etcd v${ETCD_VERSION}, coredns v${COREDNS_VERSION}, ${GO_VERSION})"
+  log "up to date: $INSTALL_DIR (${BINARIES[*]}; kubernetes v${KUBE_VERSION}, etcd v${ETCD_VERSION}, coredns v${COREDNS_VERSION}, metrics-server v${METRICS_SERVER_VERSION}, ${GO_VERSION})"
   exit 0
 fi
 
@@ -154,14 +160,14 @@ exec 9>"$KUBEAPITEST_DIR/k8s/.ferry-control-plane-${KUBE_VERSION}.lock"
 flock 9
 
 START=$(date +%s)
-log "building ${NEEDED[*]:-nothing (prepare only)} (Kubernetes v${KUBE_VERSION}, etcd v${ETCD_VERSION}, CoreDNS v${COREDNS_VERSION}) with ${GO_VERSION} (caches in $GOPATH)"
+log "building ${NEEDED[*]:-nothing (prepare only)} (Kubernetes v${KUBE_VERSION}, etcd v${ETCD_VERSION}, CoreDNS v${COREDNS_VERSION}, metrics-server v${METRICS_SERVER_VERSION}) with ${GO_VERSION} (caches in $GOPATH)"
 mkdir -p "$GOPATH" "$KUBEAPITEST_DIR/k8s"
 
 # Work on a scratch copy of the recipe, so the repository stays clean whatever Go writes.
 WORK="$CACHE_DIR/control-plane-src"
 rm -rf "$WORK"
 mkdir -p "$WORK"
-cp -r "$RECIPE_DIR/kubernetes" "$RECIPE_DIR/etcd" "$RECIPE_DIR/coredns" "$WORK/"
+cp -r "$RECIPE_DIR/kubernetes" "$RECIPE_DIR/etcd" "$RECIPE_DIR/coredns" "$RECIPE_DIR/metrics-server" "$WORK/"
 
 # kubernetes: the published k8s.io/kubernetes module points its staging modules (k8s.io/api,
 # client-go, ...) at ./staging/src/...; a consumer must replace each with its published v0.Y.Z.
@@ -228,11 +234,35 @@ prepare_coredns_module() {
   cp "$dir/go.mod" "$dir/go.sum" "$RECIPE_DIR/coredns/"
 }
 
+# metrics-server: the same as CoreDNS. Its own go.mod names the Kubernetes libraries it was released
+# with (v0.8.0: v0.33.2); every k8s.io module of a Kubernetes release (api, apimachinery, apiserver,
+# client-go, component-base, kms, metrics) is raised to the v0.Y.Z of KUBE_VERSION, and a
+# metrics-server that needs a newer one is refused.
+prepare_metrics_server_module() {
+  local dir="$WORK/metrics-server" k8s="v0.${KUBE_VERSION#1.}" m
+  local mods=(k8s.io/api k8s.io/apimachinery k8s.io/apiserver k8s.io/client-go k8s.io/component-base k8s.io/metrics)
+  if grep -Eq "^(require )?[[:space:]]*sigs.k8s.io/metrics-server v${METRICS_SERVER_VERSION}( |\$)" "$dir/go.mod" \
+     && grep -Eq "^[[:space:]]*k8s.io/apiserver ${k8s}( |\$)" "$dir/go.mod" && [ -f "$dir/go.sum" ]; then
+    log "metrics-server: using the checked-in go.mod/go.sum"
+    return
+  fi
+  log "metrics-server: checked-in go.mod is not for v${METRICS_SERVER_VERSION} with k8s.io ${k8s}; generating one (commit scripts/control-plane/metrics-server/go.{mod,sum} afterwards)"
+  (cd "$dir" && "$GO" mod edit -droprequire=sigs.k8s.io/metrics-server \
+     && "$GO" mod edit -require="sigs.k8s.io/metrics-server@v${METRICS_SERVER_VERSION}" $(printf -- ' -require=%s@'"${k8s}" "${mods[@]}") \
+     && rm -f go.sum && "$GO" mod tidy) || die "cannot resolve metrics-server v${METRICS_SERVER_VERSION}"
+  for m in "${mods[@]}" k8s.io/kms; do
+    grep -Eq "^[[:space:]]*${m} ${k8s}( |\$)" "$dir/go.mod" \
+      || die "metrics-server v${METRICS_SERVER_VERSION} needs another ${m} than ${k8s} ($(grep -E "^[[:space:]]*${m} " "$dir/go.mod" | xargs)); pick a metrics-server release built on Kubernetes ${KUBE_VERSION%.*} or older"
+  done
+  cp "$dir/go.mod" "$dir/go.sum" "$RECIPE_DIR/metrics-server/"
+}
+
 prepare_kubernetes_module
 prepare_etcd_module
 prepare_coredns_module
+prepare_metrics_server_module
 if $PREPARE_ONLY; then
-  log "build modules resolved for Kubernetes v${KUBE_VERSION} / etcd v${ETCD_VERSION} / CoreDNS v${COREDNS_VERSION} in $(( $(date +%s) - START ))s"
+  log "build modules resolved for Kubernetes v${KUBE_VERSION} / etcd v${ETCD_VERSION} / CoreDNS v${COREDNS_VERSION} / metrics-server v${METRICS_SERVER_VERSION} in $(( $(date +%s) - START ))s"
   exit 0
 fi
 
@@ -270,10 +300,14 @@ for b in kubectl kubelet kube-proxy; do
 done
 needed etcd && build etcd etcd . "-s -w"
 needed coredns && build coredns coredns . "-s -w -X github.com/coredns/coredns/coremain.GitCommit=v${COREDNS_VERSION}"
+# metrics-server's Makefile sets client-go's version variables (its --version prints gitVersion);
+# component-base's stay unset, so the apiserver library keeps its own Kubernetes version.
+needed metrics-server && build metrics-server metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server \
+  "-s -w -X k8s.io/client-go/pkg/version.gitVersion=v${METRICS_SERVER_VERSION} -X k8s.io/client-go/pkg/version.gitTreeState=clean -X k8s.io/client-go/pkg/version.buildDate=${BUILD_DATE}"
 
 log "checking versions"
 for b in "${NEEDED[@]}"; do
-  version_ok "$b" "$STAGE/$b" || die "$b reports '$("$STAGE/$b" --version 2>&1 | head -n1)', expected v${KUBE_VERSION} (etcd ${ETCD_VERSION}, CoreDNS ${COREDNS_VERSION})"
+  version_ok "$b" "$STAGE/$b" || die "$b reports '$("$STAGE/$b" --version 2>&1 | head -n1)', expected v${KUBE_VERSION} (etcd ${ETCD_VERSION}, CoreDNS ${COREDNS_VERSION}, metrics-server ${METRICS_SERVER_VERSION})"
 done
 
 # The new stamp: a line per binary. Binaries that were not rebuilt keep theirs (re-derived, so a
@@ -296,4 +330,5 @@ echo "    kube-scheduler: $("$INSTALL_DIR/kube-scheduler" --version)"
 echo "    kubelet: $("$INSTALL_DIR/kubelet" --version)"
 echo "    etcd: $("$INSTALL_DIR/etcd" --version | sed -n 1p)"
 echo "    coredns: $("$INSTALL_DIR/coredns" -version | sed -n 1p)"
+echo "    metrics-server: $("$INSTALL_DIR/metrics-server" --version)"
 log "build time $(( $(date +%s) - START ))s; disk: binaries $(du -sh "$INSTALL_DIR" | cut -f1), Go caches $(du -sh "$GOPATH" 2>/dev/null | cut -f1)"

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # A real Kubernetes cluster on this machine, in network namespaces of its own: the control plane
 # (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) and one or more nodes, each a
-# containerd, a kubelet and a kube-proxy, with CoreDNS as the cluster DNS. Ferry's images (operator,
-# server, redis) are imported into every node's containerd, so `kubectl apply -k deploy/` runs them.
+# containerd, a kubelet and a kube-proxy, with CoreDNS as the cluster DNS and metrics-server serving
+# the resource metrics API (metrics.k8s.io: `kubectl top`, HorizontalPodAutoscalers on CPU) through the
+# API server's aggregation layer. Ferry's images (operator, server, redis) are imported into every
+# node's containerd, so `kubectl apply -k deploy/` runs them.
 #
 #   scripts/node.sh up [--nodes N]     bring the cluster up (N nodes, default 2); idempotent
 #   scripts/node.sh down               stop everything it started and restore the host
-#   scripts/node.sh status             what runs, the nodes and the system pods
+#   scripts/node.sh status             what runs, the nodes, the system pods and `kubectl top nodes`
 #   scripts/node.sh import [IMAGE...]  (re)import images from Podman into every node (default: Ferry's)
 #   scripts/node.sh kubectl ARGS...    kubectl against the cluster, from inside its network
 #   scripts/node.sh exec CMD...        any command inside the cluster's network and DNS, KUBECONFIG set
@@ -20,7 +22,9 @@
 # own namespace gets no address, no route and no iptables rule.
 #
 # Binaries come from scripts/control-plane.sh (Go modules, pinned); containerd, runc and the CNI
-# plugins from Debian's packages; the pause and CoreDNS images are built here. Needs root.
+# plugins from Debian's packages; the pause, CoreDNS and metrics-server images are built here. The
+# manifests of the add-ons are scripts/node/coredns.yaml and scripts/node/metrics-server.yaml.
+# Needs root.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
@@ -40,6 +44,7 @@ API_IP=$CLUSTER_NET.1
 API_PORT=6443
 PAUSE_IMAGE=registry.k8s.io/pause:3.10
 COREDNS_IMAGE=localhost/ferry/coredns:1.14.1
+METRICS_SERVER_IMAGE=localhost/ferry/metrics-server:0.8.0
 FERRY_IMAGES=(localhost/ferry/operator:0.1.0-SNAPSHOT localhost/ferry/server:0.1.0-SNAPSHOT localhost/ferry/redis:7)
 # Host settings the kubelet changes (protectKernelDefaults off) and the bridge plugin's forwarding.
 HOST_SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys
@@ -50,7 +55,7 @@ say() { printf '[node %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { printf '[node] ERROR: %s\n' "$*" >&2; exit 1; }
 elapsed() { echo "$(( $(date +%s) - $1 )) s"; }
 
-usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 bin_dir() { scripts/control-plane.sh --print-dir; }
 
@@ -152,8 +157,8 @@ install_packages() {
 }
 
 # --- certificates -----------------------------------------------------------------------------------
-issue_cert() { # name cn org sans(comma list, may be empty) [server|client|both]
-  local name=$1 cn=$2 org=$3 sans=$4 usage=${5:-client} subj ext
+issue_cert() { # name cn org sans(comma list, may be empty) [server|client|both] [ca name, default ca]
+  local name=$1 cn=$2 org=$3 sans=$4 usage=${5:-client} ca=${6:-ca} subj ext
   [ -f "$PKI/$name.crt" ] && return 0
   subj="/CN=$cn"; [ -n "$org" ] && subj="/O=$org$subj"
   case "$usage" in
@@ -169,7 +174,7 @@ issue_cert() { # name cn org sans(comma list, may be empty) [server|client|both]
   } > "$PKI/$name.ext"
   openssl genrsa -out "$PKI/$name.key" 2048 2>/dev/null
   openssl req -new -key "$PKI/$name.key" -subj "$subj" -out "$PKI/$name.csr" 2>/dev/null
-  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/$ca.crt" -CAkey "$PKI/$ca.key" -CAcreateserial \
     -days 365 -sha256 -extfile "$PKI/$name.ext" -out "$PKI/$name.crt" 2>/dev/null
   rm -f "$PKI/$name.csr" "$PKI/$name.ext"
 }
@@ -196,14 +201,27 @@ current-context: ferry-node
 EOF
 }
 
+make_ca() { # name cn
+  [ -f "$PKI/$1.crt" ] && return 0
+  openssl genrsa -out "$PKI/$1.key" 2048 2>/dev/null
+  openssl req -x509 -new -key "$PKI/$1.key" -subj "/CN=$2" -days 3650 -sha256 -out "$PKI/$1.crt" 2>/dev/null
+}
+
 make_pki() { # nodes
   local n=$1 k sans
   mkdir -p "$PKI"
   chmod 700 "$PKI"
-  if [ ! -f "$PKI/ca.crt" ]; then
-    openssl genrsa -out "$PKI/ca.key" 2048 2>/dev/null
-    openssl req -x509 -new -key "$PKI/ca.key" -subj "/CN=ferry-node-ca" -days 3650 -sha256 -out "$PKI/ca.crt" 2>/dev/null
-  fi
+  make_ca ca ferry-node-ca
+  # The aggregation layer: the API server proxies a request for an aggregated API (metrics.k8s.io)
+  # to the extension API server with the client certificate front-proxy-client, issued by a CA of its
+  # own (front-proxy-ca), and names the user in X-Remote-* headers. An extension API server trusts
+  # those headers only on a connection whose client certificate this CA signed, so no client
+  # certificate of the cluster CA can pose as the front proxy.
+  make_ca front-proxy-ca ferry-node-front-proxy-ca
+  issue_cert front-proxy-client front-proxy-client "" "" client front-proxy-ca
+  # metrics-server's serving certificate: the APIService verifies it with the cluster CA (caBundle).
+  issue_cert metrics-server metrics-server "" \
+    "DNS:metrics-server.kube-system.svc,DNS:metrics-server.kube-system.svc.cluster.local" server
   issue_cert apiserver kube-apiserver "" \
     "DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:$API_SERVICE_IP,IP:$API_IP,IP:127.0.0.1" server
   issue_cert apiserver-kubelet-client kube-apiserver-kubelet-client system:masters ""
@@ -288,6 +306,10 @@ start_control_plane() {
     --kubelet-certificate-authority "$PKI/ca.crt" --kubelet-preferred-address-types InternalIP \
     --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --requestheader-client-ca-file "$PKI/front-proxy-ca.crt" --requestheader-allowed-names front-proxy-client \
+    --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
+    --requestheader-extra-headers-prefix X-Remote-Extra- \
+    --proxy-client-cert-file "$PKI/front-proxy-client.crt" --proxy-client-key-file "$PKI/front-proxy-client.key" \
     --allow-privileged=true --profiling=false --v=1
   wait_for "kube-apiserver" 90 kube get --raw /readyz
   start_daemon kube-controller-manager "$NETNS" "$b/kube-controller-manager" \
@@ -425,7 +447,7 @@ start_node() { # k
   local ids
   ids=$(ctr_node "$k" containers ls -q 2>/dev/null || true)
   [ -n "$ids" ] && ctr_node "$k" containers rm $ids >/dev/null 2>&1 || true
-  import_images "$k" "$PAUSE_IMAGE" "$COREDNS_IMAGE" "${IMPORT_IMAGES[@]}"
+  import_images "$k" "$PAUSE_IMAGE" "$COREDNS_IMAGE" "$METRICS_SERVER_IMAGE" "${IMPORT_IMAGES[@]}"
   start_daemon "kubelet-$k" "$ns" "$b/kubelet" --config "$(node_dir "$k")/kubelet.yaml" \
     --kubeconfig "$STATE/kubelet-$k.kubeconfig" --root-dir "$(node_dir "$k")/kubelet" \
     --hostname-override "$name" --node-ip "$(node_ip "$k")" --v=1
@@ -457,25 +479,28 @@ build_pause_image() {
     --change 'LABEL org.opencontainers.image.title=pause' - "$PAUSE_IMAGE" >/dev/null
   say "built $PAUSE_IMAGE"
 }
-build_coredns_image() {
-  local coredns; coredns="$(bin_dir)/coredns"
-  [ -x "$coredns" ] || die "no CoreDNS binary at $coredns (scripts/control-plane.sh builds it)"
-  local sum; sum=$(sha256sum "$coredns" | cut -c1-16)
-  if podman image exists "$COREDNS_IMAGE" \
-      && [ "$(podman image inspect --format '{{ index .Config.Labels "dev.ferry.binary" }}' "$COREDNS_IMAGE")" = "$sum" ]; then
+build_binary_image() { # binary image : a one-binary image (plus /etc/passwd for its user 65532),
+  # labelled with the binary's hash: rebuilt only when scripts/control-plane.sh rebuilt the binary
+  local name=$1 image=$2 bin; bin="$(bin_dir)/$1"
+  [ -x "$bin" ] || die "no $name binary at $bin (scripts/control-plane.sh builds it)"
+  local sum; sum=$(sha256sum "$bin" | cut -c1-16)
+  if podman image exists "$image" \
+      && [ "$(podman image inspect --format '{{ index .Config.Labels "dev.ferry.binary" }}' "$image")" = "$sum" ]; then
     return 0
   fi
-  local dir="$STATE/build/coredns"
+  local dir="$STATE/build/$name"
   rm -rf "$dir"; mkdir -p "$dir/root/etc"
-  cp "$coredns" "$dir/root/coredns"
+  cp "$bin" "$dir/root/$name"
   printf 'nonroot:x:65532:65532:nonroot:/:/sbin/nologin\n' > "$dir/root/etc/passwd"
-  podman image rm -f "$COREDNS_IMAGE" >/dev/null 2>&1 || true
+  podman image rm -f "$image" >/dev/null 2>&1 || true
   tar --numeric-owner -C "$dir/root" -cf - . | podman import --quiet \
-    --change 'ENTRYPOINT ["/coredns"]' --change 'USER 65532:65532' \
-    --change "LABEL dev.ferry.binary=$sum" --change 'LABEL org.opencontainers.image.title=coredns' \
-    - "$COREDNS_IMAGE" >/dev/null
-  say "built $COREDNS_IMAGE"
+    --change "ENTRYPOINT [\"/$name\"]" --change 'USER 65532:65532' \
+    --change "LABEL dev.ferry.binary=$sum" --change "LABEL org.opencontainers.image.title=$name" \
+    - "$image" >/dev/null
+  say "built $image"
 }
+build_coredns_image() { build_binary_image coredns "$COREDNS_IMAGE"; }
+build_metrics_server_image() { build_binary_image metrics-server "$METRICS_SERVER_IMAGE"; }
 
 import_images() { # k image... : import from Podman what the node does not have yet (by image id)
   local k=$1 img id marker dir tar; shift
@@ -507,6 +532,33 @@ import_images() { # k image... : import from Podman what the node does not have 
 apply_dns() {
   sed -e "s|@DNS_IP@|$DNS_IP|" -e "s|@COREDNS_IMAGE@|$COREDNS_IMAGE|" scripts/node/coredns.yaml \
     | kube apply --server-side --force-conflicts -f - >/dev/null
+}
+
+# metrics-server: its serving certificate as a Secret, the manifest with the cluster CA as the
+# APIService's caBundle (the API server verifies metrics-server with it).
+apply_metrics_server() {
+  kube -n kube-system create secret tls metrics-server-tls --cert "$PKI/metrics-server.crt" --key "$PKI/metrics-server.key" \
+    --dry-run=client -o yaml | kube apply --server-side --force-conflicts -f - >/dev/null
+  sed -e "s|@METRICS_SERVER_IMAGE@|$METRICS_SERVER_IMAGE|" -e "s|@CA_BUNDLE@|$(base64 -w0 "$PKI/ca.crt")|" \
+    scripts/node/metrics-server.yaml | kube apply --server-side --force-conflicts -f - >/dev/null
+}
+metrics_nodes() { # how many nodes the resource metrics API has usage for
+  kube get --raw /apis/metrics.k8s.io/v1beta1/nodes 2>/dev/null | grep -o '"usage":' | wc -l
+}
+wait_for_metrics() { # n timeout : until metrics.k8s.io serves usage of all n nodes (two scrapes, 15 s apart)
+  local n=$1 timeout=$2 t0; t0=$(date +%s)
+  until [ "$(metrics_nodes)" -ge "$n" ]; do
+    if [ $(( $(date +%s) - t0 )) -ge "$timeout" ]; then
+      {
+        echo "metrics.k8s.io has usage for $(metrics_nodes) of $n node(s) after ${timeout}s; what is there:"
+        kube get apiservice v1beta1.metrics.k8s.io -o jsonpath='{range .status.conditions[*]}  APIService {.type}={.status} {.reason}: {.message}{"\n"}{end}' 2>&1
+        kube -n kube-system get pods -l k8s-app=metrics-server -o wide 2>&1 | sed 's/^/  /'
+        kube -n kube-system logs deploy/metrics-server --tail 20 2>&1 | sed 's/^/  /'
+      } >&2
+      die "metrics-server: the resource metrics API is not serving every node (logs: $LOGS/kube-apiserver.log, kubectl -n kube-system logs deploy/metrics-server)"
+    fi
+    sleep 1
+  done
 }
 
 nodes_ready() { # n
@@ -617,12 +669,13 @@ up() {
   install_packages
   scripts/control-plane.sh >/dev/null || die "scripts/control-plane.sh failed (run it alone to see why)"
   local b
-  for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy coredns; do
+  for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy coredns metrics-server; do
     [ -x "$(bin_dir)/$b" ] || die "$(bin_dir)/$b is missing after scripts/control-plane.sh (run it alone to see why)"
   done
   command -v podman >/dev/null || die "podman is missing: run scripts/containers.sh first (it installs and configures it)"
   build_pause_image
   build_coredns_image
+  build_metrics_server_image
   IMPORT_IMAGES=()
   for img in "${FERRY_IMAGES[@]}"; do
     if podman image exists "$img"; then IMPORT_IMAGES+=("$img"); else say "note: $img is not built yet; build it and run: $0 import"; fi
@@ -642,9 +695,13 @@ up() {
   wait_for "$n Ready node(s)" 120 nodes_ready "$n"
   say "$n node(s) Ready ($(elapsed "$t0"))"
   apply_dns
+  apply_metrics_server
   wait_for "CoreDNS" 120 dns_ready
+  say "CoreDNS ready ($(elapsed "$t0"))"
+  wait_for_metrics "$n" 180
+  say "metrics.k8s.io serves $n node(s) ($(elapsed "$t0"))"
   trap - EXIT
-  say "up in $(elapsed "$t0"): $n node(s), CoreDNS at $DNS_IP; KUBECONFIG=$KUBECONFIG_FILE (use: $0 kubectl ...)"
+  say "up in $(elapsed "$t0"): $n node(s), CoreDNS at $DNS_IP, metrics-server; KUBECONFIG=$KUBECONFIG_FILE (use: $0 kubectl ...)"
 }
 
 import_all() {
@@ -676,6 +733,8 @@ status() {
   done
   kube get nodes -o wide 2>&1 | sed 's/^/  /'
   kube get pods -A -o wide 2>&1 | sed 's/^/  /'
+  kube get apiservice v1beta1.metrics.k8s.io 2>&1 | sed 's/^/  /'
+  kube top nodes 2>&1 | sed 's/^/  /'
   is_up
 }
 
