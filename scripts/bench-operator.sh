@@ -15,8 +15,8 @@
 #                   resource, reconciles and their latency, CPU and memory (bench/results/operator-cost.json)
 #   autoscale       a surge of clients on a 1-pod fleet: spec.autoscaling on sessions per pod against, in the same
 #                   run, the same fleet scaled by a HorizontalPodAutoscaler on CPU (bench/results/autoscale.json;
-#                   --baseline-first runs the HPA's fleet first and writes autoscale-baseline-first.json). Needs
-#                   metrics-server on the cluster (metrics.k8s.io), which scripts/node.sh does not install; not in "all"
+#                   --baseline-first runs the HPA's fleet first and writes autoscale-baseline-first.json). The HPA reads
+#                   CPU from the cluster's metrics-server (scripts/node.sh installs it); not in "all"
 #   all             rollout and operator-cost (the default)
 #   --quick         a small run of each (300 clients, 4 fleets, short windows) to check that it works; it writes
 #                   node/target/bench/results-quick/, not bench/results/

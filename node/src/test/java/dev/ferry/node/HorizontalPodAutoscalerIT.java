@@ -25,7 +25,11 @@ class HorizontalPodAutoscalerIT extends FerryOnNode {
 
     @Test
     void cpuLoadScalesTheFleetUpAndItsEndScalesItDownWithDrains() {
-        Fleet fleet = Fleet.apply(cluster(), namespace, fleetManifest("hpa", 1, SERVER_IMAGE, "Pod", 20, ""));
+        // A CPU request the quiet clients stay well under and the busy ones far above; rebalance gives the pods the
+        // HPA adds some of the sessions, so that its scale-down has sessions to migrate.
+        String manifest = fleetManifest("hpa", 1, SERVER_IMAGE, "Pod", 20, "  rebalance:\n    enabled: true\n")
+                .replace("cpu: 50m", "cpu: 200m");
+        Fleet fleet = Fleet.apply(cluster(), namespace, manifest);
         fleet.awaitSettled(1, SETTLE);
         fleet.awaitServiceRoutes(1, Duration.ofMinutes(1));
         cluster()
@@ -74,7 +78,7 @@ class HorizontalPodAutoscalerIT extends FerryOnNode {
                         .orElse(false));
 
         // Quiet clients stay throughout; busy ones make the CPU.
-        try (CheckedSessions quiet = CheckedSessions.start(fleet.serviceAddress(), 20, Duration.ofMillis(500))) {
+        try (CheckedSessions quiet = CheckedSessions.start(fleet.serviceAddress(), 20, Duration.ofSeconds(1))) {
             quiet.awaitRounds(2, Duration.ofMinutes(1));
             Instant busyAt;
             try (CheckedSessions busy = CheckedSessions.start(fleet.serviceAddress(), 60, Duration.ofMillis(5))) {
@@ -86,6 +90,11 @@ class HorizontalPodAutoscalerIT extends FerryOnNode {
                         Duration.between(busyAt, Instant.now()).toSeconds(),
                         hpaSummary());
                 fleet.awaitSettled(MAX, SETTLE);
+                NodeCluster.await(
+                        "rebalance onto the pods the HPA added",
+                        SETTLE,
+                        () -> !fleet.events("RebalanceFinished").isEmpty());
+                log.info("sessions per pod after rebalance: {}", fleet.status().sessionsByPod());
                 CheckedSessions.Summary busySummary = busy.stop(Duration.ofMinutes(2));
                 log.info("the busy clients: {}", busySummary);
                 assertNothingFailed(busySummary);
@@ -111,6 +120,9 @@ class HorizontalPodAutoscalerIT extends FerryOnNode {
             CheckedSessions.Summary summary = quiet.stop(Duration.ofMinutes(2));
             log.info("the quiet clients: {}", summary);
             assertNothingFailed(summary);
+            assertThat(summary.moves())
+                    .as("quiet sessions moved by rebalance and by the drains")
+                    .isPositive();
             String last = fleet.pods().get(0).getMetadata().getName();
             assertThat(summary.sessionsByPod()).as("all on the pod left").containsOnlyKeys(last);
         }

@@ -313,10 +313,12 @@ final class AutoscaleBenchmark implements Callable<Integer> {
     static void requireMetricsApi(Kubectl kubectl) {
         Kubectl.Outcome o = kubectl.attempt(null, Duration.ofSeconds(30), "get", "--raw", METRICS_PATH);
         if (!o.ok()) {
-            throw new IllegalStateException("the autoscale benchmark's baseline is a HorizontalPodAutoscaler on CPU,"
-                    + " which needs the resource metrics API, but `kubectl get --raw " + METRICS_PATH
-                    + "` did not answer (exit " + o.exitCode() + "): " + o.err().strip()
-                    + "; install metrics-server on the node cluster (it must serve metrics.k8s.io) and run again");
+            throw new IllegalStateException(
+                    "the autoscale benchmark's baseline is a HorizontalPodAutoscaler on CPU,"
+                            + " which needs the resource metrics API, but `kubectl get --raw " + METRICS_PATH
+                            + "` did not answer (exit " + o.exitCode() + "): "
+                            + o.err().strip()
+                            + "; scripts/node.sh up installs metrics-server and waits for it (scripts/node.sh status shows it)");
         }
     }
 
