@@ -200,6 +200,15 @@ public final class Fleet {
         return pod.getStatus().getPodIP() + ":" + CLIENT_PORT;
     }
 
+    /** When an Event happened: its eventTime, else the first timestamp of the older API, else its creation. */
+    public static java.time.Instant eventTime(io.fabric8.kubernetes.api.model.events.v1.Event e) {
+        if (e.getEventTime() != null && e.getEventTime().getTime() != null) {
+            return java.time.Instant.parse(e.getEventTime().getTime());
+        }
+        if (e.getDeprecatedFirstTimestamp() != null) return java.time.Instant.parse(e.getDeprecatedFirstTimestamp());
+        return java.time.Instant.parse(e.getMetadata().getCreationTimestamp());
+    }
+
     /** The fleet's Kubernetes Events ({@code events.k8s.io/v1}) with this reason, oldest first. */
     public List<io.fabric8.kubernetes.api.model.events.v1.Event> events(String reason) {
         return cluster.client().events().v1().events().inNamespace(namespace).list().getItems().stream()

@@ -145,9 +145,7 @@ class AutoscaleIT extends FerryOnNode {
     }
 
     private static double secondsBetween(Instant from, Event event) {
-        Instant at = event.getEventTime() != null
-                ? Instant.parse(event.getEventTime().getTime())
-                : Instant.parse(event.getMetadata().getCreationTimestamp());
+        Instant at = Fleet.eventTime(event);
         return Duration.between(from, at).toMillis() / 1000.0;
     }
 

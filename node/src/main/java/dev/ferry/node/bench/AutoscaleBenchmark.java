@@ -437,7 +437,7 @@ final class AutoscaleBenchmark implements Callable<Integer> {
                                 namespace,
                                 "--ignore-not-found");
             }
-            remove(cluster, fleet);
+            BenchFleets.remove(cluster, fleet);
         }
     }
 
@@ -528,7 +528,7 @@ final class AutoscaleBenchmark implements Callable<Integer> {
                             .toList();
             List<String> out = new ArrayList<>();
             for (Event e : events) {
-                double at = Duration.between(surgeAt, eventTime(e)).toMillis() / 1000.0;
+                double at = Duration.between(surgeAt, Fleet.eventTime(e)).toMillis() / 1000.0;
                 String note = e.getNote() != null ? e.getNote() : "";
                 out.add(String.format(Locale.ROOT, "%+.1f s: %s", at, note.strip()));
             }
@@ -536,49 +536,6 @@ final class AutoscaleBenchmark implements Callable<Integer> {
         } catch (RuntimeException e) {
             log.warn("cannot list the autoscaler's Events: {}", e.toString());
             return List.of("(Events not readable: " + e.getMessage() + ")");
-        }
-    }
-
-    private static Instant eventTime(Event e) {
-        if (e.getEventTime() != null && e.getEventTime().getTime() != null) {
-            return Instant.parse(e.getEventTime().getTime());
-        }
-        if (e.getDeprecatedFirstTimestamp() != null) return Instant.parse(e.getDeprecatedFirstTimestamp());
-        return Instant.parse(e.getMetadata().getCreationTimestamp());
-    }
-
-    /** Deletes the fleet and waits until its pods are gone, so the next fleet starts on an idle cluster. */
-    private void remove(NodeCluster cluster, Fleet fleet) {
-        cluster.kubectl()
-                .attempt(
-                        null,
-                        Duration.ofMinutes(1),
-                        "delete",
-                        "serverfleet",
-                        fleet.name(),
-                        "-n",
-                        fleet.namespace(),
-                        "--wait=false");
-        cluster.kubectl()
-                .attempt(
-                        null,
-                        Duration.ofMinutes(1),
-                        "delete",
-                        "pods",
-                        "-n",
-                        fleet.namespace(),
-                        "-l",
-                        "ferry.dev/fleet=" + fleet.name(),
-                        "--grace-period=0",
-                        "--force",
-                        "--wait=false");
-        try {
-            NodeCluster.await(
-                    "fleet " + fleet.name() + "'s pods gone",
-                    STEP_TIMEOUT,
-                    () -> fleet.pods().isEmpty());
-        } catch (IllegalStateException e) {
-            log.warn("{}: the next fleet starts anyway", e.getMessage());
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.ferry.node.bench;
 
+import dev.ferry.node.Fleet;
 import dev.ferry.node.NodeCluster;
+import java.time.Duration;
 
 /**
  * ServerFleet manifests of the benchmarks: the reference server with the hardened settings of
@@ -9,6 +11,10 @@ import dev.ferry.node.NodeCluster;
  * lagging kube-proxy can send a client to an old pod, which moves it twice, see RollingUpgradeIT).
  */
 final class BenchFleets {
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BenchFleets.class);
+    /** How long a removed fleet's pods may take to go before the next fleet starts anyway. */
+    private static final Duration REMOVE_TIMEOUT = Duration.ofMinutes(5);
 
     /** Build 1 of the reference server's image, as {@code mvn install -Pimage} tags it. */
     static final String SERVER_IMAGE = "localhost/ferry/server:0.1.0-SNAPSHOT";
@@ -111,5 +117,43 @@ final class BenchFleets {
                 cpuRequest,
                 memoryLimit,
                 memoryLimit);
+    }
+
+    /**
+     * Deletes the fleet and waits until its pods are gone, so the next fleet starts on an idle cluster. Its clients
+     * are closed by now; the pods are force-deleted rather than left to drain an empty server for their grace period.
+     */
+    static void remove(NodeCluster cluster, Fleet fleet) {
+        cluster.kubectl()
+                .attempt(
+                        null,
+                        Duration.ofMinutes(1),
+                        "delete",
+                        "serverfleet",
+                        fleet.name(),
+                        "-n",
+                        fleet.namespace(),
+                        "--wait=false");
+        cluster.kubectl()
+                .attempt(
+                        null,
+                        Duration.ofMinutes(1),
+                        "delete",
+                        "pods",
+                        "-n",
+                        fleet.namespace(),
+                        "-l",
+                        "ferry.dev/fleet=" + fleet.name(),
+                        "--grace-period=0",
+                        "--force",
+                        "--wait=false");
+        try {
+            NodeCluster.await(
+                    "fleet " + fleet.name() + "'s pods gone",
+                    REMOVE_TIMEOUT,
+                    () -> fleet.pods().isEmpty());
+        } catch (IllegalStateException e) {
+            log.warn("{}: the next fleet starts anyway", e.getMessage());
+        }
     }
 }

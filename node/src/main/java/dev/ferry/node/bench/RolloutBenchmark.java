@@ -274,45 +274,7 @@ final class RolloutBenchmark implements Callable<Integer> {
                         done.updateRevision());
             }
         } finally {
-            remove(cluster, fleet);
-        }
-    }
-
-    /**
-     * Deletes the fleet and waits until its pods are gone, so the next fleet starts on an idle cluster. Its clients
-     * are closed by now; the pods are force-deleted rather than left to drain an empty server for their grace period.
-     */
-    private void remove(NodeCluster cluster, Fleet fleet) {
-        cluster.kubectl()
-                .attempt(
-                        null,
-                        Duration.ofMinutes(1),
-                        "delete",
-                        "serverfleet",
-                        fleet.name(),
-                        "-n",
-                        fleet.namespace(),
-                        "--wait=false");
-        cluster.kubectl()
-                .attempt(
-                        null,
-                        Duration.ofMinutes(1),
-                        "delete",
-                        "pods",
-                        "-n",
-                        fleet.namespace(),
-                        "-l",
-                        "ferry.dev/fleet=" + fleet.name(),
-                        "--grace-period=0",
-                        "--force",
-                        "--wait=false");
-        try {
-            NodeCluster.await(
-                    "fleet " + fleet.name() + "'s pods gone",
-                    STEP_TIMEOUT,
-                    () -> fleet.pods().isEmpty());
-        } catch (IllegalStateException e) {
-            log.warn("{}: the next fleet starts anyway", e.getMessage());
+            BenchFleets.remove(cluster, fleet);
         }
     }
 

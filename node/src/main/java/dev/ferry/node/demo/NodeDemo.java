@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.api.model.events.v1.Event;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -254,7 +253,7 @@ public final class NodeDemo implements Callable<Integer> {
                 .getItems()) {
             if (seenEvents.add(e.getMetadata().getUid())) fresh.add(e);
         }
-        fresh.sort(Comparator.comparing(NodeDemo::eventTime));
+        fresh.sort(Comparator.comparing(Fleet::eventTime));
         for (Event e : fresh) {
             String about = e.getRegarding() == null
                     ? ""
@@ -335,13 +334,6 @@ public final class NodeDemo implements Callable<Integer> {
         double s = (System.nanoTime() - t0) / 1e9;
         out.printf(Locale.ROOT, "[%6.1fs] %s%n", s, String.format(Locale.ROOT, format, args));
         out.flush();
-    }
-
-    private static Instant eventTime(Event e) {
-        if (e.getEventTime() != null && e.getEventTime().getTime() != null)
-            return Instant.parse(e.getEventTime().getTime());
-        if (e.getDeprecatedLastTimestamp() != null) return Instant.parse(e.getDeprecatedLastTimestamp());
-        return Instant.EPOCH;
     }
 
     private static String shortRevision(String revision) {
