@@ -159,7 +159,8 @@ public final class PodAdminStatusSource extends AbstractEventSource<PodAdminRepo
         schedule(id, period(id), true);
     }
 
-    private Duration period(ResourceID id) {
+    /** How soon the fleet is polled again. */
+    Duration period(ResourceID id) {
         if (fleets.busy(id)) {
             return BUSY_PERIOD;
         }

@@ -138,6 +138,18 @@ class PodAdminStatusSourceTest {
     }
 
     @Test
+    void thePeriodFollowsWhatTheFleetIsDoing() {
+        ResourceID id = ResourceID.fromResource(fleet);
+        busy.set(true);
+        autoscaled.set(true);
+        assertThat(source.period(id)).isEqualTo(PodAdminStatusSource.BUSY_PERIOD);
+        busy.set(false);
+        assertThat(source.period(id)).isEqualTo(PodAdminStatusSource.AUTOSCALED_PERIOD);
+        autoscaled.set(false);
+        assertThat(source.period(id)).isEqualTo(PodAdminStatusSource.STEADY_PERIOD);
+    }
+
+    @Test
     void aSettledFleetThatAutoscalesIsPolledWithinTheAutoscaledPeriod() {
         busy.set(false);
         autoscaled.set(true);
