@@ -5,6 +5,7 @@ import dev.ferry.operator.model.ServerFleet;
 import dev.ferry.operator.model.ServerFleetSpec;
 import dev.ferry.operator.resources.RebalanceState;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,8 +15,10 @@ import java.util.Map;
  * Decides the next rebalance step (no side effects). Receivers are the serving pods marked
  * {@link RebalanceState#PENDING}; donors the other serving pods above the fleet average. One round
  * at a time: a round starts only when no session of the fleet is still migrating, so the counts it
- * works from are settled, and moves at most {@code budget} sessions, spread over the donors by how
- * far each is above the average. A session only ever moves from a donor to a receiver, so none moves
+ * works from are settled, and only from counts every serving pod reported after the last round was
+ * asked (a poll sent just before it still shows the donors full and nothing in flight; planning from
+ * it would ask them for the same sessions twice and could empty a donor). A round moves at most
+ * {@code budget} sessions, spread over the donors by how far each is above the average. A session only ever moves from a donor to a receiver, so none moves
  * twice.
  */
 public final class RebalancePlanner {
@@ -25,8 +28,9 @@ public final class RebalancePlanner {
     /**
      * @param busy a drain, rollout, node drain or pod creation is under way: never rebalance then
      * @param budget sessions this round may move (at least 1)
+     * @param lastRound when the fleet's previous round was asked, or null if none is known
      */
-    public static RebalancePlan plan(ServerFleet fleet, FleetPods pods, boolean busy, int budget) {
+    public static RebalancePlan plan(ServerFleet fleet, FleetPods pods, boolean busy, int budget, Instant lastRound) {
         List<Pod> pending =
                 pods.active().stream().filter(RebalanceState::isPending).toList();
         if (pending.isEmpty()) {
@@ -50,6 +54,10 @@ public final class RebalancePlanner {
             PodAdminStatus status = pods.status(pod);
             if (status == null) {
                 return RebalancePlan.waiting("pod " + FleetPods.name(pod) + " did not report its sessions", pending);
+            }
+            if (!pods.statusReadSince(pod, lastRound)) {
+                return RebalancePlan.waiting(
+                        "pod " + FleetPods.name(pod) + " has not reported its sessions since the last round", pending);
             }
             if (status.migrationsInFlight() > 0) {
                 return RebalancePlan.waiting(

@@ -5,6 +5,7 @@ import dev.ferry.operator.admin.PodAdminClient;
 import dev.ferry.operator.model.ServerFleet;
 import dev.ferry.operator.resources.RebalanceState;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,16 +28,29 @@ public final class Rebalancer {
 
     private static final Logger log = Logger.getLogger(Rebalancer.class);
 
-    /** Fleet uid → when its next round may start. */
-    private final Map<String, Instant> nextRound = new ConcurrentHashMap<>();
+    /** Fleet uid → its last round: when the donors had been asked, and when the next round may start. */
+    private final Map<String, Round> rounds = new ConcurrentHashMap<>();
+
+    private final Clock clock;
+
+    public Rebalancer() {
+        this(Clock.systemUTC());
+    }
+
+    /** @param clock stamps when a round's donors have been asked (the pods' counts must be newer) */
+    public Rebalancer(Clock clock) {
+        this.clock = clock;
+    }
+
+    private record Round(Instant asked, Instant next) {}
 
     /** Drops a deleted fleet's pacing. */
     public void forget(String fleetUid) {
-        nextRound.remove(fleetUid);
+        rounds.remove(fleetUid);
     }
 
     public boolean tracks(String fleetUid) {
-        return nextRound.containsKey(fleetUid);
+        return rounds.containsKey(fleetUid);
     }
 
     /**
@@ -56,19 +70,20 @@ public final class Rebalancer {
         int rate = fleet.getSpec().getRebalance() == null
                 ? 1
                 : Math.max(1, fleet.getSpec().getRebalance().getRatePerSecond());
-        RebalancePlan plan = RebalancePlanner.plan(fleet, pods, busy, rate);
+        Round last = rounds.get(uid);
+        RebalancePlan plan = RebalancePlanner.plan(fleet, pods, busy, rate, last == null ? null : last.asked());
         switch (plan.step()) {
-            case NONE -> nextRound.remove(uid);
+            case NONE -> rounds.remove(uid);
             case WAIT ->
                 log.debugf("Rebalance of %s waits: %s", fleet.getMetadata().getName(), plan.why());
             case FINISHED -> finish(fleet, pods, plan, writes, events);
             case MOVE -> {
-                Instant next = nextRound.get(uid);
-                if (next != null && now.isBefore(next)) {
+                if (last != null && now.isBefore(last.next())) {
                     return RebalancePlan.waiting("pacing at " + rate + " sessions/s", plan.receivers());
                 }
                 move(fleet, pods, plan, rate, admin, events, failures);
-                nextRound.put(uid, now.plus(Duration.ofMillis(plan.total() * 1000L / rate)));
+                // Stamped after the calls returned: a count read before then may predate the migrations.
+                rounds.put(uid, new Round(clock.instant(), now.plus(Duration.ofMillis(plan.total() * 1000L / rate))));
             }
         }
         return plan;
@@ -118,7 +133,7 @@ public final class Rebalancer {
     }
 
     private void finish(ServerFleet fleet, FleetPods pods, RebalancePlan plan, PodWrites writes, FleetEvents events) {
-        nextRound.remove(fleet.getMetadata().getUid());
+        rounds.remove(fleet.getMetadata().getUid());
         List<String> done = new ArrayList<>();
         Map<String, String> removeMark = new HashMap<>();
         removeMark.put(RebalanceState.ANNOTATION, null);
