@@ -56,6 +56,8 @@ public final class Drain {
     private final LongSupplier exportsInFlight;
     private final ScheduledExecutorService scheduler;
     private final long startedNanos = System.nanoTime();
+    private final long startedEpochMillis = System.currentTimeMillis();
+    private final int sessionsAtStart;
     private final AtomicInteger requested = new AtomicInteger();
     private final AtomicInteger gaveUp = new AtomicInteger();
     /** Sessions whose lifecycle changed since the drain last looked: any thread adds, the drain's thread takes. */
@@ -100,6 +102,7 @@ public final class Drain {
         this.ratePerSecond = ratePerSecond;
         this.rate = ratePerSecond > 0 ? new DrainRate(ratePerSecond, startedNanos) : null;
         this.pending = new ArrayDeque<>(sessions);
+        this.sessionsAtStart = sessions.size();
         this.exportsInFlight = exportsInFlight;
         this.scheduler = scheduler;
     }
@@ -268,6 +271,28 @@ public final class Drain {
     public int gaveUp() {
         return gaveUp.get();
     }
+
+    /** When the drain started, in milliseconds since the epoch. */
+    public long startedAtEpochMillis() {
+        return startedEpochMillis;
+    }
+
+    public int sessionsAtStart() {
+        return sessionsAtStart;
+    }
+
+    /**
+     * When the drain should have ended by its rate and timers, in milliseconds since the epoch: its start +
+     * sessions at start / rate (nothing at an unlimited rate) + {@code idleMigration} + {@link #DEADLINE_MARGIN_MILLIS}.
+     * The operator deletes a pod whose drain is still running then.
+     */
+    public long deadlineEpochMillis(java.time.Duration idleMigration) {
+        long asking = ratePerSecond > 0 ? (long) Math.ceil(sessionsAtStart * 1000.0 / ratePerSecond) : 0;
+        return startedEpochMillis + asking + idleMigration.toMillis() + DEADLINE_MARGIN_MILLIS;
+    }
+
+    /** The margin on top of a drain's rate and idle migration timer, as the operator's drain deadline has. */
+    public static final long DEADLINE_MARGIN_MILLIS = 5_000;
 
     public long elapsedMillis() {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);

@@ -2,6 +2,7 @@ package dev.ferry.server;
 
 import dev.ferry.protocol.SessionId;
 import dev.ferry.server.tls.ServerTls;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -59,6 +60,7 @@ public final class FerryServer implements AutoCloseable {
         this.tls = tls;
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.rt = new ServerRuntime(options, new ServerMetrics(registry));
+        registerDrainGauges();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ferry-drain-" + options.serverName());
             t.setDaemon(true);
@@ -110,6 +112,34 @@ public final class FerryServer implements AutoCloseable {
                 rt.store.describe(),
                 rt.timers.idleMigration().toSeconds(),
                 rt.timers.sessionIdle().toSeconds());
+    }
+
+    /**
+     * The drain's gauges: whether one runs, when it started, and when its timers say it should have
+     * ended (what the operator allows it: sessions at start / rate + idle migration timer + 5 s).
+     */
+    private void registerDrainGauges() {
+        Gauge.builder("ferry_draining", this, s -> s.drainRunning() == null ? 0 : 1)
+                .description("1 while a drain runs (from its start until it is cancelled or the server stops), else 0")
+                .register(registry);
+        Gauge.builder("ferry_drain_started_timestamp_seconds", this, s -> {
+                    Drain d = s.drainRunning();
+                    return d == null ? Double.NaN : d.startedAtEpochMillis() / 1000.0;
+                })
+                .description("When the running drain started (Unix time); NaN when none runs")
+                .register(registry);
+        Gauge.builder("ferry_drain_deadline_timestamp_seconds", this, s -> {
+                    Drain d = s.drainRunning();
+                    return d == null ? Double.NaN : d.deadlineEpochMillis(rt.timers.idleMigration()) / 1000.0;
+                })
+                .description("When the running drain should have ended by its rate and timers (Unix time): start +"
+                        + " sessions at start / rate + idle migration timer + 5 s; NaN when none runs")
+                .register(registry);
+    }
+
+    private Drain drainRunning() {
+        Drain d = drain;
+        return d == null || d.cancelled() || closed ? null : d;
     }
 
     /** Binds and starts serving. */

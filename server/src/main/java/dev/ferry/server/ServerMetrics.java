@@ -4,9 +4,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 /**
  * The server's numbers, as Micrometer meters (exported in Prometheus format by the admin API).
@@ -39,6 +41,7 @@ public final class ServerMetrics {
     final Counter claimsTakenOver;
     final Counter claimsLost;
     final Counter claimConfirmFailures;
+    final Timer migrationPause;
     private final AtomicLong migrationsFailed = new AtomicLong();
     private volatile String lastFailure;
 
@@ -98,7 +101,21 @@ public final class ServerMetrics {
         claimConfirmFailures = counter(
                 "ferry_claim_confirm_failures",
                 "Claim confirmations that failed (store unreachable); the session works, its claim stays provisional");
+        // Fixed buckets (not Micrometer's ~70 default ones), so histogram_quantile works across pods.
+        migrationPause = Timer.builder("ferry_migration_pause")
+                .description("Time from MIGRATE sent to the client's GOODBYE(MOVED), seen by the source: the client's"
+                        + " pause plus one round trip (for a client that does not read ahead, also its idle time)")
+                .serviceLevelObjectives(PAUSE_BUCKETS)
+                .minimumExpectedValue(PAUSE_BUCKETS[0])
+                .maximumExpectedValue(PAUSE_BUCKETS[PAUSE_BUCKETS.length - 1])
+                .register(registry);
     }
+
+    /** The migration pause histogram's bucket bounds. */
+    static final Duration[] PAUSE_BUCKETS = Stream.of(
+                    1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000)
+            .map(Duration::ofMillis)
+            .toArray(Duration[]::new);
 
     private Counter counter(String name, String description) {
         return Counter.builder(name).description(description).register(registry);

@@ -59,6 +59,9 @@ final class ServerSession implements Session {
     private List<String> targets = List.of();
     private ServerRequest exportedRequest;
     private long deadlineAtNanos;
+    /** When the last MIGRATE was written (0: none yet); the migration pause histogram counts from it. Under the lock. */
+    private long migrateSentNanos;
+
     private ScheduledFuture<?> deadline;
     // What the application and the session's executor are doing. Not part of the lifecycle: they change
     // in every state of it, on their own. Together they say whether the session is at a migration point.
@@ -153,6 +156,7 @@ final class ServerSession implements Session {
             if (ready) {
                 // A newer request replaces the one the client has not acted on: same context, new targets.
                 write(migrateFrame(exportedRequest));
+                migrateSentNanos = System.nanoTime();
                 return true;
             }
             toWake = running;
@@ -300,7 +304,11 @@ final class ServerSession implements Session {
         }
         if (goodbye.reason() == GoodbyeReason.MOVED) {
             synchronized (this) {
-                if (apply(Event.CLIENT_MOVED)) rt.metrics.migrationsCompleted.increment();
+                if (apply(Event.CLIENT_MOVED)) {
+                    rt.metrics.migrationsCompleted.increment();
+                    if (migrateSentNanos != 0)
+                        rt.metrics.migrationPause.record(System.nanoTime() - migrateSentNanos, TimeUnit.NANOSECONDS);
+                }
             }
         }
         channel.close();
@@ -513,6 +521,7 @@ final class ServerSession implements Session {
             exportedRequest = inBatch;
             if (inBatch != null) open.remove(inBatch.id(), inBatch);
             write(migrateFrame(inBatch));
+            migrateSentNanos = System.nanoTime();
             closeNow = rt.timers.closesAtOnce();
         }
         rt.metrics.migrationsExported.increment();

@@ -49,6 +49,11 @@ class ServerMigrationWireTest extends TwoServerWireTest {
         }
         await().atMost(Waits.STATE).until(() -> source.sessionCount() == 0);
         assertThat(source.metrics().migrationsCompleted()).isEqualTo(1);
+        // The source timed the move from its MIGRATE to the client's GOODBYE(MOVED); the target times none.
+        assertThat(source.scrapeMetrics())
+                .contains("ferry_migration_pause_seconds_count 1")
+                .contains("ferry_migration_pause_seconds_bucket{le=\"+Inf\"} 1");
+        assertThat(target.scrapeMetrics()).contains("ferry_migration_pause_seconds_count 0");
     }
 
     @Test

@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.protocol.SessionId;
 import dev.ferry.server.Drain;
 import dev.ferry.server.FerryServer;
+import io.micrometer.core.instrument.Gauge;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,10 +25,25 @@ final class AdminEndpoints {
     private final StoreHealth storeHealth;
     private final Executor blocking;
 
+    /** The last store ping's outcome for the gauge: 1 up, 0 down, -1 not checked yet. */
+    private final AtomicInteger storeUp = new AtomicInteger(-1);
+
     AdminEndpoints(FerryServer server, StoreHealth storeHealth, Executor blocking) {
         this.server = server;
         this.storeHealth = storeHealth;
         this.blocking = blocking;
+        if (storeHealth.checksStore()) {
+            Gauge.builder("ferry_context_store_up", storeUp, n -> n.get() < 0 ? Double.NaN : n.get())
+                    .description(
+                            "1 when the context store answered its last ping in time, 0 when it did not; pinged"
+                                    + " for each scrape of /metrics and each readiness probe (at most one ping per cache period)")
+                    .register(server.meterRegistry());
+        }
+    }
+
+    private StoreHealth.Result noted(StoreHealth.Result result) {
+        storeUp.set(result.up() ? 1 : 0);
+        return result;
     }
 
     CompletableFuture<AdminResponse> live(AdminRequest request) {
@@ -46,7 +63,7 @@ final class AdminEndpoints {
                                             "the server is draining or stopping and takes no new sessions; "
                                                     + "it becomes ready again when the drain is cancelled (DELETE /v1/drain)")));
         }
-        return storeHealth.check().thenApply(result -> {
+        return storeHealth.check().thenApply(this::noted).thenApply(result -> {
             ObjectNode body = Json.object().put("serving", true);
             if (!storeHealth.checksStore()) {
                 return AdminResponse.json(200, body.put("status", "READY").put("store", "UNCHECKED"));
@@ -59,7 +76,13 @@ final class AdminEndpoints {
     }
 
     CompletableFuture<AdminResponse> metrics(AdminRequest request) {
-        return done(AdminResponse.text(200, AdminResponse.PROMETHEUS_TEXT, server.scrapeMetrics()));
+        if (!storeHealth.checksStore())
+            return done(AdminResponse.text(200, AdminResponse.PROMETHEUS_TEXT, server.scrapeMetrics()));
+        // ferry_context_store_up as of now: ping (or reuse a fresh ping) first; bounded by the ping timeout.
+        return storeHealth
+                .check()
+                .thenApply(this::noted)
+                .thenApply(result -> AdminResponse.text(200, AdminResponse.PROMETHEUS_TEXT, server.scrapeMetrics()));
     }
 
     CompletableFuture<AdminResponse> status(AdminRequest request) {
