@@ -50,7 +50,7 @@ export CGO_ENABLED=0
 grep -q "github.com/prometheus/prometheus $PROMETHEUS_MODULE_VERSION" "$RECIPE_DIR/go.mod" \
   || die "scripts/prometheus/go.mod does not pin github.com/prometheus/prometheus $PROMETHEUS_MODULE_VERSION"
 recipe_hash="$(cd "$RECIPE_DIR" && sha256sum go.mod go.sum tools.go | sha256sum | cut -c1-16)"
-stamp_text="prometheus=$PROMETHEUS_MODULE_VERSION go=$("$GO" env GOVERSION) tags=remove_all_sd recipe=$recipe_hash"
+stamp_text="prometheus=$PROMETHEUS_MODULE_VERSION go=$("$GO" env GOVERSION) tags=remove_all_sd version-ldflag recipe=$recipe_hash"
 
 if ! $FORCE && [ -x "$BINARY" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$stamp_text" ]; then
   log "up to date: $BINARY ($stamp_text)"
@@ -68,7 +68,10 @@ mkdir -p "$WORK"
 cp "$RECIPE_DIR/go.mod" "$RECIPE_DIR/go.sum" "$RECIPE_DIR/tools.go" "$WORK/"
 START=$(date +%s)
 log "building github.com/prometheus/prometheus/cmd/prometheus $PROMETHEUS_MODULE_VERSION with $("$GO" env GOVERSION) (caches in $GOPATH)"
-(cd "$WORK" && "$GO" build -tags remove_all_sd -o "$BINARY.new" github.com/prometheus/prometheus/cmd/prometheus) \
+# The version its build info reports (/api/v1/status/buildinfo), so a run's results say which one scraped.
+(cd "$WORK" && "$GO" build -tags remove_all_sd \
+   -ldflags "-X github.com/prometheus/common/version.Version=module-$PROMETHEUS_MODULE_VERSION" \
+   -o "$BINARY.new" github.com/prometheus/prometheus/cmd/prometheus) \
   || die "go build failed"
 mv "$BINARY.new" "$BINARY"
 "$BINARY" --version >/dev/null 2>&1 || die "the built binary does not run"

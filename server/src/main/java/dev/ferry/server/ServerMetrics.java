@@ -101,6 +101,10 @@ public final class ServerMetrics {
         claimConfirmFailures = counter(
                 "ferry_claim_confirm_failures",
                 "Claim confirmations that failed (store unreachable); the session works, its claim stays provisional");
+        // At 0 from the start, so that rate() and increase() see a pod's first failure (a counter that appears at 1 has
+        // no
+        // earlier sample to rise from).
+        for (String reason : MIGRATION_FAILURE_REASONS) migrationFailedCounter(reason);
         // Fixed buckets (not Micrometer's ~70 default ones), so histogram_quantile works across pods.
         migrationPause = Timer.builder("ferry_migration_pause")
                 .description("Time from MIGRATE sent to the client's GOODBYE(MOVED), seen by the source: the client's"
@@ -138,13 +142,20 @@ public final class ServerMetrics {
         byState.get(last).decrementAndGet();
     }
 
-    void migrationFailed(String reason, String detail) {
-        migrationsFailed.incrementAndGet();
-        Counter.builder("ferry_migrations_failed")
+    /** The reasons a migration fails for (ServerSession's fail calls); each is exported at 0 from the start. */
+    static final java.util.List<String> MIGRATION_FAILURE_REASONS =
+            java.util.List.of("store_unavailable", "busy", "held", "expired");
+
+    private Counter migrationFailedCounter(String reason) {
+        return Counter.builder("ferry_migrations_failed")
                 .description("Migrations that failed; the session stayed here")
                 .tag("reason", reason)
-                .register(registry)
-                .increment();
+                .register(registry);
+    }
+
+    void migrationFailed(String reason, String detail) {
+        migrationsFailed.incrementAndGet();
+        migrationFailedCounter(reason).increment();
         lastFailure = detail;
     }
 

@@ -51,6 +51,16 @@ class AdminMetricsTest {
         }
     }
 
+    @Test
+    void everyMigrationFailureReasonIsExportedAtZeroBeforeAnyFailure() {
+        try (AdminTestServer t = AdminTestServer.start()) {
+            String scrape = scrape(t);
+            for (String reason : java.util.List.of("store_unavailable", "busy", "held", "expired")) {
+                assertThat(scrape).contains("ferry_migrations_failed_total{reason=\"" + reason + "\"} 0.0");
+            }
+        }
+    }
+
     private static String scrape(AdminTestServer t) {
         HttpResponse<String> r = t.send("GET", "/metrics", null, null);
         assertThat(r.statusCode()).isEqualTo(200);
