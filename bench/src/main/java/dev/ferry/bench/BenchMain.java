@@ -26,14 +26,15 @@ import picocli.CommandLine.Option;
             DataPlaneDemo.class,
             SlowReadersBenchmark.class,
             ClientWorker.class,
-            dev.ferry.bench.report.ReportCommand.class
+            dev.ferry.bench.report.ReportCommand.class,
+            dev.ferry.bench.monitoring.MonitoringRun.class
         })
 public final class BenchMain implements Runnable {
 
     /** This process's arguments as given, recorded in every result it writes. */
     private static volatile List<String> arguments = List.of();
 
-    static List<String> arguments() {
+    public static List<String> arguments() {
         return arguments;
     }
 
