@@ -147,6 +147,9 @@ public final class MonitoringRun implements Callable<Integer> {
     private ObjectNode scenario(PrometheusProcess prom, RedisServer redis, JsonNode dashboardJson, Path dir)
             throws Exception {
         ChildServer pod0 = servers.get(0), pod1 = servers.get(1), pod2 = servers.get(2);
+        // Prometheus staggers its first scrapes: start only once every server has been scraped, so that the
+        // counters' first rise (sessions opening) is seen.
+        waitFor("Prometheus scraping every server", Duration.ofSeconds(60), () -> scrapedTargets(prom) >= 3);
         t0Millis = System.currentTimeMillis();
         event("start: 3 servers, " + clients + " client sessions");
         List<LoadRun> runs = new ArrayList<>();
@@ -337,6 +340,20 @@ public final class MonitoringRun implements Callable<Integer> {
         Path tmp = dir.resolve("targets.json.tmp");
         JSON.writeValue(tmp.toFile(), groups);
         Files.move(tmp, dir.resolve("targets.json"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static int scrapedTargets(PrometheusProcess prom) {
+        try {
+            JsonNode r = prom.api("/api/v1/query", "query", "count(up == 1)").path("result");
+            return r.isEmpty()
+                    ? 0
+                    : Integer.parseInt(r.get(0).path("value").get(1).asText());
+        } catch (IOException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
     }
 
     private long totalSessions() {
