@@ -148,7 +148,9 @@ class MonitoringNamesTest {
         assertThat(expressions).as("expressions found").hasSizeGreaterThan(10);
         Set<String> elsewhere = new TreeSet<>(operatorExportNames(operatorDocumented));
         elsewhere.addAll(madeByPrometheus);
-        assertThat(MetricNames.unexported(expressions, scraped, elsewhere))
+        // Every problem at once, not only the first.
+        org.assertj.core.api.SoftAssertions soft = new org.assertj.core.api.SoftAssertions();
+        soft.assertThat(MetricNames.unexported(expressions, scraped, elsewhere))
                 .as(
                         "metrics that rules or panels select but neither a server nor (docs/metrics.md) the operator exports")
                 .isEmpty();
@@ -158,12 +160,13 @@ class MonitoringNamesTest {
         undocumented.removeAll(serverDocumented);
         Set<String> notExported = new TreeSet<>(serverDocumented);
         notExported.removeIf(scraped::hasFamily);
-        assertThat(undocumented)
+        soft.assertThat(undocumented)
                 .as("ferry_* families a server exports that docs/metrics.md omits")
                 .isEmpty();
-        assertThat(notExported)
+        soft.assertThat(notExported)
                 .as("names docs/metrics.md lists under Server metrics that no server exports")
                 .isEmpty();
+        soft.assertAll();
     }
 
     /** The documented operator families, with the sample names a histogram or summary family is queried by. */
