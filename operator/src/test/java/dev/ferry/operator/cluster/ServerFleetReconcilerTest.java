@@ -150,6 +150,9 @@ class ServerFleetReconcilerTest {
         assertCondition(status, "Draining", "False", "NoDrain");
         assertCondition(status, "MigrationDisabled", "False", "TimersSet");
         assertCondition(status, "ReconcileError", "False", "ReconcileSucceeded");
+        assertCondition(status, "Ready", "False", "WaitingForPods");
+        assertCondition(status, "Reconciling", "True", "WaitingForPods");
+        assertCondition(status, "Stalled", "False", "MakingProgress");
         assertThat(condition(status, "Available").getMessage())
                 .isEqualTo("0 of 3 pods are ready and serving; at least 3 are needed.");
 
@@ -309,6 +312,9 @@ class ServerFleetReconcilerTest {
                             .contains("reconciliations in a row")
                             .contains(pod.getMetadata().getName() + ": status: ");
                 });
+        assertCondition(status, "Stalled", "True", "AdminCallsFailing");
+        assertCondition(status, "Ready", "False", "AdminCallsFailing");
+        assertCondition(status, "Reconciling", "False", "Stalled");
         await("AdminCallsFailing event")
                 .atMost(WAIT)
                 .until(() -> client.events().v1().events().list().getItems().stream()
@@ -398,6 +404,11 @@ class ServerFleetReconcilerTest {
         assertThat(condition(refused, "ReconcileError").getMessage())
                 .contains("tls.secretName: Secret " + ns.name() + "/iota-own-tls does not exist")
                 .contains("tls.crt, tls.key (PKCS#8) and ca.crt");
+        assertCondition(refused, "Ready", "False", "ReconcileFailed");
+        assertThat(List.of(condition(refused, "Reconciling"), condition(refused, "Stalled")))
+                .as("retried (Reconciling) or out of retries (Stalled), never both")
+                .filteredOn(c -> "True".equals(c.getStatus()))
+                .hasSize(1);
         assertThat(pods(client, "iota")).isEmpty();
 
         // The user's Secret, made the way a user's CA would make it: read within the poll for a missing Secret.
