@@ -381,6 +381,35 @@ class ServerFleetReconcilerTest {
         assertThat(eventReasons(client, "theta"))
                 .filteredOn(r -> r.equals("FleetCaCreated") || r.equals("CertificateIssued"))
                 .containsExactlyInAnyOrder("FleetCaCreated", "CertificateIssued");
+
+        // Renewal on demand: the annotation's new value has the certificate issued again in place, once.
+        client.resources(ServerFleet.class).withName("theta").edit(f -> {
+            f.getMetadata().getAnnotations().put(FleetTlsSecrets.RENEW_ANNOTATION, "2026-12-06");
+            return f;
+        });
+        Secret[] renewed = new Secret[1];
+        await("the certificate issued again for the annotation").atMost(WAIT).until(() -> {
+            renewed[0] = client.secrets().withName("theta-tls").get();
+            return "2026-12-06".equals(renewed[0].getMetadata().getAnnotations().get(FleetTlsSecrets.RENEW_ANNOTATION));
+        });
+        assertThat(FleetTlsSecrets.text(renewed[0], FleetTlsSecrets.TLS_CERT))
+                .isPresent()
+                .isNotEqualTo(Optional.of(cert));
+        assertThat(FleetTlsSecrets.text(renewed[0], FleetTlsSecrets.CA_CERT)).contains(caPem);
+        assertThat(client.secrets().withName("theta-ca").get().getMetadata().getResourceVersion())
+                .isEqualTo(ca.getMetadata().getResourceVersion());
+        await("issued once for it")
+                .during(Duration.ofSeconds(3))
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> client.secrets()
+                        .withName("theta-tls")
+                        .get()
+                        .getMetadata()
+                        .getResourceVersion()
+                        .equals(renewed[0].getMetadata().getResourceVersion()));
+        assertThat(eventReasons(client, "theta"))
+                .filteredOn("CertificateIssued"::equals)
+                .hasSize(2);
     }
 
     @Test
