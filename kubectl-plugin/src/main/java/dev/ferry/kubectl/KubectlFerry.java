@@ -70,6 +70,8 @@ public final class KubectlFerry {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         if (invocation.options().verbose()) System.setProperty("org.slf4j.simpleLogger.log.dev.ferry", "debug");
+        // Fabric8 warns on every run that ferry.dev/v1alpha1 is not a stable version: nothing a user can act on.
+        else System.setProperty("org.slf4j.simpleLogger.log.io.fabric8", "error");
         try (FerryCluster cluster = FerryCluster.connect(invocation.options())) {
             KubectlFerry ferry = new KubectlFerry(cluster, invocation.options(), out);
             return switch (invocation.command()) {
@@ -83,6 +85,13 @@ public final class KubectlFerry {
             err.println("error: " + e.getMessage());
             return FAILED;
         } catch (KubernetesClientException e) {
+            if (e.getCode() <= 0) {
+                Throwable cause = e;
+                while (cause.getCause() != null) cause = cause.getCause();
+                err.println("error: cannot reach the API server: " + cause
+                        + " (check the kubeconfig's server, or --context)");
+                return FAILED;
+            }
             err.println("error: the API server answered " + e.getCode() + ": " + e.getMessage()
                     + (e.getCode() == 403 ? "\n(the Role kubectl ferry needs: deploy/kubectl-ferry-role.yaml)" : ""));
             return FAILED;
