@@ -125,10 +125,12 @@ public final class FerryCluster implements AutoCloseable {
 
     /** The ServerFleet {@code name}. */
     public Fleet fleet(String name) {
+        long start = System.nanoTime();
         GenericKubernetesResource r = client.genericKubernetesResources(FLEETS)
                 .inNamespace(namespace)
                 .withName(name)
                 .get();
+        log.debug("get serverfleet {}: {} ms", name, (System.nanoTime() - start) / 1_000_000);
         if (r == null) {
             throw new IllegalStateException("no ServerFleet " + name + " in namespace " + namespace
                     + " (kubectl get serverfleets -n " + namespace + ")");
@@ -146,9 +148,12 @@ public final class FerryCluster implements AutoCloseable {
 
     /** The fleet's pods that exist (not being deleted), by name. */
     public List<Pod> pods(String fleet) {
-        return client.pods().inNamespace(namespace).withLabel(FLEET_LABEL, fleet).list().getItems().stream()
+        long start = System.nanoTime();
+        List<Pod> pods = client.pods().inNamespace(namespace).withLabel(FLEET_LABEL, fleet).list().getItems().stream()
                 .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
                 .toList();
+        log.debug("list pods of {}: {} ms", fleet, (System.nanoTime() - start) / 1_000_000);
+        return pods;
     }
 
     /** Every fleet pod of the namespace. */
@@ -168,7 +173,9 @@ public final class FerryCluster implements AutoCloseable {
         String name = fleet + "-admin-token";
         Secret secret;
         try {
+            long start = System.nanoTime();
             secret = client.secrets().inNamespace(namespace).withName(name).get();
+            log.debug("get secret {}: {} ms", name, (System.nanoTime() - start) / 1_000_000);
         } catch (KubernetesClientException e) {
             if (e.getCode() == 403) {
                 throw new IllegalStateException(

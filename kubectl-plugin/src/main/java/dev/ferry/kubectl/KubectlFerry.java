@@ -103,9 +103,19 @@ public final class KubectlFerry {
             String pod, String revision, boolean ready, String serving, String drain, PodStatus status, String error) {}
 
     int sessions(String fleetName, PrintStream err) {
-        Fleet fleet = cluster.fleet(fleetName);
-        String token = cluster.adminToken(fleetName);
-        List<PodRow> rows = statuses(fleet, token, cluster.pods(fleetName));
+        // The three reads are independent: ask them at once (each is a round trip to the API server).
+        Fleet fleet;
+        String token;
+        List<Pod> pods;
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            var fleetRead = CompletableFuture.supplyAsync(() -> cluster.fleet(fleetName), pool);
+            var tokenRead = CompletableFuture.supplyAsync(() -> cluster.adminToken(fleetName), pool);
+            var podsRead = CompletableFuture.supplyAsync(() -> cluster.pods(fleetName), pool);
+            fleet = joined(fleetRead); // first: no fleet explains a missing Secret
+            token = joined(tokenRead);
+            pods = joined(podsRead);
+        }
+        List<PodRow> rows = statuses(fleet, token, pods);
         if (options.output() == Output.JSON) {
             ObjectNode doc = JSON.createObjectNode();
             doc.put("namespace", fleet.namespace());
@@ -116,9 +126,9 @@ public final class KubectlFerry {
                             .filter(r -> r.status() != null)
                             .mapToLong(r -> r.status().sessions())
                             .sum());
-            ArrayNode pods = doc.putArray("pods");
+            ArrayNode podList = doc.putArray("pods");
             for (PodRow r : rows) {
-                ObjectNode p = pods.addObject();
+                ObjectNode p = podList.addObject();
                 p.put("pod", r.pod());
                 p.put("revision", r.revision());
                 p.put("ready", r.ready());
@@ -536,6 +546,16 @@ public final class KubectlFerry {
                             : ""));
         }
         return OK;
+    }
+
+    /** The result, or the exception it failed with as it was thrown. */
+    private static <T> T joined(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw e;
+        }
     }
 
     private static String json(ObjectNode doc) {
