@@ -150,9 +150,14 @@ public final class KubectlFerry {
         } else {
             out.print(sessionsTable(rows).render());
         }
-        List<PodRow> failed = rows.stream().filter(r -> r.error() != null).toList();
-        failed.forEach(r -> err.println("error: pod " + r.pod() + ": " + r.error()));
-        return failed.isEmpty() ? OK : FAILED;
+        // A ready pod must answer; one that is starting or stopping may not, which is no failure of this command.
+        rows.stream()
+                .filter(r -> r.error() != null)
+                .forEach(r -> err.println(
+                        r.ready()
+                                ? "error: pod " + r.pod() + ": " + r.error()
+                                : "note: pod " + r.pod() + " is not ready: " + r.error()));
+        return rows.stream().anyMatch(r -> r.error() != null && r.ready()) ? FAILED : OK;
     }
 
     static Table sessionsTable(List<PodRow> rows) {
