@@ -42,6 +42,11 @@ public final class Kubectl {
         this.kubeconfig = kubeconfig;
     }
 
+    /** The kubectl binary. */
+    public Path binary() {
+        return binary;
+    }
+
     /** Runs {@code kubectl ARGS} and fails with kubectl's own message when it does. */
     public Outcome run(String... args) {
         return attempt(null, DEFAULT_TIMEOUT, args).orThrow();
