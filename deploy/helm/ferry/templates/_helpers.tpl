@@ -49,7 +49,7 @@ In a ClusterRole when it watches all namespaces, in a Role per namespace otherwi
 # The fleet's own Secrets, read by name, created or patched by server-side apply: no list or watch.
 - apiGroups: [""]
   resources: ["secrets"]
-  verbs: ["get", "list", "create", "patch"]
+  verbs: ["get", "create", "patch"]
 # The fleet's PodDisruptionBudget (spec.podDisruptionBudget): kept by server-side apply, deleted when disabled.
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
