@@ -22,7 +22,8 @@ import org.testcontainers.DockerClientFactory;
 /**
  * What the server image says about itself: its two tags (the project version, and VERSION-COMMIT for the commit it
  * was built from) name one image, its OCI labels give version, revision and creation time, and its CycloneDX SBOM,
- * written beside it by the same build, lists exactly the jars the image carries in /app/libs.
+ * written beside it by the same build, lists exactly the jars the image carries in /app/libs and the parts of its
+ * base image (glibc, libgcc, the jlinked Java runtime of the version the image holds).
  */
 @ExtendWith(ContainerTier.class)
 class ServerImageReleaseTest {
@@ -71,8 +72,12 @@ class ServerImageReleaseTest {
         assertThat(sbom.path("metadata").path("component").path("version").asText())
                 .isEqualTo(VERSION);
         Set<String> listed = new TreeSet<>();
+        Map<String, String> base = new java.util.TreeMap<>();
         for (JsonNode c : sbom.path("components")) {
-            assertThat(c.path("purl").asText()).as(c.toString()).startsWith("pkg:maven/");
+            if (!c.path("purl").asText().startsWith("pkg:maven/")) {
+                base.put(c.path("name").asText(), c.path("version").asText());
+                continue;
+            }
             assertThat(c.path("hashes")).as(c.path("name").asText() + " hashes").isNotEmpty();
             // A jar with a classifier (pkg:maven/...?classifier=linux-x86_64&type=jar) is NAME-VERSION-CLASSIFIER.jar.
             String classifier = java.util.regex.Pattern.compile("[?&]classifier=([^&]+)")
@@ -101,7 +106,33 @@ class ServerImageReleaseTest {
             docker.removeContainerCmd(id).withForce(true).exec();
         }
         assertThat(inImage).as("jars in /app/libs").isNotEmpty();
-        assertThat(listed).as("the SBOM's components").isEqualTo(inImage);
+        assertThat(listed).as("the SBOM's Maven components").isEqualTo(inImage);
+
+        // The base image's parts (scripts/containers.sh): Debian's glibc and libgcc, and the jlinked runtime, whose
+        // version is the one the image's own /opt/java/release names.
+        assertThat(base).containsOnlyKeys("libc6", "libgcc-s1", "temurin-jre");
+        String release = fileInImage(image.getId(), "/opt/java/release");
+        String javaVersion = release.lines()
+                .filter(l -> l.startsWith("JAVA_VERSION="))
+                .map(l -> l.substring("JAVA_VERSION=".length()).replace("\"", ""))
+                .findFirst()
+                .orElseThrow();
+        assertThat(base.get("temurin-jre")).startsWith(javaVersion + "+");
+    }
+
+    /** One file of the image, read from a container created (not started) from it. */
+    private String fileInImage(String imageId, String path) throws Exception {
+        String id = docker.createContainerCmd(imageId)
+                .withLabels(Map.of(ContainerTier.LABEL, ContainerTier.LABEL_VALUE))
+                .exec()
+                .getId();
+        try (InputStream tar = docker.copyArchiveFromContainerCmd(id, path).exec();
+                TarArchiveInputStream entries = new TarArchiveInputStream(tar)) {
+            entries.getNextEntry();
+            return new String(entries.readAllBytes(), StandardCharsets.UTF_8);
+        } finally {
+            docker.removeContainerCmd(id).withForce(true).exec();
+        }
     }
 
     private static Path repoRoot() {
