@@ -332,7 +332,7 @@ needed helm && build helm helm helm.sh/helm/v4/cmd/helm \
 
 log "checking versions"
 for b in "${NEEDED[@]}"; do
-  version_ok "$b" "$STAGE/$b" || die "$b reports '$("$STAGE/$b" --version 2>&1 | head -n1)', expected v${KUBE_VERSION} (etcd ${ETCD_VERSION}, CoreDNS ${COREDNS_VERSION}, metrics-server ${METRICS_SERVER_VERSION}, helm ${HELM_VERSION})"
+  version_ok "$b" "$STAGE/$b" || die "$b reports '$(if [ "$b" = helm ]; then "$STAGE/$b" version --short; else "$STAGE/$b" --version; fi 2>&1 | head -n1)', expected v${KUBE_VERSION} (etcd ${ETCD_VERSION}, CoreDNS ${COREDNS_VERSION}, metrics-server ${METRICS_SERVER_VERSION}, helm ${HELM_VERSION})"
 done
 
 # The new stamp: a line per binary. Binaries that were not rebuilt keep theirs (re-derived, so a
