@@ -5,19 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
@@ -288,68 +285,26 @@ class KubectlFerryIT extends FerryOnNode {
             throw new IllegalStateException(
                     "no kubectl-ferry in " + plugin + ": build it first (mvn package -pl kubectl-plugin)");
         }
-        List<String> command = new ArrayList<>();
-        command.add(cluster().kubectl().binary().toString());
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().put("PATH", plugin + ":" + System.getenv("PATH"));
-        if (onCall != null) pb.environment().put("KUBECONFIG", onCall.toString());
+        Map<String, String> environment = new HashMap<>();
+        environment.put("PATH", plugin + ":" + System.getenv("PATH"));
+        if (onCall != null) environment.put("KUBECONFIG", onCall.toString());
         // The launcher's class-data archive goes to the build's directory, not the user's cache.
-        pb.environment()
-                .put(
-                        "XDG_CACHE_HOME",
-                        cluster()
-                                .repo()
-                                .resolve("node/target/kubectl-ferry-cache")
-                                .toString());
+        environment.put(
+                "XDG_CACHE_HOME",
+                cluster().repo().resolve("node/target/kubectl-ferry-cache").toString());
         String java = System.getenv("FERRY_NODE_JAVA");
-        if (java != null) pb.environment().put("FERRY_JAVA", java);
+        if (java != null) environment.put("FERRY_JAVA", java);
         long start = System.nanoTime();
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run " + command + ": " + e.getMessage(), e);
+        Kubectl.Outcome outcome = cluster().kubectl().attempt(environment, null, timeout, List.of(args));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        Run run = new Run(List.of(args), outcome.exitCode(), outcome.out(), outcome.err(), millis);
+        synchronized (latencies) {
+            latencies.add(String.join(" ", args.length > 1 ? List.of(args).subList(0, 2) : List.of(args)) + " " + millis
+                    + " ms");
         }
-        try {
-            p.getOutputStream().close();
-            CompletableFuture<String> out = read(p.getInputStream()), err = read(p.getErrorStream());
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-                throw new IllegalStateException("kubectl " + String.join(" ", args) + " did not end within " + timeout);
-            }
-            long millis = (System.nanoTime() - start) / 1_000_000;
-            Run run = new Run(
-                    List.of(args), p.exitValue(), out.get(30, TimeUnit.SECONDS), err.get(30, TimeUnit.SECONDS), millis);
-            synchronized (latencies) {
-                latencies.add(String.join(" ", args.length > 1 ? List.of(args).subList(0, 2) : List.of(args)) + " "
-                        + millis + " ms");
-            }
-            if (!run.err().isBlank())
-                log.info(
-                        "kubectl {} (stderr): {}",
-                        String.join(" ", args),
-                        run.err().strip());
-            return run;
-        } catch (IOException | ExecutionException | TimeoutException e) {
-            p.destroyForcibly();
-            throw new IllegalStateException("kubectl " + String.join(" ", args) + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-    }
-
-    private static CompletableFuture<String> read(InputStream in) {
-        return CompletableFuture.supplyAsync(
-                () -> {
-                    try (in) {
-                        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                    } catch (IOException e) {
-                        return "(unreadable: " + e.getMessage() + ")";
-                    }
-                },
-                r -> Thread.ofVirtual().start(r));
+        if (!run.err().isBlank())
+            log.info(
+                    "kubectl {} (stderr): {}", String.join(" ", args), run.err().strip());
+        return run;
     }
 }
