@@ -29,6 +29,9 @@ CACHE="${FERRY_CACHE:-$HOME/.cache/ferry}/containers"
 SOCK_PATH=/run/podman/podman.sock
 JAVA_BASE=localhost/ferry/java-base:25
 JAVA_BASE_TAR="$CACHE/images/java-base-25.tar"
+# What the Java base holds, as CycloneDX: the image builds of operator/ and server-image/ add these components to
+# their SBOMs (the jars come from Maven, the rest of the image from here).
+JAVA_BASE_SBOM="$CACHE/images/java-base-25.cdx.json"
 REDIS_IMAGE=localhost/ferry/redis:7
 NONROOT_UID=65532
 # What the reference server needs (jdeps --print-module-deps --ignore-missing-deps --multi-release 25 on the
@@ -257,6 +260,36 @@ if [ ! -f "$JAVA_BASE_TAR" ] || [ "$(cat "$JAVA_BASE_TAR.id" 2>/dev/null)" != "$
   nice -n 10 podman save --quiet --format docker-archive -o "$JAVA_BASE_TAR" "$JAVA_BASE"
   podman image inspect --format '{{.Id}}' "$JAVA_BASE" > "$JAVA_BASE_TAR.id"
   say "saved $JAVA_BASE to $JAVA_BASE_TAR (Jib's base: tar://$JAVA_BASE_TAR)"
+fi
+
+# The Java base's SBOM: Debian's glibc and libgcc (the .debs it was made of) and the jlinked runtime (the JDK that
+# jlinked it: the recipe hash above includes its version, so a base built by another JDK was rebuilt).
+if [ ! -f "$JAVA_BASE_SBOM" ] || [ "$(cat "$JAVA_BASE_SBOM.id" 2>/dev/null)" != "$(podman image inspect --format '{{.Id}}' "$JAVA_BASE")" ]; then
+  (cd "$CACHE/debs" && for pkg in libc6 libgcc-s1; do
+     ls "${pkg}"_*.deb >/dev/null 2>&1 || apt-get download -q "$pkg" >/dev/null 2>&1 || { apt-get update -q >/dev/null; apt-get download -q "$pkg" >/dev/null; }
+   done)
+  deb_component() { # deb file -> a CycloneDX component (purl per the deb type: version and arch, %-encoded +)
+    local name version arch source
+    name=$(dpkg-deb -f "$1" Package); version=$(dpkg-deb -f "$1" Version); arch=$(dpkg-deb -f "$1" Architecture)
+    source=$(dpkg-deb -f "$1" Source | cut -d' ' -f1); source=${source:-$name}
+    printf '    {"type": "library", "bom-ref": "pkg:deb/debian/%s@%s?arch=%s&distro=debian-12", "name": "%s", "version": "%s", "purl": "pkg:deb/debian/%s@%s?arch=%s&distro=debian-12", "properties": [{"name": "dev.ferry.debian.source", "value": "%s"}]}' \
+      "$name" "${version//+/%2B}" "$arch" "$name" "$version" "$name" "${version//+/%2B}" "$arch" "$source"
+  }
+  release_value() { sed -n "s/^$1=\"\(.*\)\"\$/\1/p" "$JAVA_HOME/release"; }
+  jre_version=$(release_value JAVA_RUNTIME_VERSION); jre_version=${jre_version%-LTS}
+  {
+    printf '{\n  "bomFormat": "CycloneDX",\n  "specVersion": "1.6",\n  "version": 1,\n'
+    printf '  "metadata": {"component": {"type": "container", "bom-ref": "%s", "name": "ferry-java-base", "version": "25", "properties": [{"name": "dev.ferry.recipe", "value": "%s"}]}},\n' "$JAVA_BASE" "$JAVA_RECIPE_HASH"
+    printf '  "components": [\n'
+    deb_component "$(ls "$CACHE"/debs/libc6_*.deb | head -n1)"; printf ',\n'
+    deb_component "$(ls "$CACHE"/debs/libgcc-s1_*.deb | head -n1)"; printf ',\n'
+    printf '    {"type": "framework", "bom-ref": "pkg:generic/temurin-jre@%s", "supplier": {"name": "%s"}, "name": "temurin-jre", "version": "%s", "purl": "pkg:generic/temurin-jre@%s", "properties": [{"name": "dev.ferry.jlink.modules", "value": "%s"}]}\n' \
+      "${jre_version//+/%2B}" "$(release_value IMPLEMENTOR)" "$jre_version" "${jre_version//+/%2B}" "$JAVA_MODULES"
+    printf '  ]\n}\n'
+  } > "$JAVA_BASE_SBOM.tmp"
+  mv "$JAVA_BASE_SBOM.tmp" "$JAVA_BASE_SBOM"
+  podman image inspect --format '{{.Id}}' "$JAVA_BASE" > "$JAVA_BASE_SBOM.id"
+  say "wrote the SBOM of $JAVA_BASE to $JAVA_BASE_SBOM"
 fi
 
 # --- 4b. Redis image ----------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 # Builds Ferry's test control plane from source with this machine's Go toolchain:
 # kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kubelet and kube-proxy from the
 # k8s.io/kubernetes module, etcd from go.etcd.io/etcd/server/v3, CoreDNS (a cluster's plugins only)
-# from github.com/coredns/coredns, metrics-server from sigs.k8s.io/metrics-server, and installs them
+# from github.com/coredns/coredns, metrics-server from sigs.k8s.io/metrics-server, helm from
+# helm.sh/helm/v4 (the chart tests and the node tier's Helm install), and installs them
 # where Fabric8 kube-api-test looks for them in offline mode:
 # ~/.kubeapitest/k8s/<KUBE_VERSION>-linux-amd64/  (scripts/node.sh uses them too)
 #
@@ -24,6 +25,8 @@ ETCD_VERSION=3.6.5
 COREDNS_VERSION=1.14.1
 # The resource metrics API (metrics.k8s.io) of scripts/node.sh (k8s.io modules pinned like CoreDNS's).
 METRICS_SERVER_VERSION=0.8.0
+# The Helm that lints, renders and installs deploy/helm/ferry (it keeps the k8s.io modules it was released with).
+HELM_VERSION=4.3.2
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RECIPE_DIR="$ROOT/scripts/control-plane"
@@ -41,6 +44,7 @@ usage() {
 
   --print-version  print the Kubernetes version this script installs (${KUBE_VERSION}) and exit
   --print-dir      print the install directory and exit
+  --print-helm     print the path of the helm binary this script installs (v${HELM_VERSION}) and exit
   --force          rebuild even if the stamp says the binaries are current
   --prepare-only   resolve the build modules (write go.mod/go.sum for new versions), build nothing
 EOF
@@ -50,6 +54,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --print-version) echo "$KUBE_VERSION"; exit 0 ;;
     --print-dir) echo "$INSTALL_DIR"; exit 0 ;;
+    --print-helm) echo "$INSTALL_DIR/helm"; exit 0 ;;
     --force) FORCE=true ;;
     --prepare-only) PREPARE_ONLY=true ;;
     -h|--help) usage; exit 0 ;;
@@ -85,7 +90,7 @@ GO_VERSION="$("$GO" env GOVERSION)"
 # the versions, the Go version and a hash of exactly those files, so adding a wrapper (say
 # cmd/kube-scheduler) rebuilds that wrapper only.
 KUBE_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy)
-BINARIES=("${KUBE_BINARIES[@]}" etcd coredns metrics-server)
+BINARIES=("${KUBE_BINARIES[@]}" etcd coredns metrics-server helm)
 
 recipe_files() { # binary -> recipe files (relative to RECIPE_DIR), NUL-separated
   case "$1" in
@@ -93,7 +98,7 @@ recipe_files() { # binary -> recipe files (relative to RECIPE_DIR), NUL-separate
       (cd "$RECIPE_DIR" && find kubernetes/go.mod kubernetes/go.sum kubernetes/internal "kubernetes/cmd/$1" \
          -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0) ;;
     kubectl|kubelet|kube-proxy) (cd "$RECIPE_DIR" && printf '%s\0' kubernetes/go.mod kubernetes/go.sum kubernetes/tools.go) ;;
-    etcd|coredns|metrics-server) (cd "$RECIPE_DIR" && find "$1" -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0) ;;
+    etcd|coredns|metrics-server|helm) (cd "$RECIPE_DIR" && find "$1" -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0) ;;
     *) die "unknown binary $1" ;;
   esac
 }
@@ -106,6 +111,7 @@ stamp_line() { # binary -> its line in the stamp file
     etcd) version="v${ETCD_VERSION}" ;;
     coredns) version="v${COREDNS_VERSION}" ;;
     metrics-server) version="v${METRICS_SERVER_VERSION}" ;;
+    helm) version="v${HELM_VERSION}" ;;
   esac
   echo "$1 version=${version} go=${GO_VERSION} recipe=$(recipe_files "$1" | hash_files)"
 }
@@ -118,6 +124,7 @@ version_ok() { # binary path -> whether it reports the version it should
     etcd) out="$("$2" --version 2>&1)" && [[ "$out" == *"etcd Version: ${ETCD_VERSION}"* ]] ;;
     coredns) out="$("$2" -version 2>&1)" && [ "$(head -n1 <<<"$out")" = "CoreDNS-${COREDNS_VERSION}" ] ;;
     metrics-server) out="$("$2" --version 2>&1)" && [ "$out" = "v${METRICS_SERVER_VERSION}" ] ;;
+    helm) out="$("$2" version --template '{{.Version}}' 2>&1)" && [ "$out" = "v${HELM_VERSION}" ] ;;
   esac
 }
 
@@ -128,7 +135,7 @@ legacy_stamp_text() {
   local h
   h="$(cd "$RECIPE_DIR" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) \
         -not -path './kubernetes/cmd/kube-scheduler/*' -not -path './coredns/*' \
-        -not -path './metrics-server/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
+        -not -path './metrics-server/*' -not -path './helm/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
   echo "kubernetes=v${KUBE_VERSION} etcd=v${ETCD_VERSION} go=${GO_VERSION} recipe=${h}"
 }
 LEGACY_BINARIES=" kube-apiserver kube-controller-manager kubectl etcd "
@@ -150,7 +157,7 @@ for b in "${BINARIES[@]}"; do
 done
 
 if [ ${#NEEDED[@]} -eq 0 ] && ! $PREPARE_ONLY; then
-  log "up to date: $INSTALL_DIR (${BINARIES[*]}; kubernetes v${KUBE_VERSION}, etcd v${ETCD_VERSION}, coredns v${COREDNS_VERSION}, metrics-server v${METRICS_SERVER_VERSION}, ${GO_VERSION})"
+  log "up to date: $INSTALL_DIR (${BINARIES[*]}; kubernetes v${KUBE_VERSION}, etcd v${ETCD_VERSION}, coredns v${COREDNS_VERSION}, metrics-server v${METRICS_SERVER_VERSION}, helm v${HELM_VERSION}, ${GO_VERSION})"
   exit 0
 fi
 
@@ -160,14 +167,14 @@ exec 9>"$KUBEAPITEST_DIR/k8s/.ferry-control-plane-${KUBE_VERSION}.lock"
 flock 9
 
 START=$(date +%s)
-log "building ${NEEDED[*]:-nothing (prepare only)} (Kubernetes v${KUBE_VERSION}, etcd v${ETCD_VERSION}, CoreDNS v${COREDNS_VERSION}, metrics-server v${METRICS_SERVER_VERSION}) with ${GO_VERSION} (caches in $GOPATH)"
+log "building ${NEEDED[*]:-nothing (prepare only)} (Kubernetes v${KUBE_VERSION}, etcd v${ETCD_VERSION}, CoreDNS v${COREDNS_VERSION}, metrics-server v${METRICS_SERVER_VERSION}, helm v${HELM_VERSION}) with ${GO_VERSION} (caches in $GOPATH)"
 mkdir -p "$GOPATH" "$KUBEAPITEST_DIR/k8s"
 
 # Work on a scratch copy of the recipe, so the repository stays clean whatever Go writes.
 WORK="$CACHE_DIR/control-plane-src"
 rm -rf "$WORK"
 mkdir -p "$WORK"
-cp -r "$RECIPE_DIR/kubernetes" "$RECIPE_DIR/etcd" "$RECIPE_DIR/coredns" "$RECIPE_DIR/metrics-server" "$WORK/"
+cp -r "$RECIPE_DIR/kubernetes" "$RECIPE_DIR/etcd" "$RECIPE_DIR/coredns" "$RECIPE_DIR/metrics-server" "$RECIPE_DIR/helm" "$WORK/"
 
 # kubernetes: the published k8s.io/kubernetes module points its staging modules (k8s.io/api,
 # client-go, ...) at ./staging/src/...; a consumer must replace each with its published v0.Y.Z.
@@ -257,12 +264,27 @@ prepare_metrics_server_module() {
   cp "$dir/go.mod" "$dir/go.sum" "$RECIPE_DIR/metrics-server/"
 }
 
+# helm: its own go.mod as released (a client: its k8s.io modules need not match KUBE_VERSION).
+prepare_helm_module() {
+  local dir="$WORK/helm"
+  if grep -Eq "^(require )?[[:space:]]*helm.sh/helm/v4 v${HELM_VERSION}( |\$)" "$dir/go.mod" && [ -f "$dir/go.sum" ]; then
+    log "helm: using the checked-in go.mod/go.sum"
+    return
+  fi
+  log "helm: checked-in go.mod is not for v${HELM_VERSION}; generating one (commit scripts/control-plane/helm/go.{mod,sum} afterwards)"
+  (cd "$dir" && "$GO" mod edit -droprequire=helm.sh/helm/v4 \
+     && "$GO" mod edit -require="helm.sh/helm/v4@v${HELM_VERSION}" \
+     && rm -f go.sum && "$GO" mod tidy) || die "cannot resolve helm v${HELM_VERSION}"
+  cp "$dir/go.mod" "$dir/go.sum" "$RECIPE_DIR/helm/"
+}
+
 prepare_kubernetes_module
 prepare_etcd_module
 prepare_coredns_module
 prepare_metrics_server_module
+prepare_helm_module
 if $PREPARE_ONLY; then
-  log "build modules resolved for Kubernetes v${KUBE_VERSION} / etcd v${ETCD_VERSION} / CoreDNS v${COREDNS_VERSION} / metrics-server v${METRICS_SERVER_VERSION} in $(( $(date +%s) - START ))s"
+  log "build modules resolved for Kubernetes v${KUBE_VERSION} / etcd v${ETCD_VERSION} / CoreDNS v${COREDNS_VERSION} / metrics-server v${METRICS_SERVER_VERSION} / helm v${HELM_VERSION} in $(( $(date +%s) - START ))s"
   exit 0
 fi
 
@@ -304,10 +326,13 @@ needed coredns && build coredns coredns . "-s -w -X github.com/coredns/coredns/c
 # component-base's stay unset, so the apiserver library keeps its own Kubernetes version.
 needed metrics-server && build metrics-server metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server \
   "-s -w -X k8s.io/client-go/pkg/version.gitVersion=v${METRICS_SERVER_VERSION} -X k8s.io/client-go/pkg/version.gitTreeState=clean -X k8s.io/client-go/pkg/version.buildDate=${BUILD_DATE}"
+# helm's Makefile sets its version (and clears the "unreleased" metadata) the same way for a tagged build.
+needed helm && build helm helm helm.sh/helm/v4/cmd/helm \
+  "-s -w -X helm.sh/helm/v4/internal/version.version=v${HELM_VERSION} -X helm.sh/helm/v4/internal/version.metadata= -X helm.sh/helm/v4/internal/version.gitTreeState=clean"
 
 log "checking versions"
 for b in "${NEEDED[@]}"; do
-  version_ok "$b" "$STAGE/$b" || die "$b reports '$("$STAGE/$b" --version 2>&1 | head -n1)', expected v${KUBE_VERSION} (etcd ${ETCD_VERSION}, CoreDNS ${COREDNS_VERSION}, metrics-server ${METRICS_SERVER_VERSION})"
+  version_ok "$b" "$STAGE/$b" || die "$b reports '$(if [ "$b" = helm ]; then "$STAGE/$b" version --short; else "$STAGE/$b" --version; fi 2>&1 | head -n1)', expected v${KUBE_VERSION} (etcd ${ETCD_VERSION}, CoreDNS ${COREDNS_VERSION}, metrics-server ${METRICS_SERVER_VERSION}, helm ${HELM_VERSION})"
 done
 
 # The new stamp: a line per binary. Binaries that were not rebuilt keep theirs (re-derived, so a
@@ -331,4 +356,5 @@ echo "    kubelet: $("$INSTALL_DIR/kubelet" --version)"
 echo "    etcd: $("$INSTALL_DIR/etcd" --version | sed -n 1p)"
 echo "    coredns: $("$INSTALL_DIR/coredns" -version | sed -n 1p)"
 echo "    metrics-server: $("$INSTALL_DIR/metrics-server" --version)"
+echo "    helm: $("$INSTALL_DIR/helm" version --short)"
 log "build time $(( $(date +%s) - START ))s; disk: binaries $(du -sh "$INSTALL_DIR" | cut -f1), Go caches $(du -sh "$GOPATH" 2>/dev/null | cut -f1)"

@@ -45,7 +45,10 @@ API_PORT=6443
 PAUSE_IMAGE=registry.k8s.io/pause:3.10
 COREDNS_IMAGE=localhost/ferry/coredns:1.14.1
 METRICS_SERVER_IMAGE=localhost/ferry/metrics-server:0.8.0
-FERRY_IMAGES=(localhost/ferry/operator:0.1.0-SNAPSHOT localhost/ferry/server:0.1.0-SNAPSHOT localhost/ferry/redis:7)
+# The images of this checkout's version (the first <version> of pom.xml: the project's); the build also tags each
+# VERSION-COMMIT, which `import IMAGE` brings in by name.
+FERRY_VERSION=$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' pom.xml | head -n1)
+FERRY_IMAGES=(localhost/ferry/operator:$FERRY_VERSION localhost/ferry/server:$FERRY_VERSION localhost/ferry/redis:7)
 # Host settings the kubelet changes (protectKernelDefaults off) and the bridge plugin's forwarding.
 HOST_SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys
   kernel.keys.root_maxbytes net.ipv4.ip_forward)

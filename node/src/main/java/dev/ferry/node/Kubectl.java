@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -42,6 +43,11 @@ public final class Kubectl {
         this.kubeconfig = kubeconfig;
     }
 
+    /** The kubectl binary. */
+    public Path binary() {
+        return binary;
+    }
+
     /** Runs {@code kubectl ARGS} and fails with kubectl's own message when it does. */
     public Outcome run(String... args) {
         return attempt(null, DEFAULT_TIMEOUT, args).orThrow();
@@ -54,11 +60,24 @@ public final class Kubectl {
 
     /** Runs {@code kubectl ARGS}, however it ends; a run longer than {@code timeout} is killed and reported. */
     public Outcome attempt(String stdin, Duration timeout, String... args) {
-        List<String> command = new ArrayList<>(List.of(binary.toString(), "--kubeconfig", kubeconfig.toString()));
+        List<String> command = new ArrayList<>(List.of("--kubeconfig", kubeconfig.toString()));
         command.addAll(List.of(args));
+        return attempt(Map.of(), stdin, timeout, command);
+    }
+
+    /**
+     * Runs {@code kubectl ARGS} as given (no {@code --kubeconfig}: kubectl takes no flag before a plugin's name) with
+     * {@code environment} added to this process's, however it ends; a run longer than {@code timeout} is killed and
+     * reported.
+     */
+    public Outcome attempt(Map<String, String> environment, String stdin, Duration timeout, List<String> args) {
+        List<String> command = new ArrayList<>(List.of(binary.toString()));
+        command.addAll(args);
         Process p;
         try {
-            p = new ProcessBuilder(command).start();
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().putAll(environment);
+            p = builder.start();
         } catch (IOException e) {
             throw new IllegalStateException("cannot run " + binary + ": " + e.getMessage(), e);
         }
@@ -74,7 +93,7 @@ public final class Kubectl {
                         "`kubectl " + String.join(" ", args) + "` did not finish within " + timeout);
             }
             return new Outcome(
-                    command.subList(3, command.size()),
+                    args.size() > 1 && args.get(0).equals("--kubeconfig") ? args.subList(2, args.size()) : args,
                     p.exitValue(),
                     out.get(30, TimeUnit.SECONDS),
                     err.get(30, TimeUnit.SECONDS));

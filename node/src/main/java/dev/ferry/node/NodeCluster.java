@@ -36,11 +36,15 @@ public final class NodeCluster implements AutoCloseable {
     public static final String STORE_URI = "redis://ferry-redis.ferry-system:6379";
 
     private final Path repo;
+    private final Path bin;
+    private final Path kubeconfig;
     private final Kubectl kubectl;
     private final KubernetesClient client;
 
-    private NodeCluster(Path repo, Kubectl kubectl, KubernetesClient client) {
+    private NodeCluster(Path repo, Path bin, Path kubeconfig, Kubectl kubectl, KubernetesClient client) {
         this.repo = repo;
+        this.bin = bin;
+        this.kubeconfig = kubeconfig;
         this.kubectl = kubectl;
         this.client = client;
     }
@@ -59,7 +63,7 @@ public final class NodeCluster implements AutoCloseable {
             config.setRequestTimeout(30_000);
             KubernetesClient client =
                     new KubernetesClientBuilder().withConfig(config).build();
-            return new NodeCluster(repo, new Kubectl(bin.resolve("kubectl"), kubeconfig), client);
+            return new NodeCluster(repo, bin, kubeconfig, new Kubectl(bin.resolve("kubectl"), kubeconfig), client);
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + kubeconfig + ": " + e.getMessage(), e);
         }
@@ -75,6 +79,18 @@ public final class NodeCluster implements AutoCloseable {
 
     public Path repo() {
         return repo;
+    }
+
+    /**
+     * The helm that scripts/control-plane.sh builds beside kubectl, run like kubectl ({@code --kubeconfig} first, the
+     * same outcomes); {@code helm install/upgrade/uninstall} of deploy/helm/ferry.
+     */
+    public Kubectl helm() {
+        Path helm = bin.resolve("helm");
+        if (!Files.isExecutable(helm)) {
+            throw new IllegalStateException("no helm at " + helm + ": run scripts/control-plane.sh (it builds helm)");
+        }
+        return new Kubectl(helm, kubeconfig);
     }
 
     /** The nodes' names, sorted. */

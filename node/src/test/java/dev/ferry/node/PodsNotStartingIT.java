@@ -31,13 +31,25 @@ class PodsNotStartingIT extends FerryOnNode {
                 .contains("container server: ")
                 .contains(MISSING)
                 .contains("spec.template");
-        assertThat(fleet.status().conditionOf("Available"))
+        FleetStatus stuck = fleet.status();
+        assertThat(stuck.conditionOf("Available"))
+                .hasValueSatisfying(c -> assertThat(c.status()).isEqualTo("False"));
+        assertThat(stuck.conditionOf("Stalled"))
+                .as("kstatus: a person must act")
+                .hasValueSatisfying(c -> {
+                    assertThat(c.status()).isEqualTo("True");
+                    assertThat(c.reason()).isEqualTo("PodsNotStarting");
+                    assertThat(c.message()).contains(MISSING);
+                });
+        assertThat(stuck.conditionOf("Ready"))
                 .hasValueSatisfying(c -> assertThat(c.status()).isEqualTo("False"));
 
         fleet.setImage(SERVER_IMAGE);
         FleetStatus settled = fleet.awaitSettled(2, SETTLE);
         assertThat(settled.conditionOf("Progressing"))
                 .hasValueSatisfying(c -> assertThat(c.reason()).isEqualTo("Stable"));
+        assertThat(settled.conditionOf("Stalled"))
+                .hasValueSatisfying(c -> assertThat(c.status()).isEqualTo("False"));
         assertThat(fleet.pods())
                 .allSatisfy(p -> assertThat(p.getSpec().getContainers().get(0).getImage())
                         .isEqualTo(SERVER_IMAGE));

@@ -30,6 +30,7 @@ import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
@@ -267,17 +268,34 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
                 Serialization.clone(fleet.getStatus() == null ? new ServerFleetStatus() : fleet.getStatus());
         long generation = Objects.requireNonNullElse(fleet.getMetadata().getGeneration(), 0L);
         String message = Objects.requireNonNullElse(e.getMessage(), e.getClass().getName());
-        Condition error = new Conditions(status.getConditions(), generation, Instant.now())
+        String shown = message.length() > 1000 ? message.substring(0, 1000) : message;
+        String reason = e.getClass().getSimpleName();
+        boolean lastAttempt =
+                context.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false);
+        // kstatus: a failure JOSDK will retry keeps the fleet Reconciling; once the retries are spent it is Stalled
+        // until the next change of the fleet or its pods.
+        List<Condition> changed = new Conditions(status.getConditions(), generation, Instant.now())
+                .set(ConditionType.ReconcileError, true, reason, shown)
+                .set(ConditionType.Ready, false, "ReconcileFailed", shown)
                 .set(
-                        ConditionType.ReconcileError,
-                        true,
-                        e.getClass().getSimpleName(),
-                        message.length() > 1000 ? message.substring(0, 1000) : message)
-                .build()
-                .get(0);
+                        ConditionType.Reconciling,
+                        !lastAttempt,
+                        lastAttempt ? "Stalled" : "RetryingAfterError",
+                        lastAttempt
+                                ? "The retries are spent; see the Stalled condition."
+                                : "Retrying with back-off after: " + shown)
+                .set(
+                        ConditionType.Stalled,
+                        lastAttempt,
+                        lastAttempt ? reason : "MakingProgress",
+                        lastAttempt
+                                ? "Reconciliation failed on every retry: " + shown
+                                        + " It is tried again when the fleet or its pods change."
+                                : "The failed reconciliation is being retried.")
+                .build();
         List<Condition> conditions = new ArrayList<>(status.getConditions());
-        conditions.removeIf(c -> ConditionType.ReconcileError.name().equals(c.getType()));
-        conditions.add(new ConditionBuilder(error).build());
+        conditions.removeIf(c -> changed.stream().anyMatch(n -> n.getType().equals(c.getType())));
+        changed.forEach(c -> conditions.add(new ConditionBuilder(c).build()));
         status.setConditions(conditions);
         if (sameJson(status, fleet.getStatus())) {
             return ErrorStatusUpdateControl.noStatusUpdate();

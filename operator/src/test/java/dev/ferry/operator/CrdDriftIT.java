@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The CRD checked in under crds/ (what users install, and what the cluster tests apply) must be the
- * one the Quarkus build generates from the Java model. Runs after package, when the file exists.
+ * one the Quarkus build generates from the Java model, and the Helm chart's copy (deploy/helm/ferry/crds/) the same
+ * file. Runs after package, when the file exists.
  */
 class CrdDriftIT {
 
@@ -19,7 +20,8 @@ class CrdDriftIT {
     private static final String FILE = "serverfleets.ferry.dev-v1.yml";
     private static final String HOW_TO_UPDATE =
             "run `mvn -f operator/pom.xml package -DskipTests && cp operator/target/kubernetes/" + FILE
-                    + " crds/` to update crds/ (or verify with -Dferry.updateCrds=true, which copies it)";
+                    + " crds/ && cp crds/" + FILE + " deploy/helm/ferry/crds/` to update crds/ and the chart"
+                    + " (or verify with -Dferry.updateCrds=true, which copies it to both)";
 
     @Test
     void checkedInCrdMatchesTheGeneratedOne() throws IOException {
@@ -28,6 +30,7 @@ class CrdDriftIT {
                 .normalize();
         Path generated = root.resolve("operator/target/kubernetes").resolve(FILE);
         Path checkedIn = root.resolve("crds").resolve(FILE);
+        Path chart = root.resolve("deploy/helm/ferry/crds").resolve(FILE);
         assertThat(generated)
                 .as("generated CRD (the Quarkus build writes it at package)")
                 .exists();
@@ -36,12 +39,16 @@ class CrdDriftIT {
         if (Boolean.getBoolean("ferry.updateCrds")) {
             Files.createDirectories(checkedIn.getParent());
             Files.copy(generated, checkedIn, StandardCopyOption.REPLACE_EXISTING);
-            log.infof("Updated %s from %s", checkedIn, generated);
+            Files.copy(generated, chart, StandardCopyOption.REPLACE_EXISTING);
+            log.infof("Updated %s and %s from %s", checkedIn, chart, generated);
             return;
         }
         String have = Files.exists(checkedIn) ? Files.readString(checkedIn) : "";
         assertThat(have)
                 .as("CRD drift: " + checkedIn + " differs from the generated CRD; " + HOW_TO_UPDATE)
+                .isEqualTo(want);
+        assertThat(Files.exists(chart) ? Files.readString(chart) : "")
+                .as("CRD drift: the Helm chart's " + chart + " differs from the generated CRD; " + HOW_TO_UPDATE)
                 .isEqualTo(want);
     }
 }

@@ -123,6 +123,20 @@ public final class NodeDemo implements Callable<Integer> {
                         "kubectl patch -n %s serverfleet/%s --type=json -p '[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"%s\"}]'",
                         namespace, fleet.name(), image2);
                 fleet.setImage(image2);
+                command(
+                        "kubectl wait -n %s --for=condition=Ready serverfleet/%s --timeout=%ds",
+                        namespace, fleet.name(), STEP_TIMEOUT.toSeconds());
+                cluster.kubectl()
+                        .attempt(
+                                null,
+                                STEP_TIMEOUT.plusMinutes(1),
+                                "wait",
+                                "-n",
+                                namespace,
+                                "--for=condition=Ready",
+                                "serverfleet/" + fleet.name(),
+                                "--timeout=" + STEP_TIMEOUT.toSeconds() + "s")
+                        .orThrow();
                 FleetStatus upgraded = fleet.awaitSettled(3, STEP_TIMEOUT);
                 say("rolled out: 3 pods of revision %s", shortRevision(upgraded.updateRevision()));
 

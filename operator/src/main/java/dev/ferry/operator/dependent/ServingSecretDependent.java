@@ -18,7 +18,8 @@ import org.jboss.logging.Logger;
 /**
  * The fleet's serving certificate with {@code tls.mode: Generated}, in Secret {@code <fleet>-tls}
  * (type kubernetes.io/tls, with ca.crt), which the pods mount: issued under the fleet's CA when it is
- * missing, when the names or the CA changed, and at two thirds of its life. The renewal date is
+ * missing, when the names or the CA changed, at two thirds of its life, and when the fleet's
+ * {@link FleetTlsSecrets#RENEW_ANNOTATION} has a value the Secret was not issued for. The renewal date is
  * checked on every reconciliation against the Secret as last read, so renewing costs no extra read.
  */
 public final class ServingSecretDependent extends PolledSecretDependent
@@ -59,7 +60,8 @@ public final class ServingSecretDependent extends PolledSecretDependent
                 && FleetTlsSecrets.text(actual, FleetTlsSecrets.TLS_KEY).isPresent()
                 && caPem.equals(
                         FleetTlsSecrets.text(actual, FleetTlsSecrets.CA_CERT).orElse(""))
-                && !FleetCertificates.needsRenewal(cert.get(), caPem, names, Instant.now());
+                && !FleetCertificates.needsRenewal(cert.get(), caPem, names, Instant.now())
+                && FleetTlsSecrets.issuedForRenewalRequest(actual, fleet);
         return Matcher.Result.nonComputed(current);
     }
 
@@ -94,7 +96,11 @@ public final class ServingSecretDependent extends PolledSecretDependent
                         secret,
                         "Issued the fleet's serving certificate (valid "
                                 + FleetCertificates.SERVING_VALIDITY.toDays() + " days, for " + names.get(0)
-                                + ") in Secret " + name + ".");
+                                + ") in Secret " + name
+                                + FleetTlsSecrets.renewalRequest(fleet)
+                                        .map(v -> ", as " + FleetTlsSecrets.RENEW_ANNOTATION + "=" + v + " asks")
+                                        .orElse("")
+                                + ".");
         return secret;
     }
 }

@@ -54,7 +54,7 @@ public class ServerFleetStatus {
     private List<FleetPodStatus> pods = new ArrayList<>();
 
     @JsonPropertyDescription(
-            "Available, Progressing, Draining, MigrationDisabled, Rebalancing, Autoscaling and ReconcileError, each with the generation it describes.")
+            "Ready, Reconciling and Stalled (kstatus: what kubectl wait and GitOps tools read), Available, Progressing, Draining, MigrationDisabled, Rebalancing, Autoscaling and ReconcileError, each with the generation it describes.")
     private List<Condition> conditions = new ArrayList<>();
 
     public Long getObservedGeneration() {

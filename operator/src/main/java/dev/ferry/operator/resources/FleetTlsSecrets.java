@@ -27,6 +27,12 @@ public final class FleetTlsSecrets {
     public static final String TLS_CERT = "tls.crt";
     public static final String TLS_KEY = "tls.key";
     /** Where the server container finds tls.crt and tls.key. */
+    /**
+     * On the fleet: set or change its value to have the serving certificate issued again now, in place (the Secret is
+     * updated, never missing). The Secret records the value it was issued for.
+     */
+    public static final String RENEW_ANNOTATION = "ferry.dev/renew-certificate";
+
     public static final String MOUNT_PATH = "/etc/ferry/tls";
 
     public static final String VOLUME = "ferry-tls";
@@ -82,7 +88,25 @@ public final class FleetTlsSecrets {
         data.put(TLS_CERT, serving.certificatePem());
         data.put(TLS_KEY, serving.privateKeyPem());
         data.put(CA_CERT, caPem);
-        return secret(fleet, servingName(fleet).orElseThrow(), "kubernetes.io/tls", data);
+        Secret secret = secret(fleet, servingName(fleet).orElseThrow(), "kubernetes.io/tls", data);
+        renewalRequest(fleet)
+                .ifPresent(value -> secret.getMetadata().getAnnotations().put(RENEW_ANNOTATION, value));
+        return secret;
+    }
+
+    /** The value of the fleet's {@link #RENEW_ANNOTATION}, if set. */
+    public static Optional<String> renewalRequest(ServerFleet fleet) {
+        return Optional.ofNullable(fleet.getMetadata().getAnnotations()).map(a -> a.get(RENEW_ANNOTATION));
+    }
+
+    /** Whether the serving Secret was issued for the fleet's current renewal request (or none was ever made). */
+    public static boolean issuedForRenewalRequest(Secret secret, ServerFleet fleet) {
+        Optional<String> requested = renewalRequest(fleet);
+        if (requested.isEmpty()) {
+            return true;
+        }
+        Map<String, String> annotations = secret.getMetadata().getAnnotations();
+        return annotations != null && requested.get().equals(annotations.get(RENEW_ANNOTATION));
     }
 
     /** The CA certificate and key a CA Secret holds, if both are there. */

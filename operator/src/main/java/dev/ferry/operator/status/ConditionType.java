@@ -2,6 +2,24 @@ package dev.ferry.operator.status;
 
 /** The condition types of a ServerFleet's status. */
 public enum ConditionType {
+    /**
+     * The fleet is what its spec at {@code observedGeneration} asks for: every pod created, ready and on the
+     * current revision, nothing draining or waiting for a rebalance, nothing stalled. What {@code kubectl wait
+     * --for=condition=Ready} and GitOps health checks wait for; False with the reason of what is still under
+     * way (a rollout, a scale-down, RolloutPaused, ...).
+     */
+    Ready,
+    /**
+     * kstatus: True while the operator is still acting on the spec (creating, rolling out, draining, rebalancing),
+     * with the same reason Progressing or Rebalancing gives; False once it is done or when it is stalled.
+     */
+    Reconciling,
+    /**
+     * kstatus: True when the operator cannot make progress without a person: pods that cannot start
+     * (PodsNotStarting), pods whose admin API stays unreachable (AdminCallsFailing), or a reconciliation that
+     * failed all its retries (the exception's class).
+     */
+    Stalled,
     /** Enough pods are ready to serve clients (replicas minus the rollout's maxUnavailable, at least one). */
     Available,
     /** The operator is changing the fleet: creating pods, rolling out a template, or scaling down. */

@@ -43,8 +43,11 @@ public final class Conditions {
         return this;
     }
 
+    /** The conditions in the order of {@link ConditionType}: Ready first, as {@code kubectl describe} shows them. */
     public List<Condition> build() {
-        return List.copyOf(result);
+        return result.stream()
+                .sorted(java.util.Comparator.comparing(c -> ConditionType.valueOf(c.getType())))
+                .toList();
     }
 
     public static java.util.Optional<Condition> find(List<Condition> conditions, ConditionType type) {

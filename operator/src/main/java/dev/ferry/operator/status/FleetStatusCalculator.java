@@ -120,45 +120,39 @@ public final class FleetStatusCalculator {
                 .filter(p -> PodPhases.isActive(p) && PodPhases.phase(p) == FleetPodPhase.Starting)
                 .toList();
         java.util.Optional<String> stuck = PodStartProblems.describe(starting);
+        Progress progress;
         if (stuck.isPresent()) {
             // Whatever the fleet is doing, pods that cannot start are what its user must fix.
-            c.set(
-                    ConditionType.Progressing,
+            progress = new Progress(
                     !paused,
                     "PodsNotStarting",
                     "Pods cannot start: " + stuck.get()
                             + ". Fix the fleet's spec.template (image, command, Secrets, resources) or"
                             + " what it refers to; pods of a changed template replace these.");
         } else if (rollout) {
-            c.set(
-                    ConditionType.Progressing,
+            progress = new Progress(
                     !paused,
                     paused ? "Paused" : "RollingUpdate",
                     updated + " of " + desired + " pods run revision " + seen.updateRevision()
                             + (drainingPods > 0 ? ", " + drainingPods + " old pod(s) draining" : "")
                             + (paused ? "; the rollout is paused (updateStrategy.paused)." : "."));
         } else if (active < desired) {
-            c.set(
-                    ConditionType.Progressing,
-                    true,
-                    "ScalingUp",
-                    "Creating pods: " + active + " of " + desired + " exist.");
+            progress = new Progress(true, "ScalingUp", "Creating pods: " + active + " of " + desired + " exist.");
         } else if (active > desired || drainingPods > 0) {
-            c.set(
-                    ConditionType.Progressing,
+            progress = new Progress(
                     true,
                     "ScalingDown",
                     Math.max(0, active - desired) + " pod(s) above replicas wait to be drained, " + drainingPods
                             + " draining.");
         } else if (ready < desired) {
-            c.set(ConditionType.Progressing, true, "WaitingForPods", ready + " of " + desired + " pods are ready.");
+            progress = new Progress(true, "WaitingForPods", ready + " of " + desired + " pods are ready.");
         } else {
-            c.set(
-                    ConditionType.Progressing,
+            progress = new Progress(
                     false,
                     "Stable",
                     "All " + desired + " pods are ready and run revision " + seen.updateRevision() + ".");
         }
+        c.set(ConditionType.Progressing, progress.status(), progress.reason(), progress.message());
 
         List<String> draining = seen.pods().stream()
                 .filter(p -> PodPhases.phase(p) == FleetPodPhase.Draining)
@@ -186,12 +180,12 @@ public final class FleetStatusCalculator {
                     "Sessions migrate off pods before they are removed.");
         }
 
+        List<String> waiting = seen.pods().stream()
+                .filter(p -> PodPhases.isActive(p) && RebalanceState.isPending(p))
+                .map(p -> p.getMetadata().getName())
+                .sorted()
+                .toList();
         if (RebalancePlanner.enabled(spec)) {
-            List<String> waiting = seen.pods().stream()
-                    .filter(p -> PodPhases.isActive(p) && RebalanceState.isPending(p))
-                    .map(p -> p.getMetadata().getName())
-                    .sorted()
-                    .toList();
             if (waiting.isEmpty()) {
                 c.set(ConditionType.Rebalancing, false, "Balanced", "No new pod waits for sessions.");
             } else {
@@ -214,6 +208,54 @@ public final class FleetStatusCalculator {
         } else {
             c.set(ConditionType.ReconcileError, false, "ReconcileSucceeded", "The last reconciliation succeeded.");
         }
+
+        Progress stalled = stuck.isPresent()
+                ? new Progress(true, progress.reason(), progress.message())
+                : seen.adminFailures() != null
+                        ? new Progress(
+                                true,
+                                "AdminCallsFailing",
+                                "The operator cannot reach the pods' admin API, so it cannot drain or count"
+                                        + " sessions: " + seen.adminFailures())
+                        : null;
+        Progress reconciling = stalled != null
+                ? new Progress(false, "Stalled", "No progress until what the Stalled condition names is fixed.")
+                : progress.status()
+                        ? progress
+                        : !waiting.isEmpty() && RebalancePlanner.enabled(spec)
+                                ? new Progress(
+                                        true,
+                                        "Rebalancing",
+                                        "Moving sessions onto new pod(s) " + String.join(", ", waiting) + ".")
+                                : new Progress(false, "Reconciled", "Generation " + generation + " is reconciled.");
+        c.set(ConditionType.Reconciling, reconciling.status(), reconciling.reason(), reconciling.message());
+        if (stalled != null) {
+            c.set(ConditionType.Stalled, true, stalled.reason(), stalled.message());
+        } else {
+            c.set(ConditionType.Stalled, false, "MakingProgress", "Nothing keeps the operator from the spec.");
+        }
+
+        Progress readiness;
+        if (stalled != null) {
+            readiness = new Progress(false, stalled.reason(), stalled.message());
+        } else if (reconciling.status()) {
+            readiness = new Progress(false, reconciling.reason(), reconciling.message());
+        } else if (paused && rollout) {
+            readiness = new Progress(false, "RolloutPaused", progress.message());
+        } else if (desired > 0 && ready < needed) {
+            readiness = new Progress(
+                    false, "MinimumReplicasUnavailable", ready + " of " + desired + " pods are ready and serving.");
+        } else {
+            readiness = new Progress(
+                    true,
+                    "Ready",
+                    desired + " of " + desired + " pods serve revision " + seen.updateRevision()
+                            + "; no pod is being created, drained or rebalanced.");
+        }
+        c.set(ConditionType.Ready, readiness.status(), readiness.reason(), readiness.message());
         return c.build();
     }
+
+    /** A condition's status, reason and message before it is set. */
+    private record Progress(boolean status, String reason, String message) {}
 }

@@ -150,6 +150,9 @@ class ServerFleetReconcilerTest {
         assertCondition(status, "Draining", "False", "NoDrain");
         assertCondition(status, "MigrationDisabled", "False", "TimersSet");
         assertCondition(status, "ReconcileError", "False", "ReconcileSucceeded");
+        assertCondition(status, "Ready", "False", "WaitingForPods");
+        assertCondition(status, "Reconciling", "True", "WaitingForPods");
+        assertCondition(status, "Stalled", "False", "MakingProgress");
         assertThat(condition(status, "Available").getMessage())
                 .isEqualTo("0 of 3 pods are ready and serving; at least 3 are needed.");
 
@@ -309,6 +312,9 @@ class ServerFleetReconcilerTest {
                             .contains("reconciliations in a row")
                             .contains(pod.getMetadata().getName() + ": status: ");
                 });
+        assertCondition(status, "Stalled", "True", "AdminCallsFailing");
+        assertCondition(status, "Ready", "False", "AdminCallsFailing");
+        assertCondition(status, "Reconciling", "False", "Stalled");
         await("AdminCallsFailing event")
                 .atMost(WAIT)
                 .until(() -> client.events().v1().events().list().getItems().stream()
@@ -375,6 +381,35 @@ class ServerFleetReconcilerTest {
         assertThat(eventReasons(client, "theta"))
                 .filteredOn(r -> r.equals("FleetCaCreated") || r.equals("CertificateIssued"))
                 .containsExactlyInAnyOrder("FleetCaCreated", "CertificateIssued");
+
+        // Renewal on demand: the annotation's new value has the certificate issued again in place, once.
+        client.resources(ServerFleet.class).withName("theta").edit(f -> {
+            f.getMetadata().getAnnotations().put(FleetTlsSecrets.RENEW_ANNOTATION, "2026-12-06");
+            return f;
+        });
+        Secret[] renewed = new Secret[1];
+        await("the certificate issued again for the annotation").atMost(WAIT).until(() -> {
+            renewed[0] = client.secrets().withName("theta-tls").get();
+            return "2026-12-06".equals(renewed[0].getMetadata().getAnnotations().get(FleetTlsSecrets.RENEW_ANNOTATION));
+        });
+        assertThat(FleetTlsSecrets.text(renewed[0], FleetTlsSecrets.TLS_CERT))
+                .isPresent()
+                .isNotEqualTo(Optional.of(cert));
+        assertThat(FleetTlsSecrets.text(renewed[0], FleetTlsSecrets.CA_CERT)).contains(caPem);
+        assertThat(client.secrets().withName("theta-ca").get().getMetadata().getResourceVersion())
+                .isEqualTo(ca.getMetadata().getResourceVersion());
+        await("issued once for it")
+                .during(Duration.ofSeconds(3))
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> client.secrets()
+                        .withName("theta-tls")
+                        .get()
+                        .getMetadata()
+                        .getResourceVersion()
+                        .equals(renewed[0].getMetadata().getResourceVersion()));
+        assertThat(eventReasons(client, "theta"))
+                .filteredOn("CertificateIssued"::equals)
+                .hasSize(2);
     }
 
     @Test
@@ -398,6 +433,11 @@ class ServerFleetReconcilerTest {
         assertThat(condition(refused, "ReconcileError").getMessage())
                 .contains("tls.secretName: Secret " + ns.name() + "/iota-own-tls does not exist")
                 .contains("tls.crt, tls.key (PKCS#8) and ca.crt");
+        assertCondition(refused, "Ready", "False", "ReconcileFailed");
+        assertThat(List.of(condition(refused, "Reconciling"), condition(refused, "Stalled")))
+                .as("retried (Reconciling) or out of retries (Stalled), never both")
+                .filteredOn(c -> "True".equals(c.getStatus()))
+                .hasSize(1);
         assertThat(pods(client, "iota")).isEmpty();
 
         // The user's Secret, made the way a user's CA would make it: read within the poll for a missing Secret.

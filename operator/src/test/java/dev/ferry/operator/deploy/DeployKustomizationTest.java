@@ -83,7 +83,7 @@ class DeployKustomizationTest {
         Deployment d = deployment(OPERATOR);
         PodSpec pod = d.getSpec().getTemplate().getSpec();
         Container c = pod.getContainers().getFirst();
-        assertThat(c.getImage()).isEqualTo("localhost/ferry/operator:0.1.0-SNAPSHOT");
+        assertThat(c.getImage()).isEqualTo("localhost/ferry/operator:" + System.getProperty("ferry.project.version"));
         assertThat(pod.getServiceAccountName()).isEqualTo(OPERATOR);
         assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
         assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(65532L);

@@ -15,7 +15,7 @@ final class Kubectl {
     record Result(int exitCode, String stdout, String stderr) {
         Result assertSuccess() {
             if (exitCode != 0) {
-                throw new AssertionError("kubectl failed (" + exitCode + "):\n" + stderr + "\n" + stdout);
+                throw new AssertionError("failed (exit " + exitCode + "):\n" + stderr + "\n" + stdout);
             }
             return this;
         }

@@ -120,7 +120,15 @@ class FleetStatusCalculatorTest {
         assertThat(first.getObservedGeneration()).isEqualTo(4L);
         assertThat(first.getConditions())
                 .extracting(Condition::getType)
-                .containsExactly("Available", "Progressing", "Draining", "MigrationDisabled", "ReconcileError");
+                .containsExactly(
+                        "Ready",
+                        "Reconciling",
+                        "Stalled",
+                        "Available",
+                        "Progressing",
+                        "Draining",
+                        "MigrationDisabled",
+                        "ReconcileError");
     }
 
     @Test
@@ -245,5 +253,84 @@ class FleetStatusCalculatorTest {
                     assertThat(c.getStatus()).isEqualTo("False");
                     assertThat(c.getReason()).isEqualTo("Balanced");
                 });
+    }
+
+    /** The kstatus conditions through a rollout: what kubectl wait --for=condition=Ready and GitOps tools read. */
+    @Test
+    void readyIsTrueOnlyWhenTheSpecAtItsGenerationIsDoneAndStalledNamesWhatNeedsAPerson() {
+        ServerFleet fleet = fleet(2);
+        Pod a = pod(fleet, "f-a", true);
+        Pod b = pod(fleet, "f-b", true);
+        assertKstatus(FleetStatusCalculator.compute(fleet, seen(fleet, a, b), T0), true, "Ready", false, false);
+
+        // A new template at generation 5: the old pods make it a rollout until they are replaced.
+        fleet.getMetadata().setGeneration(5L);
+        fleet.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("example/server:2");
+        ServerFleetStatus rolling = FleetStatusCalculator.compute(fleet, seen(fleet, a, b), T0);
+        assertKstatus(rolling, false, "RollingUpdate", true, false);
+        assertThat(condition(rolling, "Ready").getObservedGeneration()).isEqualTo(5L);
+        assertThat(condition(rolling, "Reconciling").getReason()).isEqualTo("RollingUpdate");
+
+        fleet.getSpec().getUpdateStrategy().setPaused(true);
+        assertKstatus(
+                FleetStatusCalculator.compute(fleet, seen(fleet, a, b), T0), false, "RolloutPaused", false, false);
+        fleet.getSpec().getUpdateStrategy().setPaused(false);
+
+        Pod c = pod(fleet, "f-c", true);
+        Pod d = pod(fleet, "f-d", true);
+        assertKstatus(FleetStatusCalculator.compute(fleet, seen(fleet, c, d), T0), true, "Ready", false, false);
+        assertKstatus(FleetStatusCalculator.compute(fleet, seen(fleet, c), T0), false, "ScalingUp", true, false);
+
+        Pod broken = pod(fleet, "f-e", false);
+        broken.getStatus()
+                .setContainerStatuses(List.of(new io.fabric8.kubernetes.api.model.ContainerStatusBuilder()
+                        .withName("server")
+                        .withNewState()
+                        .withNewWaiting()
+                        .withReason("CrashLoopBackOff")
+                        .withMessage("back-off 40s restarting failed container")
+                        .endWaiting()
+                        .endState()
+                        .build()));
+        ServerFleetStatus stalled = FleetStatusCalculator.compute(fleet, seen(fleet, c, broken), T0);
+        assertKstatus(stalled, false, "PodsNotStarting", false, true);
+        assertThat(condition(stalled, "Stalled").getMessage()).contains("f-e", "CrashLoopBackOff");
+
+        FleetObservation unreachable = new FleetObservation(
+                List.of(c, d),
+                dev.ferry.operator.resources.PodRevision.of(FleetPod.template(fleet)),
+                Map.of(),
+                new MigrationCounts(),
+                "Admin API calls failed in 3 reconciliations in a row: f-c: status: timeout",
+                null);
+        ServerFleetStatus cannotReach = FleetStatusCalculator.compute(fleet, unreachable, T0);
+        assertKstatus(cannotReach, false, "AdminCallsFailing", false, true);
+
+        Pod waiting = pod(fleet, "f-d", true);
+        waiting.getMetadata()
+                .getAnnotations()
+                .put(
+                        dev.ferry.operator.resources.RebalanceState.ANNOTATION,
+                        dev.ferry.operator.resources.RebalanceState.PENDING);
+        dev.ferry.operator.model.RebalanceSpec rebalance = new dev.ferry.operator.model.RebalanceSpec();
+        rebalance.setEnabled(true);
+        fleet.getSpec().setRebalance(rebalance);
+        assertKstatus(
+                FleetStatusCalculator.compute(fleet, seen(fleet, c, waiting), T0), false, "Rebalancing", true, false);
+
+        ServerFleet empty = fleet(0);
+        assertKstatus(FleetStatusCalculator.compute(empty, seen(empty), T0), true, "Ready", false, false);
+    }
+
+    private static void assertKstatus(
+            ServerFleetStatus status, boolean ready, String readyReason, boolean reconciling, boolean stalled) {
+        assertThat(condition(status, "Ready")).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo(ready ? "True" : "False");
+            assertThat(c.getReason()).isEqualTo(readyReason);
+        });
+        assertThat(condition(status, "Reconciling").getStatus()).isEqualTo(reconciling ? "True" : "False");
+        assertThat(condition(status, "Stalled").getStatus()).isEqualTo(stalled ? "True" : "False");
+        assertThat(status.getConditions())
+                .allSatisfy(c -> assertThat(c.getObservedGeneration()).isEqualTo(status.getObservedGeneration()));
     }
 }

@@ -84,6 +84,7 @@ final class AdminHttpHandler extends ChannelInboundHandlerAdapter {
                 request.method().name().toUpperCase(Locale.ROOT),
                 path(request.uri()),
                 request.headers().get(HttpHeaderNames.AUTHORIZATION),
+                request.headers().get(BearerAuth.TOKEN_HEADER),
                 request.headers().get(HttpHeaderNames.CONTENT_TYPE),
                 ByteBufUtil.getBytes(request.content()));
         return new Pending(request.protocolVersion(), HttpUtil.isKeepAlive(request), adminRequest, null);

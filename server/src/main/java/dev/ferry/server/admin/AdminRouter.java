@@ -89,7 +89,7 @@ final class AdminRouter {
                     "method " + shown(request.method()) + " is not allowed on " + request.path() + "; use " + allow,
                     Map.of("Allow", allow));
         }
-        if (route.authenticated()) auth.check(request.authorization());
+        if (route.authenticated()) auth.check(request.authorization(), request.adminToken());
         if (route.mutating()) {
             long waitNanos = mutationLimit.tryAcquire();
             if (waitNanos > 0) {

@@ -73,6 +73,110 @@ class AdminAuthTest {
         assertThat(t.server.peers()).isEmpty();
     }
 
+    static Stream<Arguments> protectedEndpointsWithAWrongAdminTokenHeader() {
+        // Each endpoint with X-Ferry-Admin-Token wrong, of another length, or in the Bearer form (the header takes the
+        // bare token); alone, and next to a right Authorization header (every header present must be right).
+        return protectedEndpoints()
+                .filter(a -> a.get()[3] == null)
+                .flatMap(a -> Stream.of(
+                                "wrong-token-7f3a9d", AdminTestServer.TOKEN + "x", "Bearer " + AdminTestServer.TOKEN)
+                        .flatMap(token -> Stream.of(
+                                Arguments.of(a.get()[0], a.get()[1], a.get()[2], token, null),
+                                Arguments.of(
+                                        a.get()[0],
+                                        a.get()[1],
+                                        a.get()[2],
+                                        token,
+                                        "Bearer " + AdminTestServer.TOKEN))));
+    }
+
+    @ParameterizedTest(name = "{0} {1} with X-Ferry-Admin-Token={3} and Authorization={4}")
+    @MethodSource("protectedEndpointsWithAWrongAdminTokenHeader")
+    void aWrongAdminTokenHeaderIsRefused(
+            String method, String path, String body, String adminToken, String authorization) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(t.uri(path))
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) b.header("Content-Type", "application/json");
+        b.header("X-Ferry-Admin-Token", adminToken);
+        if (authorization != null) b.header("Authorization", authorization);
+
+        HttpResponse<String> r = t.send(b.build());
+
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(r.headers().firstValue("WWW-Authenticate"))
+                .hasValueSatisfying(v -> assertThat(v).contains("invalid_token"));
+        assertThat(AdminTestServer.json(r).get("error").asText())
+                .contains("X-Ferry-Admin-Token")
+                .doesNotContain(AdminTestServer.TOKEN);
+        assertThat(t.server.isServing()).isTrue();
+        assertThat(t.server.currentDrain()).isEmpty();
+        assertThat(t.server.peers()).isEmpty();
+    }
+
+    @Test
+    void theAdminTokenHeaderAloneIsAccepted() {
+        HttpResponse<String> status = t.send(HttpRequest.newBuilder(t.uri("/v1/status"))
+                .header("X-Ferry-Admin-Token", AdminTestServer.TOKEN)
+                .build());
+        HttpResponse<String> peers = t.send(HttpRequest.newBuilder(t.uri("/v1/peers"))
+                .header("x-ferry-admin-token", " " + AdminTestServer.TOKEN + " ")
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"peers\":[\"127.0.0.1:7001\"]}"))
+                .build());
+
+        assertThat(status.statusCode()).isEqualTo(200);
+        assertThat(AdminTestServer.json(status).get("serving").asBoolean()).isTrue();
+        assertThat(peers.statusCode()).as("header names are case-insensitive").isEqualTo(200);
+        assertThat(t.server.peers()).containsExactly("127.0.0.1:7001");
+    }
+
+    @Test
+    void bothHeadersWithTheRightTokenAreAccepted() {
+        HttpResponse<String> r = t.send(HttpRequest.newBuilder(t.uri("/v1/sessions"))
+                .header("Authorization", "Bearer " + AdminTestServer.TOKEN)
+                .header("X-Ferry-Admin-Token", AdminTestServer.TOKEN)
+                .build());
+
+        assertThat(r.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aWrongAuthorizationIsRefusedEvenWithARightAdminTokenHeader() {
+        HttpResponse<String> r = t.send(HttpRequest.newBuilder(t.uri("/v1/status"))
+                .header("Authorization", "Bearer wrong-token-7f3a9d")
+                .header("X-Ferry-Admin-Token", AdminTestServer.TOKEN)
+                .build());
+
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(AdminTestServer.json(r).get("error").asText()).contains("Authorization");
+    }
+
+    @Test
+    void aMissingTokenNamesBothHeaders() {
+        HttpResponse<String> r = t.send(HttpRequest.newBuilder(t.uri("/v1/status"))
+                .header("X-Ferry-Admin-Token", " ")
+                .build());
+
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(AdminTestServer.json(r).get("error").asText())
+                .contains("missing admin token")
+                .contains("Authorization: Bearer")
+                .contains("X-Ferry-Admin-Token");
+    }
+
+    @Test
+    void insecureNoAuthIgnoresTheAdminTokenHeader() {
+        try (AdminTestServer open = AdminTestServer.start(AdminOptions.Builder::insecureNoAuth)) {
+            HttpResponse<String> r = open.send(HttpRequest.newBuilder(open.uri("/v1/status"))
+                    .header("X-Ferry-Admin-Token", "anything")
+                    .build());
+
+            assertThat(r.statusCode()).isEqualTo(200);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"/healthz/live", "/healthz/ready", "/metrics"})
     void healthAndMetricsNeedNoToken(String path) {
