@@ -359,13 +359,12 @@ public final class MonitoringRun implements Callable<Integer> {
         pauseUntil(20);
         event("scale to 2: the operator drains a pod at " + drainRate + "/s, then deletes it");
         cluster.scale("demo", 2);
-        waitFor("2 pods left", Duration.ofSeconds(180), () -> serversNow().size() == 2);
+        waitFor("2 pods left", Duration.ofSeconds(180), () -> cluster.pods.size() == 2);
         event("drained pod deleted");
         pauseUntil(Math.max(50, secondsSinceStart() + 5));
         event("scale to 3: a new pod; the operator rebalances sessions onto it at 10/s");
         cluster.scale("demo", 3);
-        // The pods as the scrape targets know them (updated once a pod is marked Running).
-        waitFor("3 pods", Duration.ofSeconds(120), () -> serversNow().size() == 3);
+        waitFor("3 pods", Duration.ofSeconds(120), () -> cluster.pods.size() == 3);
         waitFor(
                 "the new pod holding sessions",
                 Duration.ofSeconds(120),
