@@ -120,29 +120,24 @@ final class DashboardPicture {
         lines.add(line.toString());
         lines.add("Alerts (s since start): " + alerts(results));
         lines.add("Client commands: " + results.path("clientCommandsOk").asLong() + " ok, "
-                + results.path("clientCommandsFailed").asLong() + " failed."
-                + (results.path("operator").asBoolean(false)
-                        ? " The operator ran the fleet on a real kube-apiserver; its pods ran as processes."
-                        : " Operator row: no operator in this run."));
+                + results.path("clientCommandsFailed").asLong()
+                + " failed. Operator row: no operator in this run (it needs a Kubernetes API server).");
         return lines;
     }
 
-    /** Each alert and state Prometheus reported during the run, from when it was first seen to when it was last seen. */
+    /** Each alert and state Prometheus reported during the run, with when it was first seen. */
     static String alerts(JsonNode results) {
         double t0 = Instant.parse(results.path("start").asText()).toEpochMilli() / 1000.0;
-        java.util.Map<String, double[]> seen = new java.util.TreeMap<>();
+        java.util.Map<String, Double> first = new java.util.TreeMap<>();
         for (JsonNode a : results.path("alerts")) {
             String key = a.path("metric").path("alertname").asText() + " "
                     + a.path("metric").path("alertstate").asText();
-            JsonNode values = a.path("values");
-            double from = values.get(0).get(0).asDouble() - t0;
-            double to = values.get(values.size() - 1).get(0).asDouble() - t0;
-            seen.merge(key, new double[] {from, to}, (x, y) ->
-                    new double[] {Math.min(x[0], y[0]), Math.max(x[1], y[1])});
+            double at = a.path("values").get(0).get(0).asDouble() - t0;
+            first.merge(key, at, Math::min);
         }
-        if (seen.isEmpty()) return "none";
+        if (first.isEmpty()) return "none";
         List<String> parts = new ArrayList<>();
-        seen.forEach((k, span) -> parts.add(k + " " + Math.round(span[0]) + ".." + Math.round(span[1])));
+        first.forEach((k, at) -> parts.add(k + " from " + Math.round(at)));
         return String.join("; ", parts);
     }
 

@@ -81,13 +81,6 @@ public final class MonitoringRun implements Callable<Integer> {
     @Option(names = "--store-outage-seconds", defaultValue = "75")
     int outageSeconds;
 
-    @Option(
-            names = "--operator-jar",
-            description =
-                    "the packaged operator (operator/target/quarkus-app/quarkus-run.jar): run the fleet with it on a"
-                            + " real kube-apiserver + etcd, its pods as processes; without it, servers are started and drained directly")
-    Path operatorJar;
-
     @Option(names = "--render-only", description = "draw the picture again from the kept results; run nothing")
     boolean renderOnly;
 
@@ -106,7 +99,7 @@ public final class MonitoringRun implements Callable<Integer> {
     public Integer call() throws Exception {
         if (!renderOnly) {
             if (prometheus == null) throw new IllegalArgumentException("--prometheus is required unless --render-only");
-            ObjectNode results = operatorJar == null ? run() : runWithOperator();
+            ObjectNode results = run();
             Files.createDirectories(out);
             JSON.writeValue(resultsFile().toFile(), results);
             log.info("wrote {}", resultsFile());
@@ -255,181 +248,9 @@ public final class MonitoringRun implements Callable<Integer> {
         return results;
     }
 
-    private ObjectNode runWithOperator() throws Exception {
-        Path dir = Files.createTempDirectory("ferry-monitoring-run-");
-        JsonNode dashboardJson = JSON.readTree(dashboard.toFile());
-        writeRules(dir.resolve("rules.yaml"));
-        Path root = Path.of("").toAbsolutePath();
-        long started = System.nanoTime();
-        try (RedisServer redis = RedisServer.startDefault();
-                OperatorCluster cluster =
-                        OperatorCluster.start(root, operatorJar, dir, pods -> podsChanged(pods, dir))) {
-            Files.writeString(dir.resolve("prometheus.yml"), """
-                    global:
-                      scrape_interval: 1s
-                      scrape_timeout: 1s
-                      evaluation_interval: 1s
-                    rule_files: [rules.yaml]
-                    scrape_configs:
-                      - job_name: demo/ferry-fleets
-                        file_sd_configs:
-                          - files: [targets.json]
-                            refresh_interval: 1s
-                      - job_name: ferry-system/ferry-operator
-                        metrics_path: /q/metrics
-                        static_configs:
-                          - targets: ["%s"]
-                            labels: {namespace: ferry-system, pod: ferry-operator-0}
-                    """.formatted(cluster.operatorMetrics));
-            writeTargets(dir);
-            cluster.createFleet("""
-                    apiVersion: ferry.dev/v1alpha1
-                    kind: ServerFleet
-                    metadata: {name: demo}
-                    spec:
-                      replicas: 3
-                      contextStore: {uri: "%s"}
-                      idleMigrationTimerSeconds: 60
-                      sessionIdleTimerSeconds: 600
-                      migrationRatePerSecond: %d
-                      rebalance: {enabled: true, ratePerSecond: 10}
-                      template:
-                        spec:
-                          containers:
-                            - name: server
-                              image: localhost/ferry/server:local
-                    """.formatted(redis.uri(), drainRate));
-            waitFor("3 pods running", Duration.ofSeconds(120), () -> cluster.pods.size() == 3);
-            try (PrometheusProcess prom = PrometheusProcess.start(prometheus, dir, Duration.ofSeconds(60))) {
-                waitFor(
-                        "Prometheus scraping the operator and 3 pods",
-                        Duration.ofSeconds(60),
-                        () -> scrapedTargets(prom) >= 4);
-                ObjectNode results = operatorScenario(prom, redis, cluster, dashboardJson);
-                results.put("runSeconds", (System.nanoTime() - started) / 1e9);
-                return results;
-            }
-        }
-    }
-
-    private void podsChanged(Map<String, OperatorCluster.PodProcess> pods, Path dir) {
-        synchronized (servers) {
-            servers.clear();
-            pods.values().stream()
-                    .sorted(java.util.Comparator.comparing(OperatorCluster.PodProcess::name))
-                    .forEach(p -> servers.add(ChildServer.of(p)));
-        }
-        try {
-            writeTargets(dir);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private List<ChildServer> serversNow() {
-        synchronized (servers) {
-            return List.copyOf(servers);
-        }
-    }
-
-    private ObjectNode operatorScenario(
-            PrometheusProcess prom, RedisServer redis, OperatorCluster cluster, JsonNode dashboardJson)
-            throws Exception {
-        t0Millis = System.currentTimeMillis();
-        event("start: the operator runs fleet demo, 3 pods; " + clients + " client sessions");
-        List<LoadRun> runs = new ArrayList<>();
-        List<CompletableFuture<LoadRun.Result>> loads = new ArrayList<>();
-        for (ChildServer s : serversNow()) {
-            LoadRun run = new LoadRun(LoadRun.Options.defaults(s.address)
-                    .withSessions(clients / 3)
-                    .withDuration(Duration.ofMinutes(30))
-                    .withThinkTime(Duration.ofMillis(thinkMillis)));
-            runs.add(run);
-            CompletableFuture<LoadRun.Result> result = new CompletableFuture<>();
-            Thread.ofPlatform().name("load-" + s.name).daemon().start(() -> {
-                try {
-                    result.complete(run.run());
-                } catch (RuntimeException e) {
-                    result.completeExceptionally(e);
-                }
-            });
-            loads.add(result);
-        }
-        waitFor("every client session open", Duration.ofSeconds(60), () -> totalSessions() >= clients / 3 * 3);
-        pauseUntil(20);
-        event("scale to 2: the operator drains a pod at " + drainRate + "/s, then deletes it");
-        cluster.scale("demo", 2);
-        waitFor("2 pods left", Duration.ofSeconds(180), () -> cluster.pods.size() == 2);
-        event("drained pod deleted");
-        pauseUntil(Math.max(50, secondsSinceStart() + 5));
-        event("scale to 3: a new pod; the operator rebalances sessions onto it at 10/s");
-        cluster.scale("demo", 3);
-        waitFor("3 pods", Duration.ofSeconds(120), () -> cluster.pods.size() == 3);
-        waitFor(
-                "the new pod holding sessions",
-                Duration.ofSeconds(120),
-                () -> serversNow().stream().allMatch(s -> s.sessions() >= clients / 6));
-        event("rebalanced");
-        pauseUntil(Math.max(90, secondsSinceStart() + 5));
-        event("context store stopped for " + outageSeconds + " s");
-        redis.kill();
-        pauseUntil(secondsSinceStart() + 5);
-        ChildServer first = serversNow().get(0), second = serversNow().get(1);
-        event("5 sessions of " + first.name + " asked to move while the store is down");
-        first.admin("POST", "/v1/migrate", "{\"count\":5,\"targets\":[\"" + second.address + "\"]}");
-        pauseUntil(secondsSinceStart() + outageSeconds - 5);
-        redis.start();
-        event("context store back");
-        pauseUntil(secondsSinceStart() + 15);
-        event("clients stop");
-        runs.forEach(LoadRun::stop);
-        long failed = 0, ok = 0;
-        for (CompletableFuture<LoadRun.Result> f : loads) {
-            LoadRun.Result r = f.get(60, TimeUnit.SECONDS);
-            failed += r.commandsFailed();
-            ok += r.commandsOk();
-        }
-        pauseUntil(secondsSinceStart() + 8);
-        long endMillis = System.currentTimeMillis();
-        ObjectNode results = JSON.createObjectNode();
-        results.set("provenance", JSON.valueToTree(Provenance.capture(dev.ferry.bench.BenchMain.arguments(), false)));
-        results.put("command", command);
-        results.set("machine", machine());
-        results.put(
-                "prometheus",
-                prom.api("/api/v1/status/buildinfo").path("version").asText());
-        results.put("operator", true);
-        results.put("start", Instant.ofEpochMilli(t0Millis).toString());
-        results.put("end", Instant.ofEpochMilli(endMillis).toString());
-        results.put("stepSeconds", 2);
-        results.put("scrapeIntervalSeconds", 1);
-        results.set("variables", JSON.valueToTree(VARIABLES));
-        results.set("events", events);
-        results.put("clientCommandsOk", ok);
-        results.put("clientCommandsFailed", failed);
-        ObjectNode sizes = scrapeSizes();
-        sizes.put(
-                "operator",
-                httpGet("http://" + cluster.operatorMetrics + "/q/metrics").length());
-        results.set("scrapeBytes", sizes);
-        results.set("rules", ruleHealth(prom));
-        results.set("alerts", query(prom, "ALERTS", t0Millis, endMillis));
-        results.set("panels", panels(prom, dashboardJson, t0Millis, endMillis));
-        return results;
-    }
-
-    private static String httpGet(String url) throws IOException, InterruptedException {
-        return HTTP.send(
-                        HttpRequest.newBuilder(URI.create(url))
-                                .timeout(Duration.ofSeconds(10))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body();
-    }
-
     private ObjectNode scrapeSizes() throws IOException, InterruptedException {
         ObjectNode sizes = JSON.createObjectNode();
-        for (ChildServer s : serversNow()) sizes.put(s.name, s.get("/metrics").length());
+        for (ChildServer s : servers) sizes.put(s.name, s.get("/metrics").length());
         return sizes;
     }
 
@@ -511,7 +332,7 @@ public final class MonitoringRun implements Callable<Integer> {
 
     private void writeTargets(Path dir) throws IOException {
         ArrayNode groups = JSON.createArrayNode();
-        for (ChildServer s : serversNow()) {
+        for (ChildServer s : servers) {
             ObjectNode g = groups.addObject();
             g.putArray("targets").add(s.adminAddress);
             g.putObject("labels").put("namespace", "demo").put("fleet", "demo").put("pod", s.name);
@@ -537,7 +358,7 @@ public final class MonitoringRun implements Callable<Integer> {
 
     private long totalSessions() {
         long n = 0;
-        for (ChildServer s : serversNow()) n += s.sessions();
+        for (ChildServer s : servers) n += s.sessions();
         return n;
     }
 
@@ -557,8 +378,7 @@ public final class MonitoringRun implements Callable<Integer> {
 
     private String sessionCounts() {
         StringBuilder b = new StringBuilder("sessions:");
-        for (ChildServer s : serversNow())
-            b.append(' ').append(s.name).append('=').append(s.sessions());
+        for (ChildServer s : servers) b.append(' ').append(s.name).append('=').append(s.sessions());
         return b.toString();
     }
 
@@ -604,11 +424,6 @@ public final class MonitoringRun implements Callable<Integer> {
         final String adminAddress;
         final String token;
         private final Process process;
-
-        /** A pod the stand-in kubelet runs: its process belongs to the cluster. */
-        static ChildServer of(OperatorCluster.PodProcess p) {
-            return new ChildServer(p.name(), p.address(), p.adminAddress(), p.token(), null);
-        }
 
         private ChildServer(String name, String address, String adminAddress, String token, Process process) {
             this.name = name;
@@ -700,7 +515,6 @@ public final class MonitoringRun implements Callable<Integer> {
 
         @Override
         public void close() {
-            if (process == null) return;
             process.destroy();
             try {
                 if (!process.waitFor(30, TimeUnit.SECONDS)) {

@@ -50,7 +50,7 @@ class DashboardPictureTest {
                    {"title": "Queue", "type": "timeseries", "targets": []}
                  ]}
                 """);
-        assertThat(DashboardPicture.alerts(results)).isEqualTo("FerryContextStoreDown firing 30..30");
+        assertThat(DashboardPicture.alerts(results)).isEqualTo("FerryContextStoreDown firing from 30");
 
         Path png = DashboardPicture.render(results, dir.resolve("d.png"));
 
