@@ -30,8 +30,11 @@ import org.junit.jupiter.api.Test;
 @WithControlPlane
 class MonitoringComponentTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> FILES =
+            List.of("pod-monitors.yaml", "prometheus-rule.yaml", "grafana-dashboard.json");
     private static List<JsonNode> rendered;
     private static List<JsonNode> defaultInstall;
+    private static Helm helm;
 
     @BeforeAll
     static void render(TestNamespace ns) throws IOException {
@@ -49,6 +52,83 @@ class MonitoringComponentTest {
                 kubectl.run("kustomize", overlay.toString()).assertSuccess().stdout());
         defaultInstall =
                 documents(kubectl.run("kustomize", "deploy/").assertSuccess().stdout());
+        helm = new Helm(ns.controlPlane());
+    }
+
+    @Test
+    void theHelmChartHoldsTheSameFiles() throws IOException {
+        Path copies = DeployFiles.repoRoot().resolve(Helm.CHART).resolve("files/monitoring");
+        for (String file : FILES) {
+            assertThat(Files.readString(copies.resolve(file)))
+                    .as("deploy/helm/ferry/files/monitoring/" + file + " is a copy of deploy/monitoring/" + file)
+                    .isEqualTo(Files.readString(
+                            DeployFiles.deployDir().resolve("monitoring").resolve(file)));
+        }
+    }
+
+    @Test
+    void theHelmChartRendersTheComponentsObjectsEachOnItsSwitchWithTheLabelsAPrometheusSelects() throws IOException {
+        List<JsonNode> none =
+                documents(helm.template(DeployFiles.NAMESPACE).assertSuccess().stdout());
+        assertThat(names(none))
+                .noneMatch(n -> n.startsWith("PodMonitor/")
+                        || n.startsWith("PrometheusRule/")
+                        || n.equals("ConfigMap/ferry-grafana-dashboard"));
+
+        List<JsonNode> all = documents(helm.template(
+                        DeployFiles.NAMESPACE,
+                        "--set",
+                        "monitoring.podMonitors.enabled=true,monitoring.prometheusRule.enabled=true",
+                        "--set",
+                        "monitoring.grafanaDashboard.enabled=true,monitoring.labels.release=kube-prometheus-stack")
+                .assertSuccess()
+                .stdout());
+        for (String name : List.of(
+                "PodMonitor/ferry-fleets",
+                "PodMonitor/ferry-operator",
+                "PrometheusRule/ferry",
+                "ConfigMap/ferry-grafana-dashboard")) {
+            JsonNode fromChart = byName(all, name);
+            JsonNode fromComponent = byName(rendered, name);
+            assertThat(fromChart.path("metadata").path("namespace").asText())
+                    .as(name)
+                    .isEqualTo(DeployFiles.NAMESPACE);
+            assertThat(fromChart.path("metadata").path("labels").path("release").asText())
+                    .as(name + " carries monitoring.labels")
+                    .isEqualTo("kube-prometheus-stack");
+            fromComponent
+                    .path("metadata")
+                    .path("labels")
+                    .properties()
+                    .forEach(l -> assertThat(
+                                    fromChart.path("metadata").path("labels").path(l.getKey()))
+                            .as(name + " label " + l.getKey())
+                            .isEqualTo(l.getValue()));
+            String body = name.startsWith("ConfigMap/") ? "data" : "spec";
+            assertThat(fromChart.path(body)).as(name + " " + body).isEqualTo(fromComponent.path(body));
+        }
+        // The alerts' templates are Prometheus's, not Helm's: they reach the rule as written.
+        assertThat(byName(all, "PrometheusRule/ferry").toString()).contains("{{ $labels.pod }}");
+
+        List<JsonNode> rulesOnly =
+                documents(helm.template(DeployFiles.NAMESPACE, "--set", "monitoring.prometheusRule.enabled=true")
+                        .assertSuccess()
+                        .stdout());
+        assertThat(names(rulesOnly))
+                .contains("PrometheusRule/ferry")
+                .doesNotContain("PodMonitor/ferry-fleets", "ConfigMap/ferry-grafana-dashboard");
+        Kubectl.Result refused = helm.template(DeployFiles.NAMESPACE, "--set", "monitoring.podMonitors.enabled=yes");
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.stderr()).contains("/monitoring/podMonitors/enabled");
+    }
+
+    private static JsonNode byName(List<JsonNode> objects, String kindAndName) {
+        return objects.stream()
+                .filter(o -> (o.path("kind").asText() + "/"
+                                + o.path("metadata").path("name").asText())
+                        .equals(kindAndName))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(kindAndName + " not rendered"));
     }
 
     @Test
