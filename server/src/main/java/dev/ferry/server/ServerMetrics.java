@@ -101,9 +101,8 @@ public final class ServerMetrics {
         claimConfirmFailures = counter(
                 "ferry_claim_confirm_failures",
                 "Claim confirmations that failed (store unreachable); the session works, its claim stays provisional");
-        // At 0 from the start, so that rate() and increase() see a pod's first failure (a counter that appears at 1 has
-        // no
-        // earlier sample to rise from).
+        // At 0 from the start, so that rate() and increase() see a pod's first failure: a counter that first
+        // appears at 1 has no earlier sample to rise from.
         for (String reason : MIGRATION_FAILURE_REASONS) migrationFailedCounter(reason);
         // Fixed buckets (not Micrometer's ~70 default ones), so histogram_quantile works across pods.
         migrationPause = Timer.builder("ferry_migration_pause")

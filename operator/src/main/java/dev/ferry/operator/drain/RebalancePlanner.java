@@ -18,8 +18,8 @@ import java.util.Map;
  * works from are settled, and only from counts every serving pod reported after the last round was
  * asked (a poll sent just before it still shows the donors full and nothing in flight; planning from
  * it would ask them for the same sessions twice and could empty a donor). A round moves at most
- * {@code budget} sessions, spread over the donors by how far each is above the average. A session only ever moves from a donor to a receiver, so none moves
- * twice.
+ * {@code budget} sessions, spread over the donors by how far each is above the average. A session
+ * only ever moves from a donor to a receiver, so none moves twice.
  */
 public final class RebalancePlanner {
 

@@ -26,13 +26,13 @@ public final class FleetTlsSecrets {
     public static final String CA_KEY = "ca.key";
     public static final String TLS_CERT = "tls.crt";
     public static final String TLS_KEY = "tls.key";
-    /** Where the server container finds tls.crt and tls.key. */
     /**
      * On the fleet: set or change its value to have the serving certificate issued again now, in place (the Secret is
      * updated, never missing). The Secret records the value it was issued for.
      */
     public static final String RENEW_ANNOTATION = "ferry.dev/renew-certificate";
 
+    /** Where the server container finds tls.crt and tls.key. */
     public static final String MOUNT_PATH = "/etc/ferry/tls";
 
     public static final String VOLUME = "ferry-tls";
