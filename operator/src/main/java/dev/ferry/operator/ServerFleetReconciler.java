@@ -17,8 +17,8 @@ import dev.ferry.operator.resources.FleetLabels;
 import dev.ferry.operator.resources.FleetTlsSecrets;
 import dev.ferry.operator.status.ConditionType;
 import dev.ferry.operator.status.Conditions;
+import dev.ferry.operator.status.KstatusConditions;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
@@ -272,31 +272,11 @@ public class ServerFleetReconciler implements Reconciler<ServerFleet> {
         String reason = e.getClass().getSimpleName();
         boolean lastAttempt =
                 context.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false);
-        // kstatus: a failure JOSDK will retry keeps the fleet Reconciling; once the retries are spent it is Stalled
-        // until the next change of the fleet or its pods.
-        List<Condition> changed = new Conditions(status.getConditions(), generation, Instant.now())
-                .set(ConditionType.ReconcileError, true, reason, shown)
-                .set(ConditionType.Ready, false, "ReconcileFailed", shown)
-                .set(
-                        ConditionType.Reconciling,
-                        !lastAttempt,
-                        lastAttempt ? "Stalled" : "RetryingAfterError",
-                        lastAttempt
-                                ? "The retries are spent; see the Stalled condition."
-                                : "Retrying with back-off after: " + shown)
-                .set(
-                        ConditionType.Stalled,
-                        lastAttempt,
-                        lastAttempt ? reason : "MakingProgress",
-                        lastAttempt
-                                ? "Reconciliation failed on every retry: " + shown
-                                        + " It is tried again when the fleet or its pods change."
-                                : "The failed reconciliation is being retried.")
-                .build();
-        List<Condition> conditions = new ArrayList<>(status.getConditions());
-        conditions.removeIf(c -> changed.stream().anyMatch(n -> n.getType().equals(c.getType())));
-        changed.forEach(c -> conditions.add(new ConditionBuilder(c).build()));
-        status.setConditions(conditions);
+        Conditions failed = new Conditions(status.getConditions(), generation, Instant.now())
+                .set(ConditionType.ReconcileError, true, reason, shown);
+        KstatusConditions.afterFailure(failed, reason, shown, lastAttempt);
+        List<Condition> changed = failed.build();
+        status.setConditions(Conditions.merge(status.getConditions(), changed));
         if (sameJson(status, fleet.getStatus())) {
             return ErrorStatusUpdateControl.noStatusUpdate();
         }

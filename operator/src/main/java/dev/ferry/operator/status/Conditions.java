@@ -46,8 +46,29 @@ public final class Conditions {
     /** The conditions in the order of {@link ConditionType}: Ready first, as {@code kubectl describe} shows them. */
     public List<Condition> build() {
         return result.stream()
-                .sorted(java.util.Comparator.comparing(c -> ConditionType.valueOf(c.getType())))
+                .sorted(java.util.Comparator.comparingInt(Conditions::order))
                 .toList();
+    }
+
+    /**
+     * {@code previous} with each condition of {@code changed} in place of the one of its type, in the order of
+     * {@link ConditionType} (types this operator does not know go last).
+     */
+    public static List<Condition> merge(List<Condition> previous, List<Condition> changed) {
+        List<Condition> merged = new ArrayList<>(changed);
+        (previous == null ? List.<Condition>of() : previous)
+                .stream()
+                        .filter(p -> changed.stream().noneMatch(c -> c.getType().equals(p.getType())))
+                        .forEach(merged::add);
+        merged.sort(java.util.Comparator.comparingInt(Conditions::order));
+        return merged;
+    }
+
+    private static int order(Condition c) {
+        for (ConditionType type : ConditionType.values()) {
+            if (type.name().equals(c.getType())) return type.ordinal();
+        }
+        return Integer.MAX_VALUE;
     }
 
     public static java.util.Optional<Condition> find(List<Condition> conditions, ConditionType type) {

@@ -92,21 +92,19 @@ public final class FleetStatusCalculator {
         int needed = Math.max(1, desired - maxUnavailable);
         Conditions c = new Conditions(previous.getConditions(), generation, now);
 
+        KstatusConditions.Value available;
         if (desired == 0) {
-            c.set(ConditionType.Available, true, "ScaledToZero", "The fleet has 0 replicas by its spec.");
+            available = new KstatusConditions.Value(true, "ScaledToZero", "The fleet has 0 replicas by its spec.");
         } else if (ready >= needed) {
-            c.set(
-                    ConditionType.Available,
-                    true,
-                    "MinimumReplicasReady",
-                    ready + " of " + desired + " pods are ready and serving.");
+            available = new KstatusConditions.Value(
+                    true, "MinimumReplicasReady", ready + " of " + desired + " pods are ready and serving.");
         } else {
-            c.set(
-                    ConditionType.Available,
+            available = new KstatusConditions.Value(
                     false,
                     "MinimumReplicasUnavailable",
                     ready + " of " + desired + " pods are ready and serving; at least " + needed + " are needed.");
         }
+        c.set(ConditionType.Available, available.status(), available.reason(), available.message());
 
         boolean paused = Boolean.TRUE.equals(spec.getUpdateStrategy().getPaused());
         long drainingPods = seen.pods().stream()
@@ -120,34 +118,36 @@ public final class FleetStatusCalculator {
                 .filter(p -> PodPhases.isActive(p) && PodPhases.phase(p) == FleetPodPhase.Starting)
                 .toList();
         java.util.Optional<String> stuck = PodStartProblems.describe(starting);
-        Progress progress;
+        KstatusConditions.Value progress;
         if (stuck.isPresent()) {
             // Whatever the fleet is doing, pods that cannot start are what its user must fix.
-            progress = new Progress(
+            progress = new KstatusConditions.Value(
                     !paused,
                     "PodsNotStarting",
                     "Pods cannot start: " + stuck.get()
                             + ". Fix the fleet's spec.template (image, command, Secrets, resources) or"
                             + " what it refers to; pods of a changed template replace these.");
         } else if (rollout) {
-            progress = new Progress(
+            progress = new KstatusConditions.Value(
                     !paused,
                     paused ? "Paused" : "RollingUpdate",
                     updated + " of " + desired + " pods run revision " + seen.updateRevision()
                             + (drainingPods > 0 ? ", " + drainingPods + " old pod(s) draining" : "")
                             + (paused ? "; the rollout is paused (updateStrategy.paused)." : "."));
         } else if (active < desired) {
-            progress = new Progress(true, "ScalingUp", "Creating pods: " + active + " of " + desired + " exist.");
+            progress = new KstatusConditions.Value(
+                    true, "ScalingUp", "Creating pods: " + active + " of " + desired + " exist.");
         } else if (active > desired || drainingPods > 0) {
-            progress = new Progress(
+            progress = new KstatusConditions.Value(
                     true,
                     "ScalingDown",
                     Math.max(0, active - desired) + " pod(s) above replicas wait to be drained, " + drainingPods
                             + " draining.");
         } else if (ready < desired) {
-            progress = new Progress(true, "WaitingForPods", ready + " of " + desired + " pods are ready.");
+            progress =
+                    new KstatusConditions.Value(true, "WaitingForPods", ready + " of " + desired + " pods are ready.");
         } else {
-            progress = new Progress(
+            progress = new KstatusConditions.Value(
                     false,
                     "Stable",
                     "All " + desired + " pods are ready and run revision " + seen.updateRevision() + ".");
@@ -209,53 +209,18 @@ public final class FleetStatusCalculator {
             c.set(ConditionType.ReconcileError, false, "ReconcileSucceeded", "The last reconciliation succeeded.");
         }
 
-        Progress stalled = stuck.isPresent()
-                ? new Progress(true, progress.reason(), progress.message())
-                : seen.adminFailures() != null
-                        ? new Progress(
-                                true,
-                                "AdminCallsFailing",
-                                "The operator cannot reach the pods' admin API, so it cannot drain or count"
-                                        + " sessions: " + seen.adminFailures())
-                        : null;
-        Progress reconciling = stalled != null
-                ? new Progress(false, "Stalled", "No progress until what the Stalled condition names is fixed.")
-                : progress.status()
-                        ? progress
-                        : !waiting.isEmpty() && RebalancePlanner.enabled(spec)
-                                ? new Progress(
-                                        true,
-                                        "Rebalancing",
-                                        "Moving sessions onto new pod(s) " + String.join(", ", waiting) + ".")
-                                : new Progress(false, "Reconciled", "Generation " + generation + " is reconciled.");
-        c.set(ConditionType.Reconciling, reconciling.status(), reconciling.reason(), reconciling.message());
-        if (stalled != null) {
-            c.set(ConditionType.Stalled, true, stalled.reason(), stalled.message());
-        } else {
-            c.set(ConditionType.Stalled, false, "MakingProgress", "Nothing keeps the operator from the spec.");
-        }
-
-        Progress readiness;
-        if (stalled != null) {
-            readiness = new Progress(false, stalled.reason(), stalled.message());
-        } else if (reconciling.status()) {
-            readiness = new Progress(false, reconciling.reason(), reconciling.message());
-        } else if (paused && rollout) {
-            readiness = new Progress(false, "RolloutPaused", progress.message());
-        } else if (desired > 0 && ready < needed) {
-            readiness = new Progress(
-                    false, "MinimumReplicasUnavailable", ready + " of " + desired + " pods are ready and serving.");
-        } else {
-            readiness = new Progress(
-                    true,
-                    "Ready",
-                    desired + " of " + desired + " pods serve revision " + seen.updateRevision()
-                            + "; no pod is being created, drained or rebalanced.");
-        }
-        c.set(ConditionType.Ready, readiness.status(), readiness.reason(), readiness.message());
+        KstatusConditions.observed(
+                c,
+                new KstatusConditions.Observed(
+                        progress,
+                        stuck.isPresent(),
+                        seen.adminFailures(),
+                        paused && rollout,
+                        RebalancePlanner.enabled(spec) ? waiting : List.of(),
+                        available,
+                        desired + " of " + desired + " pods serve revision " + seen.updateRevision()
+                                + "; no pod is being created, drained or rebalanced."),
+                generation);
         return c.build();
     }
-
-    /** A condition's status, reason and message before it is set. */
-    private record Progress(boolean status, String reason, String message) {}
 }
