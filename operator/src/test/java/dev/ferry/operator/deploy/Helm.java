@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 /**
  * The helm that scripts/control-plane.sh builds from Go modules beside kubectl, run from the repository root with
@@ -42,33 +42,16 @@ final class Helm {
         command.addAll(List.of(args));
         try {
             Files.createDirectories(home);
-            Path out = Files.createTempFile("helm", ".out");
-            Path err = Files.createTempFile("helm", ".err");
-            try {
-                ProcessBuilder pb = new ProcessBuilder(command)
-                        .directory(DeployFiles.repoRoot().toFile())
-                        .redirectOutput(out.toFile())
-                        .redirectError(err.toFile());
-                pb.environment().put("HELM_CACHE_HOME", home.resolve("cache").toString());
-                pb.environment().put("HELM_CONFIG_HOME", home.resolve("config").toString());
-                pb.environment().put("HELM_DATA_HOME", home.resolve("data").toString());
-                Process p = pb.start();
-                p.getOutputStream().close();
-                if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    throw new AssertionError("helm did not finish in 120 s: " + command);
-                }
-                return new Kubectl.Result(p.exitValue(), Files.readString(out), Files.readString(err));
-            } finally {
-                Files.deleteIfExists(out);
-                Files.deleteIfExists(err);
-            }
         } catch (IOException e) {
-            throw new AssertionError("cannot run " + command, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
+            throw new AssertionError("cannot create " + home, e);
         }
+        return Kubectl.runTool(
+                command,
+                Map.of(
+                        "HELM_CACHE_HOME", home.resolve("cache").toString(),
+                        "HELM_CONFIG_HOME", home.resolve("config").toString(),
+                        "HELM_DATA_HOME", home.resolve("data").toString()),
+                null);
     }
 
     /** {@code helm template ferry deploy/helm/ferry --namespace NS --include-crds} with extra arguments (e.g. --set). */

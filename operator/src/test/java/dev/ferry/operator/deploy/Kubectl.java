@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** The kubectl that scripts/control-plane.sh installs beside the API server, run against the harness's admin kubeconfig. */
@@ -41,15 +42,24 @@ final class Kubectl {
         command.add(binary().toString());
         command.add("--kubeconfig=" + controlPlane.kubeconfigFile());
         command.addAll(List.of(args));
+        return runTool(command, Map.of(), stdin);
+    }
+
+    /**
+     * Runs a command-line tool of the harness (kubectl, helm) from the repository root with {@code environment}
+     * added and {@code stdin} (may be null) as its input, bounded to 120 s.
+     */
+    static Result runTool(List<String> command, Map<String, String> environment, String stdin) {
         try {
-            Path out = Files.createTempFile("kubectl", ".out");
-            Path err = Files.createTempFile("kubectl", ".err");
+            Path out = Files.createTempFile("tool", ".out");
+            Path err = Files.createTempFile("tool", ".err");
             try {
-                Process p = new ProcessBuilder(command)
+                ProcessBuilder builder = new ProcessBuilder(command)
                         .directory(DeployFiles.repoRoot().toFile())
                         .redirectOutput(out.toFile())
-                        .redirectError(err.toFile())
-                        .start();
+                        .redirectError(err.toFile());
+                builder.environment().putAll(environment);
+                Process p = builder.start();
                 try (var in = p.getOutputStream()) {
                     if (stdin != null) {
                         in.write(stdin.getBytes(StandardCharsets.UTF_8));
@@ -57,7 +67,7 @@ final class Kubectl {
                 }
                 if (!p.waitFor(120, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
-                    throw new AssertionError("kubectl did not finish in 120 s: " + command);
+                    throw new AssertionError("did not finish in 120 s: " + command);
                 }
                 return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
             } finally {
