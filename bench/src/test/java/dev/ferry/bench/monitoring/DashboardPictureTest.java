@@ -59,4 +59,29 @@ class DashboardPictureTest {
         // Caption, then two rows of one chart line each.
         assertThat(image.getHeight()).isGreaterThan(2 * (DashboardPicture.HEADING_H + DashboardPicture.CHART_H));
     }
+
+    /** docs/metrics.md cites the kept run's figures: they must be the ones in its results file. */
+    @Test
+    void theDocsCiteTheKeptRunsFigures() throws Exception {
+        Path repo = Path.of("..").toAbsolutePath().normalize();
+        JsonNode run =
+                JSON.readTree(repo.resolve("docs/monitoring/dashboard-run.json").toFile());
+        String docs = java.nio.file.Files.readString(repo.resolve("docs/metrics.md"));
+        assertThat(docs)
+                .contains(String.format(
+                        java.util.Locale.ROOT,
+                        "The clients ran %,d commands, none failed",
+                        run.path("clientCommandsOk").asLong()));
+        assertThat(run.path("clientCommandsFailed").asLong()).isZero();
+        long largestScrape = 0;
+        for (JsonNode bytes : run.path("scrapeBytes")) largestScrape = Math.max(largestScrape, bytes.asLong());
+        assertThat(docs)
+                .contains(String.format(
+                        java.util.Locale.ROOT, "One server's scrape was %.1f kB", largestScrape / 1000.0));
+        String alerts = DashboardPicture.alerts(run);
+        java.util.regex.Matcher firing = java.util.regex.Pattern.compile("FerryContextStoreDown firing from (\\d+)")
+                .matcher(alerts);
+        assertThat(firing.find()).as(alerts).isTrue();
+        assertThat(docs).contains("firing at " + firing.group(1) + " s");
+    }
 }
