@@ -56,28 +56,12 @@ class MonitoringNamesTest {
     static final Path DASHBOARD = ROOT.resolve("deploy/monitoring/grafana-dashboard.json");
     static final Path DOCS = ROOT.resolve("docs/metrics.md");
 
-    private static Map<String, String> env(String name, String peers, RedisServer redis) {
-        return Map.of(
-                "FERRY_SERVER_NAME",
-                name,
-                "FERRY_PORT",
-                "0",
-                "FERRY_ADMIN_PORT",
-                "0",
-                "FERRY_ADMIN_TOKEN",
-                AdminClient.TOKEN,
-                "FERRY_STORE_URI",
-                redis.uri(),
-                "FERRY_PEERS",
-                peers);
-    }
-
     @Test
     void theRulesTheDashboardAndTheDocsNameExactlyWhatRealServersExport() throws Exception {
         MetricNames.Scrape scraped;
         try (RedisServer redis = RedisServer.startDefault();
-                ServerProcess peer = ServerProcess.start(env("peer", "", redis));
-                ServerProcess source = ServerProcess.start(env("source", peer.address, redis));
+                ServerProcess peer = ServerProcess.start(ServerProcess.env("peer", "", redis));
+                ServerProcess source = ServerProcess.start(ServerProcess.env("source", peer.address, redis));
                 FerryClient client = FerryClient.create(
                         ClientOptions.builder().serviceAddress(source.address).build())) {
             AdminClient sourceAdmin = new AdminClient(source);

@@ -30,6 +30,26 @@ final class ServerProcess implements AutoCloseable {
         this.log = log;
     }
 
+    /**
+     * The environment of a reference server named {@code name} on ephemeral client and admin ports, with the admin token
+     * {@link AdminClient#TOKEN}, {@code redis} as its store and {@code peers} (comma-separated addresses, may be empty).
+     */
+    static Map<String, String> env(String name, String peers, dev.ferry.testkit.RedisServer redis) {
+        return Map.of(
+                "FERRY_SERVER_NAME",
+                name,
+                "FERRY_PORT",
+                "0",
+                "FERRY_ADMIN_PORT",
+                "0",
+                "FERRY_ADMIN_TOKEN",
+                AdminClient.TOKEN,
+                "FERRY_STORE_URI",
+                redis.uri(),
+                "FERRY_PEERS",
+                peers);
+    }
+
     static ServerProcess start(Map<String, String> env) throws IOException {
         return start(java.util.List.of(), env);
     }

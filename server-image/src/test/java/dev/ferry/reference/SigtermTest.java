@@ -12,7 +12,6 @@ import dev.ferry.testkit.Waits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -21,26 +20,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SigtermTest {
     static RedisServer redis;
 
-    private static Map<String, String> env(String name, String peers) {
-        return Map.of(
-                "FERRY_SERVER_NAME",
-                name,
-                "FERRY_PORT",
-                "0",
-                "FERRY_ADMIN_PORT",
-                "0",
-                "FERRY_ADMIN_TOKEN",
-                "test-token",
-                "FERRY_STORE_URI",
-                redis.uri(),
-                "FERRY_PEERS",
-                peers);
-    }
-
     @Test
     void sigtermDrainsEverySessionToThePeersWithItsState() throws Exception {
-        try (ServerProcess peer = ServerProcess.start(env("peer", ""))) {
-            try (ServerProcess source = ServerProcess.start(env("source", peer.address));
+        try (ServerProcess peer = ServerProcess.start(ServerProcess.env("peer", "", redis))) {
+            try (ServerProcess source = ServerProcess.start(ServerProcess.env("source", peer.address, redis));
                     FerryClient client = FerryClient.create(ClientOptions.builder()
                             .serviceAddress(source.address)
                             .build())) {
