@@ -189,8 +189,11 @@ final class SessionEngine {
                     state.sessionId,
                     attempts.current().attemptAddress,
                     cause.toString());
-        } else {
+        } else if (ch == state.channel) {
             log.warn("session {}: connection to {} failed: {}", state.sessionId, state.serverAddress, cause.toString());
+        } else {
+            // A server the session has left (it may reset the connection once it read GOODBYE(MOVED)).
+            log.debug("session {}: connection to a server it has left: {}", state.sessionId, cause.toString());
         }
     }
 

@@ -170,16 +170,26 @@ class FailureTest extends ClientTestBase {
     @Test
     void nonReadAheadSessionFindsOutAtItsNextCommand() {
         FakeServer a = server("a");
-        FerrySession session = client(a, false).connect();
+        FerryClient client = client(a, false);
+        FerrySession session = client.connect();
         FakeConnection conn = a.awaitConnection();
         conn.expect(Frame.Hello.class);
         conn.close();
-        assertThat(session.isOpen())
-                .as("an idle non-read-ahead session does not read")
-                .isTrue();
-        assertThatThrownBy(() -> session.execute("PING"))
-                .isInstanceOf(SessionLostException.class)
-                .hasMessageContaining("may or may not have run");
+        if (client.transport().equals("epoll")) {
+            // An idle non-read-ahead session reads nothing, but epoll reports the peer's close (EPOLLRDHUP)
+            // whether or not the channel reads: the session is lost before its next command.
+            await().atMost(Waits.STATE).until(() -> !session.isOpen());
+            assertThatThrownBy(() -> session.execute("PING"))
+                    .isInstanceOf(SessionLostException.class)
+                    .hasMessageContaining("closed with no migration in progress");
+        } else {
+            assertThat(session.isOpen())
+                    .as("an idle non-read-ahead session does not read")
+                    .isTrue();
+            assertThatThrownBy(() -> session.execute("PING"))
+                    .isInstanceOf(SessionLostException.class)
+                    .hasMessageContaining("may or may not have run");
+        }
     }
 
     @Test

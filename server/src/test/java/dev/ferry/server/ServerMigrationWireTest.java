@@ -68,6 +68,29 @@ class ServerMigrationWireTest extends TwoServerWireTest {
     }
 
     @Test
+    void sourceResetsTheConnectionOnceTheClientHasMovedAndClosesOtherwiseGracefully() {
+        try (WireClient c = WireClient.connect(source.localAddress())) {
+            Frame.Welcome w = c.hello();
+            source.migrate(1, List.of(target.advertisedAddress()));
+            c.expect(Frame.Migrate.class);
+            try (WireClient t = WireClient.connect(target.advertisedAddress())) {
+                t.send(new Frame.Resume(ProtocolVersion.CURRENT, w.sessionId(), w.resumeToken(), 0));
+                t.expect(Frame.Welcome.class);
+                // This client does not close after GOODBYE(MOVED): the source ends the connection with a reset
+                // (no FIN/ACK exchange, no TIME_WAIT), which the client reads as "connection reset".
+                c.send(new Frame.Goodbye(GoodbyeReason.MOVED, ""));
+                assertThat(c.awaitClosed(Duration.ofSeconds(5))).isTrue();
+                assertThat(c.failure()).isInstanceOf(java.io.IOException.class);
+
+                // A session the client ends is closed in the usual way: FIN, read as end of stream.
+                t.send(new Frame.Goodbye(GoodbyeReason.CLOSE, ""));
+                assertThat(t.awaitClosed(Duration.ofSeconds(5))).isTrue();
+                assertThat(t.failure()).isNull();
+            }
+        }
+    }
+
+    @Test
     void inBatchStreamContinuesOnTargetWithoutGapOrDuplicate() {
         try (WireClient c = WireClient.connect(source.localAddress())) {
             Frame.Welcome w = c.hello();

@@ -22,6 +22,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A frame-level test client: sends exactly the frames a test says and records every frame the
@@ -35,6 +36,7 @@ public final class WireClient implements AutoCloseable {
     private final Channel channel;
     private final BlockingQueue<Frame> received = new LinkedBlockingQueue<>();
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     private WireClient(InetSocketAddress address) throws InterruptedException {
         this.channel = new Bootstrap()
@@ -55,6 +57,12 @@ public final class WireClient implements AutoCloseable {
                                     @Override
                                     public void channelInactive(ChannelHandlerContext ctx) {
                                         closed.countDown();
+                                    }
+
+                                    @Override
+                                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                        failure.compareAndSet(null, cause);
+                                        ctx.close();
                                     }
                                 });
                     }
@@ -139,6 +147,11 @@ public final class WireClient implements AutoCloseable {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** What ended the connection if it did not end cleanly (a reset reads as an IOException), else null. */
+    public Throwable failure() {
+        return failure.get();
     }
 
     public boolean isOpen() {
