@@ -45,9 +45,11 @@ public final class ReportCommand implements Callable<Integer> {
         List<ResultFiles.ResultFile> all = ResultFiles.readAll(results);
         if (all.isEmpty())
             throw new IllegalArgumentException("no *.json result files in " + results + ": run scripts/bench.sh first");
-        List<Path> pngs = MarkdownReport.write(all, Files.readString(header, StandardCharsets.UTF_8), out, charts);
-        System.out.println(
-                "wrote " + out + " (" + all.size() + " scenarios) and " + pngs.size() + " charts in " + charts);
+        List<Lever> levers = Levers.readAll(results.resolve("levers"));
+        List<Path> pngs =
+                MarkdownReport.write(all, levers, Files.readString(header, StandardCharsets.UTF_8), out, charts);
+        System.out.println("wrote " + out + " (" + all.size() + " scenarios, " + levers.size() + " levers) and "
+                + pngs.size() + " charts in " + charts);
         return 0;
     }
 }

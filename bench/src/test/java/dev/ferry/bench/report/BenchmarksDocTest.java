@@ -26,7 +26,8 @@ class BenchmarksDocTest {
         List<ResultFiles.ResultFile> results = ResultFiles.readAll(root.resolve("bench/results"));
         String header = Files.readString(root.resolve("docs/bench/report-header.md"), StandardCharsets.UTF_8);
         // Charts are not drawn: only where the report links them, relative to docs/ as the real run writes them.
-        String expected = MarkdownReport.render(results, header, chart -> "bench/" + chart.id() + ".png");
+        List<Lever> levers = Levers.readAll(root.resolve("bench/results/levers"));
+        String expected = MarkdownReport.render(results, levers, header, chart -> "bench/" + chart.id() + ".png");
         String actual = Files.readString(root.resolve("docs/benchmarks.md"), StandardCharsets.UTF_8);
 
         assertThat(actual)
