@@ -78,6 +78,8 @@ final class InBatchBenchmark {
         volatile long eventNanos;
         /** The client library's own pause histogram (MIGRATE read to WELCOME), Ferry run only. */
         volatile Histogram clientPauseMicros = new Histogram(3);
+        /** The part of it until the connection to the target was open (the rest: RESUME to WELCOME). */
+        volatile Histogram clientConnectMicros = new Histogram(3);
 
         volatile String clientCounts = "";
         /** Run-queue figures of every process from the drain (kill) until every session was back. */
@@ -202,6 +204,7 @@ final class InBatchBenchmark {
             Thread.sleep(o.after().toMillis());
             stop.countDown();
             run.clientPauseMicros = client.metrics().pauseHistogramMicros();
+            run.clientConnectMicros = client.metrics().connectHistogramMicros();
             run.clientCounts = client.metrics().snapshot().toString();
             run.wireDuplicates = client.metrics().duplicateRows();
             run.wireSeqGaps = client.metrics().seqGaps();
@@ -458,6 +461,20 @@ final class InBatchBenchmark {
                 "client library's own pause p99, MIGRATE read to WELCOME (Ferry only)",
                 "ms",
                 ms(f.clientPauseMicros, 99),
+                null,
+                null,
+                null));
+        figures.add(figure(
+                "of the client's pause: MIGRATE read to the target's connection open, p50 (Ferry only)",
+                "ms",
+                ms(f.clientConnectMicros, 50),
+                null,
+                null,
+                null));
+        figures.add(figure(
+                "of the client's pause: MIGRATE read to the target's connection open, p99 (Ferry only)",
+                "ms",
+                ms(f.clientConnectMicros, 99),
                 null,
                 null,
                 null));

@@ -9,7 +9,8 @@ import org.HdrHistogram.Histogram;
  * sessions. Thread-safe; recording is cheap enough for the event loop.
  *
  * <p>Pause = time from reading MIGRATE on the source to receiving WELCOME(resumed) from the
- * target, recorded in microseconds.
+ * target, recorded in microseconds; and apart, the part of it until the connection to that
+ * target was open.
  */
 public final class ClientMetrics {
     private final LongAdder sessionsOpened = new LongAdder();
@@ -23,6 +24,7 @@ public final class ClientMetrics {
     private final LongAdder sessionsLost = new LongAdder();
     private final LongAdder serverLossResumes = new LongAdder();
     private final ConcurrentHistogram pauseMicros = new ConcurrentHistogram(3);
+    private final ConcurrentHistogram connectMicros = new ConcurrentHistogram(3);
 
     ClientMetrics() {}
 
@@ -30,9 +32,10 @@ public final class ClientMetrics {
         sessionsOpened.increment();
     }
 
-    void migrationCompleted(long pauseNanos) {
+    void migrationCompleted(long pauseNanos, long connectNanos) {
         migrationsCompleted.increment();
         pauseMicros.recordValue(Math.max(0, pauseNanos / 1000));
+        connectMicros.recordValue(Math.max(0, connectNanos / 1000));
     }
 
     void migrationFailed() {
@@ -121,9 +124,15 @@ public final class ClientMetrics {
         return pauseMicros.copy();
     }
 
+    /** A copy of the histogram of the pause's first part, MIGRATE read to the target's connection open, in microseconds. */
+    public Histogram connectHistogramMicros() {
+        return connectMicros.copy();
+    }
+
     public Snapshot snapshot() {
         Histogram h = pauseMicros.copy();
         boolean empty = h.getTotalCount() == 0;
+        Histogram c = connectMicros.copy();
         return new Snapshot(
                 sessionsOpened(),
                 migrationsCompleted(),
@@ -137,10 +146,15 @@ public final class ClientMetrics {
                 h.getTotalCount(),
                 empty ? 0 : h.getValueAtPercentile(50) / 1000.0,
                 empty ? 0 : h.getValueAtPercentile(99) / 1000.0,
-                empty ? 0 : h.getMaxValue() / 1000.0);
+                empty ? 0 : h.getMaxValue() / 1000.0,
+                empty ? 0 : c.getValueAtPercentile(50) / 1000.0,
+                empty ? 0 : c.getValueAtPercentile(99) / 1000.0);
     }
 
-    /** A point-in-time copy of every counter; pause figures in milliseconds. */
+    /**
+     * A point-in-time copy of every counter; pause figures in milliseconds. {@code connect*}: the
+     * pause's part until the connection to the target that resumed the session was open.
+     */
     public record Snapshot(
             long sessionsOpened,
             long migrationsCompleted,
@@ -154,5 +168,7 @@ public final class ClientMetrics {
             long pauseCount,
             double pauseP50Millis,
             double pauseP99Millis,
-            double pauseMaxMillis) {}
+            double pauseMaxMillis,
+            double connectP50Millis,
+            double connectP99Millis) {}
 }

@@ -128,7 +128,7 @@ final class MigrationFollower implements ResumeAttempts.Purpose {
     @Override
     public void resumed(ResumeAttempts.Hop hop) {
         state.migrations++;
-        metrics.migrationCompleted(hop.pauseNanos());
+        metrics.migrationCompleted(hop.pauseNanos(), hop.connectNanos());
         hop.leaveSource();
         commands.continueOn(hop.target());
         commands.updateAutoRead(hop.target());
@@ -150,7 +150,8 @@ final class MigrationFollower implements ResumeAttempts.Purpose {
                         hop.fromAddress(),
                         state.serverName,
                         state.serverAddress,
-                        Duration.ofNanos(hop.pauseNanos())));
+                        Duration.ofNanos(hop.pauseNanos()),
+                        Duration.ofNanos(hop.connectNanos())));
             } catch (RuntimeException e) {
                 log.warn("session {}: migration listener failed", state.sessionId, e);
             }

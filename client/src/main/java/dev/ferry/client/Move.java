@@ -21,6 +21,9 @@ final class Move {
     int pass;
     Channel attempt;
     String attemptAddress;
+    /** When the current attempt's connection opened; the RESUME goes out then. */
+    long attemptConnectedNanos;
+
     ScheduledFuture<?> timer;
     /** A target said ALREADY_CLAIMED (retried; decides the error if every path fails). */
     boolean claimedElsewhere;

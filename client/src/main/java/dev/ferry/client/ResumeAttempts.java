@@ -40,7 +40,12 @@ final class ResumeAttempts {
         void allPathsFailed(Move mv);
     }
 
-    /** A completed move: the session went from {@code source} to {@code target}. */
+    /**
+     * A completed move: the session went from {@code source} to {@code target}.
+     *
+     * @param pauseNanos   from reading MIGRATE to reading WELCOME(resumed)
+     * @param connectNanos the part of it until the connection to the target that resumed it opened
+     */
     record Hop(
             Move move,
             Channel source,
@@ -48,6 +53,7 @@ final class ResumeAttempts {
             String fromServer,
             String fromAddress,
             long pauseNanos,
+            long connectNanos,
             Frame.Welcome welcome) {
         /** Tells the source the session resumed elsewhere and closes it; just closes it if it is already gone. */
         void leaveSource() {
@@ -154,6 +160,7 @@ final class ResumeAttempts {
             failAttempt(mv, mv.attemptAddress + ": cannot connect (" + f.cause() + ")");
             return;
         }
+        mv.attemptConnectedNanos = System.nanoTime();
         int attentionRequestId = commands.attentionForResume();
         f.channel()
                 .writeAndFlush(
@@ -298,6 +305,7 @@ final class ResumeAttempts {
                 state.serverName,
                 state.serverAddress,
                 System.nanoTime() - mv.startNanos,
+                mv.attemptConnectedNanos - mv.startNanos,
                 w);
         clear();
         state.resumedOn(hop.target(), mv.attemptAddress, w);

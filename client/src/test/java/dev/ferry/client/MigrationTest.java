@@ -58,6 +58,11 @@ class MigrationTest extends ClientTestBase {
         await().atMost(Waits.STATE).until(() -> events.size() == 1);
         assertThat(events.get(0).fromServer()).isEqualTo("a");
         assertThat(events.get(0).toServer()).isEqualTo("b");
+        // The pause splits at the moment the connection to the target opened (the RESUME went out then).
+        assertThat(events.get(0).connect())
+                .isPositive()
+                .isLessThanOrEqualTo(events.get(0).pause());
+        assertThat(p.client.metrics().connectHistogramMicros().getTotalCount()).isEqualTo(1);
 
         ResultStream rs = p.session.submit("PING");
         Frame.Command cmd = target.expect(Frame.Command.class);
