@@ -274,6 +274,12 @@ public final class BenchMain implements Runnable {
                 description = "full-size warm-up drains first, not reported (default ${DEFAULT-VALUE})")
         int warmup;
 
+        @Option(
+                names = "--client-threads",
+                defaultValue = "1",
+                description = "event loop threads of the readers' client (default ${DEFAULT-VALUE})")
+        int clientThreads;
+
         @CommandLine.Mixin
         ChildJvms jvms = new ChildJvms();
 
@@ -284,7 +290,7 @@ public final class BenchMain implements Runnable {
         public Integer call() throws Exception {
             if (warmup < 0) throw new IllegalArgumentException("--warmup must be 0 or more, was " + warmup);
             var options = new InBatchBenchmark.Options(
-                    sessions, rowMillis, before, after, timeout, warmup, jvms.launch("in-batch"));
+                    sessions, rowMillis, before, after, timeout, warmup, clientThreads, jvms.launch("in-batch"));
             result.write(InBatchBenchmark.run(options, result.command()));
             return 0;
         }

@@ -51,6 +51,7 @@ final class InBatchBenchmark {
             Duration after,
             Duration timeout,
             int warmup,
+            int clientThreads,
             ProcessFleet.Launch launch) {}
 
     /** What the readers of one run saw. */
@@ -163,7 +164,7 @@ final class InBatchBenchmark {
     private FerryClient client(String address) {
         return FerryClient.create(ClientOptions.builder()
                 .serviceAddress(address)
-                .eventLoopThreads(1)
+                .eventLoopThreads(o.clientThreads())
                 .commandTimeout(o.timeout().plus(o.before()).plus(o.after()).plusMinutes(5))
                 .build());
     }
@@ -536,13 +537,15 @@ final class InBatchBenchmark {
                 "%d sessions on pod-0, each reading `%s` (one row every %d ms, %.0f rows/s in all); "
                         + "after %d s pod-0 is drained to pod-1 and pod-2 through redis-server (Ferry) or killed with SIGKILL (baseline: "
                         + "each client reconnects to a peer and sends `STREAMFROM <first row not seen> <rows left> %d`, the same rows at "
-                        + "the same pacing from where it stopped); the clients run in the coordinator JVM, each server in its own.",
+                        + "the same pacing from where it stopped); the clients run in the coordinator JVM (one client, %d event "
+                        + "loop thread(s)), each server in its own.",
                 o.sessions(),
                 streamCommand(),
                 o.rowMillis(),
                 o.sessions() * 1000.0 / o.rowMillis(),
                 o.before().toSeconds(),
-                o.rowMillis()));
+                o.rowMillis(),
+                o.clientThreads()));
         notes.add(
                 "Ferry's drain keeps at most 64 sessions on their way at a time; a killed server loses all of them at once, so the "
                         + "baseline's clients all reconnect together.");
