@@ -71,6 +71,8 @@ final class ServerSession implements Session {
     private ServerRequest running;
     /** An export task waits in the executor's queue (it looks at the lifecycle again when it runs). */
     private boolean exportQueued;
+    /** Defers pipelined commands from the export until the client's order is restored after a cancel. */
+    private final DeferralBarrier barrier = new DeferralBarrier();
 
     ServerSession(
             ServerRuntime rt,
@@ -191,7 +193,6 @@ final class ServerSession implements Session {
             }
             return false;
         }
-        ServerRequest resumeHere = null;
         try {
             synchronized (this) {
                 if (!(result instanceof ClaimResult.Claimed)) {
@@ -211,16 +212,29 @@ final class ServerSession implements Session {
                     return false;
                 }
                 disarmDeadline();
+                // Queued before MIGRATE_CANCEL goes out, so it runs ahead of any command the client sends
+                // on reading it (its re-sends come after the in-batch request's continuation), and after
+                // every command that arrived before (the barrier defers those). It takes this lock first,
+                // so nothing of it runs before the MIGRATE_CANCEL is written.
+                ServerRequest inBatch = exportedRequest;
+                exportedRequest = null;
+                if (inBatch != null) open.put(inBatch.id(), inBatch);
+                executor.execute(() -> afterCancel(inBatch));
                 write(new Frame.MigrateCancel(migrationId));
                 rt.metrics.migrationsCancelled.increment();
-                resumeHere = exportedRequest;
-                exportedRequest = null;
             }
             return true;
         } finally {
-            if (resumeHere != null) resumeLocally(resumeHere);
             maybeExport();
         }
+    }
+
+    /** On the executor, in arrival order: the cancel takes effect; the in-batch request (if any) goes on here. */
+    private void afterCancel(ServerRequest inBatch) {
+        synchronized (this) {
+            barrier.cancelled();
+        }
+        if (inBatch != null) runResumed(inBatch);
     }
 
     @Override
@@ -383,12 +397,18 @@ final class ServerSession implements Session {
     private void runCommand(ServerRequest request) {
         boolean serve;
         synchronized (this) {
-            serve = lifecycle.servesCommands();
+            serve = lifecycle.servesCommands() && barrier.admits(request.id());
             if (serve) running = request;
         }
         if (!serve) {
             // Invariant 4: once the context is exported this server runs nothing; the client re-sends it.
-            if (request.defer()) rt.metrics.commandsDeferred.increment();
+            // After a cancel the barrier goes on deferring until the client's re-sends arrive.
+            if (request.defer()) {
+                rt.metrics.commandsDeferred.increment();
+                synchronized (this) {
+                    barrier.deferred(request.id());
+                }
+            }
             open.remove(request.id());
             return;
         }
@@ -519,6 +539,7 @@ final class ServerSession implements Session {
                 return;
             }
             exportedRequest = inBatch;
+            barrier.raise();
             if (inBatch != null) open.remove(inBatch.id(), inBatch);
             write(migrateFrame(inBatch));
             migrateSentNanos = System.nanoTime();
