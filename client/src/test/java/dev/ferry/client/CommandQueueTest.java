@@ -1,6 +1,7 @@
 package dev.ferry.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ferry.client.SessionState.Phase;
 import dev.ferry.protocol.DoneFlags;
@@ -15,22 +16,22 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The {@link CommandSlot} alone, on {@link EmbeddedChannel}s standing in for the source and the
+ * The {@link CommandQueue} alone, on {@link EmbeddedChannel}s standing in for the source and the
  * target: what it writes, how it matches frames to the outstanding request, and which request a
  * move re-sends. The test thread plays the session's event loop.
  */
-class CommandSlotTest {
+class CommandQueueTest {
     private final ClientOptions options = ClientOptions.builder()
             .serviceAddress("127.0.0.1:1")
             .commandTimeout(Duration.ofSeconds(5))
             .build();
     private final ClientMetrics metrics = new ClientMetrics();
     private final SessionState state = new SessionState();
-    private final CommandSlot slot = new CommandSlot(options, metrics, state);
+    private final CommandQueue queue = new CommandQueue(options, metrics, state);
     private final EmbeddedChannel source = new EmbeddedChannel();
     private final EmbeddedChannel target = new EmbeddedChannel();
 
-    CommandSlotTest() {
+    CommandQueueTest() {
         state.phase = Phase.OPEN;
         state.channel = source;
     }
@@ -41,10 +42,10 @@ class CommandSlotTest {
         target.finishAndReleaseAll();
     }
 
-    /** Submits like {@link FerrySession#submit}; a cancel goes straight to the slot, as the engine's loop hop would. */
+    /** Submits like {@link FerrySession#submit}; a cancel goes straight to the queue, as the engine's loop hop would. */
     private ResultStream submit(int id, String command) {
-        ResultStream stream = new ResultStream(slot::cancel, id, command, options.commandTimeout());
-        slot.submit(new Request(stream, id, command));
+        ResultStream stream = new ResultStream(queue::cancel, id, command, options.commandTimeout());
+        queue.submit(new Request(stream, id, command));
         return stream;
     }
 
@@ -65,14 +66,14 @@ class CommandSlotTest {
     /** MIGRATE arrived: the session is moving; {@code inBatch} is the request the target continues (0: none). */
     private void migrate(int inBatch) {
         state.phase = Phase.MOVING;
-        slot.markInBatch(inBatch);
+        queue.markInBatch(inBatch);
     }
 
     /** WELCOME(resumed) from the target: the session lives there now. */
     private void resumedOnTarget() {
         state.channel = target;
         state.phase = Phase.OPEN;
-        slot.continueOn(target);
+        queue.continueOn(target);
     }
 
     private static List<String> texts(Result r) {
@@ -86,15 +87,15 @@ class CommandSlotTest {
         ResultStream s = submit(1, "STREAM 3");
         assertThat(written(source)).containsExactly(new Frame.Command(1, "STREAM 3"));
 
-        slot.onRow(row(1, 0, "a"));
-        slot.onRow(row(1, 1, "b"));
-        slot.onDone(new Frame.Done(1, 0, 2)); // ends one result set, not the request
+        queue.onRow(row(1, 0, "a"));
+        queue.onRow(row(1, 1, "b"));
+        queue.onDone(new Frame.Done(1, 0, 2)); // ends one result set, not the request
         assertThat(s.isDone()).isFalse();
-        slot.onRow(row(1, 2, "c"));
-        slot.onDone(finalDone(1, 3));
+        queue.onRow(row(1, 2, "c"));
+        queue.onDone(finalDone(1, 3));
 
         assertThat(s.isDone()).isTrue();
-        assertThat(slot.current()).isNull();
+        assertThat(queue.size()).isZero();
         Result r = s.await();
         assertThat(texts(r)).containsExactly("a", "b", "c");
         assertThat(r.rowCount()).isEqualTo(3);
@@ -102,31 +103,49 @@ class CommandSlotTest {
     }
 
     @Test
-    void refusesASecondCommandUntilTheFirstHasEnded() {
+    void pipelinesCommandsAndMatchesFramesToThemById() {
         ResultStream first = submit(1, "FIRST");
         ResultStream second = submit(2, "SECOND");
-
-        assertThat(second.isDone()).isTrue();
-        assertThat(second.cancelled()).isFalse();
-        assertThat(slot.current().stream).isSameAs(first);
-        assertThat(written(source)).containsExactly(new Frame.Command(1, "FIRST"));
-
-        slot.onDone(finalDone(1, 0));
         ResultStream third = submit(3, "THIRD");
+        assertThat(written(source))
+                .as("each is written at once, without waiting for the earlier ones")
+                .containsExactly(
+                        new Frame.Command(1, "FIRST"), new Frame.Command(2, "SECOND"), new Frame.Command(3, "THIRD"));
+
+        queue.onRow(row(1, 0, "one"));
+        queue.onDone(finalDone(1, 1));
+        queue.onRow(row(2, 0, "two"));
         assertThat(first.isDone()).isTrue();
-        assertThat(third.isDone()).isFalse();
-        assertThat(written(source)).containsExactly(new Frame.Command(3, "THIRD"));
+        assertThat(second.isDone()).isFalse();
+        queue.onDone(finalDone(2, 1));
+        queue.onDone(finalDone(3, 0));
+
+        assertThat(first.await().firstText()).isEqualTo("one");
+        assertThat(second.await().firstText()).isEqualTo("two");
+        assertThat(third.await().rows()).isEmpty();
+        assertThat(queue.size()).isZero();
+    }
+
+    @Test
+    void refusesARequestIdThatIsStillOutstanding() {
+        ResultStream first = submit(1, "FIRST");
+        ResultStream again = submit(1, "AGAIN");
+
+        assertThat(again.isDone()).isTrue();
+        assertThatThrownBy(again::await).hasMessageContaining("still outstanding");
+        assertThat(first.isDone()).isFalse();
+        assertThat(written(source)).containsExactly(new Frame.Command(1, "FIRST"));
     }
 
     @Test
     void deliversEachRowOnceInSeqOrder() {
         ResultStream s = submit(1, "STREAM");
-        slot.onRow(row(1, 0, "r0"));
-        slot.onRow(row(1, 1, "r1"));
-        slot.onRow(row(1, 1, "r1 again")); // a server resent it: dropped
-        slot.onRow(row(1, 0, "r0 again"));
-        slot.onRow(row(1, 3, "r3")); // seq 2 never came: delivered, counted as a gap
-        slot.onDone(finalDone(1, 4));
+        queue.onRow(row(1, 0, "r0"));
+        queue.onRow(row(1, 1, "r1"));
+        queue.onRow(row(1, 1, "r1 again")); // a server resent it: dropped
+        queue.onRow(row(1, 0, "r0 again"));
+        queue.onRow(row(1, 3, "r3")); // seq 2 never came: delivered, counted as a gap
+        queue.onDone(finalDone(1, 4));
 
         assertThat(s.await().rows()).extracting(Row::seq).containsExactly(0L, 1L, 3L);
         assertThat(metrics.duplicateRows()).isEqualTo(2);
@@ -138,15 +157,15 @@ class CommandSlotTest {
     @Test
     void aSecondFinalDoneOrALateErrorDoesNotTouchAnEndedRequest() {
         ResultStream s = submit(1, "GET k");
-        slot.onRow(row(1, 0, "v"));
-        slot.onDone(finalDone(1, 1));
+        queue.onRow(row(1, 0, "v"));
+        queue.onDone(finalDone(1, 1));
         Result first = s.await();
 
-        slot.onDone(new Frame.Done(1, DoneFlags.FINAL | DoneFlags.ERROR, 7));
-        slot.onError(new Frame.Error(ErrorCode.COMMAND_FAILED, 1, "late"));
-        slot.onRow(row(1, 1, "late row"));
+        queue.onDone(new Frame.Done(1, DoneFlags.FINAL | DoneFlags.ERROR, 7));
+        queue.onError(new Frame.Error(ErrorCode.COMMAND_FAILED, 1, "late"));
+        queue.onRow(row(1, 1, "late row"));
 
-        assertThat(slot.current()).isNull();
+        assertThat(queue.size()).isZero();
         Result again = s.awaitOutcome();
         assertThat(again.rowCount()).isEqualTo(first.rowCount()).isEqualTo(1);
         assertThat(again.error()).isFalse();
@@ -156,30 +175,30 @@ class CommandSlotTest {
     @Test
     void framesForAnotherRequestIdDoNotEndTheOutstandingOne() {
         ResultStream s = submit(2, "GET k");
-        slot.onDone(finalDone(1, 0));
-        slot.onError(new Frame.Error(ErrorCode.COMMAND_FAILED, 3, "not yours"));
+        queue.onDone(finalDone(1, 0));
+        queue.onError(new Frame.Error(ErrorCode.COMMAND_FAILED, 3, "not yours"));
 
         assertThat(s.isDone()).isFalse();
-        assertThat(slot.current().stream).isSameAs(s);
+        assertThat(queue.first().stream).isSameAs(s);
     }
 
     @Test
     void anInBatchRequestEndsOnceAtTheTargetsFinalDone() {
         ResultStream s = submit(1, "STREAM 4");
         written(source);
-        slot.onRow(row(1, 0, "a"));
-        slot.onRow(row(1, 1, "b"));
+        queue.onRow(row(1, 0, "a"));
+        queue.onRow(row(1, 1, "b"));
         migrate(1);
-        assertThat(slot.attentionForResume()).isZero();
+        assertThat(queue.attentionForResume()).isZero();
         resumedOnTarget();
 
         assertThat(written(target))
                 .as("the target continues it: nothing is re-sent")
                 .isEmpty();
-        slot.onRow(row(1, 2, "c"));
-        slot.onRow(row(1, 3, "d"));
-        slot.onDone(finalDone(1, 4));
-        slot.onDone(finalDone(1, 4));
+        queue.onRow(row(1, 2, "c"));
+        queue.onRow(row(1, 3, "d"));
+        queue.onDone(finalDone(1, 4));
+        queue.onDone(finalDone(1, 4));
 
         Result r = s.await();
         assertThat(texts(r)).containsExactly("a", "b", "c", "d");
@@ -194,14 +213,14 @@ class CommandSlotTest {
         ResultStream s = submit(5, "INCR n");
         written(source);
         migrate(0);
-        slot.onDeferred(new Frame.Deferred(5));
+        queue.onDeferred(new Frame.Deferred(5));
         resumedOnTarget();
 
         assertThat(written(target)).containsExactly(new Frame.Command(5, "INCR n"));
         assertThat(written(source)).isEmpty();
         assertThat(metrics.deferredResends()).isEqualTo(1);
-        slot.onRow(row(5, 0, "1"));
-        slot.onDone(finalDone(5, 1));
+        queue.onRow(row(5, 0, "1"));
+        queue.onDone(finalDone(5, 1));
         assertThat(s.await().firstText()).isEqualTo("1");
     }
 
@@ -233,7 +252,7 @@ class CommandSlotTest {
         ResultStream s = submit(5, "SLOW");
         written(source);
         migrate(0);
-        slot.onDeferred(new Frame.Deferred(5));
+        queue.onDeferred(new Frame.Deferred(5));
         s.cancel();
 
         assertThat(s.isDone()).isTrue();
@@ -250,10 +269,10 @@ class CommandSlotTest {
         migrate(1);
         carried.cancel(); // carried by the migration: nothing is written to the source
         assertThat(written(source)).isEmpty();
-        assertThat(slot.attentionForResume()).isEqualTo(1);
+        assertThat(queue.attentionForResume()).isEqualTo(1);
         resumedOnTarget();
         assertThat(written(target)).as("the RESUME carried the attention").isEmpty();
-        slot.onDone(new Frame.Done(1, DoneFlags.FINAL | DoneFlags.ATTENTION, 0));
+        queue.onDone(new Frame.Done(1, DoneFlags.FINAL | DoneFlags.ATTENTION, 0));
         assertThat(carried.cancelled()).isTrue();
 
         // The cancel comes after the RESUME went out: the target gets the ATTENTION once the session is there.
@@ -261,7 +280,7 @@ class CommandSlotTest {
         ResultStream late = submit(2, "STREAM");
         written(source);
         migrate(2);
-        assertThat(slot.attentionForResume()).isZero();
+        assertThat(queue.attentionForResume()).isZero();
         late.cancel();
         resumedOnTarget();
         assertThat(written(target)).containsExactly(new Frame.Attention(2));
@@ -273,20 +292,20 @@ class CommandSlotTest {
         written(source);
         state.phase = Phase.MOVING;
 
-        assertThat(slot.takeIfMayHaveRun()).extracting(r -> r.stream).isSameAs(s);
+        assertThat(queue.takeMayHaveRun()).extracting(r -> r.stream).containsExactly(s);
         resumedOnTarget();
         assertThat(written(target)).isEmpty();
-        assertThat(slot.current()).isNull();
+        assertThat(queue.size()).isZero();
     }
 
     @Test
     void afterALostServerADeferredRequestIsResent() {
         submit(5, "INCR n");
         written(source);
-        slot.onDeferred(new Frame.Deferred(5));
         state.phase = Phase.MOVING;
+        queue.onDeferred(new Frame.Deferred(5));
 
-        assertThat(slot.takeIfMayHaveRun()).isNull();
+        assertThat(queue.takeMayHaveRun()).isEmpty();
         resumedOnTarget();
         assertThat(written(target)).containsExactly(new Frame.Command(5, "INCR n"));
     }
@@ -297,21 +316,112 @@ class CommandSlotTest {
         written(source);
         migrate(0);
         state.phase = Phase.OPEN;
-        slot.stayOnSource();
+        queue.stayOnSource();
         assertThat(written(source))
                 .as("it reached the source after the cancel: the source runs it")
                 .isEmpty();
-        slot.onDone(finalDone(5, 0));
+        queue.onDone(finalDone(5, 0));
         assertThat(reached.isDone()).isTrue();
 
         submit(6, "INCR n");
         written(source);
         migrate(0);
-        slot.onDeferred(new Frame.Deferred(6));
+        queue.onDeferred(new Frame.Deferred(6));
         state.phase = Phase.OPEN;
-        slot.stayOnSource();
+        queue.stayOnSource();
         assertThat(written(source)).containsExactly(new Frame.Command(6, "INCR n"));
         assertThat(metrics.deferredResends()).isEqualTo(1);
+    }
+
+    // ---- pipelined requests across a move ----
+
+    @Test
+    void aMoveResendsEveryUnfinishedRequestInRequestOrderBehindTheInBatchOne() {
+        ResultStream done = submit(1, "SET a");
+        ResultStream carried = submit(2, "STREAM 3");
+        ResultStream deferred = submit(3, "INCR n");
+        ResultStream unanswered = submit(4, "INCR n");
+        written(source);
+        queue.onDone(finalDone(1, 0));
+        queue.onRow(row(2, 0, "a"));
+        migrate(2);
+        queue.onDeferred(new Frame.Deferred(3));
+        ResultStream whileMoving = submit(5, "GET n");
+        assertThat(written(source)).isEmpty();
+
+        resumedOnTarget();
+
+        assertThat(written(target))
+                .as("the target continues 2; the rest go out once each, in request order")
+                .containsExactly(
+                        new Frame.Command(3, "INCR n"), new Frame.Command(4, "INCR n"), new Frame.Command(5, "GET n"));
+        assertThat(metrics.deferredResends()).isEqualTo(2);
+        queue.onRow(row(2, 1, "b"));
+        queue.onRow(row(2, 2, "c"));
+        queue.onDone(finalDone(2, 3));
+        queue.onDone(finalDone(3, 0));
+        queue.onDone(finalDone(4, 0));
+        queue.onRow(row(5, 0, "2"));
+        queue.onDone(finalDone(5, 1));
+        assertThat(texts(carried.await())).containsExactly("a", "b", "c");
+        assertThat(List.of(done, deferred, unanswered, whileMoving)).allMatch(ResultStream::isDone);
+        assertThat(whileMoving.await().firstText()).isEqualTo("2");
+    }
+
+    @Test
+    void afterMigrateCancelTheQueueResendsOneAtATimeUntilOneHasRun() {
+        ResultStream carried = submit(1, "STREAM 2");
+        submit(2, "INCR n");
+        submit(3, "INCR n");
+        submit(4, "INCR n");
+        written(source);
+        queue.onRow(row(1, 0, "a"));
+        migrate(1);
+        queue.onDeferred(new Frame.Deferred(2));
+        state.phase = Phase.OPEN;
+        queue.stayOnSource();
+
+        assertThat(written(source))
+                .as("3 and 4 were written before the cancel and are unanswered: only 2 may go out")
+                .containsExactly(new Frame.Command(2, "INCR n"));
+        // The source's barrier deferred what reached it before the re-sent 2: their DEFERREDs precede 2's frames.
+        queue.onDeferred(new Frame.Deferred(3));
+        queue.onDeferred(new Frame.Deferred(4));
+        queue.onRow(row(1, 1, "b"));
+        queue.onDone(finalDone(1, 2));
+        assertThat(written(source))
+                .as("nothing overtakes 2 while it is unanswered; the in-batch request's end proves nothing")
+                .isEmpty();
+
+        queue.onDone(finalDone(2, 0));
+        assertThat(written(source))
+                .as("2 ran: the barrier is down, the rest go out pipelined")
+                .containsExactly(new Frame.Command(3, "INCR n"), new Frame.Command(4, "INCR n"));
+        submit(5, "GET n");
+        assertThat(written(source)).containsExactly(new Frame.Command(5, "GET n"));
+        assertThat(texts(carried.await())).containsExactly("a", "b");
+    }
+
+    @Test
+    void afterMigrateCancelARequestWrittenBeforeItHoldsBackLaterOnesUntilAnswered() {
+        submit(1, "INCR n");
+        written(source);
+        migrate(0);
+        submit(2, "INCR n"); // while moving: waits
+        state.phase = Phase.OPEN;
+        queue.stayOnSource();
+        assertThat(written(source)).isEmpty();
+
+        queue.onDone(finalDone(1, 0)); // it reached the source after the cancel and ran there
+        assertThat(written(source)).containsExactly(new Frame.Command(2, "INCR n"));
+        submit(3, "INCR n");
+        assertThat(written(source))
+                .as("one at a time until a request written since the cancel has run")
+                .isEmpty();
+        queue.onDone(finalDone(2, 0));
+        assertThat(written(source)).containsExactly(new Frame.Command(3, "INCR n"));
+        submit(4, "INCR n");
+        assertThat(written(source)).containsExactly(new Frame.Command(4, "INCR n"));
     }
 
     // ---- endings ----
@@ -320,13 +430,13 @@ class CommandSlotTest {
     void aFailedSessionEndsTheRequestWithItsFailureAndRefusesTheNext() {
         ResultStream s = submit(1, "GET k");
         SessionLostException lost = new SessionLostException("lost", null);
-        slot.fail(lost);
+        queue.fail(lost);
         state.phase = Phase.FAILED;
         state.failure = lost;
 
         assertThat(s.isDone()).isTrue();
-        assertThat(slot.current()).isNull();
-        slot.onDone(finalDone(1, 0)); // too late: ignored
+        assertThat(queue.size()).isZero();
+        queue.onDone(finalDone(1, 0)); // too late: ignored
         ResultStream next = submit(2, "GET k");
         assertThat(next.isDone()).isTrue();
         assertThat(written(source)).containsExactly(new Frame.Command(1, "GET k"));
@@ -335,7 +445,7 @@ class CommandSlotTest {
     @Test
     void withoutReadAheadTheConnectionReadsOnlyWhileARequestIsOutstanding() {
         ClientOptions noReadAhead = options.toBuilder().readAhead(false).build();
-        CommandSlot quiet = new CommandSlot(noReadAhead, metrics, state);
+        CommandQueue quiet = new CommandQueue(noReadAhead, metrics, state);
         source.config().setAutoRead(false);
 
         ResultStream s = new ResultStream(quiet::cancel, 1, "GET k", options.commandTimeout());
