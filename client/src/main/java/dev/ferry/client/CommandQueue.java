@@ -38,6 +38,8 @@ final class CommandQueue {
     private final LinkedHashMap<Integer, Request> requests = new LinkedHashMap<>();
     /** Since MIGRATE_CANCEL, until a request written since then has run: one request in flight at a time. */
     private boolean afterCancel;
+    /** The connection a flush is queued for on the event loop (null: none), so COMMANDs written meanwhile share it. */
+    private Channel flushQueuedFor;
 
     CommandQueue(ClientOptions options, ClientMetrics metrics, SessionState state) {
         this.options = options;
@@ -126,7 +128,7 @@ final class CommandQueue {
         r.everSent = true;
         r.deferred = false;
         if (!options.readAhead() && !ch.config().isAutoRead()) ch.config().setAutoRead(true);
-        ch.writeAndFlush(new Frame.Command(r.id, r.text)).addListener((ChannelFuture f) -> {
+        ch.write(new Frame.Command(r.id, r.text)).addListener((ChannelFuture f) -> {
             if (!f.isSuccess() && f.channel().isActive()) {
                 // Channels do not close on a failed write (AUTO_CLOSE off): keep reading, so a MIGRATE
                 // the server sent before closing is still seen. The read then ends the connection.
@@ -137,6 +139,20 @@ final class CommandQueue {
                         f.cause().toString());
                 f.channel().config().setAutoRead(true);
             }
+        });
+        flushSoon(ch);
+    }
+
+    /**
+     * Flushes once the event loop has run the tasks already queued: pipelined submits that arrive
+     * together (each its own task) go out in one write to the socket instead of one each.
+     */
+    private void flushSoon(Channel ch) {
+        if (flushQueuedFor == ch) return;
+        flushQueuedFor = ch;
+        ch.eventLoop().execute(() -> {
+            if (flushQueuedFor == ch) flushQueuedFor = null;
+            ch.flush();
         });
     }
 

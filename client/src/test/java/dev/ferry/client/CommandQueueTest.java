@@ -50,6 +50,7 @@ class CommandQueueTest {
     }
 
     private static List<Frame> written(EmbeddedChannel ch) {
+        ch.runPendingTasks(); // the queue flushes its COMMANDs in a task of its own
         List<Frame> frames = new ArrayList<>();
         for (Object o; (o = ch.readOutbound()) != null; ) frames.add((Frame) o);
         return frames;
