@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -138,8 +139,10 @@ public final class FerrySession implements AutoCloseable {
      * @throws FerryException if the session fails, is closed, or a command times out
      */
     public List<Result> executeAll(List<String> commands) {
-        List<ResultStream> streams = new ArrayList<>(commands.size());
-        for (String c : commands) streams.add(submit(c));
+        List<ResultStream> streams = submitAll(commands);
+        if (streams.isEmpty()) return List.of();
+        // They end in order, so waiting for the last first parks this thread once, not once per command.
+        streams.getLast().awaitEnd();
         List<Result> results = new ArrayList<>(streams.size());
         for (ResultStream s : streams) results.add(s.awaitOutcome());
         return results;
@@ -151,17 +154,16 @@ public final class FerrySession implements AutoCloseable {
      * The calling thread still blocks while the session is full.
      */
     public CompletableFuture<List<Result>> executeAllAsync(List<String> commands) {
-        List<ResultStream> streams = new ArrayList<>(commands.size());
-        for (String c : commands) streams.add(submit(c));
+        List<ResultStream> streams = submitAll(commands);
         CompletableFuture<List<Result>> all = new CompletableFuture<>();
-        ResultStream last = streams.isEmpty() ? null : streams.getLast();
-        if (last == null) {
+        if (streams.isEmpty()) {
             all.complete(List.of());
             return all;
         }
-        // Requests end in order (the server runs them one at a time), but a cancelled one may end early:
-        // wait for each in turn, each step starting when the previous stream has ended.
-        whenAllEnded(streams, 0, () -> {
+        // A counter rather than waiting for each in turn: a cancelled request may end before earlier ones.
+        AtomicInteger left = new AtomicInteger(streams.size());
+        Runnable oneEnded = () -> {
+            if (left.decrementAndGet() != 0) return;
             try {
                 List<Result> results = new ArrayList<>(streams.size());
                 for (ResultStream s : streams) results.add(s.awaitOutcome());
@@ -169,16 +171,42 @@ public final class FerrySession implements AutoCloseable {
             } catch (FerryException e) {
                 all.completeExceptionally(e);
             }
-        });
+        };
+        for (ResultStream s : streams) s.whenEnded(oneEnded);
         return all;
     }
 
-    private static void whenAllEnded(List<ResultStream> streams, int from, Runnable then) {
-        if (from == streams.size()) {
-            then.run();
-            return;
+    /**
+     * Submits {@code commands} in order, handing them to the event loop together (one task, one
+     * flush) as far as {@link ClientOptions#maxOutstanding()} leaves room, then waiting for room
+     * for the rest.
+     */
+    private List<ResultStream> submitAll(List<String> commands) {
+        commands.forEach(c -> Objects.requireNonNull(c, "a command in the list is null"));
+        List<ResultStream> streams = new ArrayList<>(commands.size());
+        int next = 0;
+        while (next < commands.size()) {
+            throwIfUnusable();
+            awaitRoom(commands.get(next));
+            int n = 1;
+            while (next + n < commands.size() && room.tryAcquire()) n++;
+            List<Request> batch = new ArrayList<>(n);
+            submitting.lock();
+            try {
+                for (String command : commands.subList(next, next + n)) {
+                    int id = nextRequestId();
+                    ResultStream stream = new ResultStream(this::cancel, id, command, options.commandTimeout());
+                    stream.whenEnded(room::release);
+                    batch.add(new Request(stream, id, command));
+                    streams.add(stream);
+                }
+                engine.submitAll(batch);
+            } finally {
+                submitting.unlock();
+            }
+            next += n;
         }
-        streams.get(from).whenEnded(() -> whenAllEnded(streams, from + 1, then));
+        return streams;
     }
 
     private void awaitRoom(String command) {

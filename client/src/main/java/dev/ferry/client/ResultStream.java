@@ -157,6 +157,16 @@ public final class ResultStream implements Iterator<Row> {
         }
     }
 
+    /** Blocks until the command ends, within the command timeout like {@link #await()}, but takes nothing from the stream. */
+    void awaitEnd() {
+        lock.lock();
+        try {
+            waitUntil(() -> done);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void waitUntil(java.util.function.BooleanSupplier condition) {
         boolean timedOut = false;
         try {

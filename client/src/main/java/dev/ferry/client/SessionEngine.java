@@ -8,6 +8,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -107,6 +108,16 @@ final class SessionEngine {
         if (!runOnLoop(() -> commands.submit(r))) {
             stream.finish(
                     0, false, false, new FerryException("the client is closed; " + r.describe() + " was not sent"));
+        }
+    }
+
+    /** Hands several requests to the loop in one task (a pipelined batch), in order. */
+    void submitAll(List<Request> batch) {
+        if (!runOnLoop(() -> batch.forEach(commands::submit))) {
+            for (Request r : batch) {
+                r.stream.finish(
+                        0, false, false, new FerryException("the client is closed; " + r.describe() + " was not sent"));
+            }
         }
     }
 

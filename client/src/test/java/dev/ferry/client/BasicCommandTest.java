@@ -149,6 +149,25 @@ class BasicCommandTest extends ClientTestBase {
     }
 
     @Test
+    void executeAllWaitsForEveryCommandAndKeepsEachOnesRows() throws Exception {
+        FakeServer a = server("a");
+        FerrySession session = client(a, true).connect();
+        FakeConnection conn = a.awaitConnection();
+        conn.expect(Frame.Hello.class);
+
+        var caller = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        try (caller) {
+            var results = caller.submit(() -> session.executeAll(List.of("STREAM 2", "GET k")));
+            int id1 = conn.expect(Frame.Command.class).requestId();
+            int id2 = conn.expect(Frame.Command.class).requestId();
+            conn.send(row(id1, 0, "r0"), row(id1, 1, "r1"), done(id1, 2), row(id2, 0, "v"), done(id2, 1));
+            List<Result> r = results.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(texts(r.get(0).rows())).containsExactly("r0", "r1");
+            assertThat(texts(r.get(1).rows())).containsExactly("v");
+        }
+    }
+
+    @Test
     void aSubmitBeyondMaxOutstandingWaitsForRoomThenFailsClearly() {
         FakeServer a = server("a");
         FerryClient client = client(ClientOptions.builder()
