@@ -402,14 +402,15 @@ final class ServerSession implements Session {
         }
         if (!serve) {
             // Invariant 4: once the context is exported this server runs nothing; the client re-sends it.
-            // After a cancel the barrier goes on deferring until the client's re-sends arrive.
+            // After a cancel the barrier goes on deferring until the client's re-sends arrive. The id is
+            // free again before the DEFERRED goes out: a client that re-sends at once must not find it in use.
+            open.remove(request.id(), request);
             if (request.defer()) {
                 rt.metrics.commandsDeferred.increment();
                 synchronized (this) {
                     barrier.deferred(request.id());
                 }
             }
-            open.remove(request.id());
             return;
         }
         if (!request.start()) {
