@@ -172,7 +172,8 @@ final class CommandQueue {
 
     /** A request written since MIGRATE_CANCEL ran: the source's deferral barrier is down, pipelining resumes. */
     private void ran(Request r) {
-        if (!afterCancel || !r.probe) return;
+        // A carried request runs whatever the barrier says (it is no COMMAND of ours): it proves nothing.
+        if (!afterCancel || !r.probe || r.carried) return;
         afterCancel = false;
         for (Request q : requests.values()) q.probe = false;
         sendPending();
@@ -302,6 +303,8 @@ final class CommandQueue {
     void markInBatch(int inBatchRequestId) {
         Request named = inBatchRequestId == 0 ? null : requests.get(inBatchRequestId);
         for (Request r : requests.values()) r.inBatch = r == named;
+        // Sent as a probe after an earlier cancel, it is now continued by a server, not run from a COMMAND.
+        if (named != null) named.probe = false;
         if (inBatchRequestId != 0 && named == null) {
             log.warn(
                     "session {}: MIGRATE names in-batch request {} which is not outstanding",

@@ -404,6 +404,45 @@ class CommandQueueTest {
     }
 
     @Test
+    void theInBatchRequestEndingAfterACancelDoesNotEndOneAtATimeEvenIfItWasSentAsAProbe() {
+        // A first cancel leaves the queue sending one at a time; its probe is still running when the next
+        // migration carries it in-batch. The source continues it whatever its barrier says, so its end
+        // proves nothing about the barrier.
+        submit(1, "INCR n");
+        written(source);
+        migrate(0);
+        queue.onDeferred(new Frame.Deferred(1));
+        state.phase = Phase.OPEN;
+        queue.stayOnSource();
+        assertThat(written(source)).containsExactly(new Frame.Command(1, "INCR n"));
+        queue.onDone(finalDone(1, 0)); // ran: pipelining again
+        ResultStream probe = submit(2, "STREAM 2");
+        written(source);
+        migrate(0);
+        queue.onDeferred(new Frame.Deferred(2));
+        state.phase = Phase.OPEN;
+        queue.stayOnSource();
+        assertThat(written(source)).containsExactly(new Frame.Command(2, "STREAM 2"));
+
+        submit(3, "INCR n");
+        submit(4, "INCR n");
+        assertThat(written(source)).as("one at a time: both wait behind 2").isEmpty();
+        migrate(2); // the probe is now in-batch
+        state.phase = Phase.OPEN;
+        queue.stayOnSource();
+        assertThat(written(source)).containsExactly(new Frame.Command(3, "INCR n"));
+        queue.onRow(row(2, 0, "a"));
+        queue.onRow(row(2, 1, "b"));
+        queue.onDone(finalDone(2, 2));
+        assertThat(written(source))
+                .as("4 waits for 3, the request written since this cancel")
+                .isEmpty();
+        queue.onDone(finalDone(3, 0));
+        assertThat(written(source)).containsExactly(new Frame.Command(4, "INCR n"));
+        assertThat(texts(probe.await())).containsExactly("a", "b");
+    }
+
+    @Test
     void afterMigrateCancelARequestWrittenBeforeItHoldsBackLaterOnesUntilAnswered() {
         submit(1, "INCR n");
         written(source);
