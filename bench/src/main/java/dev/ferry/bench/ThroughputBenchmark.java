@@ -26,9 +26,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Small-command throughput of one reference server (SET/GET of a session variable) from N
- * concurrent closed-loop sessions, plain and pipelined, next to {@code redis-benchmark} against a
- * {@code redis-server} on the same machine with the same concurrency and pipeline depth. Both
- * clients run in their own process next to their server; the ratio is what matters.
+ * concurrent closed-loop sessions, with one command outstanding per session and then pipelined
+ * (P commands written back to back on each session, the next P once all have answered, as
+ * {@code redis-benchmark -P}), next to {@code redis-benchmark} against a {@code redis-server} on
+ * the same machine with the same concurrency and pipeline depth. Both clients run in their own
+ * process next to their server; the ratio is what matters.
  */
 final class ThroughputBenchmark {
     private static final Logger log = LoggerFactory.getLogger(ThroughputBenchmark.class);
@@ -52,14 +54,12 @@ final class ThroughputBenchmark {
                         .eventLoopThreads(1)
                         .build())) {
             List<FerrySession> sessions = new ArrayList<>();
+            while (sessions.size() < o.clients()) sessions.add(client.connect());
             for (int depth : new int[] {1, o.pipeline()}) {
-                // A session runs one command at a time (the protocol has no pipelining), so the
-                // pipelined case keeps as many commands outstanding with that many more sessions.
-                while (sessions.size() < o.clients() * depth) sessions.add(client.connect());
                 for (String verb : new String[] {"SET", "GET"}) {
                     String cmd = verb.equals("SET") ? "SET k 0123456789abcdef" : "GET k";
-                    closedLoop(sessions, cmd, o.warmup());
-                    double rate = closedLoop(sessions, cmd, o.measure());
+                    closedLoop(sessions, cmd, depth, o.warmup());
+                    double rate = closedLoop(sessions, cmd, depth, o.measure());
                     ferry.put(key(verb, depth), rate);
                     log.info("ferry {} pipeline {}: {} commands/s", verb, depth, Math.round(rate));
                 }
@@ -99,12 +99,14 @@ final class ThroughputBenchmark {
         notes.add(String.format(
                 Locale.ROOT,
                 "%d sessions (Ferry) / connections (redis-benchmark -c %d), each closed-loop with one command outstanding, "
-                        + "then %d outstanding per client: redis-benchmark -P %d pipelines them on each connection, Ferry (whose sessions run one "
-                        + "command at a time, no pipelining in the protocol) uses that many times more sessions. Ferry: the reference server's SET/GET of a session variable (answer row + DONE), "
+                        + "then %d outstanding per client: both pipeline them on each session / connection (Ferry: executeAll of %d "
+                        + "commands, redis-benchmark -P %d), the next %d once all have answered. Ferry: the reference server's SET/GET of a session variable (answer row + DONE), "
                         + "%d s measured after %d s warm-up per case, clients in the coordinator JVM on one event loop thread; "
                         + "Redis: redis-benchmark -t set,get -n %d (x depth) against redis-server 127.0.0.1.",
                 o.clients(),
                 o.clients(),
+                o.pipeline(),
+                o.pipeline(),
                 o.pipeline(),
                 o.pipeline(),
                 o.measure().toSeconds(),
@@ -129,9 +131,13 @@ final class ThroughputBenchmark {
         return verb + (depth == 1 ? ", 1 outstanding per client" : ", " + depth + " outstanding per client");
     }
 
-    /** Every session sends {@code command} and waits for its answer, again and again, for {@code duration}; commands per second. */
-    private static double closedLoop(List<FerrySession> sessions, String command, Duration duration)
+    /**
+     * Every session sends {@code depth} copies of {@code command} back to back and waits for all
+     * their answers, again and again, for {@code duration}; commands per second.
+     */
+    private static double closedLoop(List<FerrySession> sessions, String command, int depth, Duration duration)
             throws InterruptedException {
+        List<String> batch = java.util.Collections.nCopies(depth, command);
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicLong done = new AtomicLong();
         CountDownLatch finished = new CountDownLatch(sessions.size());
@@ -141,8 +147,9 @@ final class ThroughputBenchmark {
                 vt.execute(() -> {
                     try {
                         while (running.get()) {
-                            s.execute(command);
-                            done.incrementAndGet();
+                            if (depth == 1) s.execute(command);
+                            else s.executeAll(batch);
+                            done.addAndGet(depth);
                         }
                     } catch (RuntimeException e) {
                         log.warn("a closed-loop session failed: {}", e.toString());

@@ -24,6 +24,7 @@ public final class ClientOptions {
     private final ClientTlsOptions tls;
     private final boolean resumeOnConnectionLoss;
     private final Duration claimWait;
+    private final int maxOutstanding;
 
     private ClientOptions(Builder b) {
         if (b.serviceAddress == null) throw new IllegalArgumentException("serviceAddress is required");
@@ -47,6 +48,9 @@ public final class ClientOptions {
         this.claimWait = Objects.requireNonNull(b.claimWait, "claimWait");
         if (claimWait.isNegative())
             throw new IllegalArgumentException("claimWait must not be negative, was " + claimWait);
+        if (b.maxOutstanding < 1)
+            throw new IllegalArgumentException("maxOutstanding must be >= 1, was " + b.maxOutstanding);
+        this.maxOutstanding = b.maxOutstanding;
     }
 
     private static Duration positive(String name, Duration d) {
@@ -73,7 +77,8 @@ public final class ClientOptions {
                 .resumeBackoff(resumeBackoff)
                 .tls(tls)
                 .resumeOnConnectionLoss(resumeOnConnectionLoss)
-                .claimWait(claimWait);
+                .claimWait(claimWait)
+                .maxOutstanding(maxOutstanding);
     }
 
     /** The fleet's service address ({@code host:port}): where sessions open, and the last resume fallback. */
@@ -143,6 +148,14 @@ public final class ClientOptions {
         return claimWait;
     }
 
+    /**
+     * How many commands one session may have outstanding at once (pipelining). A submit beyond it
+     * waits for an earlier command to end (see {@link Builder#maxOutstanding}). Default 128.
+     */
+    public int maxOutstanding() {
+        return maxOutstanding;
+    }
+
     /** TLS for every connection (service address, migration targets, fallbacks), or null for plain TCP. */
     public ClientTlsOptions tls() {
         return tls;
@@ -154,7 +167,7 @@ public final class ClientOptions {
                 + connectTimeout + ", commandTimeout=" + commandTimeout + ", maxFrameLength=" + maxFrameLength
                 + ", clientName=" + clientName + ", eventLoopThreads=" + eventLoopThreads + ", resumeAttempts="
                 + resumeAttempts + ", resumeBackoff=" + resumeBackoff + ", claimWait=" + claimWait + ", tls=" + tls
-                + ", resumeOnConnectionLoss=" + resumeOnConnectionLoss + "]";
+                + ", resumeOnConnectionLoss=" + resumeOnConnectionLoss + ", maxOutstanding=" + maxOutstanding + "]";
     }
 
     public static final class Builder {
@@ -170,6 +183,7 @@ public final class ClientOptions {
         private ClientTlsOptions tls;
         private boolean resumeOnConnectionLoss;
         private Duration claimWait = Duration.ofSeconds(15);
+        private int maxOutstanding = 128;
 
         private Builder() {}
 
@@ -251,6 +265,18 @@ public final class ClientOptions {
          */
         public Builder claimWait(Duration wait) {
             this.claimWait = wait;
+            return this;
+        }
+
+        /**
+         * Bound on the commands one session has outstanding (submitted, no final DONE yet). A
+         * {@link FerrySession#submit} beyond it blocks until an earlier command ends, for at most
+         * {@link #commandTimeout(Duration)}, then throws {@link CommandTimeoutException}; nothing is
+         * sent for it. It bounds the rows and requests a session buffers, and what a migration
+         * re-sends. Default 128; 1 runs one command at a time.
+         */
+        public Builder maxOutstanding(int commands) {
+            this.maxOutstanding = commands;
             return this;
         }
 

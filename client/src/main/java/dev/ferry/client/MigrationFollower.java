@@ -24,7 +24,7 @@ final class MigrationFollower implements ResumeAttempts.Purpose {
 
     private final SessionEngine engine;
     private final SessionState state;
-    private final CommandSlot commands;
+    private final CommandQueue commands;
     private final ResumeAttempts attempts;
     private final ClientOptions options;
     private final ClientMetrics metrics;
@@ -32,7 +32,7 @@ final class MigrationFollower implements ResumeAttempts.Purpose {
     MigrationFollower(
             SessionEngine engine,
             SessionState state,
-            CommandSlot commands,
+            CommandQueue commands,
             ResumeAttempts attempts,
             ClientOptions options,
             ClientMetrics metrics) {

@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * its server's write-through save: a {@link Move} through {@link ResumeAttempts} (the same paths,
  * passes and back-off as a migration) to the service address, then to the address the session was
  * on, since that server may have restarted. Otherwise, or if that resume fails, the session is lost.
- * A command that reached the lost server may have run there, so it is ended, never re-sent.
+ * Commands that reached the lost server may have run there, so they are ended, never re-sent;
+ * the ones it never got (or deferred) go to the new server in request order.
  *
  * <p>Event-loop state, like the rest of {@link SessionEngine}.
  */
@@ -22,7 +23,7 @@ final class Reconnector implements ResumeAttempts.Purpose {
 
     private final SessionEngine engine;
     private final SessionState state;
-    private final CommandSlot commands;
+    private final CommandQueue commands;
     private final ResumeAttempts attempts;
     private final ClientOptions options;
     private final ClientMetrics metrics;
@@ -30,7 +31,7 @@ final class Reconnector implements ResumeAttempts.Purpose {
     Reconnector(
             SessionEngine engine,
             SessionState state,
-            CommandSlot commands,
+            CommandQueue commands,
             ResumeAttempts attempts,
             ClientOptions options,
             ClientMetrics metrics) {
@@ -77,8 +78,7 @@ final class Reconnector implements ResumeAttempts.Purpose {
     public void resumed(ResumeAttempts.Hop hop) {
         metrics.serverLossResumed();
         hop.leaveSource();
-        Request r = commands.takeIfMayHaveRun();
-        if (r != null) {
+        for (Request r : commands.takeMayHaveRun()) {
             // It reached the lost server and may have run there: never run it twice.
             r.stream.finish(
                     r.nextSeq,

@@ -20,6 +20,10 @@ final class Request {
     boolean inBatch;
     /** The RESUME that is in flight carries this request as attentionRequestId. */
     boolean attentionInResume;
+    /** The server holds it without a COMMAND on this connection: the in-batch request it continues. */
+    boolean carried;
+    /** Written after MIGRATE_CANCEL while the queue sends one at a time: its running shows the source's barrier is down. */
+    boolean probe;
 
     Request(ResultStream stream, int id, String text) {
         this.stream = stream;

@@ -41,6 +41,8 @@ public final class ResultStream implements Iterator<Row> {
     private boolean error;
     private FerryException failure;
     private volatile boolean cancelRequested;
+    /** Run once when the stream ends, outside the lock (on the event loop, or at once if it has ended). */
+    private final List<Runnable> onEnd = new ArrayList<>(1);
 
     ResultStream(Consumer<ResultStream> canceller, int requestId, String command, Duration timeout) {
         this.canceller = canceller;
@@ -155,6 +157,16 @@ public final class ResultStream implements Iterator<Row> {
         }
     }
 
+    /** Blocks until the command ends, within the command timeout like {@link #await()}, but takes nothing from the stream. */
+    void awaitEnd() {
+        lock.lock();
+        try {
+            waitUntil(() -> done);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void waitUntil(java.util.function.BooleanSupplier condition) {
         boolean timedOut = false;
         try {
@@ -180,23 +192,6 @@ public final class ResultStream implements Iterator<Row> {
             throw new CommandTimeoutException(
                     "command '" + command + "' (request " + Integer.toUnsignedString(requestId)
                             + ") got no final DONE within " + timeout + "; ATTENTION sent");
-        }
-    }
-
-    /** Waits for the end without throwing; used before a new submit after a cancel. */
-    void awaitEndQuietly(long maxNanos) {
-        lock.lock();
-        try {
-            long end = System.nanoTime() + maxNanos;
-            while (!done) {
-                long left = end - System.nanoTime();
-                if (left <= 0) return;
-                changed.awaitNanos(left);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -234,6 +229,7 @@ public final class ResultStream implements Iterator<Row> {
 
     /** Ends the stream. {@code failure} is null for success and for cancellation. */
     void finish(long rowCount, boolean cancelled, boolean error, FerryException failure) {
+        List<Runnable> toRun;
         lock.lock();
         try {
             if (done) return;
@@ -243,9 +239,29 @@ public final class ResultStream implements Iterator<Row> {
             this.error = error;
             this.failure = failure;
             changed.signalAll();
+            toRun = List.copyOf(onEnd);
+            onEnd.clear();
         } finally {
             lock.unlock();
         }
+        toRun.forEach(Runnable::run);
+    }
+
+    /**
+     * Runs {@code action} once the stream has ended: on the thread that ends it (the session's
+     * event loop, so it must not block), or at once on this thread if it has ended already.
+     */
+    void whenEnded(Runnable action) {
+        lock.lock();
+        try {
+            if (!done) {
+                onEnd.add(action);
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        action.run();
     }
 
     @Override

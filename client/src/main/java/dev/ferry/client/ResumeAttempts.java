@@ -68,7 +68,7 @@ final class ResumeAttempts {
 
     private final SessionEngine engine;
     private final SessionState state;
-    private final CommandSlot commands;
+    private final CommandQueue commands;
     private final ClientOptions options;
     private final ClientMetrics metrics;
     private final EventLoop loop;
@@ -80,7 +80,7 @@ final class ResumeAttempts {
     ResumeAttempts(
             SessionEngine engine,
             SessionState state,
-            CommandSlot commands,
+            CommandQueue commands,
             ClientOptions options,
             ClientMetrics metrics,
             EventLoop loop,

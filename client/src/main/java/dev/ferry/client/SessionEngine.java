@@ -8,7 +8,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
-import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@link SessionState}: phase, connection, server, resume token; what callers may read;</li>
  *   <li>{@link SessionOpener}: HELLO → WELCOME on the service address;</li>
- *   <li>{@link CommandSlot}: the one outstanding command, its frames, and whether it is re-sent after a move;</li>
+ *   <li>{@link CommandQueue}: the outstanding commands in request order, their frames, and which are re-sent after a move;</li>
  *   <li>{@link ResumeAttempts}: the {@link Move} in progress, path after path, RESUME → WELCOME, with back-off;</li>
  *   <li>{@link MigrationFollower}: MIGRATE, MIGRATE_CANCEL, and what a completed or failed migration means;</li>
  *   <li>{@link Reconnector}: a connection lost with no migration, resumed from a write-through save or lost.</li>
@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * nothing here blocks.
  *
  * <p>Callers on other threads come in only through {@link #open}, {@link #submit}, {@link #cancel},
- * {@link #abandonUnanswered} and {@link #closeAsync}, which hop onto the loop ({@link #runOnLoop});
+ * and {@link #closeAsync}, which hop onto the loop ({@link #runOnLoop});
  * once the loop refuses tasks (the client is shut down) they end their own future or stream and
  * touch no session state. They read only the volatile fields of {@link SessionState}, each on its
  * own. What goes back to them goes through {@link ResultStream} (its own lock) and completed
@@ -48,7 +48,7 @@ final class SessionEngine {
     private final ClientMetrics metrics;
     private final EventLoop loop;
     private final SessionState state = new SessionState();
-    private final CommandSlot commands;
+    private final CommandQueue commands;
     private final SessionOpener opener;
     private final ResumeAttempts attempts;
     private final MigrationFollower follower;
@@ -59,7 +59,7 @@ final class SessionEngine {
         this.loop = loop;
         Bootstrap bootstrap =
                 template.clone(loop).handler(new SessionChannelInitializer(this, options.maxFrameLength()));
-        this.commands = new CommandSlot(options, metrics, state);
+        this.commands = new CommandQueue(options, metrics, state);
         this.opener = new SessionOpener(state, commands, options, metrics, loop, bootstrap);
         this.attempts = new ResumeAttempts(this, state, commands, options, metrics, loop, bootstrap);
         this.follower = new MigrationFollower(this, state, commands, attempts, options, metrics);
@@ -111,24 +111,18 @@ final class SessionEngine {
         }
     }
 
-    void cancel(ResultStream stream) {
-        runOnLoop(() -> commands.cancel(stream));
+    /** Hands several requests to the loop in one task (a pipelined batch), in order. */
+    void submitAll(List<Request> batch) {
+        if (!runOnLoop(() -> batch.forEach(commands::submit))) {
+            for (Request r : batch) {
+                r.stream.finish(
+                        0, false, false, new FerryException("the client is closed; " + r.describe() + " was not sent"));
+            }
+        }
     }
 
-    /**
-     * The server did not answer the ATTENTION for {@code stream} in time: it breaks the rule that
-     * every request ends with exactly one final DONE, so the session cannot go on (the next command
-     * would wait behind this one forever). Ends the session; the caller sees {@link #failure()}.
-     */
-    void abandonUnanswered(ResultStream stream, Duration waited) {
-        runOnLoop(() -> {
-            Request r = commands.current();
-            if (r == null || r.stream != stream) return; // it ended after all
-            failSession(new SessionLostException(
-                    "session " + state.sessionId + ": " + state.serverAddress + " did not end " + r.describe()
-                            + " within " + waited + " of the ATTENTION sent for it; the session is closed",
-                    null));
-        });
+    void cancel(ResultStream stream) {
+        runOnLoop(() -> commands.cancel(stream));
     }
 
     CompletableFuture<Void> closeAsync() {
@@ -229,7 +223,7 @@ final class SessionEngine {
     // Endings
     // =====================================================================================
 
-    /** What the user can know about the outstanding request when the session ends. */
+    /** What the user can know about the outstanding requests when the session ends. */
     String outstandingNote() {
         return commands.outstandingNote(attempts.current() != null);
     }
@@ -258,14 +252,14 @@ final class SessionEngine {
         opener.cancelTimer();
         if (attempts.current() != null) attempts.drop();
         if (state.failure == null) state.failure = new FerryException("session " + state.sessionId + " is closed");
-        Request r = commands.take();
-        if (r != null)
+        for (Request r : commands.takeAll()) {
             r.stream.finish(
                     r.nextSeq,
                     false,
                     false,
                     new FerryException(
                             "session " + state.sessionId + " was closed while " + r.describe() + " was outstanding"));
+        }
         opener.abandon();
         Channel ch = state.channel;
         if (ch == null) {

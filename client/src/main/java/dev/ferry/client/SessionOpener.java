@@ -25,7 +25,7 @@ final class SessionOpener {
     private static final Logger log = LoggerFactory.getLogger(SessionOpener.class);
 
     private final SessionState state;
-    private final CommandSlot commands;
+    private final CommandQueue commands;
     private final ClientOptions options;
     private final ClientMetrics metrics;
     private final EventLoop loop;
@@ -38,7 +38,7 @@ final class SessionOpener {
 
     SessionOpener(
             SessionState state,
-            CommandSlot commands,
+            CommandQueue commands,
             ClientOptions options,
             ClientMetrics metrics,
             EventLoop loop,

@@ -104,22 +104,97 @@ class BasicCommandTest extends ClientTestBase {
     }
 
     @Test
-    void oneCommandAtATime() {
+    void manyCommandsOutstandingAreWrittenAtOnceAndEndInOrder() throws Exception {
         FakeServer a = server("a");
         FerrySession session = client(a, true).connect();
         FakeConnection conn = a.awaitConnection();
         conn.expect(Frame.Hello.class);
 
         ResultStream first = session.submit("SLEEP 100");
-        assertThatThrownBy(() -> session.submit("PING"))
-                .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("still outstanding");
-        int id = conn.expect(Frame.Command.class).requestId();
-        conn.send(done(id, 0));
-        first.await();
-        ResultStream second = session.submit("PING");
-        conn.send(done(conn.expect(Frame.Command.class).requestId(), 0));
-        second.await();
+        var second = session.executeAsync("GET k");
+        int id1 = conn.expect(Frame.Command.class).requestId();
+        Frame.Command c2 = conn.expect(Frame.Command.class);
+        assertThat(c2.text()).isEqualTo("GET k");
+        assertThat(c2.requestId()).as("ids increase in request order").isGreaterThan(id1);
+        assertThat(second).isNotDone();
+
+        conn.send(done(id1, 0), row(c2.requestId(), 0, "v"), done(c2.requestId(), 1));
+        assertThat(first.await().rowCount()).isZero();
+        assertThat(second.get(10, java.util.concurrent.TimeUnit.SECONDS).firstText())
+                .isEqualTo("v");
+    }
+
+    @Test
+    void executeAllReturnsResultsInOrderAndAFailedCommandDoesNotStopTheOthers() throws Exception {
+        FakeServer a = server("a");
+        FerrySession session = client(a, true).connect();
+        FakeConnection conn = a.awaitConnection();
+        conn.expect(Frame.Hello.class);
+
+        var all = session.executeAllAsync(List.of("A", "B", "C"));
+        List<Frame.Command> cmds = List.of(
+                conn.expect(Frame.Command.class), conn.expect(Frame.Command.class), conn.expect(Frame.Command.class));
+        assertThat(cmds).extracting(Frame.Command::text).containsExactly("A", "B", "C");
+        conn.send(
+                row(cmds.get(0).requestId(), 0, "a"),
+                done(cmds.get(0).requestId(), 1),
+                new Frame.Message(cmds.get(1).requestId(), Severity.ERROR, "no B"),
+                new Frame.Done(cmds.get(1).requestId(), DoneFlags.FINAL | DoneFlags.ERROR, 0),
+                row(cmds.get(2).requestId(), 0, "c"),
+                done(cmds.get(2).requestId(), 1));
+        List<Result> results = all.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(results).extracting(Result::error).containsExactly(false, true, false);
+        assertThat(results.get(0).firstText()).isEqualTo("a");
+        assertThat(results.get(2).firstText()).isEqualTo("c");
+    }
+
+    @Test
+    void executeAllWaitsForEveryCommandAndKeepsEachOnesRows() throws Exception {
+        FakeServer a = server("a");
+        FerrySession session = client(a, true).connect();
+        FakeConnection conn = a.awaitConnection();
+        conn.expect(Frame.Hello.class);
+
+        var caller = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        try (caller) {
+            var results = caller.submit(() -> session.executeAll(List.of("STREAM 2", "GET k")));
+            int id1 = conn.expect(Frame.Command.class).requestId();
+            int id2 = conn.expect(Frame.Command.class).requestId();
+            conn.send(row(id1, 0, "r0"), row(id1, 1, "r1"), done(id1, 2), row(id2, 0, "v"), done(id2, 1));
+            List<Result> r = results.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(texts(r.get(0).rows())).containsExactly("r0", "r1");
+            assertThat(texts(r.get(1).rows())).containsExactly("v");
+        }
+    }
+
+    @Test
+    void aSubmitBeyondMaxOutstandingWaitsForRoomThenFailsClearly() {
+        FakeServer a = server("a");
+        FerryClient client = client(ClientOptions.builder()
+                .serviceAddress(a.address())
+                .maxOutstanding(2)
+                .commandTimeout(java.time.Duration.ofSeconds(2))
+                .build());
+        FerrySession session = client.connect();
+        FakeConnection conn = a.awaitConnection();
+        conn.expect(Frame.Hello.class);
+
+        ResultStream first = session.submit("ONE");
+        session.submit("TWO");
+        assertThatThrownBy(() -> session.submit("THREE"))
+                .isInstanceOf(CommandTimeoutException.class)
+                .hasMessageContaining("maxOutstanding");
+        int id1 = conn.expect(Frame.Command.class).requestId();
+        int id2 = conn.expect(Frame.Command.class).requestId();
+        assertThat(conn.poll()).as("nothing was sent for THREE").isNull();
+
+        conn.send(done(id1, 0));
+        org.awaitility.Awaitility.await().atMost(dev.ferry.testkit.Waits.STATE).until(first::isDone);
+        ResultStream fourth = session.submit("FOUR"); // the first ended: there is room again
+        Frame.Command c4 = conn.expect(Frame.Command.class);
+        assertThat(c4.text()).isEqualTo("FOUR");
+        conn.send(done(id2, 0), done(c4.requestId(), 0));
+        assertThat(fourth.awaitOutcome().error()).isFalse();
     }
 
     @Test

@@ -72,6 +72,8 @@ final class ServerSession implements Session {
     private ServerRequest running;
     /** An export task waits in the executor's queue (it looks at the lifecycle again when it runs). */
     private boolean exportQueued;
+    /** Defers pipelined commands from the export until the client's order is restored after a cancel. */
+    private final DeferralBarrier barrier = new DeferralBarrier();
 
     ServerSession(
             ServerRuntime rt,
@@ -192,7 +194,6 @@ final class ServerSession implements Session {
             }
             return false;
         }
-        ServerRequest resumeHere = null;
         try {
             synchronized (this) {
                 if (!(result instanceof ClaimResult.Claimed)) {
@@ -212,16 +213,29 @@ final class ServerSession implements Session {
                     return false;
                 }
                 disarmDeadline();
+                // Queued before MIGRATE_CANCEL goes out, so it runs ahead of any command the client sends
+                // on reading it (its re-sends come after the in-batch request's continuation), and after
+                // every command that arrived before (the barrier defers those). It takes this lock first,
+                // so nothing of it runs before the MIGRATE_CANCEL is written.
+                ServerRequest inBatch = exportedRequest;
+                exportedRequest = null;
+                if (inBatch != null) open.put(inBatch.id(), inBatch);
+                executor.execute(() -> afterCancel(inBatch));
                 write(new Frame.MigrateCancel(migrationId));
                 rt.metrics.migrationsCancelled.increment();
-                resumeHere = exportedRequest;
-                exportedRequest = null;
             }
             return true;
         } finally {
-            if (resumeHere != null) resumeLocally(resumeHere);
             maybeExport();
         }
+    }
+
+    /** On the executor, in arrival order: the cancel takes effect; the in-batch request (if any) goes on here. */
+    private void afterCancel(ServerRequest inBatch) {
+        synchronized (this) {
+            barrier.cancelled();
+        }
+        if (inBatch != null) runResumed(inBatch);
     }
 
     @Override
@@ -388,13 +402,20 @@ final class ServerSession implements Session {
     private void runCommand(ServerRequest request) {
         boolean serve;
         synchronized (this) {
-            serve = lifecycle.servesCommands();
+            serve = lifecycle.servesCommands() && barrier.admits(request.id());
             if (serve) running = request;
         }
         if (!serve) {
             // Invariant 4: once the context is exported this server runs nothing; the client re-sends it.
-            if (request.defer()) rt.metrics.commandsDeferred.increment();
-            open.remove(request.id());
+            // After a cancel the barrier goes on deferring until the client's re-sends arrive. The id is
+            // free again before the DEFERRED goes out: a client that re-sends at once must not find it in use.
+            open.remove(request.id(), request);
+            if (request.defer()) {
+                rt.metrics.commandsDeferred.increment();
+                synchronized (this) {
+                    barrier.deferred(request.id());
+                }
+            }
             return;
         }
         if (!request.start()) {
@@ -524,6 +545,7 @@ final class ServerSession implements Session {
                 return;
             }
             exportedRequest = inBatch;
+            barrier.raise();
             if (inBatch != null) open.remove(inBatch.id(), inBatch);
             write(migrateFrame(inBatch));
             migrateSentNanos = System.nanoTime();

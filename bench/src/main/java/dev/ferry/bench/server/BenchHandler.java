@@ -37,6 +37,11 @@ public final class BenchHandler implements SessionHandler {
 
     @Override
     public void onCommand(Session session, Request request) throws Exception {
+        // Checked without a regex split: this runs before every command the reference handler serves.
+        if (!request.command().trim().regionMatches(true, 0, "STREAMFROM", 0, "STREAMFROM".length())) {
+            reference.onCommand(session, request);
+            return;
+        }
         String[] w = request.command().trim().split("\\s+");
         if (!w[0].toUpperCase(Locale.ROOT).equals("STREAMFROM")) {
             reference.onCommand(session, request);
