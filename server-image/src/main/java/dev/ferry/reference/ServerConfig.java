@@ -65,10 +65,10 @@ public record ServerConfig(
             FERRY_CLAIM_CONFIRM_TIMEOUT seconds a resume's claim may stay unconfirmed before another server may take the
                                        session over (a target that died before its WELCOME got out), 1..3600 (default 5)
             FERRY_SERVER_VERSION       what the VERSION command answers (the image sets its tag; default: the jar's version)
-            FERRY_WARMUP_ITERATIONS    warm-up sessions run on loopback before /healthz/ready says ready (commands, a STREAM,
-                                       a migration to itself through the store), 0..100000; 0 = none (default 0; the
-                                       image sets 300)
-            FERRY_WARMUP_MAX_SECONDS   the warm-up ends after this long even with iterations left, 1..3600 (default 30)
+            FERRY_WARMUP_ITERATIONS    warm-up sessions run on loopback, 4 at a time, before /healthz/ready says ready
+                                       (commands, a STREAM, a migration to itself through the store), 0..100000;
+                                       0 = none (default 0; the image sets 300)
+            FERRY_WARMUP_MAX_SECONDS   the warm-up ends after this long even with iterations left, 1..3600 (default 10)
             """;
 
     public static ServerConfig fromEnvironment(Map<String, String> env) {
@@ -131,7 +131,7 @@ public record ServerConfig(
         }
         long claimConfirm = integer(env, "FERRY_CLAIM_CONFIRM_TIMEOUT", 5, 1, 3600, problems);
         int warmUpIterations = (int) integer(env, "FERRY_WARMUP_ITERATIONS", 0, 0, 100_000, problems);
-        long warmUpSeconds = integer(env, "FERRY_WARMUP_MAX_SECONDS", 30, 1, 3600, problems);
+        long warmUpSeconds = integer(env, "FERRY_WARMUP_MAX_SECONDS", 10, 1, 3600, problems);
         String version = env.get("FERRY_SERVER_VERSION");
         if (version == null || version.isBlank()) version = jarVersion();
         if (!problems.isEmpty()) {

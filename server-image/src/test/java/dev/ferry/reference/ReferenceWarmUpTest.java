@@ -63,6 +63,28 @@ class ReferenceWarmUpTest {
     }
 
     @Test
+    void withMigrationDisabledTheWarmUpLeavesTheMigrationOut(RedisServer redis) throws Exception {
+        try (ReferenceServer server = ReferenceServer.start(ServerConfig.fromEnvironment(env(
+                "FERRY_STORE_URI",
+                redis.uri(),
+                "FERRY_WARMUP_ITERATIONS",
+                "5",
+                "FERRY_IDLE_MIGRATION_TIMER",
+                "0",
+                "FERRY_SESSION_IDLE_TIMER",
+                "0")))) {
+            WarmUp.Result result = server.warmUp();
+
+            assertThat(result.failed()).isZero();
+            assertThat(result.completed()).isEqualTo(5);
+            assertThat(get(server, "/healthz/ready").statusCode()).isEqualTo(200);
+            assertThat(get(server, "/metrics").body())
+                    .contains("ferry_sessions_opened_total 5.0")
+                    .contains("ferry_migrations_requested_total 0.0");
+        }
+    }
+
+    @Test
     void withoutTheVariableThereIsNoWarmUp(RedisServer redis) throws Exception {
         try (ReferenceServer server =
                 ReferenceServer.start(ServerConfig.fromEnvironment(env("FERRY_STORE_URI", redis.uri())))) {
@@ -78,7 +100,7 @@ class ReferenceWarmUpTest {
     void theVariablesAreChecked() {
         ServerConfig defaults = ServerConfig.fromEnvironment(env());
         assertThat(defaults.warmUpIterations()).isZero();
-        assertThat(defaults.warmUpAtMost()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(defaults.warmUpAtMost()).isEqualTo(Duration.ofSeconds(10));
         ServerConfig set =
                 ServerConfig.fromEnvironment(env("FERRY_WARMUP_ITERATIONS", "300", "FERRY_WARMUP_MAX_SECONDS", "7"));
         assertThat(set.warmUpIterations()).isEqualTo(300);

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -19,6 +23,7 @@ class WarmUpTest {
         WarmUp warmUp = WarmUp.of(
                 "t",
                 100,
+                1,
                 Duration.ofSeconds(5),
                 index -> {
                     ran.incrementAndGet();
@@ -33,6 +38,25 @@ class WarmUpTest {
         assertThat(result.took()).isEqualTo(Duration.ofSeconds(5));
         assertThat(result.stoppedBecause()).contains("time (5 s) was up");
         assertThat(warmUp.isDone()).isTrue();
+    }
+
+    @Test
+    void runsItsIterationsConcurrentlyWhenAsked() {
+        // Each iteration waits at the barrier for three others: the warm-up completes only if four run at a time.
+        CyclicBarrier fourAtATime = new CyclicBarrier(4);
+        Set<String> threads = ConcurrentHashMap.newKeySet();
+        WarmUp warmUp = WarmUp.of("t", 8, 4, Duration.ofMinutes(1), index -> {
+            threads.add(Thread.currentThread().getName());
+            fourAtATime.await(30, TimeUnit.SECONDS);
+        });
+
+        WarmUp.Result result = warmUp.run();
+
+        assertThat(result.completed()).isEqualTo(8);
+        assertThat(result.failed()).isZero();
+        assertThat(threads).hasSize(4);
+        assertThatThrownBy(() -> WarmUp.of("t", 1, 0, Duration.ofSeconds(1), i -> {}))
+                .hasMessageContaining("concurrency");
     }
 
     @Test
@@ -64,6 +88,7 @@ class WarmUpTest {
     @Test
     void noneIsDoneAtOnceAndBadArgumentsAreRefused() {
         assertThat(WarmUp.none("t").isDone()).isTrue();
+        assertThat(WarmUp.none("t").run().stoppedBecause()).isEqualTo("there is no warm-up");
         assertThat(WarmUp.of("t", 0, Duration.ofSeconds(1), i -> {}).state()).isEqualTo(WarmUp.State.DONE);
         assertThat(WarmUp.of("t", 1, Duration.ofSeconds(1), i -> {}).state()).isEqualTo(WarmUp.State.PENDING);
         assertThatThrownBy(() -> WarmUp.of("t", -1, Duration.ofSeconds(1), i -> {}))
