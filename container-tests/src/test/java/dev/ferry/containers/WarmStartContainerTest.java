@@ -61,7 +61,10 @@ class WarmStartContainerTest {
             Map<String, Long> off = classSources(fleet, "aot-off", "-Xlog:class+load=info " + NO_CACHE, "0");
             log.info("SUMMARY AOT cache off: Ferry classes by source {}", off);
             assertThat(off.getOrDefault("AOT cache", 0L)).isZero();
-            assertThat(off.get("jar")).isGreaterThan(100);
+            assertThat(off.getOrDefault("jar", 0L)).isGreaterThan(50);
+            // With the cache, at least as many of Ferry's classes come from it as the server loads from jars without it
+            // (the cache links ahead some that a cold start loads later).
+            assertThat(cached.get("AOT cache")).isGreaterThanOrEqualTo(off.get("jar"));
 
             // A cache this JVM cannot use (other object headers than the training run's): the JVM says so in the
             // log, starts without it and serves.
