@@ -14,7 +14,7 @@
 #     every kind of command for LOAD_SECONDS;
 # then SIGTERM: the server drains and exits, and the JVM writes the cache on its way out. Finally the cache is
 # checked with -XX:AOTMode=on, which refuses to start on a cache the JVM cannot use.
-# Every container it starts is removed on exit, whatever happened.
+# Every container it starts, and IMAGE (loaded only for this run), are removed on exit, whatever happened.
 set -euo pipefail
 
 engine=$1 image=$2 redis_image=$3 out=$4 iterations=${5:-1000} load_seconds=${6:-15}
@@ -24,6 +24,7 @@ say() { echo "aot-train: $*" >&2; }
 
 cleanup() {
   "$engine" rm -f -t 0 "$load" "$server" "$redis" >/dev/null 2>&1 || true
+  "$engine" rmi "$image" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
