@@ -23,7 +23,8 @@ redis="$run_id-redis" server="$run_id-server" load="$run_id-load"
 say() { echo "aot-train: $*" >&2; }
 
 cleanup() {
-  "$engine" rm -f -t 0 "$load" "$server" "$redis" >/dev/null 2>&1 || true
+  # One name per call: given several, podman rm stops at the first that does not exist and still exits 0.
+  for c in "$load" "$server" "$redis"; do "$engine" rm -f -t 0 "$c" >/dev/null 2>&1 || true; done
   "$engine" rmi "$image" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
