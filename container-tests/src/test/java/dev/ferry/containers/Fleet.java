@@ -25,6 +25,9 @@ final class Fleet implements AutoCloseable {
     private static final String PORT_TAKEN = "Address already in use";
 
     RedisContainer redis;
+    /** The test's name: its containers' log files are named after it. */
+    final String testName;
+
     final List<ServerContainer> servers = new ArrayList<>();
     private final List<FerryClient> clients = new ArrayList<>();
 
@@ -32,6 +35,7 @@ final class Fleet implements AutoCloseable {
      * @param names servers to start, in order; {@code peers} gives each one's FERRY_PEERS (by name)
      */
     Fleet(String testName, List<String> names, Map<String, List<String>> peers) {
+        this.testName = testName;
         for (int attempt = 1; ; attempt++) {
             try {
                 start(testName, names, peers);

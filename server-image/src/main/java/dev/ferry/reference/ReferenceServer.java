@@ -3,12 +3,15 @@ package dev.ferry.reference;
 import dev.ferry.server.FerryServer;
 import dev.ferry.server.ServerOptions;
 import dev.ferry.server.SessionHandler;
+import dev.ferry.server.WarmUp;
 import dev.ferry.server.admin.AdminOptions;
 import dev.ferry.server.admin.AdminServer;
 import dev.ferry.store.ContextStore;
 import dev.ferry.store.ContextStoreOptions;
 import dev.ferry.store.ContextStores;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -26,12 +29,23 @@ public final class ReferenceServer implements AutoCloseable {
     private final ContextStore store;
     private final FerryServer server;
     private final AdminServer admin;
+    private final WarmUp warmUp;
+    /** What the warm-up holds open (its client) until it has run. */
+    private final List<AutoCloseable> warmUpResources;
 
-    private ReferenceServer(ServerConfig config, ContextStore store, FerryServer server, AdminServer admin) {
+    private ReferenceServer(
+            ServerConfig config,
+            ContextStore store,
+            FerryServer server,
+            AdminServer admin,
+            WarmUp warmUp,
+            List<AutoCloseable> warmUpResources) {
         this.config = config;
         this.store = store;
         this.server = server;
         this.admin = admin;
+        this.warmUp = warmUp;
+        this.warmUpResources = warmUpResources;
     }
 
     public static ReferenceServer start(ServerConfig config) {
@@ -62,21 +76,53 @@ public final class ReferenceServer implements AutoCloseable {
                     .tls(config.tls())
                     .build());
             server.setPeers(config.peers());
+            List<AutoCloseable> warmUpResources = new ArrayList<>();
             try {
+                // Readiness waits for the warm-up (FERRY_WARMUP_ITERATIONS; none by default): see warmUp().
+                WarmUp warmUp = ReferenceWarmUp.forServer(config, server, warmUpResources)
+                        .bindTo(server.meterRegistry());
                 AdminOptions.Builder admin = AdminOptions.builder()
                         .bindHost(config.bindHost())
                         .port(config.adminPort())
-                        .tls(config.adminTls());
+                        .tls(config.adminTls())
+                        .readyAfter(warmUp);
                 if (config.adminToken() != null) admin.bearerToken(config.adminToken());
                 else admin.insecureNoAuth();
-                return new ReferenceServer(config, store, server, AdminServer.start(admin.build(), server));
+                return new ReferenceServer(
+                        config, store, server, AdminServer.start(admin.build(), server), warmUp, warmUpResources);
             } catch (RuntimeException e) {
+                closeQuietly(warmUpResources);
                 server.close();
                 throw e;
             }
         } catch (RuntimeException e) {
             store.close();
             throw e;
+        }
+    }
+
+    /**
+     * Runs the warm-up ({@code FERRY_WARMUP_ITERATIONS} real sessions on loopback; nothing when it is 0) on the
+     * calling thread; /healthz/ready answers 503 until it has returned. Call it once, after {@link #start}.
+     */
+    public WarmUp.Result warmUp() {
+        try {
+            return warmUp.run();
+        } finally {
+            closeQuietly(warmUpResources);
+        }
+    }
+
+    private static void closeQuietly(List<AutoCloseable> resources) {
+        synchronized (resources) { // the warm-up's thread or the SIGTERM hook, whichever comes first
+            for (AutoCloseable r : resources) {
+                try {
+                    r.close();
+                } catch (Exception e) {
+                    log.warn("warm-up: closing {} failed: {}", r, e.toString());
+                }
+            }
+            resources.clear();
         }
     }
 
@@ -117,6 +163,7 @@ public final class ReferenceServer implements AutoCloseable {
 
     @Override
     public void close() {
+        closeQuietly(warmUpResources);
         admin.close();
         server.close();
         store.close();
@@ -137,6 +184,7 @@ public final class ReferenceServer implements AutoCloseable {
         }
         ReferenceServer server = start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownGracefully, "ferry-sigterm"));
+        server.warmUp();
         server.printReady();
         // Netty's threads are daemons: main keeps the JVM alive until SIGTERM runs the hook.
         try {

@@ -35,7 +35,9 @@ public record ServerConfig(
         Path storeCaFile,
         boolean writeThrough,
         Duration claimConfirmTimeout,
-        String version) {
+        String version,
+        int warmUpIterations,
+        Duration warmUpAtMost) {
 
     /** The variables, with defaults, for --help and error messages. */
     public static final String HELP = """
@@ -63,6 +65,10 @@ public record ServerConfig(
             FERRY_CLAIM_CONFIRM_TIMEOUT seconds a resume's claim may stay unconfirmed before another server may take the
                                        session over (a target that died before its WELCOME got out), 1..3600 (default 5)
             FERRY_SERVER_VERSION       what the VERSION command answers (the image sets its tag; default: the jar's version)
+            FERRY_WARMUP_ITERATIONS    warm-up sessions run on loopback, 4 at a time, before /healthz/ready says ready
+                                       (commands, a STREAM, a migration to itself through the store), 0..100000;
+                                       0 = none (default 0; the image sets 300)
+            FERRY_WARMUP_MAX_SECONDS   the warm-up ends after this long even with iterations left, 1..3600 (default 10)
             """;
 
     public static ServerConfig fromEnvironment(Map<String, String> env) {
@@ -124,6 +130,8 @@ public record ServerConfig(
                     "FERRY_WRITE_THROUGH=true needs FERRY_SESSION_IDLE_TIMER above 0: saved contexts live that long in the store");
         }
         long claimConfirm = integer(env, "FERRY_CLAIM_CONFIRM_TIMEOUT", 5, 1, 3600, problems);
+        int warmUpIterations = (int) integer(env, "FERRY_WARMUP_ITERATIONS", 0, 0, 100_000, problems);
+        long warmUpSeconds = integer(env, "FERRY_WARMUP_MAX_SECONDS", 10, 1, 3600, problems);
         String version = env.get("FERRY_SERVER_VERSION");
         if (version == null || version.isBlank()) version = jarVersion();
         if (!problems.isEmpty()) {
@@ -148,7 +156,9 @@ public record ServerConfig(
                 storeCa,
                 writeThrough,
                 Duration.ofSeconds(claimConfirm),
-                version.strip());
+                version.strip(),
+                warmUpIterations,
+                Duration.ofSeconds(warmUpSeconds));
     }
 
     /** The version in the jar's manifest (set by the build), or "dev" when run from classes. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.protocol.SessionId;
 import dev.ferry.server.Drain;
 import dev.ferry.server.FerryServer;
+import dev.ferry.server.WarmUp;
 import io.micrometer.core.instrument.Gauge;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -24,12 +25,14 @@ final class AdminEndpoints {
     private final FerryServer server;
     private final StoreHealth storeHealth;
     private final Executor blocking;
+    private final WarmUp warmUp;
 
     /** The last store ping's outcome for the gauge: 1 up, 0 down, -1 not checked yet. */
     private final AtomicInteger storeUp = new AtomicInteger(-1);
 
-    AdminEndpoints(FerryServer server, StoreHealth storeHealth, Executor blocking) {
+    AdminEndpoints(FerryServer server, StoreHealth storeHealth, Executor blocking, WarmUp warmUp) {
         this.server = server;
+        this.warmUp = warmUp;
         this.storeHealth = storeHealth;
         this.blocking = blocking;
         if (storeHealth.checksStore()) {
@@ -62,6 +65,19 @@ final class AdminEndpoints {
                                             "error",
                                             "the server is draining or stopping and takes no new sessions; "
                                                     + "it becomes ready again when the drain is cancelled (DELETE /v1/drain)")));
+        }
+        if (warmUp != null && !warmUp.isDone()) {
+            return done(AdminResponse.json(
+                    503,
+                    Json.object()
+                            .put("status", "NOT_READY")
+                            .put("serving", true)
+                            .put("warmUp", warmUp.state().name())
+                            .put(
+                                    "error",
+                                    "the server is warming up (" + warmUp.completedIterations() + " of "
+                                            + warmUp.iterations()
+                                            + " iterations) and takes sessions when it is done")));
         }
         return storeHealth.check().thenApply(this::noted).thenApply(result -> {
             ObjectNode body = Json.object().put("serving", true);

@@ -1,5 +1,6 @@
 package dev.ferry.server.admin;
 
+import dev.ferry.server.WarmUp;
 import dev.ferry.server.tls.TlsOptions;
 import java.time.Duration;
 import java.util.Objects;
@@ -21,6 +22,7 @@ public final class AdminOptions {
     private final Duration storePingCacheTtl;
     private final Duration idleTimeout;
     private final TlsOptions tls;
+    private final WarmUp warmUp;
 
     private AdminOptions(Builder b) {
         this.bindHost = b.bindHost;
@@ -33,6 +35,7 @@ public final class AdminOptions {
         this.storePingCacheTtl = b.storePingCacheTtl;
         this.idleTimeout = b.idleTimeout;
         this.tls = b.tls;
+        this.warmUp = b.warmUp;
     }
 
     public static Builder builder() {
@@ -79,6 +82,11 @@ public final class AdminOptions {
         return tls;
     }
 
+    /** Readiness waits for it to finish; null = nothing to wait for. */
+    public WarmUp warmUp() {
+        return warmUp;
+    }
+
     @Override
     public String toString() {
         // Never print the token itself.
@@ -100,8 +108,18 @@ public final class AdminOptions {
         private Duration storePingCacheTtl = Duration.ofSeconds(1);
         private Duration idleTimeout = Duration.ofSeconds(30);
         private TlsOptions tls;
+        private WarmUp warmUp;
 
         private Builder() {}
+
+        /**
+         * {@code GET /healthz/ready} answers 503 ({@code "warmUp": "PENDING"} or {@code "RUNNING"}) until this
+         * warm-up has run: the pod gets no sessions while its JVM is cold. Default: none.
+         */
+        public Builder readyAfter(WarmUp warmUp) {
+            this.warmUp = warmUp;
+            return this;
+        }
 
         /**
          * Serves HTTPS only (null: plain HTTP, the default). Kubelet probes then need

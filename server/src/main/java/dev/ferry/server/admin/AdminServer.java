@@ -49,7 +49,7 @@ public final class AdminServer implements AutoCloseable {
         this.blocking = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("ferry-admin-", 0).factory());
         AdminRouter router = new AdminRouter(
-                new AdminEndpoints(server, storeHealth, blocking),
+                new AdminEndpoints(server, storeHealth, blocking, options.warmUp()),
                 auth,
                 new TokenBucket(options.requestsPerSecond(), System::nanoTime));
         boolean epoll = Epoll.isAvailable();
