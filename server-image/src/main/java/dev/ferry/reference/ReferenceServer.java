@@ -30,6 +30,7 @@ public final class ReferenceServer implements AutoCloseable {
     private final FerryServer server;
     private final AdminServer admin;
     private final WarmUp warmUp;
+    private final ReferenceWarmUp warmUpSessions;
     /** What the warm-up holds open (its client) until it has run. */
     private final List<AutoCloseable> warmUpResources;
 
@@ -46,6 +47,16 @@ public final class ReferenceServer implements AutoCloseable {
         this.admin = admin;
         this.warmUp = warmUp;
         this.warmUpResources = warmUpResources;
+        this.warmUpSessions = warmUpResources.stream()
+                .filter(ReferenceWarmUp.class::isInstance)
+                .map(ReferenceWarmUp.class::cast)
+                .findFirst()
+                .orElse(null);
+    }
+
+    /** Migrations the warm-up's sessions made (through the context store), 0 without a warm-up. */
+    long warmUpMigrations() {
+        return warmUpSessions == null ? 0 : warmUpSessions.migrations();
     }
 
     public static ReferenceServer start(ServerConfig config) {
@@ -62,24 +73,19 @@ public final class ReferenceServer implements AutoCloseable {
                 config.storeUri(),
                 ContextStoreOptions.builder().trustCaPem(config.storeCaFile()).build());
         try {
-            FerryServer server = FerryServer.start(ServerOptions.builder()
-                    .serverName(config.serverName())
-                    .bindHost(config.bindHost())
-                    .port(config.port())
-                    .advertisedAddress(config.advertisedAddress())
-                    .timers(config.timers())
-                    .maxSessions(config.maxSessions())
-                    .writeThrough(config.writeThrough())
-                    .claimConfirmTimeout(config.claimConfirmTimeout())
-                    .contextStore(store)
-                    .handler(wrap.apply(new ReferenceHandler(config.serverName(), config.version())))
-                    .tls(config.tls())
+            FerryServer server = FerryServer.start(serverOptions(
+                            config, store, wrap.apply(new ReferenceHandler(config.serverName(), config.version())))
                     .build());
             server.setPeers(config.peers());
             List<AutoCloseable> warmUpResources = new ArrayList<>();
             try {
-                // Readiness waits for the warm-up (FERRY_WARMUP_ITERATIONS; none by default): see warmUp().
-                WarmUp warmUp = ReferenceWarmUp.forServer(config, server, warmUpResources)
+                // Readiness waits for the warm-up (FERRY_WARMUP_ITERATIONS; none by default): see warmUp(). Its
+                // sessions run on a warm-up server of their own with the same options and a handler of its own.
+                WarmUp warmUp = ReferenceWarmUp.forServer(
+                                config,
+                                serverOptions(
+                                        config, store, new ReferenceHandler(config.serverName(), config.version())),
+                                warmUpResources)
                         .bindTo(server.meterRegistry());
                 AdminOptions.Builder admin = AdminOptions.builder()
                         .bindHost(config.bindHost())
@@ -99,6 +105,22 @@ public final class ReferenceServer implements AutoCloseable {
             store.close();
             throw e;
         }
+    }
+
+    private static ServerOptions.Builder serverOptions(
+            ServerConfig config, ContextStore store, SessionHandler handler) {
+        return ServerOptions.builder()
+                .serverName(config.serverName())
+                .bindHost(config.bindHost())
+                .port(config.port())
+                .advertisedAddress(config.advertisedAddress())
+                .timers(config.timers())
+                .maxSessions(config.maxSessions())
+                .writeThrough(config.writeThrough())
+                .claimConfirmTimeout(config.claimConfirmTimeout())
+                .contextStore(store)
+                .handler(handler)
+                .tls(config.tls());
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.ferry.client.FerryClient;
 import dev.ferry.client.FerrySession;
 import dev.ferry.client.ResultStream;
 import dev.ferry.server.FerryServer;
+import dev.ferry.server.ServerOptions;
 import dev.ferry.server.WarmUp;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -26,8 +27,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A server with migration disabled (both timers 0) cannot move a session: its warm-up leaves the migration out.
  *
- * <p>Warm-up sessions show in the server's counters (sessions opened, migrations) like any others; they are gone
- * before the server reports ready.
+ * <p>The sessions run against a warm-up server of their own: the same SDK, handler and context store in this JVM, on
+ * an ephemeral loopback port, closed when the warm-up ends. The code they run is the serving server's code (the JIT
+ * compiles methods, not instances), but none of them shows in the serving server's sessions or counters, and its
+ * listener never sees a connection that is not a client's. The warm-up server speaks plain TCP, so where the client
+ * port speaks TLS the TLS handshake is the one path left cold.
  */
 final class ReferenceWarmUp implements WarmUp.Iteration, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReferenceWarmUp.class);
@@ -45,9 +49,9 @@ final class ReferenceWarmUp implements WarmUp.Iteration, AutoCloseable {
     private final FerryClient client;
     private final boolean migrates;
 
-    private ReferenceWarmUp(FerryServer server, String address) {
+    private ReferenceWarmUp(FerryServer server) {
         this.server = server;
-        this.address = address;
+        this.address = loopbackAddress(server.localAddress());
         this.migrates = !server.timers().migrationDisabled();
         this.client = FerryClient.create(ClientOptions.builder()
                 .serviceAddress(address)
@@ -58,19 +62,29 @@ final class ReferenceWarmUp implements WarmUp.Iteration, AutoCloseable {
     }
 
     /**
-     * The warm-up {@code config} asks for, or none: none with {@code FERRY_WARMUP_ITERATIONS=0}, and none when the
-     * client port speaks TLS (the warm-up's client has no certificate to present; said in the log).
+     * The warm-up {@code config} asks for (none with {@code FERRY_WARMUP_ITERATIONS=0}). Its warm-up server starts
+     * now, with {@code options} (the serving server's) on a loopback port of its own; it is among {@code toClose}.
      */
-    static WarmUp forServer(ServerConfig config, FerryServer server, List<AutoCloseable> toClose) {
+    static WarmUp forServer(ServerConfig config, ServerOptions.Builder options, List<AutoCloseable> toClose) {
         if (config.warmUpIterations() == 0) return WarmUp.none(config.serverName());
-        if (config.tls() != null) {
-            log.info(
-                    "{}: no warm-up: it runs a plain-TCP client on loopback and the client port speaks TLS",
-                    config.serverName());
-            return WarmUp.none(config.serverName());
+        FerryServer warmUpServer = FerryServer.start(options.serverName(config.serverName() + "-warmup")
+                .bindHost(InetAddress.getLoopbackAddress().getHostAddress())
+                .port(0)
+                .advertisedAddress(null)
+                .tls(null)
+                .build());
+        ReferenceWarmUp sessions;
+        try {
+            sessions = new ReferenceWarmUp(warmUpServer);
+        } catch (RuntimeException e) {
+            warmUpServer.close();
+            throw e;
         }
-        ReferenceWarmUp sessions = new ReferenceWarmUp(server, loopbackAddress(server.localAddress()));
         toClose.add(sessions);
+        if (config.tls() != null)
+            log.info(
+                    "{}: the warm-up runs on plain TCP: the client port's TLS handshake stays cold",
+                    config.serverName());
         return WarmUp.of(
                 config.serverName(), config.warmUpIterations(), CONCURRENT_SESSIONS, config.warmUpAtMost(), sessions);
     }
@@ -125,8 +139,17 @@ final class ReferenceWarmUp implements WarmUp.Iteration, AutoCloseable {
             throw new IllegalStateException("'" + command + "' answered '" + got + "', expected '" + answer + "'");
     }
 
+    /** Migrations the warm-up's sessions completed (each moved out of the warm-up server and back in through the store). */
+    long migrations() {
+        return client.metrics().migrationsCompleted();
+    }
+
     @Override
     public void close() {
-        client.close();
+        try {
+            client.close();
+        } finally {
+            server.close();
+        }
     }
 }
