@@ -437,13 +437,7 @@ final class InBatchBenchmark {
                 "0",
                 f.failedSessions.get() == 0));
         figures.add(figure("stream gap p50", "ms", ms(f.gapMicros, 50), ms(b.gapMicros, 50), null, null));
-        figures.add(figure(
-                "stream gap p99",
-                "ms",
-                ms(f.gapMicros, 99),
-                ms(b.gapMicros, 99),
-                "<= 50",
-                f.gapMicros.getTotalCount() > 0 && ms(f.gapMicros, 99) <= TARGET_GAP_P99_MILLIS));
+        figures.add(figure("stream gap p99", "ms", ms(f.gapMicros, 99), ms(b.gapMicros, 99), null, null));
         figures.add(figure(
                 "stream gap max",
                 "ms",
@@ -484,8 +478,8 @@ final class InBatchBenchmark {
                 "ms",
                 Math.max(0, ms(f.gapMicros, 99) - period),
                 Math.max(0, ms(b.gapMicros, 99) - period),
-                null,
-                null));
+                "<= 50",
+                f.gapMicros.getTotalCount() > 0 && ms(f.gapMicros, 99) - period <= TARGET_GAP_P99_MILLIS));
         figures.add(figure(
                 "row interval p50 away from the move, as the reader saw it",
                 "ms",
@@ -560,6 +554,9 @@ final class InBatchBenchmark {
                 "Row times are taken when the reading thread gets the row; on a saturated machine readers fall behind and then "
                         + "read buffered rows in bursts, which shows as a tiny p50 interval and a long p99 away from the move.");
         notes.add(o.warmup() + " full-size warm-up drain(s) run first and are not reported.");
+        notes.add(
+                "The target is on the gap beyond one row period, the delay the move adds: the drain asks a stream at any"
+                        + " point of its period, so the gap itself spans up to a whole period more whatever the move costs.");
         notes.add("The gap includes one row period (" + o.rowMillis()
                 + " ms); the part beyond one period is shown apart.");
         notes.add("Client counters of the Ferry run: " + f.clientCounts);
