@@ -92,9 +92,7 @@ public final class ClientOptions {
 
     /**
      * Whether the connection reads while no command is outstanding (default true): a read-ahead
-     * session sees a MIGRATE at once and moves while idle; otherwise it sees it at its next command,
-     * or when the server closes the connection (the native epoll transport reports a peer's close
-     * even while the session does not read).
+     * session sees a MIGRATE at once and moves while idle; otherwise it sees it at its next command.
      */
     public boolean readAhead() {
         return readAhead;

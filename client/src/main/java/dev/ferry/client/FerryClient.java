@@ -4,6 +4,8 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +27,6 @@ public final class FerryClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FerryClient.class);
 
     private final ClientOptions options;
-    private final ClientTransport transport;
     private final EventLoopGroup group;
     private final Bootstrap bootstrap;
     private final ClientMetrics metrics = new ClientMetrics();
@@ -38,12 +39,10 @@ public final class FerryClient implements AutoCloseable {
         ClientTls tls = options.tls() == null
                 ? null
                 : ClientTls.create(options.tls(), options.connectTimeout().toMillis());
-        this.transport =
-                ClientTransport.create(options.eventLoopThreads(), new DefaultThreadFactory("ferry-client", true));
-        this.group = transport.group();
+        this.group = new NioEventLoopGroup(options.eventLoopThreads(), new DefaultThreadFactory("ferry-client", true));
         this.bootstrap = new Bootstrap()
                 .group(group)
-                .channel(transport.channelClass())
+                .channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
                         Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -59,11 +58,6 @@ public final class FerryClient implements AutoCloseable {
 
     public ClientOptions options() {
         return options;
-    }
-
-    /** The socket transport in use: {@code "epoll"} (Netty's native transport) or {@code "nio"}. */
-    public String transport() {
-        return transport.name();
     }
 
     /** Counters and the pause histogram of every session of this client. */
