@@ -19,7 +19,8 @@ import java.util.Set;
  */
 final class DeferralBarrier {
     private boolean up;
-    private final Set<Integer> deferred = new HashSet<>();
+    /** Created at the first deferral: every session has a barrier, few ever defer (one set per idle session adds up). */
+    private Set<Integer> deferred;
 
     /** The context was exported: defer everything from here on. A barrier already up keeps what it deferred. */
     void raise() {
@@ -36,23 +37,25 @@ final class DeferralBarrier {
      */
     boolean admits(int requestId) {
         if (!up) return true;
-        if (!deferred.contains(requestId)) return false;
+        if (deferred == null || !deferred.contains(requestId)) return false;
         lower();
         return true;
     }
 
     /** The source answered DEFERRED to {@code requestId}; the client will send it again. */
     void deferred(int requestId) {
-        if (up) deferred.add(requestId);
+        if (!up) return;
+        if (deferred == null) deferred = new HashSet<>();
+        deferred.add(requestId);
     }
 
     /** MIGRATE_CANCEL went out and every command that arrived before it has been deferred or run. */
     void cancelled() {
-        if (deferred.isEmpty()) up = false;
+        if (deferred == null || deferred.isEmpty()) up = false;
     }
 
     private void lower() {
         up = false;
-        deferred.clear();
+        deferred = null;
     }
 }
