@@ -186,7 +186,9 @@ class ServerImageContainerTest {
 
             long exit = a.sigterm(Duration.ofSeconds(45));
             assertThat(exit).as("exit code after SIGTERM").isIn(0L, 143L);
-            assertThat(a.logText()).contains("draining 21 sessions");
+            // The container's output reaches the test through a log stream that can lag the container's exit.
+            await().atMost(Waits.STATE)
+                    .untilAsserted(() -> assertThat(a.logText()).contains("draining 21 sessions"));
 
             while (stream.hasNext()) seen.add(Long.parseLong(stream.next().text()));
             assertThat(stream.await().rowCount()).isEqualTo(2000);
