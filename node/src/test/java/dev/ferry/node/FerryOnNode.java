@@ -140,7 +140,10 @@ public abstract class FerryOnNode {
         });
     }
 
-    /** A fleet manifest of the reference server with the hardened settings of deploy/examples/basic-fleet.yaml. */
+    /**
+     * A fleet manifest of the reference server with the hardened settings of deploy/examples/basic-fleet.yaml and a
+     * 20-session warm-up before readiness.
+     */
     protected static String fleetManifest(
             String name, int replicas, String image, String advertise, int idleMigrationSeconds) {
         return fleetManifest(name, replicas, image, advertise, idleMigrationSeconds, "");
@@ -179,6 +182,11 @@ public abstract class FerryOnNode {
                       containers:
                         - name: server
                           image: %s
+                          env:
+                            # The image's 300-session warm-up has its own tests (container tier); here a
+                            # short one keeps readiness-after-warm-up on the path without adding minutes.
+                            - name: FERRY_WARMUP_ITERATIONS
+                              value: "20"
                           resources:
                             requests:
                               cpu: 50m
