@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -285,5 +287,33 @@ func waitMigration(t *testing.T, ch chan MigrationEvent) MigrationEvent {
 	case <-time.After(waitLimit):
 		t.Fatal("no migration")
 		return MigrationEvent{}
+	}
+}
+
+// logWatch returns an option that captures the session's log and a function that waits until a
+// line containing substr has been logged (the engine logs after each state change).
+func logWatch(t *testing.T) (Option, func(substr string)) {
+	lines := make(chan string, 256)
+	opt := WithLogf(func(format string, args ...any) {
+		line := fmt.Sprintf(format, args...)
+		t.Log(line)
+		select {
+		case lines <- line:
+		default:
+		}
+	})
+	return opt, func(substr string) {
+		t.Helper()
+		deadline := time.After(waitLimit)
+		for {
+			select {
+			case l := <-lines:
+				if strings.Contains(l, substr) {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("no log line with %q", substr)
+			}
+		}
 	}
 }
