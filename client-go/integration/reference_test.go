@@ -1,0 +1,404 @@
+// Package integration runs the Go client against the real reference server (the Java server
+// SDK's reference application) and a real redis-server, on 127.0.0.1.
+//
+// It needs FERRY_REFERENCE_CLASSPATH (the reference server's class path) and FERRY_JAVA (a Java
+// 21+ binary); FERRY_REDIS_SERVER defaults to redis-server on PATH. scripts/test-go.sh at the
+// top of the repository builds the server and sets them. Without them the tests fail, unless
+// `go test -short` is used, which skips this tier on purpose.
+package integration
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"ferry.dev/client-go/ferry"
+)
+
+const (
+	adminToken = "go-integration-token"
+	startLimit = 90 * time.Second
+	stepLimit  = 30 * time.Second
+)
+
+type tools struct {
+	java, classpath, redis string
+}
+
+func requireTools(t *testing.T) tools {
+	t.Helper()
+	tl := tools{java: os.Getenv("FERRY_JAVA"), classpath: os.Getenv("FERRY_REFERENCE_CLASSPATH"), redis: os.Getenv("FERRY_REDIS_SERVER")}
+	if tl.redis == "" {
+		if p, err := exec.LookPath("redis-server"); err == nil {
+			tl.redis = p
+		}
+	}
+	var missing []string
+	if tl.java == "" {
+		missing = append(missing, "FERRY_JAVA (a Java 21+ binary)")
+	}
+	if tl.classpath == "" {
+		missing = append(missing, "FERRY_REFERENCE_CLASSPATH (the reference server's class path)")
+	}
+	if tl.redis == "" {
+		missing = append(missing, "FERRY_REDIS_SERVER (redis-server is not on PATH)")
+	}
+	if len(missing) > 0 {
+		msg := "the integration tier against the real reference server needs " + strings.Join(missing, ", ") +
+			"; run scripts/test-go.sh from the repository's top directory, which builds the server and sets them" +
+			" (or set them yourself), or run `go test -short` to skip this tier"
+		if testing.Short() {
+			t.Skip("-short: " + msg)
+		}
+		t.Fatal(msg)
+	}
+	return tl
+}
+
+// proc is a child process whose output is kept for the test's log.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	out  bytes.Buffer
+	done chan struct{}
+}
+
+// launch runs cmd and returns once a line of its output matches ready (the match is
+// returned). It does not fail the test itself, so goroutines other than the test's may call it;
+// the process is killed and reaped at the test's cleanup either way.
+func launch(t *testing.T, name string, cmd *exec.Cmd, ready *regexp.Regexp) ([]string, error) {
+	p := &proc{name: name, cmd: cmd, done: make(chan struct{})}
+	pr, pw := io.Pipe()
+	cmd.Stdout = pw
+	cmd.Stderr = pw
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	waited := make(chan struct{})
+	go func() { cmd.Wait(); pw.Close(); close(waited) }()
+	found := make(chan []string, 1)
+	go func() {
+		defer close(p.done)
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			p.mu.Lock()
+			p.out.WriteString(line + "\n")
+			p.mu.Unlock()
+			if m := ready.FindStringSubmatch(line); m != nil {
+				select {
+				case found <- m:
+				default:
+				}
+			}
+		}
+		io.Copy(io.Discard, pr)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-waited
+		<-p.done
+		if t.Failed() {
+			t.Logf("---- output of %s ----\n%s", name, p.output())
+		}
+	})
+	select {
+	case m := <-found:
+		return m, nil
+	case <-waited:
+		<-p.done
+		return nil, fmt.Errorf("%s exited before it was ready:\n%s", name, p.output())
+	case <-time.After(startLimit):
+		return nil, fmt.Errorf("%s not ready within %v:\n%s", name, startLimit, p.output())
+	}
+}
+
+func (p *proc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+func freePort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func startRedis(t *testing.T, tl tools) string {
+	t.Helper()
+	port := freePort(t)
+	cmd := exec.Command(tl.redis, "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--save", "", "--appendonly", "no")
+	if _, err := launch(t, "redis-server", cmd, regexp.MustCompile(`Ready to accept connections`)); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("redis://127.0.0.1:%d", port)
+}
+
+type server struct {
+	name, address, admin string
+}
+
+// startServer starts a reference server on ephemeral loopback ports with store as its context
+// store; safe to call from any goroutine (see launch).
+func startServer(t *testing.T, tl tools, name, store string) (server, error) {
+	cmd := exec.Command(tl.java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", tl.classpath, "dev.ferry.reference.ReferenceServer")
+	cmd.Env = append(os.Environ(),
+		"FERRY_SERVER_NAME="+name, "FERRY_BIND=127.0.0.1", "FERRY_PORT=0", "FERRY_ADMIN_PORT=0",
+		"FERRY_ADMIN_TOKEN="+adminToken, "FERRY_STORE_URI="+store, "FERRY_PEERS=")
+	m, err := launch(t, "reference server "+name, cmd, regexp.MustCompile(`FERRY READY name=(\S+) address=(\S+) admin=(\S+)`))
+	if err != nil {
+		return server{}, err
+	}
+	return server{name: m[1], address: m[2], admin: m[3]}, nil
+}
+
+func admin(t *testing.T, s server, method, path, body string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), stepLimit)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+s.admin+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("%s %s on %s: %s: %s", method, path, s.name, resp.Status, b)
+	}
+	return string(b)
+}
+
+func migrateSession(t *testing.T, from, to server, sessionID string) {
+	t.Helper()
+	admin(t, from, "POST", "/v1/migrate", fmt.Sprintf(`{"sessions":[%q],"targets":[%q]}`, sessionID, to.address))
+}
+
+type fleet struct {
+	a, b     server
+	migrated chan ferry.MigrationEvent
+}
+
+func dial(t *testing.T, f *fleet, addr string, opts ...ferry.Option) *ferry.Session {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), stepLimit)
+	defer cancel()
+	opts = append([]ferry.Option{
+		ferry.WithMigrationListener(func(e ferry.MigrationEvent) { f.migrated <- e }),
+		ferry.WithLogf(func(format string, args ...any) { t.Logf(format, args...) }),
+	}, opts...)
+	s, err := ferry.Dial(ctx, addr, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		<-s.Done()
+	})
+	return s
+}
+
+func exec1(t *testing.T, s *ferry.Session, command string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), stepLimit)
+	defer cancel()
+	res, err := s.Execute(ctx, command)
+	if err != nil {
+		t.Fatalf("%s: %v", command, err)
+	}
+	if len(res.Rows) == 0 {
+		return ""
+	}
+	return res.Rows[0].String()
+}
+
+func waitMigration(t *testing.T, f *fleet) ferry.MigrationEvent {
+	t.Helper()
+	select {
+	case e := <-f.migrated:
+		return e
+	case <-time.After(stepLimit):
+		t.Fatal("no migration")
+		return ferry.MigrationEvent{}
+	}
+}
+
+func TestReferenceServer(t *testing.T) {
+	tl := requireTools(t)
+	store := startRedis(t, tl)
+	f := &fleet{migrated: make(chan ferry.MigrationEvent, 16)}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	// The two JVMs start side by side.
+	var a, b server
+	var errA, errB error
+	go func() {
+		defer wg.Done()
+		a, errA = startServer(t, tl, "go-it-a", store)
+	}()
+	go func() {
+		defer wg.Done()
+		b, errB = startServer(t, tl, "go-it-b", store)
+	}()
+	wg.Wait()
+	if err := errors.Join(errA, errB); err != nil {
+		t.Fatalf("starting the servers: %v", err)
+	}
+	f.a, f.b = a, b
+
+	t.Run("commands", func(t *testing.T) {
+		s := dial(t, f, a.address)
+		if s.Server() != a.name {
+			t.Fatalf("server %s", s.Server())
+		}
+		if got := exec1(t, s, "PING"); got != "PONG" {
+			t.Fatalf("PING: %q", got)
+		}
+		if got := exec1(t, s, "ECHO hello ferry"); got != "hello ferry" {
+			t.Fatalf("ECHO: %q", got)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), stepLimit)
+		defer cancel()
+		res, err := s.Execute(ctx, "STREAM 1000")
+		if err != nil || len(res.Rows) != 1000 || res.RowCount != 1000 || res.Rows[999].String() != "999" {
+			t.Fatalf("STREAM: %v", err)
+		}
+		_, err = s.Execute(ctx, "NO-SUCH-COMMAND")
+		var ce *ferry.CommandError
+		if !errors.Is(err, ferry.ErrCommandFailed) || !errors.As(err, &ce) || !strings.Contains(ce.Text, "unknown command") {
+			t.Fatalf("unknown command: %v", err)
+		}
+		// A context that ends cancels the command with ATTENTION; the session goes on.
+		short, cancelShort := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancelShort()
+		began := time.Now()
+		_, err = s.Execute(short, "SLEEP 20000")
+		if !errors.Is(err, ferry.ErrCancelled) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("SLEEP with a 300 ms context: %v", err)
+		}
+		if got := exec1(t, s, "PING"); got != "PONG" || time.Since(began) > 10*time.Second {
+			t.Fatalf("PING after the cancel: %q after %v", got, time.Since(began))
+		}
+	})
+
+	t.Run("idle migration, read-ahead", func(t *testing.T) {
+		s := dial(t, f, a.address)
+		exec1(t, s, "SET colour blue")
+		migrateSession(t, a, b, s.ID())
+		e := waitMigration(t, f) // no command: the session moves on its own
+		if e.ToServer != b.name || s.Server() != b.name || s.Migrations() != 1 {
+			t.Fatalf("event %+v, server %s", e, s.Server())
+		}
+		if got := exec1(t, s, "GET colour"); got != "blue" {
+			t.Fatalf("GET after the move: %q", got)
+		}
+		t.Logf("pause %v", s.LastMigrationPause())
+	})
+
+	t.Run("idle migration, lazy", func(t *testing.T) {
+		s := dial(t, f, b.address, ferry.WithReadAhead(false))
+		exec1(t, s, "SET n 41")
+		migrateSession(t, b, a, s.ID())
+		// Nothing is read while idle; the next command finds the MIGRATE, is deferred, and runs on a.
+		if got := exec1(t, s, "INCR n"); got != "42" {
+			t.Fatalf("INCR: %q", got)
+		}
+		if s.Server() != a.name || s.Migrations() != 1 {
+			t.Fatalf("server %s migrations %d", s.Server(), s.Migrations())
+		}
+		waitMigration(t, f)
+	})
+
+	t.Run("in-batch stream", func(t *testing.T) {
+		s := dial(t, f, a.address)
+		ctx, cancel := context.WithTimeout(context.Background(), stepLimit)
+		defer cancel()
+		rows, err := s.Query(ctx, "STREAM 200 5")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			if rows.Row().String() != strconv.Itoa(n) || rows.Row().Seq != uint64(n) {
+				t.Fatalf("row %d is %q (seq %d)", n, rows.Row().String(), rows.Row().Seq)
+			}
+			n++
+			if n == 20 {
+				migrateSession(t, a, b, s.ID())
+			}
+		}
+		if rows.Err() != nil || n != 200 || rows.RowCount() != 200 {
+			t.Fatalf("%d rows, rowCount %d: %v", n, rows.RowCount(), rows.Err())
+		}
+		if s.Migrations() != 1 || s.Server() != b.name {
+			t.Fatalf("migrations %d server %s", s.Migrations(), s.Server())
+		}
+		waitMigration(t, f)
+	})
+
+	t.Run("attention during a migrating sleep", func(t *testing.T) {
+		s := dial(t, f, b.address)
+		ctx, cancel := context.WithTimeout(context.Background(), stepLimit)
+		defer cancel()
+		rows, err := s.Query(ctx, "SLEEP 20000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		migrateSession(t, b, a, s.ID())
+		waitMigration(t, f)
+		rows.Cancel()
+		if rows.Next() || !errors.Is(rows.Err(), ferry.ErrCancelled) {
+			t.Fatalf("after the cancel: %v", rows.Err())
+		}
+		if got := exec1(t, s, "PING"); got != "PONG" || s.Server() != a.name {
+			t.Fatalf("PING: %q on %s", got, s.Server())
+		}
+	})
+
+	t.Run("drain", func(t *testing.T) {
+		s1 := dial(t, f, a.address)
+		s2 := dial(t, f, a.address, ferry.WithReadAhead(false))
+		exec1(t, s1, "SET k one")
+		exec1(t, s2, "SET k two")
+		admin(t, a, "POST", "/v1/drain", fmt.Sprintf(`{"targets":[%q],"ratePerSecond":0}`, b.address))
+		waitMigration(t, f) // s1, at once
+		if got := exec1(t, s1, "GET k"); got != "one" || s1.Server() != b.name {
+			t.Fatalf("s1: %q on %s", got, s1.Server())
+		}
+		if got := exec1(t, s2, "GET k"); got != "two" || s2.Server() != b.name {
+			t.Fatalf("s2: %q on %s", got, s2.Server())
+		}
+		// a is draining: it takes no new sessions.
+		ctx, cancel := context.WithTimeout(context.Background(), stepLimit)
+		defer cancel()
+		_, err := ferry.Dial(ctx, a.address)
+		if !errors.Is(err, ferry.ErrNotServing) {
+			t.Fatalf("Dial to a draining server: %v", err)
+		}
+	})
+}
