@@ -70,6 +70,7 @@ type stream struct {
 	rowCount uint64
 	server   string
 	paused   bool
+	discard  bool // the user has stopped reading: rows are dropped, reading never pauses
 	signal   chan struct{}
 }
 
@@ -86,6 +87,10 @@ func (st *stream) notify() {
 
 func (st *stream) addRow(r Row) (full bool) {
 	st.mu.Lock()
+	if st.discard {
+		st.mu.Unlock()
+		return false
+	}
 	st.rows = append(st.rows, r)
 	n := len(st.rows) - st.head
 	full = n >= rowsHighWater
@@ -100,7 +105,7 @@ func (st *stream) addRow(r Row) (full bool) {
 func (st *stream) isFull() bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	full := len(st.rows)-st.head >= rowsHighWater
+	full := !st.discard && len(st.rows)-st.head >= rowsHighWater
 	if full {
 		st.paused = true
 	}
@@ -213,6 +218,18 @@ func (r *Rows) Next() bool {
 func (r *Rows) end() {
 	r.ended = true
 	r.row = Row{}
+	r.st.mu.Lock()
+	if !r.st.ended {
+		// Abandoned before its end: whatever still comes for it is dropped.
+		r.st.discard = true
+		r.st.rows, r.st.head = nil, 0
+	}
+	wake := r.st.paused
+	r.st.paused = false
+	r.st.mu.Unlock()
+	if wake {
+		r.s.post(wakeEvent{})
+	}
 	if r.stop != nil {
 		r.stop()
 	}

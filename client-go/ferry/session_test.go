@@ -345,3 +345,39 @@ func TestFrameTooLargeIsProtocolError(t *testing.T) {
 		t.Fatalf("got %v", r.err)
 	}
 }
+
+// Rows closed in the middle of a big result: the rest is dropped, reading does not stall on the
+// full buffer, and the session's next request runs once the server answers the attention.
+func TestRowsCloseDropsTheRest(t *testing.T) {
+	fs := newFakeServer(t)
+	s, fc := dialFake(t, fs)
+	rows, err := s.Query(context.Background(), "BIG")
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectT[*wire.Command](fc)
+	fc.send(&wire.Row{RequestID: 1, Seq: 0, Data: []byte("first")})
+	if !rows.Next() {
+		t.Fatal(rows.Err())
+	}
+	rows.Close()
+	expectT[*wire.Attention](fc)
+	var b []byte
+	for i := 1; i < 3*rowsHighWater; i++ {
+		b, _ = wire.Append(b, &wire.Row{RequestID: 1, Seq: uint64(i), Data: []byte("x")})
+	}
+	b, _ = wire.Append(b, &wire.Done{RequestID: 1, Flags: wire.DoneFinal | wire.DoneAttention})
+	go func() {
+		fc.nc.SetWriteDeadline(time.Now().Add(waitLimit))
+		fc.nc.Write(b)
+	}()
+	ch := goExecute(s, "NEXT")
+	c := expectT[*wire.Command](fc)
+	if c.RequestID != 2 {
+		t.Fatalf("%#v", c)
+	}
+	fc.send(&wire.Done{RequestID: 2, Flags: wire.DoneFinal})
+	if r := waitExec(t, ch); r.err != nil {
+		t.Fatal(r.err)
+	}
+}
