@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"ferry.dev/client-go/ferry"
+	"ferry.dev/client-go/internal/load"
 )
 
 const (
@@ -399,6 +400,28 @@ func TestReferenceServer(t *testing.T) {
 		_, err := ferry.Dial(ctx, a.address)
 		if !errors.Is(err, ferry.ErrNotServing) {
 			t.Fatalf("Dial to a draining server: %v", err)
+		}
+	})
+
+	t.Run("load: drain of idle sessions", func(t *testing.T) {
+		c, err := startServer(t, tl, "go-it-c", store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*stepLimit)
+		defer cancel()
+		sum := load.Run(ctx, load.Config{
+			Address: b.address, Sessions: 50, Verify: true,
+			Ready: func(opened int) {
+				admin(t, b, "POST", "/v1/drain", fmt.Sprintf(`{"targets":[%q],"ratePerSecond":0}`, c.address))
+			},
+		})
+		t.Logf("summary %+v", sum)
+		if sum.Opened != 50 || sum.Migrated != 50 || sum.SessionsFailed != 0 || sum.VerifyFailed != 0 || sum.TimedOut {
+			t.Fatalf("summary %+v", sum)
+		}
+		if sum.Pause.Count != 50 || sum.ToServers[c.name] != 50 || sum.Pause.Max <= 0 {
+			t.Fatalf("pauses %+v to %v", sum.Pause, sum.ToServers)
 		}
 	})
 }
