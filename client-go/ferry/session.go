@@ -678,7 +678,7 @@ func (s *Session) protocolViolation(what string) {
 
 func (s *Session) onCurClosed(err error) {
 	e := &s.eng
-	if err != nil && err != io.EOF && !isDecodeError(err) && e.lastCause == nil {
+	if err != nil && err != io.EOF && e.lastCause == nil {
 		e.lastCause = err
 	}
 	switch e.phase {
@@ -700,9 +700,15 @@ func (s *Session) onCurClosed(err error) {
 		s.updateReading(e.cur)
 		return
 	}
-	if isDecodeError(err) {
+	var de *wire.DecodeError
+	if errors.As(err, &de) {
 		s.end(newErr(ErrProtocol, err, "ferry: session %s: %s broke the protocol", s.id, e.cur.addr))
 		return
+	}
+	if errors.Is(err, wire.ErrTruncated) {
+		// The stream ended inside a frame: the server went away mid-write, as the Java client
+		// sees it too (a lost connection, not a malformed frame).
+		e.lastCause = err
 	}
 	where := fmt.Sprintf("ferry: session %s: connection to %s closed", s.id, e.cur.addr)
 	if e.lastError != nil {

@@ -381,3 +381,17 @@ func TestRowsCloseDropsTheRest(t *testing.T) {
 		t.Fatal(r.err)
 	}
 }
+
+// The stream ends inside a frame: a lost connection (the server died mid-write).
+func TestEOFInsideAFrame(t *testing.T) {
+	fs := newFakeServer(t)
+	s, fc := dialFake(t, fs)
+	ch := goExecute(s, "X")
+	expectT[*wire.Command](fc)
+	fc.sendRaw([]byte{0, 0, 0, 20, 0x04, 0, 0})
+	fc.close()
+	r := waitExec(t, ch)
+	if !errors.Is(r.err, ErrConnectionLost) || !errors.Is(r.err, wire.ErrTruncated) {
+		t.Fatalf("got %v", r.err)
+	}
+}
