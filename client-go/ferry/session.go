@@ -20,6 +20,7 @@ import (
 	"io"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"ferry.dev/client-go/internal/wire"
 )
@@ -299,6 +300,9 @@ func (s *Session) Execute(ctx context.Context, command string) (*Result, error) 
 // to the session (after the previous request ended). ctx governs the whole request: when it
 // ends, the request is cancelled.
 func (s *Session) Query(ctx context.Context, command string) (*Rows, error) {
+	if !utf8.ValidString(command) {
+		return nil, errors.New("ferry: the command is not valid UTF-8")
+	}
 	select {
 	case s.sem <- struct{}{}:
 	case <-ctx.Done():

@@ -395,3 +395,17 @@ func TestEOFInsideAFrame(t *testing.T) {
 		t.Fatalf("got %v", r.err)
 	}
 }
+
+func TestInvalidCommandLeavesSessionAlone(t *testing.T) {
+	fs := newFakeServer(t)
+	s, fc := dialFake(t, fs)
+	if _, err := s.Execute(context.Background(), string([]byte{0xff})); err == nil {
+		t.Fatal("invalid UTF-8 accepted")
+	}
+	ch := goExecute(s, "PING")
+	c := expectT[*wire.Command](fc)
+	fc.send(&wire.Done{RequestID: c.RequestID, Flags: wire.DoneFinal})
+	if r := waitExec(t, ch); r.err != nil {
+		t.Fatal(r.err)
+	}
+}
