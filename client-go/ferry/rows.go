@@ -262,8 +262,9 @@ func (r *Rows) RequestID() uint32 { return r.req.id }
 // Cancel asks the server to cancel the request (ATTENTION; through the RESUME if a migration is
 // carrying it), or ends it at once if no server owns it. Next goes on reporting what happens:
 // the rows sent before the cancel took effect, then ErrCancelled, or the normal end if the
-// request had finished already.
-func (r *Rows) Cancel() { r.s.cancel(r.req) }
+// request had finished already. It returns once the session has acted on the cancel (the
+// ATTENTION is written, or the request has ended).
+func (r *Rows) Cancel() { r.s.cancelSync(r.req) }
 
 // Close cancels the request if it has not ended and releases the Rows. It does not wait for
 // the server's answer; the session's next request does.

@@ -122,7 +122,10 @@ type (
 		req   *request
 		reply chan error
 	}
-	cancelEvent struct{ req *request }
+	cancelEvent struct {
+		req  *request
+		done chan struct{} // closed once handled (the ATTENTION is written), or nil
+	}
 	closeEvent  struct{}
 	wakeEvent   struct{}
 	timerEvent  struct {
@@ -327,6 +330,18 @@ func (s *Session) Query(ctx context.Context, command string) (*Rows, error) {
 
 func (s *Session) cancel(req *request) { s.post(cancelEvent{req: req}) }
 
+// cancelSync is cancel that returns once the session has acted on it: the ATTENTION is written,
+// or the request has ended.
+func (s *Session) cancelSync(req *request) {
+	done := make(chan struct{})
+	if s.post(cancelEvent{req: req, done: done}) {
+		select {
+		case <-done:
+		case <-s.stop:
+		}
+	}
+}
+
 // Close ends the session: it sends GOODBYE(CLOSE) (the server deletes the session's context),
 // closes the connection, ends an outstanding request with ErrClosed, and returns once every
 // goroutine of the session has ended. Closing an ended session does nothing.
@@ -351,6 +366,9 @@ func (s *Session) run() {
 			s.onSubmit(ev)
 		case cancelEvent:
 			s.onCancel(ev.req)
+			if ev.done != nil {
+				close(ev.done)
+			}
 		case closeEvent:
 			s.onClose()
 		case wakeEvent:
