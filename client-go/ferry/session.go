@@ -126,9 +126,9 @@ type (
 		req  *request
 		done chan struct{} // closed once handled (the ATTENTION is written), or nil
 	}
-	closeEvent  struct{}
-	wakeEvent   struct{}
-	timerEvent  struct {
+	closeEvent struct{}
+	wakeEvent  struct{}
+	timerEvent struct {
 		gen  int
 		kind int
 	}

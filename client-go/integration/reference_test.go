@@ -154,17 +154,36 @@ func startRedis(t *testing.T, tl tools) string {
 	return fmt.Sprintf("redis://127.0.0.1:%d", port)
 }
 
+// redisFlushAll empties the store (RESP over a plain connection).
+func redisFlushAll(t *testing.T, store string) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", strings.TrimPrefix(store, "redis://"), stepLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(stepLimit))
+	if _, err := io.WriteString(c, "*1\r\n$8\r\nFLUSHALL\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || line != "+OK\r\n" {
+		t.Fatalf("FLUSHALL: %q %v", line, err)
+	}
+}
+
 type server struct {
 	name, address, admin string
 }
 
 // startServer starts a reference server on ephemeral loopback ports with store as its context
 // store; safe to call from any goroutine (see launch).
-func startServer(t *testing.T, tl tools, name, store string) (server, error) {
+func startServer(t *testing.T, tl tools, name, store string, extraEnv ...string) (server, error) {
 	cmd := exec.Command(tl.java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", tl.classpath, "dev.ferry.reference.ReferenceServer")
 	cmd.Env = append(os.Environ(),
 		"FERRY_SERVER_NAME="+name, "FERRY_BIND=127.0.0.1", "FERRY_PORT=0", "FERRY_ADMIN_PORT=0",
 		"FERRY_ADMIN_TOKEN="+adminToken, "FERRY_STORE_URI="+store, "FERRY_PEERS=")
+	cmd.Env = append(cmd.Env, extraEnv...)
 	m, err := launch(t, "reference server "+name, cmd, regexp.MustCompile(`FERRY READY name=(\S+) address=(\S+) admin=(\S+)`))
 	if err != nil {
 		return server{}, err
@@ -378,6 +397,85 @@ func TestReferenceServer(t *testing.T) {
 		}
 		if got := exec1(t, s, "PING"); got != "PONG" || s.Server() != a.name {
 			t.Fatalf("PING: %q on %s", got, s.Server())
+		}
+	})
+
+	t.Run("attention while the migration is under way", func(t *testing.T) {
+		// The first target is a listener that takes the RESUME and never answers: the user
+		// cancels while the session waits on it, then it closes; the RESUME to b carries the
+		// attention and b answers with the attention DONE instead of continuing the SLEEP.
+		hole, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer hole.Close()
+		s := dial(t, f, a.address)
+		ctx, cancel := context.WithTimeout(context.Background(), stepLimit)
+		defer cancel()
+		rows, err := s.Query(ctx, "SLEEP 20000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin(t, a, "POST", "/v1/migrate", fmt.Sprintf(`{"sessions":[%q],"targets":[%q,%q]}`, s.ID(), hole.Addr().String(), b.address))
+		hole.(*net.TCPListener).SetDeadline(time.Now().Add(stepLimit))
+		hc, err := hole.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		hc.SetReadDeadline(time.Now().Add(stepLimit))
+		if _, err := io.ReadFull(hc, make([]byte, 5)); err != nil { // the RESUME's header: it was sent
+			t.Fatal(err)
+		}
+		began := time.Now()
+		rows.Cancel()
+		hc.Close()
+		if rows.Next() || !errors.Is(rows.Err(), ferry.ErrCancelled) {
+			t.Fatalf("after the cancel: %v", rows.Err())
+		}
+		if time.Since(began) > 10*time.Second || s.Server() != b.name || s.Migrations() != 1 {
+			t.Fatalf("cancelled after %v, on %s, %d migrations", time.Since(began), s.Server(), s.Migrations())
+		}
+		waitMigration(t, f)
+		if got := exec1(t, s, "PING"); got != "PONG" {
+			t.Fatalf("PING: %q", got)
+		}
+	})
+
+	t.Run("session expired", func(t *testing.T) {
+		// A lazy session is asked to move while idle; its exported context then vanishes from
+		// the store. The next command finds the MIGRATE, and the target answers SESSION_EXPIRED.
+		s := dial(t, f, b.address, ferry.WithReadAhead(false))
+		exec1(t, s, "SET x 1")
+		migrateSession(t, b, a, s.ID())
+		redisFlushAll(t, store)
+		ctx, cancel := context.WithTimeout(context.Background(), stepLimit)
+		defer cancel()
+		_, err := s.Execute(ctx, "GET x")
+		var se *ferry.ServerError
+		if !errors.Is(err, ferry.ErrSessionExpired) || !errors.As(err, &se) || se.Code != ferry.CodeSessionExpired {
+			t.Fatalf("got %v", err)
+		}
+		<-s.Done()
+		if !errors.Is(s.Err(), ferry.ErrSessionExpired) {
+			t.Fatal(s.Err())
+		}
+	})
+
+	t.Run("shutdown with migration disabled", func(t *testing.T) {
+		d, err := startServer(t, tl, "go-it-d", store, "FERRY_IDLE_MIGRATION_TIMER=0", "FERRY_SESSION_IDLE_TIMER=0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := dial(t, f, d.address)
+		exec1(t, s, "PING")
+		admin(t, d, "POST", "/v1/drain", fmt.Sprintf(`{"targets":[%q],"ratePerSecond":0}`, b.address))
+		select {
+		case <-s.Done():
+		case <-time.After(stepLimit):
+			t.Fatal("the session did not end")
+		}
+		if !errors.Is(s.Err(), ferry.ErrSessionEnded) || s.Migrations() != 0 {
+			t.Fatalf("Err %v, migrations %d", s.Err(), s.Migrations())
 		}
 	})
 
