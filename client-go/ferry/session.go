@@ -208,6 +208,15 @@ func (s *Session) logf(format string, args ...any) {
 	}
 }
 
+// Options returns a copy of the session's options, defaults filled in.
+func (s *Session) Options() Options {
+	o := s.opts
+	if o.TLS != nil {
+		o.TLS = o.TLS.Clone()
+	}
+	return o
+}
+
 // ID returns the session id as 32 hex digits.
 func (s *Session) ID() string { return s.id.String() }
 
