@@ -11,6 +11,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,7 +19,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -479,6 +482,31 @@ func TestReferenceServer(t *testing.T) {
 		}
 	})
 
+	t.Run("conformance driver", func(t *testing.T) {
+		d := startDriver(t)
+		d.call(`{"id":1,"op":"hello"}`, `"client":"go"`)
+		d.call(fmt.Sprintf(`{"id":2,"op":"connect","session":"c1","address":%q,"timeoutMs":10000}`, b.address), fmt.Sprintf(`"server":%q`, b.name))
+		d.call(`{"id":3,"op":"execute","session":"c1","command":"SET k v","timeoutMs":10000}`, `"rows":["OK"]`)
+		d.call(`{"id":4,"op":"start","session":"c1","request":"r1","command":"STREAM 100 5"}`, `"ok":true`)
+		d.call(`{"id":5,"op":"read","request":"r1","rows":1,"timeoutMs":10000}`, `"rows":["0"]`)
+		st := d.call(`{"id":6,"op":"status","session":"c1"}`, `"migrations":0`)
+		id, _ := st["sessionId"].(string)
+		migrateSession(t, b, a, id)
+		d.call(`{"id":7,"op":"awaitMigrations","session":"c1","count":1,"timeoutMs":20000}`, fmt.Sprintf(`"server":%q`, a.name))
+		fin := d.call(`{"id":8,"op":"finish","request":"r1","timeoutMs":20000}`, `"rowCount":100`)
+		if rows, _ := fin["rows"].([]any); len(rows) != 99 || rows[0] != "1" || rows[98] != "99" {
+			t.Fatalf("finish rows %v", fin["rows"])
+		}
+		d.call(`{"id":9,"op":"execute","session":"c1","command":"GET k","timeoutMs":10000}`, fmt.Sprintf(`"rows":["v"],"server":%q`, a.name))
+		d.call(`{"id":10,"op":"start","session":"c1","request":"r2","command":"SLEEP 20000"}`, `"ok":true`)
+		d.call(`{"id":11,"op":"cancel","request":"r2"}`, `"ok":true`)
+		d.call(`{"id":12,"op":"finish","request":"r2","timeoutMs":10000}`, `"kind":"CANCELLED"`)
+		d.call(`{"id":13,"op":"execute","session":"c1","command":"NOPE","timeoutMs":10000}`, `"kind":"COMMAND_FAILED"`)
+		d.call(`{"id":14,"op":"close","session":"c1"}`, `"ok":true`)
+		d.call(`{"id":15,"op":"quit"}`, `"ok":true`)
+		d.waitExit()
+	})
+
 	t.Run("drain", func(t *testing.T) {
 		s1 := dial(t, f, a.address)
 		s2 := dial(t, f, a.address, ferry.WithReadAhead(false))
@@ -522,4 +550,90 @@ func TestReferenceServer(t *testing.T) {
 			t.Fatalf("pauses %+v to %v", sum.Pause, sum.ToServers)
 		}
 	})
+}
+
+// driver is the conformance driver binary, built from this module, run as the harness runs it.
+type driver struct {
+	t    *testing.T
+	in   io.WriteCloser
+	out  *bufio.Scanner
+	exit chan error
+}
+
+func startDriver(t *testing.T) *driver {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	bin := filepath.Join(t.TempDir(), "ferry-conformance-driver")
+	build := exec.Command(goTool, "build", "-o", bin, "ferry.dev/client-go/cmd/ferry-conformance-driver")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	d := &driver{t: t, in: in, out: bufio.NewScanner(out), exit: make(chan error, 1)}
+	d.out.Buffer(make([]byte, 64<<10), 16<<20)
+	waited := make(chan struct{})
+	go func() { d.exit <- cmd.Wait(); close(waited) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-waited
+		if t.Failed() {
+			t.Logf("---- driver stderr ----\n%s", logs.String())
+		}
+	})
+	return d
+}
+
+// call sends one request line and checks that the answer's JSON contains want.
+func (d *driver) call(req, want string) map[string]any {
+	d.t.Helper()
+	if _, err := io.WriteString(d.in, req+"\n"); err != nil {
+		d.t.Fatal(err)
+	}
+	line := make(chan bool, 1)
+	go func() { line <- d.out.Scan() }()
+	select {
+	case ok := <-line:
+		if !ok {
+			d.t.Fatalf("no answer to %s: %v", req, d.out.Err())
+		}
+	case <-time.After(2 * stepLimit):
+		d.t.Fatalf("no answer to %s within %v", req, 2*stepLimit)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(d.out.Bytes(), &m); err != nil {
+		d.t.Fatalf("answer %q: %v", d.out.Bytes(), err)
+	}
+	canonical, _ := json.Marshal(m)
+	if !strings.Contains(string(canonical), want) {
+		d.t.Fatalf("answer to %s is %s, want it to contain %s", req, canonical, want)
+	}
+	return m
+}
+
+func (d *driver) waitExit() {
+	d.t.Helper()
+	select {
+	case err := <-d.exit:
+		if err != nil {
+			d.t.Fatalf("driver exit: %v", err)
+		}
+	case <-time.After(stepLimit):
+		d.t.Fatal("driver did not exit after quit")
+	}
 }
