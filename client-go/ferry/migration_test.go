@@ -558,3 +558,50 @@ func TestContextDeadlineWhileDeferred(t *testing.T) {
 		t.Fatal(r.err)
 	}
 }
+
+func TestAlreadyClaimedEverywhereWithSourceGone(t *testing.T) {
+	src, dst := newFakeServer(t), newFakeServer(t)
+	s, fc := dialFake(t, src, WithResumeAttempts(2), WithResumeBackoff(time.Millisecond))
+	src.ln.Close() // the service address is unreachable
+	fc.send(&wire.Migrate{MigrationID: 1, Targets: []string{dst.addr}}, &wire.Goodbye{Reason: wire.GoodbyeMigrating})
+	fc.close()
+	for i := 0; i < 2; i++ {
+		tc := dst.accept()
+		expectResume(t, tc, token1, 0)
+		tc.send(&wire.Error{Code: wire.CodeAlreadyClaimed})
+		tc.close()
+	}
+	waitDone(t, s)
+	if !errors.Is(s.Err(), ErrAlreadyClaimed) {
+		t.Fatal(s.Err())
+	}
+}
+
+func TestMigrationCancelledWithSourceGone(t *testing.T) {
+	src, dst := newFakeServer(t), newFakeServer(t)
+	logs, waitLog := logWatch(t)
+	s, fc := dialFake(t, src, logs)
+	fc.send(&wire.Migrate{MigrationID: 1, Targets: []string{dst.addr}})
+	tc := dst.accept()
+	expectResume(t, tc, token1, 0)
+	fc.close()
+	waitLog("closed during migration")
+	tc.send(&wire.Error{Code: wire.CodeMigrationCancelled})
+	waitDone(t, s)
+	if !errors.Is(s.Err(), ErrSessionEnded) {
+		t.Fatal(s.Err())
+	}
+}
+
+func TestGoodbyeMigratingWithoutMigrate(t *testing.T) {
+	for _, reason := range []byte{wire.GoodbyeMigrating, wire.GoodbyeIdleTimeout} {
+		src := newFakeServer(t)
+		s, fc := dialFake(t, src)
+		fc.send(&wire.Goodbye{Reason: reason, Text: "bye"})
+		fc.close()
+		waitDone(t, s)
+		if !errors.Is(s.Err(), ErrSessionEnded) {
+			t.Fatalf("reason %d: %v", reason, s.Err())
+		}
+	}
+}
