@@ -175,6 +175,97 @@ func redisFlushAll(t *testing.T, store string) {
 	}
 }
 
+// resp sends one command in RESP and reads its reply (an array is read element by element).
+func resp(t *testing.T, c net.Conn, rd *bufio.Reader, args ...string) []string {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%d\r\n", len(args))
+	for _, a := range args {
+		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
+	}
+	c.SetDeadline(time.Now().Add(stepLimit))
+	if _, err := io.WriteString(c, b.String()); err != nil {
+		t.Fatal(err)
+	}
+	reply, err := readReply(rd)
+	if err != nil {
+		t.Fatalf("redis %v: %v", args, err)
+	}
+	return reply
+}
+
+// readReply reads one RESP reply: a simple string, error, integer, bulk string, or an array of them.
+func readReply(rd *bufio.Reader) ([]string, error) {
+	line, err := rd.ReadString('\n')
+	if err != nil {
+		return nil, err
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return nil, errors.New("empty reply line")
+	}
+	switch line[0] {
+	case '+', ':':
+		return []string{line[1:]}, nil
+	case '-':
+		return nil, errors.New(line[1:])
+	case '$':
+		n, err := strconv.Atoi(line[1:])
+		if err != nil || n < 0 {
+			return []string{""}, err
+		}
+		buf := make([]byte, n+2)
+		if _, err := io.ReadFull(rd, buf); err != nil {
+			return nil, err
+		}
+		return []string{string(buf[:n])}, nil
+	case '*':
+		n, err := strconv.Atoi(line[1:])
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		for i := 0; i < n; i++ {
+			el, err := readReply(rd)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, el...)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("unexpected reply %q", line)
+}
+
+// watchKeys turns on keyspace notifications and delivers the first event on a key matching
+// pattern (as "key event"); the subscription is in place when it returns.
+func watchKeys(t *testing.T, store, pattern string) <-chan string {
+	t.Helper()
+	addr := strings.TrimPrefix(store, "redis://")
+	cfg, err := net.DialTimeout("tcp", addr, stepLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cfg.Close()
+	resp(t, cfg, bufio.NewReader(cfg), "CONFIG", "SET", "notify-keyspace-events", "KA")
+	sub, err := net.DialTimeout("tcp", addr, stepLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sub.Close() })
+	rd := bufio.NewReader(sub)
+	resp(t, sub, rd, "PSUBSCRIBE", "__keyspace@0__:"+pattern)
+	events := make(chan string, 1)
+	go func() {
+		sub.SetReadDeadline(time.Now().Add(2 * stepLimit))
+		msg, err := readReply(rd)
+		if err == nil && len(msg) == 4 && msg[0] == "pmessage" {
+			events <- strings.TrimPrefix(msg[2], "__keyspace@0__:") + " " + msg[3]
+		}
+	}()
+	return events
+}
+
 type server struct {
 	name, address, admin string
 }
@@ -449,7 +540,16 @@ func TestReferenceServer(t *testing.T) {
 		// the store. The next command finds the MIGRATE, and the target answers SESSION_EXPIRED.
 		s := dial(t, f, b.address, ferry.WithReadAhead(false))
 		exec1(t, s, "SET x 1")
+		// The export is asynchronous to the admin call: wait for the store to tell that the
+		// session's key was written (keyspace notifications), then empty the store.
+		exported := watchKeys(t, store, "*"+s.ID()+"*")
 		migrateSession(t, b, a, s.ID())
+		select {
+		case ev := <-exported:
+			t.Logf("store: %s", ev)
+		case <-time.After(stepLimit):
+			t.Fatal("the session's context was not exported")
+		}
 		redisFlushAll(t, store)
 		ctx, cancel := context.WithTimeout(context.Background(), stepLimit)
 		defer cancel()
