@@ -605,3 +605,26 @@ func TestGoodbyeMigratingWithoutMigrate(t *testing.T) {
 		}
 	}
 }
+
+// CLAIM_PENDING from a target after a second MIGRATE replaced the paths: the same address is
+// asked again (it holds the pending claim). Found by TestHostileServer: the path index went to -1.
+func TestClaimPendingAfterRetarget(t *testing.T) {
+	src, dst1, dst2 := newFakeServer(t), newFakeServer(t), newFakeServer(t)
+	logs, waitLog := logWatch(t)
+	seen, migrated := migrationSeen()
+	s, fc := dialFake(t, src, logs, seen, WithResumeBackoff(time.Millisecond))
+	fc.send(&wire.Migrate{MigrationID: 1, Targets: []string{dst1.addr}})
+	tc := dst1.accept()
+	expectResume(t, tc, token1, 0)
+	fc.send(&wire.Migrate{MigrationID: 2, Targets: []string{dst2.addr}})
+	waitLog("migration 2 replaces migration 1")
+	tc.send(&wire.Error{Code: wire.CodeClaimPending})
+	tc.close()
+	tc = dst1.accept()
+	expectResume(t, tc, token1, 0)
+	tc.send(welcome("s2", token2, true))
+	waitMigration(t, migrated)
+	if s.Server() != "s2" {
+		t.Fatal(s.Server())
+	}
+}

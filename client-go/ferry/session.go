@@ -99,6 +99,7 @@ type move struct {
 	inBatch           uint32
 	paths             []string
 	nextPath          int
+	retryAddr         string // asked again after CLAIM_PENDING before the next path
 	pass              int
 	start             time.Time
 	attempt           *conn
@@ -727,6 +728,7 @@ func (s *Session) onCurClosed(err error) {
 		mv.exhausted = false
 		mv.pass = s.opts.ResumeAttempts - 1
 		mv.nextPath = 0
+		mv.retryAddr = ""
 		s.tryNextPath()
 		s.updateReading(e.cur)
 		return
@@ -784,6 +786,7 @@ func (s *Session) onMigrate(m *wire.Migrate) {
 		mv.inBatch = m.InBatchRequestID
 		mv.paths = paths
 		mv.nextPath = 0
+		mv.retryAddr = ""
 		mv.pass = 0
 		mv.exhausted = false
 		mv.cancelledBySource = false
@@ -864,7 +867,9 @@ func (s *Session) dropMove() {
 func (s *Session) tryNextPath() {
 	e := &s.eng
 	mv := e.mv
-	if mv.nextPath >= len(mv.paths) {
+	addr := mv.retryAddr
+	mv.retryAddr = ""
+	if addr == "" && mv.nextPath >= len(mv.paths) {
 		mv.pass++
 		if mv.pass < s.opts.ResumeAttempts {
 			mv.nextPath = 0
@@ -874,8 +879,10 @@ func (s *Session) tryNextPath() {
 		}
 		return
 	}
-	addr := mv.paths[mv.nextPath]
-	mv.nextPath++
+	if addr == "" {
+		addr = mv.paths[mv.nextPath]
+		mv.nextPath++
+	}
 	mv.attemptAddr = addr
 	mv.dialing = true
 	mv.resumeSent = false
@@ -1022,7 +1029,9 @@ func (s *Session) onResumeError(f *wire.Error) {
 		mv.claimedElsewhere = true
 		if now.Sub(mv.claimPendingSince) < s.opts.ClaimWait {
 			mv.claimRetries++
-			mv.nextPath-- // the same path again, after a pause
+			// The same address again, after a pause. (Not "the previous path": a MIGRATE that
+			// arrived meanwhile has replaced the paths.)
+			mv.retryAddr = where
 			base := s.opts.ResumeBackoff
 			if base < 50*time.Millisecond {
 				base = 50 * time.Millisecond
