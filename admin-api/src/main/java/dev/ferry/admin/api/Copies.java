@@ -1,5 +1,6 @@
 package dev.ferry.admin.api;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +14,7 @@ final class Copies {
     private Copies() {}
 
     static <T> List<T> list(List<T> values) {
-        return values == null ? null : Collections.unmodifiableList(new java.util.ArrayList<>(values));
+        return values == null ? null : Collections.unmodifiableList(new ArrayList<>(values));
     }
 
     /** Keeps the order the server wrote (every state in declaration order), which a person reading it expects. */

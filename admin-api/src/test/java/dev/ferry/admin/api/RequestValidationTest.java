@@ -41,6 +41,7 @@ class RequestValidationTest {
             migrate | {"count":"3","targets":["127.0.0.1:7001"]}              | field 'count' must be a whole number from 1 to 1000000, got a string "3"
             migrate | {"sessions":["xyz"],"targets":["127.0.0.1:7001"]}       | field 'sessions[0]' must be a session ID of 32 hex digits
             migrate | {"sessions":[],"targets":["127.0.0.1:7001"]}            | field 'sessions' must hold 1 to 10000 entries, had 0
+            migrate | {"sessions":["+123456789abcdef0123456789abcdef"],"targets":["a:1"]} | field 'sessions[0]' must be a session ID of 32 hex digits
             migrate | {"count":2}                                             | field 'targets' is required
             peers   | {"peers":null}                                          | field 'peers' is required
             peers   | {}                                                      | field 'peers' is required

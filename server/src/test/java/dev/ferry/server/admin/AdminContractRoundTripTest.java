@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.admin.api.AdminJson;
+import dev.ferry.admin.api.AdminPaths;
 import dev.ferry.admin.api.CancelDrainResponse;
 import dev.ferry.admin.api.CurrentDrainResponse;
 import dev.ferry.admin.api.DrainRequest;
@@ -220,13 +221,13 @@ class AdminContractRoundTripTest {
         assertThat(documented).as("%s documents %d", call, status).isNotNull();
         String mediaType = documented.path("content").fieldNames().next();
         assertThat(r.headers().firstValue("Content-Type")).as(call).hasValue(mediaType);
-        if (!mediaType.equals(AdminResponseTypes.JSON)) return null;
+        if (!mediaType.equals(AdminPaths.JSON)) return null;
         JsonNode schemaRef = documented.path("content").path(mediaType).path("schema");
         JsonNode answer = AdminTestServer.json(r);
         assertThat(doc.problems(answer, schemaRef))
                 .as("%s answer %s", call, r.body())
                 .isEmpty();
-        Class<?> contract = AdminResponseTypes.of(OpenApiDocument.schemaName(schemaRef));
+        Class<?> contract = contractType(OpenApiDocument.schemaName(schemaRef));
         if (type != null)
             assertThat(contract)
                     .as("%s answers a %s", call, contract.getSimpleName())
@@ -239,15 +240,11 @@ class AdminContractRoundTripTest {
     }
 
     /** The contract record a schema of the document names. */
-    private static final class AdminResponseTypes {
-        static final String JSON = "application/json";
-
-        static Class<?> of(String schemaName) {
-            try {
-                return Class.forName(AdminJson.class.getPackageName() + "." + schemaName);
-            } catch (ClassNotFoundException e) {
-                throw new AssertionError("no contract record " + schemaName, e);
-            }
+    private static Class<?> contractType(String schemaName) {
+        try {
+            return Class.forName(AdminJson.class.getPackageName() + "." + schemaName);
+        } catch (ClassNotFoundException e) {
+            throw new AssertionError("no contract record " + schemaName, e);
         }
     }
 }
