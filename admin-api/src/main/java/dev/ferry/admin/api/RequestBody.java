@@ -1,7 +1,11 @@
 package dev.ferry.admin.api;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -18,6 +22,10 @@ import java.util.TreeSet;
  * class.
  */
 final class RequestBody {
+    /** Reads one value and leaves what follows to {@link #parse}, which says what came after it in its own words. */
+    private static final ObjectReader TREE =
+            AdminJson.STRICT.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     private final ObjectNode object;
     private final String example;
 
@@ -36,8 +44,13 @@ final class RequestBody {
             throw new InvalidRequestException("request body is empty; expected a JSON object, e.g. " + example);
         }
         JsonNode root;
-        try {
-            root = AdminJson.STRICT.readTree(body);
+        try (JsonParser parser = AdminJson.STRICT.createParser(body)) {
+            root = TREE.readTree(parser);
+            if (root != null && parser.nextToken() != null) {
+                JsonLocation at = parser.currentTokenLocation();
+                throw new InvalidRequestException("request body holds more than one JSON value: another starts at line "
+                        + at.getLineNr() + ", column " + at.getColumnNr() + "; send one JSON object, e.g. " + example);
+            }
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null
                     ? ""

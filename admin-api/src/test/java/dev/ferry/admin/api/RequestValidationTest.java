@@ -32,6 +32,8 @@ class RequestValidationTest {
             drain   | null                                                    | request body must be a JSON object, got null
             drain   | {"targets":["a:1"],"targets":["b:2"],"ratePerSecond":1} | Duplicate field 'targets'
             drain   | {"targets":["a:1"],"ratePerSecond":1} x                 | request body is not valid JSON (line 1, column
+            drain   | {"targets":["a:1"],"ratePerSecond":1} "x"               | request body holds more than one JSON value: another starts at line 1, column 39
+            peers   | {"peers":[]}{"peers":[]}                                | request body holds more than one JSON value
             drain   | {"targets": ["a:1",, }                                  | request body is not valid JSON (line 1, column
             migrate | {"targets":["127.0.0.1:7001"]}                          | neither field 'count' nor 'sessions' was given; give exactly one of them
             migrate | {"count":1,"sessions":["00"],"targets":["a:1"]}         | fields 'count' and 'sessions' were both given; give exactly one of them
