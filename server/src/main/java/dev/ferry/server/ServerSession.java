@@ -73,6 +73,9 @@ final class ServerSession implements Session {
     /** An export task waits in the executor's queue (it looks at the lifecycle again when it runs). */
     private boolean exportQueued;
     /** Defers pipelined commands from the export until the client's order is restored after a cancel. */
+    /** The client sent GOODBYE(CLOSE): the session ends, and nothing of it is kept for a resume. */
+    private boolean endedByClient;
+
     private final DeferralBarrier barrier = new DeferralBarrier();
 
     ServerSession(
@@ -206,7 +209,9 @@ final class ServerSession implements Session {
                 if (lifecycle != SessionLifecycle.CANCELLED) {
                     // The client left while we claimed: put the context back for it, with the time it had left.
                     ClaimResult.Claimed claimed = (ClaimResult.Claimed) result;
-                    if (claimed.ttlLeft().isPositive()) {
+                    if (endedByClient) {
+                        rt.store.delete(id); // it ended the session: nobody resumes it
+                    } else if (claimed.ttlLeft().isPositive()) {
                         rt.store.export(
                                 id,
                                 new ExportedContext(
@@ -320,6 +325,7 @@ final class ServerSession implements Session {
         if (goodbye.reason() == GoodbyeReason.CLOSE) {
             synchronized (this) {
                 writeThrough.endedByClient();
+                endedByClient = true;
             }
         }
         if (goodbye.reason() == GoodbyeReason.MOVED) {
@@ -353,12 +359,15 @@ final class ServerSession implements Session {
         synchronized (this) {
             if (lifecycle.closed()) return;
             disarmDeadline();
-            // The client left after MIGRATE: it is on its way (or gave up; the TTL cleans up).
-            if (lifecycle.shown() == MigrationState.READY) rt.metrics.migrationsCompleted.increment();
+            boolean exported = lifecycle.shown() == MigrationState.READY;
+            // The client left after MIGRATE: it is on its way (or gave up; the TTL cleans up). Unless it ended the
+            // session with GOODBYE(CLOSE): then nobody will resume it, and its exported context goes now.
+            if (exported && !endedByClient) rt.metrics.migrationsCompleted.increment();
             apply(Event.CLOSED);
             last = lifecycle.shown();
             // A write-through save stays when the connection just dropped: the client resumes it elsewhere.
-            deleteContext = writeThrough.deletedAtClose() && last != MigrationState.MIGRATING;
+            deleteContext =
+                    (writeThrough.deletedAtClose() && last != MigrationState.MIGRATING) || (exported && endedByClient);
         }
         rt.removeSession(id, this);
         open.values().forEach(ServerRequest::abandon);

@@ -68,6 +68,24 @@ class ServerMigrationWireTest extends TwoServerWireTest {
     }
 
     @Test
+    void aClientThatEndsItsSessionAfterMigrateLeavesNothingToResume() {
+        try (WireClient c = WireClient.connect(source.localAddress())) {
+            Frame.Welcome w = c.hello();
+            source.migrate(1, List.of(target.advertisedAddress()));
+            c.expect(Frame.Migrate.class);
+            c.send(new Frame.Goodbye(GoodbyeReason.CLOSE, "done"));
+            assertThat(c.awaitClosed(Duration.ofSeconds(5))).isTrue();
+            await().atMost(Waits.STATE).until(() -> source.sessionCount() == 0);
+            // The exported context went with the session: a RESUME finds nothing, and no move is counted.
+            try (WireClient t = WireClient.connect(target.advertisedAddress())) {
+                t.send(new Frame.Resume(ProtocolVersion.CURRENT, w.sessionId(), w.resumeToken(), 0));
+                assertThat(t.expect(Frame.Error.class).code()).isEqualTo(ErrorCode.SESSION_EXPIRED);
+            }
+            assertThat(source.metrics().migrationsCompleted()).isZero();
+        }
+    }
+
+    @Test
     void sourceResetsTheConnectionOnceTheClientHasMovedAndClosesOtherwiseGracefully() {
         try (WireClient c = WireClient.connect(source.localAddress())) {
             Frame.Welcome w = c.hello();
