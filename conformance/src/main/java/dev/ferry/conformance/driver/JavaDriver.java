@@ -250,8 +250,8 @@ public final class JavaDriver {
         }
         // The end stays queued: every later read or finish of this request reports it again.
         p.items.addFirst(end);
-        if (!succeeded(end) && !rows.isEmpty()) {
-            // These rows are returned now; the failure is the answer to the next read.
+        if (!succeeded(end) && !rows.isEmpty() && !all) {
+            // A read returns these rows now and the failure at the next read; a finish answers the failure.
             answer.set("rows", strings(rows));
             answer.put("done", false);
             return;
