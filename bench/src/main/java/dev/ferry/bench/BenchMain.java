@@ -127,6 +127,13 @@ public final class BenchMain implements Runnable {
         Path jfrDir;
 
         @Option(
+                names = "--go-worker",
+                description =
+                        "the Go client's bench worker (client-go/cmd/ferry-bench-worker, built): its own drains join the rotation,"
+                                + " with as many Go workers as Java ones, and its pause p99 is set beside the Java client's")
+        Path goWorker;
+
+        @Option(
                 names = "--out",
                 defaultValue = "bench/target/results/idle-drain.json",
                 description = "detailed JSON (every round, server metrics)")
@@ -149,7 +156,8 @@ public final class BenchMain implements Runnable {
                     clientThreads,
                     limitedRates.stream().filter(r -> r > 0).toList(),
                     launch,
-                    moveTimeout);
+                    moveTimeout,
+                    goWorker == null ? null : goWorker.toAbsolutePath());
             IdleDrainBenchmark.Result r = IdleDrainBenchmark.run(options);
             System.out.println();
             System.out.printf(
@@ -175,6 +183,19 @@ public final class BenchMain implements Runnable {
                     met(f.perSecond() >= IdleDrainBenchmark.TARGET_RATIO * base.perSecond()),
                     f.failures(),
                     r.targetsMet());
+            if (r.goMedian() != null) {
+                System.out.printf(
+                        Locale.ROOT,
+                        "Go client: pause p99 from the decision %.2f ms vs the Java client's %.2f ms (<= %.1fx: %s);"
+                                + " client library's own p99 %.2f vs %.2f ms%n",
+                        r.goMedian().pauseP99Millis(),
+                        f.pauseP99Millis(),
+                        IdleDrainBenchmark.TARGET_GO_PAUSE_RATIO,
+                        met(r.goMedian().pauseP99Millis()
+                                <= IdleDrainBenchmark.TARGET_GO_PAUSE_RATIO * f.pauseP99Millis()),
+                        r.goMedian().clientPauseP99Millis(),
+                        f.clientPauseP99Millis());
+            }
             for (IdleDrainBenchmark.Paced p : r.paced()) {
                 System.out.printf(
                         Locale.ROOT,

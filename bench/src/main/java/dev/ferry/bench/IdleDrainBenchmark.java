@@ -50,6 +50,8 @@ public final class IdleDrainBenchmark {
     static final double TARGET_PAUSE_P99_MILLIS = 5;
     /** The paced rate the pause target is about. */
     static final double TARGET_PAUSE_RATE = 5000;
+    /** The Go client's pause p99 in the same drain is at most this multiple of the Java client's. */
+    static final double TARGET_GO_PAUSE_RATIO = 1.5;
 
     public record Options(
             int sessions,
@@ -59,7 +61,8 @@ public final class IdleDrainBenchmark {
             int clientThreads,
             List<Double> limitedRates,
             ProcessFleet.Launch launch,
-            Duration moveTimeout) {}
+            Duration moveTimeout,
+            Path goWorker) {}
 
     /**
      * One scenario run (or the median of several). Pauses run from the server's decision to the
@@ -110,6 +113,7 @@ public final class IdleDrainBenchmark {
             Figures ferryMedian,
             Figures baselineMedian,
             Figures baselineAllMedian,
+            Figures goMedian,
             List<Paced> paced,
             Map<String, Boolean> targetsMet,
             Map<String, String> serverMetrics,
@@ -120,6 +124,7 @@ public final class IdleDrainBenchmark {
     static final String FERRY = "Ferry drain (at most " + FERRY_WINDOW + " on their way)";
     static final String BASELINE = "Reconnect (at most " + FERRY_WINDOW + " on their way)";
     static final String BASELINE_ALL = "Reconnect (all at once)";
+    static final String FERRY_GO = "Ferry drain, Go client (at most " + FERRY_WINDOW + " on their way)";
 
     static String limited(double rate) {
         return String.format(Locale.ROOT, "Ferry drain at %.0f/s%s", rate, rate == 500 ? " (EMQX default)" : "");
@@ -147,33 +152,41 @@ public final class IdleDrainBenchmark {
     public static Result run(Options o) throws Exception {
         String loadBefore = CpuTimes.loadAverage();
         String started = Instant.now().toString();
-        try (ProcessFleet fleet = new ProcessFleet(o.launch(), 3, o.workers(), o.clientThreads())) {
+        try (ProcessFleet fleet = new ProcessFleet(o.launch(), 3, o.workers(), o.clientThreads(), o.goWorker())) {
             IdleDrainBenchmark b = new IdleDrainBenchmark(o, fleet);
             List<Figures> rows = new ArrayList<>();
             ReconnectPolicy windowed = new ReconnectPolicy(FERRY_WINDOW, 0);
             ReconnectPolicy allAtOnce = new ReconnectPolicy(0, 0);
+            boolean go = o.goWorker() != null;
+            int scenarios = go ? 4 : 3;
             for (int i = 1; i <= o.warmupRounds(); i++) {
                 rows.add(b.ferryRound("warm-up", Integer.toString(i), 0, false));
+                if (go) rows.add(b.ferryRound(FERRY_GO, fleet.goWorkers(), "warm-up", Integer.toString(i), 0, false));
                 rows.add(b.baselineRound(BASELINE, "warm-up", Integer.toString(i), windowed));
                 rows.add(b.baselineRound(BASELINE_ALL, "warm-up", Integer.toString(i), allAtOnce));
             }
             List<Figures> ferry = new ArrayList<>();
             List<Figures> baseline = new ArrayList<>();
             List<Figures> baselineAll = new ArrayList<>();
+            List<Figures> ferryGo = new ArrayList<>();
             for (int i = 1; i <= o.rounds(); i++) {
                 String round = Integer.toString(i);
                 // Rotated each round, so no scenario always runs on the machine the previous one left behind.
-                for (int k = 0; k < 3; k++) {
-                    switch ((k + i - 1) % 3) {
+                for (int k = 0; k < scenarios; k++) {
+                    switch ((k + i - 1) % scenarios) {
                         case 0 -> ferry.add(b.ferryRound("measured", round, 0, true));
                         case 1 -> baseline.add(b.baselineRound(BASELINE, "measured", round, windowed));
-                        default -> baselineAll.add(b.baselineRound(BASELINE_ALL, "measured", round, allAtOnce));
+                        case 2 -> baselineAll.add(b.baselineRound(BASELINE_ALL, "measured", round, allAtOnce));
+                        default -> ferryGo.add(b.ferryRound(FERRY_GO, fleet.goWorkers(), "measured", round, 0, false));
                     }
                 }
             }
             rows.addAll(ferry);
+            rows.addAll(ferryGo);
             rows.addAll(baseline);
             rows.addAll(baselineAll);
+            Figures goMedian = go ? median(FERRY_GO, ferryGo) : null;
+            if (go) rows.add(goMedian);
             Figures ferryMedian = median(FERRY, ferry);
             Figures baselineMedian = median(BASELINE, baseline);
             Figures baselineAllMedian = median(BASELINE_ALL, baselineAll);
@@ -199,7 +212,13 @@ public final class IdleDrainBenchmark {
                     .ifPresent(p -> met.put(
                             "pauseP99Millis<=" + (long) TARGET_PAUSE_P99_MILLIS + "@" + (long) TARGET_PAUSE_RATE + "/s",
                             p.ferry().pauseP99Millis() <= TARGET_PAUSE_P99_MILLIS));
+            if (go) {
+                met.put(
+                        "goClientPauseP99<=" + TARGET_GO_PAUSE_RATIO + "xJava",
+                        goMedian.pauseP99Millis() <= TARGET_GO_PAUSE_RATIO * ferryMedian.pauseP99Millis());
+            }
             met.put("noFailures", ferry.stream().allMatch(f -> f.failures() == 0));
+            if (go) met.put("noFailuresGoClient", ferryGo.stream().allMatch(f -> f.failures() == 0));
             Map<String, String> serverMetrics = new LinkedHashMap<>();
             for (ProcessFleet.Server s : fleet.servers()) {
                 try {
@@ -219,6 +238,7 @@ public final class IdleDrainBenchmark {
             opts.put("clientThreads", o.clientThreads());
             opts.put("limitedRates", o.limitedRates());
             opts.put("moveTimeout", o.moveTimeout().toString());
+            opts.put("goWorker", String.valueOf(o.goWorker()));
             opts.put("serverJar", o.launch().serverJar().toString());
             opts.put("jvmArgs", o.launch().jvmArgs());
             opts.put("jfrDir", String.valueOf(o.launch().jfrDir()));
@@ -227,6 +247,7 @@ public final class IdleDrainBenchmark {
             pauses.put(FERRY, b.merged(ferry));
             pauses.put(BASELINE, b.merged(baseline));
             pauses.put(BASELINE_ALL, b.merged(baselineAll));
+            if (go) pauses.put(FERRY_GO, b.merged(ferryGo));
             timelines.put(FERRY, b.timelineOf.get(closestTo(ferry, ferryMedian)));
             timelines.put(BASELINE, b.timelineOf.get(closestTo(baseline, baselineMedian)));
             timelines.put(BASELINE_ALL, b.timelineOf.get(closestTo(baselineAll, baselineAllMedian)));
@@ -246,6 +267,7 @@ public final class IdleDrainBenchmark {
                     ferryMedian,
                     baselineMedian,
                     baselineAllMedian,
+                    goMedian,
                     paced,
                     met,
                     serverMetrics,
@@ -281,10 +303,14 @@ public final class IdleDrainBenchmark {
         return parts.stream().flatMapToLong(java.util.Arrays::stream).toArray();
     }
 
-    /** Opens every session on pod-0 (pod-0 serving again first), spread over the workers. */
+    /** Opens every session on pod-0 (pod-0 serving again first), spread over the Java client's workers. */
     private void openOnPod0() throws Exception {
+        openOnPod0(fleet.workers());
+    }
+
+    /** Opens every session on pod-0 (pod-0 serving again first), spread over {@code workers}. */
+    private void openOnPod0(List<ChildProcess> workers) throws Exception {
         fleet.server(0).admin().cancelDrain(); // serving again after the previous drain
-        List<ChildProcess> workers = fleet.workers();
         int per = o.sessions() / workers.size();
         int extra = o.sessions() % workers.size();
         for (int i = 0; i < workers.size(); i++) {
@@ -302,9 +328,15 @@ public final class IdleDrainBenchmark {
     }
 
     private Figures ferryRound(String phase, String round, double rate, boolean dumpProfile) throws Exception {
-        String scenario = rate > 0 ? limited(rate) : FERRY;
+        return ferryRound(rate > 0 ? limited(rate) : FERRY, fleet.workers(), phase, round, rate, dumpProfile);
+    }
+
+    /** A Ferry drain of sessions held by {@code workers} (the Java client's, or the Go client's). */
+    private Figures ferryRound(
+            String scenario, List<ChildProcess> workers, String phase, String round, double rate, boolean dumpProfile)
+            throws Exception {
         log.info("{} {} {}: opening {} sessions on pod-0", scenario, phase, round, o.sessions());
-        openOnPod0();
+        openOnPod0(workers);
         fleet.moveDecisions(0); // forget decisions of earlier rounds: this round's are read after it
         Map<String, JsonNode> migrationsBefore = serverMigrations();
         CpuTimes.Snapshot cpuBefore = CpuTimes.snapshot(fleet.pids());
@@ -314,7 +346,7 @@ public final class IdleDrainBenchmark {
         Duration bound = o.moveTimeout().plusSeconds(rate > 0 ? (long) Math.ceil(o.sessions() / rate) : 0);
         long last = t0;
         boolean allMoved = true;
-        List<ChildProcess> waiting = new ArrayList<>(fleet.workers());
+        List<ChildProcess> waiting = new ArrayList<>(workers);
         long settledAt = 0;
         long lastPoll = System.nanoTime();
         while (!waiting.isEmpty()) {
@@ -366,16 +398,17 @@ public final class IdleDrainBenchmark {
         Map<String, Long> movedAt = new HashMap<>();
         long moved = 0;
         List<long[]> times = new ArrayList<>();
-        for (ChildProcess w : fleet.workers()) {
+        for (ChildProcess w : workers) {
             w.send("REPORT " + t0);
             JsonNode r = expect(w, "REPORT", Duration.ofSeconds(60)).body();
-            clientPause.add(WorkerProtocol.decode(r.path("pause").asText()));
+            clientPause.add(WorkerProtocol.pause(r));
             moved += r.path("moved").asLong();
             times.add(micros(r.path("moveMicros")));
             r.path("movedAt")
                     .properties()
                     .forEach(e -> movedAt.put(e.getKey(), e.getValue().asLong()));
-            ObjectNode summary = ((ObjectNode) r.deepCopy()).without(List.of("pause", "moveMicros", "movedAt"));
+            ObjectNode summary =
+                    ((ObjectNode) r.deepCopy()).without(List.of("pause", "pauseMicros", "moveMicros", "movedAt"));
             log.debug("{}: {}", w.name(), summary);
         }
         Histogram pause = SinceDecision.pauses(fleet.moveDecisions(0), movedAt, scenario);
@@ -386,7 +419,7 @@ public final class IdleDrainBenchmark {
                 jfrFiles.put(file, new Instant[] {wallStart, wallEnd});
             }
         }
-        closeAll();
+        closeAll(workers);
         Figures f = new Figures(
                 scenario,
                 phase,
@@ -477,8 +510,12 @@ public final class IdleDrainBenchmark {
     }
 
     private void closeAll() throws Exception {
-        for (ChildProcess w : fleet.workers()) w.send("CLOSE");
-        for (ChildProcess w : fleet.workers()) expect(w, "CLOSED", Duration.ofMinutes(2));
+        closeAll(fleet.workers());
+    }
+
+    private static void closeAll(List<ChildProcess> workers) throws Exception {
+        for (ChildProcess w : workers) w.send("CLOSE");
+        for (ChildProcess w : workers) expect(w, "CLOSED", Duration.ofMinutes(2));
     }
 
     private Map<String, JsonNode> serverMigrations() throws Exception {

@@ -68,6 +68,43 @@ final class IdleDrainResult {
                 null,
                 null,
                 null));
+        IdleDrainBenchmark.Figures go = r.goMedian();
+        if (go != null) {
+            // The Go client drained the same way in the same run: its figures in the Ferry column, the Java
+            // client's in the baseline column.
+            String vs = " (Go client; baseline column: the Java client)";
+            figures.add(
+                    figure("sessions moved per second" + vs, "sessions/s", go.perSecond(), f.perSecond(), null, null));
+            double goTarget = IdleDrainBenchmark.TARGET_GO_PAUSE_RATIO * f.pauseP99Millis();
+            figures.add(figure(
+                    "pause p99, from the server's decision" + vs,
+                    "ms",
+                    go.pauseP99Millis(),
+                    f.pauseP99Millis(),
+                    "<= " + IdleDrainBenchmark.TARGET_GO_PAUSE_RATIO + "x the Java client's",
+                    go.pauseP99Millis() <= goTarget));
+            figures.add(figure(
+                    "client library's own pause p50, MIGRATE read to WELCOME" + vs,
+                    "ms",
+                    go.clientPauseP50Millis(),
+                    f.clientPauseP50Millis(),
+                    null,
+                    null));
+            figures.add(figure(
+                    "client library's own pause p99, MIGRATE read to WELCOME" + vs,
+                    "ms",
+                    go.clientPauseP99Millis(),
+                    f.clientPauseP99Millis(),
+                    null,
+                    null));
+            figures.add(figure(
+                    "sessions not moved (all measured rounds)" + vs,
+                    "sessions",
+                    (double) go.failures(),
+                    (double) f.failures(),
+                    "0",
+                    go.failures() == 0));
+        }
         figures.add(figure(
                 "reconnect all at once (baseline only): sessions per second",
                 "sessions/s",
@@ -129,8 +166,11 @@ final class IdleDrainResult {
         List<BenchResult.Series> pauses = new ArrayList<>();
         List<BenchResult.Series> pacedPauses = new ArrayList<>();
         List<BenchResult.Series> rates = new ArrayList<>();
-        Set<String> unpaced =
-                Set.of(IdleDrainBenchmark.FERRY, IdleDrainBenchmark.BASELINE, IdleDrainBenchmark.BASELINE_ALL);
+        Set<String> unpaced = Set.of(
+                IdleDrainBenchmark.FERRY,
+                IdleDrainBenchmark.BASELINE,
+                IdleDrainBenchmark.BASELINE_ALL,
+                IdleDrainBenchmark.FERRY_GO);
         for (Map.Entry<String, Histogram> e : r.pauses().entrySet()) {
             (unpaced.contains(e.getKey()) ? pauses : pacedPauses)
                     .add(Measures.histogramMillis(e.getKey(), e.getValue()));

@@ -76,6 +76,8 @@ final class ProcessFleet implements AutoCloseable {
     private final RedisServer redis;
     private final List<Server> servers = new ArrayList<>();
     private final List<ChildProcess> workers = new ArrayList<>();
+    /** Workers running the Go client ({@code client-go/cmd/ferry-bench-worker}), when asked for: same protocol. */
+    private final List<ChildProcess> goWorkers = new ArrayList<>();
     /** Every server process started, READY or not, so close() stops them all. */
     private final List<ChildProcess> serverProcesses = new ArrayList<>();
 
@@ -83,6 +85,11 @@ final class ProcessFleet implements AutoCloseable {
     private volatile boolean closed;
 
     ProcessFleet(Launch launch, int serverCount, int workerCount, int clientThreads) throws Exception {
+        this(launch, serverCount, workerCount, clientThreads, null);
+    }
+
+    /** @param goWorker the Go client's worker binary: as many Go workers as Java ones start too; null: none */
+    ProcessFleet(Launch launch, int serverCount, int workerCount, int clientThreads, Path goWorker) throws Exception {
         this.launch = launch;
         byte[] t = new byte[24];
         new SecureRandom().nextBytes(t);
@@ -137,7 +144,15 @@ final class ProcessFleet implements AutoCloseable {
                         Integer.toString(clientThreads)));
                 workers.add(ChildProcess.start(name, cmd, Map.of(), launch.logDir(), WorkerProtocol::isProtocolLine));
             }
-            for (ChildProcess w : workers) {
+            for (int i = 0; goWorker != null && i < workerCount; i++) {
+                goWorkers.add(ChildProcess.start(
+                        "go-worker-" + i,
+                        List.of(goWorker.toString(), "--id", Integer.toString(i)),
+                        Map.of(),
+                        launch.logDir(),
+                        WorkerProtocol::isProtocolLine));
+            }
+            for (ChildProcess w : allWorkers()) {
                 WorkerProtocol.Message m = WorkerProtocol.parse(
                         w.await("READY", Duration.ofSeconds(60)).text());
                 if (!m.word().equals("READY"))
@@ -155,6 +170,17 @@ final class ProcessFleet implements AutoCloseable {
 
     List<Server> servers() {
         return List.copyOf(servers);
+    }
+
+    /** The Go client's workers (empty unless the fleet was made with a Go worker binary). */
+    List<ChildProcess> goWorkers() {
+        return List.copyOf(goWorkers);
+    }
+
+    private List<ChildProcess> allWorkers() {
+        List<ChildProcess> all = new ArrayList<>(workers);
+        all.addAll(goWorkers);
+        return all;
     }
 
     List<ChildProcess> workers() {
@@ -196,7 +222,7 @@ final class ProcessFleet implements AutoCloseable {
                 .findFirst()
                 .ifPresent(h -> m.put("redis-server", h.pid()));
         for (Server s : servers) m.put(s.name(), s.process().pid());
-        for (ChildProcess w : workers) m.put(w.name(), w.pid());
+        for (ChildProcess w : allWorkers()) m.put(w.name(), w.pid());
         return m;
     }
 
@@ -204,7 +230,7 @@ final class ProcessFleet implements AutoCloseable {
     Map<String, Long> javaPids() {
         Map<String, Long> m = new LinkedHashMap<>();
         for (Server s : servers) m.put(s.name(), s.process().pid());
-        for (ChildProcess w : workers) m.put(w.name(), w.pid());
+        for (ChildProcess w : allWorkers()) m.put(w.name(), w.pid());
         return m;
     }
 
@@ -244,14 +270,14 @@ final class ProcessFleet implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        for (ChildProcess w : workers) {
+        for (ChildProcess w : allWorkers()) {
             try {
                 if (w.isAlive()) w.send("QUIT");
             } catch (RuntimeException e) {
                 log.debug("{}: {}", w.name(), e.toString());
             }
         }
-        for (ChildProcess w : workers) {
+        for (ChildProcess w : allWorkers()) {
             try {
                 w.await("CLOSED", Duration.ofSeconds(20));
             } catch (TimeoutException | RuntimeException e) {

@@ -16,7 +16,8 @@ import org.HdrHistogram.Histogram;
  * <pre>
  *   OPEN &lt;host:port&gt; &lt;n&gt;        open n sessions (HELLO + "SET user ..."), one new client per round
  *   ADD &lt;host:port&gt; &lt;n&gt;         open n more sessions on the current round's client (OPENED says "holding")
- *   REPORT [origin]             counts and the pause histogram of the current round; with an origin
+ *   REPORT [origin]             counts and the pause histogram of the current round ("pause", or the values as
+ *                               "pauseMicros"); with an origin
  *                               ({@link System#nanoTime()}, shared by the processes of a machine) also
  *                               when each session moved, in microseconds after it (moveMicros)
  *   BASELINE &lt;a:p&gt;[,&lt;a:p&gt;...] [origin]  close every session, reconnect it to a peer (round robin) and
@@ -66,6 +67,17 @@ final class WorkerProtocol {
         buf.flip();
         buf.get(bytes);
         return Base64.getEncoder().encodeToString(bytes);
+    }
+
+    /**
+     * The client library's pause histogram (microseconds) of a REPORT: {@code pause} as the Java worker sends it,
+     * or {@code pauseMicros}, the plain values, from a worker without HdrHistogram (the Go client's).
+     */
+    static Histogram pause(JsonNode report) {
+        if (report.has("pause")) return decode(report.path("pause").asText());
+        Histogram h = new Histogram(3);
+        for (JsonNode v : report.path("pauseMicros")) h.recordValue(Math.max(1, v.asLong()));
+        return h;
     }
 
     static Histogram decode(String base64) {

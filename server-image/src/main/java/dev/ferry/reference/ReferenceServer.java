@@ -116,6 +116,8 @@ public final class ReferenceServer implements AutoCloseable {
                 .advertisedAddress(config.advertisedAddress())
                 .timers(config.timers())
                 .maxSessions(config.maxSessions())
+                .maxFrameLength(config.maxFrameBytes())
+                .handshakeTimeout(config.handshakeTimeout())
                 .writeThrough(config.writeThrough())
                 .claimConfirmTimeout(config.claimConfirmTimeout())
                 .contextStore(store)

@@ -1,5 +1,6 @@
 package dev.ferry.reference;
 
+import dev.ferry.protocol.ProtocolVersion;
 import dev.ferry.server.MigrationTimers;
 import dev.ferry.server.tls.TlsOptions;
 import java.io.IOException;
@@ -37,7 +38,9 @@ public record ServerConfig(
         Duration claimConfirmTimeout,
         String version,
         int warmUpIterations,
-        Duration warmUpAtMost) {
+        Duration warmUpAtMost,
+        int maxFrameBytes,
+        Duration handshakeTimeout) {
 
     /** The variables, with defaults, for --help and error messages. */
     public static final String HELP = """
@@ -52,7 +55,10 @@ public record ServerConfig(
             FERRY_ADMIN_TOKEN          bearer token for the admin API (or FERRY_ADMIN_TOKEN_FILE); required unless
             FERRY_ADMIN_INSECURE=true  turns admin authentication off (a developer's machine only)
             FERRY_PEERS                comma-separated host:port list a SIGTERM drains to (the operator keeps it current)
-            FERRY_MAX_SESSIONS         most sessions this server holds (default 200000)
+            FERRY_MAX_SESSIONS         most sessions this server holds, 1..10000000 (default 200000)
+            FERRY_MAX_FRAME_BYTES      largest frame a client may send (length field), 1024..67108864 (default 1048576)
+            FERRY_HANDSHAKE_TIMEOUT    seconds a new connection has to send HELLO or RESUME (and finish TLS), 1..3600
+                                       (default 10)
             FERRY_DRAIN_RATE           sessions per second a SIGTERM drain moves, 0 = unlimited (default 0)
             FERRY_TLS_CERT_FILE        PEM certificate chain: serve the client port over TLS (e.g. tls.crt of a TLS Secret)
             FERRY_TLS_KEY_FILE         PEM (PKCS#8) private key of that certificate (e.g. tls.key); required with the cert
@@ -132,6 +138,9 @@ public record ServerConfig(
         long claimConfirm = integer(env, "FERRY_CLAIM_CONFIRM_TIMEOUT", 5, 1, 3600, problems);
         int warmUpIterations = (int) integer(env, "FERRY_WARMUP_ITERATIONS", 0, 0, 100_000, problems);
         long warmUpSeconds = integer(env, "FERRY_WARMUP_MAX_SECONDS", 10, 1, 3600, problems);
+        int maxFrameBytes = (int) integer(
+                env, "FERRY_MAX_FRAME_BYTES", ProtocolVersion.DEFAULT_MAX_FRAME_LENGTH, 1024, 64 << 20, problems);
+        long handshakeSeconds = integer(env, "FERRY_HANDSHAKE_TIMEOUT", 10, 1, 3600, problems);
         String version = env.get("FERRY_SERVER_VERSION");
         if (version == null || version.isBlank()) version = jarVersion();
         if (!problems.isEmpty()) {
@@ -158,7 +167,9 @@ public record ServerConfig(
                 Duration.ofSeconds(claimConfirm),
                 version.strip(),
                 warmUpIterations,
-                Duration.ofSeconds(warmUpSeconds));
+                Duration.ofSeconds(warmUpSeconds),
+                maxFrameBytes,
+                Duration.ofSeconds(handshakeSeconds));
     }
 
     /** The version in the jar's manifest (set by the build), or "dev" when run from classes. */

@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  */
 class MonitoringNamesTest {
     private static final Logger log = LoggerFactory.getLogger(MonitoringNamesTest.class);
-    private static final Path ROOT = repositoryRoot();
+    static final Path ROOT = repositoryRoot();
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 

@@ -101,6 +101,11 @@ class TimersTest {
         return !Long.valueOf(0).equals(redis.command("EXISTS", "ferry:session:{" + s.sessionId() + "}"));
     }
 
+    /** The TTL Redis holds for the session's record, in milliseconds (negative: no record). */
+    private long contextTtlMillis(FerrySession s) {
+        return (Long) redis.command("PTTL", "ferry:session:{" + s.sessionId() + "}");
+    }
+
     private void assertMovedWithState(FerrySession s) {
         assertThat(s.execute("GET k").firstText()).isEqualTo("v");
         assertThat(s.serverName()).isEqualTo("pod-1");
@@ -115,6 +120,11 @@ class TimersTest {
         FerrySession s = connect(new MigrationTimers(STAYS, S), readAhead);
         migrate();
         awaitMigrateSent(s, readAhead);
+        if (!readAhead) {
+            // Exported, not resumed yet: the record lives what is left of I (from the request) plus S, never more.
+            assertThat(contextTtlMillis(s))
+                    .isBetween(S.toMillis() + 1, STAYS.plus(S).toMillis());
+        }
         assertMovedWithState(s);
         // The source saw the client go (GOODBYE(MOVED) or its close) within the idle migration timer.
         await().atMost(WAIT).until(() -> fleet.server(0).metrics().migrationsCompleted() == 1);
@@ -129,11 +139,14 @@ class TimersTest {
      * {@code bothTimersSet_clientMovesOnItsOwnOrAtItsNextCommand[readAhead=true]} (no hand-off counted).
      */
     @org.junit.jupiter.api.Test
-    void bothTimersSet_afterTheIdleMigrationTimerTheSourceClosesAndTheLazyClientStillResumes() {
+    void bothTimersSet_afterTheIdleMigrationTimerTheSourceClosesAndTheLazyClientStillResumes() throws Exception {
         FerrySession s = connect(new MigrationTimers(I, S), false);
         migrate();
         await().atMost(WAIT).until(() -> fleet.server(0).sessionCount() == 0); // closed at I
+        sourceStoreCaughtUp();
         assertThat(contextInStore(s)).isTrue();
+        // Closing at I cut the record's TTL to S: the context is gone I + S after the request at the latest.
+        assertThat(contextTtlMillis(s)).isBetween(1L, S.toMillis());
         assertThat(fleet.server(0).metrics().migrationsHandedOff()).isEqualTo(1);
         assertThat(fleet.server(0).metrics().migrationsCompleted()).isZero();
         assertMovedWithState(s);
@@ -159,6 +172,10 @@ class TimersTest {
         migrate();
         // Closed at once, right after the export and MIGRATE: the next command can only go to the target.
         await().atMost(WAIT).until(() -> fleet.server(0).sessionCount() == 0);
+        if (!readAhead) {
+            // I = 0: the export's TTL is S itself, not S plus a margin.
+            assertThat(contextTtlMillis(s)).isBetween(1L, S.toMillis());
+        }
         if (readAhead) await().atMost(WAIT).until(() -> s.migrations() == 1);
         assertMovedWithState(s);
     }

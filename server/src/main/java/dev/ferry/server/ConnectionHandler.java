@@ -180,8 +180,13 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
                                 + " died while resuming it, the session is taken over then)");
             case ClaimResult.Claimed c -> {
                 if (!ctx.channel().isActive()) {
-                    // The client gave up on us while we claimed: hand the context back so it can resume elsewhere.
-                    rt.store.export(id, new ExportedContext(tokenHash, c.payload()), rt.timers.exportTtl());
+                    // The client gave up on us while we claimed: hand the context back so it can resume elsewhere,
+                    // with the time it had left, so the timers' bound holds.
+                    if (c.ttlLeft().isPositive()) {
+                        rt.store.export(id, new ExportedContext(tokenHash, c.payload()), c.ttlLeft());
+                    } else {
+                        rt.store.delete(id);
+                    }
                     return;
                 }
                 ServerSession running = rt.sessions.get(id);

@@ -14,8 +14,8 @@ public record MigrationTimers(Duration idleMigration, Duration sessionIdle) {
     /** Most a timer may be: the CRD's limit, 32767 s. */
     public static final Duration MAX = Duration.ofSeconds(32767);
 
-    /** Slack on the export TTL so the source's own invalidation, not the store's expiry, ends a migration. */
-    private static final Duration TTL_SLACK = Duration.ofSeconds(5);
+    /** The shortest TTL a store takes. */
+    private static final Duration MIN_TTL = Duration.ofMillis(1);
 
     public static final MigrationTimers DEFAULT = new MigrationTimers(Duration.ofSeconds(60), Duration.ofSeconds(600));
 
@@ -38,9 +38,28 @@ public record MigrationTimers(Duration idleMigration, Duration sessionIdle) {
         return idleMigration.isZero();
     }
 
-    /** TTL of an exported context: it must outlive the open connection plus the session idle time. */
-    public Duration exportTtl() {
-        return idleMigration.plus(sessionIdle).plus(TTL_SLACK);
+    /**
+     * TTL of a context exported for a migration: what is left of the idle migration timer (counted from the
+     * migration request) plus the session idle timer, so the record is gone at the latest {@code I + S} after
+     * the request, as the timers promise, even if the source dies. The source itself cuts it to {@code S} when
+     * it closes the connection at the end of {@code I} (or deletes it when {@code S} is 0).
+     *
+     * @param idleMigrationLeft what is left of the idle migration timer; 0 when the source closes at once
+     */
+    public Duration exportTtl(Duration idleMigrationLeft) {
+        Duration ttl = idleMigrationLeft.plus(sessionIdle);
+        // A store TTL must be positive: S = 0 with the idle time just run out leaves the source's own
+        // deadline, due this very moment, to end the migration.
+        return ttl.compareTo(MIN_TTL) < 0 ? MIN_TTL : ttl;
+    }
+
+    /**
+     * TTL of a write-through save: {@code I + S}, the longest a session's context may wait for its client in
+     * the store.
+     */
+    public Duration saveTtl() {
+        Duration ttl = idleMigration.plus(sessionIdle);
+        return ttl.compareTo(MIN_TTL) < 0 ? MIN_TTL : ttl;
     }
 
     /**

@@ -157,7 +157,9 @@ final class ServerSession implements Session {
             armDeadline(ready ? rt.timers.idleMigration() : rt.timers.requestBound());
             apply(Event.REQUEST);
             if (ready) {
-                // A newer request replaces the one the client has not acted on: same context, new targets.
+                // A newer request replaces the one the client has not acted on: same context, new targets, and
+                // its timer starts again, so the exported record's TTL does too.
+                rt.store.expire(id, rt.timers.exportTtl(rt.timers.idleMigration()));
                 write(migrateFrame(exportedRequest));
                 migrateSentNanos = System.nanoTime();
                 return true;
@@ -202,14 +204,17 @@ final class ServerSession implements Session {
                 }
                 apply(Event.TAKEN_BACK);
                 if (lifecycle != SessionLifecycle.CANCELLED) {
-                    // The client left while we claimed: put the context back for it.
-                    rt.store.export(
-                            id,
-                            new ExportedContext(
-                                    tokenHash,
-                                    ContextCodec.encode(
-                                            context, exportedRequest == null ? null : exportedRequest.toInBatch())),
-                            rt.timers.exportTtl());
+                    // The client left while we claimed: put the context back for it, with the time it had left.
+                    ClaimResult.Claimed claimed = (ClaimResult.Claimed) result;
+                    if (claimed.ttlLeft().isPositive()) {
+                        rt.store.export(
+                                id,
+                                new ExportedContext(
+                                        tokenHash,
+                                        ContextCodec.encode(
+                                                context, exportedRequest == null ? null : exportedRequest.toInBatch())),
+                                claimed.ttlLeft());
+                    }
                     return false;
                 }
                 disarmDeadline();
@@ -518,9 +523,13 @@ final class ServerSession implements Session {
         }
         byte[] payload = ContextCodec.encode(context, inBatch == null ? null : inBatch.toInBatch());
         long started = System.nanoTime();
+        Duration ttl;
+        synchronized (this) {
+            ttl = rt.timers.exportTtl(Duration.ofMillis(idleMigrationLeftMillis()));
+        }
         try {
             rt.store
-                    .export(id, new ExportedContext(tokenHash, payload), rt.timers.exportTtl())
+                    .export(id, new ExportedContext(tokenHash, payload), ttl)
                     .get(rt.options.storeTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             Throwable cause =
@@ -559,11 +568,21 @@ final class ServerSession implements Session {
     }
 
     private Frame.Migrate migrateFrame(ServerRequest inBatch) {
-        long remaining = rt.timers.closesAtOnce()
+        return new Frame.Migrate(
+                migrationId,
+                inBatch == null ? 0 : inBatch.id(),
+                Math.min(idleMigrationLeftMillis(), 0xFFFF_FFFFL),
+                targets);
+    }
+
+    /**
+     * What is left of the idle migration timer, which runs from the migration request: how long the source
+     * still keeps the connection open (0 when it closes at once). Caller holds the lock.
+     */
+    private long idleMigrationLeftMillis() {
+        return rt.timers.closesAtOnce()
                 ? 0
                 : Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineAtNanos - System.nanoTime()));
-        return new Frame.Migrate(
-                migrationId, inBatch == null ? 0 : inBatch.id(), Math.min(remaining, 0xFFFF_FFFFL), targets);
     }
 
     private void armDeadline(Duration after) {

@@ -52,7 +52,7 @@ final class WriteThrough {
                             new ExportedContext(tokenHash, ContextCodec.encode(session.context(), null)),
                             rt.name(),
                             List.of(rt.cancelClaimant()),
-                            rt.timers.exportTtl())
+                            rt.timers.saveTtl())
                     .get(rt.options.storeTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

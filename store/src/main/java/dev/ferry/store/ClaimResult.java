@@ -10,10 +10,14 @@ public sealed interface ClaimResult {
      * @param previousClaimant null for a fresh claim; otherwise the server whose claim went
      *     unconfirmed past its deadline and was taken over (it died, or lost its client, before
      *     confirming)
+     * @param ttlLeft how long the record had left to live when the claim ran: a claimant that hands
+     *     the context back (its client gave up on it) exports it with this TTL, so handing back never
+     *     lengthens the time the timers give the session
      */
-    record Claimed(byte[] payload, String previousClaimant) implements ClaimResult {
-        public Claimed(byte[] payload) {
-            this(payload, null);
+    record Claimed(byte[] payload, String previousClaimant, Duration ttlLeft) implements ClaimResult {
+        public Claimed {
+            java.util.Objects.requireNonNull(payload, "payload");
+            java.util.Objects.requireNonNull(ttlLeft, "ttlLeft");
         }
     }
 

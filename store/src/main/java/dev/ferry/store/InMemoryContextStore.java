@@ -141,7 +141,8 @@ public final class InMemoryContextStore implements ContextStore {
             if (record instanceof Tombstone tombstone) {
                 boolean sameToken = MessageDigest.isEqual(tombstone.tokenSha256(), tokenSha256);
                 if (tombstone.claimant().equals(claimant) && sameToken) {
-                    result.set(new ClaimResult.Claimed(tombstone.payload().clone()));
+                    result.set(new ClaimResult.Claimed(
+                            tombstone.payload().clone(), null, Duration.ofNanos(tombstone.expiresAtNanos() - now)));
                     return record;
                 }
                 if (!tombstone.provisional() || !sameToken) {
@@ -160,7 +161,8 @@ public final class InMemoryContextStore implements ContextStore {
             }
             byte[] token = record.tokenSha256();
             byte[] payload = record.payload();
-            result.set(new ClaimResult.Claimed(payload.clone(), previous));
+            result.set(new ClaimResult.Claimed(
+                    payload.clone(), previous, Duration.ofNanos(record.expiresAtNanos() - now)));
             if (confirmNanos > 0) {
                 long expiresAt = Math.max(record.expiresAtNanos(), now + confirmNanos);
                 return new Tombstone(claimant, token, payload, expiresAt, true, now + confirmNanos);

@@ -124,13 +124,21 @@ public final class RedisContextStore implements ContextStore {
         return nanos == 0 ? ascii("0") : millis(nanos);
     }
 
+    /** PTTL's answer as a duration; a record without expiry (not one Ferry writes) counts as none left. */
+    private static Duration ttlLeft(long pttlMillis) {
+        return Duration.ofMillis(Math.max(0, pttlMillis));
+    }
+
     private static ClaimResult toClaimResult(Object reply) {
         List<?> items = (List<?>) reply;
         long code = (Long) items.getFirst();
-        if (code == RedisScripts.CLAIMED) return new ClaimResult.Claimed((byte[]) items.get(1));
+        if (code == RedisScripts.CLAIMED) {
+            return new ClaimResult.Claimed((byte[]) items.get(1), null, ttlLeft((Long) items.get(2)));
+        }
         if (code == RedisScripts.TAKEN_OVER) {
             return new ClaimResult.Claimed(
-                    (byte[]) items.get(1), new String((byte[]) items.get(2), StandardCharsets.UTF_8));
+                    (byte[]) items.get(1), new String((byte[]) items.get(2), StandardCharsets.UTF_8), ttlLeft((Long)
+                            items.get(3)));
         }
         if (code == RedisScripts.ALREADY_CLAIMED) {
             return new ClaimResult.AlreadyClaimed(new String((byte[]) items.get(1), StandardCharsets.UTF_8));

@@ -22,8 +22,9 @@ final class RedisScripts {
     /**
      * KEYS[1]=record; ARGV: token hash, claimant, tombstone ttl ms (0 = no tombstone), confirm-within
      * ms (0 = confirmed at once). Returns {0} missing, {1} bad token, {2, claimant} already claimed,
-     * {3, payload} claimed, {4, claimant, ms left} claimed by another but not confirmed yet,
-     * {5, payload, previous claimant} claimed by taking over a claim left unconfirmed past its deadline.
+     * {3, payload, ttl ms} claimed, {4, claimant, ms left} claimed by another but not confirmed yet,
+     * {5, payload, previous claimant, ttl ms} claimed by taking over a claim left unconfirmed past its
+     * deadline. The ttl is the record's before the claim changed it.
      * A provisional claim keeps the record's TTL and adds {@code confirm_by} (ms, Redis clock).
      * The token comparison is a plain string compare: it runs on hashes of 256-bit random
      * tokens, so its timing tells an attacker nothing about a token.
@@ -31,6 +32,7 @@ final class RedisScripts {
     static final LuaScript CLAIM = LuaScript.of("claim", """
             local state = redis.call('HGET', KEYS[1], 'state')
             if not state then return {0} end
+            local ttl = redis.call('PTTL', KEYS[1])
             local function nowMillis()
               local t = redis.call('TIME')
               return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -40,7 +42,7 @@ final class RedisScripts {
             if state == 'claimed' then
               local claimant = redis.call('HGET', KEYS[1], 'claimant')
               if claimant == ARGV[2] and sameToken then
-                return {3, redis.call('HGET', KEYS[1], 'payload')}
+                return {3, redis.call('HGET', KEYS[1], 'payload'), ttl}
               end
               local confirmBy = redis.call('HGET', KEYS[1], 'confirm_by')
               if not confirmBy or not sameToken then return {2, claimant} end
@@ -63,8 +65,8 @@ final class RedisScripts {
             else
               redis.call('DEL', KEYS[1])
             end
-            if previous then return {5, payload, previous} end
-            return {3, payload}
+            if previous then return {5, payload, previous, ttl} end
+            return {3, payload, ttl}
             """);
 
     /**

@@ -90,6 +90,22 @@ abstract class ContextStoreContract {
         assertThat(((ClaimResult.Claimed) result).payload()).isEqualTo(context.payload());
     }
 
+    @Test
+    void aClaimSaysHowLongTheRecordHadLeftSoAHandBackKeepsTheTimersBound() {
+        SessionId id = newId();
+        ExportedContext context = newContext();
+        Duration exportTtl = Duration.ofSeconds(30); // apart from the tombstone TTL the claims below ask for
+        join(store.export(id, context, exportTtl));
+        letTimePass(SHORT_TTL);
+
+        ClaimResult.Claimed claimed = (ClaimResult.Claimed) claim(id, context.tokenSha256(), "server-b");
+
+        assertThat(claimed.ttlLeft()).isPositive().isLessThanOrEqualTo(exportTtl);
+        // A claimant that repeats its claim learns what the record has left, not a fresh TTL.
+        ClaimResult.Claimed repeated = (ClaimResult.Claimed) claim(id, context.tokenSha256(), "server-b");
+        assertThat(repeated.ttlLeft()).isPositive().isLessThanOrEqualTo(LONG_TTL);
+    }
+
     // ---------------------------------------------------------------- write-through save
 
     boolean save(SessionId id, ExportedContext context, String owner) {
