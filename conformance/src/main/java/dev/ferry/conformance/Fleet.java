@@ -41,7 +41,7 @@ final class Fleet implements AutoCloseable {
             for (int i = 0; i < setup.servers().size(); i++) {
                 Scenario.ServerSetup s = setup.servers().get(i);
                 String name = "s" + i;
-                Map<String, String> env = Map.of(
+                Map<String, String> env = new java.util.HashMap<>(Map.of(
                         "FERRY_SERVER_NAME",
                         name,
                         "FERRY_BIND",
@@ -59,7 +59,11 @@ final class Fleet implements AutoCloseable {
                         "FERRY_SESSION_IDLE_TIMER",
                         Integer.toString(s.sessionIdleSeconds()),
                         "FERRY_PEERS",
-                        "");
+                        ""));
+                if (s.handshakeTimeoutSeconds() > 0) {
+                    env.put("FERRY_HANDSHAKE_TIMEOUT", Integer.toString(s.handshakeTimeoutSeconds()));
+                }
+                if (s.maxFrameBytes() > 0) env.put("FERRY_MAX_FRAME_BYTES", Integer.toString(s.maxFrameBytes()));
                 // Launched together, awaited after: the JVM starts overlap.
                 fleet.servers.add(ReferenceServerProcess.launch(name, env, logDirectory.resolve(name + ".log")));
             }

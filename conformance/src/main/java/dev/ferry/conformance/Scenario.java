@@ -18,8 +18,12 @@ public record Scenario(
     /**
      * One reference server; timers in whole seconds, as FERRY_IDLE_MIGRATION_TIMER and FERRY_SESSION_IDLE_TIMER take
      * them.
+     *
+     * @param handshakeTimeoutSeconds FERRY_HANDSHAKE_TIMEOUT, or 0 for the server's default
+     * @param maxFrameBytes FERRY_MAX_FRAME_BYTES, or 0 for the server's default
      */
-    public record ServerSetup(int idleMigrationSeconds, int sessionIdleSeconds) {}
+    public record ServerSetup(
+            int idleMigrationSeconds, int sessionIdleSeconds, int handshakeTimeoutSeconds, int maxFrameBytes) {}
 
     /**
      * One step: its kind (the "do" field) and the whole JSON object, checked by {@link ScenarioFile} against the

@@ -60,7 +60,7 @@ public final class ScenarioFile {
         kind("migrate", Set.of("server", "to"), Set.of("sessions", "count", "expectStatus", "expect"));
         kind("cancelDrain", Set.of("server"), Set.of("expectStatus"));
         kind("admin", Set.of("server", "method", "path", "expectStatus"), Set.of("body", "token", "expect"));
-        kind("awaitStatus", Set.of("server", "pointer", "equals"), Set.of("timeoutMs"));
+        kind("awaitStatus", Set.of("server", "pointer", "equals"), Set.of("path", "timeoutMs"));
         // Faults.
         kind("kill", Set.of("server"), Set.of());
         kind("stopStore", Set.of(), Set.of());
@@ -69,7 +69,7 @@ public final class ScenarioFile {
         // The context store.
         kind("storeKey", Set.of("session", "present"), Set.of("ttl", "timeoutMs", "ttlSettleMs"));
         // Frames on a connection the harness opens itself.
-        kind("raw", Set.of("conn"), Set.of("server", "send", "expect", "closed", "timeoutMs"));
+        kind("raw", Set.of("conn"), Set.of("server", "send", "expect", "skip", "closed", "hangUp", "timeoutMs"));
     }
 
     private static void kind(String name, Set<String> required, Set<String> optional) {
@@ -189,10 +189,12 @@ public final class ScenarioFile {
             String at = "setup.servers[" + i + "]";
             JsonNode s = servers.get(i);
             if (!s.isObject()) throw c.fail(at, "must be an object {\"I\":seconds,\"S\":seconds}");
-            c.onlyFields(s, at, Set.of("I", "S"));
+            c.onlyFields(s, at, Set.of("I", "S", "handshakeTimeout", "maxFrameBytes"));
             int idle = c.integer(s, at, "I", 0, MAX_TIMER, true, 0);
             int session = c.integer(s, at, "S", 0, MAX_TIMER, true, 0);
-            list.add(new Scenario.ServerSetup(idle, session));
+            int handshake = c.integer(s, at, "handshakeTimeout", 1, 3600, false, 0);
+            int maxFrame = c.integer(s, at, "maxFrameBytes", 1024, 64 << 20, false, 0);
+            list.add(new Scenario.ServerSetup(idle, session, handshake, maxFrame));
         }
         String store = c.string(node, "setup", "store", false);
         if (store != null && !store.equals("up") && !store.equals("down")) {
@@ -263,6 +265,8 @@ public final class ScenarioFile {
             case "awaitStatus" -> {
                 String pointer = c.string(node, at, "pointer", true);
                 if (!pointer.startsWith("/")) throw c.fail(at + ".pointer", "must be a JSON pointer starting with /");
+                String path = c.string(node, at, "path", false);
+                if (path != null && !path.startsWith("/")) throw c.fail(at + ".path", "must start with /");
             }
             case "pause" -> c.integer(node, at, "ms", 0, 60_000, true, 0);
             case "storeKey" -> {
@@ -351,8 +355,17 @@ public final class ScenarioFile {
             for (int i = 0; i < expect.size(); i++) frame(c, at + ".expect[" + i + "]", expect.get(i), false);
         }
         c.bool(node, at, "closed");
-        if (!node.has("send") && !node.has("expect") && !node.has("closed")) {
-            throw c.fail(at, "a raw step needs at least one of send, expect, closed");
+        c.bool(node, at, "hangUp");
+        if (node.has("closed") && node.has("hangUp"))
+            throw c.fail(at, "closed (by the server) and hangUp (by the harness) exclude each other");
+        if (node.has("skip")) {
+            JsonNode skip = node.get("skip");
+            if (!skip.isArray() || !stream(skip).allMatch(t -> t.isTextual() && FRAME_TYPES.contains(t.asText()))) {
+                throw c.fail(at + ".skip", "must be an array of frame type names, e.g. [\"ROW\"]");
+            }
+        }
+        if (!node.has("send") && !node.has("expect") && !node.has("closed") && !node.has("hangUp")) {
+            throw c.fail(at, "a raw step needs at least one of send, expect, closed, hangUp");
         }
     }
 

@@ -197,6 +197,14 @@ final class StepRunner implements AutoCloseable {
                     .matches();
         }
         if (want.isNumber()) return got.isNumber() && got.decimalValue().compareTo(want.decimalValue()) == 0;
+        if (want.isObject() && got.isNumber() && (want.has("min") || want.has("max"))) {
+            // A range, for values that depend on timing (a deadline, a TTL counting down).
+            boolean above = !want.has("min")
+                    || got.decimalValue().compareTo(want.get("min").decimalValue()) >= 0;
+            boolean below = !want.has("max")
+                    || got.decimalValue().compareTo(want.get("max").decimalValue()) <= 0;
+            return above && below;
+        }
         if (want.isArray()) {
             if (!got.isArray() || got.size() != want.size()) return false;
             for (int i = 0; i < want.size(); i++) if (!matches(want.get(i), got.get(i))) return false;
@@ -296,19 +304,20 @@ final class StepRunner implements AutoCloseable {
         ObjectNode body = step.body();
         ReferenceServerProcess server = fleet.server(body.get("server").asInt());
         String pointer = body.get("pointer").asText();
+        String path = body.path("path").asText("/v1/status");
         JsonNode want = body.get("equals");
         Duration timeout = Duration.ofMillis(body.path("timeoutMs").asLong(STATE.toMillis()));
         long deadline = System.nanoTime() + timeout.toNanos();
         JsonNode last = null;
         for (; ; ) {
             AdminHttp.Response r =
-                    admin.call(server.admin(), fleet.adminToken(), AdminHttp.Token.VALID, "GET", "/v1/status", null);
+                    admin.call(server.admin(), fleet.adminToken(), AdminHttp.Token.VALID, "GET", path, null);
             if (r.status() == 200) {
                 last = r.json().at(pointer);
                 if (!last.isMissingNode() && matches(want, last)) return;
             }
             if (System.nanoTime() - deadline > 0) {
-                throw new ScenarioFailure(server.name() + " /v1/status" + pointer + " did not become " + want
+                throw new ScenarioFailure(server.name() + " " + path + " " + pointer + " did not become " + want
                         + " within " + timeout + "; last " + last);
             }
             pause(POLL.toMillis());
@@ -371,10 +380,17 @@ final class StepRunner implements AutoCloseable {
         }
         Duration timeout = Duration.ofMillis(body.path("timeoutMs").asLong(STATE.toMillis()));
         for (JsonNode frame : body.path("send")) conn.send(RawFrames.encode(vars.substituteAll(frame, false)));
+        Set<String> skip = new java.util.HashSet<>();
+        body.path("skip").forEach(t -> skip.add(t.asText()));
         int n = 0;
         for (JsonNode want : body.path("expect")) {
             n++;
-            ObjectNode got = conn.next(timeout);
+            ObjectNode got = next(name, conn, timeout);
+            while (got != null
+                    && skip.contains(got.path("type").asText())
+                    && !got.path("type").equals(want.path("type"))) {
+                got = next(name, conn, timeout);
+            }
             if (got == null)
                 throw new ScenarioFailure(
                         "expected frame " + n + " " + want + " on " + name + ", got nothing within " + timeout);
@@ -391,13 +407,29 @@ final class StepRunner implements AutoCloseable {
             if (saveSpec != null) save(saveSpec, got);
         }
         if (body.path("closed").asBoolean(false)) {
-            ObjectNode got = conn.next(timeout);
+            ObjectNode got = next(name, conn, timeout);
+            while (got != null && skip.contains(got.path("type").asText())) got = next(name, conn, timeout);
             if (got == null)
                 throw new ScenarioFailure(
                         "expected " + name + " to be closed by the server within " + timeout + "; it stayed open");
             if (!RawConnection.isClose(got))
                 throw new ScenarioFailure("expected " + name + " to be closed, got another frame " + got);
         }
+        if (body.path("hangUp").asBoolean(false)) {
+            conn.close();
+            raw.remove(name);
+        }
+    }
+
+    /** The next frame on {@code conn}; ROW frames are counted in ${CONN.rows} (e.g. for a DONE's rowCount). */
+    private ObjectNode next(String name, RawConnection conn, Duration timeout) {
+        ObjectNode got = conn.next(timeout);
+        if (got != null && "ROW".equals(got.path("type").asText())) {
+            String key = name + ".rows";
+            String count = vars.get(key);
+            vars.put(key, Long.toString(count == null ? 1 : Long.parseLong(count) + 1));
+        }
+        return got;
     }
 
     private static void pause(long ms) {

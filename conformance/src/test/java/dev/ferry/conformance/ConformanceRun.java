@@ -29,6 +29,13 @@ final class ConformanceRun {
 
     static Stream<DynamicTest> tests(String client, Function<Path, DriverProcess> driver) {
         List<Scenario> scenarios = ScenarioFile.readAll(scenarioDirectory());
+        // -Dferry.conformance.only=a,b runs just those (while writing a scenario); the report then covers just those.
+        String only = System.getProperty("ferry.conformance.only", "");
+        if (!only.isBlank()) {
+            java.util.Set<String> names = java.util.Set.of(only.split(","));
+            scenarios = scenarios.stream().filter(s -> names.contains(s.name())).toList();
+            if (scenarios.isEmpty()) throw new IllegalArgumentException("no scenario named " + names);
+        }
         Path out = outputDirectory();
         ScenarioRunner runner = new ScenarioRunner(driver, out.resolve(client));
         Report report = new Report(client);
