@@ -65,7 +65,9 @@ final class Fleet implements AutoCloseable {
                 }
                 if (s.maxFrameBytes() > 0) env.put("FERRY_MAX_FRAME_BYTES", Integer.toString(s.maxFrameBytes()));
                 // Launched together, awaited after: the JVM starts overlap.
-                fleet.servers.add(ReferenceServerProcess.launch(name, env, logDirectory.resolve(name + ".log")));
+                List<String> flags =
+                        ServerAotCache.flags(env, logDirectory.getParent().resolve("aot"));
+                fleet.servers.add(ReferenceServerProcess.launch(name, env, logDirectory.resolve(name + ".log"), flags));
             }
             for (ReferenceServerProcess s : fleet.servers) s.awaitReady(SERVER_START);
             if (!setup.storeUp()) fleet.redis.stop();

@@ -1,9 +1,6 @@
 package dev.ferry.conformance;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +26,7 @@ final class ReferenceServerProcess implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReferenceServerProcess.class);
     private static final Pattern READY = Pattern.compile("FERRY READY name=(\\S+) address=(\\S+) admin=(\\S+)");
     static final String MAIN_CLASS = "dev.ferry.reference.ReferenceServer";
+    private static final long READY_POLL_MS = 20;
 
     private final String name;
     private final Process process;
@@ -44,39 +42,48 @@ final class ReferenceServerProcess implements AutoCloseable {
     }
 
     /** Launches the process; {@link #awaitReady(Duration)} waits for it to listen. */
-    static ReferenceServerProcess launch(String name, Map<String, String> env, Path logFile) throws IOException {
+    static ReferenceServerProcess launch(String name, Map<String, String> env, Path logFile, List<String> jvmFlags)
+            throws IOException {
         List<String> command = new ArrayList<>(JavaCommand.java());
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), MAIN_CLASS));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().putAll(env);
+        command.addAll(jvmFlags);
+        command.addAll(List.of("-cp", ServerAotCache.serverClassPath(), MAIN_CLASS));
         Files.createDirectories(logFile.getParent());
+        // Straight to a file, not through a pipe: a JVM writing its AOT cache at exit, with its output on a pipe, was
+        // seen to exit without writing it.
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(logFile.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().putAll(env);
         Process p = pb.start();
         ReferenceServerProcess server = new ReferenceServerProcess(name, p, logFile);
-        Thread.ofVirtual().name("ferry-conformance-log-" + name).start(server::copyOutput);
+        Thread.ofVirtual().name("ferry-conformance-ready-" + name).start(server::watchForReady);
         return server;
     }
 
-    private void copyOutput() {
-        try (BufferedReader in =
-                        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-                Writer out = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                out.write(line);
-                out.write('\n');
-                out.flush();
-                Matcher m = READY.matcher(line);
-                if (!ready.isDone() && m.find()) ready.complete(m);
+    /** Looks for the READY line in the log until it is there or the process has exited (a short poll of a file). */
+    private void watchForReady() {
+        try {
+            for (; ; ) {
+                boolean exited = !process.isAlive();
+                Matcher m = READY.matcher(Files.readString(logFile, StandardCharsets.UTF_8));
+                if (m.find()) {
+                    ready.complete(m);
+                    return;
+                }
+                if (exited) break;
+                Thread.sleep(READY_POLL_MS);
             }
         } catch (IOException e) {
-            log.debug("{}: output copy ended: {}", name, e.toString());
-        } finally {
-            ready.completeExceptionally(new IllegalStateException("server " + name + " exited (" + exitDescription()
-                    + ") before it printed FERRY READY; log: " + logFile));
+            log.debug("{}: cannot read {}: {}", name, logFile, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+        ready.completeExceptionally(new IllegalStateException("server " + name + " exited (" + exitDescription()
+                + ") before it printed FERRY READY; log: " + logFile));
     }
 
-    private String exitDescription() {
+    String exitDescription() {
         try {
             return process.waitFor(5, TimeUnit.SECONDS) ? "exit code " + process.exitValue() : "still running";
         } catch (InterruptedException e) {
@@ -121,6 +128,17 @@ final class ReferenceServerProcess implements AutoCloseable {
 
     boolean isAlive() {
         return process.isAlive();
+    }
+
+    /** SIGTERM; returns whether the process exited within {@code wait}. */
+    boolean terminate(Duration wait) {
+        process.destroy();
+        try {
+            return process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** SIGKILL: no drain, no cleanup, like a node lost or the OOM killer. Returns once the process is gone. */
