@@ -64,6 +64,7 @@ final class Fleet implements AutoCloseable {
                     env.put("FERRY_HANDSHAKE_TIMEOUT", Integer.toString(s.handshakeTimeoutSeconds()));
                 }
                 if (s.maxFrameBytes() > 0) env.put("FERRY_MAX_FRAME_BYTES", Integer.toString(s.maxFrameBytes()));
+                if (s.maxSessions() > 0) env.put("FERRY_MAX_SESSIONS", Integer.toString(s.maxSessions()));
                 // Launched together, awaited after: the JVM starts overlap.
                 List<String> flags =
                         ServerAotCache.flags(env, logDirectory.getParent().resolve("aot"));

@@ -21,9 +21,14 @@ public record Scenario(
      *
      * @param handshakeTimeoutSeconds FERRY_HANDSHAKE_TIMEOUT, or 0 for the server's default
      * @param maxFrameBytes FERRY_MAX_FRAME_BYTES, or 0 for the server's default
+     * @param maxSessions FERRY_MAX_SESSIONS, or 0 for the server's default
      */
     public record ServerSetup(
-            int idleMigrationSeconds, int sessionIdleSeconds, int handshakeTimeoutSeconds, int maxFrameBytes) {}
+            int idleMigrationSeconds,
+            int sessionIdleSeconds,
+            int handshakeTimeoutSeconds,
+            int maxFrameBytes,
+            int maxSessions) {}
 
     /**
      * One step: its kind (the "do" field) and the whole JSON object, checked by {@link ScenarioFile} against the

@@ -189,12 +189,13 @@ public final class ScenarioFile {
             String at = "setup.servers[" + i + "]";
             JsonNode s = servers.get(i);
             if (!s.isObject()) throw c.fail(at, "must be an object {\"I\":seconds,\"S\":seconds}");
-            c.onlyFields(s, at, Set.of("I", "S", "handshakeTimeout", "maxFrameBytes"));
+            c.onlyFields(s, at, Set.of("I", "S", "handshakeTimeout", "maxFrameBytes", "maxSessions"));
             int idle = c.integer(s, at, "I", 0, MAX_TIMER, true, 0);
             int session = c.integer(s, at, "S", 0, MAX_TIMER, true, 0);
             int handshake = c.integer(s, at, "handshakeTimeout", 1, 3600, false, 0);
             int maxFrame = c.integer(s, at, "maxFrameBytes", 1024, 64 << 20, false, 0);
-            list.add(new Scenario.ServerSetup(idle, session, handshake, maxFrame));
+            int maxSessions = c.integer(s, at, "maxSessions", 1, 10_000_000, false, 0);
+            list.add(new Scenario.ServerSetup(idle, session, handshake, maxFrame, maxSessions));
         }
         String store = c.string(node, "setup", "store", false);
         if (store != null && !store.equals("up") && !store.equals("down")) {

@@ -33,7 +33,7 @@ class ScenarioFileTest {
     @Test
     void aGoodScenarioParses() {
         Scenario s = ScenarioFile.parse("good.json", GOOD, "x");
-        assertThat(s.setup().servers()).containsExactly(new Scenario.ServerSetup(1, 2, 0, 0));
+        assertThat(s.setup().servers()).containsExactly(new Scenario.ServerSetup(1, 2, 0, 0, 0));
         assertThat(s.setup().storeUp()).isTrue();
         assertThat(s.steps()).extracting(Scenario.Step::kind).containsExactly("connect", "execute");
         assertThat(s.expectedFailure()).isNull();
