@@ -43,6 +43,8 @@ final class StepRunner implements AutoCloseable {
     private final AdminHttp admin = new AdminHttp();
     private final Map<String, List<String>> rowsByRequest = new HashMap<>();
     private final Map<String, RawConnection> raw = new HashMap<>();
+    /** Raw connections whose last frame taken was a ROW not yet counted in ${CONN.rows}. */
+    private final Set<String> pendingRow = new java.util.HashSet<>();
 
     StepRunner(Fleet fleet, DriverProcess driver) {
         this.fleet = fleet;
@@ -415,21 +417,29 @@ final class StepRunner implements AutoCloseable {
             if (!RawConnection.isClose(got))
                 throw new ScenarioFailure("expected " + name + " to be closed, got another frame " + got);
         }
+        countPendingRow(name);
         if (body.path("hangUp").asBoolean(false)) {
             conn.close();
             raw.remove(name);
         }
     }
 
-    /** The next frame on {@code conn}; ROW frames are counted in ${CONN.rows} (e.g. for a DONE's rowCount). */
+    /**
+     * The next frame on {@code conn}. ${CONN.rows} counts the ROW frames received before the frame being matched: a
+     * ROW is counted when the next frame is taken, or when the step ends.
+     */
     private ObjectNode next(String name, RawConnection conn, Duration timeout) {
+        countPendingRow(name);
         ObjectNode got = conn.next(timeout);
-        if (got != null && "ROW".equals(got.path("type").asText())) {
-            String key = name + ".rows";
-            String count = vars.get(key);
-            vars.put(key, Long.toString(count == null ? 1 : Long.parseLong(count) + 1));
-        }
+        if (got != null && "ROW".equals(got.path("type").asText())) pendingRow.add(name);
         return got;
+    }
+
+    private void countPendingRow(String name) {
+        if (!pendingRow.remove(name)) return;
+        String key = name + ".rows";
+        String count = vars.get(key);
+        vars.put(key, Long.toString(count == null ? 1 : Long.parseLong(count) + 1));
     }
 
     private static void pause(long ms) {
