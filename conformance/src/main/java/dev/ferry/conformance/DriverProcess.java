@@ -45,9 +45,9 @@ public final class DriverProcess implements AutoCloseable {
     public static DriverProcess start(List<String> command, Path logFile) {
         try {
             Files.createDirectories(logFile.getParent());
-            Process p = new ProcessBuilder(command)
+            Process p = ChildProcesses.track(new ProcessBuilder(command)
                     .redirectError(ProcessBuilder.Redirect.to(logFile.toFile()))
-                    .start();
+                    .start());
             return new DriverProcess(p, logFile);
         } catch (IOException e) {
             throw new ScenarioFailure("cannot start the driver " + command + ": " + e, e);

@@ -55,7 +55,7 @@ final class ReferenceServerProcess implements AutoCloseable {
                 .redirectOutput(logFile.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().putAll(env);
-        Process p = pb.start();
+        Process p = ChildProcesses.track(pb.start());
         ReferenceServerProcess server = new ReferenceServerProcess(name, p, logFile);
         Thread.ofVirtual().name("ferry-conformance-ready-" + name).start(server::watchForReady);
         return server;
