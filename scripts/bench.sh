@@ -56,7 +56,11 @@ if ! $report_only; then
   for s in "${chosen[@]}"; do
     args=()
     case "$s" in
-      idle-drain)   if $quick; then args=(--sessions 1000 --rounds 1 --warmup 1); fi ;;
+      idle-drain)
+        if $quick; then args=(--sessions 1000 --rounds 1 --warmup 1); fi
+        # The Go client drains in the same run, beside the Java client.
+        (cd client-go && go build -o ../bench/target/ferry-bench-worker ./cmd/ferry-bench-worker)
+        args+=(--go-worker bench/target/ferry-bench-worker) ;;
       in-batch)     if $quick; then args=(--sessions 100 --before PT2S --after PT1S); fi ;;
       capacity)     if $quick; then args=(--steps 1000,2000 --workers 2); fi ;;
       throughput)   if $quick; then args=(--warmup PT1S --measure PT2S --redis-requests 50000); fi ;;

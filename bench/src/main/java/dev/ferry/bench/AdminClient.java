@@ -1,7 +1,11 @@
 package dev.ferry.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.admin.api.AdminJson;
+import dev.ferry.admin.api.AdminPaths;
+import dev.ferry.admin.api.CancelDrainResponse;
+import dev.ferry.admin.api.DrainRequest;
+import dev.ferry.admin.api.DrainStatus;
+import dev.ferry.admin.api.StatusResponse;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,26 +29,23 @@ final class AdminClient {
     }
 
     /** POST /v1/drain; expects 202. */
-    JsonNode drain(List<String> targets, double ratePerSecond) throws IOException, InterruptedException {
-        ObjectNode body = WorkerProtocol.JSON.createObjectNode();
-        targets.forEach(body.putArray("targets")::add);
-        body.put("ratePerSecond", ratePerSecond);
-        return call("POST", "/v1/drain", body.toString(), 202);
+    DrainStatus drain(List<String> targets, double ratePerSecond) throws IOException, InterruptedException {
+        return call("POST", AdminPaths.DRAIN, new DrainRequest(targets, ratePerSecond), 202, DrainStatus.class);
     }
 
     /** DELETE /v1/drain: the server serves again. */
-    JsonNode cancelDrain() throws IOException, InterruptedException {
-        return call("DELETE", "/v1/drain", null, 200);
+    CancelDrainResponse cancelDrain() throws IOException, InterruptedException {
+        return call("DELETE", AdminPaths.DRAIN, null, 200, CancelDrainResponse.class);
     }
 
-    JsonNode status() throws IOException, InterruptedException {
-        return call("GET", "/v1/status", null, 200);
+    StatusResponse status() throws IOException, InterruptedException {
+        return call("GET", AdminPaths.STATUS, null, 200, StatusResponse.class);
     }
 
     /** GET /metrics (Prometheus text; no token needed). */
     String metrics() throws IOException, InterruptedException {
         HttpResponse<String> r = send(
-                HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                HttpRequest.newBuilder(URI.create(base + AdminPaths.METRICS))
                         .timeout(Duration.ofSeconds(10))
                         .GET()
                         .build(),
@@ -68,13 +69,14 @@ final class AdminClient {
         }
     }
 
-    private JsonNode call(String method, String path, String json, int expected)
+    private <T> T call(String method, String path, Record body, int expected, Class<T> answer)
             throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
                 .timeout(Duration.ofSeconds(30))
                 .header("Authorization", "Bearer " + token);
-        if (json != null) {
-            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
+        if (body != null) {
+            b.header("Content-Type", AdminPaths.JSON)
+                    .method(method, HttpRequest.BodyPublishers.ofByteArray(AdminJson.toBytes(body)));
         } else {
             b.method(method, HttpRequest.BodyPublishers.noBody());
         }
@@ -82,6 +84,10 @@ final class AdminClient {
         if (r.statusCode() != expected) {
             throw new IOException(method + " " + path + " on " + base + ": HTTP " + r.statusCode() + " " + r.body());
         }
-        return r.body().isBlank() ? WorkerProtocol.JSON.createObjectNode() : WorkerProtocol.JSON.readTree(r.body());
+        try {
+            return AdminJson.read(r.body(), answer);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(method + " " + path + " on " + base + ": " + e.getMessage(), e);
+        }
     }
 }

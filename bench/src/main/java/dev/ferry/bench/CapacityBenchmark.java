@@ -53,8 +53,7 @@ final class CapacityBenchmark {
                 for (int attempt = 0; attempt < 3 && holding < target; attempt++) {
                     holding = add(fleet, target - holding);
                 }
-                int serverHolds =
-                        server.admin().status().path("sessions").path("total").asInt(-1);
+                long serverHolds = server.admin().status().sessions().total();
                 log.info("step {}: workers hold {}, server reports {}", target, holding, serverHolds);
                 if (holding < target) {
                     stoppedBecause = String.format(

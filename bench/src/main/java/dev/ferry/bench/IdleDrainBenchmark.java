@@ -3,6 +3,8 @@ package dev.ferry.bench;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.admin.api.Migrations;
+import dev.ferry.admin.api.StatusResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -323,8 +325,8 @@ public final class IdleDrainBenchmark {
                     .path("opened")
                     .asInt();
         if (opened != o.sessions()) log.warn("only {} of {} sessions opened on pod-0", opened, o.sessions());
-        JsonNode status = fleet.server(0).admin().status();
-        log.debug("pod-0 before the drain: {}", status.path("sessions"));
+        StatusResponse status = fleet.server(0).admin().status();
+        log.debug("pod-0 before the drain: {}", status.sessions());
     }
 
     private Figures ferryRound(String phase, String round, double rate, boolean dumpProfile) throws Exception {
@@ -338,7 +340,7 @@ public final class IdleDrainBenchmark {
         log.info("{} {} {}: opening {} sessions on pod-0", scenario, phase, round, o.sessions());
         openOnPod0(workers);
         fleet.moveDecisions(0); // forget decisions of earlier rounds: this round's are read after it
-        Map<String, JsonNode> migrationsBefore = serverMigrations();
+        Map<String, Migrations> migrationsBefore = serverMigrations();
         CpuTimes.Snapshot cpuBefore = CpuTimes.snapshot(fleet.pids());
         Instant wallStart = Instant.now();
         long t0 = System.nanoTime();
@@ -372,11 +374,11 @@ public final class IdleDrainBenchmark {
                 // A migration that failed leaves its session on pod-0 (FAILED): the client never moves
                 // and its worker never says MOVED. Once pod-0 has nothing in flight, give the clients
                 // a few seconds more and then count what has not moved as failures.
-                JsonNode st = fleet.server(0).admin().status();
-                JsonNode by = st.path("sessions").path("byState");
-                long inFlight = by.path("REQUESTED").asLong()
-                        + by.path("READY").asLong()
-                        + st.path("drain").path("notYetRequested").asLong();
+                StatusResponse st = fleet.server(0).admin().status();
+                Map<String, Long> by = st.sessions().byState();
+                long inFlight = by.getOrDefault("REQUESTED", 0L)
+                        + by.getOrDefault("READY", 0L)
+                        + (st.drain() == null ? 0 : st.drain().notYetRequested());
                 if (inFlight == 0 && settledAt == 0) {
                     settledAt = now;
                     log.info("pod-0 has no migration in flight any more ({}); waiting 5 s for the clients", by);
@@ -518,21 +520,22 @@ public final class IdleDrainBenchmark {
         for (ChildProcess w : workers) expect(w, "CLOSED", Duration.ofMinutes(2));
     }
 
-    private Map<String, JsonNode> serverMigrations() throws Exception {
-        Map<String, JsonNode> m = new LinkedHashMap<>();
+    private Map<String, Migrations> serverMigrations() throws Exception {
+        Map<String, Migrations> m = new LinkedHashMap<>();
         for (ProcessFleet.Server s : fleet.servers())
-            m.put(s.name(), s.admin().status().path("migrations"));
+            m.put(s.name(), s.admin().status().migrations());
         return m;
     }
 
-    private static Map<String, JsonNode> delta(Map<String, JsonNode> before, Map<String, JsonNode> after) {
+    private static Map<String, JsonNode> delta(Map<String, Migrations> before, Map<String, Migrations> after) {
         Map<String, JsonNode> d = new LinkedHashMap<>();
         after.forEach((pod, a) -> {
-            JsonNode b = before.get(pod);
+            Migrations b = before.get(pod);
             var n = WorkerProtocol.JSON.createObjectNode();
-            for (String k : List.of("requested", "completed", "failed"))
-                n.put(k, a.path(k).asLong() - b.path(k).asLong());
-            if (n.path("failed").asLong() > 0) n.set("lastFailure", a.path("lastFailure"));
+            n.put("requested", a.requested() - b.requested());
+            n.put("completed", a.completed() - b.completed());
+            n.put("failed", a.failed() - b.failed());
+            if (a.failed() > b.failed()) n.put("lastFailure", a.lastFailure());
             d.put(pod, n);
         });
         return d;

@@ -30,6 +30,12 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class FerrySession implements AutoCloseable {
     private final FerryClient client;
     private final SessionEngine engine;
+
+    /** The session's engine, for tests in this package that need to see event-loop state. */
+    SessionEngine engine() {
+        return engine;
+    }
+
     private final ClientOptions options;
     /** One permit per command that may still be outstanding. */
     private final Semaphore room;

@@ -42,6 +42,12 @@ final class Move {
 
     int claimPendingRetries;
 
+    /**
+     * The address that answered CLAIM_PENDING, to ask again before any other path: kept by name, because a
+     * newer MIGRATE may replace the path list while the answer is on its way.
+     */
+    String askAgain;
+
     Move(int migrationId, int inBatchRequestId, long deadlineMillis, List<String> paths, long startNanos) {
         this.migrationId = migrationId;
         this.inBatchRequestId = inBatchRequestId;

@@ -123,6 +123,13 @@ final class ResumeAttempts {
 
     void tryNextPath(Move mv) {
         if (move != mv) return;
+        String again = mv.askAgain;
+        if (again != null) {
+            // CLAIM_PENDING: the same server again, by name, whatever a newer MIGRATE did to the path list.
+            mv.askAgain = null;
+            attempt(mv, again);
+            return;
+        }
         if (mv.nextPath >= mv.paths.size()) {
             mv.pass++;
             if (mv.pass < options.resumeAttempts()) {
@@ -134,7 +141,10 @@ final class ResumeAttempts {
             }
             return;
         }
-        String address = mv.paths.get(mv.nextPath++);
+        attempt(mv, mv.paths.get(mv.nextPath++));
+    }
+
+    private void attempt(Move mv, String address) {
         HostPort hp;
         try {
             hp = HostPort.parse(address);
@@ -266,7 +276,7 @@ final class ResumeAttempts {
                 mv.claimedElsewhere = true;
                 if (now - mv.claimPendingSinceNanos < options.claimWait().toNanos()) {
                     mv.claimPendingRetries++;
-                    mv.nextPath--; // the same path again, after a pause
+                    mv.askAgain = where; // the same path again, after a pause
                     long delay = Math.min(
                             1000,
                             Math.max(50, options.resumeBackoff().toMillis())

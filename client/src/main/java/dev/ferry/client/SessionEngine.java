@@ -82,6 +82,11 @@ final class SessionEngine {
         return state.migrations;
     }
 
+    /** The id of the MIGRATE the move under way follows (0: no move), read on the session's event loop. */
+    java.util.concurrent.Future<Integer> movingMigrationId() {
+        return loop.submit(() -> attempts.current() == null ? 0 : attempts.current().migrationId);
+    }
+
     FerryException failure() {
         return state.failure;
     }

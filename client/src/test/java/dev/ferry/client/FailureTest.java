@@ -110,6 +110,38 @@ class FailureTest extends ClientTestBase {
         assertThat(client.metrics().failedResumes()).isZero();
     }
 
+    /**
+     * A newer MIGRATE replaces the path list while a RESUME is on its way; that RESUME's target then answers
+     * CLAIM_PENDING. The client asks that same target again (it holds the claim), not a path of the new list, and
+     * the move does not stall on a path index the new list does not have.
+     */
+    @Test
+    void claimPendingAfterANewerMigrateAsksTheSameTargetAgain() throws Exception {
+        FakeServer a = server("a");
+        FakeServer b = server("b");
+        FakeServer c = server("c");
+        FerryClient client = client(ClientOptions.builder()
+                .serviceAddress(a.address())
+                .resumeBackoff(Duration.ofMillis(10))
+                .build());
+        FerrySession session = client.connect();
+        FakeConnection source = a.awaitConnection();
+        b.autoResume = false;
+        source.send(migrate(2, 0, 60_000, b.address()));
+        FakeConnection first = b.awaitConnection();
+        first.expect(Frame.Resume.class);
+        source.send(migrate(3, 0, 60_000, c.address()));
+        await().atMost(Waits.STATE)
+                .until(() -> session.engine().movingMigrationId().get() == 3);
+        first.sendAndClose(new Frame.Error(ErrorCode.CLAIM_PENDING, 0, "being resumed by b; try again in 40 ms"));
+
+        FakeConnection again = b.awaitConnection();
+        again.welcomeResumed(again.expect(Frame.Resume.class));
+        await().atMost(Waits.STATE).until(() -> "b".equals(session.serverName()));
+        assertThat(session.isOpen()).isTrue();
+        assertThat(client.metrics().migrationsCompleted()).isEqualTo(1);
+    }
+
     @Test
     void claimPendingForLongerThanTheClaimWaitIsAFailedPathThatSaysWhy() {
         FakeServer a = server("a");

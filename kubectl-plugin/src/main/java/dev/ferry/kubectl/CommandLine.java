@@ -1,5 +1,6 @@
 package dev.ferry.kubectl;
 
+import dev.ferry.admin.api.MigrateRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,7 +68,7 @@ public final class CommandLine {
     }
 
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofMinutes(10);
-    public static final int MAX_MOVE = 1_000_000;
+    public static final int MAX_MOVE = MigrateRequest.MAX_COUNT;
 
     static final List<String> COMMANDS = List.of("sessions", "drains", "drain", "move", "help");
 

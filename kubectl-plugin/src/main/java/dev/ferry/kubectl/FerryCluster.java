@@ -2,6 +2,9 @@ package dev.ferry.kubectl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.admin.api.AdminJson;
+import dev.ferry.admin.api.AdminPaths;
+import dev.ferry.admin.api.ErrorResponse;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
@@ -39,7 +42,7 @@ public final class FerryCluster implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FerryCluster.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
-    static final String TOKEN_HEADER = "X-Ferry-Admin-Token";
+    static final String TOKEN_HEADER = AdminPaths.TOKEN_HEADER;
     static final String FLEET_LABEL = "ferry.dev/fleet";
     static final String SERVING_LABEL = "ferry.dev/serving";
     static final String REVISION_LABEL = "ferry.dev/revision";
@@ -76,7 +79,7 @@ public final class FerryCluster implements AutoCloseable {
                 if (node != null && node.hasNonNull("message"))
                     return node.get("message").asText();
                 if (node != null && node.hasNonNull("error"))
-                    return node.get("error").asText();
+                    return AdminJson.read(body, ErrorResponse.class).error();
             } catch (Exception e) {
                 // not JSON: the body as it is
             }

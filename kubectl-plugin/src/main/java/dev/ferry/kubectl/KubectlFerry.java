@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.admin.api.AdminJson;
+import dev.ferry.admin.api.AdminPaths;
+import dev.ferry.admin.api.MigrateRequest;
+import dev.ferry.admin.api.MigrateResponse;
 import dev.ferry.kubectl.CommandLine.Invocation;
 import dev.ferry.kubectl.CommandLine.Output;
 import dev.ferry.kubectl.CommandLine.UsageException;
@@ -216,7 +220,7 @@ public final class KubectlFerry {
                     name, revision, ready, serving, drain, null, "not running (" + phase + "): no admin API to ask");
         }
         try {
-            Answer a = cluster.admin(fleet, pod, "GET", "/v1/status", null, token);
+            Answer a = cluster.admin(fleet, pod, "GET", AdminPaths.STATUS, null, token);
             if (!a.ok()) {
                 return new PodRow(
                         name,
@@ -258,7 +262,7 @@ public final class KubectlFerry {
                 Fleet fleet = fleets.computeIfAbsent(fleetOf, cluster::fleet);
                 String token = tokens.computeIfAbsent(fleetOf, cluster::adminToken);
                 if (pod.getStatus() != null && pod.getStatus().getPodIP() != null) {
-                    Answer a = cluster.admin(fleet, pod, "GET", "/v1/status", null, token);
+                    Answer a = cluster.admin(fleet, pod, "GET", AdminPaths.STATUS, null, token);
                     if (a.ok()) left = PodStatus.parse(a.body()).sessions();
                     else error = "GET /v1/status answered " + a.code() + ": " + a.message();
                 } else {
@@ -456,7 +460,7 @@ public final class KubectlFerry {
                 && pod.getStatus().getPodIP() != null
                 && pod.getMetadata().getDeletionTimestamp() == null) {
             try {
-                Answer a = cluster.admin(fleet, pod, "GET", "/v1/status", null, token);
+                Answer a = cluster.admin(fleet, pod, "GET", AdminPaths.STATUS, null, token);
                 if (a.ok()) {
                     PodStatus s = PodStatus.parse(a.body());
                     b.append(", ")
@@ -517,21 +521,19 @@ public final class KubectlFerry {
             }
         }
         List<String> addresses = targets.stream().map(fleet::target).distinct().toList();
-        ObjectNode body = JSON.createObjectNode();
-        body.put("count", command.count());
-        ArrayNode list = body.putArray("targets");
-        addresses.forEach(list::add);
-        Answer a = cluster.admin(fleet, source, "POST", "/v1/migrate", body.toString(), cluster.adminToken(fleetName));
+        MigrateRequest body = MigrateRequest.ofCount(command.count(), addresses);
+        Answer a = cluster.admin(
+                fleet, source, "POST", AdminPaths.MIGRATE, AdminJson.toJson(body), cluster.adminToken(fleetName));
         if (!a.ok()) {
             throw new IllegalStateException(
                     "POST /v1/migrate of pod " + command.pod() + " answered " + a.code() + ": " + a.message());
         }
         long requested;
         try {
-            requested = JSON.readTree(a.body()).path("requested").asLong(-1);
-        } catch (Exception e) {
-            throw new IllegalStateException(
-                    "POST /v1/migrate of pod " + command.pod() + " answered something that is not JSON");
+            requested = AdminJson.read(a.body(), MigrateResponse.class).requested();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("POST /v1/migrate of pod " + command.pod()
+                    + " answered something that is not its answer: " + e.getMessage());
         }
         String names = targets.stream().map(p -> p.getMetadata().getName()).collect(Collectors.joining(", "));
         if (options.output() == Output.JSON) {
@@ -541,7 +543,8 @@ public final class KubectlFerry {
             doc.put("requested", requested);
             ArrayNode to = doc.putArray("to");
             targets.forEach(p -> to.add(p.getMetadata().getName()));
-            doc.set("targets", list);
+            ArrayNode list = doc.putArray("targets");
+            addresses.forEach(list::add);
             out.println(json(doc));
         } else {
             out.println("pod/" + command.pod() + " asked " + requested + " of its sessions to migrate to " + names

@@ -1,7 +1,7 @@
 package dev.ferry.kubectl;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.admin.api.AdminJson;
+import dev.ferry.admin.api.StatusResponse;
 
 /**
  * What a pod's admin API answered to {@code GET /v1/status}, the part this plugin shows.
@@ -15,30 +15,24 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 public record PodStatus(boolean serving, long sessions, long inFlight, boolean draining, long migrated, long failed) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** @throws IllegalArgumentException when the answer is not the admin API's status */
     public static PodStatus parse(String body) {
-        JsonNode node;
+        StatusResponse status;
         try {
-            node = JSON.readTree(body);
-        } catch (Exception e) {
-            throw new IllegalArgumentException("the admin API's /v1/status answer is not JSON");
+            status = AdminJson.read(body, StatusResponse.class);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the admin API's /v1/status answer is not JSON of its status", e);
         }
-        if (node == null || !node.path("sessions").path("total").isIntegralNumber()) {
+        if (status.sessions() == null) {
             throw new IllegalArgumentException("the admin API's /v1/status answer has no sessions.total");
         }
-        JsonNode byState = node.path("sessions").path("byState");
-        JsonNode drain = node.path("drain");
-        boolean draining = drain.isObject() && !drain.path("cancelled").asBoolean(false);
+        var migrations = status.migrations();
         return new PodStatus(
-                node.path("serving").asBoolean(true),
-                node.path("sessions").path("total").asLong(),
-                byState.path("REQUESTED").asLong(0)
-                        + byState.path("READY").asLong(0)
-                        + byState.path("MIGRATING").asLong(0),
-                draining,
-                node.path("migrations").path("completed").asLong(0),
-                node.path("migrations").path("failed").asLong(0));
+                status.serving(),
+                status.sessions().total(),
+                status.sessions().inFlight(),
+                status.draining(),
+                migrations == null ? 0 : migrations.completed(),
+                migrations == null ? 0 : migrations.failed());
     }
 }

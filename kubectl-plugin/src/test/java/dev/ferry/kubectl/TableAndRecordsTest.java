@@ -3,7 +3,17 @@ package dev.ferry.kubectl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ferry.admin.api.AdminJson;
+import dev.ferry.admin.api.Claims;
+import dev.ferry.admin.api.DrainStatus;
+import dev.ferry.admin.api.Migrations;
+import dev.ferry.admin.api.SessionCounts;
+import dev.ferry.admin.api.StatusResponse;
+import dev.ferry.admin.api.Timers;
+import dev.ferry.admin.api.TlsStatus;
+import dev.ferry.admin.api.WriteThrough;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -146,5 +156,26 @@ class TableAndRecordsTest {
                 .isFalse();
         assertThatThrownBy(() -> PodStatus.parse("<html>")).hasMessageContaining("not JSON");
         assertThatThrownBy(() -> PodStatus.parse("{\"error\":\"x\"}")).hasMessageContaining("sessions.total");
+    }
+
+    @Test
+    void theStatusAsTheServerWritesIt() {
+        Map<String, Long> byState = new LinkedHashMap<>();
+        SessionCounts.STATES.forEach(state -> byState.put(state, 1L));
+        String body = AdminJson.toJson(new StatusResponse(
+                "web-a",
+                "10.0.0.1:7000",
+                true,
+                new SessionCounts(6, byState),
+                new Timers(60, 600, false),
+                new DrainStatus(List.of("x:1"), 0, 6, 0, 10, true, false),
+                new Migrations(9, 4, 0, 2, "timeout"),
+                "memory",
+                new WriteThrough(false, 0, 0, 0),
+                new Claims(0, 0, 0),
+                new TlsStatus(false, 0, null),
+                List.of()));
+
+        assertThat(PodStatus.parse(body)).isEqualTo(new PodStatus(true, 6, 3, false, 4, 2));
     }
 }

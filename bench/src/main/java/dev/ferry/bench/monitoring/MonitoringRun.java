@@ -6,6 +6,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.ferry.admin.api.AdminJson;
+import dev.ferry.admin.api.AdminPaths;
+import dev.ferry.admin.api.DrainRequest;
+import dev.ferry.admin.api.MigrateRequest;
+import dev.ferry.admin.api.StatusResponse;
 import dev.ferry.bench.report.Provenance;
 import dev.ferry.client.tools.LoadRun;
 import dev.ferry.reference.ReferenceServer;
@@ -175,11 +180,7 @@ public final class MonitoringRun implements Callable<Integer> {
         pauseUntil(20);
 
         event("drain pod-2 to pod-0, pod-1 at " + drainRate + "/s");
-        pod2.admin(
-                "POST",
-                "/v1/drain",
-                "{\"targets\":[\"" + pod0.address + "\",\"" + pod1.address + "\"],\"ratePerSecond\":" + drainRate
-                        + "}");
+        pod2.admin("POST", AdminPaths.DRAIN, new DrainRequest(List.of(pod0.address, pod1.address), drainRate));
         waitFor("pod-2 empty", Duration.ofSeconds(120), () -> pod2.sessions() == 0);
         pauseUntil(secondsSinceStart() + 3);
         event("pod-2 empty: removed");
@@ -198,7 +199,7 @@ public final class MonitoringRun implements Callable<Integer> {
             long n = donor.sessions() / 3;
             moving += n;
             moved.append(moved.isEmpty() ? "" : ", ").append(n).append(" from ").append(donor.name);
-            donor.admin("POST", "/v1/migrate", "{\"count\":" + n + ",\"targets\":[\"" + pod3.address + "\"]}");
+            if (n > 0) donor.admin("POST", AdminPaths.MIGRATE, MigrateRequest.ofCount((int) n, List.of(pod3.address)));
         }
         event("pod-3 added; " + moved + " moved onto it");
         long expected = moving;
@@ -209,7 +210,7 @@ public final class MonitoringRun implements Callable<Integer> {
         redis.kill();
         pauseUntil(secondsSinceStart() + 5);
         event("5 sessions of pod-0 asked to move to pod-1 while the store is down");
-        pod0.admin("POST", "/v1/migrate", "{\"count\":5,\"targets\":[\"" + pod1.address + "\"]}");
+        pod0.admin("POST", AdminPaths.MIGRATE, MigrateRequest.ofCount(5, List.of(pod1.address)));
         pauseUntil(secondsSinceStart() + outageSeconds - 5);
         redis.start();
         event("context store back");
@@ -473,11 +474,10 @@ public final class MonitoringRun implements Callable<Integer> {
 
         long sessions() {
             try {
-                return JSON.readTree(admin("GET", "/v1/status", null))
-                        .path("sessions")
-                        .path("total")
-                        .asLong(-1);
-            } catch (IOException | RuntimeException e) {
+                return AdminJson.read(admin("GET", AdminPaths.STATUS, null), StatusResponse.class)
+                        .sessions()
+                        .total();
+            } catch (RuntimeException e) {
                 log.warn("{}: cannot read its session count: {}", name, e.toString());
                 return -1;
             }
@@ -492,7 +492,9 @@ public final class MonitoringRun implements Callable<Integer> {
                     .body();
         }
 
-        String admin(String method, String path, String json) {
+        /** @param body the request record, or null for none */
+        String admin(String method, String path, Record body) {
+            String json = body == null ? null : AdminJson.toJson(body);
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + adminAddress + path))
                     .timeout(Duration.ofSeconds(10))
                     .header("Authorization", "Bearer " + token);

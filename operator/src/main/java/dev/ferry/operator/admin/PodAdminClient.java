@@ -1,10 +1,17 @@
 package dev.ferry.operator.admin;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.admin.api.AdminJson;
+import dev.ferry.admin.api.AdminPaths;
+import dev.ferry.admin.api.DrainRequest;
+import dev.ferry.admin.api.DrainStatus;
+import dev.ferry.admin.api.ErrorResponse;
+import dev.ferry.admin.api.InvalidRequestException;
+import dev.ferry.admin.api.MigrateRequest;
+import dev.ferry.admin.api.MigrateResponse;
+import dev.ferry.admin.api.PeersRequest;
+import dev.ferry.admin.api.PeersResponse;
+import dev.ferry.admin.api.StatusResponse;
 import dev.ferry.operator.tls.FleetTrust;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * Talks to one fleet's server pods through their admin API (podIP:adminPort, bearer token from the
@@ -26,7 +34,6 @@ public final class PodAdminClient {
     /** Connect and whole-request bound: an admin call answers in milliseconds unless the pod is in trouble. */
     public static final Duration TIMEOUT = Duration.ofSeconds(3);
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .connectTimeout(TIMEOUT)
             .version(HttpClient.Version.HTTP_1_1)
@@ -69,44 +76,49 @@ public final class PodAdminClient {
     }
 
     public CompletableFuture<PodAdminStatus> status(String podIP) {
-        return send(podIP, "GET", "/v1/status", null).thenApply(PodAdminStatus::parse);
+        return send(podIP, "GET", AdminPaths.STATUS, () -> null, StatusResponse.class)
+                .thenApply(PodAdminStatus::from);
     }
 
     /** Starts (or replaces) the pod's drain: every session is asked to migrate to {@code targets}. */
-    public CompletableFuture<JsonNode> drain(String podIP, List<String> targets, int ratePerSecond) {
-        ObjectNode body = JSON.createObjectNode();
-        targets.forEach(body.putArray("targets")::add);
-        body.put("ratePerSecond", ratePerSecond);
-        return send(podIP, "POST", "/v1/drain", body);
+    public CompletableFuture<DrainStatus> drain(String podIP, List<String> targets, int ratePerSecond) {
+        return send(podIP, "POST", AdminPaths.DRAIN, () -> new DrainRequest(targets, ratePerSecond), DrainStatus.class);
     }
 
     /** Asks the pod to migrate {@code count} of its sessions (any not migrating already) to {@code targets}: a rebalance. */
-    public CompletableFuture<JsonNode> migrate(String podIP, int count, List<String> targets) {
-        ObjectNode body = JSON.createObjectNode();
-        body.put("count", count);
-        targets.forEach(body.putArray("targets")::add);
-        return send(podIP, "POST", "/v1/migrate", body);
+    public CompletableFuture<MigrateResponse> migrate(String podIP, int count, List<String> targets) {
+        return send(
+                podIP, "POST", AdminPaths.MIGRATE, () -> MigrateRequest.ofCount(count, targets), MigrateResponse.class);
     }
 
     /** Where the pod drains itself to on SIGTERM. */
-    public CompletableFuture<JsonNode> setPeers(String podIP, List<String> peers) {
-        ObjectNode body = JSON.createObjectNode();
-        peers.forEach(body.putArray("peers")::add);
-        return send(podIP, "PUT", "/v1/peers", body);
+    public CompletableFuture<PeersResponse> setPeers(String podIP, List<String> peers) {
+        return send(podIP, "PUT", AdminPaths.PEERS, () -> new PeersRequest(peers), PeersResponse.class);
     }
 
-    private CompletableFuture<JsonNode> send(String podIP, String method, String path, JsonNode body) {
+    /**
+     * @param body builds the request record; a request that breaks the contract fails the future
+     *             like a refused call, so callers handle both the same way
+     */
+    private <T> CompletableFuture<T> send(
+            String podIP, String method, String path, Supplier<Record> body, Class<T> answer) {
         URI uri = URI.create(scheme + "://" + podIP + ":" + adminPort + path);
-        HttpRequest.Builder request =
-                HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Authorization", "Bearer " + token);
-        if (body == null) {
-            request.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            request.header("Content-Type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofString(body.toString()));
-        }
         String call = method + " " + uri;
-        return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
+        Record request;
+        try {
+            request = body.get();
+        } catch (InvalidRequestException e) {
+            return CompletableFuture.failedFuture(new AdminCallException(call + " not sent: " + e.getMessage(), e));
+        }
+        HttpRequest.Builder builder =
+                HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Authorization", "Bearer " + token);
+        if (request == null) {
+            builder.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            builder.header("Content-Type", AdminPaths.JSON)
+                    .method(method, HttpRequest.BodyPublishers.ofByteArray(AdminJson.toBytes(request)));
+        }
+        return http.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofString())
                 .handle((response, error) -> {
                     if (error != null) {
                         Throwable cause = error instanceof CompletionException && error.getCause() != null
@@ -116,14 +128,25 @@ public final class PodAdminClient {
                     }
                     if (response.statusCode() / 100 != 2) {
                         throw new AdminCallException(
-                                call + " answered " + response.statusCode() + ": " + shorten(response.body()), null);
+                                call + " answered " + response.statusCode() + ": " + reason(response.body()), null);
                     }
                     try {
-                        return response.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(response.body());
-                    } catch (IOException e) {
-                        throw new AdminCallException(call + " answered with invalid JSON: " + e.getMessage(), e);
+                        return AdminJson.read(response.body(), answer);
+                    } catch (IllegalArgumentException e) {
+                        throw new AdminCallException(call + " answered " + e.getMessage(), e);
                     }
                 });
+    }
+
+    /** The error body's message when it is one, else the body as it came. */
+    private static String reason(String body) {
+        try {
+            String error = AdminJson.read(body, ErrorResponse.class).error();
+            if (error != null) return shorten(error);
+        } catch (IllegalArgumentException notAnErrorBody) {
+            // A proxy or an older server answered: show what came.
+        }
+        return shorten(body);
     }
 
     private static String shorten(String s) {

@@ -1,7 +1,9 @@
 package dev.ferry.operator.admin;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.util.ArrayList;
+import dev.ferry.admin.api.DrainStatus;
+import dev.ferry.admin.api.Migrations;
+import dev.ferry.admin.api.SessionCounts;
+import dev.ferry.admin.api.StatusResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -60,35 +62,30 @@ public record PodAdminStatus(
         return drain != null && !drain.cancelled() && drain.targets().equals(targets);
     }
 
-    static PodAdminStatus parse(JsonNode json) {
-        JsonNode sessions = json.path("sessions");
+    /**
+     * What the operator keeps of a pod's status. A field an older server did not send reads as zero
+     * or empty, as a server that had nothing to report.
+     */
+    static PodAdminStatus from(StatusResponse status) {
+        SessionCounts sessions = status.sessions();
         Map<String, Long> byState = new TreeMap<>();
-        sessions.path("byState")
-                .properties()
-                .forEach(e -> byState.put(e.getKey(), e.getValue().asLong()));
-        JsonNode d = json.path("drain");
-        Drain drain = d.isObject()
-                ? new Drain(
-                        strings(d.path("targets")),
-                        d.path("cancelled").asBoolean(),
-                        d.path("finished").asBoolean())
-                : null;
-        JsonNode m = json.path("migrations");
+        if (sessions != null && sessions.byState() != null) byState.putAll(sessions.byState());
+        DrainStatus d = status.drain();
+        Drain drain = d == null ? null : new Drain(strings(d.targets()), d.cancelled(), d.finished());
+        Migrations m = status.migrations() != null ? status.migrations() : new Migrations(0, 0, 0, 0, null);
         return new PodAdminStatus(
-                sessions.path("total").asLong(),
+                sessions == null ? 0 : sessions.total(),
                 byState,
-                json.path("serving").asBoolean(),
+                status.serving(),
                 drain,
-                m.path("requested").asLong(),
-                m.path("completed").asLong(),
-                m.path("failed").asLong(),
-                strings(json.path("peers")),
-                m.path("handedOff").asLong());
+                m.requested(),
+                m.completed(),
+                m.failed(),
+                strings(status.peers()),
+                m.handedOff());
     }
 
-    private static List<String> strings(JsonNode array) {
-        List<String> out = new ArrayList<>();
-        array.forEach(n -> out.add(n.asText()));
-        return List.copyOf(out);
+    private static List<String> strings(List<String> values) {
+        return values == null ? List.of() : List.copyOf(values);
     }
 }

@@ -1,15 +1,26 @@
 package dev.ferry.server.admin;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.admin.api.CancelDrainResponse;
+import dev.ferry.admin.api.CurrentDrainResponse;
+import dev.ferry.admin.api.DrainRequest;
+import dev.ferry.admin.api.InvalidRequestException;
+import dev.ferry.admin.api.LivenessResponse;
+import dev.ferry.admin.api.MigrateRequest;
+import dev.ferry.admin.api.MigrateResponse;
+import dev.ferry.admin.api.PeersRequest;
+import dev.ferry.admin.api.ReadinessResponse;
+import dev.ferry.admin.api.ReadinessResponse.Readiness;
+import dev.ferry.admin.api.ReadinessResponse.StoreState;
 import dev.ferry.protocol.SessionId;
 import dev.ferry.server.Drain;
 import dev.ferry.server.FerryServer;
 import dev.ferry.server.WarmUp;
 import io.micrometer.core.instrument.Gauge;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,44 +61,43 @@ final class AdminEndpoints {
     }
 
     CompletableFuture<AdminResponse> live(AdminRequest request) {
-        return done(AdminResponse.json(200, Json.object().put("status", "UP")));
+        return done(AdminResponse.json(200, LivenessResponse.UP));
     }
 
     CompletableFuture<AdminResponse> ready(AdminRequest request) {
         if (!server.isServing()) {
-            return done(
-                    AdminResponse.json(
-                            503,
-                            Json.object()
-                                    .put("status", "NOT_READY")
-                                    .put("serving", false)
-                                    .put(
-                                            "error",
-                                            "the server is draining or stopping and takes no new sessions; "
-                                                    + "it becomes ready again when the drain is cancelled (DELETE /v1/drain)")));
+            return done(AdminResponse.json(
+                    503,
+                    new ReadinessResponse(
+                            Readiness.NOT_READY,
+                            false,
+                            null,
+                            null,
+                            "the server is draining or stopping and takes no new sessions; "
+                                    + "it becomes ready again when the drain is cancelled (DELETE /v1/drain)")));
         }
         if (warmUp != null && !warmUp.isDone()) {
             return done(AdminResponse.json(
                     503,
-                    Json.object()
-                            .put("status", "NOT_READY")
-                            .put("serving", true)
-                            .put("warmUp", warmUp.state().name())
-                            .put(
-                                    "error",
-                                    "the server is warming up (" + warmUp.completedIterations() + " of "
-                                            + warmUp.iterations()
-                                            + " iterations) and takes sessions when it is done")));
+                    new ReadinessResponse(
+                            Readiness.NOT_READY,
+                            true,
+                            null,
+                            warmUp.state().name(),
+                            "the server is warming up (" + warmUp.completedIterations() + " of "
+                                    + warmUp.iterations()
+                                    + " iterations) and takes sessions when it is done")));
         }
         return storeHealth.check().thenApply(this::noted).thenApply(result -> {
-            ObjectNode body = Json.object().put("serving", true);
             if (!storeHealth.checksStore()) {
-                return AdminResponse.json(200, body.put("status", "READY").put("store", "UNCHECKED"));
+                return AdminResponse.json(
+                        200, new ReadinessResponse(Readiness.READY, true, StoreState.UNCHECKED, null, null));
             }
-            if (result.up())
-                return AdminResponse.json(200, body.put("status", "READY").put("store", "UP"));
+            if (result.up()) {
+                return AdminResponse.json(200, new ReadinessResponse(Readiness.READY, true, StoreState.UP, null, null));
+            }
             return AdminResponse.json(
-                    503, body.put("status", "NOT_READY").put("store", "DOWN").put("error", result.problem()));
+                    503, new ReadinessResponse(Readiness.NOT_READY, true, StoreState.DOWN, null, result.problem()));
         });
     }
 
@@ -110,13 +120,14 @@ final class AdminEndpoints {
     }
 
     CompletableFuture<AdminResponse> currentDrain(AdminRequest request) {
-        ObjectNode body = Json.object();
-        body.set("drain", server.currentDrain().map(AdminViews::drain).orElse(null));
-        return done(AdminResponse.json(200, body));
+        return done(AdminResponse.json(
+                200,
+                new CurrentDrainResponse(
+                        server.currentDrain().map(AdminViews::drain).orElse(null))));
     }
 
     CompletableFuture<AdminResponse> startDrain(AdminRequest request) throws AdminException {
-        DrainRequest drain = DrainRequest.parse(request);
+        DrainRequest drain = body(request, DrainRequest::fromJson);
         return offLoop(() -> {
             Drain started = server.drain(drain.targets(), drain.ratePerSecond());
             log.info("admin: drain to {} at {}/s requested", drain.targets(), drain.ratePerSecond());
@@ -128,26 +139,30 @@ final class AdminEndpoints {
         return offLoop(() -> {
             int cancelled = server.cancelDrain(); // may wait on the context store
             log.info("admin: drain cancelled, {} migrations called off", cancelled);
-            return AdminResponse.json(200, Json.object().put("cancelled", cancelled));
+            return AdminResponse.json(200, new CancelDrainResponse(cancelled));
         });
     }
 
     CompletableFuture<AdminResponse> migrate(AdminRequest request) throws AdminException {
-        MigrateRequest migrate = MigrateRequest.parse(request);
+        MigrateRequest migrate = body(request, MigrateRequest::fromJson);
         return offLoop(() -> {
-            ObjectNode body = Json.object();
+            MigrateResponse answer;
             if (migrate.byCount()) {
-                body.put("requested", server.migrate(migrate.count(), migrate.targets()));
+                answer = new MigrateResponse(server.migrate(migrate.count(), migrate.targets()), null);
             } else {
+                List<SessionId> ids = migrate.sessions().stream()
+                        .map(SessionId::parse)
+                        .distinct()
+                        .toList();
                 // Reported so the caller sees an ID that is not (or no longer) here, instead of a silent 0.
-                ArrayNode notFound = body.putArray("notFound");
-                for (SessionId id : migrate.sessions()) {
-                    if (server.session(id).isEmpty()) notFound.add(id.toString());
-                }
-                body.put("requested", server.migrate(migrate.sessions(), migrate.targets()));
+                List<String> notFound = ids.stream()
+                        .filter(id -> server.session(id).isEmpty())
+                        .map(SessionId::toString)
+                        .toList();
+                answer = new MigrateResponse(server.migrate(ids, migrate.targets()), notFound);
             }
-            log.info("admin: migration of {} session(s) to {} requested", body.get("requested"), migrate.targets());
-            return AdminResponse.json(200, body);
+            log.info("admin: migration of {} session(s) to {} requested", answer.requested(), migrate.targets());
+            return AdminResponse.json(200, answer);
         });
     }
 
@@ -156,10 +171,19 @@ final class AdminEndpoints {
     }
 
     CompletableFuture<AdminResponse> setPeers(AdminRequest request) throws AdminException {
-        PeersRequest peers = PeersRequest.parse(request);
-        server.setPeers(peers.peers());
+        PeersRequest peers = body(request, PeersRequest::fromJson);
+        server.setPeers(peers.peers().stream().distinct().toList());
         log.info("admin: peers set to {}", server.peers());
         return done(AdminResponse.json(200, AdminViews.peers(server)));
+    }
+
+    /** The request's body as the contract's type; a body that breaks the contract is a 400 that says what to fix. */
+    private static <T> T body(AdminRequest request, Function<byte[], T> reader) throws AdminException {
+        try {
+            return reader.apply(request.body());
+        } catch (InvalidRequestException e) {
+            throw AdminException.badRequest(e.getMessage());
+        }
     }
 
     private CompletableFuture<AdminResponse> offLoop(Supplier<AdminResponse> work) {

@@ -1,21 +1,24 @@
 package dev.ferry.server.admin;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.admin.api.AdminJson;
+import dev.ferry.admin.api.AdminPaths;
+import dev.ferry.admin.api.ErrorResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** A response ready to be written: status, content type, body, and any extra headers. */
 record AdminResponse(int status, String contentType, byte[] body, Map<String, String> headers) {
-    static final String JSON = "application/json";
+    static final String JSON = AdminPaths.JSON;
     static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     AdminResponse {
         headers = Map.copyOf(headers);
     }
 
-    static AdminResponse json(int status, ObjectNode body) {
-        return new AdminResponse(status, JSON, Json.bytes(body), Map.of());
+    /** @param body one of the admin API contract's records */
+    static AdminResponse json(int status, Record body) {
+        return new AdminResponse(status, JSON, AdminJson.toBytes(body), Map.of());
     }
 
     static AdminResponse error(int status, String message) {
@@ -23,7 +26,7 @@ record AdminResponse(int status, String contentType, byte[] body, Map<String, St
     }
 
     static AdminResponse error(int status, String message, Map<String, String> headers) {
-        return new AdminResponse(status, JSON, Json.bytes(Json.object().put("error", message)), headers);
+        return new AdminResponse(status, JSON, AdminJson.toBytes(new ErrorResponse(message)), headers);
     }
 
     static AdminResponse text(int status, String contentType, String body) {

@@ -1,6 +1,9 @@
 package dev.ferry.server.admin;
 
+import dev.ferry.admin.api.AdminPaths;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -33,17 +36,28 @@ final class AdminRouter {
     AdminRouter(AdminEndpoints endpoints, BearerAuth auth, TokenBucket mutationLimit) {
         this.auth = auth;
         this.mutationLimit = mutationLimit;
-        open("GET", "/healthz/live", endpoints::live);
-        open("GET", "/healthz/ready", endpoints::ready);
-        open("GET", "/metrics", endpoints::metrics);
-        read("GET", "/v1/status", endpoints::status);
-        read("GET", "/v1/sessions", endpoints::sessions);
-        read("GET", "/v1/drain", endpoints::currentDrain);
-        write("POST", "/v1/drain", endpoints::startDrain);
-        write("DELETE", "/v1/drain", endpoints::cancelDrain);
-        write("POST", "/v1/migrate", endpoints::migrate);
-        read("GET", "/v1/peers", endpoints::peers);
-        write("PUT", "/v1/peers", endpoints::setPeers);
+        open("GET", AdminPaths.LIVE, endpoints::live);
+        open("GET", AdminPaths.READY, endpoints::ready);
+        open("GET", AdminPaths.METRICS, endpoints::metrics);
+        read("GET", AdminPaths.STATUS, endpoints::status);
+        read("GET", AdminPaths.SESSIONS, endpoints::sessions);
+        read("GET", AdminPaths.DRAIN, endpoints::currentDrain);
+        write("POST", AdminPaths.DRAIN, endpoints::startDrain);
+        write("DELETE", AdminPaths.DRAIN, endpoints::cancelDrain);
+        write("POST", AdminPaths.MIGRATE, endpoints::migrate);
+        read("GET", AdminPaths.PEERS, endpoints::peers);
+        write("PUT", AdminPaths.PEERS, endpoints::setPeers);
+    }
+
+    /** What a route asks of a request: the admin token, and a share of the rate of changing requests. */
+    record RouteRule(String method, String path, boolean authenticated, boolean rateLimited) {}
+
+    /** Every route as registered, for the test that holds them against the OpenAPI document. */
+    List<RouteRule> rules() {
+        List<RouteRule> rules = new ArrayList<>();
+        routes.forEach((path, byMethod) -> byMethod.forEach(
+                (method, route) -> rules.add(new RouteRule(method, path, route.authenticated(), route.mutating()))));
+        return rules;
     }
 
     private void open(String method, String path, Endpoint e) {

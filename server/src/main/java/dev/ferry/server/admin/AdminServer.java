@@ -39,6 +39,7 @@ public final class AdminServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final ExecutorService blocking;
     private final Channel listener;
+    private final AdminRouter router;
     private volatile boolean closed;
 
     private AdminServer(AdminOptions options, FerryServer server, ContextStore store) throws InterruptedException {
@@ -48,7 +49,7 @@ public final class AdminServer implements AutoCloseable {
         BearerAuth auth = BearerAuth.of(options);
         this.blocking = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("ferry-admin-", 0).factory());
-        AdminRouter router = new AdminRouter(
+        this.router = new AdminRouter(
                 new AdminEndpoints(server, storeHealth, blocking, options.warmUp()),
                 auth,
                 new TokenBucket(options.requestsPerSecond(), System::nanoTime));
@@ -101,6 +102,11 @@ public final class AdminServer implements AutoCloseable {
     /** Starts the admin API; readiness pings the server's own context store. */
     public static AdminServer start(AdminOptions options, FerryServer server) {
         return start(options, server, server.contextStore());
+    }
+
+    /** The routes this server answers, for the tests that hold them against the OpenAPI document. */
+    AdminRouter router() {
+        return router;
     }
 
     public InetSocketAddress localAddress() {

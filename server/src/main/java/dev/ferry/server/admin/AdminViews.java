@@ -1,123 +1,84 @@
 package dev.ferry.server.admin;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.admin.api.Claims;
+import dev.ferry.admin.api.DrainStatus;
+import dev.ferry.admin.api.Migrations;
+import dev.ferry.admin.api.PeersResponse;
+import dev.ferry.admin.api.SessionCounts;
+import dev.ferry.admin.api.StatusResponse;
+import dev.ferry.admin.api.Timers;
+import dev.ferry.admin.api.TlsStatus;
+import dev.ferry.admin.api.WriteThrough;
 import dev.ferry.server.Drain;
 import dev.ferry.server.FerryServer;
 import dev.ferry.server.MigrationState;
 import dev.ferry.server.MigrationTimers;
 import dev.ferry.server.ServerMetrics;
 import java.time.Duration;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The JSON shapes the admin API answers with, built from the server's live state. */
+/** The admin API contract's answers, built from the server's live state. */
 final class AdminViews {
     private AdminViews() {}
 
-    static ObjectNode status(FerryServer server) {
-        ObjectNode o = Json.object();
-        o.put("name", server.name());
-        o.put("advertisedAddress", server.advertisedAddress());
-        o.put("serving", server.isServing());
-        o.set("sessions", sessions(server));
-        o.set("timers", timers(server.timers()));
-        o.set("drain", server.currentDrain().map(AdminViews::drain).orElse(null));
-        o.set("migrations", migrations(server.metrics()));
-        o.put("store", server.storeDescription());
-        o.set("writeThrough", writeThrough(server));
-        o.set("claims", claims(server.metrics()));
-        o.set("tls", tls(server));
-        o.set("peers", strings(server.peers()));
-        return o;
-    }
-
-    /** Whether sessions are saved at every command boundary, and how those saves went. */
-    static ObjectNode writeThrough(FerryServer server) {
-        ObjectNode o = Json.object();
-        o.put("enabled", server.writeThrough());
+    static StatusResponse status(FerryServer server) {
         ServerMetrics m = server.metrics();
-        o.put("attempts", m.contextSaveAttempts());
-        o.put("failed", m.contextSaveFailures());
-        o.put("refused", m.contextSavesRefused());
-        return o;
+        return new StatusResponse(
+                server.name(),
+                server.advertisedAddress(),
+                server.isServing(),
+                sessions(server),
+                timers(server.timers()),
+                server.currentDrain().map(AdminViews::drain).orElse(null),
+                new Migrations(
+                        m.migrationsRequested(),
+                        m.migrationsCompleted(),
+                        m.migrationsHandedOff(),
+                        m.migrationsFailed(),
+                        m.lastFailure()),
+                server.storeDescription(),
+                new WriteThrough(
+                        server.writeThrough(),
+                        m.contextSaveAttempts(),
+                        m.contextSaveFailures(),
+                        m.contextSavesRefused()),
+                new Claims(m.claimsTakenOver(), m.claimsLost(), m.claimConfirmFailures()),
+                server.tls()
+                        .map(t -> new TlsStatus(true, t.reloads(), t.lastReloadFailure()))
+                        .orElse(new TlsStatus(false, 0, null)),
+                server.peers());
     }
 
-    /** Whether the client port serves TLS, and how renewed certificates were picked up. */
-    static ObjectNode tls(FerryServer server) {
-        ObjectNode o = Json.object();
-        o.put("enabled", server.tls().isPresent());
-        server.tls().ifPresent(t -> {
-            o.put("reloads", t.reloads());
-            o.put("lastReloadFailure", t.lastReloadFailure());
-        });
-        return o;
-    }
-
-    /** Resumes that took over a claim another server never confirmed, and the other side of that. */
-    static ObjectNode claims(ServerMetrics m) {
-        ObjectNode o = Json.object();
-        o.put("takenOver", m.claimsTakenOver());
-        o.put("lost", m.claimsLost());
-        o.put("confirmFailures", m.claimConfirmFailures());
-        return o;
-    }
-
-    static ObjectNode sessions(FerryServer server) {
-        ObjectNode o = Json.object();
-        o.put("total", server.sessionCount());
-        ObjectNode byState = o.putObject("byState");
+    static SessionCounts sessions(FerryServer server) {
         Map<MigrationState, Long> counts = server.sessionCountsByState();
+        Map<String, Long> byState = new LinkedHashMap<>();
         // Every state is listed, zeros included, so a caller never has to guess a missing key.
         for (MigrationState s : MigrationState.values()) byState.put(s.name(), counts.getOrDefault(s, 0L));
-        return o;
+        return new SessionCounts(server.sessionCount(), byState);
     }
 
-    static ObjectNode drain(Drain d) {
-        ObjectNode o = Json.object();
-        o.set("targets", strings(d.targets()));
-        o.put("ratePerSecond", d.ratePerSecond());
-        o.put("requested", d.requested());
+    static DrainStatus drain(Drain d) {
         int left = d.notYetRequested();
-        o.put("notYetRequested", left);
-        o.put("elapsedMillis", d.elapsedMillis());
-        o.put("cancelled", d.cancelled());
-        o.put("finished", !d.cancelled() && left == 0);
-        return o;
+        return new DrainStatus(
+                d.targets(),
+                d.ratePerSecond(),
+                d.requested(),
+                left,
+                d.elapsedMillis(),
+                d.cancelled(),
+                !d.cancelled() && left == 0);
     }
 
-    static ObjectNode peers(FerryServer server) {
-        ObjectNode o = Json.object();
-        o.set("peers", strings(server.peers()));
-        return o;
+    static PeersResponse peers(FerryServer server) {
+        return new PeersResponse(server.peers());
     }
 
-    private static ObjectNode timers(MigrationTimers t) {
-        ObjectNode o = Json.object();
-        putSeconds(o, "idleMigrationSeconds", t.idleMigration());
-        putSeconds(o, "sessionIdleSeconds", t.sessionIdle());
-        o.put("migrationDisabled", t.migrationDisabled());
-        return o;
+    private static Timers timers(MigrationTimers t) {
+        return new Timers(seconds(t.idleMigration()), seconds(t.sessionIdle()), t.migrationDisabled());
     }
 
-    private static ObjectNode migrations(ServerMetrics m) {
-        ObjectNode o = Json.object();
-        o.put("requested", m.migrationsRequested());
-        o.put("completed", m.migrationsCompleted());
-        o.put("handedOff", m.migrationsHandedOff());
-        o.put("failed", m.migrationsFailed());
-        o.put("lastFailure", m.lastFailure());
-        return o;
-    }
-
-    /** Whole seconds as an integer (the usual case: timers come from the CRD in seconds), else a decimal. */
-    private static void putSeconds(ObjectNode o, String field, Duration d) {
-        if (d.toMillis() % 1000 == 0) o.put(field, d.toSeconds());
-        else o.put(field, d.toMillis() / 1000.0);
-    }
-
-    static com.fasterxml.jackson.databind.node.ArrayNode strings(List<String> values) {
-        var a = Json.array();
-        values.forEach(a::add);
-        return a;
+    private static double seconds(Duration d) {
+        return d.toMillis() / 1000.0;
     }
 }

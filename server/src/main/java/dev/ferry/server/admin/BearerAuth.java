@@ -1,5 +1,6 @@
 package dev.ferry.server.admin;
 
+import dev.ferry.admin.api.AdminPaths;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,7 +25,7 @@ import java.util.Map;
  */
 final class BearerAuth {
     /** The second header that carries the token, for callers behind a proxy that removes Authorization. */
-    static final String TOKEN_HEADER = "X-Ferry-Admin-Token";
+    static final String TOKEN_HEADER = AdminPaths.TOKEN_HEADER;
 
     private static final String SCHEME = "bearer ";
     private static final Map<String, String> CHALLENGE = Map.of("WWW-Authenticate", "Bearer realm=\"ferry-admin\"");

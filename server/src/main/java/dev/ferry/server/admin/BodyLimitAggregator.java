@@ -1,5 +1,7 @@
 package dev.ferry.server.admin;
 
+import dev.ferry.admin.api.AdminJson;
+import dev.ferry.admin.api.ErrorResponse;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -38,7 +40,7 @@ final class BodyLimitAggregator extends HttpObjectAggregator {
         Object response = super.newContinueResponse(start, maxContentLength, pipeline);
         if (response instanceof HttpResponse r && r.status().equals(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE)) {
             ReferenceCountUtil.release(response);
-            byte[] body = Json.bytes(Json.object().put("error", OversizedRequest.message(maxContentLength)));
+            byte[] body = AdminJson.toBytes(new ErrorResponse(OversizedRequest.message(maxContentLength)));
             FullHttpResponse json = new DefaultFullHttpResponse(
                     HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Unpooled.wrappedBuffer(body));
             json.headers()

@@ -1,4 +1,4 @@
-package dev.ferry.server.admin;
+package dev.ferry.admin.api;
 
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -44,7 +44,7 @@ class TargetAddressTest {
             })
     void refusesAnythingElse(String address) {
         assertThatThrownBy(() -> TargetAddress.check("targets[0]", address))
-                .isInstanceOf(AdminException.class)
+                .isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("targets[0]");
     }
 }

@@ -1,24 +1,28 @@
-package dev.ferry.server.admin;
+package dev.ferry.admin.api;
 
 import java.util.regex.Pattern;
 
 /**
- * Checks a migration target or peer address: {@code host:port}, where host is a DNS name, an IPv4
- * address or a bracketed IPv6 address, and port is 1..65535. Checked here so that a typo gets a
- * 400 now instead of every client failing to connect later.
+ * A migration target or peer address: {@code host:port}, where host is a DNS name, an IPv4
+ * address or a bracketed IPv6 address, and port is 1..65535. Checked when a request is built, so
+ * that a typo is refused at once instead of every client failing to connect later.
  */
-final class TargetAddress {
+public final class TargetAddress {
     /** Longest DNS name (253) plus ":65535"; also well inside the wire format's str16. */
-    static final int MAX_LENGTH = 253 + 6;
+    public static final int MAX_LENGTH = 253 + 6;
 
     private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?");
 
     private TargetAddress() {}
 
-    static void check(String field, String value) throws AdminException {
+    /**
+     * @param field the field's name in messages, e.g. "targets[2]"
+     * @throws InvalidRequestException naming {@code field} and what is wrong with the address
+     */
+    public static void check(String field, String value) {
         if (value.length() > MAX_LENGTH) {
-            throw AdminException.badRequest("field '" + field + "' is too long (" + value.length()
+            throw new InvalidRequestException("field '" + field + "' is too long (" + value.length()
                     + " characters, at most " + MAX_LENGTH + "); expected \"host:port\"");
         }
         int colon = value.lastIndexOf(':');
@@ -45,9 +49,9 @@ final class TargetAddress {
         if (p < 1 || p > 65535) throw bad(field, value, "the port must be a number from 1 to 65535");
     }
 
-    private static AdminException bad(String field, String value, String why) {
-        String shown = value.length() <= 80 ? value : value.substring(0, 77) + "...";
-        return AdminException.badRequest(
-                "field '" + field + "' must be \"host:port\" (e.g. \"10.0.0.2:7000\"), got \"" + shown + "\": " + why);
+    private static InvalidRequestException bad(String field, String value, String why) {
+        return new InvalidRequestException(
+                "field '" + field + "' must be \"host:port\" (e.g. \"10.0.0.2:7000\"), got \""
+                        + Fields.abbreviate(value, 80) + "\": " + why);
     }
 }

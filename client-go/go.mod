@@ -1,0 +1,3 @@
+module ferry.dev/client-go
+
+go 1.22
