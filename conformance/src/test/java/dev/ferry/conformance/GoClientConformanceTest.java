@@ -14,8 +14,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Every scenario with the Go client's driver, built from the repository's {@code client-go/} with {@code go build}.
- * Runs only with {@code -Dferry.conformance.go=true} (the module's default is false until client-go/ is merged);
- * then it fails, and does not skip, when client-go/ or the Go toolchain is missing or the build fails.
+ * Runs only with {@code -Dferry.conformance.go=true} (off by default: it doubles the module's test time); then it
+ * fails, and does not skip, when client-go/ or the Go toolchain is missing or the build fails.
  */
 @EnabledIfSystemProperty(named = "ferry.conformance.go", matches = "true")
 class GoClientConformanceTest {
