@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the Go client's tests (client-go/): go vet, then go test over every package, including the
 # integration tier against the real reference server and a real redis-server on 127.0.0.1.
-# Builds what that tier needs first: the reference server (an offline Maven package of
+# Builds what that tier needs first: the reference server (a Maven package of
 # server-image and the modules it uses; nothing is installed), and exports
 # FERRY_JAVA, FERRY_REFERENCE_CLASSPATH and FERRY_REDIS_SERVER for the tests. Works from a clean
 # clone. Arguments are passed to `go test` (e.g. -run, -v). scripts/test.sh runs the same checks in
