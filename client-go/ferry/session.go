@@ -203,6 +203,10 @@ func Dial(ctx context.Context, address string, opts ...Option) (*Session, error)
 	return s, nil
 }
 
+// logging reports whether a logger is set: on a migration's path, the arguments of a log line that
+// goes nowhere are not boxed at all.
+func (s *Session) logging() bool { return s.opts.Logf != nil }
+
 func (s *Session) logf(format string, args ...any) {
 	if s.opts.Logf != nil {
 		s.opts.Logf("session %s: "+format, append([]any{s.id.String()}, args...)...)
@@ -440,24 +444,30 @@ func (s *Session) startReader(c *conn) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		for {
-			select {
-			case <-c.permit:
-			case <-c.closed:
-				return
-			case <-s.stop:
-				return
-			}
-			f, err := c.rd.ReadFrame()
-			if err != nil {
-				s.post(connEvent{c: c, err: err})
-				return
-			}
-			if !s.post(connEvent{c: c, f: f}) {
-				return
-			}
-		}
+		s.readFrames(c)
 	}()
+}
+
+// readFrames is the body of c's reader goroutine: one frame per permit, until c ends.
+func (s *Session) readFrames(c *conn) {
+	defer c.rd.Release()
+	for {
+		select {
+		case <-c.permit:
+		case <-c.closed:
+			return
+		case <-s.stop:
+			return
+		}
+		f, err := c.rd.ReadFrame()
+		if err != nil {
+			s.post(connEvent{c: c, err: err})
+			return
+		}
+		if !s.post(connEvent{c: c, f: f}) {
+			return
+		}
+	}
 }
 
 // updateReading hands c's reader a permit when the session wants its next frame.
@@ -804,7 +814,9 @@ func (s *Session) onMigrate(m *wire.Migrate) {
 	if r := e.req; r != nil {
 		r.inBatch = m.InBatchRequestID != 0 && r.id == m.InBatchRequestID && r.conn == e.cur && !r.deferred
 	}
-	s.logf("MIGRATE %d from %s to %v (in-batch %d, deadline %d ms)", m.MigrationID, e.cur.addr, m.Targets, m.InBatchRequestID, m.DeadlineMillis)
+	if s.logging() {
+		s.logf("MIGRATE %d from %s to %v (in-batch %d, deadline %d ms)", m.MigrationID, e.cur.addr, m.Targets, m.InBatchRequestID, m.DeadlineMillis)
+	}
 	if mv.attempt != nil || mv.dialing {
 		return // its answer decides; the new targets come after it if it fails
 	}
@@ -888,15 +900,26 @@ func (s *Session) tryNextPath() {
 	mv.resumeSent = false
 	e.dialGen++
 	gen := e.dialGen
-	ctx, cancel := context.WithTimeout(s.dialCtx, s.opts.ConnectTimeout)
+	// The dialer's timeout bounds the connect and the TLS handshake; this context only cancels.
+	ctx, cancel := context.WithCancel(s.dialCtx)
 	mv.cancelDial = cancel
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		c, err := dialConn(ctx, addr, &s.opts)
 		cancel()
-		if !s.post(dialEvent{gen: gen, c: c, err: err, addr: addr}) && c != nil {
-			c.close()
+		if c != nil {
+			// This goroutine goes on as c's reader: a migration starts one goroutine, not two.
+			c.started = true
+		}
+		if !s.post(dialEvent{gen: gen, c: c, err: err, addr: addr}) {
+			if c != nil {
+				c.close()
+			}
+			return
+		}
+		if c != nil {
+			s.readFrames(c)
 		}
 	}()
 }
@@ -1100,7 +1123,9 @@ func (s *Session) completeMove(w *wire.Welcome) {
 	s.migrations++
 	s.lastPause = pause
 	s.mu.Unlock()
-	s.logf("migration %d %s -> %s (%s) in %v", mv.migrationID, mv.fromAddr, mv.attemptAddr, w.ServerName, pause)
+	if s.logging() {
+		s.logf("migration %d %s -> %s (%s) in %v", mv.migrationID, mv.fromAddr, mv.attemptAddr, w.ServerName, pause)
+	}
 	if r := e.req; r != nil {
 		if r.inBatch {
 			// The target continues it; an attention the RESUME did not carry goes there now.

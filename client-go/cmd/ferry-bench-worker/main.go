@@ -17,6 +17,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,7 +35,49 @@ func main() {
 		log.Fatalf("ferry-bench-worker: %v", err)
 	}
 	w := &worker{id: *id, openConcurrency: *openConcurrency, clock: clock, out: os.Stdout}
-	os.Exit(w.run(os.Stdin))
+	stop := startProfile(*id)
+	code := w.run(os.Stdin)
+	stop()
+	os.Exit(code)
+}
+
+// startProfile writes a CPU profile of the whole run to $FERRY_BENCH_GO_CPUPROFILE.<id>, and a heap
+// profile (allocations included) at the end to $FERRY_BENCH_GO_MEMPROFILE.<id>, when those variables
+// are set: where the Go client's time and garbage go during a drain, next to the JVMs' flight recordings.
+func startProfile(id int) (stop func()) {
+	heap := func() {}
+	if base := os.Getenv("FERRY_BENCH_GO_MEMPROFILE"); base != "" {
+		heap = func() {
+			f, err := os.Create(fmt.Sprintf("%s.%d", base, id))
+			if err != nil {
+				log.Printf("worker %d: no heap profile: %v", id, err)
+				return
+			}
+			defer f.Close()
+			if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+				log.Printf("worker %d: no heap profile: %v", id, err)
+			}
+		}
+	}
+	base := os.Getenv("FERRY_BENCH_GO_CPUPROFILE")
+	if base == "" {
+		return heap
+	}
+	f, err := os.Create(fmt.Sprintf("%s.%d", base, id))
+	if err != nil {
+		log.Printf("worker %d: no CPU profile: %v", id, err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		log.Printf("worker %d: no CPU profile: %v", id, err)
+		f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+		heap()
+	}
 }
 
 type worker struct {

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -630,8 +631,32 @@ func NewReader(r io.Reader, maxLen int) *Reader {
 	if maxLen <= 0 {
 		maxLen = DefaultMaxFrameLength
 	}
-	return &Reader{r: bufio.NewReaderSize(r, 32<<10), maxLen: maxLen}
+	br := readBuffers.Get().(*bufio.Reader)
+	br.Reset(r)
+	return &Reader{r: br, maxLen: maxLen}
 }
+
+// Release hands the Reader's buffer back for the next connection; ReadFrame returns ErrReleased
+// after it. Call it from the goroutine that reads, once it is done with the stream.
+func (r *Reader) Release() {
+	if r.r == nil {
+		return
+	}
+	r.r.Reset(nil)
+	readBuffers.Put(r.r)
+	r.r = nil
+}
+
+// readBufferSize is a Reader's buffer: enough for a batch of rows, small beside a session's other
+// costs. A frame larger than the buffer is read straight into its own slice, so this costs no copies.
+const readBufferSize = 4 << 10
+
+// readBuffers keeps the buffers of ended connections: a drain opens thousands of connections in a
+// burst and each would otherwise be fresh garbage, whose collection stalls the migrations in flight.
+var readBuffers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
+
+// ErrReleased is returned by ReadFrame after Release.
+var ErrReleased = errors.New("frame reader released")
 
 // ErrTruncated is returned (wrapped) when the stream ends inside a frame.
 var ErrTruncated = errors.New("connection ended inside a frame")
@@ -639,6 +664,9 @@ var ErrTruncated = errors.New("connection ended inside a frame")
 // ReadFrame reads the next frame. At a clean end of stream between frames it returns io.EOF;
 // an end inside a frame is ErrTruncated; a frame breaking the protocol is a *DecodeError.
 func (r *Reader) ReadFrame() (Frame, error) {
+	if r.r == nil {
+		return nil, ErrReleased
+	}
 	if _, err := io.ReadFull(r.r, r.hdr[:]); err != nil {
 		if err == io.ErrUnexpectedEOF {
 			return nil, fmt.Errorf("%w (in the length field)", ErrTruncated)

@@ -184,3 +184,33 @@ func TestEncodeRefusesWhatCannotBeDecoded(t *testing.T) {
 		}
 	}
 }
+
+// A released reader reads nothing more, and its buffer, reused by the next reader, carries none of
+// the bytes the first one had buffered but not yet returned.
+func TestReleasedBufferCarriesNothingOver(t *testing.T) {
+	ping := unhex(t, specExamples[0].hex)
+	done := unhex(t, specExamples[1].hex)
+	for i := 0; i < 50; i++ {
+		first := NewReader(bytes.NewReader(append(append([]byte(nil), ping...), ping...)), DefaultMaxFrameLength)
+		if _, err := first.ReadFrame(); err != nil {
+			t.Fatal(err)
+		}
+		first.Release() // the second PING is still buffered
+		first.Release() // twice is harmless
+		if _, err := first.ReadFrame(); !errors.Is(err, ErrReleased) {
+			t.Fatalf("read after Release: %v, want ErrReleased", err)
+		}
+		second := NewReader(bytes.NewReader(done), DefaultMaxFrameLength)
+		f, err := second.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(f, specExamples[1].frame) {
+			t.Fatalf("second reader read %#v, want %#v", f, specExamples[1].frame)
+		}
+		if _, err := second.ReadFrame(); err != io.EOF {
+			t.Fatalf("second reader after its only frame: %v, want io.EOF", err)
+		}
+		second.Release()
+	}
+}

@@ -31,7 +31,7 @@ class SessionCoverageFuzzTest {
         RUNS.assertFuzzedBeyondCorpus();
     }
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "10s")
     void sessionKeepsItsPromises(FuzzedDataProvider data) {
         RUNS.count();
         SessionFuzzTarget.fuzzerTestOneInput(data);

@@ -32,7 +32,7 @@ class WriteThroughSessionCoverageFuzzTest {
         RUNS.assertFuzzedBeyondCorpus();
     }
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "10s")
     void sessionWithWriteThroughKeepsItsPromises(FuzzedDataProvider data) {
         RUNS.count();
         WriteThroughSessionFuzzTarget.fuzzerTestOneInput(data);

@@ -34,7 +34,7 @@ class FrameDecoderCoverageFuzzTest {
         RUNS.assertFuzzedBeyondCorpus();
     }
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "10s")
     void decoderAcceptsFramesOrFailsCleanly(FuzzedDataProvider data) {
         RUNS.count();
         FrameDecoderFuzzTarget.fuzzerTestOneInput(data);
