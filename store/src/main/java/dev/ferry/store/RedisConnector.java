@@ -17,6 +17,9 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -106,7 +109,24 @@ final class RedisConnector {
     private static ClientResources resources() {
         return DefaultClientResources.builder()
                 .reconnectDelay(Delay.equalJitter(Duration.ofMillis(10), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
+                .nettyCustomizer(new FlushConsolidation())
                 .build();
+    }
+
+    /**
+     * Lettuce flushes every command on its own: a drain's burst of exports, or the claims of many
+     * arriving clients, each cost a write on both sides. Consolidated, the commands queued on the
+     * connection's event loop go out in one write, and Redis answers them in one.
+     */
+    private static final class FlushConsolidation implements NettyCustomizer {
+        @Override
+        public void afterChannelInitialized(Channel channel) {
+            channel.pipeline()
+                    .addFirst(
+                            "ferry-flush-consolidation",
+                            new FlushConsolidationHandler(
+                                    FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+        }
     }
 
     private static void configure(RedisURI uri, ContextStoreOptions options) {
