@@ -257,13 +257,9 @@ func (s *Session) LastMigrationPause() time.Duration {
 // Done is closed when the session has ended and every goroutine it started has returned.
 func (s *Session) Done() <-chan struct{} { return s.done }
 
-// Err returns why the session ended (ErrClosed after Close), or nil while it is open.
+// Err returns why the session ended (ErrClosed after Close), or nil while it is open. It is set
+// the moment the session ends, before a request failed by that end returns; Done may close later.
 func (s *Session) Err() error {
-	select {
-	case <-s.done:
-	default:
-		return nil
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.err
