@@ -27,7 +27,6 @@ type conn struct {
 	// Engine-owned.
 	permitted bool // a permit is out: the reader is reading (or will read) one frame
 	dead      bool // the reader reported an error or EOF
-	started   bool
 }
 
 func dialConn(ctx context.Context, address string, o *Options) (*conn, error) {

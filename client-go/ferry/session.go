@@ -432,11 +432,9 @@ func (s *Session) end(err error) {
 	}
 }
 
+// startReader starts the reader goroutine of the session's first connection; a target's connection
+// is read by the goroutine that dialed it (tryNextPath).
 func (s *Session) startReader(c *conn) {
-	if c.started {
-		return
-	}
-	c.started = true
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -904,10 +902,6 @@ func (s *Session) tryNextPath() {
 		defer s.wg.Done()
 		c, err := dialConn(ctx, addr, &s.opts)
 		cancel()
-		if c != nil {
-			// This goroutine goes on as c's reader: a migration starts one goroutine, not two.
-			c.started = true
-		}
 		if !s.post(dialEvent{gen: gen, c: c, err: err, addr: addr}) {
 			if c != nil {
 				c.close()
@@ -915,6 +909,7 @@ func (s *Session) tryNextPath() {
 			return
 		}
 		if c != nil {
+			// This goroutine goes on as c's reader: a migration starts one goroutine, not two.
 			s.readFrames(c)
 		}
 	}()
@@ -941,7 +936,6 @@ func (s *Session) onDial(ev dialEvent) {
 		att = r.id
 		r.attentionInResume = true
 	}
-	s.startReader(ev.c)
 	if err := ev.c.write(&wire.Resume{Version: wire.Version, SessionID: s.id, ResumeToken: e.token, AttentionRequestID: att}, s.opts.ConnectTimeout); err != nil {
 		mv.attempt = nil
 		ev.c.close()
