@@ -323,8 +323,7 @@ start_control_plane() {
     --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
     --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
     --service-cluster-ip-range "$SERVICE_CIDR" --cluster-cidr "$POD_CIDR" --allocate-node-cidrs=false \
-    --controllers '*,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller' \
-    --horizontal-pod-autoscaler-sync-period 5s --v=1
+    --controllers '*,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller' --v=1
   start_daemon kube-scheduler "$NETNS" "$b/kube-scheduler" \
     --kubeconfig "$STATE/scheduler.kubeconfig" \
     --authentication-kubeconfig "$STATE/scheduler.kubeconfig" \
