@@ -57,7 +57,7 @@ if ! $report_only; then
     args=()
     case "$s" in
       idle-drain)
-        if $quick; then args=(--sessions 1000 --rounds 1 --warmup 1); fi
+        if $quick; then args=(--sessions 1000 --rounds 1 --warmup 1 --warmup-max 1); fi
         # The Go client drains in the same run, beside the Java client.
         (cd client-go && go build -o ../bench/target/ferry-bench-worker ./cmd/ferry-bench-worker)
         args+=(--go-worker bench/target/ferry-bench-worker) ;;

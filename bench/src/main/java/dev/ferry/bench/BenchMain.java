@@ -86,8 +86,16 @@ public final class BenchMain implements Runnable {
         @Option(
                 names = "--warmup",
                 defaultValue = "2",
-                description = "full-size warm-up rounds first, reported apart (default ${DEFAULT-VALUE})")
+                description =
+                        "full-size warm-up rounds first, at least this many, reported apart; more follow while a scenario's rate"
+                                + " still rises by over 10% a round (default ${DEFAULT-VALUE})")
         int warmup;
+
+        @Option(
+                names = "--warmup-max",
+                defaultValue = "8",
+                description = "at most this many warm-up rounds (default ${DEFAULT-VALUE})")
+        int warmupMax;
 
         @Option(
                 names = "--client-threads",
@@ -153,6 +161,7 @@ public final class BenchMain implements Runnable {
                     workers,
                     rounds,
                     warmup,
+                    Math.max(warmup, warmupMax),
                     clientThreads,
                     limitedRates.stream().filter(r -> r > 0).toList(),
                     launch,

@@ -39,13 +39,21 @@ import org.slf4j.LoggerFactory;
  * all at once, the start: everyone is told at the same moment), to the re-login's answer. The
  * client library's own pause (MIGRATE read to WELCOME) is reported apart. A drain's time runs
  * from the start to the moment the last worker reports its last session moved. Warm-up rounds
- * run first (same size); the measured rounds rotate the order of the three scenarios.
+ * run first (same size) until the JVMs are warm: at least the minimum, then until no scenario's
+ * rate rose by more than {@link #WARM_RISE} over the round before (at most the maximum). The
+ * measured rounds rotate the order of the scenarios.
  */
 public final class IdleDrainBenchmark {
     private static final Logger log = LoggerFactory.getLogger(IdleDrainBenchmark.class);
 
     /** Ferry's drain keeps this many sessions on their way at most (the server's {@code Drain.MAX_MOVING}; a test keeps them equal). */
     static final int FERRY_WINDOW = 64;
+    /**
+     * Warm-up goes on while a scenario's rate rises by more than this fraction a round: the servers'
+     * JIT is still compiling the paths a drain takes (on 2 busy cores the first rounds of fresh JVMs
+     * run at a third of the warm rate, and Ferry's longer path warms more slowly than a re-login).
+     */
+    static final double WARM_RISE = 0.10;
     /** Ferry moves idle sessions at least this fraction as fast as reconnecting with the same window. */
     static final double TARGET_RATIO = 0.9;
 
@@ -60,6 +68,7 @@ public final class IdleDrainBenchmark {
             int workers,
             int rounds,
             int warmupRounds,
+            int warmupMaxRounds,
             int clientThreads,
             List<Double> limitedRates,
             ProcessFleet.Launch launch,
@@ -161,12 +170,25 @@ public final class IdleDrainBenchmark {
             ReconnectPolicy allAtOnce = new ReconnectPolicy(0, 0);
             boolean go = o.goWorker() != null;
             int scenarios = go ? 4 : 3;
-            for (int i = 1; i <= o.warmupRounds(); i++) {
-                rows.add(b.ferryRound("warm-up", Integer.toString(i), 0, false));
-                if (go) rows.add(b.ferryRound(FERRY_GO, fleet.goWorkers(), "warm-up", Integer.toString(i), 0, false));
-                rows.add(b.baselineRound(BASELINE, "warm-up", Integer.toString(i), windowed));
-                rows.add(b.baselineRound(BASELINE_ALL, "warm-up", Integer.toString(i), allAtOnce));
+            int warmupRun = 0;
+            double[] before = null;
+            while (warmupRun < o.warmupMaxRounds()) {
+                String round = Integer.toString(++warmupRun);
+                List<Figures> warm = new ArrayList<>();
+                warm.add(b.ferryRound("warm-up", round, 0, false));
+                if (go) warm.add(b.ferryRound(FERRY_GO, fleet.goWorkers(), "warm-up", round, 0, false));
+                warm.add(b.baselineRound(BASELINE, "warm-up", round, windowed));
+                warm.add(b.baselineRound(BASELINE_ALL, "warm-up", round, allAtOnce));
+                rows.addAll(warm);
+                double[] now = warm.stream().mapToDouble(Figures::perSecond).toArray();
+                boolean rising = before == null || stillRising(before, now);
+                before = now;
+                if (warmupRun >= o.warmupRounds() && !rising) break;
             }
+            if (before != null && warmupRun == o.warmupMaxRounds())
+                log.warn(
+                        "idle-drain: rates still rose by more than {}% after {} warm-up rounds",
+                        (int) (WARM_RISE * 100), warmupRun);
             List<Figures> ferry = new ArrayList<>();
             List<Figures> baseline = new ArrayList<>();
             List<Figures> baselineAll = new ArrayList<>();
@@ -236,7 +258,9 @@ public final class IdleDrainBenchmark {
             opts.put("sessions", o.sessions());
             opts.put("workers", o.workers());
             opts.put("rounds", o.rounds());
-            opts.put("warmupRounds", o.warmupRounds());
+            opts.put("warmupRounds", warmupRun);
+            opts.put("warmupMinRounds", o.warmupRounds());
+            opts.put("warmupMaxRounds", o.warmupMaxRounds());
             opts.put("clientThreads", o.clientThreads());
             opts.put("limitedRates", o.limitedRates());
             opts.put("moveTimeout", o.moveTimeout().toString());
@@ -277,6 +301,12 @@ public final class IdleDrainBenchmark {
                     pauses,
                     timelines);
         }
+    }
+
+    /** Whether any scenario's rate rose by more than {@link #WARM_RISE} from one warm-up round to the next. */
+    static boolean stillRising(double[] before, double[] now) {
+        for (int i = 0; i < now.length; i++) if (now[i] > before[i] * (1 + WARM_RISE)) return true;
+        return false;
     }
 
     private Histogram merged(List<Figures> rounds) {

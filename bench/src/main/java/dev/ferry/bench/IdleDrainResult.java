@@ -209,11 +209,12 @@ final class IdleDrainResult {
                 Locale.ROOT,
                 "%d idle sessions (each with a session variable) on pod-0, moved to pod-1 and pod-2; "
                         + "3 server JVMs, %s client-worker JVMs, redis-server; %s warm-up + %d measured rounds of each unpaced scenario "
-                        + "(order rotated every round), medians reported; one round of each paced scenario.",
+                        + "(order rotated every round), medians reported; one round of each paced scenario.%s",
                 f.sessions(),
                 r.options().get("workers"),
                 r.options().get("warmupRounds"),
-                rounds));
+                rounds,
+                warmupRule(r.options())));
         notes.add("Same concurrency policy on both sides: the server's drain keeps at most " + window
                 + " sessions on their way at a time "
                 + "(asked and not yet gone), so the baseline column reconnects with at most " + window
@@ -273,6 +274,18 @@ final class IdleDrainResult {
                 figures,
                 charts,
                 notes);
+    }
+
+    private static String warmupRule(java.util.Map<String, Object> options) {
+        Object min = options.get("warmupMinRounds");
+        Object max = options.get("warmupMaxRounds");
+        if (min == null || max == null) return "";
+        return String.format(
+                Locale.ROOT,
+                " Warm-up rounds went on until no scenario's rate rose by more than %d%% over the round before (at least %s, at most %s).",
+                Math.round(IdleDrainBenchmark.WARM_RISE * 100),
+                min,
+                max);
     }
 
     private static double round3(double v) {
