@@ -12,9 +12,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -503,7 +506,9 @@ final class ServerSession implements Session {
             if (!atMigrationPoint() || exportQueued) return;
             exportQueued = true;
         }
-        executor.execute(() -> {
+        // Here when nothing of the session runs: the export only starts a store call, and a thread of its
+        // own would cost more than the work.
+        executor.executeHere(() -> {
             synchronized (this) {
                 exportQueued = false;
             }
@@ -513,7 +518,9 @@ final class ServerSession implements Session {
 
     /**
      * The migration point: exports the context (with the suspended request, if any), then tells
-     * the client where to go. Runs on the session's executor, so no command runs meanwhile.
+     * the client where to go. A task of the session's executor, which it holds until the store has
+     * answered ({@link SerialExecutor#holdUntil}): no command runs between the encode and the MIGRATE,
+     * and no thread waits for the store meanwhile.
      */
     private void export(ServerRequest inBatch) {
         synchronized (this) {
@@ -536,24 +543,29 @@ final class ServerSession implements Session {
         synchronized (this) {
             ttl = rt.timers.exportTtl(Duration.ofMillis(idleMigrationLeftMillis()));
         }
+        CompletableFuture<Void> stored;
         try {
-            rt.store
+            stored = rt.store
                     .export(id, new ExportedContext(tokenHash, payload), ttl)
-                    .get(rt.options.storeTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            Throwable cause =
-                    e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
-            synchronized (this) {
-                fail(
-                        Event.EXPORT_FAILED,
-                        "store_unavailable",
-                        "could not export the context to " + rt.store.describe() + ": " + cause.getMessage());
-            }
-            if (inBatch != null) resumeLocally(inBatch);
-            return;
-        } finally {
-            rt.metrics.exportTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                    .orTimeout(rt.options.storeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            stored = CompletableFuture.failedFuture(e);
         }
+        executor.holdUntil(stored.handle((ok, failure) -> {
+            rt.metrics.exportTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+            try {
+                if (failure == null) exported(inBatch);
+                else exportFailed(inBatch, failure);
+            } catch (RuntimeException e) {
+                rt.metrics.internalErrors.increment();
+                log.error("session {}: finishing the export failed", id, e);
+            }
+            return null;
+        }));
+    }
+
+    /** The store has the context: the client is told where to go. Still holding the executor. */
+    private void exported(ServerRequest inBatch) {
         boolean closeNow;
         synchronized (this) {
             if (!apply(Event.EXPORTED)) {
@@ -574,6 +586,22 @@ final class ServerSession implements Session {
             write(new Frame.Goodbye(GoodbyeReason.MIGRATING, "resume at the target; this server closes now"));
             channel.close();
         }
+    }
+
+    /** The store did not take the context: the session stays, and an in-batch request goes on here. */
+    private void exportFailed(ServerRequest inBatch, Throwable failure) {
+        Throwable cause =
+                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        String why = cause instanceof TimeoutException
+                ? "no answer within " + rt.options.storeTimeout().toMillis() + " ms"
+                : cause.getMessage();
+        synchronized (this) {
+            fail(
+                    Event.EXPORT_FAILED,
+                    "store_unavailable",
+                    "could not export the context to " + rt.store.describe() + ": " + why);
+        }
+        if (inBatch != null) resumeLocally(inBatch);
     }
 
     private Frame.Migrate migrateFrame(ServerRequest inBatch) {
