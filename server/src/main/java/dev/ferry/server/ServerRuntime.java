@@ -2,6 +2,8 @@ package dev.ferry.server;
 
 import dev.ferry.protocol.SessionId;
 import dev.ferry.store.ContextStore;
+import java.security.DrbgParameters;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Map;
@@ -22,7 +24,9 @@ final class ServerRuntime {
     final ExecutorService virtualThreads;
 
     final Map<SessionId, ServerSession> sessions = new ConcurrentHashMap<>();
-    final SecureRandom random = new SecureRandom();
+    /** Session ids and resume tokens. */
+    final SecureRandom random = sessionSecrets();
+
     private final AtomicInteger migrationIds = new AtomicInteger();
     volatile boolean serving = true;
     volatile String advertisedAddress;
@@ -45,6 +49,20 @@ final class ServerRuntime {
         this.timers = options.timers();
         this.handler = options.handler();
         this.metrics = metrics;
+    }
+
+    /**
+     * A 256-bit DRBG (NIST SP 800-90A) seeded once from the platform's entropy source. The default
+     * {@code new SecureRandom()} on Linux is NativePRNG, which reads /dev/urandom under one lock for
+     * every id and token: a system call per session opened or resumed, on the event loops.
+     */
+    private static SecureRandom sessionSecrets() {
+        try {
+            return SecureRandom.getInstance(
+                    "DRBG", DrbgParameters.instantiation(256, DrbgParameters.Capability.RESEED_ONLY, null));
+        } catch (NoSuchAlgorithmException e) {
+            return new SecureRandom(); // a JDK without the DRBG provider: the platform default still works
+        }
     }
 
     /** Marks a claim the source made to call its own migration off. */
