@@ -27,11 +27,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Even at an unlimited rate, at most {@link #MAX_EXPORTS_IN_FLIGHT} sessions wait for their
  * export at a time: asking ten thousand at once only queues them behind one store connection
- * until their store timeout fires. And at most {@link #MAX_MOVING} sessions are on their way at
- * a time (asked, or told MIGRATE and not gone yet): the benchmark's profile showed that telling
- * thousands of clients to move at once does not move them faster on a busy machine, it only makes
- * each of them wait in line at the targets, so every client-visible pause became about as long as
- * the whole drain. A client that does not act on MIGRATE stops counting after
+ * until their store timeout fires. And only a {@link DrainWindow} of sessions is on its way at a
+ * time (asked, or told MIGRATE and not gone yet), sized by how long their moves take: the
+ * benchmark's profile showed that telling thousands of clients to move at once does not move them
+ * faster on a busy machine, it only makes each of them wait in line at the targets, so every
+ * client-visible pause became about as long as the whole drain; and a fixed window of 64 still
+ * left a stream's pause at four times what a window of 16 gave on the same machine, while on a
+ * network with slower moves a small fixed window would cap the drain's rate. A client that does
+ * not act on MIGRATE stops counting after
  * {@link #MOVING_FOR_AT_MOST_NANOS}, so a few stuck clients cannot stall a drain. A session whose
  * migration FAILS (store unreachable, held too long) is asked again, up to {@link #MAX_ATTEMPTS}
  * times in all; after that it stays and the drain reports it.
@@ -45,7 +48,6 @@ import org.slf4j.LoggerFactory;
 public final class Drain {
     private static final Logger log = LoggerFactory.getLogger(Drain.class);
     static final int MAX_EXPORTS_IN_FLIGHT = 512;
-    static final int MAX_MOVING = 64;
     static final long MOVING_FOR_AT_MOST_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final int MAX_ATTEMPTS = 3;
     /** Failed migrations are asked again on this beat: a failure takes up to a store timeout to surface anyway. */
@@ -85,6 +87,7 @@ public final class Drain {
     private final Set<ServerSession> queuedAgain = new HashSet<>();
 
     private final SessionsOnTheirWay onTheirWay = new SessionsOnTheirWay(MOVING_FOR_AT_MOST_NANOS);
+    private final DrainWindow window = new DrainWindow(DrainWindow.SERVER);
     private ScheduledFuture<?> wakeUp;
     private long wakeUpAt;
 
@@ -152,7 +155,12 @@ public final class Drain {
         SessionLifecycle lifecycle = s.lifecycle();
         MigrationState state = lifecycle.shown();
         boolean onItsWay = !lifecycle.closed() && (state == MigrationState.REQUESTED || state == MigrationState.READY);
-        if (!onItsWay) onTheirWay.arrived(s);
+        if (!onItsWay) {
+            Long askedAt = onTheirWay.arrived(s);
+            // Only moves that ended by moving say how long a move takes (not a failure, a cancel, a stuck client).
+            if (askedAt != null && (lifecycle.closed() || state == MigrationState.MIGRATING))
+                window.moved(now - askedAt);
+        }
         if (lifecycle.closed() || state == MigrationState.MIGRATING) {
             forget(s); // done with this one
             return;
@@ -199,7 +207,7 @@ public final class Drain {
     private void askNext(long now) {
         int room = (int) Math.min(
                 Math.max(0, MAX_EXPORTS_IN_FLIGHT - exportsInFlight.getAsLong()),
-                Math.max(0, MAX_MOVING - onTheirWay.count(now)));
+                Math.max(0, window.size() - onTheirWay.count(now)));
         int allowed = rate == null ? Integer.MAX_VALUE : rate.take(now);
         int budget = Math.min(allowed, room);
         ServerSession s;
@@ -224,7 +232,7 @@ public final class Drain {
     private void wakeUpForTime(long now) {
         long in = Long.MAX_VALUE;
         if (rate != null && rate.waitingForTokens()) in = rate.nanosUntilNextLook(now);
-        if (!pending.isEmpty() && onTheirWay.count(now) >= MAX_MOVING)
+        if (!pending.isEmpty() && onTheirWay.count(now) >= window.size())
             in = Math.min(in, onTheirWay.nanosUntilOldestStops(now));
         if (!failed.isEmpty()) in = Math.min(in, Math.max(0, askFailedAt - now));
         if (in == Long.MAX_VALUE) return;

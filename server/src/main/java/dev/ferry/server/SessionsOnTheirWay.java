@@ -21,9 +21,13 @@ final class SessionsOnTheirWay {
         askedAt.put(s, now);
     }
 
-    /** The session is no longer on its way: it left, was called off, failed, or closed. */
-    void arrived(ServerSession s) {
-        askedAt.remove(s);
+    /**
+     * The session is no longer on its way: it left, was called off, failed, or closed.
+     *
+     * @return when it was asked, or null if it no longer counted (or never did)
+     */
+    Long arrived(ServerSession s) {
+        return askedAt.remove(s);
     }
 
     /** @return how many count at {@code now} */
