@@ -114,9 +114,7 @@ final class ClientWorker implements Callable<Integer> {
                     case "REPORT" -> report(w.length > 1 ? Long.parseLong(w[1]) : Long.MIN_VALUE);
                     case "BASELINE" ->
                         baseline(
-                                List.of(w[1].split(",")),
-                                Long.parseLong(w[2]),
-                                new ReconnectPolicy(Integer.parseInt(w[3]), Double.parseDouble(w[4])));
+                                List.of(w[1].split(",")), Long.parseLong(w[2]), policy(w[3], Double.parseDouble(w[4])));
                     case "CLOSE" -> close();
                     case "QUIT" -> {
                         close();
@@ -216,6 +214,13 @@ final class ClientWorker implements Callable<Integer> {
         emit("REPORT", b);
     }
 
+    /** The window word of BASELINE: a fixed size (0: none), or {@code adaptive:N}, the drain's window split over N workers. */
+    static ReconnectPolicy policy(String window, double perSecond) {
+        if (window.startsWith("adaptive:"))
+            return ReconnectPolicy.sameAsDrain(Integer.parseInt(window.substring("adaptive:".length())), perSecond);
+        return new ReconnectPolicy(Integer.parseInt(window), perSecond);
+    }
+
     /**
      * What users have without Ferry: each session is closed, a new connection opens to a peer and
      * logs in again. Which session goes when follows {@code policy}, as a server closing its
@@ -238,7 +243,7 @@ final class ClientWorker implements Callable<Integer> {
         AtomicInteger failures = new AtomicInteger();
         ConcurrentLinkedQueue<Long> doneNanos = new ConcurrentLinkedQueue<>();
         long t0 = System.nanoTime();
-        Semaphore window = new Semaphore(policy.window() > 0 ? policy.window() : Integer.MAX_VALUE);
+        ReconnectPolicy.Slots window = policy.slots();
         try (ExecutorService vt = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < r.sessions.size(); i++) {
                 FerrySession old = r.sessions.get(i);
@@ -257,7 +262,7 @@ final class ClientWorker implements Callable<Integer> {
                         if (failures.getAndIncrement() == 0)
                             log.warn("worker {}: a reconnect failed: {}", id, e.toString());
                     } finally {
-                        window.release();
+                        window.release(System.nanoTime() - decided);
                     }
                 });
             }

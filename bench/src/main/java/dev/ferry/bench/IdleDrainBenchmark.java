@@ -27,10 +27,11 @@ import org.slf4j.LoggerFactory;
  * reconnects to a peer and logs in again.
  *
  * <p>The coordinator (this class) drains pod-0 through its admin API, as the operator does. The
- * server's drain keeps at most {@link #FERRY_WINDOW} sessions on their way at a time, so the
- * reconnect baseline runs twice: with the same window (the comparison of like with like, which
- * the throughput target is about) and all at once (what a plain restart does). Every paced Ferry
- * drain has a reconnect baseline at the same rate and window.
+ * server's drain keeps a {@link dev.ferry.server.DrainWindow} of sessions on their way at a time,
+ * sized by how long moves take, so the reconnect baseline runs twice: under the same window policy
+ * (each worker adapts its share of it to the re-logins it times: the comparison of like with like,
+ * which the throughput target is about) and all at once (what a plain restart does). Every paced
+ * Ferry drain has a reconnect baseline at the same rate and window policy.
  *
  * <p>Pause per session, both sides from the same event: the moment the server decided that
  * session must move. For Ferry that is when the session entered REQUESTED on pod-0 (recorded by
@@ -46,8 +47,6 @@ import org.slf4j.LoggerFactory;
 public final class IdleDrainBenchmark {
     private static final Logger log = LoggerFactory.getLogger(IdleDrainBenchmark.class);
 
-    /** Ferry's drain keeps this many sessions on their way at most (the server's {@code Drain.MAX_MOVING}; a test keeps them equal). */
-    static final int FERRY_WINDOW = 64;
     /**
      * Warm-up goes on while a scenario's rate rises by more than this fraction a round: the servers'
      * JIT is still compiling the paths a drain takes (on 2 busy cores the first rounds of fresh JVMs
@@ -132,10 +131,10 @@ public final class IdleDrainBenchmark {
             @JsonIgnore Map<String, Histogram> pauses,
             @JsonIgnore Map<String, long[]> timelines) {}
 
-    static final String FERRY = "Ferry drain (at most " + FERRY_WINDOW + " on their way)";
-    static final String BASELINE = "Reconnect (at most " + FERRY_WINDOW + " on their way)";
+    static final String FERRY = "Ferry drain (drain's window)";
+    static final String BASELINE = "Reconnect (same window policy)";
     static final String BASELINE_ALL = "Reconnect (all at once)";
-    static final String FERRY_GO = "Ferry drain, Go client (at most " + FERRY_WINDOW + " on their way)";
+    static final String FERRY_GO = "Ferry drain, Go client (drain's window)";
 
     static String limited(double rate) {
         return String.format(Locale.ROOT, "Ferry drain at %.0f/s%s", rate, rate == 500 ? " (EMQX default)" : "");
@@ -166,7 +165,7 @@ public final class IdleDrainBenchmark {
         try (ProcessFleet fleet = new ProcessFleet(o.launch(), 3, o.workers(), o.clientThreads(), o.goWorker())) {
             IdleDrainBenchmark b = new IdleDrainBenchmark(o, fleet);
             List<Figures> rows = new ArrayList<>();
-            ReconnectPolicy windowed = new ReconnectPolicy(FERRY_WINDOW, 0);
+            ReconnectPolicy windowed = ReconnectPolicy.sameAsDrain(o.workers(), 0);
             ReconnectPolicy allAtOnce = new ReconnectPolicy(0, 0);
             boolean go = o.goWorker() != null;
             int scenarios = go ? 4 : 3;
@@ -220,8 +219,8 @@ public final class IdleDrainBenchmark {
             List<Paced> paced = new ArrayList<>();
             for (double rate : o.limitedRates()) {
                 Figures f = b.ferryRound("measured", "", rate, false);
-                Figures r =
-                        b.baselineRound(limitedBaseline(rate), "measured", "", new ReconnectPolicy(FERRY_WINDOW, rate));
+                Figures r = b.baselineRound(
+                        limitedBaseline(rate), "measured", "", ReconnectPolicy.sameAsDrain(o.workers(), rate));
                 paced.add(new Paced(rate, f, r));
                 rows.add(f);
                 rows.add(r);
@@ -485,11 +484,13 @@ public final class IdleDrainBenchmark {
         long t0 = System.nanoTime();
         List<ChildProcess> workers = fleet.workers();
         for (int i = 0; i < workers.size(); i++) {
-            int window = share(policy.window(), workers.size(), i);
+            String window = policy.adaptiveParts() > 0
+                    ? "adaptive:" + workers.size()
+                    : Integer.toString(share(policy.window(), workers.size(), i));
             double rate = policy.perSecond() / workers.size();
             workers.get(i)
                     .send(String.format(
-                            Locale.ROOT, "BASELINE %s %d %d %s", String.join(",", peers), t0, window, rate));
+                            Locale.ROOT, "BASELINE %s %d %s %s", String.join(",", peers), t0, window, rate));
         }
         Histogram pause = new Histogram(3);
         List<long[]> times = new ArrayList<>();

@@ -541,8 +541,8 @@ final class InBatchBenchmark {
                 o.rowMillis(),
                 o.clientThreads()));
         notes.add(
-                "Ferry's drain keeps at most 64 sessions on their way at a time; a killed server loses all of them at once, so the "
-                        + "baseline's clients all reconnect together.");
+                "Ferry's drain keeps a window of sessions on their way at a time, sized by how long their moves take (4 to 64);"
+                        + " a killed server loses all of them at once, so the baseline's clients all reconnect together.");
         notes.add(
                 "Every row's payload is checked against its position in the stream. Rows lost and rows read twice are counted as the "
                         + "reader gets them; ROW frames the client library dropped as duplicates of a row already delivered are counted as they "

@@ -1,23 +1,56 @@
 package dev.ferry.bench;
 
+import dev.ferry.server.DrainWindow;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * How the reconnect baseline decides which session goes when, so it can follow the same
  * concurrency policy as a Ferry drain: at most {@code window} sessions on their way at a time
- * (0: no limit, everyone at once) and at most {@code perSecond} sessions decided a second
- * (0: unpaced). Like the server's drain, it never decides faster than its rate, and a session
- * counts against the window until its move is over.
+ * (0: no limit, everyone at once), or as many as the server drain's {@link DrainWindow} allows
+ * ({@code adaptiveParts} > 0: its bounds split over that many workers, each adapting to the moves it
+ * sees); and at most {@code perSecond} sessions decided a second (0: unpaced). Like the server's
+ * drain, it never decides faster than its rate, and a session counts against the window until its
+ * move is over.
  */
-record ReconnectPolicy(int window, double perSecond) {
+record ReconnectPolicy(int window, double perSecond, int adaptiveParts) {
     ReconnectPolicy {
         if (window < 0) throw new IllegalArgumentException("window must be 0 (none) or more, was " + window);
         if (perSecond < 0) throw new IllegalArgumentException("rate must be 0 (unpaced) or more, was " + perSecond);
+        if (adaptiveParts < 0)
+            throw new IllegalArgumentException("adaptive parts must be 0 (fixed window) or more, was " + adaptiveParts);
+        if (adaptiveParts > 0 && window != 0)
+            throw new IllegalArgumentException("an adaptive window has no fixed size, was " + window);
+    }
+
+    ReconnectPolicy(int window, double perSecond) {
+        this(window, perSecond, 0);
+    }
+
+    /** The server drain's window policy, split over {@code workers}, at {@code perSecond} (0: unpaced). */
+    static ReconnectPolicy sameAsDrain(int workers, double perSecond) {
+        return new ReconnectPolicy(0, perSecond, workers);
     }
 
     boolean allAtOnce() {
-        return window == 0 && perSecond == 0;
+        return window == 0 && adaptiveParts == 0 && perSecond == 0;
+    }
+
+    /** One worker's places on the way under this policy. */
+    Slots slots() {
+        if (adaptiveParts > 0) return new AdaptiveSlots(new DrainWindow(DrainWindow.SERVER.splitOver(adaptiveParts)));
+        Semaphore places = new Semaphore(window > 0 ? window : Integer.MAX_VALUE);
+        return new Slots() {
+            @Override
+            public void acquire() throws InterruptedException {
+                places.acquire();
+            }
+
+            @Override
+            public void release(long moveNanos) {
+                places.release();
+            }
+        };
     }
 
     /**
@@ -25,12 +58,47 @@ record ReconnectPolicy(int window, double perSecond) {
      * when it was decided. All at once, every session is decided at {@code originNanos}: the
      * moment the server would have told them all.
      */
-    long admit(int i, long originNanos, Semaphore slots) throws InterruptedException {
+    long admit(int i, long originNanos, Slots slots) throws InterruptedException {
         if (perSecond > 0) {
             long due = originNanos + (long) (i * 1e9 / perSecond);
             for (long wait; (wait = due - System.nanoTime()) > 0; ) LockSupport.parkNanos(wait);
         }
         slots.acquire();
         return allAtOnce() ? originNanos : System.nanoTime();
+    }
+
+    /** Places for sessions on their way. */
+    interface Slots {
+        void acquire() throws InterruptedException;
+
+        /** A session's move is over, {@code moveNanos} after it was decided. */
+        void release(long moveNanos);
+    }
+
+    /** A {@link DrainWindow}'s places: a move's end frees one and tells the window how long it took. */
+    static final class AdaptiveSlots implements Slots {
+        private final DrainWindow window;
+        private int taken;
+
+        AdaptiveSlots(DrainWindow window) {
+            this.window = window;
+        }
+
+        @Override
+        public synchronized void acquire() throws InterruptedException {
+            while (taken >= window.size()) wait();
+            taken++;
+        }
+
+        @Override
+        public synchronized void release(long moveNanos) {
+            taken--;
+            window.moved(moveNanos);
+            notifyAll();
+        }
+
+        synchronized int size() {
+            return window.size();
+        }
     }
 }
