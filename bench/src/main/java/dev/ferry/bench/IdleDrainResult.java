@@ -139,8 +139,13 @@ final class IdleDrainResult {
             IdleDrainBenchmark.Figures pf = p.ferry();
             IdleDrainBenchmark.Figures pb = p.baseline();
             boolean targetRate = p.rate() == IdleDrainBenchmark.TARGET_PAUSE_RATE;
-            figures.add(
-                    figure(at + "sessions moved per second", "sessions/s", pf.perSecond(), pb.perSecond(), null, null));
+            figures.add(figure(
+                    at + "sessions moved per second",
+                    "sessions/s",
+                    pf.perSecond(),
+                    pb.perSecond(),
+                    targetRate ? ">= " + Math.round(IdleDrainBenchmark.RATE_REACHED * 100) + "% of the rate" : null,
+                    targetRate ? IdleDrainBenchmark.reachedRate(p) : null));
             figures.add(figure(
                     at + "pause p50, from the server's decision",
                     "ms",

@@ -1,24 +1,30 @@
 package dev.ferry.server;
 
+import java.util.Arrays;
+
 /**
  * How many sessions a drain keeps on their way at once, adapted to how long moves take.
  *
  * <p>A move that waits in line (for a CPU, the targets' accept queues, the store) takes longer
  * without the drain finishing sooner: once the machine is busy, every extra session on its way only
  * adds its wait to every client's pause. So the window follows the rule of TCP Vegas: from the
- * fastest move seen (what a move costs with nothing in line) and the mean of the last window's
- * moves, it estimates how many sessions wait in line, {@code size * (1 - fastest / mean)}, and keeps
- * that between {@code alpha} and {@code beta}: enough in line that the busiest part never idles,
- * few enough that pauses stay near the fastest move. Where moves are slow but nothing is in line
- * (a network between the pods), the window grows until the line forms, up to {@code max}.
+ * typical move of the fastest window so far (what a move costs with nothing in line) and the
+ * typical move of the last window, it estimates how many sessions wait in line,
+ * {@code size * (1 - fastest / last)}, and keeps that between {@code alpha} and {@code beta}: enough
+ * in line that the busiest part never idles, few enough that pauses stay near the fastest moves.
+ * "Typical" is the window's median move, not its mean or the single fastest move: move times have a
+ * long tail of their own (a garbage collection, a JIT compile, a descheduled thread) that is not a
+ * line, and the single fastest move of a drain is luckier than any window. Where moves are slow but
+ * nothing is in line (a network between the pods), the window grows until the line forms, up to
+ * {@code max}.
  *
  * <p>It starts at {@code initial} and doubles every window until a line shows, then grows by one
  * per window and shrinks by half of how far the line is over {@code beta} (at least one). Not
  * thread-safe: its drain's.
  */
 public final class DrainWindow {
-    /** The server's drain: 4 to 64 on their way, starting at 8, 2 to 6 of them waiting in line. */
-    public static final Bounds SERVER = new Bounds(4, 8, 64, 2, 6);
+    /** The server's drain: 4 to 64 on their way, starting at 8, 3 to 9 of them waiting in line. */
+    public static final Bounds SERVER = new Bounds(4, 8, 64, 3, 9);
 
     /**
      * @param min     never fewer on their way (a slow move must not stall the drain)
@@ -48,13 +54,17 @@ public final class DrainWindow {
     private final Bounds bounds;
     private int size;
     private boolean slowStart = true;
+    /** The lowest median of a window so far. */
     private long fastestNanos = Long.MAX_VALUE;
-    private long sumNanos;
-    private int moves;
+    /** The moves of the window under way. */
+    private final long[] moves;
+
+    private int count;
 
     public DrainWindow(Bounds bounds) {
         this.bounds = bounds;
         this.size = bounds.initial();
+        this.moves = new long[bounds.max()];
     }
 
     /** How many sessions may be on their way now. */
@@ -64,14 +74,13 @@ public final class DrainWindow {
 
     /** A session asked to move is no longer on its way; {@code nanos} from when it was asked. */
     public void moved(long nanos) {
-        if (nanos <= 0) nanos = 1;
-        fastestNanos = Math.min(fastestNanos, nanos);
-        sumNanos += nanos;
-        if (++moves < size) return;
-        double mean = (double) sumNanos / moves;
-        double inLine = size * (1 - fastestNanos / mean);
-        sumNanos = 0;
-        moves = 0;
+        moves[count++] = Math.max(1, nanos);
+        if (count < size) return;
+        Arrays.sort(moves, 0, count);
+        long median = moves[count / 2];
+        count = 0;
+        fastestNanos = Math.min(fastestNanos, median);
+        double inLine = size * (1 - (double) fastestNanos / median);
         if (inLine > bounds.beta()) {
             slowStart = false;
             // Far over (the doubling overshot, or the machine got busy): back off in proportion.

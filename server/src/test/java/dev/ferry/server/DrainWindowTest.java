@@ -23,10 +23,21 @@ class DrainWindowTest {
         DrainWindow w = new DrainWindow(DrainWindow.SERVER);
         for (int i = 0; i < 5_000; i++) w.moved(busyMachine(w.size(), 7_000, MS));
 
-        // 7,000/s x 1 ms = 7 moving without waiting; 2 to 6 more in line.
-        assertThat(w.size()).isBetween(9, 13);
+        // 7,000/s x 1 ms = 7 moving without waiting; 3 to 9 more in line.
+        assertThat(w.size()).isBetween(10, 16);
         double pause = busyMachine(w.size(), 7_000, MS) / (double) MS;
-        assertThat(pause).as("ms a move takes there (64 on their way: 9.1 ms)").isLessThan(2.0);
+        assertThat(pause).as("ms a move takes there (64 on their way: 9.1 ms)").isLessThan(2.5);
+    }
+
+    @Test
+    void aLongTailOfSlowMovesIsNotTakenForALine() {
+        // Every 8th move takes ten times as long (a collection, a compile): the median does not move.
+        DrainWindow w = new DrainWindow(DrainWindow.SERVER);
+        for (int i = 0; i < 5_000; i++) {
+            long t = busyMachine(w.size(), 7_000, MS);
+            w.moved(i % 8 == 7 ? 10 * t : t);
+        }
+        assertThat(w.size()).as("as without the tail").isBetween(10, 16);
     }
 
     @Test
@@ -55,7 +66,9 @@ class DrainWindowTest {
         assertThat(w.size()).isEqualTo(64);
         for (int i = 0; i < 5_000; i++) w.moved(busyMachine(w.size(), 500, MS)); // another tenant took the CPUs
 
-        assertThat(w.size()).isBetween(DrainWindow.SERVER.min(), 7);
+        assertThat(w.size())
+                .as("at most beta in line, and 500/s x 1 ms is not one")
+                .isBetween(DrainWindow.SERVER.min(), 10);
         for (int i = 0; i < 5_000; i++) w.moved(100 * MS); // every move now slow and no faster with fewer
         assertThat(w.size()).as("slow is not the same as waiting in line").isGreaterThanOrEqualTo(4);
     }
@@ -63,7 +76,7 @@ class DrainWindowTest {
     @Test
     void splitOverWorkersKeepsTheSumOfTheirBounds() {
         DrainWindow.Bounds half = DrainWindow.SERVER.splitOver(2);
-        assertThat(half).isEqualTo(new DrainWindow.Bounds(2, 4, 32, 1, 3));
+        assertThat(half).isEqualTo(new DrainWindow.Bounds(2, 4, 32, 1.5, 4.5));
         assertThat(DrainWindow.SERVER.splitOver(1)).isEqualTo(DrainWindow.SERVER);
         assertThat(DrainWindow.SERVER.splitOver(100).min()).isEqualTo(1);
     }
