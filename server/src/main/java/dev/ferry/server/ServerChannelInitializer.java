@@ -14,9 +14,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * [tls → tls-failures] → flush consolidation → framing and codec → idle (optional) → session, one pipeline per client
  * connection.
- * Sessions hand the frames their threads write to the event loop in batches, each with a flush
- * ({@link OutboundFrames}); consolidating flushes on the event loop merges those of a read's worth
- * of sessions into fewer writes to the socket.
+ * Handlers write every frame with a flush from their own threads; consolidating those flushes on
+ * the event loop turns a fast stream of rows into a few large writes instead of a syscall a row.
  */
 final class ServerChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ServerRuntime rt;

@@ -18,7 +18,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -50,9 +49,6 @@ final class ServerSession implements Session {
     private final ReentrantLock writability = new ReentrantLock();
     private final Condition writable = writability.newCondition();
     private final WriteThrough writeThrough;
-    private final OutboundFrames outbound;
-    /** Handler threads in {@link #awaitWritable}: only then does a write of queued frames wake anyone. */
-    private final AtomicInteger waitingForRoom = new AtomicInteger();
 
     /**
      * Whether a handler at a checkpoint should yield: REQUESTED, not held, migration enabled. Derived
@@ -101,7 +97,6 @@ final class ServerSession implements Session {
         this.executor = new SerialExecutor(rt.virtualThreads, rt.metrics.internalErrors::increment);
         this.notifier = new SerialExecutor(rt.virtualThreads, rt.metrics.internalErrors::increment);
         this.writeThrough = new WriteThrough(rt, this, tokenHash);
-        this.outbound = new OutboundFrames(channel, this::queuedFramesWritten);
         rt.metrics.opened(MigrationState.NONE);
     }
 
@@ -728,36 +723,27 @@ final class ServerSession implements Session {
 
     // ---------------------------------------------------------------- writing
 
-    /** Writes one frame; frames reach the client in the order of the calls, whatever their threads. */
+    /** Writes one frame; frames written by one thread reach the client in call order. */
     boolean write(Frame frame) {
-        return outbound.write(frame);
+        if (!channel.isActive()) return false;
+        channel.writeAndFlush(frame, channel.voidPromise());
+        return true;
     }
 
     /** Blocks a handler thread while the client is not reading fast enough. */
     void awaitWritable() {
-        if (hasRoom() || !channel.isActive()) return;
+        if (channel.isWritable() || !channel.isActive()) return;
         rt.metrics.backpressureWaits.increment();
-        // Counted before the room is looked at again: a write of queued frames after this sees the waiter.
-        waitingForRoom.incrementAndGet();
         writability.lock();
         try {
-            while (!hasRoom() && channel.isActive()) {
+            while (!channel.isWritable() && channel.isActive()) {
                 writable.await(200, TimeUnit.MILLISECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
             writability.unlock();
-            waitingForRoom.decrementAndGet();
         }
-    }
-
-    private boolean hasRoom() {
-        return channel.isWritable() && !outbound.backlogged();
-    }
-
-    private void queuedFramesWritten() {
-        if (waitingForRoom.get() > 0) onWritabilityChanged();
     }
 
     // ---------------------------------------------------------------- helpers
