@@ -31,10 +31,10 @@ import org.slf4j.LoggerFactory;
  * time (asked, or told MIGRATE and not gone yet), sized by how long their moves take: the
  * benchmark's profile showed that telling thousands of clients to move at once does not move them
  * faster on a busy machine, it only makes each of them wait in line at the targets, so every
- * client-visible pause became about as long as the whole drain; and a fixed window of 64 still
- * left a stream's pause at four times what a window of 16 gave on the same machine, while on a
- * network with slower moves a small fixed window would cap the drain's rate. A client that does
- * not act on MIGRATE stops counting after
+ * client-visible pause became about as long as the whole drain. No fixed window fits every
+ * fleet: a large one still lets the moves of a busy pod wait behind each other, and every pause
+ * grows with it; a small one caps the drain's rate where moves are slow without waiting (a network
+ * between the pods). A client that does not act on MIGRATE stops counting after
  * {@link #MOVING_FOR_AT_MOST_NANOS}, so a few stuck clients cannot stall a drain. A session whose
  * migration FAILS (store unreachable, held too long) is asked again, up to {@link #MAX_ATTEMPTS}
  * times in all; after that it stays and the drain reports it.
