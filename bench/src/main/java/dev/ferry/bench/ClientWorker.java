@@ -114,7 +114,9 @@ final class ClientWorker implements Callable<Integer> {
                     case "REPORT" -> report(w.length > 1 ? Long.parseLong(w[1]) : Long.MIN_VALUE);
                     case "BASELINE" ->
                         baseline(
-                                List.of(w[1].split(",")), Long.parseLong(w[2]), policy(w[3], Double.parseDouble(w[4])));
+                                List.of(w[1].split(",")),
+                                Long.parseLong(w[2]),
+                                new ReconnectPolicy(Integer.parseInt(w[3]), Double.parseDouble(w[4])));
                     case "CLOSE" -> close();
                     case "QUIT" -> {
                         close();
@@ -214,18 +216,11 @@ final class ClientWorker implements Callable<Integer> {
         emit("REPORT", b);
     }
 
-    /** The window word of BASELINE: a fixed size (0: none), or {@code adaptive:N}, the drain's window split over N workers. */
-    static ReconnectPolicy policy(String window, double perSecond) {
-        if (window.startsWith("adaptive:"))
-            return ReconnectPolicy.sameAsDrain(Integer.parseInt(window.substring("adaptive:".length())), perSecond);
-        return new ReconnectPolicy(Integer.parseInt(window), perSecond);
-    }
-
     /**
      * What users have without Ferry: each session is closed, a new connection opens to a peer and
      * logs in again. Which session goes when follows {@code policy}, as a server closing its
-     * connections would decide it: at most {@code window} on their way at a time (0: all at once),
-     * at most {@code perSecond} decided a second (0: unpaced). Pause: from that decision (for all
+     * connections would decide it: this worker's share of the drain's window on their way at a time
+     * (none: all at once), at most {@code perSecond} decided a second (0: unpaced). Pause: from that decision (for all
      * at once, the origin: everyone is told at the same moment) to the re-login's answer.
      */
     private void baseline(List<String> peers, long originNanos, ReconnectPolicy policy) throws InterruptedException {

@@ -168,7 +168,7 @@ public final class IdleDrainBenchmark {
             IdleDrainBenchmark b = new IdleDrainBenchmark(o, fleet);
             List<Figures> rows = new ArrayList<>();
             ReconnectPolicy windowed = ReconnectPolicy.sameAsDrain(o.workers(), 0);
-            ReconnectPolicy allAtOnce = new ReconnectPolicy(0, 0);
+            ReconnectPolicy allAtOnce = ReconnectPolicy.ALL_AT_ONCE;
             boolean go = o.goWorker() != null;
             int scenarios = go ? 4 : 3;
             int warmupRun = 0;
@@ -491,13 +491,15 @@ public final class IdleDrainBenchmark {
         long t0 = System.nanoTime();
         List<ChildProcess> workers = fleet.workers();
         for (int i = 0; i < workers.size(); i++) {
-            String window = policy.adaptiveParts() > 0
-                    ? "adaptive:" + workers.size()
-                    : Integer.toString(share(policy.window(), workers.size(), i));
             double rate = policy.perSecond() / workers.size();
             workers.get(i)
                     .send(String.format(
-                            Locale.ROOT, "BASELINE %s %d %s %s", String.join(",", peers), t0, window, rate));
+                            Locale.ROOT,
+                            "BASELINE %s %d %d %s",
+                            String.join(",", peers),
+                            t0,
+                            policy.windowParts(),
+                            rate));
         }
         Histogram pause = new Histogram(3);
         List<long[]> times = new ArrayList<>();
@@ -537,12 +539,6 @@ public final class IdleDrainBenchmark {
         timelineOf.put(f, concat(times));
         log.info("{}", f.row());
         return f;
-    }
-
-    /** Worker {@code i}'s part of a window of {@code total} (0 stays 0: no window); every worker gets at least 1. */
-    static int share(int total, int workers, int i) {
-        if (total == 0) return 0;
-        return Math.max(1, total / workers + (i < total % workers ? 1 : 0));
     }
 
     private static double max(Histogram h) {

@@ -1,56 +1,39 @@
 package dev.ferry.bench;
 
 import dev.ferry.server.DrainWindow;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * How the reconnect baseline decides which session goes when, so it can follow the same
- * concurrency policy as a Ferry drain: at most {@code window} sessions on their way at a time
- * (0: no limit, everyone at once), or as many as the server drain's {@link DrainWindow} allows
- * ({@code adaptiveParts} > 0: its bounds split over that many workers, each adapting to the moves it
- * sees); and at most {@code perSecond} sessions decided a second (0: unpaced). Like the server's
- * drain, it never decides faster than its rate, and a session counts against the window until its
- * move is over.
+ * concurrency policy as a Ferry drain: as many sessions on their way at a time as the server
+ * drain's {@link DrainWindow} allows, its bounds split over {@code windowParts} workers that each
+ * adapt their share to the moves they time (0: no window, everyone at once); and at most
+ * {@code perSecond} sessions decided a second (0: unpaced). Like the server's drain, it never decides
+ * faster than its rate, and a session counts against the window until its move is over.
  */
-record ReconnectPolicy(int window, double perSecond, int adaptiveParts) {
+record ReconnectPolicy(int windowParts, double perSecond) {
     ReconnectPolicy {
-        if (window < 0) throw new IllegalArgumentException("window must be 0 (none) or more, was " + window);
+        if (windowParts < 0)
+            throw new IllegalArgumentException("window parts must be 0 (no window) or more, was " + windowParts);
         if (perSecond < 0) throw new IllegalArgumentException("rate must be 0 (unpaced) or more, was " + perSecond);
-        if (adaptiveParts < 0)
-            throw new IllegalArgumentException("adaptive parts must be 0 (fixed window) or more, was " + adaptiveParts);
-        if (adaptiveParts > 0 && window != 0)
-            throw new IllegalArgumentException("an adaptive window has no fixed size, was " + window);
     }
 
-    ReconnectPolicy(int window, double perSecond) {
-        this(window, perSecond, 0);
-    }
+    /** Everyone at once: what a plain restart does. */
+    static final ReconnectPolicy ALL_AT_ONCE = new ReconnectPolicy(0, 0);
 
     /** The server drain's window policy, split over {@code workers}, at {@code perSecond} (0: unpaced). */
     static ReconnectPolicy sameAsDrain(int workers, double perSecond) {
-        return new ReconnectPolicy(0, perSecond, workers);
+        return new ReconnectPolicy(workers, perSecond);
     }
 
     boolean allAtOnce() {
-        return window == 0 && adaptiveParts == 0 && perSecond == 0;
+        return windowParts == 0 && perSecond == 0;
     }
 
     /** One worker's places on the way under this policy. */
     Slots slots() {
-        if (adaptiveParts > 0) return new AdaptiveSlots(new DrainWindow(DrainWindow.SERVER.splitOver(adaptiveParts)));
-        Semaphore places = new Semaphore(window > 0 ? window : Integer.MAX_VALUE);
-        return new Slots() {
-            @Override
-            public void acquire() throws InterruptedException {
-                places.acquire();
-            }
-
-            @Override
-            public void release(long moveNanos) {
-                places.release();
-            }
-        };
+        if (windowParts == 0) return NO_WINDOW;
+        return new AdaptiveSlots(new DrainWindow(DrainWindow.SERVER.splitOver(windowParts)));
     }
 
     /**
@@ -74,6 +57,14 @@ record ReconnectPolicy(int window, double perSecond, int adaptiveParts) {
         /** A session's move is over, {@code moveNanos} after it was decided. */
         void release(long moveNanos);
     }
+
+    private static final Slots NO_WINDOW = new Slots() {
+        @Override
+        public void acquire() {}
+
+        @Override
+        public void release(long moveNanos) {}
+    };
 
     /** A {@link DrainWindow}'s places: a move's end frees one and tells the window how long it took. */
     static final class AdaptiveSlots implements Slots {

@@ -1,8 +1,10 @@
 package dev.ferry.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.ferry.server.DrainWindow;
+import dev.ferry.testkit.Waits;
 import org.junit.jupiter.api.Test;
 
 /** The reconnect baseline follows the server drain's concurrency policy. */
@@ -13,8 +15,6 @@ class SameConcurrencyPolicyTest {
         var slots = (ReconnectPolicy.AdaptiveSlots) p.slots();
 
         assertThat(2 * slots.size()).isEqualTo(DrainWindow.SERVER.initial());
-        assertThat(ClientWorker.policy("adaptive:2", 0)).isEqualTo(p);
-        assertThat(ClientWorker.policy("16", 500)).isEqualTo(new ReconnectPolicy(16, 500));
     }
 
     @Test
@@ -30,18 +30,18 @@ class SameConcurrencyPolicyTest {
 
     @Test
     void theWindowIsSplitOverTheWorkersWithoutLosingAny() {
-        assertThat(IdleDrainBenchmark.share(64, 2, 0) + IdleDrainBenchmark.share(64, 2, 1))
-                .isEqualTo(64);
-        assertThat(IdleDrainBenchmark.share(64, 3, 0)
-                        + IdleDrainBenchmark.share(64, 3, 1)
-                        + IdleDrainBenchmark.share(64, 3, 2))
-                .isEqualTo(64);
-        assertThat(IdleDrainBenchmark.share(0, 2, 1)).isZero(); // no window stays no window
+        for (int workers : new int[] {2, 3}) {
+            DrainWindow.Bounds part = DrainWindow.SERVER.splitOver(workers);
+            assertThat(workers * part.max()).isGreaterThanOrEqualTo(DrainWindow.SERVER.max());
+            assertThat(workers * part.min()).isGreaterThanOrEqualTo(DrainWindow.SERVER.min());
+            assertThat(workers * part.initial()).isGreaterThanOrEqualTo(DrainWindow.SERVER.initial());
+        }
+        assertThat(ReconnectPolicy.ALL_AT_ONCE.windowParts()).isZero(); // no window stays no window
     }
 
     @Test
     void allAtOnceEverySessionIsDecidedAtTheOrigin() throws Exception {
-        ReconnectPolicy p = new ReconnectPolicy(0, 0);
+        ReconnectPolicy p = ReconnectPolicy.ALL_AT_ONCE;
         ReconnectPolicy.Slots slots = p.slots();
         long origin = System.nanoTime() - 5_000_000;
         for (int i = 0; i < 100; i++) assertThat(p.admit(i, origin, slots)).isEqualTo(origin);
@@ -49,12 +49,23 @@ class SameConcurrencyPolicyTest {
 
     @Test
     void pacedSessionsAreDecidedNoSoonerThanTheirTurn() throws Exception {
-        ReconnectPolicy p = new ReconnectPolicy(4, 1000);
+        ReconnectPolicy p = ReconnectPolicy.sameAsDrain(1, 1000);
         ReconnectPolicy.Slots slots = p.slots();
         long origin = System.nanoTime();
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < DrainWindow.SERVER.initial(); i++) {
             long decided = p.admit(i, origin, slots);
             assertThat(decided - origin).isGreaterThanOrEqualTo(i * 1_000_000L);
         }
+        // The window is full: the next session waits for one to finish its move.
+        Thread next = Thread.ofVirtual().start(() -> {
+            try {
+                slots.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        await().atMost(Waits.STATE).until(() -> next.getState() == Thread.State.WAITING);
+        slots.release(1_000_000);
+        assertThat(next.join(Waits.STATE)).as("admitted once a move ended").isTrue();
     }
 }
