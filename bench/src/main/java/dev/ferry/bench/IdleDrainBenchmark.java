@@ -173,6 +173,7 @@ public final class IdleDrainBenchmark {
             int scenarios = go ? 4 : 3;
             int warmupRun = 0;
             double[] before = null;
+            boolean rising = false; // the last two warm-up rounds showed a rise (one round alone shows nothing)
             while (warmupRun < o.warmupMaxRounds()) {
                 String round = Integer.toString(++warmupRun);
                 List<Figures> warm = new ArrayList<>();
@@ -182,11 +183,12 @@ public final class IdleDrainBenchmark {
                 warm.add(b.baselineRound(BASELINE_ALL, "warm-up", round, allAtOnce));
                 rows.addAll(warm);
                 double[] now = warm.stream().mapToDouble(Figures::perSecond).toArray();
-                boolean rising = before == null || stillRising(before, now);
+                boolean compared = before != null;
+                rising = compared && stillRising(before, now);
                 before = now;
-                if (warmupRun >= o.warmupRounds() && !rising) break;
+                if (warmupRun >= o.warmupRounds() && compared && !rising) break;
             }
-            if (before != null && warmupRun == o.warmupMaxRounds())
+            if (rising)
                 log.warn(
                         "idle-drain: rates still rose by more than {}% after {} warm-up rounds",
                         (int) (WARM_RISE * 100), warmupRun);
@@ -262,6 +264,7 @@ public final class IdleDrainBenchmark {
             opts.put("warmupRounds", warmupRun);
             opts.put("warmupMinRounds", o.warmupRounds());
             opts.put("warmupMaxRounds", o.warmupMaxRounds());
+            opts.put("warmupStillRising", rising);
             opts.put("clientThreads", o.clientThreads());
             opts.put("limitedRates", o.limitedRates());
             opts.put("moveTimeout", o.moveTimeout().toString());

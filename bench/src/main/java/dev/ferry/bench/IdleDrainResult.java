@@ -291,12 +291,14 @@ final class IdleDrainResult {
         Object min = options.get("warmupMinRounds");
         Object max = options.get("warmupMaxRounds");
         if (min == null || max == null) return "";
+        boolean rising = Boolean.TRUE.equals(options.get("warmupStillRising"));
         return String.format(
                 Locale.ROOT,
-                " Warm-up rounds went on until no scenario's rate rose by more than %d%% over the round before (at least %s, at most %s).",
+                " Warm-up rounds went on until no scenario's rate rose by more than %d%% over the round before (at least %s, at most %s)%s.",
                 Math.round(IdleDrainBenchmark.WARM_RISE * 100),
                 min,
-                max);
+                max,
+                rising ? "; the rates were still rising when the bound was reached" : "");
     }
 
     private static double round3(double v) {

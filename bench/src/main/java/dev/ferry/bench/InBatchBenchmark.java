@@ -9,6 +9,7 @@ import dev.ferry.client.FerryClient;
 import dev.ferry.client.FerrySession;
 import dev.ferry.client.ResultStream;
 import dev.ferry.client.Row;
+import dev.ferry.server.DrainWindow;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -541,8 +542,9 @@ final class InBatchBenchmark {
                 o.rowMillis(),
                 o.clientThreads()));
         notes.add(
-                "Ferry's drain keeps a window of sessions on their way at a time, sized by how long their moves take (4 to 64);"
-                        + " a killed server loses all of them at once, so the baseline's clients all reconnect together.");
+                "Ferry's drain keeps a window of sessions on their way at a time, sized by how long their moves take ("
+                        + DrainWindow.SERVER.min() + " to " + DrainWindow.SERVER.max()
+                        + "); a killed server loses all of them at once, so the baseline's clients all reconnect together.");
         notes.add(
                 "Every row's payload is checked against its position in the stream. Rows lost and rows read twice are counted as the "
                         + "reader gets them; ROW frames the client library dropped as duplicates of a row already delivered are counted as they "
