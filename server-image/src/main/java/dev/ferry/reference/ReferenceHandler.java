@@ -156,6 +156,24 @@ public final class ReferenceHandler implements SessionHandler {
         }
     }
 
+    /**
+     * Every command but STREAM (its rows wait for the client, and it paces with pause) and SLEEP
+     * answers at once from the session's own variables: it runs on the connection's I/O thread.
+     */
+    @Override
+    public boolean isNonBlocking(String command) {
+        return !startsWithWord(command, "STREAM") && !startsWithWord(command, "SLEEP");
+    }
+
+    /** Whether {@code command}'s first word is {@code word}, ignoring case; without a regex, as this runs before every command. */
+    static boolean startsWithWord(String command, String word) {
+        int start = 0;
+        while (start < command.length() && Character.isWhitespace(command.charAt(start))) start++;
+        int end = start + word.length();
+        return command.regionMatches(true, start, word, 0, word.length())
+                && (end == command.length() || Character.isWhitespace(command.charAt(end)));
+    }
+
     @Override
     public void onMigrateResume(Session session, Request request) throws InterruptedException {
         ByteBuffer cursor = ByteBuffer.wrap(request.cursor());

@@ -26,7 +26,8 @@ public interface Request {
     long rowsSent();
 
     /**
-     * Sends one row. Blocks while the client is not reading (back-pressure).
+     * Sends one row. Blocks while the client is not reading (back-pressure), except in a command the
+     * handler declared {@linkplain SessionHandler#isNonBlocking non-blocking}: its rows are buffered.
      *
      * @return false if the row was not sent because the request has ended (cancelled, done)
      */
@@ -57,6 +58,9 @@ public interface Request {
     /**
      * Waits up to {@code timeout} and returns early if the request is cancelled or a migration is
      * waiting. @return true if the full time passed
+     *
+     * @throws IllegalStateException in a command the handler declared
+     *     {@linkplain SessionHandler#isNonBlocking non-blocking}
      */
     boolean pause(Duration timeout) throws InterruptedException;
 }

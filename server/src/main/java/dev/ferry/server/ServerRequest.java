@@ -27,6 +27,9 @@ final class ServerRequest implements Request {
     private final ServerSession session;
     private final int id;
     private final String command;
+    /** Declared non-blocking by the handler: it may run on the event loop, so it never waits. */
+    private final boolean nonBlocking;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wakeUp = lock.newCondition();
 
@@ -35,8 +38,9 @@ final class ServerRequest implements Request {
     private long rowsSent;
     private byte[] cursor;
 
-    ServerRequest(ServerSession session, int id, String command, long rowsSent, byte[] cursor) {
+    ServerRequest(ServerSession session, int id, String command, long rowsSent, byte[] cursor, boolean nonBlocking) {
         this.session = session;
+        this.nonBlocking = nonBlocking;
         this.id = id;
         this.command = command;
         this.rowsSent = rowsSent;
@@ -96,8 +100,9 @@ final class ServerRequest implements Request {
 
     @Override
     public boolean row(byte[] data) {
-        // Wait for the socket outside the lock, so an attention is never stuck behind a slow reader.
-        session.awaitWritable();
+        // Wait for the socket outside the lock, so an attention is never stuck behind a slow reader. A
+        // non-blocking command may run on the event loop, which alone could make the socket writable again.
+        if (!nonBlocking) session.awaitWritable();
         lock.lock();
         try {
             if (phase != Phase.RUNNING) return false;
@@ -251,6 +256,10 @@ final class ServerRequest implements Request {
 
     @Override
     public boolean pause(Duration timeout) throws InterruptedException {
+        if (nonBlocking)
+            throw new IllegalStateException("pause() blocks, and the handler declared '" + command + "' non-blocking"
+                    + " (SessionHandler.isNonBlocking), so it may run on the connection's I/O thread; declare it"
+                    + " blocking to pause in it");
         long remaining = timeout.toNanos();
         lock.lock();
         try {

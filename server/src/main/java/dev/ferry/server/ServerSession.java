@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * only by {@link #apply}ing an event to it. Write-through's saves are {@link WriteThrough}'s.
  *
  * <p>Threads: frames arrive on the channel's event loop and are handed to {@link #executor}, which
- * runs the application's handlers one at a time on virtual threads. No lock is held while
+ * runs the application's handlers one at a time on virtual threads; a command the handler declares
+ * non-blocking runs on the event loop itself when nothing else of the session runs. No lock is held while
  * application code or a store round trip runs. State-change callbacks go through {@link #notifier}
  * so they reach the application in order without waiting for a long command to finish.
  */
@@ -290,8 +291,8 @@ final class ServerSession implements Session {
     void startResumed(ContextCodec.InBatch inBatch, int attentionRequestId) {
         executor.execute(() -> call("onResume", () -> rt.handler.onResume(this)));
         if (inBatch == null) return;
-        ServerRequest request =
-                new ServerRequest(this, inBatch.requestId(), inBatch.command(), inBatch.rowsSent(), inBatch.cursor());
+        ServerRequest request = new ServerRequest(
+                this, inBatch.requestId(), inBatch.command(), inBatch.rowsSent(), inBatch.cursor(), false);
         open.put(request.id(), request);
         if (attentionRequestId == inBatch.requestId()) {
             // The client cancelled it while moving: the attention DONE is ours to send, and nothing else.
@@ -307,10 +308,23 @@ final class ServerSession implements Session {
 
     /** @return false if the request id is already in use (a protocol error) */
     boolean onCommand(Frame.Command command) {
-        ServerRequest request = new ServerRequest(this, command.requestId(), command.text(), 0, null);
+        boolean nonBlocking = nonBlocking(command.text());
+        ServerRequest request = new ServerRequest(this, command.requestId(), command.text(), 0, null, nonBlocking);
         if (open.putIfAbsent(command.requestId(), request) != null) return false;
-        executor.execute(() -> runCommand(request));
+        if (nonBlocking) executor.executeHere(() -> runCommand(request));
+        else executor.execute(() -> runCommand(request));
         return true;
+    }
+
+    /** Whether a command may run on the event loop that read it ({@link SessionHandler#isNonBlocking}). */
+    private boolean nonBlocking(String command) {
+        if (writeThrough.enabled()) return false; // its save before the DONE waits for the store
+        try {
+            return rt.handler.isNonBlocking(command);
+        } catch (RuntimeException e) {
+            log.error("session {}: isNonBlocking failed for '{}'; it runs on a virtual thread", id, command, e);
+            return false;
+        }
     }
 
     void onAttention(int requestId) {

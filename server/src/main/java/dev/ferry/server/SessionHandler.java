@@ -2,8 +2,9 @@ package dev.ferry.server;
 
 /**
  * The application's side of the session lifecycle. The SDK calls these off the Netty event loop,
- * on virtual threads; calls for one session never overlap, except {@link #onAttention}, which
- * runs while the cancelled command may still be running.
+ * on virtual threads (except commands the handler declares {@link #isNonBlocking non-blocking});
+ * calls for one session never overlap, except {@link #onAttention}, which runs while the cancelled
+ * command may still be running.
  */
 public interface SessionHandler {
 
@@ -12,6 +13,23 @@ public interface SessionHandler {
 
     /** Runs one command. Stream rows through {@code request} and end with a final DONE. */
     void onCommand(Session session, Request request) throws Exception;
+
+    /**
+     * Whether {@link #onCommand} for {@code command} answers at once, without blocking: no I/O, no
+     * lock held for long, no {@link Request#pause}, a few rows at most. Such a command runs on the
+     * connection's I/O thread when nothing else of its session runs or waits, which saves handing it
+     * to a thread of its own and back: for small commands that hand-off costs more than the command.
+     * Otherwise, and always when the server saves every command's effects (write-through, which waits
+     * for the store), it runs on a virtual thread like any other, in its turn.
+     *
+     * <p>The I/O thread serves many connections, and blocking it stalls them all; so wherever such a
+     * command runs, its rows do not wait for a slow client (they are buffered) and
+     * {@link Request#pause} throws. Called on the I/O thread for every command, so keep it cheap; the
+     * default, false, runs every command on a virtual thread.
+     */
+    default boolean isNonBlocking(String command) {
+        return false;
+    }
 
     /**
      * The client cancelled {@code request}. The SDK has already sent the attention DONE and drops

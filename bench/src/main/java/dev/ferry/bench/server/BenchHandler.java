@@ -58,6 +58,12 @@ public final class BenchHandler implements SessionHandler {
     }
 
     @Override
+    public boolean isNonBlocking(String command) {
+        return !command.trim().regionMatches(true, 0, "STREAMFROM", 0, "STREAMFROM".length())
+                && reference.isNonBlocking(command);
+    }
+
+    @Override
     public void onAttention(Session session, Request request) {
         reference.onAttention(session, request);
     }
