@@ -61,7 +61,7 @@ if ! $report_only; then
         # The Go client drains in the same run, beside the Java client.
         (cd client-go && go build -o ../bench/target/ferry-bench-worker ./cmd/ferry-bench-worker)
         args+=(--go-worker bench/target/ferry-bench-worker) ;;
-      in-batch)     if $quick; then args=(--sessions 100 --before PT2S --after PT1S); fi ;;
+      in-batch)     if $quick; then args=(--sessions 100 --before PT2S --after PT1S --rounds 1); fi ;;
       capacity)     if $quick; then args=(--steps 1000,2000 --workers 2); fi ;;
       throughput)   if $quick; then args=(--warmup PT1S --measure PT2S --redis-requests 50000); fi ;;
       slow-readers) if $quick; then args=(--clients 100); fi ;;

@@ -307,6 +307,13 @@ public final class BenchMain implements Runnable {
         int warmup;
 
         @Option(
+                names = "--rounds",
+                defaultValue = "3",
+                description =
+                        "measured drains; the figures are the median drain's by the gap beyond one row period (default ${DEFAULT-VALUE})")
+        int rounds;
+
+        @Option(
                 names = "--client-threads",
                 defaultValue = "2",
                 description = "event loop threads of the readers' client (default ${DEFAULT-VALUE}, one per core here)")
@@ -321,8 +328,17 @@ public final class BenchMain implements Runnable {
         @Override
         public Integer call() throws Exception {
             if (warmup < 0) throw new IllegalArgumentException("--warmup must be 0 or more, was " + warmup);
+            if (rounds < 1) throw new IllegalArgumentException("--rounds must be 1 or more, was " + rounds);
             var options = new InBatchBenchmark.Options(
-                    sessions, rowMillis, before, after, timeout, warmup, clientThreads, jvms.launch("in-batch"));
+                    sessions,
+                    rowMillis,
+                    before,
+                    after,
+                    timeout,
+                    warmup,
+                    rounds,
+                    clientThreads,
+                    jvms.launch("in-batch"));
             result.write(InBatchBenchmark.run(options, result.command()));
             return 0;
         }

@@ -12,6 +12,7 @@ import dev.ferry.client.Row;
 import dev.ferry.server.DrainWindow;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,6 +22,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.ToLongFunction;
+import java.util.stream.Collectors;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import org.slf4j.Logger;
@@ -52,6 +55,7 @@ final class InBatchBenchmark {
             Duration after,
             Duration timeout,
             int warmup,
+            int rounds,
             int clientThreads,
             ProcessFleet.Launch launch) {}
 
@@ -156,9 +160,15 @@ final class InBatchBenchmark {
                 b.ferry(o.sessions());
                 b.fleet.server(0).admin().cancelDrain();
             }
-            Run ferry = b.ferry(o.sessions());
+            // Several measured drains: one drain's p99 swings by half between runs on this machine (how large
+            // the window grew, what else got a CPU), so the figures are those of the median drain.
+            List<Run> rounds = new ArrayList<>();
+            for (int i = 0; i < o.rounds(); i++) {
+                if (i > 0) b.fleet.server(0).admin().cancelDrain();
+                rounds.add(b.ferry(o.sessions()));
+            }
             Run baseline = b.killed(); // last: pod-0 does not come back
-            return b.result(ferry, baseline, loadBefore, at, command);
+            return b.result(rounds, baseline, loadBefore, at, command);
         }
     }
 
@@ -390,18 +400,44 @@ final class InBatchBenchmark {
         return Math.round(v * 100) / 100.0;
     }
 
-    private BenchResult result(Run f, Run b, double[] loadBefore, String at, String command) {
+    /** The gap a move adds beyond one row period, p99: what the target is on. */
+    private double gapBeyondPeriodP99(Run run) {
+        return Math.max(0, ms(run.gapMicros, 99) - o.rowMillis());
+    }
+
+    /** The round whose {@link #gapBeyondPeriodP99} is the median (the lower one of an even count). */
+    private Run medianRound(List<Run> rounds) {
+        List<Run> sorted = new ArrayList<>(rounds);
+        sorted.sort(Comparator.comparingDouble(this::gapBeyondPeriodP99));
+        return sorted.get((sorted.size() - 1) / 2);
+    }
+
+    private static long sum(List<Run> rounds, ToLongFunction<Run> count) {
+        return rounds.stream().mapToLong(count).sum();
+    }
+
+    /**
+     * Correctness counts over every measured drain (a row lost in any of them shows); pauses, gaps and
+     * run-queue figures from the {@linkplain #medianRound median drain}.
+     */
+    private BenchResult result(List<Run> rounds, Run b, double[] loadBefore, String at, String command) {
+        Run f = medianRound(rounds);
         double period = o.rowMillis();
         List<BenchResult.Figure> figures = new ArrayList<>();
-        long fDup = f.check.duplicated().get() + f.wireDuplicates;
+        long fDup = sum(rounds, r -> r.check.duplicated().get() + r.wireDuplicates);
         long bDup = b.check.duplicated().get() + b.wireDuplicates;
+        long fLost = sum(rounds, r -> r.check.lost().get());
+        long fSeqGaps = sum(rounds, r -> r.wireSeqGaps);
+        long fBadPayload = sum(rounds, r -> r.check.badPayload().get());
+        long fMovedFewest = rounds.stream().mapToLong(r -> r.moved.get()).min().orElse(0);
+        long fFailed = sum(rounds, r -> r.failedSessions.get());
         figures.add(figure(
                 "rows lost (positions skipped)",
                 "rows",
-                (double) f.check.lost().get(),
+                (double) fLost,
                 (double) b.check.lost().get(),
                 "0",
-                f.check.lost().get() == 0));
+                fLost == 0));
         figures.add(figure(
                 "rows duplicated on the wire (before any de-duplication)",
                 "rows",
@@ -412,31 +448,26 @@ final class InBatchBenchmark {
         figures.add(figure(
                 "sequence gaps seen by the client library",
                 "gaps",
-                (double) f.wireSeqGaps,
+                (double) fSeqGaps,
                 (double) b.wireSeqGaps,
                 "0",
-                f.wireSeqGaps == 0));
+                fSeqGaps == 0));
         figures.add(figure(
                 "rows whose payload is not their position",
                 "rows",
-                (double) f.check.badPayload().get(),
+                (double) fBadPayload,
                 (double) b.check.badPayload().get(),
                 "0",
-                f.check.badPayload().get() == 0));
+                fBadPayload == 0));
         figures.add(figure(
                 "sessions whose stream continued after the move",
                 "sessions",
-                (double) f.moved.get(),
+                (double) fMovedFewest,
                 (double) b.moved.get(),
                 String.valueOf(o.sessions()),
-                f.moved.get() == o.sessions()));
+                fMovedFewest == o.sessions()));
         figures.add(figure(
-                "sessions failed",
-                "sessions",
-                (double) f.failedSessions.get(),
-                (double) b.failedSessions.get(),
-                "0",
-                f.failedSessions.get() == 0));
+                "sessions failed", "sessions", (double) fFailed, (double) b.failedSessions.get(), "0", fFailed == 0));
         figures.add(figure("stream gap p50", "ms", ms(f.gapMicros, 50), ms(b.gapMicros, 50), null, null));
         figures.add(figure("stream gap p99", "ms", ms(f.gapMicros, 99), ms(b.gapMicros, 99), null, null));
         figures.add(figure(
@@ -477,10 +508,10 @@ final class InBatchBenchmark {
         figures.add(figure(
                 "stream gap p99 beyond one row period",
                 "ms",
-                Math.max(0, ms(f.gapMicros, 99) - period),
-                Math.max(0, ms(b.gapMicros, 99) - period),
+                gapBeyondPeriodP99(f),
+                gapBeyondPeriodP99(b),
                 "<= 50",
-                f.gapMicros.getTotalCount() > 0 && ms(f.gapMicros, 99) - period <= TARGET_GAP_P99_MILLIS));
+                f.gapMicros.getTotalCount() > 0 && gapBeyondPeriodP99(f) <= TARGET_GAP_P99_MILLIS));
         figures.add(figure(
                 "row interval p50 away from the move, as the reader saw it",
                 "ms",
@@ -556,6 +587,21 @@ final class InBatchBenchmark {
                 "Row times are taken when the reading thread gets the row; on a saturated machine readers fall behind and then "
                         + "read buffered rows in bursts, which shows as a tiny p50 interval and a long p99 away from the move.");
         notes.add(o.warmup() + " full-size warm-up drain(s) run first and are not reported.");
+        notes.add(String.format(
+                Locale.ROOT,
+                "%d measured drains; pauses, gaps, intervals and run-queue figures are those of the median drain by the gap"
+                        + " beyond one row period p99 (one drain's swings by half between runs on this machine); rows lost,"
+                        + " duplicated or out of place, sequence gaps and failed sessions are counted over every drain, and the"
+                        + " sessions whose stream continued are the fewest of any drain. Every drain's gap beyond one period"
+                        + " p99, with the time to the last session streaming again: %s; the baseline kills its server once.",
+                rounds.size(),
+                rounds.stream()
+                        .map(r -> String.format(
+                                Locale.ROOT,
+                                "%.1f ms (%.2f s)",
+                                gapBeyondPeriodP99(r),
+                                (r.lastBackNanos.get() - r.eventNanos) / 1e9))
+                        .collect(Collectors.joining(", "))));
         notes.add(
                 "The target is on the gap beyond one row period, the delay the move adds: the drain asks a stream at any"
                         + " point of its period, so the gap itself spans up to a whole period more whatever the move costs.");
