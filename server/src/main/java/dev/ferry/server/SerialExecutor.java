@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * Runs one session's tasks one at a time, in submission order, on a shared executor (virtual
  * threads). An idle session holds no thread, which is what lets one server keep 100,000 of them.
  *
- * <p>A task that starts asynchronous work the next task must not overtake (an export to the
+ * <p>Tasks that do not block (commands the application declared so) can run on the session's
+ * event loop instead ({@link #executeOn}). A task that starts asynchronous work the next task must not overtake (an export to the
  * store) {@link #holdUntil holds} the executor until that work completes, instead of blocking a
  * thread on it; and a short task that must not block ({@link #executeHere}) runs on the calling
  * thread when nothing of the session runs or waits, instead of waking a thread of its own.
@@ -54,6 +55,44 @@ final class SerialExecutor implements Executor {
             return;
         }
         if (runHeld(task)) release();
+    }
+
+    /**
+     * Queues a task that does not block to run on {@code loop} (the session's event loop), and with it
+     * every such task queued behind it, without a thread of its own; the first task that may block
+     * after them goes to the shared executor. It runs as a task of {@code loop}, even when called
+     * there: frames that tasks on other threads wrote before are waiting in that loop's task queue, and
+     * they must reach the client first.
+     */
+    void executeOn(Executor loop, Runnable task) {
+        tasks.add(new OnLoop(task));
+        if (scheduled.compareAndSet(false, true)) loop.execute(this::drainOnLoop);
+    }
+
+    /** A task queued by {@link #executeOn}: it may run on the loop. */
+    private record OnLoop(Runnable task) implements Runnable {
+        @Override
+        public void run() {
+            task.run();
+        }
+    }
+
+    /** {@link #drain} on the session's event loop: its tasks while they do not block. */
+    private void drainOnLoop() {
+        for (; ; ) {
+            Runnable task;
+            // Only the owner takes tasks; others only add behind, so the task looked at is the one taken.
+            while ((task = tasks.peek()) instanceof OnLoop) {
+                tasks.poll();
+                if (!runHeld(task)) return;
+            }
+            if (task != null) {
+                delegate.execute(this::drain); // one that may block: a thread of its own, still in order
+                return;
+            }
+            scheduled.set(false);
+            if (tasks.isEmpty() || !scheduled.compareAndSet(false, true)) return;
+        }
     }
 
     /**

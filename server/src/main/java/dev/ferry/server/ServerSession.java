@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: frames arrive on the channel's event loop and are handed to {@link #executor}, which
  * runs the application's handlers one at a time on virtual threads; a command the handler declares
- * non-blocking runs on the event loop itself when nothing else of the session runs. No lock is held while
+ * non-blocking runs on the event loop itself, in its turn ({@link SerialExecutor#executeOn}). No lock is held while
  * application code or a store round trip runs. State-change callbacks go through {@link #notifier}
  * so they reach the application in order without waiting for a long command to finish.
  */
@@ -311,7 +311,7 @@ final class ServerSession implements Session {
         boolean nonBlocking = nonBlocking(command.text());
         ServerRequest request = new ServerRequest(this, command.requestId(), command.text(), 0, null, nonBlocking);
         if (open.putIfAbsent(command.requestId(), request) != null) return false;
-        if (nonBlocking) executor.executeHere(() -> runCommand(request));
+        if (nonBlocking) executor.executeOn(channel.eventLoop(), () -> runCommand(request));
         else executor.execute(() -> runCommand(request));
         return true;
     }

@@ -132,4 +132,70 @@ class SerialExecutorTest {
         }
         assertThat(failures).hasValue(0);
     }
+
+    // ---- executeOn: tasks that do not block, on the session's event loop
+
+    /** The session's event loop, run by hand: its task queue, in order. */
+    private final ArrayDeque<Runnable> loop = new ArrayDeque<>();
+
+    private void runLoop() {
+        for (Runnable r; (r = loop.poll()) != null; ) r.run();
+    }
+
+    @Test
+    void executeOnRunsBehindWhatTheLoopAlreadyHasQueuedNeverOnTheCallingThread() {
+        // A command ran on a thread of its own: its answer waits in the loop's queue when it gives the session up.
+        executor.execute(() -> loop.add(() -> ran.add("answer of the blocking command")));
+        runDelegated();
+        executor.executeOn(loop::add, () -> ran.add("non-blocking command"));
+
+        assertThat(ran)
+                .as("not run on the calling thread, even with the session idle")
+                .isEmpty();
+        runLoop();
+        assertThat(ran).containsExactly("answer of the blocking command", "non-blocking command");
+    }
+
+    @Test
+    void nonBlockingTasksQueuedBehindRunInOneLoopTaskAndABlockingOneGoesToAThreadOfItsOwn() {
+        executor.executeOn(loop::add, () -> ran.add("a"));
+        executor.executeOn(loop::add, () -> ran.add("b"));
+        executor.execute(() -> ran.add("blocking c"));
+        executor.executeOn(loop::add, () -> ran.add("d"));
+
+        assertThat(loop).as("one loop task for the session").hasSize(1);
+        assertThat(delegated).isEmpty();
+        runLoop();
+        assertThat(ran).containsExactly("a", "b");
+        assertThat(delegated).hasSize(1);
+        runDelegated();
+        assertThat(ran).containsExactly("a", "b", "blocking c", "d");
+        assertThat(loop).isEmpty();
+    }
+
+    @Test
+    void executeOnWhileATaskRunsElsewhereWaitsItsTurnThere() {
+        executor.execute(() -> ran.add("running"));
+        executor.executeOn(loop::add, () -> ran.add("non-blocking"));
+
+        assertThat(loop).isEmpty();
+        runDelegated();
+        assertThat(ran).containsExactly("running", "non-blocking");
+    }
+
+    @Test
+    void aHoldTakenOnTheLoopKeepsTheNextTaskWaitingUntilTheStageCompletes() {
+        CompletableFuture<Void> store = new CompletableFuture<>();
+        executor.executeOn(loop::add, () -> {
+            ran.add("export");
+            executor.holdUntil(store);
+        });
+        executor.executeOn(loop::add, () -> ran.add("next"));
+        runLoop();
+        assertThat(ran).containsExactly("export");
+
+        store.complete(null);
+        runDelegated();
+        assertThat(ran).containsExactly("export", "next");
+    }
 }
