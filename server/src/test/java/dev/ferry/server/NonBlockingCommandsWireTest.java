@@ -196,24 +196,24 @@ class NonBlockingCommandsWireTest {
     @Test
     void withWriteThroughEveryCommandRunsOnAVirtualThreadAsItsSaveWaitsForTheStore() {
         start(true);
-        try (WireClient c = WireClient.connect(server.localAddress())) {
-            c.hello();
-            c.send(new Frame.Command(1, "QUICK a"));
-            assertThat(c.untilFinal(1).getLast()).isEqualTo(new Frame.Done(1, DoneFlags.FINAL, 1));
-        }
-        assertThat(handler.ranOn.get("QUICK a").isVirtual()).isTrue();
+        assertThat(threadThatRanQuick().isVirtual()).isTrue();
     }
 
     @Test
     void aDeclarationThatThrowsRunsTheCommandOnAVirtualThread() {
         start(false);
         handler.declarationThrows = true;
+        assertThat(threadThatRanQuick().isVirtual()).isTrue();
+    }
+
+    /** Runs {@code QUICK a} on a new session; @return the thread it ran on */
+    private Thread threadThatRanQuick() {
         try (WireClient c = WireClient.connect(server.localAddress())) {
             c.hello();
             c.send(new Frame.Command(1, "QUICK a"));
-            assertThat(c.untilFinal(1).getLast()).isEqualTo(new Frame.Done(1, DoneFlags.FINAL, 1));
+            assertAnswered(c.untilFinal(1), 1, "-");
         }
-        assertThat(handler.ranOn.get("QUICK a").isVirtual()).isTrue();
+        return handler.ranOn.get("QUICK a");
     }
 
     @Test
