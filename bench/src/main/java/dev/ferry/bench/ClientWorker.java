@@ -245,19 +245,23 @@ final class ClientWorker implements Callable<Integer> {
                 FerryClient to = clients.get(i % clients.size());
                 long decided = policy.admit(i, originNanos, window);
                 vt.execute(() -> {
+                    long done = 0;
+                    boolean moved = false;
                     try {
                         old.close();
                         FerrySession fresh = to.connect();
                         fresh.execute("SET user u" + fresh.sessionId());
-                        long done = System.nanoTime();
+                        done = System.nanoTime();
                         pause.recordValue(Math.max(1, (done - decided) / 1000));
                         doneNanos.add(done);
                         r.baselineSessions.add(fresh);
+                        moved = true;
                     } catch (RuntimeException e) {
                         if (failures.getAndIncrement() == 0)
                             log.warn("worker {}: a reconnect failed: {}", id, e.toString());
                     } finally {
-                        window.release(System.nanoTime() - decided);
+                        if (moved) window.moved(done - decided);
+                        else window.failed();
                     }
                 });
             }

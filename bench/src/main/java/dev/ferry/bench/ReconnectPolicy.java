@@ -54,8 +54,14 @@ record ReconnectPolicy(int windowParts, double perSecond) {
     interface Slots {
         void acquire() throws InterruptedException;
 
-        /** A session's move is over, {@code moveNanos} after it was decided. */
-        void release(long moveNanos);
+        /** A session moved, {@code moveNanos} after it was decided: its place is free. */
+        void moved(long moveNanos);
+
+        /**
+         * A session's move failed: its place is free, and it says nothing of how long moves take (the
+         * server's drain, too, learns only from moves that ended by moving).
+         */
+        void failed();
     }
 
     private static final Slots NO_WINDOW = new Slots() {
@@ -63,10 +69,13 @@ record ReconnectPolicy(int windowParts, double perSecond) {
         public void acquire() {}
 
         @Override
-        public void release(long moveNanos) {}
+        public void moved(long moveNanos) {}
+
+        @Override
+        public void failed() {}
     };
 
-    /** A {@link DrainWindow}'s places: a move's end frees one and tells the window how long it took. */
+    /** A {@link DrainWindow}'s places: a move's end frees one, and a move that moved tells the window how long it took. */
     static final class AdaptiveSlots implements Slots {
         private final DrainWindow window;
         private int taken;
@@ -82,9 +91,14 @@ record ReconnectPolicy(int windowParts, double perSecond) {
         }
 
         @Override
-        public synchronized void release(long moveNanos) {
-            taken--;
+        public synchronized void moved(long moveNanos) {
             window.moved(moveNanos);
+            failed();
+        }
+
+        @Override
+        public synchronized void failed() {
+            taken--;
             notifyAll();
         }
 

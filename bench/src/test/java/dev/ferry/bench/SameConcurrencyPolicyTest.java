@@ -23,9 +23,23 @@ class SameConcurrencyPolicyTest {
         ReconnectPolicy.Slots slots = p.slots();
         long origin = System.nanoTime();
         for (int i = 0; i < DrainWindow.SERVER.initial(); i++) p.admit(i, origin, slots);
-        for (int i = 0; i < DrainWindow.SERVER.initial(); i++) slots.release(1_000_000);
+        for (int i = 0; i < DrainWindow.SERVER.initial(); i++) slots.moved(1_000_000);
 
         assertThat(((ReconnectPolicy.AdaptiveSlots) slots).size()).isEqualTo(2 * DrainWindow.SERVER.initial());
+    }
+
+    @Test
+    void aFailedMoveFreesItsPlaceButTeachesTheWindowNothing() throws Exception {
+        ReconnectPolicy p = ReconnectPolicy.sameAsDrain(1, 0);
+        var slots = (ReconnectPolicy.AdaptiveSlots) p.slots();
+        long origin = System.nanoTime();
+        for (int i = 0; i < DrainWindow.SERVER.initial(); i++) p.admit(i, origin, slots);
+        for (int i = 0; i < DrainWindow.SERVER.initial(); i++) slots.failed();
+
+        assertThat(slots.size())
+                .as("as the server's drain: only moves that moved count")
+                .isEqualTo(DrainWindow.SERVER.initial());
+        for (int i = 0; i < DrainWindow.SERVER.initial(); i++) p.admit(i, origin, slots); // every place free again
     }
 
     @Test
@@ -65,7 +79,7 @@ class SameConcurrencyPolicyTest {
             }
         });
         await().atMost(Waits.STATE).until(() -> next.getState() == Thread.State.WAITING);
-        slots.release(1_000_000);
+        slots.moved(1_000_000);
         assertThat(next.join(Waits.STATE)).as("admitted once a move ended").isTrue();
     }
 }

@@ -165,8 +165,11 @@ public final class ReferenceHandler implements SessionHandler {
         return !startsWithWord(command, "STREAM") && !startsWithWord(command, "SLEEP");
     }
 
-    /** Whether {@code command}'s first word is {@code word}, ignoring case; without a regex, as this runs before every command. */
-    static boolean startsWithWord(String command, String word) {
+    /**
+     * Whether {@code command}'s first word is {@code word}, ignoring case; without a regex, as this runs
+     * before every command (also for handlers that wrap this one and add commands of their own).
+     */
+    public static boolean startsWithWord(String command, String word) {
         int start = 0;
         while (start < command.length() && Character.isWhitespace(command.charAt(start))) start++;
         int end = start + word.length();

@@ -32,6 +32,10 @@ final class SerialExecutor implements Executor {
      */
     private CompletableFuture<?> hold;
 
+    // Made once: a session hands them to an executor every time it goes from idle to busy.
+    private final Runnable drainTask = this::drain;
+    private final Runnable drainOnLoopTask = this::drainOnLoop;
+
     /** @param onFailure counts a task that threw (an SDK bug: application code is called with its own guard) */
     SerialExecutor(Executor delegate, Runnable onFailure) {
         this.delegate = delegate;
@@ -41,7 +45,7 @@ final class SerialExecutor implements Executor {
     @Override
     public void execute(Runnable task) {
         tasks.add(task);
-        if (scheduled.compareAndSet(false, true)) delegate.execute(this::drain);
+        if (scheduled.compareAndSet(false, true)) delegate.execute(drainTask);
     }
 
     /**
@@ -64,30 +68,26 @@ final class SerialExecutor implements Executor {
      * there: frames that tasks on other threads wrote before are waiting in that loop's task queue, and
      * they must reach the client first.
      */
-    void executeOn(Executor loop, Runnable task) {
-        tasks.add(new OnLoop(task));
-        if (scheduled.compareAndSet(false, true)) loop.execute(this::drainOnLoop);
+    void executeOn(Executor loop, LoopTask task) {
+        tasks.add(task);
+        if (scheduled.compareAndSet(false, true)) loop.execute(drainOnLoopTask);
     }
 
-    /** A task queued by {@link #executeOn}: it may run on the loop. */
-    private record OnLoop(Runnable task) implements Runnable {
-        @Override
-        public void run() {
-            task.run();
-        }
-    }
+    /** A task that does not block, so it may run on the session's event loop ({@link #executeOn}). */
+    @FunctionalInterface
+    interface LoopTask extends Runnable {}
 
     /** {@link #drain} on the session's event loop: its tasks while they do not block. */
     private void drainOnLoop() {
         for (; ; ) {
             Runnable task;
             // Only the owner takes tasks; others only add behind, so the task looked at is the one taken.
-            while ((task = tasks.peek()) instanceof OnLoop) {
+            while ((task = tasks.peek()) instanceof LoopTask) {
                 tasks.poll();
                 if (!runHeld(task)) return;
             }
             if (task != null) {
-                delegate.execute(this::drain); // one that may block: a thread of its own, still in order
+                delegate.execute(drainTask); // one that may block: a thread of its own, still in order
                 return;
             }
             scheduled.set(false);
@@ -137,12 +137,12 @@ final class SerialExecutor implements Executor {
     /** The hold completed; runs on the thread that completed it, so the rest goes to the delegate. */
     private void afterHold() {
         if (tasks.isEmpty()) release();
-        else delegate.execute(this::drain);
+        else delegate.execute(drainTask);
     }
 
     /** Gives the executor up from outside {@link #drain}; takes it back for a task that came meanwhile. */
     private void release() {
         scheduled.set(false);
-        if (!tasks.isEmpty() && scheduled.compareAndSet(false, true)) delegate.execute(this::drain);
+        if (!tasks.isEmpty() && scheduled.compareAndSet(false, true)) delegate.execute(drainTask);
     }
 }

@@ -1,12 +1,12 @@
 package dev.ferry.bench.server;
 
+import dev.ferry.reference.ReferenceHandler;
 import dev.ferry.server.MigrationState;
 import dev.ferry.server.Request;
 import dev.ferry.server.Session;
 import dev.ferry.server.SessionHandler;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.Locale;
 
 /**
  * The reference server's handler as it is, plus what the benchmarks need to measure both sides
@@ -37,16 +37,11 @@ public final class BenchHandler implements SessionHandler {
 
     @Override
     public void onCommand(Session session, Request request) throws Exception {
-        // Checked without a regex split: this runs before every command the reference handler serves.
-        if (!request.command().trim().regionMatches(true, 0, "STREAMFROM", 0, "STREAMFROM".length())) {
+        if (!isStreamFrom(request.command())) {
             reference.onCommand(session, request);
             return;
         }
         String[] w = request.command().trim().split("\\s+");
-        if (!w[0].toUpperCase(Locale.ROOT).equals("STREAMFROM")) {
-            reference.onCommand(session, request);
-            return;
-        }
         long first = w.length == 4 ? number(w[1], MAX_ROWS) : -1;
         long count = w.length == 4 ? number(w[2], MAX_ROWS) : -1;
         long delay = w.length == 4 ? number(w[3], 60_000) : -1;
@@ -59,8 +54,12 @@ public final class BenchHandler implements SessionHandler {
 
     @Override
     public boolean isNonBlocking(String command) {
-        return !command.trim().regionMatches(true, 0, "STREAMFROM", 0, "STREAMFROM".length())
-                && reference.isNonBlocking(command);
+        return !isStreamFrom(command) && reference.isNonBlocking(command);
+    }
+
+    /** Checked without a regex split: this runs before every command the reference handler serves. */
+    private static boolean isStreamFrom(String command) {
+        return ReferenceHandler.startsWithWord(command, "STREAMFROM");
     }
 
     @Override
@@ -83,7 +82,7 @@ public final class BenchHandler implements SessionHandler {
 
     @Override
     public void onMigrateResume(Session session, Request request) throws Exception {
-        if (!request.command().trim().toUpperCase(Locale.ROOT).startsWith("STREAMFROM")) {
+        if (!isStreamFrom(request.command())) {
             reference.onMigrateResume(session, request);
             return;
         }
