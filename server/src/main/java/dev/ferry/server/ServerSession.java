@@ -66,6 +66,8 @@ final class ServerSession implements Session {
     private long deadlineAtNanos;
     /** When the last MIGRATE was written (0: none yet); the migration pause histogram counts from it. Under the lock. */
     private long migrateSentNanos;
+    /** When the last migration was asked for ({@link #migrationRequestedNanos}); written under the lock. */
+    private volatile long migrationRequestedNanos;
 
     private ScheduledFuture<?> deadline;
     // What the application and the session's executor are doing. Not part of the lifecycle: they change
@@ -123,6 +125,11 @@ final class ServerSession implements Session {
         return lifecycle.shown();
     }
 
+    @Override
+    public long migrationRequestedNanos() {
+        return migrationRequestedNanos;
+    }
+
     synchronized SessionLifecycle lifecycle() {
         return lifecycle;
     }
@@ -161,6 +168,7 @@ final class ServerSession implements Session {
             this.targets = rotated;
             this.migrationId = rt.nextMigrationId();
             rt.metrics.migrationsRequested.increment();
+            migrationRequestedNanos = System.nanoTime();
             armDeadline(ready ? rt.timers.idleMigration() : rt.timers.requestBound());
             apply(Event.REQUEST);
             if (ready) {

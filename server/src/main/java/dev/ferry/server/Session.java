@@ -16,6 +16,13 @@ public interface Session {
     boolean resumed();
 
     /**
+     * When this session was last asked to migrate from this server, on {@link System#nanoTime()}'s
+     * clock; 0 if it never was. Read in {@link SessionHandler#onMigrateState}, which may run a little
+     * after the change it reports, it still tells when the migration started.
+     */
+    long migrationRequestedNanos();
+
+    /**
      * Asks this session to migrate to one of {@code targets} ({@code host:port}); replaces an
      * earlier request that has not completed.
      */

@@ -57,6 +57,24 @@ class ServerMigrationWireTest extends TwoServerWireTest {
     }
 
     @Test
+    void aSessionTellsWhenItWasLastAskedToMigrate() {
+        try (WireClient c = WireClient.connect(source.localAddress())) {
+            c.hello();
+            Session session = source.sessions().iterator().next();
+            assertThat(session.migrationRequestedNanos()).isZero();
+            long before = System.nanoTime();
+            session.requestMigration(List.of("unreachable:1"));
+            long first = session.migrationRequestedNanos();
+            assertThat(first - before).isNotNegative();
+            assertThat(System.nanoTime() - first).isNotNegative();
+            c.expect(Frame.Migrate.class);
+            // A newer request replaces the one the client has not acted on, and its time with it.
+            session.requestMigration(List.of(target.advertisedAddress()));
+            assertThat(session.migrationRequestedNanos() - first).isPositive();
+        }
+    }
+
+    @Test
     void commandAfterExportIsDeferredNotRun() {
         try (WireClient c = WireClient.connect(source.localAddress())) {
             c.hello();

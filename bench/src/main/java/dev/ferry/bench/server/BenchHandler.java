@@ -69,9 +69,10 @@ public final class BenchHandler implements SessionHandler {
 
     @Override
     public void onMigrateState(Session session, MigrationState from, MigrationState to) {
-        // The SDK calls this shortly after the transition (on the session's notifier); reading the
-        // clock here adds at most that hand-off to the pause, never removes time from it.
-        if (to == MigrationState.REQUESTED) decisions.requested(session.id().toString(), System.nanoTime());
+        // The SDK calls this after the transition, from another thread; the clock read then would be late by
+        // that hand-off and shorten the measured pause by as much, so the decision's own time is taken.
+        if (to == MigrationState.REQUESTED)
+            decisions.requested(session.id().toString(), session.migrationRequestedNanos());
         reference.onMigrateState(session, from, to);
     }
 
