@@ -165,12 +165,6 @@ public final class ReferenceHandler implements SessionHandler {
         return !startsWithWord(command, "STREAM") && !startsWithWord(command, "SLEEP");
     }
 
-    /** Its only state callback ends a transaction's migration hold: a counter under the session's lock. */
-    @Override
-    public boolean hasNonBlockingStateCallbacks() {
-        return true;
-    }
-
     /**
      * Whether {@code command}'s first word is {@code word}, ignoring case; without a regex, as this runs
      * before every command (also for handlers that wrap this one and add commands of their own).

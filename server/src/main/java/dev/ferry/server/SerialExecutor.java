@@ -4,7 +4,6 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,13 +70,7 @@ final class SerialExecutor implements Executor {
      */
     void executeOn(Executor loop, LoopTask task) {
         tasks.add(task);
-        if (!scheduled.compareAndSet(false, true)) return;
-        try {
-            loop.execute(drainOnLoopTask);
-        } catch (RejectedExecutionException loopStopped) {
-            // The server is closing and its loops are gone; what is queued still runs, in order.
-            delegate.execute(drainTask);
-        }
+        if (scheduled.compareAndSet(false, true)) loop.execute(drainOnLoopTask);
     }
 
     /** A task that does not block, so it may run on the session's event loop ({@link #executeOn}). */

@@ -12,20 +12,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** What every session of one server shares. */
 final class ServerRuntime {
-    private static final Logger log = LoggerFactory.getLogger(ServerRuntime.class);
-
     final ServerOptions options;
     final ContextStore store;
     final MigrationTimers timers;
     final SessionHandler handler;
     final ServerMetrics metrics;
-    /** {@link SessionHandler#hasNonBlockingStateCallbacks}, asked once. */
-    final boolean stateCallbacksOnIoThread;
     /** Runs application handlers and session tasks: virtual threads, or a test's own executor. */
     final ExecutorService virtualThreads;
 
@@ -55,16 +49,6 @@ final class ServerRuntime {
         this.timers = options.timers();
         this.handler = options.handler();
         this.metrics = metrics;
-        this.stateCallbacksOnIoThread = stateCallbacksOnIoThread(handler);
-    }
-
-    private static boolean stateCallbacksOnIoThread(SessionHandler handler) {
-        try {
-            return handler.hasNonBlockingStateCallbacks();
-        } catch (RuntimeException e) {
-            log.error("hasNonBlockingStateCallbacks failed; state callbacks run on virtual threads", e);
-            return false;
-        }
     }
 
     /**

@@ -33,9 +33,7 @@ import org.slf4j.LoggerFactory;
  * runs the application's handlers one at a time on virtual threads; a command the handler declares
  * non-blocking runs on the event loop itself, in its turn ({@link SerialExecutor#executeOn}). No lock is held while
  * application code or a store round trip runs. State-change callbacks go through {@link #notifier}
- * so they reach the application in order without waiting for a long command to finish; on the
- * event loop too when the handler {@linkplain SessionHandler#hasNonBlockingStateCallbacks declares}
- * them non-blocking.
+ * so they reach the application in order without waiting for a long command to finish.
  */
 final class ServerSession implements Session {
     private static final Logger log = LoggerFactory.getLogger(ServerSession.class);
@@ -400,9 +398,7 @@ final class ServerSession implements Session {
         open.values().forEach(ServerRequest::abandon);
         onWritabilityChanged();
         if (deleteContext) rt.store.delete(id);
-        SerialExecutor.LoopTask disconnected = () -> call("onDisconnect", () -> rt.handler.onDisconnect(this, last));
-        if (rt.stateCallbacksOnIoThread) executor.executeOn(channel.eventLoop(), disconnected);
-        else executor.execute(disconnected);
+        executor.execute(() -> call("onDisconnect", () -> rt.handler.onDisconnect(this, last)));
     }
 
     // ---------------------------------------------------------------- write-through
@@ -731,11 +727,8 @@ final class ServerSession implements Session {
         if (shownBefore != shownNow) {
             if (!from.closed()) rt.metrics.moved(shownBefore, shownNow);
             updateYield();
-            SerialExecutor.LoopTask changed =
-                    () -> call("onMigrateState", () -> rt.handler.onMigrateState(this, shownBefore, shownNow));
-            // Never in line: the lock is held here. On the I/O thread it runs as a task of the loop, after this.
-            if (rt.stateCallbacksOnIoThread) notifier.executeOn(channel.eventLoop(), changed);
-            else notifier.execute(changed);
+            notifier.execute(
+                    () -> call("onMigrateState", () -> rt.handler.onMigrateState(this, shownBefore, shownNow)));
         }
         if (to.closed() && !from.closed()) rt.metrics.closed(shownNow);
         rt.sessionChanged(this);

@@ -2,10 +2,9 @@ package dev.ferry.server;
 
 /**
  * The application's side of the session lifecycle. The SDK calls these off the Netty event loop,
- * on virtual threads (except commands the handler declares {@link #isNonBlocking non-blocking}, and
- * state callbacks when it declares {@link #hasNonBlockingStateCallbacks them} so); calls for one
- * session never overlap, except {@link #onAttention}, which runs while the cancelled command may
- * still be running, and {@link #onMigrateState}, which does not wait for a running command.
+ * on virtual threads (except commands the handler declares {@link #isNonBlocking non-blocking});
+ * calls for one session never overlap, except {@link #onAttention}, which runs while the cancelled
+ * command may still be running.
  */
 public interface SessionHandler {
 
@@ -29,18 +28,6 @@ public interface SessionHandler {
      * default, false, runs every command on a virtual thread.
      */
     default boolean isNonBlocking(String command) {
-        return false;
-    }
-
-    /**
-     * Whether {@link #onMigrateState} and {@link #onDisconnect} return at once without blocking, by
-     * the same rules as a {@linkplain #isNonBlocking non-blocking command}. Then they run on the
-     * connection's I/O thread, after the change they report and in order, instead of each starting a
-     * virtual thread: a session that moves away causes about three of them on the server it leaves,
-     * and for callbacks that only note something the thread costs more than the call. Asked once,
-     * when the server starts; the default, false, runs them on virtual threads.
-     */
-    default boolean hasNonBlockingStateCallbacks() {
         return false;
     }
 

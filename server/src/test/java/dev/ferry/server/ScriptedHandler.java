@@ -70,12 +70,6 @@ final class ScriptedHandler implements SessionHandler {
         return !command.startsWith("ROWS") && !command.startsWith("CLOSE");
     }
 
-    /** So both session fuzzers play state callbacks queued on the channel's event loop. */
-    @Override
-    public boolean hasNonBlockingStateCallbacks() {
-        return true;
-    }
-
     @Override
     public void onMigrateResume(Session session, Request request) {
         int times = resumes.merge(session.id() + "/" + request.id(), 1, Integer::sum);

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -198,22 +197,5 @@ class SerialExecutorTest {
         store.complete(null);
         runDelegated();
         assertThat(ran).containsExactly("export", "next");
-    }
-
-    @Test
-    void whenTheLoopNoLongerTakesTasksTheyRunOnTheSharedExecutorInOrder() {
-        Executor stopped = task -> {
-            throw new RejectedExecutionException("event loop shut down");
-        };
-        executor.executeOn(stopped, () -> ran.add("a"));
-        executor.executeOn(stopped, () -> ran.add("b"));
-
-        assertThat(delegated).as("one drain for both").hasSize(1);
-        runDelegated();
-        assertThat(ran).containsExactly("a", "b");
-        // The executor is free again afterwards: the next task is not stranded behind a lost loop task.
-        executor.execute(() -> ran.add("c"));
-        runDelegated();
-        assertThat(ran).containsExactly("a", "b", "c");
     }
 }

@@ -62,12 +62,6 @@ public final class BenchHandler implements SessionHandler {
         return ReferenceHandler.startsWithWord(command, "STREAMFROM");
     }
 
-    /** Its own callback only notes a time in a concurrent map. */
-    @Override
-    public boolean hasNonBlockingStateCallbacks() {
-        return reference.hasNonBlockingStateCallbacks();
-    }
-
     @Override
     public void onAttention(Session session, Request request) {
         reference.onAttention(session, request);
