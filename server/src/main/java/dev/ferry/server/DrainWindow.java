@@ -23,8 +23,8 @@ import java.util.Arrays;
  * thread-safe: its drain's.
  */
 public final class DrainWindow {
-    /** The server's drain: 4 to 64 on their way, starting at 8, 2 to 6 of them waiting in line. */
-    public static final Bounds SERVER = new Bounds(4, 8, 64, 2, 6);
+    /** The server's drain: 4 to 64 on their way, starting at 8, 3 to 9 of them waiting in line. */
+    public static final Bounds SERVER = new Bounds(4, 8, 64, 3, 9);
 
     /**
      * @param min     never fewer on their way (a slow move must not stall the drain)
