@@ -302,7 +302,7 @@ public final class BenchMain implements Runnable {
 
         @Option(
                 names = "--warmup",
-                defaultValue = "1",
+                defaultValue = "2",
                 description = "full-size warm-up drains first, not reported (default ${DEFAULT-VALUE})")
         int warmup;
 

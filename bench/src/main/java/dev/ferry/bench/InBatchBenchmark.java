@@ -155,7 +155,9 @@ final class InBatchBenchmark {
             // Full-size warm-up drains: the first drains of fresh JVMs load and compile their code
             // paths (accept on the targets, claim, in-batch resume), which is not what a fleet that
             // has served for a while sees. A tenth-size warm-up left the targets' resume path cold:
-            // the first in-batch pauses were mostly class loading and interpretation.
+            // the first in-batch pauses were mostly class loading and interpretation. After one full-size
+            // warm-up the first measured drain still paused longest in every run (by about twice the
+            // others' gap), so two run by default.
             for (int i = 0; i < o.warmup(); i++) {
                 b.ferry(o.sessions());
                 b.fleet.server(0).admin().cancelDrain();
