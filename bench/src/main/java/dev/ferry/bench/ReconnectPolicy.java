@@ -93,13 +93,22 @@ record ReconnectPolicy(int windowParts, double perSecond) {
         @Override
         public synchronized void moved(long moveNanos) {
             window.moved(moveNanos);
-            failed();
+            free();
         }
 
         @Override
         public synchronized void failed() {
+            free();
+        }
+
+        private void free() {
             taken--;
             notifyAll();
+        }
+
+        /** Places taken now. */
+        synchronized int taken() {
+            return taken;
         }
 
         synchronized int size() {

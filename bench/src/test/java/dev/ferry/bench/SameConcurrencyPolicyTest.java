@@ -39,7 +39,9 @@ class SameConcurrencyPolicyTest {
         assertThat(slots.size())
                 .as("as the server's drain: only moves that moved count")
                 .isEqualTo(DrainWindow.SERVER.initial());
-        for (int i = 0; i < DrainWindow.SERVER.initial(); i++) p.admit(i, origin, slots); // every place free again
+        assertThat(slots.taken()).as("every place free again").isZero();
+        for (int i = 0; i < DrainWindow.SERVER.initial(); i++) p.admit(i, origin, slots);
+        assertThat(slots.taken()).isEqualTo(DrainWindow.SERVER.initial());
     }
 
     @Test
