@@ -209,14 +209,18 @@ public final class Fleet {
         return java.time.Instant.parse(e.getMetadata().getCreationTimestamp());
     }
 
-    /** The fleet's Kubernetes Events ({@code events.k8s.io/v1}) with this reason, oldest first. */
+    /**
+     * The fleet's Kubernetes Events ({@code events.k8s.io/v1}) with this reason, oldest first: by
+     * {@link #eventTime} (microseconds), not the creation timestamp, whose whole seconds leave two changes
+     * within one second in the API server's order.
+     */
     public List<io.fabric8.kubernetes.api.model.events.v1.Event> events(String reason) {
         return cluster.client().events().v1().events().inNamespace(namespace).list().getItems().stream()
                 .filter(e -> e.getRegarding() != null
                         && name.equals(e.getRegarding().getName())
                         && KIND.equals(e.getRegarding().getKind())
                         && reason.equals(e.getReason()))
-                .sorted(java.util.Comparator.comparing(e -> e.getMetadata().getCreationTimestamp()))
+                .sorted(java.util.Comparator.comparing(Fleet::eventTime))
                 .toList();
     }
 
