@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
@@ -46,7 +47,7 @@ public final class FerryServer implements AutoCloseable {
     private final ServerRuntime rt;
     private final PrometheusMeterRegistry registry;
     private final EventLoopGroup group;
-    private final ClientListeners listeners;
+    private final Channel listener;
     private final ScheduledExecutorService scheduler;
     private final List<String> peers = new CopyOnWriteArrayList<>();
     private volatile Drain drain;
@@ -70,30 +71,26 @@ public final class FerryServer implements AutoCloseable {
         this.group = epoll
                 ? new EpollEventLoopGroup(options.ioThreads(), threads)
                 : new NioEventLoopGroup(options.ioThreads(), threads);
-        ServerChannelInitializer initializer = new ServerChannelInitializer(rt, tls);
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, FrameSizeEstimator.INSTANCE)
+                .childOption(
+                        ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(options.writeBufferLowWaterMark(), options.writeBufferHighWaterMark()))
+                .childHandler(new ServerChannelInitializer(rt, tls));
         try {
-            this.listeners = ClientListeners.bind(
-                    group,
-                    options.bindHost(),
-                    options.port(),
-                    loops -> new ServerBootstrap()
-                            .group(loops)
-                            .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
-                            .option(ChannelOption.SO_BACKLOG, 4096)
-                            .option(ChannelOption.SO_REUSEADDR, true)
-                            .childOption(ChannelOption.TCP_NODELAY, true)
-                            .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, FrameSizeEstimator.INSTANCE)
-                            .childOption(
-                                    ChannelOption.WRITE_BUFFER_WATER_MARK,
-                                    new WriteBufferWaterMark(
-                                            options.writeBufferLowWaterMark(), options.writeBufferHighWaterMark()))
-                            .childHandler(initializer));
+            this.listener =
+                    bootstrap.bind(options.bindHost(), options.port()).sync().channel();
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             scheduler.shutdownNow();
             throw e;
         }
-        InetSocketAddress bound = listeners.localAddress();
+        InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
         rt.advertisedAddress = options.advertisedAddress() != null
                 ? options.advertisedAddress()
                 : bound.getHostString() + ":" + bound.getPort();
@@ -107,11 +104,9 @@ public final class FerryServer implements AutoCloseable {
                         failure.toString());
         });
         log.info(
-                "{} listening on {} ({} accepting socket(s), {}, advertised {}), store {}, timers idle-migration={}s"
-                        + " session-idle={}s",
+                "{} listening on {} ({}, advertised {}), store {}, timers idle-migration={}s session-idle={}s",
                 options.serverName(),
                 bound,
-                listeners.count(),
                 tls == null ? "plain TCP" : tls,
                 rt.advertisedAddress,
                 rt.store.describe(),
@@ -162,7 +157,7 @@ public final class FerryServer implements AutoCloseable {
     }
 
     public InetSocketAddress localAddress() {
-        return listeners.localAddress();
+        return (InetSocketAddress) listener.localAddress();
     }
     /** host:port that peers send migrating clients to. */
     public String advertisedAddress() {
@@ -335,7 +330,7 @@ public final class FerryServer implements AutoCloseable {
         closed = true;
         rt.serving = false;
         if (drain != null) drain.cancel();
-        listeners.close();
+        listener.close().syncUninterruptibly();
         for (ServerSession s : rt.sessions.values()) s.close("server stopped");
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         scheduler.shutdownNow();
