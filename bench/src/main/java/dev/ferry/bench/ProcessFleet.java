@@ -111,7 +111,6 @@ final class ProcessFleet implements AutoCloseable {
                 Map<String, String> env = new LinkedHashMap<>();
                 env.put("FERRY_SERVER_NAME", name);
                 env.put("FERRY_PORT", "0");
-                env.put("FERRY_CLAIM_CONFIRM_TIMEOUT", "0");
                 env.put("FERRY_ADMIN_PORT", "0");
                 env.put("FERRY_ADMIN_TOKEN", token);
                 env.put("FERRY_STORE_URI", redis.uri());

@@ -135,7 +135,7 @@ public record ServerConfig(
             problems.add(
                     "FERRY_WRITE_THROUGH=true needs FERRY_SESSION_IDLE_TIMER above 0: saved contexts live that long in the store");
         }
-        long claimConfirm = integer(env, "FERRY_CLAIM_CONFIRM_TIMEOUT", 5, 0, 3600, problems);
+        long claimConfirm = integer(env, "FERRY_CLAIM_CONFIRM_TIMEOUT", 5, 1, 3600, problems);
         int warmUpIterations = (int) integer(env, "FERRY_WARMUP_ITERATIONS", 0, 0, 100_000, problems);
         long warmUpSeconds = integer(env, "FERRY_WARMUP_MAX_SECONDS", 10, 1, 3600, problems);
         int maxFrameBytes = (int) integer(

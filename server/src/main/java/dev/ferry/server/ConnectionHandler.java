@@ -227,10 +227,7 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
                 // leaves it provisional, and the client's next RESUME elsewhere takes the session over.
                 ctx.writeAndFlush(new Frame.Welcome(ProtocolVersion.CURRENT, id, token, rt.name(), true))
                         .addListener(written -> {
-                            if (!written.isSuccess()) return;
-                            if (rt.options.claimConfirmTimeout().isZero())
-                                resumed.onClaimConfirmed(decoded.inBatch() == null);
-                            else confirmClaim(ctx, resumed, decoded.inBatch() == null);
+                            if (written.isSuccess()) confirmClaim(ctx, resumed, decoded.inBatch() == null);
                         });
                 resumed.startResumed(decoded.inBatch(), resume.attentionRequestId());
             }

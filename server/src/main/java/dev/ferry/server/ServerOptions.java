@@ -265,7 +265,7 @@ public final class ServerOptions {
          * confirmation on a loaded server, and clients wait at most their claim wait for it.
          */
         public Builder claimConfirmTimeout(Duration timeout) {
-            this.claimConfirmTimeout = java.util.Objects.requireNonNull(timeout, "claimConfirmTimeout");
+            this.claimConfirmTimeout = positive("claimConfirmTimeout", timeout);
             return this;
         }
 
