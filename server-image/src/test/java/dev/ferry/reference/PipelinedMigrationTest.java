@@ -152,7 +152,8 @@ class PipelinedMigrationTest {
         }
         log.info("{} commands over {} sessions, {} migrations", completed.get(), SESSIONS, migrations);
         assertThat(migrations).as("the sessions did move (%s)", seedNote).isPositive();
-        assertThat(fleet.server(0).sessionCount()).isZero();
+        // pod-0 drained at the third move, and a closed session ends on its server a moment after close() returns.
+        await().atMost(Waits.STATE).until(() -> fleet.server(0).sessionCount() == 0);
         assertThat(client.metrics().duplicateRows()).isZero();
         assertThat(client.metrics().seqGaps()).isZero();
     }
