@@ -209,16 +209,21 @@ public final class Fleet {
         return java.time.Instant.parse(e.getMetadata().getCreationTimestamp());
     }
 
-    /**
-     * The fleet's Kubernetes Events ({@code events.k8s.io/v1}) with this reason, oldest first: by
-     * {@link #eventTime} (microseconds), not the creation timestamp, whose whole seconds leave two changes
-     * within one second in the API server's order.
-     */
+    /** The fleet's Kubernetes Events ({@code events.k8s.io/v1}) with this reason, oldest first. */
     public List<io.fabric8.kubernetes.api.model.events.v1.Event> events(String reason) {
+        return events(KIND, name, reason);
+    }
+
+    /**
+     * Events of the fleet's namespace about one object ({@code kind}/{@code objectName}) with this reason,
+     * oldest first: by {@link #eventTime} (microseconds), not the creation timestamp, whose whole seconds leave
+     * two changes within one second in the API server's order.
+     */
+    public List<io.fabric8.kubernetes.api.model.events.v1.Event> events(String kind, String objectName, String reason) {
         return cluster.client().events().v1().events().inNamespace(namespace).list().getItems().stream()
                 .filter(e -> e.getRegarding() != null
-                        && name.equals(e.getRegarding().getName())
-                        && KIND.equals(e.getRegarding().getKind())
+                        && objectName.equals(e.getRegarding().getName())
+                        && kind.equals(e.getRegarding().getKind())
                         && reason.equals(e.getReason()))
                 .sorted(java.util.Comparator.comparing(Fleet::eventTime))
                 .toList();

@@ -519,15 +519,7 @@ final class AutoscaleBenchmark implements Callable<Integer> {
         try {
             List<Event> events = hpa == null
                     ? fleet.events("Autoscaled")
-                    : cluster.client().events().v1().events().inNamespace(fleet.namespace()).list().getItems().stream()
-                            .filter(e -> e.getRegarding() != null
-                                    && hpa.equals(e.getRegarding().getName())
-                                    && "HorizontalPodAutoscaler"
-                                            .equals(e.getRegarding().getKind())
-                                    && "SuccessfulRescale".equals(e.getReason()))
-                            .sorted(java.util.Comparator.comparing(
-                                    e -> e.getMetadata().getCreationTimestamp()))
-                            .toList();
+                    : fleet.events("HorizontalPodAutoscaler", hpa, "SuccessfulRescale");
             List<String> out = new ArrayList<>();
             for (Event e : events) {
                 double at = Duration.between(surgeAt, Fleet.eventTime(e)).toMillis() / 1000.0;
