@@ -121,7 +121,10 @@ class WarmStartContainerTest {
             }
             for (FerrySession s : sessions) s.close();
             // A client's close reaches the server a moment later: wait for the server to end every session.
-            await().atMost(Waits.STATE).until(() -> old.sessionCount() == 0);
+            await().atMost(Waits.STATE)
+                    .untilAsserted(() -> assertThat(old.sessionCount())
+                            .as("sessions left on %s after every client closed", old.name)
+                            .isZero());
         }
     }
 
